@@ -1,0 +1,78 @@
+"""What flows out of the pipeline, and the interface every output (sink) implements.
+
+Frame -> [Candidate] -> [DigitPrediction] -> FrameResult -> Reading -> sinks.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+Box = tuple[int, int, int, int]  # x, y, width, height in the frame's pixel coordinates
+
+
+@dataclass(frozen=True)
+class DigitPrediction:
+    """One recognized digit; `digit` is None when the model was not confident enough."""
+
+    digit: int | None
+    confidence: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything known about one processed frame. `frame` is shared: sinks must not modify it."""
+
+    index: int
+    timestamp: float  # time.time() at capture
+    frame: np.ndarray
+    digits: tuple[DigitPrediction, ...]  # reading order: rows top to bottom, left to right
+    text: str  # digits in reading order, "?" for an uncertain one
+    timings_ms: Mapping[str, float]  # "capture", "segment", "classify", "total"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A stable read-out, emitted once when it changes (see edge.reading.Stabilizer)."""
+
+    text: str
+    confidence: float  # lowest digit confidence
+    timestamp: float
+    frame_index: int
+    digits: tuple[DigitPrediction, ...]
+    latency_ms: float  # capture of the frame that confirmed it -> emitted
+
+
+@dataclass
+class Stats:
+    """Operator figures, updated by the pipeline as it runs."""
+
+    model: str = ""
+    quantized: bool = True
+    source: str = ""
+    frames: int = 0  # processed
+    skipped_frames: int = 0  # delivered by the camera but dropped because we were busy
+    failed_frames: int = 0  # rejected as unusable (wrong shape, dtype, empty)
+    readings: int = 0
+    camera_fps: float = 0.0
+    processed_fps: float = 0.0
+    stage_ms: dict[str, float] = field(default_factory=dict)  # recent medians per stage
+    last_reading: str = ""
+
+
+class Sink(Protocol):
+    """An output. Called from the pipeline thread, so every method must return quickly."""
+
+    def on_start(self, stats: Stats) -> None:
+        """Camera and model are up; the first frame is about to be read."""
+
+    def on_frame(self, result: FrameResult, stats: Stats) -> None:
+        """A frame was processed."""
+
+    def on_reading(self, reading: Reading, stats: Stats) -> None:
+        """A new stable reading."""
+
+    def on_stop(self, stats: Stats) -> None:
+        """The loop ended (source exhausted, SIGTERM, or error); release resources."""

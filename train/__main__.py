@@ -1,0 +1,80 @@
+"""`python -m train`: train a digit classifier on MNIST and write it with its reports."""
+
+import argparse
+import logging
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from train.architectures import ARCHITECTURES, DEFAULT_ARCH
+from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+from train.training import TrainSettings
+
+ARTIFACTS_ENV = "EDGE_DIGITS_ARTIFACTS"
+MODEL_FILE = "model.keras"
+REPORT_FILE = "train_report.json"
+
+log = logging.getLogger("train")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = TrainSettings()
+    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    parser.add_argument(
+        "--data", help=f"local MNIST .npz in keras' layout (default: ${DATA_ENV}, else download)"
+    )
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak rate")
+    parser.add_argument("--val-size", type=int, default=defaults.val_size)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--limit", type=int, help="train on the first N training images only (quick runs, tests)"
+    )
+    parser.add_argument("--no-augment", action="store_true", help="train on MNIST as it is")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(os.environ.get(ARTIFACTS_ENV, "artifacts")),
+        help=f"output directory (default: ${ARTIFACTS_ENV} or ./artifacts)",
+    )
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "val_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.limit is not None and args.limit <= args.val_size:
+        parser.error("--limit must be larger than --val-size")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args = parse_args(argv)
+    started = time.perf_counter()
+    try:
+        data = load_mnist(resolve_data_path(args.data))
+    except DataError as exc:
+        log.error("error: %s", exc)
+        return 2
+
+    from train.run import train_and_report  # deferred: TensorFlow takes seconds to import
+
+    settings = TrainSettings(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        val_size=args.val_size,
+        augment=not args.no_augment,
+        seed=args.seed,
+    )
+    command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    train_and_report(data, args.arch, settings, args.limit, args.out, command, started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""MNIST loading: the real keras download for users, or a local `.npz` in keras' layout."""
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DATA_ENV = "EDGE_DIGITS_MNIST"
+_EXPECTED = {
+    "x_train": (28, 28),
+    "x_test": (28, 28),
+    "y_train": (),
+    "y_test": (),
+}
+
+
+class DataError(Exception):
+    """The dataset could not be read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Mnist:
+    x_train: np.ndarray  # uint8 [N, 28, 28], white digit on black
+    y_train: np.ndarray  # uint8 [N]
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def resolve_data_path(cli_path: str | None) -> Path | None:
+    """The `--data` flag wins over the environment variable; None means download with keras."""
+    chosen = cli_path or os.environ.get(DATA_ENV)
+    return Path(chosen) if chosen else None
+
+
+def load_mnist(path: Path | None) -> Mnist:
+    """Load MNIST from `path` (keras' npz layout), or with `keras.datasets.mnist.load_data()`."""
+    if path is None:
+        return _download()
+    if not path.is_file():
+        raise DataError(
+            f"MNIST file {path} does not exist. Pass --data PATH (or set {DATA_ENV}) to an .npz "
+            "with x_train, y_train, x_test, y_test as keras writes it, or omit both to download."
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in _EXPECTED if key in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path} is not a readable .npz file ({exc}).") from exc
+    return _validated(arrays, str(path))
+
+
+def _download() -> Mnist:
+    import keras  # deferred: importing TensorFlow costs seconds and a local file needs none
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as exc:
+        raise DataError(
+            f"Could not download MNIST ({exc}). Without internet, pass --data PATH "
+            f"(or set {DATA_ENV}) to a local mnist.npz."
+        ) from exc
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    return _validated(arrays, "keras.datasets.mnist")
+
+
+def _validated(arrays: dict[str, np.ndarray], origin: str) -> Mnist:
+    missing = sorted(set(_EXPECTED) - set(arrays))
+    if missing:
+        raise DataError(f"{origin} lacks {', '.join(missing)}; expected keras' MNIST layout.")
+    for key, tail in _EXPECTED.items():
+        array = arrays[key]
+        if array.ndim != 1 + len(tail) or array.shape[1:] != tail:
+            raise DataError(
+                f"{origin}: {key} has shape {array.shape}, expected (N, {', '.join(map(str, tail))})"
+                .replace(", )", ")")
+            )
+    for split in ("train", "test"):
+        if len(arrays[f"x_{split}"]) != len(arrays[f"y_{split}"]):
+            raise DataError(f"{origin}: x_{split} and y_{split} have different lengths.")
+        labels = arrays[f"y_{split}"]
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            raise DataError(f"{origin}: y_{split} holds labels outside 0-9.")
+    return Mnist(**{key: np.asarray(arrays[key], dtype=np.uint8) for key in _EXPECTED})

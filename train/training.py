@@ -1,0 +1,65 @@
+"""Fit a model on MNIST with a held-out validation split; nothing here looks at the test set."""
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from train.augment import AugmentedBatches, AugmentSettings
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    warmup_epochs: int = 1
+    val_size: int = 5000
+    augment: bool = True
+    seed: int = 1
+
+
+def split_validation(
+    x: np.ndarray, y: np.ndarray, val_size: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A seeded random hold-out from the training data, used for monitoring and tuning."""
+    if not 0 < val_size < len(x):
+        raise ValueError(f"validation size {val_size} must be between 1 and {len(x) - 1}")
+    order = np.random.default_rng(seed).permutation(len(x))
+    val, fit = order[:val_size], order[val_size:]
+    return x[fit], y[fit], x[val], y[val]
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 [N, 28, 28] -> float32 [N, 28, 28, 1] in [0, 1], the model contract."""
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def fit(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, settings: TrainSettings
+) -> keras.callbacks.History:
+    """Train with Adam, linear warm-up then cosine decay to zero, and on-the-fly augmentation."""
+    x_fit, y_fit, x_val, y_val = split_validation(x, y, settings.val_size, settings.seed)
+    steps_per_epoch = -(-len(x_fit) // settings.batch_size)
+    total_steps = steps_per_epoch * settings.epochs
+    warmup_steps = min(steps_per_epoch * settings.warmup_epochs, total_steps // 2)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=settings.learning_rate / 10,
+        decay_steps=total_steps - warmup_steps,
+        warmup_target=settings.learning_rate,
+        warmup_steps=warmup_steps,
+        alpha=0.0,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    batches = AugmentedBatches(
+        x_fit, y_fit, settings.batch_size, settings.seed, AugmentSettings() if settings.augment else None
+    )
+    return model.fit(
+        batches,
+        epochs=settings.epochs,
+        validation_data=(to_model_input(x_val), y_val),
+        verbose=2,
+    )
