@@ -37,9 +37,7 @@ def interpreter_class() -> type:
             try:
                 from tensorflow.lite import Interpreter
             except ImportError as exc:
-                raise ModelError(
-                    "No TFLite interpreter found: pip install ai-edge-litert"
-                ) from exc
+                raise ModelError("No TFLite interpreter found: pip install ai-edge-litert") from exc
     return Interpreter
 
 
@@ -69,9 +67,9 @@ def verify_against_card(model_path: Path, card: dict[str, Any]) -> None:
     actual = sha256_of(model_path)
     if actual != expected:
         raise ModelError(
-            f"{model_path} fails its sha256 check (card {expected[:12]}..., file {actual[:12]}...): "
-            "the file is corrupt or not the one the card describes. Copy it again or re-run "
-            "`python -m quantize`."
+            f"{model_path} fails its sha256 check (card {expected[:12]}..., "
+            f"file {actual[:12]}...): the file is corrupt or not the one the card describes. "
+            "Copy it again or re-run `python -m quantize`."
         )
 
 
@@ -88,8 +86,8 @@ class DigitClassifier:
         self.path = Path(model_path)
         if not self.path.is_file():
             raise ModelError(
-                f"Model file {self.path} does not exist. Run `python -m train && python -m quantize`, "
-                "or omit --model to use the bundled model."
+                f"Model file {self.path} does not exist. Run `python -m train && python -m "
+                "quantize`, or omit --model to use the bundled model."
             )
         self.card = read_card(self.path) if verify else {}
         if verify:
@@ -111,6 +109,16 @@ class DigitClassifier:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def input_quantization(self) -> tuple[float, int]:
+        """(scale, zero point) of the input; (0.0, 0) for a float model."""
+        scale, zero_point = self._input["quantization"]
+        return float(scale), int(zero_point)
+
+    @property
+    def output_quantization(self) -> tuple[float, int]:
+        return float(self._out_q.scale), int(self._out_q.zero_point)
 
     def _check_contract(self) -> None:
         in_shape, out_shape = tuple(self._input["shape"][1:]), tuple(self._output["shape"][1:])
@@ -134,7 +142,9 @@ class DigitClassifier:
     def classify(self, crops: np.ndarray) -> np.ndarray:
         """uint8 crops `[N, 28, 28]` (white on black) -> float32 scores `[N, 10]`."""
         if crops.dtype != np.uint8 or crops.ndim != 3 or crops.shape[1:] != (28, 28):
-            raise ValueError(f"expected uint8 crops of shape (N, 28, 28), got {crops.dtype} {crops.shape}")
+            raise ValueError(
+                f"expected uint8 crops of shape (N, 28, 28), got {crops.dtype} {crops.shape}"
+            )
         count = len(crops)
         if count == 0:
             return np.empty((0, 10), np.float32)

@@ -72,10 +72,8 @@ def _validated(arrays: dict[str, np.ndarray], origin: str) -> Mnist:
     for key, tail in _EXPECTED.items():
         array = arrays[key]
         if array.ndim != 1 + len(tail) or array.shape[1:] != tail:
-            raise DataError(
-                f"{origin}: {key} has shape {array.shape}, expected (N, {', '.join(map(str, tail))})"
-                .replace(", )", ")")
-            )
+            expected = ("N", *tail)
+            raise DataError(f"{origin}: {key} has shape {array.shape}, expected {expected}")
     for split in ("train", "test"):
         if len(arrays[f"x_{split}"]) != len(arrays[f"y_{split}"]):
             raise DataError(f"{origin}: x_{split} and y_{split} have different lengths.")

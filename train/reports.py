@@ -7,8 +7,8 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")  # files only; desktops without a display train too
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:

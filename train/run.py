@@ -43,7 +43,9 @@ def train_and_report(
     predicted = probabilities.argmax(axis=1)
     test_accuracy = float(np.mean(predicted == data.y_test))
     counts = confusion_matrix(data.y_test, predicted)
-    plot_confusion(counts, f"{arch}: test accuracy {test_accuracy:.2%}", out / "confusion_matrix.png")
+    plot_confusion(
+        counts, f"{arch}: test accuracy {test_accuracy:.2%}", out / "confusion_matrix.png"
+    )
     plot_misclassified(data.x_test, data.y_test, predicted, out / "misclassified.png")
 
     report = {
@@ -71,6 +73,10 @@ def train_and_report(
     write_json(out / REPORT_FILE, report)
     log.info(
         "test accuracy %.4f (%d errors), %d parameters, %.0f s; wrote %s",
-        test_accuracy, report["test_errors"], report["parameters"], report["wall_seconds"], out,
+        test_accuracy,
+        report["test_errors"],
+        report["parameters"],
+        report["wall_seconds"],
+        out,
     )
     return report

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+
 from train.augment import AugmentedBatches, AugmentSettings
 
 
@@ -55,7 +56,11 @@ def fit(
         metrics=["accuracy"],
     )
     batches = AugmentedBatches(
-        x_fit, y_fit, settings.batch_size, settings.seed, AugmentSettings() if settings.augment else None
+        x_fit,
+        y_fit,
+        settings.batch_size,
+        settings.seed,
+        AugmentSettings() if settings.augment else None,
     )
     return model.fit(
         batches,

@@ -1,0 +1,104 @@
+"""`python -m quantize`: int8 TFLite from the trained Keras model, with float-vs-int8 parity."""
+
+import argparse
+import json
+import logging
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from edge.model import FLOAT_FILE, INT8_FILE
+from quantize.parity import ParityThresholds
+from train.__main__ import ARTIFACTS_ENV, MODEL_FILE, REPORT_FILE
+from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+
+PARITY_FILE = "parity_report.json"
+
+log = logging.getLogger("quantize")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    thresholds = ParityThresholds()
+    artifacts = Path(os.environ.get(ARTIFACTS_ENV, "artifacts"))
+    parser = argparse.ArgumentParser(prog="python -m quantize", description=__doc__)
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=artifacts / MODEL_FILE,
+        help="Keras model written by `python -m train` (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data", help=f"local MNIST .npz in keras' layout (default: ${DATA_ENV}, else download)"
+    )
+    parser.add_argument("--calib", type=int, default=500, help="calibration images (%(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="calibration sample seed")
+    parser.add_argument("--out", type=Path, help="output directory (default: the model's)")
+    parser.add_argument("--min-int8-accuracy", type=float, default=thresholds.min_int8_accuracy)
+    parser.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=thresholds.max_accuracy_drop,
+        help="largest allowed float minus int8 accuracy, as a fraction (%(default)s)",
+    )
+    parser.add_argument("--min-agreement", type=float, default=thresholds.min_agreement)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = parse_args(argv)
+    if not args.model.is_file():
+        log.error(
+            "error: no Keras model at %s. Run `python -m train` first, or pass --model PATH.",
+            args.model,
+        )
+        return 2
+    try:
+        data = load_mnist(resolve_data_path(args.data))
+    except DataError as exc:
+        log.error("error: %s", exc)
+        return 2
+
+    from quantize.run import QuantizeInputError, quantize_and_check  # deferred: TensorFlow
+
+    out = args.out or args.model.parent
+    out.mkdir(parents=True, exist_ok=True)
+    report_path = args.model.parent / REPORT_FILE
+    train_report = json.loads(report_path.read_text()) if report_path.is_file() else None
+    command = "python -m quantize " + shlex.join(sys.argv[1:] if argv is None else argv)
+    thresholds = ParityThresholds(
+        args.min_int8_accuracy, args.max_accuracy_drop, args.min_agreement
+    )
+    try:
+        problems = quantize_and_check(
+            args.model, data, args.calib, args.seed, out, train_report, thresholds, command
+        )
+    except QuantizeInputError as exc:
+        log.error("error: %s", exc)
+        return 2
+    if problems:
+        log.error(
+            "error: the int8 model fails parity, so no model card was written and edge will not "
+            "load it:\n  - %s\nSee %s. Retrain, use a larger --calib, or relax the thresholds.",
+            "\n  - ".join(problems),
+            out / PARITY_FILE,
+        )
+        return 1
+    log.info(
+        "\nModels in %s: %s, %s and model_card.json.\n"
+        "Try it:          python -m edge --model %s --source demo\n"
+        "Bundle it:       python -m quantize --out edge/models   (then commit edge/models)\n"
+        "Install on a Pi: sudo deploy/install.sh --model %s",
+        out,
+        INT8_FILE,
+        FLOAT_FILE,
+        out / INT8_FILE,
+        out / INT8_FILE,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

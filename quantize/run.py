@@ -1,0 +1,95 @@
+"""Convert, check the int8 contract, evaluate parity, and write models, report and card."""
+
+import json
+import logging
+from pathlib import Path
+
+import keras
+
+from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, DigitClassifier
+from quantize.calibration import calibration_set
+from quantize.card import build_card, write_card
+from quantize.convert import int8_violations, to_float_tflite, to_int8_tflite
+from quantize.parity import ParityThresholds, evaluate_pair, violations
+from train.data import Mnist
+
+log = logging.getLogger("quantize")
+
+
+class QuantizeInputError(Exception):
+    """The Keras model or the calibration request cannot be used, or the conversion broke the
+    int8 contract."""
+
+
+def load_keras_model(path: Path) -> keras.Model:
+    try:
+        return keras.models.load_model(path)
+    except Exception as exc:  # keras raises many types for a bad zip/config; all mean "unusable"
+        raise QuantizeInputError(
+            f"{path} is not a loadable Keras model ({type(exc).__name__}: {exc}). "
+            "Re-run `python -m train` to write it again."
+        ) from exc
+
+
+def quantize_and_check(
+    model_path: Path,
+    data: Mnist,
+    calib: int,
+    seed: int,
+    out: Path,
+    train_report: dict | None,
+    thresholds: ParityThresholds,
+    command: str,
+) -> list[str]:
+    """Write both .tflite files and the parity report; the card only if parity holds.
+
+    Returns the parity problems (empty when the int8 model is fit to ship).
+    """
+    from quantize.__main__ import PARITY_FILE
+
+    model = load_keras_model(model_path)
+    try:
+        calibration = calibration_set(data.x_train, calib, seed)
+    except ValueError as exc:
+        raise QuantizeInputError(str(exc)) from exc
+    float_path, int8_path = out / FLOAT_FILE, out / INT8_FILE
+    float_path.write_bytes(to_float_tflite(model))
+    int8_model = to_int8_tflite(model, calibration)
+    problems = int8_violations(int8_model)
+    if problems:
+        raise QuantizeInputError(
+            "the converted model is not full-integer int8: " + "; ".join(problems)
+        )
+    int8_path.write_bytes(int8_model)
+
+    log.info("Evaluating float and int8 models on %d test images...", len(data.x_test))
+    parity = evaluate_pair(float_path, int8_path, data.x_test, data.y_test)
+    parity["thresholds"] = thresholds.__dict__
+    problems = violations(parity, thresholds)
+    parity["passed"] = not problems
+    (out / PARITY_FILE).write_text(json.dumps(parity, indent=2) + "\n")
+    log.info(
+        "float %.4f  int8 %.4f  agreement %.4f  int8 %d bytes (%.1fx smaller), %.1f us/image",
+        parity["float"]["accuracy"],
+        parity["int8"]["accuracy"],
+        parity["top1_agreement"],
+        parity["int8"]["bytes"],
+        parity["size_ratio"],
+        parity["int8"]["us_per_image"],
+    )
+    (out / CARD_FILE).unlink(missing_ok=True)
+    if problems:
+        return problems
+    int8 = DigitClassifier(int8_path, verify=False)
+    card = build_card(
+        int8_path,
+        float_path,
+        train_report,
+        parity,
+        int8.input_quantization,
+        int8.output_quantization,
+        command,
+        calib,
+    )
+    write_card(out, card)
+    return []
