@@ -1,0 +1,129 @@
+"""The desktop flow end to end: train briefly, quantize, and hold int8 to real parity thresholds."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, DigitClassifier
+from quantize.convert import int8_violations
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> Path:
+    out = tmp_path_factory.mktemp("artifacts")
+    common = {"cwd": out, "check": True, "timeout": 900}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "train",
+            "--data",
+            str(mnist_path),
+            "--epochs",
+            "2",
+            "--limit",
+            "12000",
+            "--val-size",
+            "2000",
+            "--out",
+            str(out),
+        ],
+        **common,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quantize",
+            "--model",
+            str(out / "model.keras"),
+            "--data",
+            str(mnist_path),
+            "--calib",
+            "200",
+        ],
+        **common,
+    )
+    return out
+
+
+def test_training_writes_its_reports(fresh_models: Path) -> None:
+    report = json.loads((fresh_models / "train_report.json").read_text())
+    assert report["architecture"] == "pi_cnn" and report["epochs"] == 2
+    assert report["train_images"] == 10000 and report["val_images"] == 2000
+    assert report["test_accuracy"] > 0.95  # 2 short epochs on 10k images
+    assert np.sum(report["confusion_matrix"]) == 10000
+    for picture in ("confusion_matrix.png", "misclassified.png"):
+        assert (fresh_models / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_int8_keeps_parity_with_float(fresh_models: Path) -> None:
+    parity = json.loads((fresh_models / "parity_report.json").read_text())
+    assert parity["test_images"] == 10000 and parity["passed"]
+    assert parity["int8"]["accuracy"] > 0.95
+    assert parity["accuracy_drop"] <= 0.003
+    assert parity["top1_agreement"] >= 0.995
+    assert parity["mean_abs_probability_difference"] < 0.01
+    assert parity["size_ratio"] > 3  # int8 weights are a quarter of float32
+
+
+def test_int8_contract(fresh_models: Path) -> None:
+    int8 = fresh_models / INT8_FILE
+    assert int8_violations(int8.read_bytes()) == []
+    classifier = DigitClassifier(int8)  # verifies the card's sha256 too
+    assert classifier.quantized
+    scale, zero_point = classifier.input_quantization
+    assert scale == pytest.approx(1 / 255, rel=1e-3) and zero_point == -128
+    out_scale, out_zero = classifier.output_quantization
+    assert out_scale == pytest.approx(1 / 256) and out_zero == -128
+    scores = classifier.classify(np.zeros((3, 28, 28), np.uint8))
+    assert scores.shape == (3, 10) and scores.dtype == np.float32
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=0.03)
+
+
+def test_card_records_provenance(fresh_models: Path) -> None:
+    card = json.loads((fresh_models / CARD_FILE).read_text())
+    assert set(card["files"]) == {INT8_FILE, FLOAT_FILE}
+    assert card["training"]["command"].startswith("python -m train --data")
+    assert card["quantization"]["calibration_images"] == 200
+    assert card["input"]["polarity"].startswith("white digit on black")
+
+
+def test_float_model_fails_the_int8_check(fresh_models: Path) -> None:
+    problems = int8_violations((fresh_models / FLOAT_FILE).read_bytes())
+    assert "model input is float32, not int8" in problems
+    assert any("float32" in problem and "CONV_2D" in problem for problem in problems)
+
+
+def test_quantize_exits_nonzero_when_parity_fails(fresh_models: Path, mnist_path: Path) -> None:
+    out = fresh_models / "strict"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quantize",
+            "--model",
+            str(fresh_models / "model.keras"),
+            "--data",
+            str(mnist_path),
+            "--calib",
+            "50",
+            "--out",
+            str(out),
+            "--min-int8-accuracy",
+            "0.9999",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "fails parity" in result.stderr and "int8 accuracy" in result.stderr
+    assert not (out / CARD_FILE).exists()  # edge refuses a model without a card

@@ -1,0 +1,75 @@
+"""MNIST loading: local npz in keras' layout, and clear errors for everything else."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+
+
+def write_npz(path: Path, **overrides: np.ndarray) -> Path:
+    arrays = {
+        "x_train": np.zeros((12, 28, 28), np.uint8),
+        "y_train": np.arange(12, dtype=np.uint8) % 10,
+        "x_test": np.full((5, 28, 28), 7, np.uint8),
+        "y_test": np.arange(5, dtype=np.uint8),
+    }
+    arrays.update(overrides)
+    np.savez(path, **arrays)
+    return path
+
+
+def test_local_npz_is_read_as_is(tmp_path: Path) -> None:
+    data = load_mnist(write_npz(tmp_path / "m.npz"))
+    assert data.x_train.shape == (12, 28, 28) and data.x_test.shape == (5, 28, 28)
+    assert data.x_test.dtype == np.uint8 and int(data.x_test[0, 0, 0]) == 7
+    assert list(data.y_test) == [0, 1, 2, 3, 4]
+
+
+def test_shared_dataset_has_keras_layout(mnist_path: Path) -> None:
+    data = load_mnist(mnist_path)
+    assert data.x_train.shape == (60000, 28, 28) and data.x_test.shape == (10000, 28, 28)
+    assert np.bincount(data.y_test).tolist()[:2] == [980, 1135]
+
+
+def test_flag_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DATA_ENV, "/from/env.npz")
+    assert resolve_data_path("/from/flag.npz") == Path("/from/flag.npz")
+    assert resolve_data_path(None) == Path("/from/env.npz")
+    monkeypatch.delenv(DATA_ENV)
+    assert resolve_data_path(None) is None  # keras download
+
+
+def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"does not exist.*--data"):
+        load_mnist(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04truncated"])
+def test_corrupt_file_is_a_data_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.npz"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=r"not a readable \.npz"):
+        load_mnist(path)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"x_train": np.zeros((12, 32, 32), np.uint8)}, "x_train has shape"),
+        ({"x_test": np.zeros((5, 784), np.uint8)}, "x_test has shape"),
+        ({"y_train": np.zeros((11,), np.uint8)}, "different lengths"),
+        ({"y_test": np.full((5,), 12, np.uint8)}, "outside 0-9"),
+    ],
+)
+def test_wrong_arrays_are_named(tmp_path: Path, overrides: dict, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        load_mnist(write_npz(tmp_path / "m.npz", **overrides))
+
+
+def test_missing_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    np.savez(path, x_train=np.zeros((3, 28, 28), np.uint8))
+    with pytest.raises(DataError, match="lacks x_test, y_test, y_train"):
+        load_mnist(path)
