@@ -1,4 +1,4 @@
-"""`python -m train` and `python -m quantize` on bad input: clear error, non-zero exit, no traceback."""
+"""Desktop CLIs on bad input: a clear error, a non-zero exit, no traceback."""
 
 import subprocess
 import sys
