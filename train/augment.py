@@ -19,10 +19,10 @@ _STROKE_KERNEL = np.ones((2, 2), np.uint8)
 
 @dataclass(frozen=True)
 class AugmentSettings:
-    rotation_deg: float = 10.0
-    shear_deg: float = 8.0
-    scale: float = 0.1  # relative, each way
-    shift_px: float = 2.0
+    rotation_deg: float = 8.0
+    shear_deg: float = 6.0
+    scale: float = 0.08  # relative, each way
+    shift_px: float = 1.5
     thicken_prob: float = 0.15
     thin_prob: float = 0.1
 

@@ -1,0 +1,194 @@
+"""`python -m edge`: run the recognizer (default), `recognize` image files, or `bench` it.
+
+    python -m edge [--source demo] [--json] ...      live read-outs from a camera or replay
+    python -m edge recognize PATH...                  one JSON line per image
+    python -m edge bench [--scenes 500] [--json]      timings, memory and accuracy
+
+Exit status: 0 done, 1 something failed while running (a file, the camera), 2 it could not
+start (bad config, model or source; the message says what to fix).
+"""
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import cv2
+
+from edge.bench import BenchError, add_bench_arguments, bench
+from edge.config import ConfigError, Settings, apply_overrides, load_settings, resolve_config_path
+from edge.events import Stats
+from edge.model import BUNDLED_MODEL, DigitClassifier, ModelError
+from edge.outputs import OutputError, build_sinks
+from edge.pipeline import DigitReader, Pipeline
+from edge.reading import Stabilizer
+from edge.recognize import recognize_all
+from edge.sources import SourceError, open_source
+
+EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
+COMMANDS = ("run", "recognize", "bench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m edge",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{run,recognize,bench}")
+    run = commands.add_parser("run", help="read digits from a camera or replay (the default)")
+    _add_common(run)
+    run.add_argument("--source", help="auto, picamera2, demo, webcam:N, a video, URL or images")
+    run.add_argument("--stable-frames", type=int, help="frames a read-out must hold (default 3)")
+    run.add_argument("--json", action="store_true", help="JSON lines on stdout instead of text")
+    run.add_argument("--width", type=int, help="recognition frame width (camera request)")
+    run.add_argument("--height", type=int, help="recognition frame height")
+    run.add_argument("--fps", type=float, help="camera request; replay pace with --realtime")
+    run.add_argument("--realtime", action="store_true", help="replay files at --fps, like a camera")
+    run.add_argument("--loop", action="store_true", help="replay files forever")
+    run.add_argument("--max-frames", type=int, help="stop after this many frames")
+
+    recognize = commands.add_parser("recognize", help="one JSON line per image file")
+    _add_common(recognize)
+    recognize.add_argument("paths", nargs="+", metavar="PATH", help="image files, dirs or globs")
+
+    bench = commands.add_parser("bench", help="timings, memory and accuracy on generated scenes")
+    _add_common(bench)
+    add_bench_arguments(bench)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        help="TOML settings (default: $EDGE_DIGITS_CONFIG, else "
+        "/etc/edge-digits/config.toml if it exists)",
+    )
+    parser.add_argument("--model", help="a .tflite digit model (default: the bundled int8 one)")
+    parser.add_argument("--threads", type=int, help="interpreter threads (default 1)")
+    parser.add_argument("--no-verify", action="store_true", help="skip the model's sha256 check")
+    parser.add_argument("--confidence", type=float, help="below this a digit reads '?' (0.6)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Arguments with `run` filled in when no command is named (`python -m edge --json`)."""
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run" and args.max_frames is not None and args.max_frames < 1:
+        parser.error("--max-frames must be at least 1")
+    return args
+
+
+# flag (argparse dest) -> the setting it overrides
+FLAG_SETTINGS = {
+    "model": ("model", "path"),
+    "threads": ("model", "threads"),
+    "confidence": ("reading", "confidence"),
+    "source": ("source", "name"),
+    "width": ("source", "width"),
+    "height": ("source", "height"),
+    "fps": ("source", "fps"),
+    "stable_frames": ("reading", "stable_frames"),
+}
+SWITCH_SETTINGS = {  # store_true flags: only `True` overrides
+    "realtime": {"source": {"realtime": True}},
+    "loop": {"source": {"loop": True}},
+    "no_verify": {"model": {"verify": False}},
+    "json": {"output": {"json": True, "console": False}},
+}
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Defaults, then the config file, then the flags that were given (each checked alike)."""
+    settings = load_settings(resolve_config_path(args.config))
+    for dest, (section, key) in FLAG_SETTINGS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            flag = "--" + dest.replace("_", "-")
+            settings = apply_overrides(settings, {section: {key: value}}, origin=flag)
+    for dest, changes in SWITCH_SETTINGS.items():
+        if getattr(args, dest, False):
+            settings = apply_overrides(settings, changes, origin="--" + dest.replace("_", "-"))
+    return settings
+
+
+def configure_logging(level_name: str, verbose: int) -> None:
+    """Quiet by default (warnings and errors only); -v and -vv, or [output] log_level, say more."""
+    level = getattr(logging, level_name.upper())
+    if verbose:
+        level = min(level, logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # OpenCV's own chatter (a webcam probe that fails, codec notes) only when asked for.
+    quiet = cv2.utils.logging.LOG_LEVEL_ERROR
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_INFO if verbose > 1 else quiet)
+
+
+def load_classifier(settings: Settings) -> DigitClassifier:
+    path = Path(settings.model.path) if settings.model.path else BUNDLED_MODEL
+    return DigitClassifier(path, settings.model.threads, settings.model.verify)
+
+
+def run(settings: Settings, max_frames: int | None) -> int:
+    """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT."""
+    classifier = load_classifier(settings)
+    sinks = build_sinks(settings)
+    source = open_source(settings.source)
+    try:
+        stats = Stats(
+            model=classifier.name, quantized=classifier.quantized, source=source.description
+        )
+        pipeline = Pipeline(
+            source,
+            DigitReader(classifier, settings.reading.confidence),
+            Stabilizer(settings.reading.stable_frames),
+            sinks,
+            stats,
+            max_frames,
+        )
+        _stop_on_signals(pipeline)
+        try:
+            pipeline.run()
+        except SourceError as exc:
+            print(f"edge: error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        except KeyboardInterrupt:  # a second Ctrl-C: the user wants out now
+            return EXIT_INTERRUPTED
+    finally:
+        source.close()
+    return EXIT_OK
+
+
+def _stop_on_signals(pipeline: Pipeline) -> None:
+    """SIGTERM (systemd) and Ctrl-C end the loop cleanly; a second Ctrl-C stops at once."""
+
+    def stop(signum: int, _frame: object) -> None:
+        if signum == signal.SIGINT and pipeline.stopping:
+            raise KeyboardInterrupt
+        pipeline.stop()  # nothing else here: the loop may be anywhere, even inside logging
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        settings = settings_from(args)
+        configure_logging(settings.output.log_level, args.verbose)
+        if args.command == "recognize":
+            reader = DigitReader(load_classifier(settings), settings.reading.confidence)
+            return recognize_all(args.paths, reader, sys.stdout)
+        if args.command == "bench":
+            return bench(args, settings)
+        return run(settings, args.max_frames)
+    except (ConfigError, ModelError, SourceError, OutputError, BenchError) as exc:
+        print(f"edge: error: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""`python -m edge bench`: the real pipeline on generated scenes, int8 against float, one run.
+
+Scenes (640x480 by default) are generated from MNIST test digits with a fixed seed and written
+as JPEG files, then replayed through the same pipeline `python -m edge` runs: per-stage timings
+(median and p95), digits per second, classify time per digit, read-out accuracy against the
+scenes' truth, and the peak RSS of a real `python -m edge` process replaying them.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from edge.config import Settings
+from edge.events import Box, FrameResult, Reading, Stats
+from edge.model import BUNDLED_MODEL, FLOAT_FILE, MODELS_DIR, DigitClassifier
+from edge.pipeline import STAGES, DigitReader, Pipeline
+from edge.reading import Stabilizer
+from edge.scenes import Scene, SceneSettings, random_scene, sample_digits
+from edge.sources import ImageFiles
+
+MNIST_ENV = "EDGE_DIGITS_MNIST"
+JPEG_QUALITY = 95  # what a camera app saves; the scenes carry their own compression already
+MATCH_IOU = 0.5  # a found box is the true digit's box when they overlap this much
+RSS_FRAMES = 200  # frames the memory run replays: enough to reach the steady state
+
+
+class BenchError(Exception):
+    """The bench cannot run (unreadable digits file, bad option); the message says what to do."""
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenes", type=int, default=200, help="how many scenes (default 200)")
+    parser.add_argument("--seed", type=int, default=0, help="scene generator seed (default 0)")
+    parser.add_argument("--width", type=int, default=640, help="scene width (default 640)")
+    parser.add_argument("--height", type=int, default=480, help="scene height (default 480)")
+    parser.add_argument(
+        "--data",
+        help=f"MNIST .npz (keras' layout) whose test digits the scenes show "
+        f"(default: ${MNIST_ENV}, else the bundled sample)",
+    )
+    parser.add_argument(
+        "--float-model",
+        default=str(MODELS_DIR / FLOAT_FILE),
+        help="the float model to compare with (default: the bundled one)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+@dataclass
+class _Recorder:
+    """A sink that keeps what the bench measures: each frame's timings, text and digits."""
+
+    frames: dict[int, FrameResult] = field(default_factory=dict)
+
+    def on_start(self, stats: Stats) -> None:
+        """Nothing to prepare."""
+
+    def on_frame(self, result: FrameResult, stats: Stats) -> None:
+        self.frames[result.index] = result
+
+    def on_reading(self, reading: Reading, stats: Stats) -> None:
+        """Readings are what a person sees; the bench judges every frame instead."""
+
+    def on_stop(self, stats: Stats) -> None:
+        """Nothing to release."""
+
+
+def bench(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bench and print its table (or JSON); 0 when it ran."""
+    if args.scenes < 1:
+        raise BenchError("--scenes must be at least 1")
+    images, labels, digit_source = _digits(args.data)
+    scene_settings = SceneSettings(width=args.width, height=args.height)
+    rng = np.random.default_rng(args.seed)
+    scenes = [random_scene(images, labels, rng, scene_settings) for _ in range(args.scenes)]
+    int8_path = Path(settings.model.path) if settings.model.path else BUNDLED_MODEL
+    with tempfile.TemporaryDirectory(prefix="edge-bench-") as folder:
+        paths = _write_scenes(scenes, Path(folder))
+        report: dict[str, Any] = {
+            "scenes": len(scenes),
+            "digits": sum(len(s.labels) for s in scenes),
+            "digit_source": digit_source,
+            "frame_size": [args.width, args.height],
+            "threads": settings.model.threads,
+            "seed": args.seed,
+            "models": {},
+        }
+        for kind, path in (("int8", int8_path), ("float", Path(args.float_model))):
+            classifier = DigitClassifier(path, settings.model.threads, settings.model.verify)
+            figures = _replay(paths, scenes, classifier, settings.reading.confidence)
+            figures["peak_rss_mb"] = _peak_rss_mb(Path(folder), path, settings, args.config)
+            report["models"][kind] = {
+                "model": str(path),
+                "quantized": classifier.quantized,
+                **figures,
+            }
+    int8, float_ = report["models"]["int8"], report["models"]["float"]
+    report["int8_classify_vs_float"] = round(
+        int8["classify_us_per_digit"] / float_["classify_us_per_digit"], 3
+    )
+    print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
+
+
+def _digits(data: str | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """Digits and labels to write scenes with, and where they came from.
+
+    The MNIST test set when given (--data or $EDGE_DIGITS_MNIST), else the bundled sample, so
+    the bench also runs on a Pi without the dataset.
+    """
+    path = data or os.environ.get(MNIST_ENV)
+    if not path:
+        images, labels = sample_digits()
+        return images, labels, f"bundled sample ({len(images)} MNIST test digits)"
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return npz["x_test"], npz["y_test"], f"MNIST test set ({path})"
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise BenchError(
+            f"{path} is not an MNIST .npz with x_test and y_test ({exc}); pass --data PATH "
+            f"(or unset ${MNIST_ENV} to use the bundled sample)."
+        ) from exc
+
+
+def _write_scenes(scenes: list[Scene], folder: Path) -> list[Path]:
+    paths = []
+    for index, scene in enumerate(scenes):
+        path = folder / f"scene-{index:05d}.jpg"
+        cv2.imwrite(str(path), scene.frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        paths.append(path)
+    return paths
+
+
+def _replay(
+    paths: list[Path], scenes: list[Scene], classifier: DigitClassifier, confidence: float
+) -> dict[str, Any]:
+    """Every scene once through the real pipeline; timing and accuracy figures."""
+    recorder = _Recorder()
+    stats = Stats(model=classifier.name, quantized=classifier.quantized)
+    source = ImageFiles(paths, pace_fps=None, loop=False)
+    reader = DigitReader(classifier, confidence)
+    Pipeline(source, reader, Stabilizer(1), [recorder], stats).run()
+    results = list(recorder.frames.values())
+    stage_ms = np.array([[r.timings_ms[stage] for stage in STAGES] for r in results])
+    timings = {stage: stage_ms[:, i] for i, stage in enumerate(STAGES)}
+    timings["processing"] = timings["total"] - timings["capture"]  # without file decoding
+    classified = sum(len(r.digits) for r in results)
+    return {
+        "stage_ms": {
+            stage: {
+                "median": round(float(np.median(ms)), 3),
+                "p95": round(float(np.percentile(ms, 95)), 3),
+            }
+            for stage, ms in timings.items()
+        },
+        "digits_per_second": round(classified / (timings["total"].sum() / 1000), 1),
+        "classify_us_per_digit": round(timings["classify"].sum() * 1000 / max(classified, 1), 2),
+        "failed_frames": stats.failed_frames,
+        **accuracy(scenes, [_readout(recorder.frames.get(i)) for i in range(len(scenes))]),
+    }
+
+
+Readout = tuple[str, list[tuple[Box, int | None]]]  # text, and each digit's box and value
+
+
+def accuracy(scenes: list[Scene], readouts: list[Readout | None]) -> dict[str, Any]:
+    """Exact read-outs over scenes, and true digits found (box overlap) and read right.
+
+    `readouts[i]` is what was read from `scenes[i]`, None when that frame failed.
+    """
+    exact = 0
+    correct = 0
+    for scene, readout in zip(scenes, readouts, strict=True):
+        if readout is None:
+            continue
+        text, found = readout[0], list(readout[1])
+        exact += text == scene.text
+        for box, label in zip(scene.boxes, scene.labels, strict=True):
+            match = max(found, key=lambda f: iou(box, f[0]), default=None)
+            if match is not None and iou(box, match[0]) >= MATCH_IOU:
+                correct += match[1] == label
+                found.remove(match)
+    digits = sum(len(s.labels) for s in scenes)
+    return {
+        "exact_readout": round(exact / len(scenes), 4),
+        "exact_readouts": exact,
+        "per_digit": round(correct / max(digits, 1), 4),
+        "correct_digits": correct,
+    }
+
+
+def _readout(result: FrameResult | None) -> Readout | None:
+    return None if result is None else (result.text, [(d.box, d.digit) for d in result.digits])
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    overlap = width * height
+    return overlap / (a[2] * a[3] + b[2] * b[3] - overlap)
+
+
+def _peak_rss_mb(folder: Path, model: Path, settings: Settings, config: str | None) -> float:
+    """Peak resident memory of `python -m edge` replaying the scenes, as the kernel counted it."""
+    command = [
+        sys.executable, "-m", "edge", "--source", str(folder), "--model", str(model),
+        "--threads", str(settings.model.threads), "--json", "--max-frames", str(RSS_FRAMES),
+    ]  # fmt: skip
+    if config:
+        command += ["--config", config]
+    if not settings.model.verify:
+        command.append("--no-verify")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise BenchError(f"`{' '.join(command)}` failed ({process.returncode}): {errors.strip()}")
+    return round(usage.ru_maxrss / 1024, 1)  # Linux reports kilobytes
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The report as a table a person reads: one column per model."""
+    models = report["models"]
+    kinds = list(models)
+    rows = [
+        f"edge-digits bench: {report['scenes']} scenes ({report['digits']} digits), "
+        f"{report['frame_size'][0]}x{report['frame_size'][1]}, {report['threads']} interpreter "
+        f"thread(s), seed {report['seed']}, digits from the {report['digit_source']}",
+        *(f"  {kind}: {models[kind]['model']}" for kind in kinds),
+        f"{'':32}" + "".join(f"{kind + ' median':>14}{'p95':>9}" for kind in kinds),
+    ]
+    labels = {
+        "capture": "capture/decode ms",
+        "segment": "segment ms",
+        "classify": "classify ms",
+        "processing": "processing ms (no decode)",
+        "total": "total per frame ms",
+    }
+    for stage, label in labels.items():
+        cells = "".join(
+            f"{models[k]['stage_ms'][stage]['median']:>14.3f}"
+            f"{models[k]['stage_ms'][stage]['p95']:>9.3f}"
+            for k in kinds
+        )
+        rows.append(f"{label:32}{cells}")
+
+    def row(label: str, key: str, spec: str) -> str:
+        return f"{label:32}" + "".join(f"{models[k][key]:>14{spec}}{'':9}" for k in kinds)
+
+    rows += [
+        row("digits per second", "digits_per_second", ".1f"),
+        row("classify us per digit", "classify_us_per_digit", ".2f"),
+        row("peak RSS of python -m edge, MB", "peak_rss_mb", ".1f"),
+        row("exact read-out", "exact_readout", ".2%"),
+        row("per digit", "per_digit", ".2%"),
+        row("failed frames", "failed_frames", "d"),
+        f"int8 classify time / float: {report['int8_classify_vs_float']:.3f}",
+    ]
+    return "\n".join(line.rstrip() for line in rows)

@@ -1,0 +1,195 @@
+"""Typed settings for the device, read from one TOML file and validated before anything starts.
+
+Precedence: defaults < config file < command-line flags. The file is `--config PATH`, else
+`$EDGE_DIGITS_CONFIG`, else /etc/edge-digits/config.toml when it exists. A config that is not
+entirely valid is refused with a `ConfigError` naming the file and the key: the service never
+runs on a half-read config.
+"""
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "EDGE_DIGITS_CONFIG"
+SYSTEM_CONFIG = Path("/etc/edge-digits/config.toml")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+MQTT_SCHEMES = ("mqtt://", "mqtts://")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file (or flag) and the key."""
+
+
+Check = Callable[[Any], str | None]  # returns what is wrong with a value, or None if it is fine
+
+
+def between(low: float, high: float) -> Check:
+    return lambda value: None if low <= value <= high else f"must be between {low} and {high}"
+
+
+def above(low: float, high: float) -> Check:
+    return lambda value: None if low < value <= high else f"must be > {low} and <= {high}"
+
+
+def one_of(*choices: str) -> Check:
+    return lambda value: None if value in choices else f"must be one of {', '.join(choices)}"
+
+
+def starts_with(*prefixes: str) -> Check:
+    return lambda value: (
+        None if value.startswith(prefixes) else f"must start with {' or '.join(prefixes)}"
+    )
+
+
+def not_empty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def setting(default: Any, check: Check | None = None) -> Any:
+    return field(default=default, metadata={"check": check} if check else {})
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    name: str = setting("auto", not_empty)  # auto | picamera2 | demo | webcam:N | file | URL
+    width: int = setting(640, between(32, 4096))  # recognition frame size
+    height: int = setting(480, between(32, 4096))
+    fps: float = setting(30.0, above(0, 240))  # camera request; replay pace when realtime
+    realtime: bool = setting(False)  # pace replayed sources like a camera
+    loop: bool = setting(False)  # replay file sources forever
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    path: str = setting("")  # "" = the bundled int8 model
+    threads: int = setting(1, between(1, 64))
+    verify: bool = setting(True)  # sha256 check against model_card.json
+
+
+@dataclass(frozen=True)
+class ReadingSettings:
+    confidence: float = setting(0.6, between(0.0, 1.0))  # below this a digit reads as "?"
+    stable_frames: int = setting(3, between(1, 1000))  # repeats before a reading is emitted
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    console: bool = setting(True)
+    json: bool = setting(False)
+    log_level: str = setting("warning", one_of(*LOG_LEVELS))
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    enabled: bool = setting(False)
+    host: str = setting("127.0.0.1", not_empty)
+    port: int = setting(8080, between(1, 65535))
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    enabled: bool = setting(False)
+    url: str = setting("mqtt://localhost:1883", starts_with(*MQTT_SCHEMES))
+    device: str = setting("")  # "" = hostname
+    username: str = setting("")
+    password: str = setting("")
+    ca_file: str = setting("")
+    stats_interval: float = setting(10.0, above(0, 86400))
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: SourceSettings = field(default_factory=SourceSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    reading: ReadingSettings = field(default_factory=ReadingSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
+
+
+SECTIONS: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Settings)}
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def resolve_config_path(
+    cli_path: str | None, environ: Mapping[str, str] = os.environ
+) -> Path | None:
+    """The flag, else the environment variable, else the system file when it exists."""
+    chosen = cli_path or environ.get(CONFIG_ENV)
+    if chosen:
+        return Path(chosen)
+    return SYSTEM_CONFIG if SYSTEM_CONFIG.is_file() else None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Settings from the TOML file at `path` (defaults when None); a given path must exist."""
+    if path is None:
+        return Settings()
+    try:
+        with path.open("rb") as file:
+            document = tomllib.load(file)
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"Config file {path} does not exist. Fix the --config path or ${CONFIG_ENV}, "
+            "or unset both to run with the defaults."
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}.") from exc
+    except OSError as exc:
+        raise ConfigError(f"Config file {path} cannot be read ({exc}).") from exc
+    return apply_overrides(Settings(), document, origin=str(path))
+
+
+def apply_overrides(settings: Settings, changes: Mapping[str, Any], origin: str) -> Settings:
+    """`settings` with `changes` ({section: {key: value}}) validated and applied.
+
+    `origin` (a file name, or "command line") starts every error message.
+    """
+    sections = {}
+    for section_name, values in changes.items():
+        if section_name not in SECTIONS:
+            raise ConfigError(
+                f"{origin}: unknown section [{section_name}]; "
+                f"known sections: {', '.join(SECTIONS)}."
+            )
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{origin}: {section_name} must be a [{section_name}] table.")
+        current = getattr(settings, section_name)
+        sections[section_name] = dataclasses.replace(
+            current, **_validated(section_name, type(current), values, origin)
+        )
+    return dataclasses.replace(settings, **sections)
+
+
+def _validated(
+    section: str, schema: type, values: Mapping[str, Any], origin: str
+) -> dict[str, Any]:
+    fields = {f.name: f for f in dataclasses.fields(schema)}
+    result = {}
+    for key, value in values.items():
+        where = f"{origin}: [{section}] {key}"
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key; [{section}] has {', '.join(fields)}.")
+        expected = fields[key].type
+        value = _coerced(value, expected)
+        if value is None:
+            raise ConfigError(f"{where} = {values[key]!r}: expected {_TYPE_NAMES[expected]}.")
+        check = fields[key].metadata.get("check")
+        problem = check(value) if check else None
+        if problem:
+            raise ConfigError(f"{where} = {value!r}: {problem}.")
+        result[key] = value
+    return result
+
+
+def _coerced(value: Any, expected: type) -> Any:
+    """`value` as `expected`, or None when it is the wrong type (bool is never a number)."""
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return value
+    return None

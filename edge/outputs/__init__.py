@@ -1,0 +1,38 @@
+"""Outputs (sinks): built from the settings in one place, so adding one is one line here."""
+
+import sys
+
+from edge.config import Settings
+from edge.events import Sink
+from edge.outputs.console import ConsoleSink
+from edge.outputs.jsonlines import JsonLinesSink
+from edge.systemd import notifier_from_env
+
+
+class OutputError(Exception):
+    """An output cannot start (a port taken, a broker refused); the message says what to change."""
+
+
+def build_sinks(settings: Settings) -> list[Sink]:
+    """The outputs the settings ask for, plus systemd's notifier when running under systemd.
+
+    With JSON on, stdout carries only JSON lines and console lines go to stderr.
+    """
+    sinks: list[Sink] = []
+    if settings.output.json:
+        sinks.append(JsonLinesSink(sys.stdout))
+    if settings.output.console:
+        sinks.append(ConsoleSink(sys.stderr if settings.output.json else sys.stdout, sys.stderr))
+    # Imported only when enabled: the web server and MQTT client cost memory and start-up time.
+    if settings.web.enabled:
+        from edge.web.sink import WebSink
+
+        sinks.append(WebSink(settings.web.host, settings.web.port))
+    if settings.mqtt.enabled:
+        from edge.outputs.mqtt import MqttSink
+
+        sinks.append(MqttSink(settings.mqtt))
+    notifier = notifier_from_env()
+    if notifier is not None:
+        sinks.append(notifier)
+    return sinks

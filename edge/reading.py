@@ -1,0 +1,109 @@
+"""From classified candidates to a read-out ("4071"), and from noisy frames to stable readings.
+
+Pure functions on boxes and scores, plus a `Stabilizer` that only lets a read-out through once it
+has held for a few consecutive frames, so one blurred frame does not flash a wrong number.
+"""
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from edge.events import Box, DigitPrediction, FrameResult, Reading
+
+UNCERTAIN = "?"
+# Neighbours on a line overlap vertically even on tilted paper; the next line down does not.
+SAME_ROW_OFFSET = 0.5  # max vertical centre offset between neighbours, in box heights
+
+
+def reading_order(boxes: Sequence[Box]) -> list[int]:
+    """Indices of `boxes` in reading order: rows top to bottom, each row left to right.
+
+    A row is chained from neighbour to neighbour (so a line written at a slant stays one row),
+    then rows are ordered by where they cross the left edge along the common slant.
+    """
+    centres = [(x + w / 2, y + h / 2, h) for x, y, w, h in boxes]
+    rows: list[list[int]] = []
+    for index in sorted(range(len(boxes)), key=lambda i: centres[i][0]):
+        cx, cy, h = centres[index]
+        best, best_distance = None, 0.0
+        for row in rows:
+            last_cx, last_cy, last_h = centres[row[-1]]
+            if abs(cy - last_cy) > SAME_ROW_OFFSET * max(h, last_h):
+                continue
+            distance = math.hypot(cx - last_cx, cy - last_cy)  # the nearest line end wins
+            if best is None or distance < best_distance:
+                best, best_distance = row, distance
+        if best is None:
+            rows.append([index])
+        else:
+            best.append(index)
+    slope = _common_slope(rows, centres)
+    rows.sort(key=lambda row: float(np.mean([centres[i][1] - slope * centres[i][0] for i in row])))
+    return [index for row in rows for index in row]
+
+
+def _common_slope(rows: list[list[int]], centres: list[tuple[float, float, float]]) -> float:
+    """Median dy/dx between neighbours on a row: how much the writing slants in the frame."""
+    slopes = [
+        (centres[b][1] - centres[a][1]) / (centres[b][0] - centres[a][0])
+        for row in rows
+        for a, b in itertools.pairwise(row)
+        if centres[b][0] > centres[a][0]
+    ]
+    return float(np.median(slopes)) if slopes else 0.0
+
+
+def predictions(
+    boxes: Sequence[Box], scores: np.ndarray, confidence: float
+) -> tuple[DigitPrediction, ...]:
+    """One prediction per box, in reading order; a best score below `confidence` reads as None."""
+    if len(boxes) != len(scores):
+        raise ValueError(f"{len(boxes)} boxes but {len(scores)} rows of scores")
+    best = scores.argmax(axis=1) if len(scores) else np.empty(0, int)
+    result = []
+    for index in reading_order(boxes):
+        score = float(scores[index, best[index]])
+        digit = int(best[index]) if score >= confidence else None
+        result.append(DigitPrediction(digit, score, tuple(int(v) for v in boxes[index])))
+    return tuple(result)
+
+
+def text_of(digits: Sequence[DigitPrediction]) -> str:
+    """The read-out: digits in order, "?" where the model was unsure."""
+    return "".join(UNCERTAIN if d.digit is None else str(d.digit) for d in digits)
+
+
+class Stabilizer:
+    """Emits a Reading when a read-out has held for `stable_frames` frames and is new.
+
+    Nothing is emitted for an empty view at start-up; after a number was read, an empty view
+    that holds is emitted as "" (the number went away).
+    """
+
+    def __init__(self, stable_frames: int):
+        if stable_frames < 1:
+            raise ValueError(f"stable_frames must be at least 1, got {stable_frames}")
+        self.stable_frames = stable_frames
+        self._candidate = ""
+        self._count = 0
+        self._emitted = ""
+
+    def update(self, result: FrameResult, now: float) -> Reading | None:
+        """Feed one processed frame; `now` (time.time()) dates the reading if one is emitted."""
+        if result.text == self._candidate:
+            self._count += 1
+        else:
+            self._candidate, self._count = result.text, 1
+        if self._count != self.stable_frames or self._candidate == self._emitted:
+            return None
+        self._emitted = self._candidate
+        return Reading(
+            text=result.text,
+            confidence=min((d.confidence for d in result.digits), default=0.0),
+            timestamp=now,
+            frame_index=result.index,
+            digits=result.digits,
+            latency_ms=(now - result.timestamp) * 1000.0,
+        )

@@ -1,0 +1,275 @@
+"""Do viewers slow the recognizer? Runs `python -m edge` with the page on, and compares.
+
+    python -m edge.web.bench --viewers 20 [--rounds 3] [--source demo] [-- --model X ...]
+
+Phases of `--seconds` alternate: no viewers, then `--viewers` clients reading /stream.mjpg as
+fast as they can (plus `--stalled` ones that never read), `--rounds` times, and a last one with
+no viewers. The source is paced at `--fps` like a camera; where the recognizer cannot keep up,
+CPU the web side takes shows as fewer frames processed (--fps 240 runs it about flat out). The
+viewers run in this process, on the same CPUs: on a Pi they would be other machines.
+Arguments after `--` go to `python -m edge` unchanged.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STREAM_REQUEST = b"GET /stream.mjpg HTTP/1.1\r\nHost: bench\r\n\r\n"
+PART_MARK = b"Content-Type: image/jpeg"
+START_TIMEOUT = 60.0  # seconds for the recognizer to load its model and listen
+TOLERANCE = 0.10  # the goal: viewers cost at most 10 % of the processed fps
+
+
+@dataclass
+class Phase:
+    name: str
+    fps_samples: list[float] = field(default_factory=list)  # the pipeline's own processed_fps
+    frames: int = 0  # frames processed during the phase
+    seconds: float = 0.0
+    received: list[int] = field(default_factory=list)  # JPEGs each viewer got
+    received_bytes: int = 0
+    viewers: int = 0  # most stream clients the server counted during the phase
+    cpu_seconds: float | None = None  # CPU time the recognizer process used in the phase
+
+    @property
+    def processed_fps(self) -> float:
+        return statistics.median(self.fps_samples) if self.fps_samples else 0.0
+
+
+class Viewers:
+    """`count` MJPEG clients reading flat out, and `stalled` ones that never read a byte."""
+
+    def __init__(self, port: int, count: int, stalled: int):
+        self.port, self.count, self.stalled = port, count, stalled
+        self.frames = [0] * count
+        self.bytes = [0] * count
+        self.problems: list[str] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        for index in range(self.count):
+            asyncio.run_coroutine_threadsafe(self._watch(index), self._loop)
+        for _ in range(self.stalled):
+            asyncio.run_coroutine_threadsafe(self._stall(), self._loop)
+
+    def reset(self) -> None:
+        self.frames = [0] * self.count
+        self.bytes = [0] * self.count
+
+    def stop(self) -> None:
+        """Close every connection (the server must see them go), then end the thread."""
+        asyncio.run_coroutine_threadsafe(self._cancel_all(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    @staticmethod
+    async def _cancel_all() -> None:
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _watch(self, index: int) -> None:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        except OSError as exc:
+            self.problems.append(f"viewer {index} could not connect: {exc}")
+            return
+        writer.write(STREAM_REQUEST)
+        tail = b""
+        try:
+            while chunk := await reader.read(1 << 16):
+                data = tail + chunk  # a mark split across two reads is still counted once
+                self.frames[index] += data.count(PART_MARK)
+                self.bytes[index] += len(chunk)
+                tail = data[-(len(PART_MARK) - 1) :]
+            self.problems.append(f"viewer {index}: the server ended the stream")
+        except OSError as exc:
+            self.problems.append(f"viewer {index}: {exc}")
+        finally:
+            writer.close()
+
+    async def _stall(self) -> None:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await self._loop.sock_connect(sock, ("127.0.0.1", self.port))
+        await self._loop.sock_sendall(sock, STREAM_REQUEST)
+        try:
+            await asyncio.Event().wait()  # hold the connection open, read nothing
+        finally:
+            sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch_stats(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=5) as response:
+        return json.load(response)
+
+
+def start_recognizer(args: argparse.Namespace, port: int, workdir: Path) -> subprocess.Popen:
+    config = workdir / "bench.toml"
+    config.write_text(f'[web]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n')
+    command = [sys.executable, "-m", "edge", "--source", args.source, "--loop", "--realtime"]
+    command += ["--fps", str(args.fps), "--config", str(config), *args.edge_args]
+    print("recognizer:", " ".join(command), flush=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"python -m edge exited:\n{process.stderr.read().decode()}")
+        try:
+            if fetch_stats(port).get("model"):
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"python -m edge did not serve http://127.0.0.1:{port}/ in {START_TIMEOUT} s")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(phase: Phase, port: int, seconds: float, pid: int) -> Phase:
+    """Sample the pipeline's figures once a second for `seconds`.
+
+    The recognizer's own CPU use is measured too: unlike its fps, other load on the machine
+    hardly changes it, so it shows what the web side costs even on a busy machine.
+    """
+    started, frames_before = time.monotonic(), fetch_stats(port)["frames"]
+    cpu_before = cpu_seconds(pid)
+    while (elapsed := time.monotonic() - started) < seconds:
+        time.sleep(min(1.0, seconds - elapsed))
+        stats = fetch_stats(port)
+        phase.fps_samples.append(stats["processed_fps"])
+        phase.viewers = max(phase.viewers, stats["viewers"])
+    phase.seconds = time.monotonic() - started
+    phase.frames = fetch_stats(port)["frames"] - frames_before
+    cpu_after = cpu_seconds(pid)
+    if cpu_before is not None and cpu_after is not None:
+        phase.cpu_seconds = cpu_after - cpu_before
+    return phase
+
+
+def run(args: argparse.Namespace) -> list[Phase]:
+    """Alternate phases without and with viewers, so drift in the machine's load hits both."""
+    port = free_port()
+    stalled = f" + {args.stalled} stalled" if args.stalled else ""
+    phases = []
+    with tempfile.TemporaryDirectory() as workdir:
+        process = start_recognizer(args, port, Path(workdir))
+        try:
+            time.sleep(args.warmup)
+            for _ in range(args.rounds):
+                phases.append(measure(Phase("no viewers"), port, args.seconds, process.pid))
+                viewers = Viewers(port, args.viewers, args.stalled)
+                viewers.start()
+                time.sleep(2.0)  # connected and streaming
+                viewers.reset()
+                name = f"{args.viewers} viewers{stalled}"
+                watched = measure(Phase(name), port, args.seconds, process.pid)
+                watched.received = list(viewers.frames)
+                watched.received_bytes = sum(viewers.bytes)
+                viewers.stop()
+                for problem in viewers.problems:
+                    print(problem, file=sys.stderr)
+                phases.append(watched)
+                time.sleep(2.0)  # the server has seen them go
+            phases.append(measure(Phase("no viewers"), port, args.seconds, process.pid))
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    return phases
+
+
+def report(phases: list[Phase], cpus: int) -> None:
+    print(
+        f"\n{'phase':<28}{'served to':>10}{'processed fps':>14}{'frames/s':>10}"
+        f"{'per viewer fps':>16}{'MB/s':>8}{'edge CPU %':>12}"
+    )
+    for phase in phases:
+        per_viewer, megabytes = "-", 0.0
+        if phase.received:
+            low, high = min(phase.received), max(phase.received)
+            per_viewer = f"{low / phase.seconds:.1f}-{high / phase.seconds:.1f}"
+            megabytes = phase.received_bytes / phase.seconds / 1e6
+        cpu = "-" if phase.cpu_seconds is None else f"{100 * phase.cpu_seconds / phase.seconds:.0f}"
+        print(
+            f"{phase.name:<28}{phase.viewers:>10}{phase.processed_fps:>14.1f}"
+            f"{phase.frames / phase.seconds:>10.1f}{per_viewer:>16}{megabytes:>8.1f}"
+            f"{cpu:>12}"
+        )
+    without = [p.processed_fps for p in phases if not p.received]
+    watched = [p.processed_fps for p in phases if p.received]
+    ratio = statistics.mean(watched) / statistics.mean(without)
+    verdict = "within" if ratio >= 1 - TOLERANCE else "NOT within"
+    print(
+        f"\nprocessed fps with viewers / without: {statistics.mean(watched):.1f} / "
+        f"{statistics.mean(without):.1f} = {ratio:.3f} ({verdict} {TOLERANCE:.0%}); "
+        f"without viewers it ranged {min(without):.1f}-{max(without):.1f} (the machine's own "
+        f"noise); {cpus} CPUs shared with the viewers"
+    )
+    if all(p.cpu_seconds is not None for p in phases):
+        # CPU per processed frame does not depend on how many frames the load let through.
+        with_ms, without_ms = (
+            1000 * sum(p.cpu_seconds for p in group) / sum(p.frames for p in group)
+            for group in ([p for p in phases if p.received], [p for p in phases if not p.received])
+        )
+        web_share = (with_ms - without_ms) * statistics.mean(watched) / 10
+        print(
+            f"recognizer process CPU per processed frame: {with_ms:.2f} ms with viewers, "
+            f"{without_ms:.2f} ms without: serving them costs about {web_share:.0f} % of one core"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    edge_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    own = argv[: argv.index("--")] if "--" in argv else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m edge.web.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--viewers", type=int, default=20, help="clients reading the stream")
+    parser.add_argument("--stalled", type=int, default=0, help="clients that never read")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
+    parser.add_argument("--rounds", type=int, default=3, help="pairs of phases, without/with")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
+    parser.add_argument("--source", default="demo", help="what python -m edge replays")
+    parser.add_argument("--fps", type=float, default=30.0, help="source pace (camera rate)")
+    args = parser.parse_args(own)
+    args.edge_args = edge_args
+    report(run(args), os.cpu_count() or 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

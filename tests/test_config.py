@@ -1,0 +1,119 @@
+"""Settings: defaults, the file, flags on top, and a clear ConfigError for every bad config."""
+
+from pathlib import Path
+
+import pytest
+
+from edge.config import (
+    CONFIG_ENV,
+    ConfigError,
+    Settings,
+    apply_overrides,
+    load_settings,
+    resolve_config_path,
+)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_no_file_gives_the_documented_defaults():
+    settings = load_settings(None)
+    assert settings == Settings()
+    assert (settings.source.name, settings.source.width, settings.source.height) == (
+        "auto",
+        640,
+        480,
+    )
+    assert (settings.reading.confidence, settings.reading.stable_frames) == (0.6, 3)
+    assert (settings.model.path, settings.model.threads, settings.model.verify) == ("", 1, True)
+    assert settings.output.log_level == "warning"
+    assert settings.mqtt.url == "mqtt://localhost:1883"
+
+
+def test_file_values_replace_defaults_and_leave_the_rest(tmp_path):
+    path = write(
+        tmp_path,
+        '[source]\nname = "demo"\nfps = 15\nloop = true\n'
+        "[reading]\nconfidence = 0.8\n[web]\nenabled = true\nport = 9000\n",
+    )
+    settings = load_settings(path)
+    assert settings.source.name == "demo"
+    assert settings.source.fps == 15.0 and isinstance(settings.source.fps, float)
+    assert settings.source.loop is True
+    assert settings.source.width == 640
+    assert settings.reading.confidence == 0.8
+    assert settings.reading.stable_frames == 3
+    assert (settings.web.enabled, settings.web.port) == (True, 9000)
+
+
+def test_command_line_overrides_the_file(tmp_path):
+    settings = load_settings(write(tmp_path, "[model]\nthreads = 2\n"))
+    changed = apply_overrides(settings, {"model": {"threads": 4}}, origin="command line")
+    assert changed.model.threads == 4
+    assert settings.model.threads == 2  # frozen: the original is untouched
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("[camera]\nname = 'x'\n", ["unknown section [camera]"]),
+        ("[source]\nnmae = 'demo'\n", ["[source] nmae", "unknown key"]),
+        ("[model]\nthreads = 'two'\n", ["[model] threads", "an integer"]),
+        ("[model]\nthreads = 1.5\n", ["[model] threads", "an integer"]),
+        ("[model]\nverify = 1\n", ["[model] verify", "true or false"]),
+        ("[reading]\nstable_frames = true\n", ["[reading] stable_frames", "an integer"]),
+        ("[source]\nname = 3\n", ["[source] name", "a string"]),
+        ("[reading]\nconfidence = 1.5\n", ["[reading] confidence", "between 0.0 and 1.0"]),
+        ("[reading]\nstable_frames = 0\n", ["[reading] stable_frames", "between 1 and 1000"]),
+        ("[model]\nthreads = 0\n", ["[model] threads", "between 1 and 64"]),
+        ("[source]\nfps = 0\n", ["[source] fps", "> 0"]),
+        ("[source]\nwidth = 8\n", ["[source] width", "between 32 and 4096"]),
+        ("[web]\nport = 70000\n", ["[web] port", "between 1 and 65535"]),
+        ("[output]\nlog_level = 'loud'\n", ["[output] log_level", "debug, info, warning"]),
+        ("[mqtt]\nurl = 'http://broker'\n", ["[mqtt] url", "mqtt:// or mqtts://"]),
+        ("[source]\nname = ' '\n", ["[source] name", "must not be empty"]),
+        ("source = 'demo'\n", ["source must be a [source] table"]),
+    ],
+)
+def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, names):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    message = str(error.value)
+    assert str(path) in message
+    for name in names:
+        assert name in message
+
+
+def test_toml_syntax_error_names_the_file(tmp_path):
+    path = write(tmp_path, "[source\nname = demo\n")
+    with pytest.raises(ConfigError, match="is not valid TOML") as error:
+        load_settings(path)
+    assert str(path) in str(error.value)
+
+
+def test_missing_file_given_explicitly_is_an_error(tmp_path):
+    path = tmp_path / "nowhere.toml"
+    with pytest.raises(ConfigError, match="does not exist") as error:
+        load_settings(path)
+    assert str(path) in str(error.value)
+
+
+def test_a_bad_flag_names_the_command_line():
+    with pytest.raises(ConfigError, match=r"command line: \[model\] threads = 0"):
+        apply_overrides(Settings(), {"model": {"threads": 0}}, origin="command line")
+
+
+def test_flag_wins_over_environment_which_wins_over_nothing(tmp_path, monkeypatch):
+    env = {CONFIG_ENV: str(tmp_path / "env.toml")}
+    assert resolve_config_path("given.toml", env) == Path("given.toml")
+    assert resolve_config_path(None, env) == tmp_path / "env.toml"
+    monkeypatch.setattr("edge.config.SYSTEM_CONFIG", tmp_path / "absent.toml")
+    assert resolve_config_path(None, {}) is None
+    system = write(tmp_path, "")
+    monkeypatch.setattr("edge.config.SYSTEM_CONFIG", system)
+    assert resolve_config_path(None, {}) == system

@@ -1,0 +1,296 @@
+"""`python -m edge` run, recognize and bench as a user runs them: real processes, real files."""
+
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from functools import partial
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.bench import accuracy
+from edge.model import BUNDLED_MODEL, CARD_FILE
+from edge.scenes import Scene, random_scene
+
+REPO = Path(__file__).resolve().parents[1]
+NO_TENSORFLOW = ("tensorflow", "keras", "train", "quantize")
+
+
+def edge(*args: str, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}  # never the developer's own config
+    return subprocess.run(
+        [sys.executable, "-m", "edge", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def make_scenes(mnist_test, count: int, seed: int) -> list[Scene]:
+    images, labels = mnist_test
+    rng = np.random.default_rng(seed)
+    return [random_scene(images, labels, rng) for _ in range(count)]
+
+
+def write_scenes(scenes: list[Scene], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, scene in enumerate(scenes):
+        paths.append(folder / f"scene-{index:04d}.jpg")
+        cv2.imwrite(str(paths[-1]), scene.frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def scenes(mnist_test) -> list[Scene]:
+    return make_scenes(mnist_test, 6, seed=11)
+
+
+@pytest.fixture
+def scene_dir(scenes, tmp_path) -> Path:
+    write_scenes(scenes, tmp_path / "scenes")
+    return tmp_path / "scenes"
+
+
+def test_recognize_prints_one_json_line_per_image_in_reading_order(scenes, scene_dir):
+    done = edge("recognize", str(scene_dir))
+    assert done.returncode == 0, done.stderr
+    lines = json_lines(done.stdout)
+    assert [Path(line["path"]).name for line in lines] == sorted(
+        p.name for p in scene_dir.iterdir()
+    )
+    for line, scene in zip(lines, scenes, strict=True):
+        assert set(line) == {"path", "text", "digits"}
+        assert line["text"] == "".join(
+            "?" if d["digit"] is None else str(d["digit"]) for d in line["digits"]
+        )
+        for digit in line["digits"]:
+            assert set(digit) == {"digit", "confidence", "box"}
+            assert 0.0 <= digit["confidence"] <= 1.0 and len(digit["box"]) == 4
+        # Boxes are in the image's pixels: each found digit sits on a true one.
+        readout = (line["text"], [(tuple(d["box"]), d["digit"]) for d in line["digits"]])
+        assert accuracy([scene], [readout])["correct_digits"] >= len(scene.labels) - 1
+    exact = sum(line["text"] == scene.text for line, scene in zip(lines, scenes, strict=True))
+    assert exact >= len(scenes) - 1
+
+
+def test_recognize_goes_on_after_bad_files_and_exits_1(scene_dir, tmp_path):
+    good = sorted(scene_dir.iterdir())[0]
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(good.read_bytes()[:-500])
+    text = tmp_path / "notes.png"
+    text.write_text("shopping list")
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((480, 640, 3), 255, np.uint8))
+    done = edge(
+        "recognize", str(truncated), str(text), str(good), str(tmp_path / "missing.jpg"), str(blank)
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = json_lines(done.stdout)
+    assert [Path(line["path"]).name for line in lines] == [
+        "truncated.jpg", "notes.png", good.name, "missing.jpg", "blank.png"
+    ]  # fmt: skip
+    assert "truncated" in lines[0]["error"]
+    assert "not a readable image" in lines[1]["error"]
+    assert "text" in lines[2] and "error" not in lines[2]
+    assert "does not exist" in lines[3]["error"]
+    assert "one flat colour" in lines[4]["error"]
+
+
+def test_edge_never_imports_tensorflow(scene_dir):
+    script = (
+        "import json, runpy, sys\n"
+        f"sys.argv = ['edge', 'recognize', {str(scene_dir)!r}]\n"
+        "try:\n    runpy.run_module('edge', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        f"roots = {NO_TENSORFLOW!r}\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in roots)))\n"
+        "print(json.dumps('edge.pipeline' in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    *results, forbidden, ran = done.stdout.splitlines()
+    assert json.loads(ran) is True  # the command really ran in this interpreter
+    assert len(results) == len(list(scene_dir.iterdir()))
+    assert json.loads(forbidden) == []
+
+
+def write_video(scenes: list[Scene], path: Path, frames_per_scene: int) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (640, 480))
+    assert writer.isOpened()
+    for scene in scenes:
+        for _ in range(frames_per_scene):
+            writer.write(scene.frame)
+    writer.release()
+
+
+def test_run_reads_a_video_file_end_to_end(scenes, tmp_path):
+    video = tmp_path / "pages.avi"
+    write_video(scenes, video, frames_per_scene=4)
+    done = edge("--source", str(video), "--json", "--stable-frames", "3")
+    assert done.returncode == 0, done.stderr
+    events = json_lines(done.stdout)
+    readings = [e["text"] for e in events if e["event"] == "reading"]
+    stats = events[-1]
+    assert stats["event"] == "stats"
+    assert stats["frames"] == 4 * len(scenes) and stats["failed_frames"] == 0
+    assert stats["readings"] == len(readings)
+    assert set(stats["stage_ms"]) == {"capture", "segment", "classify", "total"}
+    truth = [scene.text for scene in scenes]
+    right = [text for text in readings if text in truth]
+    assert len(right) >= len(truth) - 1 and len(readings) <= len(truth)
+    assert right == [text for text in truth if text in right]  # in the order they were shown
+
+
+def test_run_console_prints_readings_with_confidence_and_latency(scene_dir):
+    done = edge("--source", str(scene_dir), "--stable-frames", "1")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) >= 3
+    assert all(
+        "confidence" in line and "latency" in line and line.endswith(" ms") for line in lines
+    )
+    assert "stopped after 6 frames" in done.stderr
+
+
+def test_sigterm_stops_a_looping_replay_cleanly(scene_dir):
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edge", "--source", str(scene_dir), "--loop", "--realtime",
+         "--fps", "20", "--json", "--stable-frames", "1"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        first = process.stdout.readline()  # the first reading: the loop is running
+        assert json.loads(first)["event"] == "reading"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert json.loads(out.splitlines()[-1])["event"] == "stats"
+
+
+def test_the_demo_runs_on_any_machine():
+    done = edge("--source", "demo", "--max-frames", "40", "--json", "--stable-frames", "2")
+    assert done.returncode == 0, done.stderr
+    events = json_lines(done.stdout)
+    assert events[-1]["event"] == "stats" and events[-1]["frames"] == 40
+    assert events[-1]["source"] == "demo scenes 640x480"
+    readings = [e for e in events if e["event"] == "reading"]
+    assert readings and all(r["digits"] for r in readings)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        """No request log in the test output."""
+
+
+def test_a_stream_that_ends_is_an_error_exit(scenes, tmp_path):
+    write_video(scenes[:2], tmp_path / "live.avi", frames_per_scene=2)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(tmp_path))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = edge("--source", f"http://127.0.0.1:{server.server_port}/live.avi", "--json")
+    finally:
+        server.shutdown()
+    assert done.returncode == 1
+    assert "stopped delivering frames" in done.stderr and "Traceback" not in done.stderr
+    assert json_lines(done.stdout)[-1]["frames"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "no/such/dir"], "does not exist"),
+        (["--source", "webcam:57"], "Cannot open webcam 57"),
+        (["--model", "no/such/model.tflite"], "does not exist"),
+        (["--stable-frames", "0"], "--stable-frames"),
+        (["--config", "no/such/config.toml"], "does not exist"),
+    ],
+)
+def test_what_cannot_start_exits_2_with_a_message(args, message):
+    done = edge(*args, "--max-frames", "1")
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_bad_config_file_names_the_file_and_the_key(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[reading]\nconfidence = "high"\n')
+    done = edge("--config", str(config), "--source", "demo")
+    assert done.returncode == 2
+    assert str(config) in done.stderr and "[reading] confidence" in done.stderr
+
+
+def copy_model(tmp_path: Path) -> Path:
+    for name in (BUNDLED_MODEL.name, CARD_FILE):
+        shutil.copy(BUNDLED_MODEL.parent / name, tmp_path / name)
+    return tmp_path / BUNDLED_MODEL.name
+
+
+def test_a_truncated_model_fails_its_sha256_check(scene_dir, tmp_path):
+    model = copy_model(tmp_path)
+    model.write_bytes(model.read_bytes()[:-1000])
+    done = edge("recognize", str(scene_dir), "--model", str(model))
+    assert done.returncode == 2
+    assert "sha256" in done.stderr and "Traceback" not in done.stderr
+    unchecked = edge("recognize", str(scene_dir), "--model", str(model), "--no-verify")
+    assert unchecked.returncode == 2
+    assert "not a loadable TFLite model" in unchecked.stderr and "Traceback" not in unchecked.stderr
+
+
+def test_a_model_without_its_card_says_what_to_do(scene_dir, tmp_path):
+    model = copy_model(tmp_path)
+    (tmp_path / CARD_FILE).unlink()
+    done = edge("recognize", str(scene_dir), "--model", str(model))
+    assert done.returncode == 2 and "--no-verify" in done.stderr
+    assert edge("recognize", str(scene_dir), "--model", str(model), "--no-verify").returncode == 0
+
+
+@pytest.mark.slow
+def test_bench_reports_timings_memory_and_accuracy_for_both_models(mnist_path):
+    done = edge("bench", "--scenes", "20", "--data", str(mnist_path), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["scenes"] == 20 and report["frame_size"] == [640, 480] and report["threads"] == 1
+    assert set(report["models"]) == {"int8", "float"}
+    assert report["models"]["int8"]["quantized"] and not report["models"]["float"]["quantized"]
+    for figures in report["models"].values():
+        for stage in ("capture", "segment", "classify", "processing", "total"):
+            assert 0 < figures["stage_ms"][stage]["median"] <= figures["stage_ms"][stage]["p95"]
+        assert figures["digits_per_second"] > 0 and figures["classify_us_per_digit"] > 0
+        assert 0 < figures["peak_rss_mb"] <= 150  # the issue's memory budget for the Pi
+        assert 0.5 <= figures["per_digit"] <= 1.0
+    assert report["int8_classify_vs_float"] > 0
+
+
+@pytest.mark.slow
+def test_recognize_reads_generated_scenes_accurately(mnist_test, tmp_path):
+    scenes = make_scenes(mnist_test, 150, seed=2024)
+    write_scenes(scenes, tmp_path / "scenes")
+    done = edge("recognize", str(tmp_path / "scenes"))
+    assert done.returncode == 0, done.stderr
+    lines = json_lines(done.stdout)
+    readouts = [(ln["text"], [(tuple(d["box"]), d["digit"]) for d in ln["digits"]]) for ln in lines]
+    figures = accuracy(scenes, readouts)
+    assert figures["exact_readout"] >= 0.97, figures
+    assert figures["per_digit"] >= 0.99, figures

@@ -1,0 +1,66 @@
+"""`python -m edge` publishing to a real mosquitto: readings, stats, outage, and the Last Will."""
+
+import time
+from pathlib import Path
+
+import pytest
+from mosquitto_broker import WAIT, Mosquitto, Subscriber
+from recognizer_process import Recognizer, write_replay
+
+from edge.model import INT8_FILE
+
+TOPIC = "edge-digits/e2e-device"
+OUTAGE = 3.0  # seconds without a broker; the replay makes a reading about every 0.8 s
+
+pytestmark = pytest.mark.slow
+
+
+def test_publishing_survives_a_broker_restart_and_a_killed_recognizer_goes_offline(
+    mnist_test, tmp_path: Path
+) -> None:
+    broker = Mosquitto(tmp_path)  # not started yet: the recognizer must not care
+    replay = write_replay(mnist_test, tmp_path / "replay")
+    config = (
+        f'[mqtt]\nenabled = true\nurl = "{broker.url}"\ndevice = "e2e-device"\n'
+        "stats_interval = 1.0\n"
+    )
+    recognizer = Recognizer(replay, config, tmp_path)
+    subscriber = None
+    try:
+        wait_for_output(recognizer, "the broker is unreachable")
+        wait_for_output(recognizer, "confidence")  # reading all the same (console output)
+        broker.start()
+        subscriber = Subscriber(broker)
+        assert subscriber.next(f"{TOPIC}/status") == "online", recognizer.output()
+        first = subscriber.next_json(f"{TOPIC}/reading")
+        assert first["device"] == "e2e-device" and first["digits"]
+        figures = subscriber.next_json(f"{TOPIC}/stats")
+        assert figures["model"] == INT8_FILE and figures["frames"] > 0
+
+        broker.stop()
+        time.sleep(OUTAGE)
+        broker.start()
+        # mosquitto sends its clients' Last Wills as it shuts down, so "offline" comes first.
+        assert subscriber.next(f"{TOPIC}/status", where="online") == "online"
+        after = subscriber.next_json(f"{TOPIC}/reading")
+        assert after["timestamp"] > first["timestamp"]
+        figures = subscriber.next_json(f"{TOPIC}/stats")
+        assert figures["mqtt_dropped_readings"] > 0, "readings made during the outage"
+        assert figures["mqtt_published_readings"] >= 2
+        assert "MQTT: lost the connection" in recognizer.output()
+
+        recognizer.kill()  # no goodbye: only the broker's Last Will can say it
+        assert subscriber.next(f"{TOPIC}/status") == "offline"
+    finally:
+        recognizer.kill()
+        if subscriber is not None:
+            subscriber.close()
+        broker.stop()
+
+
+def wait_for_output(recognizer: Recognizer, text: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while text not in recognizer.output():
+        if time.monotonic() > deadline or recognizer.process.poll() is not None:
+            raise AssertionError(f"{text!r} not in the output:\n{recognizer.output()}")
+        time.sleep(0.1)

@@ -1,0 +1,82 @@
+"""Console and JSON-lines outputs, and which outputs the settings build."""
+
+import io
+import json
+
+from edge.config import Settings, apply_overrides
+from edge.events import DigitPrediction, Reading, Stats
+from edge.outputs import build_sinks
+from edge.outputs.console import ConsoleSink
+from edge.outputs.jsonlines import JsonLinesSink
+from edge.systemd import SystemdNotifySink
+
+READING = Reading(
+    text="4?7",
+    confidence=0.41,
+    timestamp=1700000000.5,
+    frame_index=12,
+    digits=(
+        DigitPrediction(4, 0.99, (10, 20, 30, 40)),
+        DigitPrediction(None, 0.41, (50, 20, 30, 40)),
+        DigitPrediction(7, 0.97, (90, 22, 28, 39)),
+    ),
+    latency_ms=12.345,
+)
+STATS = Stats(model="digits_int8.tflite", source="demo scenes 640x480", frames=30, readings=1)
+
+
+def test_console_prints_a_line_per_reading_and_notes_elsewhere():
+    out, notes = io.StringIO(), io.StringIO()
+    sink = ConsoleSink(out, notes)
+    sink.on_start(STATS)
+    sink.on_reading(READING, STATS)
+    sink.on_reading(Reading("", 0.0, 0.0, 13, (), 3.0), STATS)
+    sink.on_stop(STATS)
+    assert out.getvalue().splitlines() == [
+        "4?7          confidence 0.41  latency 12.3 ms",
+        "(nothing in view) confidence 0.00  latency 3.0 ms",
+    ]
+    assert "demo scenes 640x480" in notes.getvalue() and "digits_int8.tflite" in notes.getvalue()
+    assert "stopped after 30 frames" in notes.getvalue()
+
+
+def test_json_lines_are_one_object_per_reading_and_stats_at_the_end():
+    out = io.StringIO()
+    sink = JsonLinesSink(out)
+    sink.on_start(STATS)
+    sink.on_reading(READING, STATS)
+    sink.on_stop(STATS)
+    reading, stats = (json.loads(line) for line in out.getvalue().splitlines())
+    assert reading["event"] == "reading" and reading["text"] == "4?7"
+    assert reading["digits"][1] == {"digit": None, "confidence": 0.41, "box": [50, 20, 30, 40]}
+    assert reading["latency_ms"] == 12.345
+    assert stats["event"] == "stats" and stats["frames"] == 30
+
+
+def settings(**output) -> Settings:
+    return apply_overrides(Settings(), {"output": output}, origin="test")
+
+
+def test_the_default_is_the_console_on_stdout(monkeypatch, capsys):
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    sinks = build_sinks(settings())
+    assert [type(s) for s in sinks] == [ConsoleSink]
+    sinks[0].on_reading(READING, STATS)
+    assert "4?7" in capsys.readouterr().out
+
+
+def test_with_json_stdout_carries_only_json(monkeypatch, capsys):
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    sinks = build_sinks(settings(json=True))
+    assert [type(s) for s in sinks] == [JsonLinesSink, ConsoleSink]
+    for sink in sinks:
+        sink.on_reading(READING, STATS)
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["text"] == "4?7"
+    assert "confidence 0.41" in captured.err
+
+
+def test_under_systemd_the_notifier_is_added(monkeypatch, tmp_path):
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
+    sinks = build_sinks(settings(console=False))
+    assert [type(s) for s in sinks] == [SystemdNotifySink]

@@ -1,0 +1,219 @@
+"""The loop with the real segmenter and the bundled model, fed frames built in the test."""
+
+import time
+
+import numpy as np
+import pytest
+
+from edge.events import FrameResult, Reading, Stats
+from edge.model import DigitClassifier
+from edge.pipeline import STAGES, DigitReader, Pacer, Pipeline, is_single_colour
+from edge.reading import Stabilizer
+from edge.scenes import Scene, render_scene
+from edge.segment import FrameError
+from edge.sources import Frame, SourceError, UnreadableFrame
+
+
+@pytest.fixture(scope="module")
+def reader() -> DigitReader:
+    return DigitReader(DigitClassifier(), confidence=0.6)
+
+
+@pytest.fixture(scope="module")
+def scene(mnist_test) -> Scene:
+    """Three clear MNIST test digits (the first 7, 2, 1 of the test set) written on paper."""
+    images, labels = mnist_test
+    return render_scene(images[:3], labels[:3], np.random.default_rng(7))
+
+
+class ListSource:
+    """Frames from a list; an exception in the list is raised when its turn comes."""
+
+    def __init__(self, items: list, live: bool = False, pace_fps: float | None = None):
+        self.items = list(items)
+        self.live = live
+        self.pace_fps = pace_fps
+        self.description = "test frames"
+        self.skipped: list[int] = []
+
+    def read(self) -> Frame | None:
+        if not self.items:
+            return None
+        item = self.items.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return Frame(item, time.time())
+
+    def skip(self, count: int) -> int:
+        dropped = min(count, len(self.items))
+        self.skipped.append(dropped)
+        del self.items[:dropped]
+        return dropped
+
+    def close(self) -> None:
+        """Nothing held."""
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.frames: list[FrameResult] = []
+        self.readings: list[Reading] = []
+
+    def on_start(self, stats: Stats) -> None:
+        self.calls.append("start")
+
+    def on_frame(self, result: FrameResult, stats: Stats) -> None:
+        self.calls.append("frame")
+        self.frames.append(result)
+
+    def on_reading(self, reading: Reading, stats: Stats) -> None:
+        self.calls.append("reading")
+        self.readings.append(reading)
+
+    def on_stop(self, stats: Stats) -> None:
+        self.calls.append("stop")
+
+
+def run(source: ListSource, reader: DigitReader, *sinks, stable_frames: int = 2, **kwargs):
+    stats = Stats()
+    pipeline = Pipeline(source, reader, Stabilizer(stable_frames), list(sinks), stats, **kwargs)
+    pipeline.run()
+    return stats
+
+
+def test_a_scene_is_read_in_order_with_boxes_in_frame_pixels(reader, scene):
+    digits, segment_ms, classify_ms = reader.read(scene.frame)
+    assert len(digits) == len(scene.labels)
+    for digit, box in zip(digits, scene.boxes, strict=True):
+        assert abs(digit.box[0] - box[0]) <= 4 and abs(digit.box[1] - box[1]) <= 4
+    assert [d.digit for d in digits] == list(scene.labels)
+    assert segment_ms > 0 and classify_ms > 0
+
+
+def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene):
+    recorder = Recorder()
+    stats = run(ListSource([scene.frame] * 4), reader, recorder, stable_frames=2)
+    assert recorder.calls == ["start", "frame", "frame", "reading", "frame", "frame", "stop"]
+    assert [r.text for r in recorder.readings] == [recorder.frames[1].text]
+    assert recorder.readings[0].frame_index == 1
+    assert all(set(f.timings_ms) == set(STAGES) for f in recorder.frames)
+    assert stats.frames == 4 and stats.readings == 1 and stats.failed_frames == 0
+    assert stats.last_reading == recorder.readings[0].text
+    assert set(stats.stage_ms) == set(STAGES) and stats.processed_fps > 0
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (np.zeros((480, 640), np.float32), "uint8"),
+        (np.zeros((48, 64, 5), np.uint8), "shape"),
+        (np.zeros((0, 640), np.uint8), "empty"),
+        (np.zeros((0, 0, 3), np.uint8), "empty"),
+        (np.full((480, 640), 255, np.uint8), "one flat colour"),
+        (np.full((480, 640, 3), (30, 120, 200), np.uint8), "one flat colour"),
+        ([[1, 2], [3, 4]], "numpy array"),
+    ],
+)
+def test_an_unusable_frame_is_refused_with_a_reason(reader, bad, message):
+    with pytest.raises(FrameError, match=message):
+        reader.read(bad)
+
+
+def test_bad_frames_are_counted_and_logged_and_the_loop_goes_on(reader, scene, caplog):
+    frames = [
+        np.zeros((480, 640), np.float32),
+        np.zeros((0, 0), np.uint8),
+        UnreadableFrame("holiday.jpg: the JPEG is truncated (no end marker); copy it again."),
+        np.full((480, 640), 128, np.uint8),
+        scene.frame,
+    ]
+    recorder = Recorder()
+    stats = run(ListSource(frames), reader, recorder)
+    assert stats.failed_frames == 4 and stats.frames == 1
+    assert [f.index for f in recorder.frames] == [4]
+    assert "holiday.jpg" in caplog.text and "uint8" in caplog.text and "flat colour" in caplog.text
+
+
+def test_a_paper_with_no_digits_is_not_a_failed_frame(reader):
+    paper = np.full((480, 640), 200, np.uint8)
+    paper[::7] = 190  # faint texture: a real, blank page
+    stats = run(ListSource([paper]), reader, Recorder())
+    assert (stats.frames, stats.failed_frames) == (1, 0)
+
+
+def test_a_live_source_that_stops_is_an_error_and_sinks_still_stop(reader, scene):
+    recorder = Recorder()
+    with pytest.raises(SourceError, match="test frames stopped delivering frames"):
+        run(ListSource([scene.frame], live=True), reader, recorder)
+    assert recorder.calls == ["start", "frame", "stop"]
+
+
+def test_a_source_error_mid_run_reaches_the_caller_after_on_stop(reader, scene):
+    recorder = Recorder()
+    unplugged = SourceError("webcam 0 stopped delivering frames")
+    with pytest.raises(SourceError, match="webcam 0"):
+        run(ListSource([scene.frame, unplugged], live=True), reader, recorder)
+    assert recorder.calls[-1] == "stop"
+
+
+def test_a_failing_sink_does_not_stop_the_loop_or_the_other_sinks(reader, scene, caplog):
+    class Broken(Recorder):
+        def on_frame(self, result, stats):
+            raise ConnectionError("broker gone")
+
+    recorder = Recorder()
+    stats = run(ListSource([scene.frame] * 3), reader, Broken(), recorder)
+    assert stats.frames == 3 and len(recorder.frames) == 3
+    assert "output Broken failed" in caplog.text and "broker gone" in caplog.text
+
+
+def test_stop_ends_the_loop_after_the_current_frame(reader, scene):
+    class StopAfterTwo(Recorder):
+        def on_frame(self, result, stats):
+            super().on_frame(result, stats)
+            if len(self.frames) == 2:
+                pipeline.stop()
+
+    sink = StopAfterTwo()
+    pipeline = Pipeline(ListSource([scene.frame] * 10), reader, Stabilizer(3), [sink], Stats())
+    pipeline.run()
+    assert len(sink.frames) == 2 and sink.calls[-1] == "stop" and pipeline.stopping
+
+
+def test_max_frames_limits_the_run(reader, scene):
+    stats = run(ListSource([scene.frame] * 10), reader, Recorder(), max_frames=3)
+    assert stats.frames == 3
+
+
+def test_a_paced_replay_that_falls_behind_skips_frames_like_a_camera(reader, scene):
+    class Slow(Recorder):
+        def on_frame(self, result, stats):
+            super().on_frame(result, stats)
+            time.sleep(0.05)  # ten frame times at 200 fps
+
+    source = ListSource([scene.frame] * 40, pace_fps=200.0)
+    stats = run(source, reader, Slow())
+    assert stats.skipped_frames == sum(source.skipped) > 0
+    assert stats.frames + stats.skipped_frames == 40
+    assert stats.camera_fps > stats.processed_fps
+
+
+def test_pacer_waits_when_early_and_counts_what_it_missed_when_late():
+    pacer = Pacer(1000.0)
+    assert pacer.wait() == 0
+    time.sleep(0.02)  # at least 20 frame times
+    assert pacer.wait() >= 19
+    assert pacer.wait() == 0  # caught up: the next frame is due in the future again
+
+
+def test_single_colour_means_every_pixel_alike():
+    grey = np.full((4, 5), 9, np.uint8)
+    assert is_single_colour(grey)
+    grey[3, 4] = 10
+    assert not is_single_colour(grey)
+    bgr = np.zeros((4, 5, 3), np.uint8)
+    bgr[..., 2] = 200
+    assert is_single_colour(bgr)
+    bgr[0, 0, 0] = 1
+    assert not is_single_colour(bgr)

@@ -1,0 +1,345 @@
+"""Frame sources on files written here (images, videos), and the Pi camera through a stand-in."""
+
+import struct
+import sys
+import types
+from pathlib import Path
+from typing import ClassVar
+
+import cv2
+import numpy as np
+import pytest
+
+from edge import sources
+from edge.config import SourceSettings
+from edge.sources import (
+    Capture,
+    ImageFiles,
+    PiCamera,
+    SourceError,
+    UnreadableFrame,
+    image_paths,
+    jpeg_is_complete,
+    open_source,
+    read_image,
+)
+
+
+def picture(seed: int, size: tuple[int, int] = (120, 160)) -> np.ndarray:
+    """A BGR picture with enough structure that a truncated JPEG of it is large."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (size[0] // 8, size[1] // 8, 3), dtype=np.uint8)
+    return cv2.resize(small, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
+
+
+def jpeg_bytes(image: np.ndarray, *params: int) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image, list(params))
+    assert ok
+    return encoded.tobytes()
+
+
+def with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """`jpeg` with an APP1 Exif segment holding only the Orientation tag, as a phone writes it."""
+    ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd + struct.pack(">I", 0)
+    payload = b"Exif\x00\x00" + tiff
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    # Stored 60 wide x 40 high with a black corner top-left; orientation 6 means "turn 90
+    # degrees clockwise to view", so the viewer sees 40 wide x 60 high, the corner top-right.
+    stored = np.full((40, 60, 3), 255, np.uint8)
+    stored[:10, :10] = 0
+    path = tmp_path / "phone.jpg"
+    path.write_bytes(with_exif_orientation(jpeg_bytes(stored, cv2.IMWRITE_JPEG_QUALITY, 95), 6))
+    upright = read_image(path)
+    assert upright.shape == (60, 40, 3)
+    assert upright[:8, -8:].mean() < 30
+    assert upright[:8, :8].mean() > 220
+
+
+def test_a_colour_photo_is_handed_over_in_colour(tmp_path):
+    image = picture(1)
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), image)
+    assert np.array_equal(read_image(path), image)
+
+
+@pytest.mark.parametrize("cut", [2, 50, 1000])
+def test_a_truncated_jpeg_is_unreadable(tmp_path, cut):
+    data = jpeg_bytes(picture(2, (480, 640)))
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[:-cut])
+    with pytest.raises(UnreadableFrame, match=r"cut.jpg.*truncated"):
+        read_image(path)
+
+
+@pytest.mark.parametrize("progressive", [0, 1])
+def test_whole_jpegs_are_complete_even_with_an_exif_block(progressive):
+    data = with_exif_orientation(
+        jpeg_bytes(picture(3, (240, 320)), cv2.IMWRITE_JPEG_PROGRESSIVE, progressive), 1
+    )
+    array = np.frombuffer(data, np.uint8)
+    assert jpeg_is_complete(array)
+    assert not jpeg_is_complete(array[:-2])
+    assert not jpeg_is_complete(array[: len(array) // 2])
+
+
+def test_a_truncated_png_is_unreadable(tmp_path):
+    _, encoded = cv2.imencode(".png", picture(4))
+    path = tmp_path / "cut.png"
+    path.write_bytes(encoded.tobytes()[:-100])
+    with pytest.raises(UnreadableFrame, match=r"cut.png: not a readable image"):
+        read_image(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"), [(b"", "empty"), (b"not an image at all", "not a readable image")]
+)
+def test_a_file_that_is_not_an_image_is_unreadable(tmp_path, content, message):
+    path = tmp_path / "notes.jpg"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFrame, match=message):
+        read_image(path)
+
+
+def test_a_missing_file_is_unreadable(tmp_path):
+    with pytest.raises(UnreadableFrame, match="cannot be read"):
+        read_image(tmp_path / "gone.jpg")
+
+
+def test_image_paths_from_a_file_a_directory_and_a_glob(tmp_path):
+    for name in ("b.png", "a.jpg", "c.JPEG"):
+        cv2.imwrite(str(tmp_path / name), picture(5))
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "sub").mkdir()
+    assert image_paths(str(tmp_path / "b.png")) == [tmp_path / "b.png"]
+    expected = [tmp_path / "a.jpg", tmp_path / "b.png", tmp_path / "c.JPEG"]
+    assert image_paths(str(tmp_path)) == expected
+    assert image_paths(str(tmp_path / "*.*")) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [("missing-dir/*.jpg", "No images in the pattern"), ("empty", "No images in the directory"),
+     ("no-such-file.jpg", "does not exist")],
+)  # fmt: skip
+def test_a_source_that_names_no_images_says_how_to_choose(tmp_path, spec, problem):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SourceError, match=problem):
+        image_paths(str(tmp_path / spec))
+    with pytest.raises(SourceError, match=problem) as error:
+        open_source(SourceSettings(name=str(tmp_path / spec)))
+    assert "Choose one with --source" in str(error.value)
+
+
+def test_image_files_replay_in_order_and_a_bad_one_does_not_stop_the_rest(tmp_path):
+    images = [picture(seed) for seed in range(3)]
+    for index, image in enumerate(images):
+        cv2.imwrite(str(tmp_path / f"{index}.png"), image)
+    (tmp_path / "1b.png").write_bytes(b"broken")
+    source = open_source(SourceSettings(name=str(tmp_path)))
+    assert isinstance(source, ImageFiles) and not source.live and source.pace_fps is None
+    assert np.array_equal(source.read().image, images[0])
+    assert np.array_equal(source.read().image, images[1])
+    with pytest.raises(UnreadableFrame, match=r"1b.png"):
+        source.read()
+    frame = source.read()
+    assert np.array_equal(frame.image, images[2]) and frame.name.endswith("2.png")
+    assert source.read() is None
+
+
+def test_image_files_loop_skip_and_pace(tmp_path):
+    for index in range(3):
+        cv2.imwrite(str(tmp_path / f"{index}.png"), picture(index))
+    source = open_source(SourceSettings(name=str(tmp_path), loop=True, realtime=True, fps=12.5))
+    assert source.pace_fps == 12.5
+    names = []
+    for _ in range(4):
+        names.append(Path(source.read().name).name)
+        source.skip(1)
+    assert names == ["0.png", "2.png", "1.png", "0.png"]
+
+
+def write_video(path: Path, count: int, size: tuple[int, int] = (160, 120)) -> list[float]:
+    """An MJPEG AVI of `count` frames, each a different flat grey; their grey levels."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, size)
+    assert writer.isOpened()
+    levels = [float(40 + 20 * i) for i in range(count)]
+    for level in levels:
+        writer.write(np.full((size[1], size[0], 3), level, np.uint8))
+    writer.release()
+    return levels
+
+
+def test_a_video_file_plays_to_its_end(tmp_path):
+    path = tmp_path / "clip.avi"
+    levels = write_video(path, 5)
+    source = open_source(SourceSettings(name=str(path)))
+    assert isinstance(source, Capture) and not source.live
+    seen = []
+    while (frame := source.read()) is not None:
+        assert frame.image.shape == (120, 160, 3) and frame.image.dtype == np.uint8
+        seen.append(float(frame.image.mean()))
+    source.close()
+    assert seen == pytest.approx(levels, abs=3)
+
+
+def test_a_looping_video_starts_again_and_skip_drops_frames(tmp_path):
+    path = tmp_path / "clip.avi"
+    levels = write_video(path, 4)
+    source = open_source(SourceSettings(name=str(path), loop=True))
+    seen = [float(source.read().image.mean()) for _ in range(6)]
+    source.skip(1)
+    seen.append(float(source.read().image.mean()))
+    source.close()
+    assert seen == pytest.approx(levels + levels[:2] + [levels[3]], abs=3)
+
+
+def test_a_file_that_is_not_a_video_says_what_to_do(tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"\x00" * 4096)
+    with pytest.raises(SourceError, match="convert it to MP4"):
+        open_source(SourceSettings(name=str(path)))
+
+
+def test_a_webcam_that_is_not_there(monkeypatch):
+    with pytest.raises(SourceError, match=r"webcam 63.*no such camera"):
+        open_source(SourceSettings(name="webcam:63"))
+    with pytest.raises(SourceError, match="webcam number"):
+        open_source(SourceSettings(name="webcam:front"))
+
+
+def test_a_stream_that_does_not_answer():
+    with pytest.raises(SourceError, match="stream does not answer"):
+        open_source(SourceSettings(name="http://127.0.0.1:9/video.mjpg"))
+
+
+def test_auto_without_any_camera_says_how_to_choose(monkeypatch):
+    def no_webcam(target, settings, live):
+        raise SourceError(f"Cannot open webcam {target}")
+
+    monkeypatch.setattr(sources, "pi_camera_problem", lambda: "picamera2 is not installed")
+    monkeypatch.setattr(sources, "Capture", no_webcam)
+    with pytest.raises(SourceError) as error:
+        open_source(SourceSettings(name="auto"))
+    message = str(error.value)
+    assert "picamera2 is not installed" in message and "no webcam 0" in message
+    assert "--source" in message and "demo" in message
+
+
+def test_picamera2_missing_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "picamera2", None)  # what a desktop without it looks like
+    with pytest.raises(SourceError, match=r"picamera2 is not installed.*--source"):
+        open_source(SourceSettings(name="picamera2"))
+
+
+class StandInPicamera2:
+    """The part of picamera2's API the source uses, returning YUV420 like the real lores stream.
+
+    Its arrays are (h * 3 / 2, stride) with the stride wider than the image, as on a Pi.
+    """
+
+    cameras: ClassVar[list[dict]] = [{"Model": "imx708"}]
+    frame_ns = 33_333_333
+    instances: ClassVar[list["StandInPicamera2"]] = []
+
+    def __init__(self):
+        self.sensor_resolution = (4608, 2592)
+        self.configured = None
+        self.camera_config = None
+        self.started = self.closed = False
+        self.sensor_ns = 1_000_000_000
+        self.gaps = iter([1, 1, 3, 1])  # frame 3 comes three frame times after frame 2
+        StandInPicamera2.instances.append(self)
+
+    @staticmethod
+    def global_camera_info():
+        return StandInPicamera2.cameras
+
+    def create_video_configuration(self, main, lores, controls):
+        return {"main": dict(main), "lores": dict(lores), "controls": dict(controls)}
+
+    def align_configuration(self, config):
+        config["lores"]["size"] = (
+            config["lores"]["size"][0] // 32 * 32,
+            config["lores"]["size"][1],
+        )
+
+    def configure(self, config):
+        self.configured = config
+        self.camera_config = config
+
+    def start(self):
+        self.started = True
+
+    def stop(self):
+        self.started = False
+
+    def close(self):
+        self.closed = True
+
+    def capture_arrays(self, names, wait=None):
+        assert names == ["lores"] and wait
+        width, height = self.camera_config["lores"]["size"]
+        yuv = np.full((height * 3 // 2, width + 64), 128, np.uint8)
+        yuv[:height, :width] = np.arange(width) % 200  # the Y plane: a ramp, never 128
+        self.sensor_ns += next(self.gaps) * self.frame_ns
+        return [yuv], {"SensorTimestamp": self.sensor_ns, "FrameDuration": self.frame_ns // 1000}
+
+
+@pytest.fixture
+def stand_in_picamera2(monkeypatch):
+    module = types.ModuleType("picamera2")
+    module.Picamera2 = StandInPicamera2
+    monkeypatch.setitem(sys.modules, "picamera2", module)
+    StandInPicamera2.instances.clear()
+    return StandInPicamera2
+
+
+def test_picamera2_gives_the_lores_y_plane_and_counts_dropped_frames(stand_in_picamera2):
+    source = open_source(SourceSettings(name="picamera2", width=330, height=240, fps=30.0))
+    camera = stand_in_picamera2.instances[0]
+    assert isinstance(source, PiCamera) and source.live and source.pace_fps is None
+    assert camera.configured["lores"]["format"] == "YUV420"
+    assert camera.configured["main"]["size"] == (660, 480)
+    assert camera.configured["controls"] == {"FrameRate": 30.0}
+    assert source.description == "picamera2 320x240"  # as aligned by the camera
+    frames = [source.read() for _ in range(4)]
+    assert all(f.image.shape == (240, 320) and f.image.dtype == np.uint8 for f in frames)
+    assert np.array_equal(frames[0].image[5], np.arange(320) % 200)  # no padding, no chroma
+    assert [f.skipped for f in frames] == [0, 0, 2, 0]
+    source.close()
+    assert camera.closed and not camera.started
+
+
+def test_picamera2_that_stops_delivering_is_a_source_error(stand_in_picamera2, monkeypatch):
+    def times_out(self, names, wait=None):
+        raise TimeoutError
+
+    source = open_source(SourceSettings(name="picamera2"))
+    monkeypatch.setattr(stand_in_picamera2, "capture_arrays", times_out)
+    with pytest.raises(SourceError, match=r"delivered no frame.*ribbon cable"):
+        source.read()
+
+
+def test_auto_prefers_the_pi_camera(stand_in_picamera2):
+    assert isinstance(open_source(SourceSettings(name="auto")), PiCamera)
+
+
+def test_picamera2_without_a_camera(stand_in_picamera2, monkeypatch):
+    monkeypatch.setattr(stand_in_picamera2, "cameras", [])
+    with pytest.raises(SourceError, match="sees no camera"):
+        open_source(SourceSettings(name="picamera2"))
+
+
+def test_demo_holds_each_generated_scene_in_view_like_a_page_held_up():
+    source = open_source(SourceSettings(name="demo", width=320, height=240, fps=2.0))
+    assert source.pace_fps == 2.0 and not source.live
+    frames = [source.read() for _ in range(4)]  # 1.5 s at 2 fps: three frames per scene
+    assert frames[0].image.shape == (240, 320, 3) and frames[0].image.dtype == np.uint8
+    assert frames[1].image is frames[0].image and frames[2].image is frames[0].image
+    assert not np.array_equal(frames[3].image, frames[0].image)
+    assert source.skip(3) == 3
+    assert not np.array_equal(source.read().image, frames[3].image)

@@ -1,0 +1,127 @@
+"""The live page in a real browser (Debian's chromium, headless) served by `python -m edge`."""
+
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mosquitto_broker import free_port
+from playwright.sync_api import Page, expect, sync_playwright
+from recognizer_process import DEVTEMP, REPO, Recognizer, write_replay
+
+from edge.model import INT8_FILE
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a Playwright download
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = REPO / "test-artifacts"
+START_TIMEOUT = 60.0  # seconds for the recognizer to load its model and listen
+UPDATE_TIMEOUT_MS = 20_000
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for_stats(url: str, recognizer: Recognizer) -> dict:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if recognizer.process.poll() is not None:
+            raise AssertionError(f"python -m edge exited:\n{recognizer.output()}")
+        try:
+            with urllib.request.urlopen(f"{url}api/stats", timeout=5) as response:
+                return json.load(response)
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the page never came up at {url}:\n{recognizer.output()}")
+
+
+@pytest.fixture
+def served_page(mnist_test, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    replay = write_replay(mnist_test, tmp_path / "replay")
+    config = f'[web]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n'
+    recognizer = Recognizer(replay, config, tmp_path)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_stats(url, recognizer)
+        yield url
+    finally:
+        assert recognizer.stop() == 0, recognizer.output()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 800},
+        )
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def number(page: Page, selector: str) -> float:
+    return float(page.locator(selector).inner_text())
+
+
+def test_the_page_shows_the_live_view_readings_and_stats(served_page: str, page: Page) -> None:
+    page.goto(served_page)
+    expect(page.locator("#connection")).to_have_text("live")
+    reading = page.locator("#reading")
+    expect(reading).not_to_have_text("—", timeout=UPDATE_TIMEOUT_MS)  # a first reading
+    first_reading = reading.inner_text()
+    expect(page.locator("#confidence")).to_contain_text("confidence")
+    expect(page.locator("#model")).to_have_text(f"model: {INT8_FILE} (int8)")  # the bundled one
+    expect(page.locator("#processed-fps")).not_to_have_text("-")
+    first_frames = number(page, "#frames")
+    expect(page.locator("#stages")).to_contain_text("classify")
+
+    # The replay moves on to other scenes: the reading, history and figures follow live.
+    expect(reading).not_to_have_text(first_reading, timeout=UPDATE_TIMEOUT_MS)
+    assert page.locator("#history li").count() >= 2
+    page.wait_for_function(
+        f"Number(document.getElementById('frames').textContent) > {first_frames}"
+    )
+    assert 5 <= number(page, "#processed-fps") <= 15  # the replay runs at 10 fps
+    assert number(page, "#viewers") == 1
+
+    # What the page shows is what the API says.
+    with urllib.request.urlopen(f"{served_page}api/readings", timeout=5) as response:
+        recent = [r["text"] or "(nothing in view)" for r in json.load(response)]
+    assert first_reading in recent and reading.inner_text() in recent
+
+    # The MJPEG stream is decoded and shown by the browser itself.
+    page.wait_for_function("document.getElementById('video').naturalWidth == 640")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "live-page.png", full_page=True)
+
+
+def test_a_taken_port_stops_the_recognizer_with_a_clear_message(tmp_path: Path) -> None:
+    config = tmp_path / "edge.toml"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config.write_text(f"[web]\nenabled = true\nport = {taken.getsockname()[1]}\n")
+        result = subprocess.run(
+            [sys.executable, "-m", "edge", "--source", "demo", "--config", str(config), *DEVTEMP],
+            cwd=REPO, capture_output=True, text=True, timeout=START_TIMEOUT,
+        )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "cannot listen on 127.0.0.1:" in result.stderr
+    assert "the port is already in use" in result.stderr and "[web] port" in result.stderr
