@@ -25,8 +25,13 @@ INSTALL = REPO / "deploy" / "install.sh"
 UNIT_SOURCE = REPO / "deploy" / "edge-digits.service"
 CONFIG_SOURCE = REPO / "deploy" / "config.toml"
 TOOLS = ("apt-get", "dpkg", "dpkg-query", "systemctl", "uname", "python3")
-APT_PACKAGES = ["python3-venv", "python3-picamera2", "python3-libcamera", "python3-opencv",
-                "python3-numpy"]
+APT_PACKAGES = [
+    "python3-venv",
+    "python3-picamera2",
+    "python3-libcamera",
+    "python3-opencv",
+    "python3-numpy",
+]
 
 OS_RELEASES = {
     "bookworm": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\n'
@@ -41,8 +46,14 @@ OS_RELEASES = {
     "VERSION_CODENAME=noble\n",
 }
 # Calls that only read the system; everything else changes it.
-QUERIES = {("dpkg", "--print-architecture"), ("uname", "-m"), ("dpkg-query", "-W"),
-           ("systemctl", "is-enabled"), ("systemctl", "is-active"), ("venv-python", "-c")}
+QUERIES = {
+    ("dpkg", "--print-architecture"),
+    ("uname", "-m"),
+    ("dpkg-query", "-W"),
+    ("systemctl", "is-enabled"),
+    ("systemctl", "is-active"),
+    ("venv-python", "-c"),
+}
 
 
 @dataclass
@@ -58,7 +69,10 @@ class FakePi:
         self.log.write_text("")  # each run's commands on their own
         return subprocess.run(
             [str(INSTALL), "--root", str(self.root), "--package", str(self.package), *args],
-            env={**self.env, **env}, capture_output=True, text=True, timeout=60,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     def calls(self) -> list[dict]:
@@ -66,8 +80,11 @@ class FakePi:
 
     def changes(self) -> list[list[str]]:
         """The calls of the last run that change the system, as [tool, *argv]."""
-        return [[c["tool"], *c["argv"]] for c in self.calls()
-                if (c["tool"], c["argv"][0]) not in QUERIES]
+        return [
+            [c["tool"], *c["argv"]]
+            for c in self.calls()
+            if (c["tool"], c["argv"][0]) not in QUERIES
+        ]
 
     def tree(self) -> dict[str, bytes | str]:
         """Every path under the root with its content (files) or link target."""
@@ -116,8 +133,15 @@ def expected_fresh_install(pi: FakePi, constraint_file: str) -> list[list[str]]:
         ["apt-get", "update"],
         ["apt-get", "install", "-y", "--no-install-recommends", *APT_PACKAGES],
         ["python3", "-m", "venv", "--system-site-packages", str(pi.root / "opt/edge-digits/venv")],
-        ["venv-python", "-m", "pip", "install", "--constraint", constraint_file,
-         f"{pi.package}[pi]"],
+        [
+            "venv-python",
+            "-m",
+            "pip",
+            "install",
+            "--constraint",
+            constraint_file,
+            f"{pi.package}[pi]",
+        ],
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", "edge-digits.service"],
     ]
@@ -234,9 +258,7 @@ def test_model_option_installs_the_model_with_its_card_and_points_the_config_at_
     assert pi.changes() == []
 
 
-def test_model_option_with_an_existing_config_says_how_to_use_the_model(
-    pi: FakePi, tmp_path: Path
-):
+def test_model_option_with_an_existing_config_says_how_to_use_the_model(pi: FakePi, tmp_path: Path):
     assert pi.run().returncode == 0
     model = write_model(tmp_path / "mine", with_card=True)
 
@@ -338,8 +360,15 @@ def test_dry_run_prints_every_action_and_does_none(pi: FakePi):
     assert pi.tree() == {"etc/os-release": OS_RELEASES["bookworm"].encode()}
     planned = [line for line in done.stdout.splitlines() if line.startswith("would run: ")]
     assert [line.split()[2] for line in planned] == [
-        "apt-get", "apt-get", "python3", pi.venv_python, pi.venv_python, "install", "install",
-        "systemctl", "systemctl",
+        "apt-get",
+        "apt-get",
+        "python3",
+        pi.venv_python,
+        pi.venv_python,
+        "install",
+        "install",
+        "systemctl",
+        "systemctl",
     ]
     assert "would run: systemctl enable --now edge-digits.service" in planned
 
@@ -389,10 +418,13 @@ def test_refuses_a_root_without_os_release(pi: FakePi):
     assert "os-release not found" in done.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--frobnicate"], "unknown option '--frobnicate'"),
-    (["--purge"], "--purge only goes with --uninstall"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--frobnicate"], "unknown option '--frobnicate'"),
+        (["--purge"], "--purge only goes with --uninstall"),
+    ],
+)
 def test_bad_options_are_refused(pi: FakePi, args: list[str], message: str):
     done = pi.run(*args)
 

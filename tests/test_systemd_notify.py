@@ -152,9 +152,7 @@ def test_status_is_rate_limited_and_carries_fps_and_the_last_reading(path_listen
 
     clock.now += 0.1
     sink.on_frame(FRAME, stats(frames=51, reading="4071"))
-    assert listener.messages() == [
-        ["STATUS=12.3 fps (camera 30.0), 51 frames, last reading: 4071"]
-    ]
+    assert listener.messages() == [["STATUS=12.3 fps (camera 30.0), 51 frames, last reading: 4071"]]
 
 
 def test_no_watchdog_configured_means_no_keepalives(path_listener):
@@ -213,9 +211,21 @@ class EdgeProcess:
         (logs / "empty.toml").write_text("")
         with open(logs / "stdout.txt", "w") as out, open(logs / "stderr.txt", "w") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "edge", "--source", str(images), "--realtime", "--loop",
-                 "--fps", "20"],
-                cwd=REPO, env=env, stdout=out, stderr=err,
+                [
+                    sys.executable,
+                    "-m",
+                    "edge",
+                    "--source",
+                    str(images),
+                    "--realtime",
+                    "--loop",
+                    "--fps",
+                    "20",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=err,
             )
 
     def output(self) -> str:
@@ -287,9 +297,7 @@ def test_python_m_edge_notifies_systemd_and_keepalives_follow_the_frames(
         # systemctl stop: SIGTERM -> STOPPING=1 and a clean exit.
         edge.process.send_signal(signal.SIGTERM)
         assert edge.process.wait(timeout=30) == 0, edge.output()
-        assert [
-            line for message in listener.messages() for line in message if line == "STOPPING=1"
-        ] == ["STOPPING=1"], edge.output()
+        assert count(listener.messages(), "STOPPING=1") == 1, edge.output()
     finally:
         edge.process.kill()
         edge.process.wait()

@@ -21,9 +21,7 @@ MAX_EXPOSURE = 1.5  # systemd-analyze calls up to 1.9 "OK"; an unhardened servic
 def systemd_analyze(*args: str) -> subprocess.CompletedProcess:
     if shutil.which("systemd-analyze") is None:
         pytest.fail("systemd-analyze not found: apt-get install systemd")
-    return subprocess.run(
-        ["systemd-analyze", *args], capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run(["systemd-analyze", *args], capture_output=True, text=True, timeout=120)
 
 
 def directives(text: str) -> list[tuple[str, str, str]]:
@@ -89,7 +87,9 @@ def test_notify_watchdog_and_restart_policy():
 def test_only_the_camera_devices_and_the_needed_socket_families():
     assert values("Service", "DevicePolicy") == ["closed"]
     assert sorted(values("Service", "DeviceAllow")) == [
-        "char-dma_heap rw", "char-media rw", "char-video4linux rw",
+        "char-dma_heap rw",
+        "char-media rw",
+        "char-video4linux rw",
     ]
     assert values("Service", "SupplementaryGroups") == ["video"]
     assert values("Service", "RestrictAddressFamilies") == ["AF_UNIX AF_INET AF_INET6 AF_NETLINK"]
