@@ -1,8 +1,8 @@
 """`python -m edge recognize PATH...`: one JSON line per image; one bad file stops nothing.
 
-    {"path": "a.jpg", "text": "40",
-     "digits": [{"digit": 4, "confidence": 0.998, "box": [x, y, w, h]}, {"digit": 0, ...}]}
-    {"path": "b.jpg", "error": "b.jpg: the JPEG is truncated (no end marker); copy it again."}
+A read image gives `{"path", "text", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]}`
+with digits in reading order ("digit" null where unsure) and boxes in the image's own pixels;
+an unreadable one gives `{"path", "error"}` saying what is wrong.
 """
 
 import json

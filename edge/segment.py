@@ -81,9 +81,9 @@ def segment_digits(
     darkness = ink_darkness(grey, max(3, round(settings.max_stroke * grey.shape[0])))
     mask = (darkness >= round(255 * settings.ink_contrast)).astype(np.uint8)
     faint = (darkness >= round(128 * settings.ink_contrast)).astype(np.uint8)
-    mask, rules = erase_rules(mask, faint, settings)
+    mask = erase_rules(mask, faint, settings)
     candidates = []
-    for group in _digit_groups(mask, rules, darkness, grey, settings):
+    for group in _digit_groups(mask, darkness, grey, settings):
         candidates.append(Candidate(group.box, _crop(group, darkness)))
     return sorted(candidates, key=lambda c: (c.box[0], c.box[1]))
 
@@ -132,11 +132,8 @@ def ink_darkness(grey: np.ndarray, max_stroke_px: int) -> np.ndarray:
     return darkness
 
 
-def erase_rules(
-    mask: np.ndarray, faint: np.ndarray, settings: SegmentSettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ink mask without long straight near-horizontal lines (printed rules, paper edges),
-    and the band that was erased (1 on a rule).
+def erase_rules(mask: np.ndarray, faint: np.ndarray, settings: SegmentSettings) -> np.ndarray:
+    """The ink mask without long straight near-horizontal lines: printed rules, paper edges.
 
     Rules are looked for in `faint`, a more sensitive ink mask, where a rule that is only
     patchily dark enough to be ink is still one line; erasing it there leaves no stray dashes
@@ -151,9 +148,8 @@ def erase_rules(
     segments = cv2.HoughLinesP(
         small, 1, np.pi / 180, threshold=int(length / 2), minLineLength=length, maxLineGap=2
     )
-    rules = np.zeros_like(mask)
     if segments is None:
-        return mask, rules
+        return mask
     max_slope = np.tan(np.radians(settings.max_rule_tilt_deg))
     found: list[tuple[float, float, int]] = []
     for x0, y0, x1, y1 in 2 * segments.reshape(-1, 4):  # OpenCV 4 adds a middle axis, 5 not
@@ -164,7 +160,8 @@ def erase_rules(
             continue  # another piece of a rule already found
         found.append(_fit_rule(faint, (x0, y0), (x1, y1)))
     if not found:
-        return mask, rules
+        return mask
+    rules = np.zeros_like(mask)
     for slope, intercept, width in found:
         # Across the whole frame: Hough's segment stops short where the rule fades.
         ends = (0, round(intercept)), (w - 1, round(intercept + slope * (w - 1)))
@@ -173,7 +170,7 @@ def erase_rules(
     kept = mask & (1 - rules)
     # A stroke crossing a rule has ink right above and below the erased band: bridge it.
     bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, widest + 4))
-    return kept | (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge) & rules), rules
+    return kept | (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge) & rules)
 
 
 def _fit_rule(
@@ -240,11 +237,7 @@ class _Group:
 
 
 def _digit_groups(
-    mask: np.ndarray,
-    rules: np.ndarray,
-    darkness: np.ndarray,
-    grey: np.ndarray,
-    settings: SegmentSettings,
+    mask: np.ndarray, darkness: np.ndarray, grey: np.ndarray, settings: SegmentSettings
 ) -> list[_Group]:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     groups = [
@@ -253,7 +246,7 @@ def _digit_groups(
         if area >= _SPECK_AREA
     ]
     frame_h, frame_w = mask.shape
-    groups = _merge_fragments(groups, rules, settings)
+    groups = _merge_fragments(groups, frame_w, frame_h, settings)
     core = round(255 * settings.core_contrast)
     kept = []
     for group in groups:
@@ -267,7 +260,7 @@ def _digit_groups(
         group.mask = np.isin(labels[box], group.labels)
         if darkness[box][group.mask].max() < core:
             continue  # faint smudge, pencil ghost, shadow edge
-        if stroke_width(group.mask) > 0.35 * group.height:
+        if stroke_width(group.mask) > 0.5 * group.height:
             continue  # a solid blob (a pen cap, a finger's shadow), not a written stroke
         if not _on_paper(grey, group):
             continue  # the outline of a dark object, or the gaps in a bright one
@@ -297,14 +290,13 @@ def _on_paper(grey: np.ndarray, group: _Group) -> bool:
 
 
 def _merge_fragments(
-    groups: list[_Group], rules: np.ndarray, settings: SegmentSettings
+    groups: list[_Group], frame_w: int, frame_h: int, settings: SegmentSettings
 ) -> list[_Group]:
     """Merge the pieces of one digit until no two pieces belong together.
 
     Only a piece that could be a digit's body takes others in: a paper edge or a shadow running
     off the frame would otherwise swallow every digit near it.
     """
-    frame_h, frame_w = rules.shape
 
     def can_absorb(group: _Group) -> bool:
         inside = group.x0 > 0 and group.y0 > 0 and group.x1 < frame_w and group.y1 < frame_h
@@ -318,26 +310,19 @@ def _merge_fragments(
             if not can_absorb(big):
                 continue
             for j in range(len(groups) - 1, i, -1):
-                if _same_digit(big, groups[j], rules):
+                if _same_digit(big, groups[j]):
                     big.absorb(groups.pop(j))
                     merged = True
     return groups
 
 
-def _same_digit(big: _Group, small: _Group, rules: np.ndarray) -> bool:
+def _same_digit(big: _Group, small: _Group) -> bool:
     """Pieces one above the other (a rule erased through a 7, a 5's flag written apart), or a
     small piece beside or in a big one (the open end of a 0). Pieces side by side at the same
     height are never merged unless one is small: that is what neighbouring digits look like.
     """
     x_overlap = min(big.x1, small.x1) - max(big.x0, small.x0)
     y_overlap = min(big.y1, small.y1) - max(big.y0, small.y0)
-    if y_overlap < 0:
-        # Rows of an erased rule between the pieces are not a gap the writer left.
-        column = min(
-            max((max(big.x0, small.x0) + min(big.x1, small.x1)) // 2, 0), rules.shape[1] - 1
-        )
-        upper, lower = (big, small) if big.y0 < small.y0 else (small, big)
-        y_overlap = -int(np.count_nonzero(rules[upper.y1 : lower.y0, column] == 0))
     tallest, shortest = max(big.height, small.height), min(big.height, small.height)
     if y_overlap < -0.3 * tallest:
         return False  # a row apart

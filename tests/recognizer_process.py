@@ -12,7 +12,6 @@ from edge.scenes import random_scene
 
 REPO = Path(__file__).resolve().parents[1]
 REPLAY_FPS = 10
-DEVTEMP = ["--model", "/tmp/devmodel2/digits_int8.tflite", "--no-verify"]  # DEVTEMP remove
 FRAMES_PER_SCENE = 8  # > the stabilizer's 3 frames, so each scene gives one reading
 
 
@@ -36,7 +35,7 @@ class Recognizer:
         config.write_text(config_toml)
         self.log = workdir / "edge.log"
         command = [sys.executable, "-m", "edge", "--source", str(replay), "--realtime", "--loop",
-                   "--fps", str(REPLAY_FPS), "--config", str(config), "-v", *DEVTEMP]  # fmt: skip
+                   "--fps", str(REPLAY_FPS), "--config", str(config), "-v"]  # fmt: skip
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
 

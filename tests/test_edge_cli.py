@@ -14,10 +14,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from exif import with_exif_orientation
 
 from edge.bench import accuracy
 from edge.model import BUNDLED_MODEL, CARD_FILE
-from edge.scenes import Scene, random_scene
+from edge.scenes import Scene, random_scene, render_scene
 
 REPO = Path(__file__).resolve().parents[1]
 NO_TENSORFLOW = ("tensorflow", "keras", "train", "quantize")
@@ -264,6 +265,26 @@ def test_a_model_without_its_card_says_what_to_do(scene_dir, tmp_path):
     done = edge("recognize", str(scene_dir), "--model", str(model))
     assert done.returncode == 2 and "--no-verify" in done.stderr
     assert edge("recognize", str(scene_dir), "--model", str(model), "--no-verify").returncode == 0
+
+
+@pytest.mark.slow
+def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_path):
+    images, labels = mnist_test
+    scene = render_scene(images[:5], labels[:5], np.random.default_rng(5))  # 7 2 1 0 4
+    upright = cv2.resize(scene.frame, (4000, 3000), interpolation=cv2.INTER_CUBIC)
+    # The phone stores the sensor's picture turned a quarter left and says "turn it right".
+    stored = cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    jpeg = cv2.imencode(".jpg", stored, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    photo = tmp_path / "IMG_0001.jpg"
+    photo.write_bytes(with_exif_orientation(jpeg, 6))
+    done = edge("recognize", str(photo))
+    assert done.returncode == 0, done.stderr
+    (line,) = json_lines(done.stdout)
+    assert line["text"] == scene.text == "72104"
+    scale = 4000 / 640
+    truth = [tuple(round(v * scale) for v in box) for box in scene.boxes]
+    readout = (line["text"], [(tuple(d["box"]), d["digit"]) for d in line["digits"]])
+    assert accuracy([Scene(upright, tuple(truth), scene.labels)], [readout])["per_digit"] == 1.0
 
 
 @pytest.mark.slow

@@ -5,7 +5,6 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.bench import iou
 from edge.scenes import render_scene
 from edge.segment import (
     CROP_SIZE,
@@ -38,6 +37,16 @@ def text_box(text: str, origin: tuple[int, int]) -> tuple[int, int, int, int]:
     alone = np.zeros((400, 700), np.uint8)
     write(alone, text, origin, ink=255)
     return cv2.boundingRect(cv2.findNonZero(alone))
+
+
+def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Intersection over union: stricter than the bench's overlap, so a box must fit its digit."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    overlap_w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    overlap_h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = overlap_w * overlap_h
+    return inter / (aw * ah + bw * bh - inter)
 
 
 # --- to_mnist_crop -----------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Frame sources on files written here (images, videos), and the Pi camera through a stand-in."""
 
-import struct
 import sys
 import types
 from pathlib import Path
@@ -9,6 +8,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 import pytest
+from exif import with_exif_orientation
 
 from edge import sources
 from edge.config import SourceSettings
@@ -36,14 +36,6 @@ def jpeg_bytes(image: np.ndarray, *params: int) -> bytes:
     ok, encoded = cv2.imencode(".jpg", image, list(params))
     assert ok
     return encoded.tobytes()
-
-
-def with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
-    """`jpeg` with an APP1 Exif segment holding only the Orientation tag, as a phone writes it."""
-    ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)
-    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd + struct.pack(">I", 0)
-    payload = b"Exif\x00\x00" + tiff
-    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
 
 
 def test_exif_orientation_is_applied(tmp_path):

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from recognizer_process import DEVTEMP, REPO
+from recognizer_process import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 def test_the_web_bench_runs_viewers_against_python_m_edge() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "edge.web.bench", "--viewers", "3", "--stalled", "1",
-         "--rounds", "1", "--seconds", "2", "--warmup", "1", "--", *DEVTEMP],
+         "--rounds", "1", "--seconds", "2", "--warmup", "1"],
         cwd=REPO, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

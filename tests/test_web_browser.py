@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from mosquitto_broker import free_port
 from playwright.sync_api import Page, expect, sync_playwright
-from recognizer_process import DEVTEMP, REPO, Recognizer, write_replay
+from recognizer_process import REPO, Recognizer, write_replay
 
 from edge.model import INT8_FILE
 
@@ -119,7 +119,7 @@ def test_a_taken_port_stops_the_recognizer_with_a_clear_message(tmp_path: Path) 
         taken.listen()
         config.write_text(f"[web]\nenabled = true\nport = {taken.getsockname()[1]}\n")
         result = subprocess.run(
-            [sys.executable, "-m", "edge", "--source", "demo", "--config", str(config), *DEVTEMP],
+            [sys.executable, "-m", "edge", "--source", "demo", "--config", str(config)],
             cwd=REPO, capture_output=True, text=True, timeout=START_TIMEOUT,
         )  # fmt: skip
     assert result.returncode == 2, result.stderr

@@ -42,6 +42,7 @@ class Phase:
     received_bytes: int = 0
     viewers: int = 0  # most stream clients the server counted during the phase
     cpu_seconds: float | None = None  # CPU time the recognizer process used in the phase
+    viewers_cpu_seconds: float = 0.0  # CPU time this process (the viewers) used in the phase
 
     @property
     def processed_fps(self) -> float:
@@ -133,11 +134,13 @@ def start_recognizer(args: argparse.Namespace, port: int, workdir: Path) -> subp
     command = [sys.executable, "-m", "edge", "--source", args.source, "--loop", "--realtime"]
     command += ["--fps", str(args.fps), "--config", str(config), *args.edge_args]
     print("recognizer:", " ".join(command), flush=True)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = workdir / "edge.log"  # a file, not a pipe nobody reads: a full pipe would stall it
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"python -m edge exited:\n{process.stderr.read().decode()}")
+            raise SystemExit(f"python -m edge exited:\n{log.read_text(errors='replace')}")
         try:
             if fetch_stats(port).get("model"):
                 return process
@@ -164,7 +167,7 @@ def measure(phase: Phase, port: int, seconds: float, pid: int) -> Phase:
     hardly changes it, so it shows what the web side costs even on a busy machine.
     """
     started, frames_before = time.monotonic(), fetch_stats(port)["frames"]
-    cpu_before = cpu_seconds(pid)
+    cpu_before, own_before = cpu_seconds(pid), time.process_time()
     while (elapsed := time.monotonic() - started) < seconds:
         time.sleep(min(1.0, seconds - elapsed))
         stats = fetch_stats(port)
@@ -172,6 +175,7 @@ def measure(phase: Phase, port: int, seconds: float, pid: int) -> Phase:
         phase.viewers = max(phase.viewers, stats["viewers"])
     phase.seconds = time.monotonic() - started
     phase.frames = fetch_stats(port)["frames"] - frames_before
+    phase.viewers_cpu_seconds = time.process_time() - own_before
     cpu_after = cpu_seconds(pid)
     if cpu_before is not None and cpu_after is not None:
         phase.cpu_seconds = cpu_after - cpu_before
@@ -206,13 +210,17 @@ def run(args: argparse.Namespace) -> list[Phase]:
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+            said = (Path(workdir) / "edge.log").read_text(errors="replace").splitlines()
+            for line in said:
+                if line.startswith(("WARNING", "ERROR", "CRITICAL")):
+                    print("recognizer:", line, file=sys.stderr)
     return phases
 
 
 def report(phases: list[Phase], cpus: int) -> None:
     print(
         f"\n{'phase':<28}{'served to':>10}{'processed fps':>14}{'frames/s':>10}"
-        f"{'per viewer fps':>16}{'MB/s':>8}{'edge CPU %':>12}"
+        f"{'per viewer fps':>16}{'MB/s':>8}{'edge CPU %':>12}{'viewers CPU %':>15}"
     )
     for phase in phases:
         per_viewer, megabytes = "-", 0.0
@@ -224,7 +232,7 @@ def report(phases: list[Phase], cpus: int) -> None:
         print(
             f"{phase.name:<28}{phase.viewers:>10}{phase.processed_fps:>14.1f}"
             f"{phase.frames / phase.seconds:>10.1f}{per_viewer:>16}{megabytes:>8.1f}"
-            f"{cpu:>12}"
+            f"{cpu:>12}{100 * phase.viewers_cpu_seconds / phase.seconds:>15.0f}"
         )
     without = [p.processed_fps for p in phases if not p.received]
     watched = [p.processed_fps for p in phases if p.received]
