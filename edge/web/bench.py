@@ -12,6 +12,7 @@ Arguments after `--` go to `python -m edge` unchanged.
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -57,15 +58,19 @@ class Viewers:
         self.frames = [0] * count
         self.bytes = [0] * count
         self.problems: list[str] = []
+        self._clients: list[concurrent.futures.Future] = []
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
-        for index in range(self.count):
-            asyncio.run_coroutine_threadsafe(self._watch(index), self._loop)
-        for _ in range(self.stalled):
-            asyncio.run_coroutine_threadsafe(self._stall(), self._loop)
+        # Held on to: the event loop keeps only weak references, and a client task it
+        # garbage-collects while connecting would silently never watch.
+        self._clients = [
+            asyncio.run_coroutine_threadsafe(client, self._loop)
+            for client in [self._watch(i) for i in range(self.count)]
+            + [self._stall() for _ in range(self.stalled)]
+        ]
 
     def reset(self) -> None:
         self.frames = [0] * self.count
