@@ -1,11 +1,11 @@
 """Camera-like frames of handwritten digits on paper, with the true box of every digit.
 
 The segmenter and the model are judged on these instead of on clean MNIST: MNIST digits become
-ink (black, blue or pencil, thick or thin pen) on off-white paper, possibly ruled, seen through a
-tilted camera (perspective), under uneven light with a soft shadow, sometimes with the paper's
-edge and the table in view, then defocused, noisy and JPEG-compressed. Everything is drawn from
-the caller's random generator, so a seed gives the same scene on every machine.
-"""
+ink (black, blue or pencil; a marker, MNIST's own pen or a fine ballpoint) on off-white paper,
+possibly ruled, seen through a tilted camera (perspective), under uneven light with a soft
+shadow, sometimes with the paper's edge and the table in view, then defocused, noisy and
+JPEG-compressed. Everything is drawn from the caller's random generator, so a seed gives the
+same scene on every machine."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +45,8 @@ class SceneSettings:
     digit_height: Range = (0.085, 0.23)  # of the frame height (40-110 px at 480), before tilt
     gap: Range = (0.2, 0.7)  # space between neighbouring digits, in digit heights
     stroke: Range = (0.2, 0.55)  # ink threshold on the MNIST grey: low = thick pen, high = thin
+    fine_pen_prob: float = 0.25  # a ballpoint's thin line instead of MNIST's broad stroke...
+    fine_pen: Range = (0.0025, 0.0055)  # ...this wide, as a fraction of the frame width
     tilt_deg: float = 8.0  # rotation of the paper in the image, each way
     perspective: float = 0.07  # how far the frame corners move, as a fraction of the frame
     light: float = 0.4  # strength of the brightness gradient and vignette (0 = flat)
@@ -58,7 +60,8 @@ class SceneSettings:
     def __post_init__(self) -> None:
         if self.width < 64 or self.height < 64:
             raise ValueError(f"scene size {self.width}x{self.height} is below the 64x64 minimum")
-        for name in ("digit_height", "gap", "stroke", "blur_sigma", "noise_sigma", "jpeg_quality"):
+        ranges = ("digit_height", "gap", "stroke", "fine_pen", "blur_sigma", "noise_sigma")
+        for name in (*ranges, "jpeg_quality"):
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise ValueError(f"SceneSettings.{name} = {(low, high)}: need 0 <= low <= high")
@@ -183,13 +186,15 @@ def _write_digits(
     w, h = settings.width, settings.height
     left, top, right, bottom = _writable_area(to_frame, paper_edge, settings)
     pen = rng.uniform(*settings.stroke)
+    fine = rng.uniform(*settings.fine_pen) * w if rng.random() < settings.fine_pen_prob else None
     sizes = rng.uniform(0.9, 1.1, len(digits))
     height = rng.uniform(*settings.digit_height) * h
     # Many digits at a large size need more rows than fit: write smaller, as a person would.
     while True:
         gap = rng.uniform(*settings.gap) * height
         glyphs = [
-            _glyph(digit, height * size, pen) for digit, size in zip(digits, sizes, strict=True)
+            _glyph(digit, height * size, pen, fine)
+            for digit, size in zip(digits, sizes, strict=True)
         ]
         rows = _rows([glyph.shape[1] for glyph in glyphs], gap, right - left)
         pitch = 1.6 * height
@@ -261,8 +266,9 @@ def _writable_area(
     return left, top, right, bottom
 
 
-def _glyph(digit: np.ndarray, height: float, pen: float) -> np.ndarray:
-    """Ink opacity of one MNIST digit written `height` px tall; `pen` sets the stroke width."""
+def _glyph(digit: np.ndarray, height: float, pen: float, fine: float | None) -> np.ndarray:
+    """Ink opacity of one MNIST digit written `height` px tall; `pen` sets the stroke width,
+    or with a fine pen, `fine` px wide, along the middle of the stroke."""
     ys, xs = np.nonzero(digit)
     tight = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
     scale = height / tight.shape[0]
@@ -270,7 +276,26 @@ def _glyph(digit: np.ndarray, height: float, pen: float) -> np.ndarray:
     smooth = cv2.resize(tight, size, interpolation=cv2.INTER_CUBIC)
     # MNIST's soft grey edge becomes a pen's crisp one; where along the edge the cut falls sets
     # how thick the pen is.
-    return np.clip((smooth - pen) / 0.15 + 0.5, 0.0, 1.0)
+    alpha = np.clip((smooth - pen) / 0.15 + 0.5, 0.0, 1.0)
+    if fine is None:
+        return alpha
+    width = max(1, round(fine))
+    nib = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
+    # Smoothed first: the skeleton of MNIST's ragged outline grows spurs a pen never drew.
+    outline = cv2.GaussianBlur(alpha, (0, 0), 0.03 * height) > 0.5
+    line = cv2.dilate(_centre_line(outline.astype(np.uint8)), nib).astype(np.float32)
+    return cv2.GaussianBlur(line, (0, 0), 0.6)  # the anti-aliased edge a lens gives it
+
+
+def _centre_line(shape: np.ndarray) -> np.ndarray:
+    """The morphological skeleton of a 0/1 image: what is left of each erosion after opening."""
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    skeleton = np.zeros_like(shape)
+    while shape.any():
+        eroded = cv2.erode(shape, cross)
+        skeleton |= shape & (1 - cv2.dilate(eroded, cross))
+        shape = eroded
+    return skeleton
 
 
 def _paper(rng: np.random.Generator, settings: SceneSettings) -> np.ndarray:

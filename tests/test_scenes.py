@@ -1,9 +1,12 @@
 """The scene generator: reproducible, truthful boxes, and clear refusals."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from edge.scenes import SAMPLE_DIGITS, SceneSettings, random_scene, render_scene, sample_digits
+from edge.segment import stroke_width
 
 # Nothing but ink on flat paper, seen square on: every dark pixel belongs to a digit.
 PLAIN = SceneSettings(
@@ -64,6 +67,17 @@ def test_boxes_hold_exactly_the_ink(mnist_test):
             edges = box[0], box[-1], box[:, 0], box[:, -1]
             assert all((edge < half).any() for edge in edges)
         assert not (grey[~near_a_box] < paper - 25).any()
+
+
+def test_a_fine_pen_writes_a_thin_line(mnist_test):
+    images, labels = mnist_test
+    widths = {}
+    for fine_pen_prob in (0.0, 1.0):
+        settings = replace(PLAIN, digit_height=(0.2, 0.2), fine_pen_prob=fine_pen_prob)
+        scene = render_scene(images[:3], labels[:3], np.random.default_rng(4), settings)
+        ink = scene.frame.mean(axis=2) < 150
+        widths[fine_pen_prob] = stroke_width(ink)
+    assert widths[1.0] <= 4 < 8 <= widths[0.0]  # a ballpoint's ~3 px against MNIST's pen
 
 
 def test_the_frame_size_is_the_settings(mnist_test):

@@ -89,14 +89,20 @@ def test_mnist_digits_come_back_almost_unchanged(mnist_test):
     assert np.median(similarity) > 0.95 and np.percentile(similarity, 5) > 0.8
 
 
-@pytest.mark.parametrize("pen", [1, 3, 40])
-def test_the_pen_is_brought_to_mnist_width(pen):
-    """A fine pen on a big digit would shrink to a faint hairline, a marker to a filled blob."""
+@pytest.mark.parametrize("pen", [1, 3])
+def test_a_fine_pen_is_thickened_to_mnist_width(pen):
+    """Shrunk to 20 pixels, a ballpoint's line on a big digit would be a faint hairline."""
     ink = np.zeros((260, 260), np.uint8)
     cv2.circle(ink, (130, 130), 110, 255, pen, cv2.LINE_AA)  # a "0"
     crop = to_mnist_crop(ink)
     assert 1.2 <= pen_width(crop) <= 3.6  # MNIST's 5th to 95th percentile
-    assert crop[14, 14] < 60  # the 0's hole is still open
+    assert crop.max() >= 200 and crop[14, 14] < 60  # a full-strength stroke, the hole open
+
+
+def test_a_marker_is_left_as_thick_as_it_is():
+    ink = np.zeros((300, 300), np.uint8)
+    cv2.circle(ink, (150, 150), 100, 255, 70)  # a 0 a quarter as wide as it is tall
+    assert pen_width(to_mnist_crop(ink)) > 4.5
 
 
 def test_stroke_width_measures_a_drawn_line():
@@ -141,6 +147,24 @@ def test_a_digit_on_a_dark_rule_is_found_without_the_rule():
     write(page, "2", (200, 190))  # sits across the rule
     candidates = segment_digits(page)
     assert [iou(c.box, text_box("2", (200, 190))) > 0.8 for c in candidates] == [True]
+
+
+def test_a_slanted_stroke_cut_by_a_thick_rule_stays_one_digit():
+    page = paper()
+    cv2.line(page, (0, 170), (479, 165), 90, 10)
+    cv2.line(page, (265, 100), (215, 240), 30, 5, cv2.LINE_AA)  # a "1" leaning right
+    [candidate] = segment_digits(page)
+    _, y, _, h = candidate.box
+    assert y <= 100 and y + h >= 240
+
+
+def test_a_fine_pen_line_with_small_breaks_is_one_digit():
+    page = paper()
+    # A 0 in ballpoint whose line skipped at the top and the bottom: two arcs 5 px apart.
+    cv2.ellipse(page, (240, 160), (30, 50), 0, 95, 265, 30, 2, cv2.LINE_AA)
+    cv2.ellipse(page, (240, 160), (30, 50), 0, -85, 85, 30, 2, cv2.LINE_AA)
+    [candidate] = segment_digits(page)
+    assert iou(candidate.box, (208, 108, 65, 105)) > 0.9
 
 
 def test_a_digit_cut_by_the_frame_edge_is_left_out():
@@ -259,7 +283,7 @@ def test_scenes_digits_are_found_where_they_were_written(mnist_test):
             crop, reference = candidates[best].crop, to_mnist_crop(digit)
             similarity.append(np.corrcoef(crop.ravel(), reference.ravel())[0, 1])
         extra += len(candidates) - len(used)
-    # Measured at 0.998 recall and 0.994 precision over 400 scenes.
+    # Measured: 0.986-0.992 recall and precision over 2 x 400 scenes; 0.996 with this seed.
     assert found / (found + missed) >= 0.97
     assert found / (found + extra) >= 0.97
     assert np.median(similarity) > 0.85
