@@ -106,6 +106,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
                 "quantized": classifier.quantized,
                 **figures,
             }
+    report["opencv_threads"] = cv2.getNumThreads()  # as the pipeline set it for its frames
     int8, float_ = report["models"]["int8"], report["models"]["float"]
     report["int8_classify_vs_float"] = round(
         int8["classify_us_per_digit"] / float_["classify_us_per_digit"], 3
@@ -240,7 +241,8 @@ def format_table(report: dict[str, Any]) -> str:
     rows = [
         f"edge-digits bench: {report['scenes']} scenes ({report['digits']} digits), "
         f"{report['frame_size'][0]}x{report['frame_size'][1]}, {report['threads']} interpreter "
-        f"thread(s), seed {report['seed']}, digits from the {report['digit_source']}",
+        f"thread(s), {report['opencv_threads']} OpenCV thread(s), seed {report['seed']}, "
+        f"digits from the {report['digit_source']}",
         *(f"  {kind}: {models[kind]['model']}" for kind in kinds),
         f"{'':32}" + "".join(f"{kind + ' median':>14}{'p95':>9}" for kind in kinds),
     ]

@@ -167,6 +167,55 @@ def test_a_fine_pen_line_with_small_breaks_is_one_digit():
     assert iou(candidate.box, (208, 108, 65, 105)) > 0.9
 
 
+def test_a_ballpoint_stroke_lying_along_a_rule_is_kept():
+    """A 7 whose bar was written on a rule as thin as the pen: the bar is darker than the rule
+    anywhere along it, so it stays when the rule is erased."""
+    page = paper()
+    cv2.line(page, (0, 120), (479, 120), 150, 2)
+    cv2.line(page, (200, 120), (262, 120), 40, 2)
+    cv2.line(page, (262, 120), (225, 220), 40, 2)
+    [candidate] = segment_digits(page)
+    x, _, w, _ = candidate.box
+    assert x <= 201 and x + w >= 261
+
+
+def test_pieces_a_pen_width_apart_are_one_digit_but_neighbours_are_not():
+    """A 6 whose loop was written a few pixels from its stem is one digit; a 1 and a 0 a
+    quarter of their height apart (closer than the scenes ever write them) are two."""
+    page = paper()
+    cv2.ellipse(page, (246, 165), (26, 25), 0, 0, 360, 30, 3, cv2.LINE_AA)  # loop
+    cv2.ellipse(page, (260, 190), (58, 120), 0, 180, 235, 30, 3, cv2.LINE_AA)  # stem
+    [candidate] = segment_digits(page)
+    assert iou(candidate.box, (200, 90, 75, 103)) > 0.9
+    page = paper()
+    cv2.line(page, (200, 90), (200, 190), 30, 3, cv2.LINE_AA)
+    cv2.ellipse(page, (250, 140), (22, 50), 0, 0, 360, 30, 3, cv2.LINE_AA)
+    assert len(segment_digits(page)) == 2
+
+
+def test_a_large_frame_gives_the_same_digits_at_its_own_scale():
+    """Frames are searched shrunk to about 240 rows; the boxes come back in frame pixels."""
+    page = paper()
+    origins = [(40, 150), (190, 160), (330, 260)]
+    for text, origin in zip("384", origins, strict=True):
+        write(page, text, origin)
+    small = segment_digits(page)
+    large = segment_digits(cv2.resize(page, (960, 640), interpolation=cv2.INTER_LINEAR))
+    assert len(large) == len(small) == 3
+    for a, b in zip(small, large, strict=True):
+        assert np.abs(2 * np.array(a.box) - np.array(b.box)).max() <= 4
+        assert np.corrcoef(a.crop.ravel(), b.crop.ravel())[0, 1] > 0.9
+
+
+def test_a_stray_stroke_far_shorter_than_the_digits_is_not_one():
+    page = paper()
+    origins = [(40, 150), (190, 160), (330, 260)]
+    for text, origin in zip("384", origins, strict=True):
+        write(page, text, origin)
+    cv2.line(page, (140, 240), (140, 262), 30, 6)  # a tick a third as tall as the digits
+    assert len(segment_digits(page)) == 3
+
+
 def test_a_digit_cut_by_the_frame_edge_is_left_out():
     page = paper()
     write(page, "5", (-30, 150))
@@ -283,7 +332,8 @@ def test_scenes_digits_are_found_where_they_were_written(mnist_test):
             crop, reference = candidates[best].crop, to_mnist_crop(digit)
             similarity.append(np.corrcoef(crop.ravel(), reference.ravel())[0, 1])
         extra += len(candidates) - len(used)
-    # Measured: 0.986-0.992 recall and precision over 2 x 400 scenes; 0.996 with this seed.
+    # Measured: recall 0.984-0.994, precision 0.994 over 2 x 400 scenes (seeds 1, 2), median
+    # similarity 0.90-0.91; 0.996 and 0.91 with this seed.
     assert found / (found + missed) >= 0.97
     assert found / (found + extra) >= 0.97
     assert np.median(similarity) > 0.85
