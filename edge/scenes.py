@@ -96,9 +96,12 @@ def random_scene(
     labels: np.ndarray,
     rng: np.random.Generator,
     settings: SceneSettings = SceneSettings(),
-    max_digits: int = 8,
+    max_digits: int = 4,
 ) -> Scene:
-    """A scene of 1 to `max_digits` digits picked from `images` (MNIST layout, white on black)."""
+    """A scene of 1 to `max_digits` digits picked from `images` (MNIST layout, white on black).
+
+    Four by default: a meter reading, a house number, a year, which is what the product reads.
+    """
     if len(images) == 0 or len(images) != len(labels):
         raise ValueError(
             f"need as many labels as images, and some: got {len(images)}, {len(labels)}"

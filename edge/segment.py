@@ -12,9 +12,9 @@ The steps, each there because of something the camera adds:
 4. each digit is formatted the MNIST way (20x20 box, centre of mass at the centre, a fine
    pen thickened to MNIST's), which is what the model was trained on.
 All of it looks at the frame shrunk by a whole factor to about 240 rows (a quarter of the pixels
-of a 640x480 frame: on a Pi the time goes where the pixels are); a digit is still 20 px or more
-tall there, what MNIST's 20x20 box needs. Per-pixel work is left to OpenCV; Python loops only
-over digits and rules. All functions are pure: numpy arrays in, numpy arrays out.
+of a 640x480 frame: on a Pi the time goes where the pixels are); a digit written 40 px tall in
+the frame is 20 px tall there, what MNIST's 20x20 box needs. Per-pixel work is left to OpenCV;
+Python loops only over digits and rules. All functions are pure: numpy arrays in, numpy out.
 """
 
 from dataclasses import dataclass
