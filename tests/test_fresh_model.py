@@ -26,11 +26,13 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
             "--data",
             str(mnist_path),
             "--epochs",
-            "2",
+            "3",
             "--limit",
-            "12000",
+            "22000",
             "--val-size",
             "2000",
+            "--batch-size",
+            "64",
             "--out",
             str(out),
         ],
@@ -55,9 +57,10 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
 
 def test_training_writes_its_reports(fresh_models: Path) -> None:
     report = json.loads((fresh_models / "train_report.json").read_text())
-    assert report["architecture"] == "pi_cnn" and report["epochs"] == 2
-    assert report["train_images"] == 10000 and report["val_images"] == 2000
-    assert report["test_accuracy"] > 0.95  # 2 short epochs on 10k images
+    # ~940 steps: enough for batch-norm statistics to settle, far short of the full recipe.
+    assert report["architecture"] == "pi_cnn" and report["epochs"] == 3
+    assert report["train_images"] == 20000 and report["val_images"] == 2000
+    assert report["test_accuracy"] > 0.95
     assert np.sum(report["confusion_matrix"]) == 10000
     for picture in ("confusion_matrix.png", "misclassified.png"):
         assert (fresh_models / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

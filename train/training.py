@@ -7,6 +7,12 @@ import numpy as np
 
 from train.augment import AugmentedBatches, AugmentSettings
 
+# Weight averaging (EMA) over the last ~1000 steps smooths out the noise of the final steps. The
+# average starts from the initial weights, so a short run (a quick test) would end up mostly
+# untrained: below EMA_MIN_STEPS the plain weights are kept.
+EMA_MOMENTUM = 0.999
+EMA_MIN_STEPS = 5000
+
 
 @dataclass(frozen=True)
 class TrainSettings:
@@ -51,8 +57,9 @@ def fit(
         alpha=0.0,
     )
     model.compile(
-        # Weight averaging (EMA) over the last ~2 epochs smooths out the noise of the final steps.
-        optimizer=keras.optimizers.Adam(schedule, use_ema=True, ema_momentum=0.999),
+        optimizer=keras.optimizers.Adam(
+            schedule, use_ema=total_steps >= EMA_MIN_STEPS, ema_momentum=EMA_MOMENTUM
+        ),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
