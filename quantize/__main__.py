@@ -10,10 +10,8 @@ from pathlib import Path
 
 from edge.model import FLOAT_FILE, INT8_FILE
 from quantize.parity import ParityThresholds
-from train.__main__ import ARTIFACTS_ENV, MODEL_FILE, REPORT_FILE
+from train.artifacts import ARTIFACTS_ENV, MODEL_FILE, PARITY_FILE, REPORT_FILE
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
-
-PARITY_FILE = "parity_report.json"
 
 log = logging.getLogger("quantize")
 

@@ -9,8 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from quantize.__main__ import PARITY_FILE
-from train.__main__ import REPORT_FILE
+from train.artifacts import PARITY_FILE, REPORT_FILE
 
 HEADER = (
     "| architecture | params | epochs | float acc | int8 acc | agreement | int8 size | "

@@ -11,6 +11,7 @@ from quantize.calibration import calibration_set
 from quantize.card import build_card, write_card
 from quantize.convert import int8_violations, to_float_tflite, to_int8_tflite
 from quantize.parity import ParityThresholds, evaluate_pair, violations
+from train.artifacts import PARITY_FILE
 from train.data import Mnist
 
 log = logging.getLogger("quantize")
@@ -45,8 +46,6 @@ def quantize_and_check(
 
     Returns the parity problems (empty when the int8 model is fit to ship).
     """
-    from quantize.__main__ import PARITY_FILE
-
     model = load_keras_model(model_path)
     try:
         calibration = calibration_set(data.x_train, calib, seed)

@@ -9,12 +9,9 @@ import time
 from pathlib import Path
 
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH
+from train.artifacts import ARTIFACTS_ENV
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
 from train.training import TrainSettings
-
-ARTIFACTS_ENV = "EDGE_DIGITS_ARTIFACTS"
-MODEL_FILE = "model.keras"
-REPORT_FILE = "train_report.json"
 
 log = logging.getLogger("train")
 

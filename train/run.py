@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from train.architectures import ARCHITECTURES
+from train.artifacts import MODEL_FILE, REPORT_FILE
 from train.data import Mnist
 from train.reports import confusion_matrix, plot_confusion, plot_misclassified, write_json
 from train.training import TrainSettings, fit, to_model_input
@@ -27,8 +28,6 @@ def train_and_report(
     started: float,
 ) -> dict:
     """Train `arch`, save `model.keras`, and write the report, confusion matrix and error grid."""
-    from train.__main__ import MODEL_FILE, REPORT_FILE
-
     keras.utils.set_random_seed(settings.seed)
     x_train, y_train = data.x_train[:limit], data.y_train[:limit]
     model = ARCHITECTURES[arch]()
