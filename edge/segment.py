@@ -73,7 +73,9 @@ class SegmentSettings:
 
     ink: Literal["dark", "light"] = "dark"  # dark pen on paper, or light chalk/screen digits
     ink_contrast: float = 0.2  # ink is at least this much darker than the paper around it...
-    core_contrast: float = 0.35  # ...and somewhere in each digit at least this much
+    # ...and somewhere in each digit at least this much: a fine pencil line, thin and a little
+    # out of focus, is only about a third darker than the paper; an erased ghost, a quarter.
+    core_contrast: float = 0.3
     min_height: int = 12  # px; smaller digits hold too few pixels to read
     max_height: float = 0.9  # of the frame height
     max_aspect: float = 2.2  # width / height; wider is a dash, scribble or touching digits

@@ -2,10 +2,18 @@
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
-from edge.scenes import SAMPLE_DIGITS, SceneSettings, random_scene, render_scene, sample_digits
+from edge.scenes import (
+    SAMPLE_DIGITS,
+    SceneSettings,
+    pen_path,
+    random_scene,
+    render_scene,
+    sample_digits,
+)
 from edge.segment import stroke_width
 
 # Nothing but ink on flat paper, seen square on: every dark pixel belongs to a digit.
@@ -78,6 +86,27 @@ def test_a_fine_pen_writes_a_thin_line(mnist_test):
         ink = scene.frame.mean(axis=2) < 150
         widths[fine_pen_prob] = stroke_width(ink)
     assert widths[1.0] <= 4 < 8 <= widths[0.0]  # a ballpoint's ~3 px against MNIST's pen
+
+
+def stroke_image(thick_loop: bool) -> np.ndarray:
+    """A float 0-1 "6" 84 px tall: a stem curving into a loop, the loop open or filled in."""
+    image = np.zeros((84, 56), np.float32)
+    cv2.ellipse(image, (40, 60), (36, 50), 0, 180, 260, 1.0, 6)  # the stem
+    cv2.circle(image, (30, 60), 15, 1.0, -1 if thick_loop else 6)
+    return image
+
+
+def test_a_pen_path_is_one_unbroken_line_that_keeps_the_loop():
+    path = pen_path(stroke_image(thick_loop=False))
+    assert path is not None and set(np.unique(path)) <= {0, 1}
+    assert cv2.connectedComponents(path, connectivity=8)[0] - 1 == 1  # one stroke
+    assert cv2.connectedComponents(1 - path, connectivity=4)[0] - 1 == 2  # the loop stays shut
+    assert not cv2.erode(path, np.ones((2, 2), np.uint8)).any()  # one pixel wide
+
+
+def test_no_pen_path_for_a_digit_whose_loop_is_filled_in():
+    """Its centre line would be a "C", not a 6: such a digit is written with the pen in hand."""
+    assert pen_path(stroke_image(thick_loop=True)) is None
 
 
 def test_the_frame_size_is_the_settings(mnist_test):

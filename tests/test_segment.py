@@ -246,10 +246,23 @@ def test_dashes_specks_and_blobs_are_not_digits():
 
 def test_a_faint_ghost_is_not_a_digit_but_pencil_is():
     page = np.full((240, 320), 220, np.uint8)
-    write(page, "4", (40, 150), ink=150)  # 32% darker than the paper: an erased ghost
+    write(page, "4", (40, 150), ink=170)  # 23% darker than the paper: an erased ghost
     write(page, "4", (190, 150), ink=105)  # pencil
     [candidate] = segment_digits(page)
     assert iou(candidate.box, text_box("4", (190, 150))) > 0.8
+
+
+def test_a_fine_pencil_line_is_a_digit():
+    """Thin and a little out of focus, a pencil line reads only a third darker than the paper."""
+    page = np.full((480, 640), 220, np.uint8)
+    cv2.putText(page, "7", (300, 300), FONT, 2.5, 150, 1, cv2.LINE_AA)
+    page = cv2.GaussianBlur(page, (0, 0), 1.2)
+    page = np.clip(page + np.random.default_rng(0).normal(0, 2, page.shape), 0, 255)
+    page = page.astype(np.uint8)
+    assert 0.3 <= 1 - page.min() / 220 <= 0.36
+    [candidate] = segment_digits(page)
+    x, y, w, h = candidate.box
+    assert 300 <= x + w / 2 <= 360 and 240 <= y + h / 2 <= 300
 
 
 def test_light_digits_on_a_dark_screen_need_light_ink(mnist_test):
