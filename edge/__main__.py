@@ -12,14 +12,13 @@ import argparse
 import logging
 import signal
 import sys
-from pathlib import Path
 
 import cv2
 
 from edge.bench import BenchError, add_bench_arguments, bench
 from edge.config import ConfigError, Settings, apply_overrides, load_settings, resolve_config_path
 from edge.events import Stats
-from edge.model import BUNDLED_MODEL, DigitClassifier, ModelError
+from edge.model import DigitClassifier, ModelError, model_file
 from edge.outputs import OutputError, build_sinks
 from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
@@ -128,8 +127,8 @@ def configure_logging(level_name: str, verbose: int) -> None:
 
 
 def load_classifier(settings: Settings) -> DigitClassifier:
-    path = Path(settings.model.path) if settings.model.path else BUNDLED_MODEL
-    return DigitClassifier(path, settings.model.threads, settings.model.verify)
+    model = settings.model
+    return DigitClassifier(model_file(model), model.threads, model.verify)
 
 
 def run(settings: Settings, max_frames: int | None) -> int:

@@ -22,7 +22,7 @@ import numpy as np
 
 from edge.config import Settings
 from edge.events import Box, FrameResult, Reading, Stats
-from edge.model import BUNDLED_MODEL, FLOAT_FILE, MODELS_DIR, DigitClassifier
+from edge.model import FLOAT_FILE, MODELS_DIR, DigitClassifier, model_file
 from edge.pipeline import STAGES, DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.scenes import Scene, SceneSettings, random_scene, sample_digits
@@ -85,7 +85,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     scene_settings = SceneSettings(width=args.width, height=args.height)
     rng = np.random.default_rng(args.seed)
     scenes = [random_scene(images, labels, rng, scene_settings) for _ in range(args.scenes)]
-    int8_path = Path(settings.model.path) if settings.model.path else BUNDLED_MODEL
+    int8_path = model_file(settings.model)
     with tempfile.TemporaryDirectory(prefix="edge-bench-") as folder:
         paths = _write_scenes(scenes, Path(folder))
         report: dict[str, Any] = {

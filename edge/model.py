@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from edge.config import ModelSettings
+
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path(__file__).parent / "models"
@@ -20,6 +22,11 @@ CARD_FILE = "model_card.json"
 INT8_FILE = "digits_int8.tflite"
 FLOAT_FILE = "digits_float.tflite"
 BUNDLED_MODEL = MODELS_DIR / INT8_FILE
+
+
+def model_file(settings: ModelSettings) -> Path:
+    """The int8 model the settings name: their path, else the bundled model."""
+    return Path(settings.path) if settings.path else BUNDLED_MODEL
 
 
 class ModelError(Exception):

@@ -277,8 +277,8 @@ def _writable_area(
 def _glyph(digit: np.ndarray, height: float, pen: float, fine: float | None) -> np.ndarray:
     """Ink opacity of one MNIST digit written `height` px tall; `pen` sets the stroke width,
     or with a fine pen, `fine` px wide, along the middle of the stroke."""
-    ys, xs = np.nonzero(digit)
-    tight = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
+    x, y, w, h = cv2.boundingRect(digit)  # of the pixels that are not 0
+    tight = digit[y : y + h, x : x + w].astype(np.float32) / 255.0
     scale = height / tight.shape[0]
     size = (max(1, round(tight.shape[1] * scale)), max(1, round(height)))
     smooth = cv2.resize(tight, size, interpolation=cv2.INTER_CUBIC)
@@ -287,11 +287,11 @@ def _glyph(digit: np.ndarray, height: float, pen: float, fine: float | None) -> 
     alpha = np.clip((smooth - pen) / 0.15 + 0.5, 0.0, 1.0)
     if fine is None:
         return alpha
-    width = max(1, round(fine))
-    nib = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
     path = pen_path(smooth)
     if path is None:
         return alpha  # no fine-pen path gives this digit back: the pen in hand writes it
+    width = max(1, round(fine))
+    nib = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
     line = cv2.dilate(path, nib).astype(np.float32)
     return cv2.GaussianBlur(line, (0, 0), 0.6)  # the anti-aliased edge a lens gives it
 
@@ -315,10 +315,10 @@ def pen_path(stroke: np.ndarray) -> np.ndarray | None:
 
 
 def _centre_line(shape: np.ndarray) -> np.ndarray:
-    """The one-pixel, connected centre line of the strokes in a 0/1 image: Zhang and Suen's
+    """The one-pixel, connected centre line of the strokes in a uint8 0/1 image: Zhang and Suen's
     thinning (1984), which peels the outline away without ever breaking a stroke or opening a
     loop, the way a pen's path is one unbroken line."""
-    line = shape.astype(np.uint8)
+    line = shape
     while True:
         before = line
         for deletable in _ZHANG_SUEN:

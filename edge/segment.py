@@ -140,6 +140,8 @@ def to_grey(frame: np.ndarray) -> np.ndarray:
     """A uint8 grey image from a grey, BGR or BGRA frame; FrameError names what is wrong."""
     if not isinstance(frame, np.ndarray):
         raise FrameError(f"a frame must be a numpy array, got {type(frame).__name__}")
+    if frame.size == 0:
+        raise FrameError(f"the frame is empty (shape {frame.shape}); check the source")
     if frame.dtype != np.uint8:
         raise FrameError(f"a frame must be uint8, got {frame.dtype}; convert or rescale it first")
     if frame.ndim == 3 and frame.shape[2] == 1:
@@ -375,6 +377,9 @@ class _Group:
     def height(self) -> int:
         return self.y1 - self.y0
 
+    def touches_edge(self, frame_h: int, frame_w: int) -> bool:
+        return self.x0 == 0 or self.y0 == 0 or self.x1 == frame_w or self.y1 == frame_h
+
     def absorb(self, other: "_Group") -> None:
         self.labels += other.labels
         self.x0, self.y0 = min(self.x0, other.x0), min(self.y0, other.y0)
@@ -424,8 +429,6 @@ def _digit_groups(
         x1 = x + w - after if x + w < frame_w else frame_w
         y1 = y + h - after if y + h < frame_h else frame_h
         groups.append(_Group([label], x0, y0, x1, y1, int(areas[label])))
-    if rules is None:
-        rules = np.zeros((frame_h, frame_w), np.uint8)
     groups = _merge_fragments(groups, labels, rules, settings)
     core = round(255 * settings.core_contrast)
     min_height = settings.min_height / scale
@@ -435,7 +438,7 @@ def _digit_groups(
             continue
         if group.width > settings.max_aspect * group.height:
             continue
-        if group.x0 == 0 or group.y0 == 0 or group.x1 == frame_w or group.y1 == frame_h:
+        if group.touches_edge(frame_h, frame_w):
             continue  # cut off by the frame's edge: a partial digit reads as a wrong one
         group.mask = group.ink(labels, group.y0, group.y1, group.x0, group.x1)
         box = np.s_[group.y0 : group.y1, group.x0 : group.x1]
@@ -489,7 +492,7 @@ def _on_paper(paper: np.ndarray, group: _Group) -> bool:
 
 
 def _merge_fragments(
-    groups: list[_Group], labels: np.ndarray, rules: np.ndarray, settings: SegmentSettings
+    groups: list[_Group], labels: np.ndarray, rules: np.ndarray | None, settings: SegmentSettings
 ) -> list[_Group]:
     """Merge the pieces of one digit until no two pieces belong together.
 
@@ -497,12 +500,8 @@ def _merge_fragments(
     swallow every digit near it.
     """
     frame_h, frame_w = labels.shape
-
-    def inside(group: _Group) -> bool:
-        return group.x0 > 0 and group.y0 > 0 and group.x1 < frame_w and group.y1 < frame_h
-
-    merging = [group for group in groups if inside(group)]
-    left_alone = [group for group in groups if not inside(group)]
+    merging = [group for group in groups if not group.touches_edge(frame_h, frame_w)]
+    left_alone = [group for group in groups if group.touches_edge(frame_h, frame_w)]
     merged = True
     while merged:
         merged = False
@@ -517,7 +516,7 @@ def _merge_fragments(
     return merging + left_alone
 
 
-def _same_digit(big: _Group, small: _Group, labels: np.ndarray, rules: np.ndarray) -> bool:
+def _same_digit(big: _Group, small: _Group, labels: np.ndarray, rules: np.ndarray | None) -> bool:
     """Pieces one above the other (a rule erased through a 7, a 5's flag written apart), a
     small piece beside or in a big one (the open end of a 0), or pieces all but touching.
     Pieces side by side at the same height are otherwise never merged: that is what
@@ -559,10 +558,13 @@ def _gap(a: _Group, b: _Group, labels: np.ndarray) -> float:
     return cv2.minMaxLoc(distance, in_b)[0] - 1.0
 
 
-def _blank_rows_between(a: _Group, b: _Group, rules: np.ndarray) -> int:
+def _blank_rows_between(a: _Group, b: _Group, rules: np.ndarray | None) -> int:
     """Rows of paper between two pieces one above the other, not counting an erased rule's
-    rows: a rule erased through a digit leaves a gap the writer did not."""
+    rows (`rules`: the erased band, None on a page without rules): a rule erased through a
+    digit leaves a gap the writer did not."""
     upper, lower = (a, b) if a.y0 < b.y0 else (b, a)
+    if rules is None:
+        return lower.y0 - upper.y1
     column = (max(a.x0, b.x0) + min(a.x1, b.x1)) // 2  # middle of their common columns, or gap
     return int(np.count_nonzero(rules[upper.y1 : lower.y0, column] == 0))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from edge.model import FLOAT_FILE, INT8_FILE
 from quantize.parity import ParityThresholds
-from train.artifacts import ARTIFACTS_ENV, MODEL_FILE, PARITY_FILE, REPORT_FILE
+from train.artifacts import MODEL_FILE, PARITY_FILE, REPORT_FILE, artifacts_dir
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
 
 log = logging.getLogger("quantize")
@@ -18,7 +18,7 @@ log = logging.getLogger("quantize")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     thresholds = ParityThresholds()
-    artifacts = Path(os.environ.get(ARTIFACTS_ENV, "artifacts"))
+    artifacts = artifacts_dir()
     parser = argparse.ArgumentParser(prog="python -m quantize", description=__doc__)
     parser.add_argument(
         "--model",

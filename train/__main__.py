@@ -2,14 +2,13 @@
 
 import argparse
 import logging
-import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH
-from train.artifacts import ARTIFACTS_ENV
+from train.artifacts import ARTIFACTS_ENV, artifacts_dir
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
 from train.training import TrainSettings
 
@@ -35,7 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path(os.environ.get(ARTIFACTS_ENV, "artifacts")),
+        default=artifacts_dir(),
         help=f"output directory (default: ${ARTIFACTS_ENV} or ./artifacts)",
     )
     args = parser.parse_args(argv)

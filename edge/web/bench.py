@@ -36,6 +36,7 @@ TOLERANCE = 0.10  # the goal: viewers cost at most 10 % of the processed fps
 @dataclass
 class Phase:
     name: str
+    watched: bool  # stream clients were connected (stalled ones receive nothing)
     fps_samples: list[float] = field(default_factory=list)  # the pipeline's own processed_fps
     frames: int = 0  # frames processed during the phase
     seconds: float = 0.0
@@ -197,13 +198,15 @@ def run(args: argparse.Namespace) -> list[Phase]:
         try:
             time.sleep(args.warmup)
             for _ in range(args.rounds):
-                phases.append(measure(Phase("no viewers"), port, args.seconds, process.pid))
+                phases.append(
+                    measure(Phase("no viewers", watched=False), port, args.seconds, process.pid)
+                )
                 viewers = Viewers(port, args.viewers, args.stalled)
                 viewers.start()
                 time.sleep(2.0)  # connected and streaming
                 viewers.reset()
                 name = f"{args.viewers} viewers{stalled}"
-                watched = measure(Phase(name), port, args.seconds, process.pid)
+                watched = measure(Phase(name, watched=True), port, args.seconds, process.pid)
                 watched.received = list(viewers.frames)
                 watched.received_bytes = sum(viewers.bytes)
                 viewers.stop()
@@ -211,7 +214,9 @@ def run(args: argparse.Namespace) -> list[Phase]:
                     print(problem, file=sys.stderr)
                 phases.append(watched)
                 time.sleep(2.0)  # the server has seen them go
-            phases.append(measure(Phase("no viewers"), port, args.seconds, process.pid))
+            phases.append(
+                measure(Phase("no viewers", watched=False), port, args.seconds, process.pid)
+            )
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
@@ -239,8 +244,8 @@ def report(phases: list[Phase], cpus: int) -> None:
             f"{phase.frames / phase.seconds:>10.1f}{per_viewer:>16}{megabytes:>8.1f}"
             f"{cpu:>12}{100 * phase.viewers_cpu_seconds / phase.seconds:>15.0f}"
         )
-    without = [p.processed_fps for p in phases if not p.received]
-    watched = [p.processed_fps for p in phases if p.received]
+    without = [p.processed_fps for p in phases if not p.watched]
+    watched = [p.processed_fps for p in phases if p.watched]
     ratio = statistics.mean(watched) / statistics.mean(without)
     verdict = "within" if ratio >= 1 - TOLERANCE else "NOT within"
     print(
@@ -253,7 +258,7 @@ def report(phases: list[Phase], cpus: int) -> None:
         # CPU per processed frame does not depend on how many frames the load let through.
         with_ms, without_ms = (
             1000 * sum(p.cpu_seconds for p in group) / sum(p.frames for p in group)
-            for group in ([p for p in phases if p.received], [p for p in phases if not p.received])
+            for group in ([p for p in phases if p.watched], [p for p in phases if not p.watched])
         )
         web_share = (with_ms - without_ms) * statistics.mean(watched) / 10
         print(
