@@ -1,8 +1,10 @@
 """Test helper: `python -m edge` as a real process, replaying generated scenes like a camera."""
 
+import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import cv2
@@ -28,16 +30,30 @@ def write_replay(mnist_test: tuple[np.ndarray, np.ndarray], folder: Path, scenes
 
 
 class Recognizer:
-    """`python -m edge --source <replay> --realtime --loop` with a config; output in a log."""
+    """`python -m edge --source <replay> --realtime --loop` with a config (and `env` added to
+    the environment); output in a log."""
 
-    def __init__(self, replay: Path, config_toml: str, workdir: Path):
+    def __init__(
+        self,
+        replay: Path,
+        config_toml: str,
+        workdir: Path,
+        fps: float = REPLAY_FPS,
+        env: Mapping[str, str] | None = None,
+    ):
         config = workdir / "edge.toml"
         config.write_text(config_toml)
         self.log = workdir / "edge.log"
         command = [sys.executable, "-m", "edge", "--source", str(replay), "--realtime", "--loop",
-                   "--fps", str(REPLAY_FPS), "--config", str(config), "-v"]  # fmt: skip
+                   "--fps", str(fps), "--config", str(config), "-v"]  # fmt: skip
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env={**os.environ, **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

@@ -444,3 +444,14 @@ def test_example_config_is_the_full_schema_with_the_pi_defaults():
     defaults = Settings()
     pi_source = dataclasses.replace(defaults.source, name="picamera2", realtime=True)
     assert load_settings(CONFIG_SOURCE) == dataclasses.replace(defaults, source=pi_source)
+
+
+def test_the_shell_scripts_pass_shellcheck():
+    """.ci/run installs shellcheck for this: quoting and word-splitting slips in the installer
+    only show on a real Pi."""
+    done = subprocess.run(
+        ["shellcheck", str(REPO / "deploy" / "install.sh"), str(REPO / ".ci" / "run")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

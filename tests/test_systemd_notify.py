@@ -1,10 +1,7 @@
 """edge.systemd against a real datagram socket bound by the test and named in NOTIFY_SOCKET."""
 
 import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from recognizer_process import Recognizer
 
 from edge.events import FrameResult, Stats
 from edge.scenes import random_scene
@@ -24,8 +22,6 @@ from edge.systemd import (
     status_line,
     watchdog_interval,
 )
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 class FakeClock:
@@ -197,41 +193,6 @@ WATCHDOG_USEC = 1_000_000  # keep-alives every 0.5 s
 PROCESS_TIMEOUT_S = 120  # start-up (imports, model) on a busy machine
 
 
-class EdgeProcess:
-    """`python -m edge --source DIR --realtime --loop` with NOTIFY_SOCKET pointing at the test."""
-
-    def __init__(self, images: Path, notify_socket: str, logs: Path):
-        self.logs = logs
-        env = {
-            **os.environ,
-            "NOTIFY_SOCKET": notify_socket,
-            "WATCHDOG_USEC": str(WATCHDOG_USEC),
-            "EDGE_DIGITS_CONFIG": str(logs / "empty.toml"),  # never the machine's own config
-        }
-        (logs / "empty.toml").write_text("")
-        with open(logs / "stdout.txt", "w") as out, open(logs / "stderr.txt", "w") as err:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "edge",
-                    "--source",
-                    str(images),
-                    "--realtime",
-                    "--loop",
-                    "--fps",
-                    "20",
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=err,
-            )
-
-    def output(self) -> str:
-        return (self.logs / "stderr.txt").read_text() + (self.logs / "stdout.txt").read_text()
-
-
 def wait_for(listener: NotifyListener, line: str, timeout_s: float) -> list[list[str]]:
     """Messages up to and including the first one with `line`; fails after `timeout_s`."""
     received = []
@@ -266,7 +227,8 @@ def test_python_m_edge_notifies_systemd_and_keepalives_follow_the_frames(
         scene = random_scene(*mnist_test, rng)
         images[-1].write_bytes(cv2.imencode(".jpg", scene.frame)[1].tobytes())
     originals = {image: image.read_bytes() for image in images}
-    edge = EdgeProcess(tmp_path / "pages", path, tmp_path)
+    notify = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": str(WATCHDOG_USEC)}
+    edge = Recognizer(tmp_path / "pages", "", tmp_path, fps=20, env=notify)
     try:
         # Start-up: READY comes first, once the model is loaded and the source is open.
         started = wait_for(listener, "READY=1", PROCESS_TIMEOUT_S)
@@ -295,9 +257,7 @@ def test_python_m_edge_notifies_systemd_and_keepalives_follow_the_frames(
         wait_for(listener, "WATCHDOG=1", 10)
 
         # systemctl stop: SIGTERM -> STOPPING=1 and a clean exit.
-        edge.process.send_signal(signal.SIGTERM)
-        assert edge.process.wait(timeout=30) == 0, edge.output()
+        assert edge.stop() == 0, edge.output()
         assert count(listener.messages(), "STOPPING=1") == 1, edge.output()
     finally:
-        edge.process.kill()
-        edge.process.wait()
+        edge.kill()

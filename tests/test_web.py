@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 import pytest
+from mosquitto_broker import free_port
 
 from edge.config import MqttSettings, OutputSettings, Settings, WebSettings
 from edge.events import DigitPrediction, FrameResult, Reading, Stats
@@ -120,9 +121,7 @@ def test_a_taken_port_is_a_clear_error() -> None:
 
 
 def test_the_factory_adds_the_web_and_mqtt_outputs_when_enabled() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     settings = Settings(
         output=OutputSettings(console=False),
         web=WebSettings(enabled=True, port=port),
