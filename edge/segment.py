@@ -17,6 +17,8 @@ the frame is 20 px tall there, what MNIST's 20x20 box needs. Per-pixel work is l
 Python loops only over digits and rules. All functions are pure: numpy arrays in, numpy out.
 """
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,6 +61,10 @@ _RULE_MARGIN_MAD = 3.0
 # paper estimate on the dark side of the edge, which then reads as a band of faint ink).
 _PAPER_SMOOTH = 0.3
 _FULL_INK = 60  # percentile of a digit's ink darkness that is scaled to full white
+# Wider than this (width / height) may be two digits written touching or nearly (the linking
+# joins ink a few px apart); the cut is looked for in the middle of the width, not the ends.
+_PAIR_ASPECT = 1.2
+_CUT_BANDS = (0.25, 0.42, 0.58, 0.75)  # of the width: three bands, one cut in each
 _SQUARE_3 = np.ones((3, 3), np.uint8)
 _COLUMN_2 = np.ones((2, 1), np.uint8)
 
@@ -104,6 +110,9 @@ class Candidate:
 
     box: Box
     crop: np.ndarray  # uint8 [28, 28], white digit on black, MNIST-formatted
+    # When it is wide enough to be two touching digits: ways to cut it in two, left and right.
+    # The classifier decides which reading is right (see edge.pipeline).
+    cuts: "tuple[tuple[Candidate, Candidate], ...]" = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,10 @@ def segment_digits(
     if rules:
         mask, faint, erased = erase_rules(mask, faint, page.darkness, rules)
     mask = _hysteresis(faint, mask)
-    candidates = [_candidate(group, page) for group in _digit_groups(mask, erased, page, settings)]
+    candidates = [
+        _candidate(group, page, _cuts(group))
+        for group in _digit_groups(mask, erased, page, settings)
+    ]
     return sorted(candidates, key=lambda c: (c.box[0], c.box[1]))
 
 
@@ -584,7 +596,38 @@ def stroke_width(mask: np.ndarray) -> float:
     return max(1.0, 2.0 * _median(along) - 1.0)
 
 
-def _candidate(group: _Group, page: _Page) -> Candidate:
+def _cuts(group: _Group) -> list[tuple[_Group, _Group]]:
+    """A wide group cut in two at the column the least ink crosses in each of a few bands
+    across its middle: where two touching digits meet is not always where the ink is thinnest
+    (two 0s touch along their sides), so the classifier is shown each cut."""
+    assert group.mask is not None
+    if group.width <= _PAIR_ASPECT * group.height:
+        return []
+    crossing = np.count_nonzero(group.mask, axis=0)
+    cuts = []
+    for low, high in itertools.pairwise(_CUT_BANDS):
+        start, stop = round(low * group.width), round(high * group.width)
+        cut = start + int(np.argmin(crossing[start:stop]))
+        left, right = _part(group, 0, cut), _part(group, cut, group.width)
+        if left is not None and right is not None:
+            cuts.append((left, right))
+    return cuts
+
+
+def _part(group: _Group, x0: int, x1: int) -> _Group | None:
+    """The group's ink in its columns x0:x1, cut to the ink's box; None if there is none."""
+    assert group.mask is not None
+    mask = group.mask[:, x0:x1]
+    bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    if bw == 0:
+        return None
+    x0, y0 = group.x0 + x0 + bx, group.y0 + by
+    part = _Group(group.labels, x0, y0, x0 + bw, y0 + bh, 0, mask[by : by + bh, bx : bx + bw])
+    part.area = cv2.countNonZero(part.mask.view(np.uint8))
+    return part
+
+
+def _candidate(group: _Group, page: _Page, cuts: Sequence[tuple[_Group, _Group]] = ()) -> Candidate:
     """The group's box in the frame and its ink, white on black with full-strength strokes,
     MNIST-formatted.
 
@@ -619,7 +662,8 @@ def _candidate(group: _Group, page: _Page) -> Candidate:
         bx, by, bw, bh = cv2.boundingRect(own)
     scale = page.scale
     box = ((x0 + bx) * scale, (y0 + by) * scale, bw * scale, bh * scale)
-    return Candidate(box, to_mnist_crop(ink))
+    pairs = tuple((_candidate(left, page), _candidate(right, page)) for left, right in cuts)
+    return Candidate(box, to_mnist_crop(ink), pairs)
 
 
 def to_mnist_crop(ink: np.ndarray) -> np.ndarray:

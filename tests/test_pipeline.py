@@ -2,16 +2,26 @@
 
 import time
 
+import cv2
 import numpy as np
 import pytest
 
 from edge.events import FrameResult, Reading, Stats
 from edge.model import DigitClassifier
-from edge.pipeline import STAGES, DigitReader, Pacer, Pipeline, is_single_colour
+from edge.pipeline import (
+    STAGES,
+    DigitReader,
+    Pacer,
+    Pipeline,
+    is_single_colour,
+    whole_or_halves,
+)
 from edge.reading import Stabilizer
 from edge.scenes import Scene, render_scene
-from edge.segment import FrameError
+from edge.segment import Candidate, FrameError, segment_digits
 from edge.sources import Frame, SourceError, UnreadableFrame
+
+CROP = np.zeros((28, 28), np.uint8)
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +99,49 @@ def test_a_scene_is_read_in_order_with_boxes_in_frame_pixels(reader, scene):
         assert abs(digit.box[0] - box[0]) <= 4 and abs(digit.box[1] - box[1]) <= 4
     assert [d.digit for d in digits] == list(scene.labels)
     assert segment_ms > 0 and classify_ms > 0
+
+
+def touching(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """A grey 640x480 page with two MNIST digits written 100 px tall, their ink touching."""
+    page = np.full((480, 640), 215.0, np.float32)
+    x = 200
+    for digit in (first, second):
+        bx, by, bw, bh = cv2.boundingRect(digit)
+        ink = cv2.resize(digit[by : by + bh, bx : bx + bw], None, fx=5, fy=5) / 255.0
+        h, w = ink.shape
+        np.minimum(
+            page[300 - h : 300, x : x + w], 215 - 185 * ink, out=page[300 - h : 300, x : x + w]
+        )
+        x += w - 3
+    return page.astype(np.uint8)
+
+
+def test_touching_digits_the_model_cannot_read_as_one_are_read_as_two(reader, mnist_test):
+    images, labels = mnist_test
+    zero, eight = images[np.flatnonzero(labels == 0)[0]], images[np.flatnonzero(labels == 8)[0]]
+    frame = touching(zero, eight)
+    [both] = segment_digits(frame)
+    assert reader.classifier.classify(both.crop[None]).max() < reader.confidence
+    digits, _, _ = reader.read(frame)
+    assert [d.digit for d in digits] == [0, 8]
+    assert [d.box for d in digits] in [[half.box for half in cut] for cut in both.cuts]
+
+
+def test_a_wide_digit_read_as_one_is_not_cut_in_two():
+    """The model reads almost any half of a digit as a confident 1 or 7, so a wide digit it
+    reads stays whole whatever its halves score."""
+    halves = (Candidate((0, 0, 5, 10), CROP), Candidate((5, 0, 5, 10), CROP))
+    wide = Candidate((0, 0, 10, 10), CROP, (halves,))
+    sure_whole = np.float32([[0.9, 0.1] + [0] * 8, [0, 1] + [0] * 8, [0, 1] + [0] * 8])
+    boxes, scores = whole_or_halves([wide], sure_whole, confidence=0.6)
+    assert boxes == [wide.box] and scores.tolist() == sure_whole[:1].tolist()
+    unsure_whole = np.float32([[0.5, 0.5] + [0] * 8, [0, 1] + [0] * 8, [0.3, 0.7] + [0] * 8])
+    boxes, scores = whole_or_halves([wide], unsure_whole, confidence=0.6)
+    assert boxes == [h.box for h in halves] and scores.tolist() == unsure_whole[1:].tolist()
+    unsure_half = unsure_whole.copy()
+    unsure_half[2] = [0.5, 0.5] + [0] * 8
+    boxes, _ = whole_or_halves([wide], unsure_half, confidence=0.6)
+    assert boxes == [wide.box]
 
 
 def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene):
@@ -217,3 +270,16 @@ def test_single_colour_means_every_pixel_alike():
     assert is_single_colour(bgr)
     bgr[0, 0, 0] = 1
     assert not is_single_colour(bgr)
+
+
+def test_of_several_cuts_the_one_whose_weaker_half_is_surest_is_read():
+    def cut(x: int) -> tuple[Candidate, Candidate]:
+        return Candidate((0, 0, x, 10), CROP), Candidate((x, 0, 10 - x, 10), CROP)
+
+    wide = Candidate((0, 0, 10, 10), CROP, (cut(3), cut(5)))
+    one_hot = np.eye(10, dtype=np.float32)
+    weak = np.float32([0.55, 0.45] + [0] * 8)
+    scores = np.stack([weak, one_hot[1], weak, 0.9 * one_hot[2] + 0.1 * one_hot[3], one_hot[4]])
+    boxes, rows = whole_or_halves([wide], scores, confidence=0.6)
+    assert boxes == [(0, 0, 5, 10), (5, 0, 5, 10)]
+    assert rows.argmax(axis=1).tolist() == [2, 4]

@@ -193,6 +193,24 @@ def test_pieces_a_pen_width_apart_are_one_digit_but_neighbours_are_not():
     assert len(segment_digits(page)) == 2
 
 
+def test_two_touching_digits_come_with_a_cut_that_parts_them():
+    """Two 0s written touching are one blob of ink; among the candidate's cuts is the one
+    that gives both 0s back, for the classifier to choose. A digit of ordinary width has none.
+    (The least ink does not cross where they meet: there both 0s' sides run down together.)"""
+    page = paper()
+    cv2.ellipse(page, (200, 160), (34, 50), 0, 0, 360, 30, 4, cv2.LINE_AA)
+    cv2.ellipse(page, (268, 160), (34, 50), 0, 0, 360, 30, 4, cv2.LINE_AA)
+    [pair] = segment_digits(page)
+    assert any(
+        iou(left.box, (164, 108, 70, 105)) > 0.8 and iou(right.box, (234, 108, 70, 105)) > 0.8
+        for left, right in pair.cuts
+    )
+    page = paper()
+    cv2.ellipse(page, (200, 160), (34, 50), 0, 0, 360, 30, 4, cv2.LINE_AA)
+    [single] = segment_digits(page)
+    assert single.cuts == ()
+
+
 def test_a_large_frame_gives_the_same_digits_at_its_own_scale():
     """Frames are searched shrunk to about 240 rows; the boxes come back in frame pixels."""
     page = paper()
