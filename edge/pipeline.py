@@ -46,42 +46,43 @@ class DigitReader:
                 "the frame is one flat colour: the lens is covered, the camera is not exposing, "
                 "or the source sends blank frames"
             )
-        crops = [c.crop for c in candidates]
-        crops += [half.crop for c in candidates for cut in c.cuts for half in cut]
-        if crops:
-            scores = self.classifier.classify(np.stack(crops))
+        if candidates:
+            scores = self.classifier.classify(np.stack([c.crop for c in candidates]))
         else:
             scores = np.empty((0, 10), np.float32)
+        boxes, scores = whole_or_halves(
+            candidates, scores, self.confidence, self.classifier.classify
+        )
         classified = time.perf_counter()
-        digits = predictions(*whole_or_halves(candidates, scores, self.confidence), self.confidence)
+        digits = predictions(boxes, scores, self.confidence)
         return digits, (segmented - started) * 1000, (classified - segmented) * 1000
 
 
 def whole_or_halves(
-    candidates: Sequence[Candidate], scores: np.ndarray, confidence: float
+    candidates: Sequence[Candidate],
+    scores: np.ndarray,
+    confidence: float,
+    classify: Callable[[np.ndarray], np.ndarray],
 ) -> tuple[list[Box], np.ndarray]:
     """Boxes and scores of what was read: a wide candidate the model cannot read as one digit
     counts as two when it reads both halves of one of its cuts (two digits written touching
     read as neither). Only then: the model reads a piece of almost any digit as a sure 1 or 7.
-
-    `scores` has a row per candidate, then a row per half of each cut, in order.
+    The cuts are classified in a batch of their own, which few frames need.
     """
     boxes, rows = [], []
-    next_row = len(candidates)
-    for index, candidate in enumerate(candidates):
-        whole = scores[index]
-        halves = scores[next_row : next_row + 2 * len(candidate.cuts)].reshape(
-            -1, 2, scores.shape[1]
-        )
-        next_row += 2 * len(candidate.cuts)
-        surest = halves.max(axis=2).min(axis=1)  # each cut is as sure as its weaker half
-        if whole.max() < confidence and len(surest) and surest.max() >= confidence:
+    for candidate, whole in zip(candidates, scores, strict=True):
+        cuts = candidate.cuts() if candidate.cuts and whole.max() < confidence else ()
+        if cuts:
+            crops = np.stack([half.crop for cut in cuts for half in cut])
+            halves = classify(crops).reshape(len(cuts), 2, -1)
+            surest = halves.max(axis=2).min(axis=1)  # a cut is as sure as its weaker half
             best = int(surest.argmax())
-            boxes += [half.box for half in candidate.cuts[best]]
-            rows += list(halves[best])
-        else:
-            boxes.append(candidate.box)
-            rows.append(whole)
+            if surest[best] >= confidence:
+                boxes += [half.box for half in cuts[best]]
+                rows += list(halves[best])
+                continue
+        boxes.append(candidate.box)
+        rows.append(whole)
     return boxes, np.array(rows, np.float32).reshape(-1, scores.shape[1])
 
 

@@ -17,8 +17,9 @@ the frame is 20 px tall there, what MNIST's 20x20 box needs. Per-pixel work is l
 Python loops only over digits and rules. All functions are pure: numpy arrays in, numpy out.
 """
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,9 +111,10 @@ class Candidate:
 
     box: Box
     crop: np.ndarray  # uint8 [28, 28], white digit on black, MNIST-formatted
-    # When it is wide enough to be two touching digits: ways to cut it in two, left and right.
-    # The classifier decides which reading is right (see edge.pipeline).
-    cuts: "tuple[tuple[Candidate, Candidate], ...]" = ()
+    # Wide enough to be two digits written touching: makes the ways to cut it in two (left,
+    # right) on demand. Their crops cost what the digit's own does, and the reader needs them
+    # only for a wide candidate it cannot read as one digit (see edge.pipeline).
+    cuts: "Callable[[], tuple[tuple[Candidate, Candidate], ...]] | None" = None
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,7 @@ def segment_digits(
     if rules:
         mask, faint, erased = erase_rules(mask, faint, page.darkness, rules)
     mask = _hysteresis(faint, mask)
-    candidates = [
-        _candidate(group, page, _cuts(group))
-        for group in _digit_groups(mask, erased, page, settings)
-    ]
+    candidates = [_candidate(group, page) for group in _digit_groups(mask, erased, page, settings)]
     return sorted(candidates, key=lambda c: (c.box[0], c.box[1]))
 
 
@@ -596,13 +595,15 @@ def stroke_width(mask: np.ndarray) -> float:
     return max(1.0, 2.0 * _median(along) - 1.0)
 
 
+def _cut_candidates(group: _Group, page: _Page) -> tuple[tuple[Candidate, Candidate], ...]:
+    return tuple((_candidate(left, page), _candidate(right, page)) for left, right in _cuts(group))
+
+
 def _cuts(group: _Group) -> list[tuple[_Group, _Group]]:
     """A wide group cut in two at the column the least ink crosses in each of a few bands
     across its middle: where two touching digits meet is not always where the ink is thinnest
     (two 0s touch along their sides), so the classifier is shown each cut."""
     assert group.mask is not None
-    if group.width <= _PAIR_ASPECT * group.height:
-        return []
     crossing = np.count_nonzero(group.mask, axis=0)
     cuts = []
     for low, high in itertools.pairwise(_CUT_BANDS):
@@ -627,7 +628,7 @@ def _part(group: _Group, x0: int, x1: int) -> _Group | None:
     return part
 
 
-def _candidate(group: _Group, page: _Page, cuts: Sequence[tuple[_Group, _Group]] = ()) -> Candidate:
+def _candidate(group: _Group, page: _Page) -> Candidate:
     """The group's box in the frame and its ink, white on black with full-strength strokes,
     MNIST-formatted.
 
@@ -662,8 +663,9 @@ def _candidate(group: _Group, page: _Page, cuts: Sequence[tuple[_Group, _Group]]
         bx, by, bw, bh = cv2.boundingRect(own)
     scale = page.scale
     box = ((x0 + bx) * scale, (y0 + by) * scale, bw * scale, bh * scale)
-    pairs = tuple((_candidate(left, page), _candidate(right, page)) for left, right in cuts)
-    return Candidate(box, to_mnist_crop(ink), pairs)
+    wide = group.width > _PAIR_ASPECT * group.height
+    cuts = functools.partial(_cut_candidates, group, page) if wide else None
+    return Candidate(box, to_mnist_crop(ink), cuts)
 
 
 def to_mnist_crop(ink: np.ndarray) -> np.ndarray:

@@ -124,24 +124,46 @@ def test_touching_digits_the_model_cannot_read_as_one_are_read_as_two(reader, mn
     assert reader.classifier.classify(both.crop[None]).max() < reader.confidence
     digits, _, _ = reader.read(frame)
     assert [d.digit for d in digits] == [0, 8]
-    assert [d.box for d in digits] in [[half.box for half in cut] for cut in both.cuts]
+    assert [d.box for d in digits] in [[half.box for half in cut] for cut in both.cuts()]
+
+
+ONE_HOT = np.eye(10, dtype=np.float32)
+UNSURE = np.float32([0.55, 0.45] + [0] * 8)
+
+
+def cut_at(x: int) -> tuple[Candidate, Candidate]:
+    """A 10 px wide candidate's halves, cut at column x; each crop holds its own width."""
+    return Candidate((0, 0, x, 10), np.full((28, 28), x)), Candidate(
+        (x, 0, 10 - x, 10), np.full((28, 28), 10 - x)
+    )
+
+
+def classify_by_width(scores: dict[int, np.ndarray]):
+    """A classifier stand-in: each half's scores, looked up by the width its crop holds."""
+    return lambda crops: np.stack([scores[int(crop[0, 0])] for crop in crops])
 
 
 def test_a_wide_digit_read_as_one_is_not_cut_in_two():
     """The model reads almost any half of a digit as a confident 1 or 7, so a wide digit it
-    reads stays whole whatever its halves score."""
-    halves = (Candidate((0, 0, 5, 10), CROP), Candidate((5, 0, 5, 10), CROP))
-    wide = Candidate((0, 0, 10, 10), CROP, (halves,))
-    sure_whole = np.float32([[0.9, 0.1] + [0] * 8, [0, 1] + [0] * 8, [0, 1] + [0] * 8])
-    boxes, scores = whole_or_halves([wide], sure_whole, confidence=0.6)
-    assert boxes == [wide.box] and scores.tolist() == sure_whole[:1].tolist()
-    unsure_whole = np.float32([[0.5, 0.5] + [0] * 8, [0, 1] + [0] * 8, [0.3, 0.7] + [0] * 8])
-    boxes, scores = whole_or_halves([wide], unsure_whole, confidence=0.6)
-    assert boxes == [h.box for h in halves] and scores.tolist() == unsure_whole[1:].tolist()
-    unsure_half = unsure_whole.copy()
-    unsure_half[2] = [0.5, 0.5] + [0] * 8
-    boxes, _ = whole_or_halves([wide], unsure_half, confidence=0.6)
-    assert boxes == [wide.box]
+    reads stays whole whatever its halves score; its cuts are not even made."""
+    wide = Candidate((0, 0, 10, 10), CROP, lambda: pytest.fail("cut a digit that was read"))
+    boxes, scores = whole_or_halves([wide], ONE_HOT[:1], 0.6, classify_by_width({}))
+    assert boxes == [wide.box] and scores.tolist() == ONE_HOT[:1].tolist()
+
+
+def test_a_wide_digit_not_read_as_one_is_read_as_its_surest_cut():
+    wide = Candidate((0, 0, 10, 10), CROP, lambda: (cut_at(3), cut_at(5)))
+    halves = {3: UNSURE, 7: ONE_HOT[1], 5: 0.9 * ONE_HOT[2] + 0.1 * ONE_HOT[3]}
+    boxes, scores = whole_or_halves([wide], UNSURE[None], 0.6, classify_by_width(halves))
+    assert boxes == [(0, 0, 5, 10), (5, 0, 5, 10)]
+    assert scores.argmax(axis=1).tolist() == [2, 2]
+
+
+def test_a_wide_digit_stays_unsure_when_no_cut_reads_either():
+    wide = Candidate((0, 0, 10, 10), CROP, lambda: (cut_at(3), cut_at(5)))
+    halves = {3: UNSURE, 7: ONE_HOT[1], 5: UNSURE}
+    boxes, scores = whole_or_halves([wide], UNSURE[None], 0.6, classify_by_width(halves))
+    assert boxes == [wide.box] and scores.tolist() == UNSURE[None].tolist()
 
 
 def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene):
@@ -270,16 +292,3 @@ def test_single_colour_means_every_pixel_alike():
     assert is_single_colour(bgr)
     bgr[0, 0, 0] = 1
     assert not is_single_colour(bgr)
-
-
-def test_of_several_cuts_the_one_whose_weaker_half_is_surest_is_read():
-    def cut(x: int) -> tuple[Candidate, Candidate]:
-        return Candidate((0, 0, x, 10), CROP), Candidate((x, 0, 10 - x, 10), CROP)
-
-    wide = Candidate((0, 0, 10, 10), CROP, (cut(3), cut(5)))
-    one_hot = np.eye(10, dtype=np.float32)
-    weak = np.float32([0.55, 0.45] + [0] * 8)
-    scores = np.stack([weak, one_hot[1], weak, 0.9 * one_hot[2] + 0.1 * one_hot[3], one_hot[4]])
-    boxes, rows = whole_or_halves([wide], scores, confidence=0.6)
-    assert boxes == [(0, 0, 5, 10), (5, 0, 5, 10)]
-    assert rows.argmax(axis=1).tolist() == [2, 4]
