@@ -622,10 +622,9 @@ def _part(group: _Group, x0: int, x1: int) -> _Group | None:
     bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
     if bw == 0:
         return None
+    own = mask[by : by + bh, bx : bx + bw]
     x0, y0 = group.x0 + x0 + bx, group.y0 + by
-    part = _Group(group.labels, x0, y0, x0 + bw, y0 + bh, 0, mask[by : by + bh, bx : bx + bw])
-    part.area = cv2.countNonZero(part.mask.view(np.uint8))
-    return part
+    return _Group(group.labels, x0, y0, x0 + bw, y0 + bh, cv2.countNonZero(own.view(np.uint8)), own)
 
 
 def _candidate(group: _Group, page: _Page) -> Candidate:
