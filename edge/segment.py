@@ -511,8 +511,9 @@ def _merge_fragments(
     swallow every digit near it.
     """
     frame_h, frame_w = labels.shape
-    merging = [group for group in groups if not group.touches_edge(frame_h, frame_w)]
-    left_alone = [group for group in groups if group.touches_edge(frame_h, frame_w)]
+    merging, left_alone = [], []
+    for group in groups:
+        (left_alone if group.touches_edge(frame_h, frame_w) else merging).append(group)
     merged = True
     while merged:
         merged = False

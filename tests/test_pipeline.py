@@ -109,9 +109,8 @@ def touching(first: np.ndarray, second: np.ndarray) -> np.ndarray:
         bx, by, bw, bh = cv2.boundingRect(digit)
         ink = cv2.resize(digit[by : by + bh, bx : bx + bw], None, fx=5, fy=5) / 255.0
         h, w = ink.shape
-        np.minimum(
-            page[300 - h : 300, x : x + w], 215 - 185 * ink, out=page[300 - h : 300, x : x + w]
-        )
+        region = page[300 - h : 300, x : x + w]
+        np.minimum(region, 215 - 185 * ink, out=region)
         x += w - 3
     return page.astype(np.uint8)
 
