@@ -284,6 +284,12 @@ def _fit_rule(mask: np.ndarray, start: tuple[int, int], end: tuple[int, int]) ->
         xs, ys = _ink_along(mask, line, reach, columns)
         if len(xs) < 10:
             return None
+        # A column with more ink than the rule's typical run holds a digit's stroke too (its
+        # foot resting on the rule): left out, it cannot pull the line towards the digit.
+        per_column = np.bincount(xs)
+        thin = per_column[xs] <= _median(per_column[per_column > 0]) + 1
+        if np.count_nonzero(thin) >= 10:
+            xs, ys = xs[thin], ys[thin]
         line = _least_squares_line(xs, ys)
         residual = np.abs(ys - (line[0] * xs + line[1]))
         on_rule = residual <= max(1.5, 2.5 * _median(residual))

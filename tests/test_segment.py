@@ -179,6 +179,35 @@ def test_a_ballpoint_stroke_lying_along_a_rule_is_kept():
     assert x <= 201 and x + w >= 261
 
 
+@pytest.mark.parametrize(("pen", "lift"), [(6, 4), (9, 0)])
+def test_feet_resting_on_a_faint_rule_are_kept(pen, lift):
+    """Two 2s written on a faint, camera-slanted rule, their feet along it. The feet must not
+    pull the rule's fit towards them: a misfit rule is erased through the feet (first seen in
+    a generated scene whose pencil "52" vanished with its rule)."""
+    page, alone = paper(), np.zeros((320, 480), np.uint8)
+
+    def rule_y(x: int) -> int:
+        return round(212 - 16 * x / 479)
+
+    cv2.line(page, (0, 212), (479, 196), 150, 1, cv2.LINE_AA)
+    for image, ink in ((page, 100), (alone, 255)):
+        for x in (150, 250):
+            foot = rule_y(x) - lift - pen // 2
+            end = (x + 75, rule_y(x + 75) - lift - pen // 2)
+            cv2.ellipse(
+                image, (x + 30, rule_y(x) - 75), (28, 25), 0, 160, 380, ink, pen, cv2.LINE_AA
+            )
+            cv2.line(image, (x + 56, rule_y(x) - 65), (x + 2, foot), ink, pen, cv2.LINE_AA)
+            cv2.line(image, (x + 2, foot), end, ink, pen, cv2.LINE_AA)
+    _, _, truth, _ = cv2.connectedComponentsWithStats((alone > 128).astype(np.uint8))
+    bottoms = sorted((x, y + h) for x, y, _, h in truth[1:, :4].tolist())
+    candidates = segment_digits(page)
+    assert len(candidates) == 2
+    for candidate, (true_x, true_bottom) in zip(candidates, bottoms, strict=True):
+        x, y, _, h = candidate.box
+        assert abs(x - true_x) <= 1 and abs(y + h - true_bottom) <= 2
+
+
 def test_pieces_a_pen_width_apart_are_one_digit_but_neighbours_are_not():
     """A 6 whose loop was written a few pixels from its stem is one digit; a 1 and a 0 a
     quarter of their height apart (closer than the scenes ever write them) are two."""
