@@ -15,7 +15,7 @@ from edge.events import Box, DigitPrediction, FrameResult, Sink, Stats
 from edge.model import DigitClassifier
 from edge.reading import Stabilizer, predictions, text_of
 from edge.segment import Candidate, FrameError, segment_digits
-from edge.sources import Frame, FrameSource, SourceError, UnreadableFrame
+from edge.sources import Frame, FrameSource, UnreadableFrame
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +179,9 @@ class Pipeline:
     def run(self) -> None:
         """Process frames until the source ends, `stop()` or `max_frames`.
 
-        Raises SourceError when a live source stops delivering frames. Sinks get on_start
-        before the first frame and on_stop however the loop ends.
+        A SourceError from the source (a camera or stream that stopped delivering frames)
+        reaches the caller. Sinks get on_start before the first frame and on_stop however the
+        loop ends.
         """
         pacer = Pacer(self.source.pace_fps) if self.source.pace_fps else None
         index = 0
@@ -197,12 +198,7 @@ class Pipeline:
                     self._failed(index, str(exc))
                     index += 1
                     continue
-                if frame is None:
-                    if self.source.live:
-                        raise SourceError(
-                            f"{self.source.description} stopped delivering frames. Check the "
-                            "camera or stream and start again."
-                        )
+                if frame is None:  # a replay ended (a live source raises SourceError instead)
                     break
                 capture_ms = (time.perf_counter() - started) * 1000
                 self.stats.skipped_frames += frame.skipped

@@ -2,8 +2,9 @@
 
 Every source hands out `Frame`s whose image is what the segmenter takes: the Pi camera's
 low-resolution Y plane (grey), or the BGR picture OpenCV decoded. `open_source` turns the
-`--source` text into one. A source that cannot start raises `SourceError`; one unreadable image
-raises `UnreadableFrame` and the source carries on with the next.
+`--source` text into one. A source that cannot start, or a camera or stream that stops
+delivering, raises `SourceError`; one unreadable image raises `UnreadableFrame` and the source
+carries on with the next.
 """
 
 import glob
@@ -50,11 +51,14 @@ class Frame:
 
 class FrameSource(Protocol):
     description: str
-    live: bool  # a camera or stream: running out of frames is a failure, not the end
     pace_fps: float | None  # replay at this rate like a camera; None: as fast as possible
 
     def read(self) -> Frame | None:
-        """The next frame; None when a replayed source has no more."""
+        """The next frame; None when a replay has no more.
+
+        A camera or stream that stops delivering is a failure, not the end: it raises
+        SourceError, whose message says what to check.
+        """
 
     def skip(self, count: int) -> int:
         """Drop up to `count` frames unseen (a paced replay fell behind); how many there were."""
@@ -143,8 +147,6 @@ def jpeg_is_complete(data: np.ndarray) -> bool:
 class ImageFiles:
     """Image files replayed as frames, optionally at camera pace and forever."""
 
-    live = False
-
     def __init__(self, paths: list[Path], pace_fps: float | None, loop: bool):
         self.description = f"{len(paths)} image file{'s' * (len(paths) != 1)}"
         self.pace_fps = pace_fps
@@ -177,7 +179,7 @@ class Capture:
     """An OpenCV VideoCapture: a webcam index, a video file or a stream URL."""
 
     def __init__(self, target: int | str, settings: SourceSettings, live: bool):
-        self.live = live
+        self._live = live  # a webcam or stream: running out of frames is a failure
         self.description = f"webcam {target}" if isinstance(target, int) else str(target)
         params = []
         if isinstance(target, str) and live:  # a stream: never wait forever for a dead server
@@ -221,7 +223,7 @@ class Capture:
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, image = self._capture.read()
         if not ok:
-            if self.live:
+            if self._live:
                 raise SourceError(
                     f"{self.description} stopped delivering frames (unplugged, or the stream "
                     "ended). Check the connection and start again."
@@ -246,7 +248,6 @@ class PiCamera:
     The main stream (up to twice the lores size, RGB) stays configured for a live view.
     """
 
-    live = True
     pace_fps = None  # the sensor keeps time
 
     def __init__(self, settings: SourceSettings):
@@ -316,7 +317,6 @@ class DemoScenes:
     Always paced at the camera rate and endless, so it behaves like a camera on any machine.
     """
 
-    live = False
     HOLD_S = 1.5  # how long each page stays in view
 
     def __init__(self, settings: SourceSettings, seed: int = 0):

@@ -132,7 +132,7 @@ def test_image_files_replay_in_order_and_a_bad_one_does_not_stop_the_rest(tmp_pa
         cv2.imwrite(str(tmp_path / f"{index}.png"), image)
     (tmp_path / "1b.png").write_bytes(b"broken")
     source = open_source(SourceSettings(name=str(tmp_path)))
-    assert isinstance(source, ImageFiles) and not source.live and source.pace_fps is None
+    assert isinstance(source, ImageFiles) and source.pace_fps is None
     assert np.array_equal(source.read().image, images[0])
     assert np.array_equal(source.read().image, images[1])
     with pytest.raises(UnreadableFrame, match=r"1b.png"):
@@ -169,7 +169,7 @@ def test_a_video_file_plays_to_its_end(tmp_path):
     path = tmp_path / "clip.avi"
     levels = write_video(path, 5)
     source = open_source(SourceSettings(name=str(path)))
-    assert isinstance(source, Capture) and not source.live
+    assert isinstance(source, Capture)
     seen = []
     while (frame := source.read()) is not None:
         assert frame.image.shape == (120, 160, 3) and frame.image.dtype == np.uint8
@@ -187,6 +187,21 @@ def test_a_looping_video_starts_again_and_skip_drops_frames(tmp_path):
     seen.append(float(source.read().image.mean()))
     source.close()
     assert seen == pytest.approx(levels + levels[:2] + [levels[3]], abs=3)
+
+
+def test_a_webcam_or_stream_that_runs_out_says_so_itself(tmp_path):
+    """Running out is the end of a replay but a failure of a live capture: the source raises."""
+    path = tmp_path / "clip.avi"
+    write_video(path, 2)
+    source = Capture(str(path), SourceSettings(loop=True), live=True)  # live never loops
+    assert source.read() is not None and source.read() is not None
+    with pytest.raises(
+        SourceError,
+        match=r"clip\.avi stopped delivering frames \(unplugged, or the stream ended\)\. "
+        "Check the connection and start again",
+    ):
+        source.read()
+    source.close()
 
 
 def test_a_file_that_is_not_a_video_says_what_to_do(tmp_path):
@@ -293,7 +308,7 @@ def stand_in_picamera2(monkeypatch):
 def test_picamera2_gives_the_lores_y_plane_and_counts_dropped_frames(stand_in_picamera2):
     source = open_source(SourceSettings(name="picamera2", width=330, height=240, fps=30.0))
     camera = stand_in_picamera2.instances[0]
-    assert isinstance(source, PiCamera) and source.live and source.pace_fps is None
+    assert isinstance(source, PiCamera) and source.pace_fps is None
     assert camera.configured["lores"]["format"] == "YUV420"
     assert camera.configured["main"]["size"] == (660, 480)
     assert camera.configured["controls"] == {"FrameRate": 30.0}
@@ -328,7 +343,7 @@ def test_picamera2_without_a_camera(stand_in_picamera2, monkeypatch):
 
 def test_demo_holds_each_generated_scene_in_view_like_a_page_held_up():
     source = open_source(SourceSettings(name="demo", width=320, height=240, fps=2.0))
-    assert source.pace_fps == 2.0 and not source.live
+    assert source.pace_fps == 2.0
     frames = [source.read() for _ in range(4)]  # 1.5 s at 2 fps: three frames per scene
     assert frames[0].image.shape == (240, 320, 3) and frames[0].image.dtype == np.uint8
     assert frames[1].image is frames[0].image and frames[2].image is frames[0].image
