@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from edge.config import Settings
-from edge.events import Box, FrameResult, Reading, Stats
+from edge.events import Box, FrameResult, Sink, Stats
 from edge.model import FLOAT_FILE, MODELS_DIR, DigitClassifier, model_file
 from edge.pipeline import STAGES, DigitReader, Pipeline
 from edge.reading import Stabilizer
@@ -59,22 +59,16 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @dataclass
-class _Recorder:
-    """A sink that keeps what the bench measures: each frame's timings, text and digits."""
+class _Recorder(Sink):
+    """A sink that keeps what the bench measures: each frame's timings, text and digits.
+
+    Readings are what a person sees; the bench judges every frame instead.
+    """
 
     frames: dict[int, FrameResult] = field(default_factory=dict)
 
-    def on_start(self, stats: Stats) -> None:
-        """Nothing to prepare."""
-
     def on_frame(self, result: FrameResult, stats: Stats) -> None:
         self.frames[result.index] = result
-
-    def on_reading(self, reading: Reading, stats: Stats) -> None:
-        """Readings are what a person sees; the bench judges every frame instead."""
-
-    def on_stop(self, stats: Stats) -> None:
-        """Nothing to release."""
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> int:

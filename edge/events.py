@@ -5,7 +5,6 @@ Frame -> [Candidate] -> [DigitPrediction] -> FrameResult -> Reading -> sinks.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
@@ -62,8 +61,11 @@ class Stats:
     last_reading: str = ""
 
 
-class Sink(Protocol):
-    """An output. Called from the pipeline thread, so every method must return quickly."""
+class Sink:
+    """An output. Called from the pipeline thread, so every method must return quickly.
+
+    Every event is ignored here: an output subclasses this and overrides the ones it uses.
+    """
 
     def on_start(self, stats: Stats) -> None:
         """Camera and model are up; the first frame is about to be read."""

@@ -12,7 +12,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 
-from edge.events import FrameResult, Reading, Stats
+from edge.events import FrameResult, Sink, Stats
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,11 @@ def status_line(stats: Stats) -> str:
     )
 
 
-class SystemdNotifySink:
+class SystemdNotifySink(Sink):
     """READY on start, rate-limited STATUS and WATCHDOG while frames flow, STOPPING on stop.
 
     The per-frame cost is one clock read and one comparison: all work waits for the next due time.
+    A new reading needs nothing: it shows in the next STATUS= line (stats.last_reading).
     """
 
     def __init__(
@@ -110,9 +111,6 @@ class SystemdNotifySink:
         now = self._clock()
         if now >= self._next_due:
             self._send(now, None, stats)
-
-    def on_reading(self, reading: Reading, stats: Stats) -> None:
-        """Nothing: the reading shows in the next STATUS= line (stats.last_reading)."""
 
     def on_stop(self, stats: Stats) -> None:
         self.notifier.send("STOPPING=1", f"STATUS=Stopping after {stats.frames} frames")

@@ -2,10 +2,10 @@
 
 from typing import TextIO
 
-from edge.events import FrameResult, Reading, Stats
+from edge.events import Reading, Sink, Stats
 
 
-class ConsoleSink:
+class ConsoleSink(Sink):
     """Readings as `4071  confidence 0.98  latency 12.3 ms` on `out`; start and stop on `notes`."""
 
     def __init__(self, out: TextIO, notes: TextIO):
@@ -19,9 +19,6 @@ class ConsoleSink:
             file=self.notes,
             flush=True,
         )
-
-    def on_frame(self, result: FrameResult, stats: Stats) -> None:
-        """Frames are not printed: only readings are news."""
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         text = reading.text or "(nothing in view)"

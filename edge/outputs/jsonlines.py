@@ -3,11 +3,11 @@
 import json
 from typing import Any, TextIO
 
-from edge.events import FrameResult, Reading, Stats
+from edge.events import Reading, Sink, Stats
 from edge.outputs.payloads import reading_payload, stats_payload
 
 
-class JsonLinesSink:
+class JsonLinesSink(Sink):
     """`{"event": "reading", ...}` per new reading and `{"event": "stats", ...}` at the end."""
 
     def __init__(self, out: TextIO):
@@ -16,12 +16,6 @@ class JsonLinesSink:
     def _write(self, event: str, payload: dict[str, Any]) -> None:
         self.out.write(json.dumps({"event": event, **payload}) + "\n")
         self.out.flush()  # a reader at the other end of a pipe sees each reading at once
-
-    def on_start(self, stats: Stats) -> None:
-        """Nothing to say until there is a reading."""
-
-    def on_frame(self, result: FrameResult, stats: Stats) -> None:
-        """Frames are not written: only readings are news."""
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self._write("reading", reading_payload(reading))

@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.config import ConfigError, MqttSettings
-from edge.events import FrameResult, Reading, Stats
+from edge.events import FrameResult, Reading, Sink, Stats
 from edge.outputs.payloads import reading_payload, stats_payload
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def parse_broker_url(url: str) -> tuple[str, int, bool]:
     return parts.hostname, port or (8883 if tls else 1883), tls
 
 
-class MqttSink:
+class MqttSink(Sink):
     """Sink publishing to an MQTT broker; the pipeline thread only hands messages to paho."""
 
     def __init__(self, settings: MqttSettings) -> None:

@@ -10,7 +10,7 @@ import time
 
 import uvicorn
 
-from edge.events import FrameResult, Reading, Stats
+from edge.events import FrameResult, Reading, Sink, Stats
 from edge.outputs import OutputError
 from edge.outputs.payloads import reading_payload, stats_payload
 from edge.web.app import create_app
@@ -48,7 +48,7 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class WebSink:
+class WebSink(Sink):
     """Sink serving the live page; its pipeline-side methods only store references and copies.
 
     Starlette + uvicorn (pure-Python h11, no uvloop/httptools): small, well kept, and async
