@@ -76,5 +76,8 @@ class Sink:
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         """A new stable reading."""
 
+    def on_stats(self, stats: Stats) -> None:
+        """Rates and stage medians were recomputed (every second while frames flow)."""
+
     def on_stop(self, stats: Stats) -> None:
         """The loop ended (source exhausted, SIGTERM, or error); release resources."""

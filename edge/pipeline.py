@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 STAGES = ("capture", "segment", "classify", "total")
 WINDOW = 120  # recent frames that stage medians and rates are taken over
-STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed
+STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed (and sinks get on_stats)
 WARN_INTERVAL_S = 10.0  # a problem that repeats every frame is logged once in this long
 
 
@@ -180,8 +180,9 @@ class Pipeline:
         """Process frames until the source ends, `stop()` or `max_frames`.
 
         A SourceError from the source (a camera or stream that stopped delivering frames)
-        reaches the caller. Sinks get on_start before the first frame and on_stop however the
-        loop ends.
+        reaches the caller. Sinks get on_start before the first frame, on_stats each time the
+        figures are recomputed (every STATS_INTERVAL_S while frames flow) and on_stop however
+        the loop ends.
         """
         pacer = Pacer(self.source.pace_fps) if self.source.pace_fps else None
         index = 0
@@ -207,6 +208,7 @@ class Pipeline:
                 index += 1
                 if time.monotonic() >= next_update:
                     self._window.update(self.stats)
+                    self._notify(lambda sink: sink.on_stats(self.stats))
                     next_update = time.monotonic() + STATS_INTERVAL_S
         finally:
             self._window.update(self.stats)

@@ -99,13 +99,14 @@ def test_readings_stats_and_availability_reach_a_subscriber(
     assert published["device"] == "shelf-1-a"
     assert [d["digit"] for d in published["digits"]] == [4, 2]
 
-    sink.on_frame(frame(8), stats(frames=9, readings=1))
+    sink.on_frame(frame(8), stats(frames=8, readings=1))  # stats go with the pipeline's...
+    sink.on_stats(stats(frames=9, readings=1))  # ...stats event, not with every frame
     figures = subscriber.next_json(f"{TOPIC}/stats")
     assert figures["frames"] == 9 and figures["model"] == "digits_int8.tflite"
     assert figures["mqtt_published_readings"] == 1 and figures["mqtt_dropped_readings"] == 0
-    sink.on_frame(frame(9), stats(frames=10))  # too soon after the last: no stats
+    sink.on_stats(stats(frames=10))  # too soon after the last: no stats
     time.sleep(0.25)
-    sink.on_frame(frame(10), stats(frames=11))
+    sink.on_stats(stats(frames=11))
     assert subscriber.next_json(f"{TOPIC}/stats")["frames"] == 11
 
     sink.on_stop(stats())
@@ -140,7 +141,7 @@ def test_a_broker_outage_counts_dropped_readings_and_publishing_resumes(
     sink.on_reading(reading("4", 4), stats())
     assert subscriber.next_json(f"{TOPIC}/reading")["text"] == "4"
     time.sleep(0.25)
-    sink.on_frame(frame(5), stats())
+    sink.on_stats(stats())
     figures = subscriber.next_json(f"{TOPIC}/stats")
     assert figures["mqtt_published_readings"] == 2 and figures["mqtt_dropped_readings"] == 2
     sink.on_stop(stats())

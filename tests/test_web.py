@@ -152,6 +152,15 @@ def test_the_api_serves_the_latest_reading_stats_and_history(web: WebSink) -> No
     assert figures["viewers"] == 0
 
 
+def test_the_figures_are_taken_at_the_pipelines_stats_event(web: WebSink) -> None:
+    web.on_frame(frame_result(0), stats(frames=4))
+    assert get_json(web, "/api/stats")["frames"] == 3  # still on_start's: a frame is no event
+    web.on_stats(stats(frames=40, processed_fps=12.5))
+    figures = get_json(web, "/api/stats")
+    assert figures["frames"] == 40 and figures["processed_fps"] == 12.5
+    assert "edge_digits_frames_total 40.0" in get(web, "/metrics").read().decode()
+
+
 def test_only_the_recent_readings_are_kept(web: WebSink) -> None:
     for index in range(25):
         web.on_reading(reading(str(index), index), stats())

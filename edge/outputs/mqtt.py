@@ -3,6 +3,7 @@
 Topics under `edge-digits/<device>/`:
     reading   each new reading as JSON (retained: a new subscriber sees the current one)
     stats     operator figures every `stats_interval` seconds, with the MQTT delivery counts
+              (sent with the pipeline's stats event, so at most once a second)
     status    "online" / "offline", retained; "offline" is also the Last Will, so the broker
               announces a device that vanished without saying goodbye
 
@@ -23,7 +24,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.config import ConfigError, MqttSettings
-from edge.events import FrameResult, Reading, Sink, Stats
+from edge.events import Reading, Sink, Stats
 from edge.outputs.payloads import reading_payload, stats_payload
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class MqttSink(Sink):
         self._client.loop_start()
         self._next_stats = time.monotonic()
 
-    def on_frame(self, result: FrameResult, stats: Stats) -> None:
+    def on_stats(self, stats: Stats) -> None:
         now = time.monotonic()
         if now >= self._next_stats:
             self._next_stats = now + self.stats_interval

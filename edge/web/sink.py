@@ -6,7 +6,6 @@ import errno
 import logging
 import socket
 import threading
-import time
 
 import uvicorn
 
@@ -19,7 +18,6 @@ from edge.web.metrics import WebMetrics
 
 log = logging.getLogger(__name__)
 
-STATS_SNAPSHOT_INTERVAL = 0.5  # seconds between copies of the stats for the web thread
 CLOSE_GRACE = 0.5  # seconds for open streams to end cleanly when stopping, before they are cut
 
 
@@ -72,7 +70,6 @@ class WebSink(Sink):
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._next_snapshot = 0.0
 
     @property
     def url(self) -> str:
@@ -89,13 +86,12 @@ class WebSink(Sink):
     def on_frame(self, result: FrameResult, stats: Stats) -> None:
         self.live.show_frame(result)
         self.metrics.observe(result)
-        now = time.monotonic()
-        if now >= self._next_snapshot:
-            self.live.stats = stats_payload(stats)
-            self._next_snapshot = now + STATS_SNAPSHOT_INTERVAL
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self.live.add_reading(reading_payload(reading))
+        self.live.stats = stats_payload(stats)
+
+    def on_stats(self, stats: Stats) -> None:
         self.live.stats = stats_payload(stats)
 
     def on_stop(self, stats: Stats) -> None:
