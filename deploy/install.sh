@@ -176,11 +176,14 @@ install_venv_and_package() {
     SERVICE_STALE=true
 }
 
-# Copy SRC to DEST (creating directories) when DEST is missing or different.
+# Copy SRC to DEST (creating directories) when DEST is missing or different; after a copy, run
+# the command given after DEST, if any (through act).
 install_file() {
     local mode=$1 src=$2 dest=$3
+    shift 3
     cmp -s "$src" "$dest" && return 0
     act install -D -m "$mode" "$src" "$dest"
+    (($# == 0)) || act "$@"
     SERVICE_STALE=true
 }
 
@@ -209,11 +212,7 @@ install_config() {
 }
 
 install_service() {
-    if ! cmp -s "$SCRIPT_DIR/$SERVICE" "$UNIT"; then
-        act install -D -m 0644 "$SCRIPT_DIR/$SERVICE" "$UNIT"
-        act systemctl daemon-reload
-        SERVICE_STALE=true
-    fi
+    install_file 0644 "$SCRIPT_DIR/$SERVICE" "$UNIT" systemctl daemon-reload
     if ! systemctl is-enabled --quiet "$SERVICE"; then
         act systemctl enable --now "$SERVICE"
     elif $SERVICE_STALE; then
