@@ -3,16 +3,15 @@
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import cv2
 import numpy as np
+from checkout import REPO, edge_command
 
 from edge.scenes import random_scene
 
-REPO = Path(__file__).resolve().parents[1]
 REPLAY_FPS = 10
 FRAMES_PER_SCENE = 8  # > the stabilizer's 3 frames, so each scene gives one reading
 
@@ -44,8 +43,8 @@ class Recognizer:
         config = workdir / "edge.toml"
         config.write_text(config_toml)
         self.log = workdir / "edge.log"
-        command = [sys.executable, "-m", "edge", "--source", str(replay), "--realtime", "--loop",
-                   "--fps", str(fps), "--config", str(config), "-v"]  # fmt: skip
+        command = edge_command("--source", str(replay), "--realtime", "--loop",
+                               "--fps", str(fps), "--config", str(config), "-v")  # fmt: skip
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 command,

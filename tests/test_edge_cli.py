@@ -14,20 +14,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from checkout import REPO, edge_command
 from exif import with_exif_orientation
 
 from edge.bench import accuracy
 from edge.model import BUNDLED_MODEL, CARD_FILE
 from edge.scenes import Scene, random_scene, render_scene
 
-REPO = Path(__file__).resolve().parents[1]
 NO_TENSORFLOW = ("tensorflow", "keras", "train", "quantize")
 
 
 def edge(*args: str, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}  # never the developer's own config
     return subprocess.run(
-        [sys.executable, "-m", "edge", *args],
+        edge_command(*args),
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -172,8 +172,8 @@ def test_run_console_prints_readings_with_confidence_and_latency(scene_dir):
 def test_sigterm_stops_a_looping_replay_cleanly(scene_dir):
     env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
     process = subprocess.Popen(
-        [sys.executable, "-m", "edge", "--source", str(scene_dir), "--loop", "--realtime",
-         "--fps", "20", "--json", "--stable-frames", "1"],
+        edge_command("--source", str(scene_dir), "--loop", "--realtime",
+                     "--fps", "20", "--json", "--stable-frames", "1"),
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from checkout import REPO
 from install_stand_in import write_wrapper
 
 from edge.config import Settings, load_settings
 
-REPO = Path(__file__).resolve().parents[1]
 INSTALL = REPO / "deploy" / "install.sh"
 UNIT_SOURCE = REPO / "deploy" / "edge-digits.service"
 CONFIG_SOURCE = REPO / "deploy" / "config.toml"

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkout import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 UNIT = REPO / "deploy" / "edge-digits.service"
 VENV_PYTHON = "/opt/edge-digits/venv/bin/python"
 EXEC_START = f"{VENV_PYTHON} -m edge --config /etc/edge-digits/config.toml"

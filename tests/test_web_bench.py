@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from recognizer_process import REPO
+from checkout import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,6 @@
 import json
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -11,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from checkout import REPO, edge_command
 from mosquitto_broker import free_port
 from playwright.sync_api import Page, expect, sync_playwright
-from recognizer_process import REPO, Recognizer, write_replay
+from recognizer_process import Recognizer, write_replay
 
 from edge.model import INT8_FILE
 
@@ -119,7 +119,7 @@ def test_a_taken_port_stops_the_recognizer_with_a_clear_message(tmp_path: Path) 
         taken.listen()
         config.write_text(f"[web]\nenabled = true\nport = {taken.getsockname()[1]}\n")
         result = subprocess.run(
-            [sys.executable, "-m", "edge", "--source", "demo", "--config", str(config)],
+            edge_command("--source", "demo", "--config", str(config)),
             cwd=REPO, capture_output=True, text=True, timeout=START_TIMEOUT,
         )  # fmt: skip
     assert result.returncode == 2, result.stderr
