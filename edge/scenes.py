@@ -35,6 +35,7 @@ _INKS = (
 _PAPER = (226.0, 236.0, 242.0)
 _TABLES = ((40.0, 55.0, 75.0), (95.0, 90.0, 88.0), (20.0, 20.0, 20.0))
 _STROKE_BODY = 0.3  # MNIST grey (0-1) inside a stroke rather than on its soft edge
+_PEN_STEP = 0.05  # how far down MNIST's grey an ordinary pen's cut moves to keep a stroke whole
 # Of an MNIST stroke, the share a pen path must cover when drawn with the stroke's width (on
 # MNIST's test digits 80% of paths do; most of the others have a loop filled in).
 _FAITHFUL_PATH = 0.9
@@ -284,7 +285,7 @@ def _glyph(digit: np.ndarray, height: float, pen: float, fine: float | None) -> 
     smooth = cv2.resize(tight, size, interpolation=cv2.INTER_CUBIC)
     # MNIST's soft grey edge becomes a pen's crisp one; where along the edge the cut falls sets
     # how thick the pen is.
-    alpha = np.clip((smooth - pen) / 0.15 + 0.5, 0.0, 1.0)
+    alpha = np.clip((smooth - unbroken_pen(smooth, pen)) / 0.15 + 0.5, 0.0, 1.0)
     if fine is None:
         return alpha
     path = pen_path(smooth)
@@ -294,6 +295,20 @@ def _glyph(digit: np.ndarray, height: float, pen: float, fine: float | None) -> 
     nib = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
     line = cv2.dilate(path, nib).astype(np.float32)
     return cv2.GaussianBlur(line, (0, 0), 0.6)  # the anti-aliased edge a lens gives it
+
+
+def unbroken_pen(stroke: np.ndarray, pen: float) -> float:
+    """The cut on an MNIST-style stroke image (float, 0-1) nearest `pen` that leaves its
+    strokes whole. A thin pen cuts high on MNIST's grey, and where MNIST's own line was faint
+    that cuts it into dots and dashes, which no pen writes: such a digit gets a lower cut."""
+    whole = _pieces(stroke > _STROKE_BODY)
+    while pen > _STROKE_BODY and _pieces(stroke > pen) > whole:
+        pen = max(_STROKE_BODY, pen - _PEN_STEP)
+    return pen
+
+
+def _pieces(ink: np.ndarray) -> int:
+    return cv2.connectedComponents(ink.view(np.uint8), connectivity=8)[0] - 1
 
 
 def pen_path(stroke: np.ndarray) -> np.ndarray | None:

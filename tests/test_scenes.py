@@ -13,6 +13,7 @@ from edge.scenes import (
     random_scene,
     render_scene,
     sample_digits,
+    unbroken_pen,
 )
 from edge.segment import stroke_width
 
@@ -107,6 +108,18 @@ def test_a_pen_path_is_one_unbroken_line_that_keeps_the_loop():
 def test_no_pen_path_for_a_digit_whose_loop_is_filled_in():
     """Its centre line would be a "C", not a 6: such a digit is written with the pen in hand."""
     assert pen_path(stroke_image(thick_loop=True)) is None
+
+
+def test_a_thin_pen_does_not_cut_a_faint_stroke_into_pieces():
+    """A "1" whose middle MNIST drew faint (grey 0.4): a thin pen's cut at 0.55 would write it
+    as two dashes, so the cut comes down below the faint part; a sound stroke keeps its pen."""
+    one = np.zeros((84, 30), np.float32)
+    cv2.line(one, (15, 4), (15, 80), 0.9, 6)
+    assert unbroken_pen(one, 0.55) == 0.55
+    one[35:50] *= 0.4 / 0.9
+    pen = unbroken_pen(one, 0.55)
+    assert pen < 0.4 and cv2.connectedComponents((one > pen).view(np.uint8))[0] - 1 == 1
+    assert unbroken_pen(one, 0.25) == 0.25  # a thick pen's cut is already below it
 
 
 def test_the_frame_size_is_the_settings(mnist_test):
