@@ -474,12 +474,11 @@ def _digit_groups(
 
 def _solid(mask: np.ndarray, widest: float) -> bool:
     """Whether the shapes in a boolean mask are drawn with a pen wider than `widest` px."""
-    padded = cv2.copyMakeBorder(mask.view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    distance = _distance_to_background(mask)
     # No stroke is wider than twice the largest distance to the background in it.
-    distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)
     if 2 * cv2.minMaxLoc(distance)[1] - 1 <= widest:
         return False
-    return stroke_width(mask) > widest
+    return _width_along_ridge(distance) > widest
 
 
 def _on_paper(paper: np.ndarray, group: _Group) -> bool:
@@ -592,9 +591,17 @@ def stroke_width(mask: np.ndarray) -> float:
 
     Twice the distance to the background along the strokes' middle, minus the centre pixel.
     """
+    return _width_along_ridge(_distance_to_background(mask))
+
+
+def _distance_to_background(mask: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to the nearest background pixel; beyond the mask is background."""
     shapes = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
     padded = cv2.copyMakeBorder(shapes, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)
+    return cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)
+
+
+def _width_along_ridge(distance: np.ndarray) -> float:
     ridge = (distance >= cv2.dilate(distance, _SQUARE_3)) & (distance > 0)
     along = distance[ridge]
     if along.size == 0:
