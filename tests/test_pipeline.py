@@ -1,12 +1,15 @@
-"""The loop with the real segmenter and the bundled model, fed frames built in the test."""
+"""The loop with the real segmenter and the bundled model, fed frames built in the test (and,
+for the events sinks get, a stand-in reader that finds a 7 at once)."""
 
+import logging
 import time
 
 import cv2
 import numpy as np
 import pytest
 
-from edge.events import FrameResult, Reading, Sink, Stats
+from edge import pipeline as pipeline_module
+from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.model import DigitClassifier
 from edge.pipeline import (
     STAGES,
@@ -263,6 +266,38 @@ def test_a_paced_replay_that_falls_behind_skips_frames_like_a_camera(reader, sce
     assert stats.skipped_frames == sum(source.skipped) > 0
     assert stats.frames + stats.skipped_frames == 40
     assert stats.camera_fps > stats.processed_fps
+
+
+class ReadsASeven:
+    """A reader that finds a 7 in any frame, at once: the loop without the model."""
+
+    def read(self, image: np.ndarray) -> tuple[tuple[DigitPrediction, ...], float, float]:
+        return (DigitPrediction(7, 0.9, (0, 0, 4, 4)),), 0.1, 0.2
+
+
+class StatsRecorder(Sink):
+    """Overrides only the stats event: every other one falls to Sink's no-op."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, float, dict[str, float]]] = []
+
+    def on_stats(self, stats: Stats) -> None:
+        self.seen.append((stats.frames, stats.processed_fps, dict(stats.stage_ms)))
+
+
+def test_sinks_get_the_recomputed_figures_periodically_and_ignore_what_they_do_not_override(
+    monkeypatch, caplog
+):
+    monkeypatch.setattr(pipeline_module, "STATS_INTERVAL_S", 0.05)
+    sink, stats = StatsRecorder(), Stats()
+    blank = ListSource([np.zeros((8, 8), np.uint8)] * 20, pace_fps=100.0)  # 10 ms apart
+    Pipeline(blank, ReadsASeven(), Stabilizer(1), [sink], stats).run()
+    assert stats.frames == 20 and stats.readings == 1  # every kind of event was sent...
+    failed = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert failed == []  # ...and the ones left to Sink's no-ops did not fail
+    frames = [seen[0] for seen in sink.seen]
+    assert 2 <= len(frames) < 20 and frames == sorted(set(frames))  # periodic, not per frame
+    assert all(fps > 0 and stage_ms["segment"] == 0.1 for _, fps, stage_ms in sink.seen)
 
 
 def test_pacer_waits_when_early_and_counts_what_it_missed_when_late():
