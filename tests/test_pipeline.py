@@ -289,9 +289,14 @@ def test_sinks_get_the_recomputed_figures_periodically_and_ignore_what_they_do_n
     monkeypatch, caplog
 ):
     monkeypatch.setattr(pipeline_module, "STATS_INTERVAL_S", 0.05)
+
+    class TenMsAFrame(Recorder):
+        def on_frame(self, result, stats):
+            time.sleep(0.01)
+
     sink, stats = StatsRecorder(), Stats()
-    blank = ListSource([np.zeros((8, 8), np.uint8)] * 20, pace_fps=100.0)  # 10 ms apart
-    Pipeline(blank, ReadsASeven(), Stabilizer(1), [sink], stats).run()
+    blank = ListSource([np.zeros((8, 8), np.uint8)] * 20)
+    Pipeline(blank, ReadsASeven(), Stabilizer(1), [sink, TenMsAFrame()], stats).run()
     assert stats.frames == 20 and stats.readings == 1  # every kind of event was sent...
     failed = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert failed == []  # ...and the ones left to Sink's no-ops did not fail
