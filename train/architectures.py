@@ -1,13 +1,16 @@
 """Model designs selectable with `python -m train --arch`.
 
-Every design takes `[N, 28, 28, 1]` float images (grey / 255, white digit on black) and
-ends in a softmax over the ten digits, which is the contract the edge runtime relies on.
+The default, `line_reader`, reads a whole line of digits (CTC); it is what the product ships.
+The single-digit designs take `[N, 28, 28, 1]` float images (grey / 255, white digit on black)
+and end in a softmax over the ten digits; they stay for the comparison table.
 """
 
 from collections.abc import Callable
 
 import keras
 from keras import layers
+
+from edge.ink import LINE_HEIGHT
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -105,11 +108,45 @@ def mlp30_sigmoid() -> keras.Model:
     )
 
 
+
+
+def line_reader() -> keras.Model:
+    """The default: a convolutional line reader for CTC (a CRNN after Shi, Bai & Yao 2015, with
+    the recurrent layers left out so the whole model is builtin int8 ops).
+
+    Input `[N, 32, W, 1]` (W any multiple of 4; grey / 255, white ink on black); output
+    `[N, W / 4, 11]` softmax over the digits 0-9 and the CTC blank (index 10). Height is pooled
+    away (32 -> 1) while width is pooled by 4, so each output step sees a 4 px column of the
+    line and, through its receptive field (about 60 px), the digit around it.
+    """
+    inputs = keras.Input((LINE_HEIGHT, None, 1))
+    x = _conv_bn(inputs, 16)
+    x = layers.MaxPooling2D(2)(x)  # 16 x W/2
+    x = _conv_bn(x, 32)
+    x = layers.MaxPooling2D(2)(x)  # 8 x W/4
+    x = _conv_bn(x, 64)
+    x = _conv_bn(x, 64)
+    x = layers.MaxPooling2D((2, 1))(x)  # 4 x W/4
+    x = _conv_bn(x, 96)
+    x = layers.MaxPooling2D((2, 1))(x)  # 2 x W/4
+    x = layers.ZeroPadding2D(((0, 0), (1, 1)))(x)
+    x = layers.Conv2D(96, (2, 3), use_bias=False)(x)  # 1 x W/4: the column's features
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Conv2D(NUM_CLASSES + 1, 1)(x)
+    x = layers.Reshape((-1, NUM_CLASSES + 1))(x)
+    outputs = layers.Softmax()(x)
+    return keras.Model(inputs, outputs, name="line_reader")
+
+
+LINE_READER = "line_reader"
 ARCHITECTURES: dict[str, Callable[[], keras.Model]] = {
+    LINE_READER: line_reader,
     "pi_cnn": pi_cnn,
     "tf_classic": tf_classic,
     "lenet5": lenet5,
     "mlp512": mlp512,
     "mlp30_sigmoid": mlp30_sigmoid,
 }
-DEFAULT_ARCH = "pi_cnn"
+DEFAULT_ARCH = LINE_READER

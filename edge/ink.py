@@ -1,0 +1,155 @@
+"""Where the ink is: a frame becomes an ink-darkness image, and a line of writing a line image.
+
+Shared by the Pi (`edge.lines` finds lines in camera frames) and by training (`train.strings`
+renders composed strings on paper and cuts them out here), so the reader sees a line made the
+same way in training, calibration and on the device.
+
+Conventions: frames are uint8 grey `(H, W)` or BGR `(H, W, 3)`; an *ink image* is uint8
+`(H, W)`, 0 where the page is as bright as the paper (or board) around it, 255 where the ink is
+black (dark ink) or white (light ink); a *line image* is uint8 `[LINE_HEIGHT, W]`, white ink
+on black, the model's input (real value = level / 255).
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+Ink = Literal["dark", "light"]
+INK_CHOICES = ("auto", "dark", "light")
+
+LINE_HEIGHT = 32  # px: the reader's input height
+# The line's ink fills the middle of the line image: margins above and below, in line heights.
+# A finder's box is never exact, so training cuts lines with this margin jittered.
+LINE_MARGIN = 0.2
+END_MARGIN = 0.3  # blank space before the first and after the last digit, in line heights
+WIDTH_STEP = 4  # the reader gives one column of scores per 4 input pixels
+MIN_WIDTH = 32
+_FULL_INK = 85  # percentile of a line's ink pixels that is scaled to full white
+_INK_LEVEL = 40  # darkness (0-255) that counts as ink when measuring a line's ink level
+_MAX_GAIN = 6.0  # a faint line is stretched at most this much: beyond it is noise
+_DARKEST_PAPER = 6  # grey level under which the ratio ink / paper is meaningless noise
+
+
+class FrameError(ValueError):
+    """The frame cannot be used (wrong type or shape); skip it and carry on."""
+
+
+def to_grey(frame: np.ndarray, ink: Ink = "dark") -> np.ndarray:
+    """uint8 `(H, W)` in which the ink is dark, from a grey, BGR or BGRA frame.
+
+    Of a colour frame, dark ink takes each pixel's darkest channel and light ink its brightest
+    (then inverted): a red or blue pen is as dark as a black one in its darkest channel, which
+    a plain grey conversion is not (red ink on white: luma contrast 0.45, darkest channel 0.85).
+    Raises FrameError for anything that is not a non-empty uint8 image of at least 32x32.
+    """
+    if not isinstance(frame, np.ndarray):
+        raise FrameError(f"a frame must be a numpy array, got {type(frame).__name__}")
+    if frame.size == 0:
+        raise FrameError(f"the frame is empty (shape {frame.shape}); check the source")
+    if frame.dtype != np.uint8:
+        raise FrameError(f"a frame must be uint8, got {frame.dtype}; convert or rescale it first")
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[..., 0]
+    if frame.ndim == 2:
+        grey = frame if ink == "dark" else cv2.bitwise_not(frame)
+    elif frame.ndim == 3 and frame.shape[2] in (3, 4):
+        blue, green, red = cv2.split(frame)[:3]
+        if ink == "dark":
+            grey = cv2.min(cv2.min(blue, green), red)
+        else:
+            grey = cv2.bitwise_not(cv2.max(cv2.max(blue, green), red))
+    else:
+        raise FrameError(f"a frame must be (H, W) grey or (H, W, 3) BGR, got shape {frame.shape}")
+    if min(grey.shape) < 32:
+        raise FrameError(
+            f"a frame must be at least 32x32 pixels, got {grey.shape[1]}x{grey.shape[0]}"
+        )
+    return np.ascontiguousarray(grey)
+
+
+def paper_brightness(grey: np.ndarray, widest_stroke: int) -> np.ndarray:
+    """How bright the paper is under every pixel (uint8, same shape): every dark feature
+    narrower than `widest_stroke` px closed over, then smoothed. Worked out at a quarter size,
+    plenty for light that changes slowly."""
+    h, w = grey.shape
+    factor = 4 if min(h, w) >= 128 else 1
+    small = cv2.resize(grey, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
+    size = 2 * (widest_stroke // (2 * factor)) + 3  # odd, wider than the widest stroke
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    smooth = 2 * round(0.3 * size / 2) + 1
+    paper = cv2.blur(paper, (smooth, smooth))
+    return cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def ink_darkness(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """0 where the page is as bright as the paper under it, 255 where it is black (uint8).
+
+    Relative to the paper, so a dim room's ink (paper 20, ink 6) is as dark as a bright one's.
+    """
+    lifted = cv2.max(paper, _DARKEST_PAPER)
+    return cv2.bitwise_not(cv2.divide(grey, lifted, scale=255))
+
+
+@dataclass(frozen=True)
+class LineGeometry:
+    """A line of writing in a frame: centre (px), direction (degrees, counter-clockwise from
+    the x axis, as the image shows it), length along it and height across it (px)."""
+
+    cx: float
+    cy: float
+    angle: float
+    length: float
+    height: float
+
+    def to_line(self) -> np.ndarray:
+        """The 2x3 affine map from frame pixels to line-image pixels."""
+        scale = LINE_HEIGHT / (self.height * (1 + 2 * LINE_MARGIN))
+        width = self.image_width()
+        theta = math.radians(self.angle)
+        cos, sin = math.cos(theta) * scale, math.sin(theta) * scale
+        # Rotate by +angle (image y points down, so a line rising to the right has angle > 0).
+        matrix = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]], np.float64)
+        matrix[:, 2] = np.array([width / 2, LINE_HEIGHT / 2]) - matrix[:, :2] @ (self.cx, self.cy)
+        return matrix
+
+    def image_width(self) -> int:
+        """Width of the line image: the line with its end margins, rounded up to WIDTH_STEP."""
+        scale = LINE_HEIGHT / (self.height * (1 + 2 * LINE_MARGIN))
+        width = (self.length + 2 * END_MARGIN * self.height) * scale
+        return max(MIN_WIDTH, WIDTH_STEP * math.ceil(width / WIDTH_STEP))
+
+
+def line_image(darkness: np.ndarray, line: LineGeometry) -> np.ndarray:
+    """uint8 `[LINE_HEIGHT, W]` (white ink on black): the line cut out of the ink image along
+    its direction, scaled to the reader's height, its ink stretched so strong ink is white."""
+    matrix = line.to_line()
+    width = line.image_width()
+    shrink = (line.height * (1 + 2 * LINE_MARGIN)) / LINE_HEIGHT
+    source = darkness
+    if shrink > 2:  # area-average first: plain sampling of a big line would alias its strokes
+        factor = int(shrink // 1.5)
+        source = cv2.resize(
+            darkness,
+            (max(1, darkness.shape[1] // factor), max(1, darkness.shape[0] // factor)),
+            interpolation=cv2.INTER_AREA,
+        )
+        matrix = matrix @ np.diag([factor, factor, 1.0])
+    image = cv2.warpAffine(
+        source, matrix, (width, LINE_HEIGHT), flags=cv2.INTER_LINEAR, borderValue=0
+    )
+    return stretch_ink(image)
+
+
+def stretch_ink(image: np.ndarray) -> np.ndarray:
+    """The line's ink scaled so its strong ink (the _FULL_INK percentile of the pixels that are
+    ink at all) reaches 255: a faint pencil or a dim room reads like a black pen."""
+    inked = image[image >= _INK_LEVEL]
+    if inked.size == 0:
+        return image
+    level = float(np.percentile(inked, _FULL_INK))
+    gain = min(_MAX_GAIN, 255.0 / max(level, 1.0))
+    return cv2.convertScaleAbs(image, alpha=gain)

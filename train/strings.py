@@ -1,0 +1,266 @@
+"""Training lines: strings of 1-12 handwritten digits, written as a camera sees ink, cut out the
+way the device cuts lines out of frames (`edge.ink.line_image`).
+
+A string is composed from MNIST *training* digits (and, for the styles MNIST lacks, stroke-drawn
+digits from `train.glyphs`) with gaps from overlapping (-0.2 digit heights) to wide (+0.8), so
+neighbours touch as real writing does; baseline, size, slant and pen vary per digit. It is then
+put on paper (white, grey, yellow; plain, ruled, squared, boxed or underlined; or a chalkboard)
+in black, blue, red, green or pencil, lit unevenly, sometimes dim, blurred, noisy and JPEG'd.
+Segmentation-free training on strings composed from isolated digits follows Hochuli et al.,
+"Handwritten digit segmentation: is it still necessary?" (2018).
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge.ink import LINE_HEIGHT, LineGeometry, ink_darkness, line_image, paper_brightness
+from train.glyphs import draw_digit
+
+MAX_DIGITS = 12
+# How many digits a training line holds: short read-outs (meters, scores, codes) are the commonest.
+_LENGTH_WEIGHTS = np.array([14, 12, 12, 12, 10, 9, 8, 7, 5, 4, 4, 3], np.float64)
+_DRAWN_SHARE = 0.15  # digits drawn from strokes rather than taken from MNIST
+_EMPTY_SHARE = 0.04  # lines of no digits (a dash, a blob, a rule's end): the reader reads nothing
+MAX_WIDTH = 512  # px of line image; a longer line is squeezed to this
+# Grey levels of the paper in its darkest channel: white, grey, yellow (blue channel), tinted.
+_PAPERS = (245.0, 232.0, 200.0, 150.0, 215.0)
+
+
+@dataclass(frozen=True)
+class StringStyle:
+    """How strings are composed: training's, or the evaluation's fixed ranges."""
+
+    max_digits: int = MAX_DIGITS
+    gaps: tuple[float, float] = (-0.2, 0.8)  # between neighbours, in digit heights
+    close_share: float = 0.35  # strings written tight (gaps up to 0.1 heights)
+    empty_share: float = _EMPTY_SHARE
+
+
+# The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights.
+EVALUATION = StringStyle(max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0)
+
+
+@dataclass(frozen=True)
+class TrainingLine:
+    image: np.ndarray  # uint8 [LINE_HEIGHT, W], white ink on black
+    labels: tuple[int, ...]
+
+
+class Digits:
+    """MNIST digits to compose strings from: uint8 `images` [N, 28, 28] (white on black) and
+    their `labels`, indexed by digit."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray):
+        self.images = images
+        self.labels = labels
+        self.by_digit = [np.flatnonzero(labels == d) for d in range(10)]
+
+
+def random_line(digits: Digits, rng: np.random.Generator, style: StringStyle = StringStyle()) -> TrainingLine:
+    """One line: a random string written, photographed and cut out as the device would."""
+    height = float(rng.uniform(20, 46))
+    if rng.random() < style.empty_share:
+        ink, box, text = _distractor_only(height, rng)
+    else:
+        weights = _LENGTH_WEIGHTS[: style.max_digits]
+        count = 1 + int(rng.choice(style.max_digits, p=weights / weights.sum()))
+        text = tuple(int(d) for d in rng.integers(0, 10, count))
+        ink, box = _compose(text, height, digits, style, rng)
+    grey = _photograph(ink, box, height, rng)
+    darkness = ink_darkness(grey, paper_brightness(grey, round(0.45 * height) + 3))
+    image = line_image(darkness, _finder_geometry(box, rng))
+    if image.shape[1] > MAX_WIDTH:
+        image = cv2.resize(image, (MAX_WIDTH, LINE_HEIGHT), interpolation=cv2.INTER_AREA)
+    return TrainingLine(image, text)
+
+
+def mnist_line(image: np.ndarray) -> np.ndarray:
+    """One MNIST image (uint8 [28, 28], white on black) as a one-digit line image."""
+    darkness = cv2.copyMakeBorder(image, 28, 28, 28, 28, cv2.BORDER_CONSTANT, value=0)
+    x, y, w, h = cv2.boundingRect(darkness)
+    return line_image(darkness, LineGeometry(x + w / 2, y + h / 2, 0.0, w, h))
+
+
+def _glyph(digit: int, height: float, digits: Digits, rng: np.random.Generator) -> np.ndarray:
+    """Ink opacity (float32 0-1) of one digit written about `height` px tall."""
+    size = height * rng.uniform(0.85, 1.1)
+    pen_kind = rng.random()
+    if rng.random() < _DRAWN_SHARE:
+        pen = size * (rng.uniform(0.05, 0.1) if pen_kind < 0.7 else rng.uniform(0.12, 0.25))
+        glyph = draw_digit(digit, max(8, round(size)), pen, rng)
+    else:
+        source = digits.images[rng.choice(digits.by_digit[digit])]
+        x, y, w, h = cv2.boundingRect(source)
+        tight = source[y : y + h, x : x + w].astype(np.float32) / 255.0
+        scale = size / h
+        width = max(1, round(w * scale * rng.uniform(0.8, 1.2)))
+        smooth = cv2.resize(tight, (width, max(1, round(size))), interpolation=cv2.INTER_CUBIC)
+        cut = rng.uniform(0.15, 0.6)
+        glyph = np.clip((smooth - cut) / 0.15 + 0.5, 0.0, 1.0)
+        if pen_kind > 0.8:  # marker: strokes up to a quarter of the height
+            grow = max(1, round(size * rng.uniform(0.04, 0.12)))
+            glyph = cv2.dilate(glyph, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+        elif pen_kind < 0.15 and min(glyph.shape) > 6:  # fine pen: the stroke thinned down
+            glyph = cv2.erode(glyph, np.ones((2, 2), np.uint8))
+    return _slanted(glyph, rng.uniform(-0.3, 0.3))
+
+
+def _slanted(glyph: np.ndarray, shear: float) -> np.ndarray:
+    h, w = glyph.shape
+    extra = int(abs(shear) * h) + 1
+    matrix = np.float32([[1, -shear, extra if shear > 0 else 0], [0, 1, 0]])
+    matrix[0, 2] = shear * h if shear > 0 else 0
+    return cv2.warpAffine(glyph, matrix, (w + extra, h), flags=cv2.INTER_LINEAR)
+
+
+def _compose(
+    text: tuple[int, ...], height: float, digits: Digits, style: StringStyle, rng: np.random.Generator
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The string's ink on a canvas with room around it, and the box of its ink."""
+    glyphs = [_glyph(d, height, digits, rng) for d in text]
+    low, high = style.gaps
+    if rng.random() < style.close_share:  # written tight: neighbours touch or nearly
+        gaps = rng.uniform(low, min(high, 0.1), len(text))
+    else:
+        gaps = rng.uniform(max(low, -0.05), high, len(text))
+    margin = int(1.1 * height)
+    width = int(sum(g.shape[1] for g in glyphs) + max(0.0, gaps.sum()) * height) + 2 * margin
+    canvas = np.zeros((int(height * 1.6) + 2 * margin, width), np.float32)
+    x = float(margin)
+    drift = rng.uniform(-0.04, 0.04)  # baseline slope
+    for glyph, gap in zip(glyphs, gaps, strict=True):
+        h, w = glyph.shape
+        base = margin + height * 1.2 + drift * (x - margin) + rng.normal(0, 0.04 * height)
+        top, left = int(base - h), int(x)
+        top = min(max(top, 0), canvas.shape[0] - h)
+        region = canvas[top : top + h, left : left + w]
+        np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
+        x += w + gap * height
+    ys, xs = np.nonzero(canvas > 0.3)
+    box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    return canvas, box
+
+
+def _distractor_only(
+    height: float, rng: np.random.Generator
+) -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, ...]]:
+    """Ink that is not writing: a dash, a blob, or specks, on a canvas like `_compose`'s."""
+    margin = int(1.1 * height)
+    length = int(height * rng.uniform(0.5, 4))
+    canvas = np.zeros((int(height * 1.6) + 2 * margin, length + 3 * margin), np.float32)
+    centre = (margin + length // 2, margin + int(height * 0.8))
+    kind = rng.integers(3)
+    if kind == 0:  # a dash or a line
+        cv2.line(canvas, (margin, centre[1]), (margin + length, centre[1] + int(rng.normal(0, 3))), 1.0, max(1, int(height * rng.uniform(0.05, 0.15))))
+    elif kind == 1:  # a blob
+        axes = (int(height * rng.uniform(0.3, 0.8)), int(height * rng.uniform(0.3, 0.8)))
+        cv2.ellipse(canvas, centre, axes, 0, 0, 360, 1.0, -1)
+    else:  # specks
+        for _ in range(rng.integers(3, 12)):
+            point = (margin + int(rng.uniform(0, length)), centre[1] + int(rng.normal(0, height / 3)))
+            cv2.circle(canvas, point, max(1, int(height * 0.04)), 1.0, -1)
+    ys, xs = np.nonzero(canvas > 0.3)
+    box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    return canvas, box, ()
+
+
+def _printed_lines(
+    page: np.ndarray, box: tuple[int, int, int, int], height: float, ground: float, rng: np.random.Generator
+) -> None:
+    """Rules, a grid, boxes or an underline printed on the page (in place), or nothing."""
+    kind = rng.choice(6, p=[0.4, 0.18, 0.14, 0.1, 0.1, 0.08])
+    colour = ground * rng.uniform(0.35, 0.85)  # faint blue rules to dark printed boxes
+    thick = int(rng.integers(1, 3))
+    x, y, w, h = box
+    rows, cols = page.shape[:2]
+    if kind == 1:  # ruled: a rule near the baseline, others a line-spacing apart
+        spacing = height * rng.uniform(1.2, 1.8)
+        start = y + h + rng.uniform(-0.15, 0.2) * height
+        for k in range(-3, 4):
+            row = int(start + k * spacing)
+            cv2.line(page, (0, row), (cols, row), colour, thick)
+    elif kind == 2:  # squared
+        cell = height * rng.uniform(0.5, 1.1)
+        offset = rng.uniform(0, cell, 2)
+        for col in np.arange(offset[0], cols, cell):
+            cv2.line(page, (int(col), 0), (int(col), rows), colour, thick)
+        for row in np.arange(offset[1], rows, cell):
+            cv2.line(page, (0, int(row)), (cols, int(row)), colour, thick)
+    elif kind == 3:  # boxes: one around the string, or a comb of cells
+        pad = rng.uniform(0.05, 0.35) * height
+        top, bottom = int(y - pad), int(y + h + pad)
+        cv2.rectangle(page, (int(x - pad), top), (int(x + w + pad), bottom), colour, thick)
+        if rng.random() < 0.5:
+            for col in np.arange(x - pad, x + w + pad, height * rng.uniform(0.8, 1.2))[1:]:
+                cv2.line(page, (int(col), top), (int(col), bottom), colour, thick)
+    elif kind == 4:  # underline, sometimes written by hand
+        row = int(y + h + rng.uniform(0.05, 0.3) * height)
+        cv2.line(page, (int(x - rng.uniform(0, 0.5) * height), row), (int(x + w + rng.uniform(0, 0.5) * height), row), colour, thick + int(rng.integers(0, 2)))
+    elif kind == 5:  # a neighbouring line of writing's strokes reach into the margin
+        row = int(y - rng.uniform(0.3, 0.6) * height) if rng.random() < 0.5 else int(y + h + rng.uniform(0.3, 0.6) * height)
+        for col in np.arange(x, x + w, height * 0.7):
+            cv2.line(page, (int(col), row), (int(col + height * 0.3), row + int(rng.normal(0, 3))), ground * 0.2, max(1, int(height * 0.08)))
+
+
+def _photograph(
+    ink: np.ndarray, box: tuple[int, int, int, int], height: float, rng: np.random.Generator
+) -> np.ndarray:
+    """The ink as a grey photo of paper, as `edge.ink.to_grey` sees it (ink dark).
+
+    Rendered in grey: of a colour photo the device keeps each pixel's darkest channel, in which
+    a blue, red or green pen on white or grey paper is a dark line on light ground and yellow
+    paper a mid grey; a chalkboard, seen for light ink, is the same picture inverted (light
+    board), with chalk's broken strokes.
+    """
+    rows, cols = ink.shape
+    if rng.random() < 0.08:  # chalk on a board
+        ground = 255.0 - rng.uniform(30, 90)
+        ink = ink * (rng.random(ink.shape, np.float32) < rng.uniform(0.6, 0.95))
+        ink = cv2.GaussianBlur(ink, (0, 0), 0.7)
+        level = rng.uniform(10, 70)
+    else:
+        ground = rng.choice(_PAPERS) * rng.uniform(0.9, 1.03)
+        pencil = rng.random() < 0.2
+        level = ground * (rng.uniform(0.4, 0.75) if pencil else rng.uniform(0.05, 0.3))
+    page = np.full((rows, cols), ground, np.float32)
+    _printed_lines(page, box, height, ground, rng)
+    page -= ink * (ground - level)
+    # Light: a gradient across the page, sometimes a shadow's soft edge, sometimes a dim room;
+    # worked out on a coarse grid (light changes slowly) and scaled up.
+    coarse = (max(2, rows // 8), max(2, cols // 8))
+    yy, xx = np.mgrid[0 : coarse[0], 0 : coarse[1]].astype(np.float32) * 8
+    direction = rng.normal(size=2)
+    ramp = (xx * direction[0] + yy * direction[1]) / (np.hypot(*direction) * max(rows, cols))
+    light = 1.0 - rng.uniform(0, 0.4) * (ramp - ramp.min())
+    if rng.random() < 0.3:
+        across = (xx - cols * rng.uniform(0.2, 0.8)) * np.cos(direction[0])
+        edge = across + (yy - rows / 2) * np.sin(direction[0])
+        light *= 1.0 - rng.uniform(0.2, 0.5) / (1 + np.exp(-edge / (0.15 * height)))
+    if rng.random() < 0.15:
+        light *= rng.uniform(0.06, 0.3)
+    page *= cv2.resize(light.astype(np.float32), (cols, rows), interpolation=cv2.INTER_LINEAR)
+    sigma = rng.uniform(0, 1.6) * height / 30
+    if sigma > 0.3:
+        page = cv2.GaussianBlur(page, (0, 0), sigma)
+    page += rng.standard_normal(page.shape, np.float32) * rng.uniform(1, 7)
+    photo = np.clip(page, 0, 255).astype(np.uint8)
+    if rng.random() < 0.5:
+        quality = int(rng.uniform(30, 95))
+        encoded = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+        photo = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
+    return photo
+
+
+def _finder_geometry(box: tuple[int, int, int, int], rng: np.random.Generator) -> LineGeometry:
+    """The line as a finder on the device would box it: never exactly on the ink."""
+    x, y, w, h = box
+    grown = h * (rng.uniform(0.92, 1.15) if rng.random() < 0.8 else rng.uniform(1.15, 1.6))
+    return LineGeometry(
+        cx=x + w / 2 + rng.normal(0, 0.05 * h),
+        cy=y + h / 2 + rng.normal(0, 0.05 * h),
+        angle=float(rng.normal(0, 2.0)),
+        length=w * rng.uniform(0.97, 1.08),
+        height=grown,
+    )
