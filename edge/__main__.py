@@ -4,6 +4,10 @@
     python -m edge recognize PATH...                  one JSON line per image
     python -m edge bench [--scenes 500] [--json]      timings, memory and accuracy
 
+A camera mounted sideways, upside down or behind a mirror: run and recognize take --hflip,
+--vflip (mirror each frame) and --rotation 90|180|270 (then turn it clockwise), like [source]
+rotation, hflip and vflip. Chalk or white marker on a dark board: --ink light (default auto).
+
 Exit status: 0 done, 1 something failed while running (a file, the camera), 2 it could not
 start (bad config, model or source; the message says what to fix).
 """
@@ -16,14 +20,23 @@ import sys
 import cv2
 
 from edge.bench import BenchError, add_bench_arguments, bench
-from edge.config import ConfigError, Settings, apply_overrides, load_settings, resolve_config_path
+from edge.config import (
+    ROTATIONS,
+    ConfigError,
+    Settings,
+    apply_overrides,
+    load_settings,
+    resolve_config_path,
+)
 from edge.events import Stats
-from edge.model import DigitClassifier, ModelError, model_file
+from edge.ink import INK_CHOICES
+from edge.lines import FindSettings
+from edge.model import LineModel, ModelError, model_file
 from edge.outputs import OutputError, build_sinks
 from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import recognize_all
-from edge.sources import SourceError, open_source
+from edge.sources import SourceError, open_source, orientation_of
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMANDS = ("run", "recognize", "bench")
@@ -47,9 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--realtime", action="store_true", help="replay files at --fps, like a camera")
     run.add_argument("--loop", action="store_true", help="replay files forever")
     run.add_argument("--max-frames", type=int, help="stop after this many frames")
+    _add_mounting(run)
 
     recognize = commands.add_parser("recognize", help="one JSON line per image file")
     _add_common(recognize)
+    _add_mounting(recognize)
     recognize.add_argument("paths", nargs="+", metavar="PATH", help="image files, dirs or globs")
 
     bench = commands.add_parser("bench", help="timings, memory and accuracy on generated scenes")
@@ -68,7 +83,21 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="interpreter threads (default 1)")
     parser.add_argument("--no-verify", action="store_true", help="skip the model's sha256 check")
     parser.add_argument("--confidence", type=float, help="below this a digit reads '?' (0.6)")
+    parser.add_argument(
+        "--ink",
+        choices=INK_CHOICES,
+        help="dark: ink on paper; light: chalk or white marker on a dark board (default auto)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
+
+
+def _add_mounting(parser: argparse.ArgumentParser) -> None:
+    """How the camera is mounted: each frame is mirrored first, then turned."""
+    parser.add_argument(
+        "--rotation", type=int, choices=ROTATIONS, help="turn each frame clockwise (degrees)"
+    )
+    parser.add_argument("--hflip", action="store_true", help="mirror each frame left-right")
+    parser.add_argument("--vflip", action="store_true", help="mirror each frame top-bottom")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -92,10 +121,14 @@ FLAG_SETTINGS = {
     "height": ("source", "height"),
     "fps": ("source", "fps"),
     "stable_frames": ("reading", "stable_frames"),
+    "ink": ("reading", "ink"),
+    "rotation": ("source", "rotation"),
 }
 SWITCH_SETTINGS = {  # store_true flags: only `True` overrides
     "realtime": {"source": {"realtime": True}},
     "loop": {"source": {"loop": True}},
+    "hflip": {"source": {"hflip": True}},
+    "vflip": {"source": {"vflip": True}},
     "no_verify": {"model": {"verify": False}},
     "json": {"output": {"json": True, "console": False}},
 }
@@ -126,23 +159,26 @@ def configure_logging(level_name: str, verbose: int) -> None:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_INFO if verbose > 1 else quiet)
 
 
-def load_classifier(settings: Settings) -> DigitClassifier:
+def load_reader(settings: Settings) -> DigitReader:
+    """The line model the settings name, and the frame reader around it."""
     model = settings.model
-    return DigitClassifier(model_file(model), model.threads, model.verify)
+    line_model = LineModel(model_file(model), model.threads, model.verify)
+    find = FindSettings(ink=settings.reading.ink)
+    return DigitReader(line_model, settings.reading.confidence, find)
 
 
 def run(settings: Settings, max_frames: int | None) -> int:
     """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT."""
-    classifier = load_classifier(settings)
+    reader = load_reader(settings)
     sinks = build_sinks(settings)
     source = open_source(settings.source)
     try:
         stats = Stats(
-            model=classifier.name, quantized=classifier.quantized, source=source.description
+            model=reader.model.name, quantized=reader.model.quantized, source=source.description
         )
         pipeline = Pipeline(
             source,
-            DigitReader(classifier, settings.reading.confidence),
+            reader,
             Stabilizer(settings.reading.stable_frames),
             sinks,
             stats,
@@ -179,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
         configure_logging(settings.output.log_level, args.verbose)
         if args.command == "recognize":
-            reader = DigitReader(load_classifier(settings), settings.reading.confidence)
-            return recognize_all(args.paths, reader, sys.stdout)
+            reader = load_reader(settings)
+            upright = orientation_of(settings.source)
+            max_pixels = settings.source.max_pixels
+            return recognize_all(args.paths, reader, sys.stdout, upright, max_pixels)
         if args.command == "bench":
             return bench(args, settings)
         return run(settings, args.max_frames)

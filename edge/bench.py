@@ -2,7 +2,7 @@
 
 Scenes (640x480 by default) are generated from MNIST test digits with a fixed seed and written
 as JPEG files, then replayed through the same pipeline `python -m edge` runs: per-stage timings
-(median and p95), digits per second, classify time per digit, read-out accuracy against the
+(median and p95), digits per second, read time per digit, read-out accuracy against the
 scenes' truth, and the peak RSS of a real `python -m edge` process replaying them.
 """
 
@@ -22,7 +22,8 @@ import numpy as np
 
 from edge.config import Settings
 from edge.events import Box, FrameResult, Sink, Stats
-from edge.model import FLOAT_FILE, MODELS_DIR, DigitClassifier, model_file
+from edge.lines import FindSettings
+from edge.model import FLOAT_FILE, MODELS_DIR, LineModel, model_file
 from edge.pipeline import STAGES, DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.scenes import Scene, SceneSettings, random_scene, sample_digits
@@ -92,19 +93,16 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
             "models": {},
         }
         for kind, path in (("int8", int8_path), ("float", Path(args.float_model))):
-            classifier = DigitClassifier(path, settings.model.threads, settings.model.verify)
-            figures = _replay(paths, scenes, classifier, settings.reading.confidence)
+            model = LineModel(path, settings.model.threads, settings.model.verify)
+            reader = DigitReader(
+                model, settings.reading.confidence, FindSettings(ink=settings.reading.ink)
+            )
+            figures = _replay(paths, scenes, reader)
             figures["peak_rss_mb"] = _peak_rss_mb(Path(folder), path, settings, args.config)
-            report["models"][kind] = {
-                "model": str(path),
-                "quantized": classifier.quantized,
-                **figures,
-            }
+            report["models"][kind] = {"model": str(path), "quantized": model.quantized, **figures}
     report["opencv_threads"] = cv2.getNumThreads()  # as the pipeline set it for its frames
     int8, float_ = report["models"]["int8"], report["models"]["float"]
-    report["int8_classify_vs_float"] = round(
-        int8["classify_us_per_digit"] / float_["classify_us_per_digit"], 3
-    )
+    report["int8_read_vs_float"] = round(int8["read_us_per_digit"] / float_["read_us_per_digit"], 3)
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     return 0
 
@@ -138,14 +136,11 @@ def _write_scenes(scenes: list[Scene], folder: Path) -> list[Path]:
     return paths
 
 
-def _replay(
-    paths: list[Path], scenes: list[Scene], classifier: DigitClassifier, confidence: float
-) -> dict[str, Any]:
+def _replay(paths: list[Path], scenes: list[Scene], reader: DigitReader) -> dict[str, Any]:
     """Every scene once through the real pipeline; timing and accuracy figures."""
     recorder = _Recorder()
-    stats = Stats(model=classifier.name, quantized=classifier.quantized)
+    stats = Stats(model=reader.model.name, quantized=reader.model.quantized)
     source = ImageFiles(paths, pace_fps=None, loop=False)
-    reader = DigitReader(classifier, confidence)
     Pipeline(source, reader, Stabilizer(1), [recorder], stats).run()
     results = list(recorder.frames.values())
     stage_ms = np.array([[r.timings_ms[stage] for stage in STAGES] for r in results])
@@ -161,7 +156,7 @@ def _replay(
             for stage, ms in timings.items()
         },
         "digits_per_second": round(classified / (timings["total"].sum() / 1000), 1),
-        "classify_us_per_digit": round(timings["classify"].sum() * 1000 / max(classified, 1), 2),
+        "read_us_per_digit": round(timings["read"].sum() * 1000 / max(classified, 1), 2),
         "failed_frames": stats.failed_frames,
         **accuracy(scenes, [_readout(recorder.frames.get(i)) for i in range(len(scenes))]),
     }
@@ -242,8 +237,8 @@ def format_table(report: dict[str, Any]) -> str:
     ]
     labels = {
         "capture": "capture/decode ms",
-        "segment": "segment ms",
-        "classify": "classify ms",
+        "find": "find lines ms",
+        "read": "read lines ms",
         "processing": "processing ms (no decode)",
         "total": "total per frame ms",
     }
@@ -260,11 +255,11 @@ def format_table(report: dict[str, Any]) -> str:
 
     rows += [
         row("digits per second", "digits_per_second", ".1f"),
-        row("classify us per digit", "classify_us_per_digit", ".2f"),
+        row("read us per digit", "read_us_per_digit", ".2f"),
         row("peak RSS of python -m edge, MB", "peak_rss_mb", ".1f"),
         row("exact read-out", "exact_readout", ".2%"),
         row("per digit", "per_digit", ".2%"),
         row("failed frames", "failed_frames", "d"),
-        f"int8 classify time / float: {report['int8_classify_vs_float']:.3f}",
+        f"int8 read time / float: {report['int8_read_vs_float']:.3f}",
     ]
     return "\n".join(line.rstrip() for line in rows)

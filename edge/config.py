@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edge.ink import INK_CHOICES
+
 CONFIG_ENV = "EDGE_DIGITS_CONFIG"
 SYSTEM_CONFIG = Path("/etc/edge-digits/config.toml")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 MQTT_SCHEMES = ("mqtt://", "mqtts://")
+ROTATIONS = (0, 90, 180, 270)  # degrees clockwise a frame is turned (camera mounting)
 
 
 class ConfigError(Exception):
@@ -35,8 +38,9 @@ def above(low: float, high: float) -> Check:
     return lambda value: None if low < value <= high else f"must be > {low} and <= {high}"
 
 
-def one_of(*choices: str) -> Check:
-    return lambda value: None if value in choices else f"must be one of {', '.join(choices)}"
+def one_of(*choices: str | int) -> Check:
+    listed = ", ".join(str(choice) for choice in choices)
+    return lambda value: None if value in choices else f"must be one of {listed}"
 
 
 def starts_with(*prefixes: str) -> Check:
@@ -61,6 +65,13 @@ class SourceSettings:
     fps: float = setting(30.0, above(0, 240))  # camera request; replay pace when realtime
     realtime: bool = setting(False)  # pace replayed sources like a camera
     loop: bool = setting(False)  # replay file sources forever
+    # How the camera is mounted: every frame is mirrored (hflip, vflip), then turned clockwise.
+    rotation: int = setting(0, one_of(*ROTATIONS))
+    hflip: bool = setting(False)  # mirror left-right
+    vflip: bool = setting(False)  # mirror top-bottom
+    # Image files declaring more pixels are refused before decoding (memory). 8192x6144 is the
+    # largest 50 MP phone photo; Pillow, which reads the header, refuses over 2 x 89.5 MP.
+    max_pixels: int = setting(8192 * 6144, between(1_000_000, 150_000_000))
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class ModelSettings:
 class ReadingSettings:
     confidence: float = setting(0.6, between(0.0, 1.0))  # below this a digit reads as "?"
     stable_frames: int = setting(3, between(1, 1000))  # repeats before a reading is emitted
+    ink: str = setting("auto", one_of(*INK_CHOICES))  # dark on light, light on dark, or guess
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What flows out of the pipeline, and the interface every output (sink) implements.
 
-Frame -> [Candidate] -> [DigitPrediction] -> FrameResult -> Reading -> sinks.
+Frame -> [Line] -> [DigitPrediction] -> FrameResult -> Reading -> sinks.
 """
 
 from collections.abc import Mapping
@@ -29,7 +29,9 @@ class FrameResult:
     frame: np.ndarray
     digits: tuple[DigitPrediction, ...]  # reading order: rows top to bottom, left to right
     text: str  # digits in reading order, "?" for an uncertain one
-    timings_ms: Mapping[str, float]  # "capture", "segment", "classify", "total"
+    timings_ms: Mapping[str, float]  # "capture", "find", "read", "total"
+    # Why no digit was read: "too dark", "no ink found", "ink found, no digits read"; else None.
+    empty_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Reading:
     frame_index: int
     digits: tuple[DigitPrediction, ...]
     latency_ms: float  # capture of the frame that confirmed it -> emitted
+    empty_reason: str | None = None  # for an empty reading: why nothing is read
 
 
 @dataclass

@@ -72,16 +72,19 @@ def to_grey(frame: np.ndarray, ink: Ink = "dark") -> np.ndarray:
 
 def paper_brightness(grey: np.ndarray, widest_stroke: int) -> np.ndarray:
     """How bright the paper is under every pixel (uint8, same shape): every dark feature
-    narrower than `widest_stroke` px closed over, then smoothed. Worked out at a quarter size,
-    plenty for light that changes slowly."""
+    narrower than `widest_stroke` px closed over, then smoothed a little. Worked out at half
+    size, plenty for light that changes slowly."""
     h, w = grey.shape
-    factor = 4 if min(h, w) >= 128 else 1
-    small = cv2.resize(grey, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
+    factor = 2 if min(h, w) >= 64 else 1
+    small = cv2.resize(
+        grey, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA
+    )
     size = 2 * (widest_stroke // (2 * factor)) + 3  # odd, wider than the widest stroke
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    smooth = 2 * round(0.3 * size / 2) + 1
-    paper = cv2.blur(paper, (smooth, smooth))
+    # Only a little smoothing: wider would carry a bright sheet's level across its edge onto
+    # a dark table beside it, which would then read as ink along the sheet's outline.
+    paper = cv2.blur(paper, (3, 3))
     return cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
 
 

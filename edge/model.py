@@ -1,7 +1,10 @@
-"""The digit model on LiteRT: load once, verify against its card, classify crops in batches.
+"""The models on LiteRT: load once, verify against the card, run.
 
-The contract (see the model card): input `[N, 28, 28, 1]`, real value = grey / 255, white digit
-on black; output `[N, 10]` digit scores. Quantization parameters are read from the model.
+`LineModel`, the product's reader: input `[1, 32, W, 1]` (W any multiple of 4), real value =
+level / 255, white ink on black; output `[1, W / 4, 11]` probabilities of the digits 0-9 and
+the CTC blank (index 10). `DigitClassifier`, the single-digit designs of the comparison table:
+input `[N, 28, 28, 1]`, output `[N, 10]`. Quantization parameters are read from the model,
+never assumed.
 """
 
 import hashlib
@@ -14,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from edge.config import ModelSettings
+from edge.ctc import BLANK
+from edge.ink import LINE_HEIGHT
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +91,8 @@ class _Quantization:
     zero_point: int
 
 
-class DigitClassifier:
-    """One interpreter, built once, classifying batches of 28x28 uint8 crops."""
+class _LiteRTModel:
+    """A .tflite file checked against its card, with one interpreter built for it."""
 
     def __init__(self, model_path: Path = BUNDLED_MODEL, threads: int = 1, verify: bool = True):
         self.path = Path(model_path)
@@ -104,6 +109,7 @@ class DigitClassifier:
             self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{self.path} is not a loadable TFLite model ({exc}).") from exc
+        self.threads = threads
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self._check_contract()
@@ -111,7 +117,6 @@ class DigitClassifier:
         self.quantized = self.input_dtype == np.int8
         self._lut = self._input_lookup()
         self._out_q = _Quantization(*self._output["quantization"])
-        self._batch = int(self._input["shape"][0])
 
     @property
     def name(self) -> str:
@@ -128,15 +133,10 @@ class DigitClassifier:
         return float(self._out_q.scale), int(self._out_q.zero_point)
 
     def _check_contract(self) -> None:
-        in_shape, out_shape = tuple(self._input["shape"][1:]), tuple(self._output["shape"][1:])
-        if in_shape != (28, 28, 1) or out_shape != (10,):
-            raise ModelError(
-                f"{self.path} takes {in_shape} and gives {out_shape}; a digit model must take "
-                "(28, 28, 1) and give (10,)."
-            )
+        raise NotImplementedError
 
     def _input_lookup(self) -> np.ndarray:
-        """Grey level (0-255) -> model input value, so quantizing a crop is one table lookup."""
+        """Grey level (0-255) -> model input value, so quantizing an image is one table lookup."""
         real = np.arange(256, dtype=np.float32) / 255.0
         if not self.quantized:
             return real.astype(self.input_dtype)
@@ -145,6 +145,77 @@ class DigitClassifier:
         return np.clip(np.round(real / scale + zero_point), info.min, info.max).astype(
             self.input_dtype
         )
+
+    def _real_output(self, raw: np.ndarray) -> np.ndarray:
+        if self._out_q.scale:
+            return (raw.astype(np.float32) - self._out_q.zero_point) * self._out_q.scale
+        return raw.astype(np.float32)
+
+
+class LineModel(_LiteRTModel):
+    """The line reader: a line image in, per-step probabilities of the 10 digits and the blank
+    out. An interpreter is kept for each width in use (up to a few; resizing one costs more
+    than a small line's inference)."""
+
+    _KEEP = 6  # interpreters kept, one per line width, most recently used
+
+    def __init__(self, model_path: Path = BUNDLED_MODEL, threads: int = 1, verify: bool = True):
+        super().__init__(model_path, threads, verify)
+        self._by_width: dict[int, Any] = {}
+
+    def _check_contract(self) -> None:
+        signature = tuple(int(v) for v in self._input["shape_signature"])
+        out_signature = tuple(int(v) for v in self._output["shape_signature"])
+        if (
+            len(signature) != 4
+            or signature[1] != LINE_HEIGHT
+            or signature[2] != -1
+            or signature[3] != 1
+            or len(out_signature) != 3
+            or out_signature[2] != BLANK + 1
+        ):
+            raise ModelError(
+                f"{self.path} takes {signature} and gives {out_signature}; a line reader must "
+                f"take (1, {LINE_HEIGHT}, any width, 1) and give (1, width / 4, {BLANK + 1}). Is "
+                "it a single-digit model? Those are for the comparison table, not for `edge`."
+            )
+
+    def read(self, line: np.ndarray) -> np.ndarray:
+        """uint8 `[32, W]` (white ink on black, W a multiple of 4) -> float32 `[W / 4, 11]`."""
+        if line.dtype != np.uint8 or line.ndim != 2 or line.shape[0] != LINE_HEIGHT:
+            raise ValueError(f"expected a uint8 line image (32, W), got {line.dtype} {line.shape}")
+        width = line.shape[1]
+        interpreter = self._interpreter_for(width)
+        interpreter.set_tensor(self._input["index"], self._lut[line][np.newaxis, ..., np.newaxis])
+        interpreter.invoke()
+        return self._real_output(interpreter.get_tensor(self._output["index"])[0])
+
+    def _interpreter_for(self, width: int) -> Any:
+        interpreter = self._by_width.pop(width, None)
+        if interpreter is None:
+            if len(self._by_width) >= self._KEEP:
+                self._by_width.pop(next(iter(self._by_width)))
+            interpreter = interpreter_class()(model_path=str(self.path), num_threads=self.threads)
+            interpreter.resize_tensor_input(self._input["index"], [1, LINE_HEIGHT, width, 1])
+            interpreter.allocate_tensors()
+        self._by_width[width] = interpreter  # most recently used last
+        return interpreter
+
+
+class DigitClassifier(_LiteRTModel):
+    """A single-digit model, classifying batches of 28x28 uint8 crops."""
+
+    def __init__(self, model_path: Path = BUNDLED_MODEL, threads: int = 1, verify: bool = True):
+        super().__init__(model_path, threads, verify)
+        self._batch = int(self._input["shape"][0])
+
+    def _check_contract(self) -> None:
+        in_shape, out_shape = tuple(self._input["shape"][1:]), tuple(self._output["shape"][1:])
+        if in_shape != (28, 28, 1) or out_shape != (10,):
+            raise ModelError(
+                f"{self.path} takes {in_shape} and gives {out_shape}; a digit model must take "
+                "(28, 28, 1) and give (10,)."
+            )
 
     def classify(self, crops: np.ndarray) -> np.ndarray:
         """uint8 crops `[N, 28, 28]` (white on black) -> float32 scores `[N, 10]`."""
@@ -161,7 +232,4 @@ class DigitClassifier:
             self._batch = count
         self._interpreter.set_tensor(self._input["index"], self._lut[crops][..., np.newaxis])
         self._interpreter.invoke()
-        raw = self._interpreter.get_tensor(self._output["index"])
-        if self._out_q.scale:
-            return (raw.astype(np.float32) - self._out_q.zero_point) * self._out_q.scale
-        return raw.astype(np.float32)
+        return self._real_output(self._interpreter.get_tensor(self._output["index"]))

@@ -1,4 +1,4 @@
-"""The loop: source -> segment -> classify (one batch) -> reading -> stabilizer -> sinks.
+"""The loop: source -> find lines -> read lines -> reading -> stabilizer -> sinks.
 
 Every stage is timed, and the operator figures (`Stats`) are kept up to date. A frame that
 cannot be used is counted and logged, never fatal; a live source that stops delivering is.
@@ -7,83 +7,67 @@ cannot be used is counted and logged, never fatal; a live source that stops deli
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from edge.events import Box, DigitPrediction, FrameResult, Sink, Stats
-from edge.model import DigitClassifier
-from edge.reading import Stabilizer, predictions, text_of
-from edge.segment import Candidate, FrameError, segment_digits
+from edge.events import DigitPrediction, FrameResult, Sink, Stats
+from edge.ink import FrameError
+from edge.line_reader import LineReader
+from edge.lines import FindSettings, find_lines
+from edge.model import LineModel
+from edge.reading import Stabilizer, reading_order, text_of
 from edge.sources import Frame, FrameSource, UnreadableFrame
 
 log = logging.getLogger(__name__)
 
-STAGES = ("capture", "segment", "classify", "total")
+STAGES = ("capture", "find", "read", "total")
 WINDOW = 120  # recent frames that stage medians and rates are taken over
 STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed (and sinks get on_stats)
 WARN_INTERVAL_S = 10.0  # a problem that repeats every frame is logged once in this long
+NO_DIGITS = "ink found, no digits read"
+
+
+@dataclass(frozen=True)
+class FrameRead:
+    """What one frame holds: its digits in reading order, why there are none if there are none
+    ("too dark", "no ink found", NO_DIGITS), and the find and read times in ms."""
+
+    digits: tuple[DigitPrediction, ...]
+    empty_reason: str | None
+    find_ms: float
+    read_ms: float
 
 
 class DigitReader:
-    """A frame -> its digits in reading order: segment, classify all candidates in one batch."""
+    """A frame -> its digits in reading order: find the lines of writing, read each line."""
 
-    def __init__(self, classifier: DigitClassifier, confidence: float):
-        self.classifier = classifier
-        self.confidence = confidence
-        # A frame is one thread's work, as the interpreter's is (--threads): the segmenter's
+    def __init__(self, model: LineModel, confidence: float, find: FindSettings = FindSettings()):
+        self.model = model
+        self.lines = LineReader(model, confidence)
+        self.find = find
+        # A frame is one thread's work, as the interpreter's is (--threads): the frame stage's
         # images are small, and OpenCV's worker threads, which spin between calls, cost more
-        # than they save (bench, 2 cores: segment 3.1 -> 2.5 ms median, decode 1.6 -> 1.3 ms).
+        # than they save.
         cv2.setNumThreads(1)
 
-    def read(self, image: np.ndarray) -> tuple[tuple[DigitPrediction, ...], float, float]:
-        """The digits, with segment and classify times in ms; FrameError for an unusable frame."""
+    def read(self, image: np.ndarray) -> FrameRead:
+        """The frame's digits and timings; FrameError for a frame that is not an image."""
         started = time.perf_counter()
-        candidates = segment_digits(image)
-        segmented = time.perf_counter()
-        if not candidates and is_single_colour(image):
+        found = find_lines(image, self.find)
+        found_at = time.perf_counter()
+        if not found.lines and is_single_colour(image):
             raise FrameError(
-                "the frame is one flat colour: the lens is covered, the camera is not exposing, "
-                "or the source sends blank frames"
+                "the image is one flat colour: nothing is written on it, the lens is covered, "
+                "or the camera is not exposing"
             )
-        if candidates:
-            scores = self.classifier.classify(np.stack([c.crop for c in candidates]))
-        else:
-            scores = np.empty((0, 10), np.float32)
-        boxes, scores = whole_or_halves(
-            candidates, scores, self.confidence, self.classifier.classify
-        )
-        classified = time.perf_counter()
-        digits = predictions(boxes, scores, self.confidence)
-        return digits, (segmented - started) * 1000, (classified - segmented) * 1000
-
-
-def whole_or_halves(
-    candidates: Sequence[Candidate],
-    scores: np.ndarray,
-    confidence: float,
-    classify: Callable[[np.ndarray], np.ndarray],
-) -> tuple[list[Box], np.ndarray]:
-    """Boxes and scores of what was read: a wide candidate the model cannot read as one digit
-    counts as two when it reads both halves of one of its cuts (two digits written touching
-    read as neither). Only then: the model reads a piece of almost any digit as a sure 1 or 7.
-    The cuts are classified in a batch of their own, which few frames need.
-    """
-    boxes, rows = [], []
-    for candidate, whole in zip(candidates, scores, strict=True):
-        cuts = candidate.cuts() if candidate.cuts and whole.max() < confidence else ()
-        if cuts:
-            crops = np.stack([half.crop for cut in cuts for half in cut])
-            halves = classify(crops).reshape(len(cuts), 2, -1)
-            surest = halves.max(axis=2).min(axis=1)  # a cut is as sure as its weaker half
-            best = int(surest.argmax())
-            if surest[best] >= confidence:
-                boxes += [half.box for half in cuts[best]]
-                rows += list(halves[best])
-                continue
-        boxes.append(candidate.box)
-        rows.append(whole)
-    return boxes, np.array(rows, np.float32).reshape(-1, scores.shape[1])
+        per_line = [self.lines.read(line) for line in found.lines]
+        order = reading_order([line.box for line in found.lines])
+        digits = tuple(digit for index in order for digit in per_line[index])
+        reason = found.empty_reason or (None if digits else NO_DIGITS)
+        read_at = time.perf_counter()
+        return FrameRead(digits, reason, (found_at - started) * 1000, (read_at - found_at) * 1000)
 
 
 def is_single_colour(image: np.ndarray) -> bool:
@@ -216,16 +200,20 @@ class Pipeline:
 
     def _process(self, index: int, frame: Frame, started: float, capture_ms: float) -> None:
         try:
-            digits, segment_ms, classify_ms = self.reader.read(frame.image)
+            read = self.reader.read(frame.image)
         except FrameError as exc:
             self._failed(index, f"{frame.name}: {exc}" if frame.name else str(exc))
             return
-        text = text_of(digits)
-        stage_ms = (capture_ms, segment_ms, classify_ms, (time.perf_counter() - started) * 1000)
+        text = text_of(read.digits)
+        stage_ms = (capture_ms, read.find_ms, read.read_ms, (time.perf_counter() - started) * 1000)
         self._window.timings(stage_ms)
         self.stats.frames += 1
+        if read.empty_reason:
+            log.debug("frame %d reads nothing: %s", index, read.empty_reason)
         timings = dict(zip(STAGES, stage_ms, strict=True))
-        result = FrameResult(index, frame.timestamp, frame.image, digits, text, timings)
+        result = FrameResult(
+            index, frame.timestamp, frame.image, read.digits, text, timings, read.empty_reason
+        )
         self._notify(lambda sink: sink.on_frame(result, self.stats))
         reading = self.stabilizer.update(result, time.time())
         if reading is not None:

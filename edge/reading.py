@@ -106,4 +106,5 @@ class Stabilizer:
             frame_index=result.index,
             digits=result.digits,
             latency_ms=(now - result.timestamp) * 1000.0,
+            empty_reason=result.empty_reason,
         )

@@ -1,24 +1,44 @@
 """`python -m edge recognize PATH...`: one JSON line per image; one bad file stops nothing.
 
 A read image gives `{"path", "text", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]}`
-with digits in reading order ("digit" null where unsure) and boxes in the image's own pixels;
-an unreadable one gives `{"path", "error"}` saying what is wrong.
+with digits in reading order ("digit" null where unsure) and boxes in the image's own pixels
+(once turned by --rotation, --hflip, --vflip); an unreadable one gives `{"path", "error"}`
+saying what is wrong.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
+
+import numpy as np
 
 from edge.outputs.payloads import digit_payload
 from edge.pipeline import DigitReader
 from edge.reading import text_of
-from edge.segment import FrameError
-from edge.sources import SourceError, UnreadableFrame, image_paths, read_image
+from edge.ink import FrameError
+from edge.sources import (
+    DEFAULT_MAX_PIXELS,
+    SourceError,
+    UnreadableFrame,
+    decode_image,
+    image_paths,
+    orient,
+)
+
+Orient = Callable[[np.ndarray], np.ndarray]  # an image as the camera was mounted
 
 
-def recognize_all(specs: Iterable[str], reader: DigitReader, out: TextIO) -> int:
-    """Write one line per image that the files, directories or globs in `specs` name.
+def recognize_all(
+    specs: Iterable[str],
+    reader: DigitReader,
+    out: TextIO,
+    upright: Orient = orient,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> int:
+    """Write one line per image that the files, directories or globs in `specs` name, each
+    turned by `upright` first (`sources.orientation_of` the [source] settings); a file that
+    declares more than `max_pixels` is an error line, unread.
 
     Returns 1 when any file (or a spec that names none) failed, else 0.
     """
@@ -31,25 +51,41 @@ def recognize_all(specs: Iterable[str], reader: DigitReader, out: TextIO) -> int
             failed = True
             continue
         for path in paths:
-            line = recognize_file(path, reader)
+            line = recognize_file(path, reader, upright, max_pixels)
             failed |= "error" in line
             _write(out, line)
     return 1 if failed else 0
 
 
-def recognize_file(path: Path, reader: DigitReader) -> dict[str, Any]:
-    """The read-out of one image (boxes in its own pixels), or what made it unreadable."""
+def recognize_file(
+    path: Path,
+    reader: DigitReader,
+    upright: Orient = orient,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> dict[str, Any]:
+    """The read-out of one image (boxes in its pixels once turned upright, even when a large
+    photo was decoded reduced), or what made it unreadable."""
     try:
-        digits, _, _ = reader.read(read_image(path))
+        image, reduced = decode_image(path, max_pixels)
+        read = reader.read(upright(image))
     except UnreadableFrame as exc:
         return {"path": str(path), "error": str(exc)}
     except FrameError as exc:
         return {"path": str(path), "error": f"{path}: {exc}"}
-    return {
+    line = {
         "path": str(path),
-        "text": text_of(digits),
-        "digits": [digit_payload(d) for d in digits],
+        "text": text_of(read.digits),
+        "digits": [_in_file_pixels(digit_payload(d), reduced) for d in read.digits],
     }
+    if read.empty_reason:
+        line["empty_reason"] = read.empty_reason
+    return line
+
+
+def _in_file_pixels(payload: dict[str, Any], reduced: int) -> dict[str, Any]:
+    """A digit's payload with its box scaled from a reduced decode back to the file's pixels."""
+    payload["box"] = [value * reduced for value in payload["box"]]
+    return payload
 
 
 def _write(out: TextIO, line: dict[str, Any]) -> None:

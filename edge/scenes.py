@@ -1,6 +1,6 @@
 """Camera-like frames of handwritten digits on paper, with the true box of every digit.
 
-The segmenter and the model are judged on these instead of on clean MNIST: MNIST digits become
+The finder and the reader are judged on these instead of on clean MNIST: MNIST digits become
 ink (black, blue or pencil; a marker, MNIST's own pen or a fine ballpoint) on off-white paper,
 possibly ruled, seen through a tilted camera (perspective), under uneven light with a soft
 shadow, sometimes with the paper's edge and the table in view, then defocused, noisy and
@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 
 from edge.events import Box
-from edge.segment import stroke_width
 
 Range = tuple[float, float]
 
@@ -360,6 +359,19 @@ def _zhang_suen_tables() -> tuple[np.ndarray, np.ndarray]:
 _ZHANG_SUEN = _zhang_suen_tables()
 # Correlation weights that sum a pixel's neighbours into that code (fits in uint8: 0-255).
 _NEIGHBOURS = np.float32([[128, 1, 2], [64, 0, 4], [32, 16, 8]])
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Typical pen width in pixels of the shapes in a boolean mask (0 for an empty mask): twice
+    the distance to the background along the strokes' middle, minus the centre pixel."""
+    shapes = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    padded = cv2.copyMakeBorder(shapes, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)
+    ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (distance > 0)
+    along = distance[ridge]
+    if along.size == 0:
+        return 0.0
+    return max(1.0, 2.0 * float(np.median(along)) - 1.0)
 
 
 def _paper(rng: np.random.Generator, settings: SceneSettings) -> np.ndarray:

@@ -2,20 +2,28 @@
 
 Every source hands out `Frame`s whose image is what the segmenter takes: the Pi camera's
 low-resolution Y plane (grey), or the BGR picture OpenCV decoded. `open_source` turns the
-`--source` text into one. A source that cannot start, or a camera or stream that stops
+`--source` text into one, its frames mirrored and turned as the camera is mounted (`orient`:
+[source] rotation, hflip, vflip). A source that cannot start, or a camera or stream that stops
 delivering, raises `SourceError`; one unreadable image raises `UnreadableFrame` and the source
 carries on with the next.
 """
 
+import dataclasses
 import glob
+import io
 import logging
+import os
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from edge.config import SourceSettings
 from edge.scenes import SceneSettings, random_scene, sample_digits
@@ -23,9 +31,20 @@ from edge.scenes import SceneSettings, random_scene, sample_digits
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
+    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm", ".gif"}
 )
 GLOB_CHARS = frozenset("*?[")
+# The formats read, by Pillow's names: Pillow reads the header of these alone, and each is told
+# by its first bytes exactly as OpenCV tells it, so the size checked is the size decoded. GIF is
+# decoded by Pillow (OpenCV's builds mostly lack it); anything else is refused unread.
+HEADER_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM", "GIF")
+DECODED_FORMATS = frozenset({*HEADER_FORMATS, "MPO"})  # MPO: a phone's JPEG with a 2nd picture
+DEFAULT_MAX_PIXELS = SourceSettings().max_pixels
+BYTES_PER_PIXEL = 8  # the most a file needs per declared pixel (16-bit RGBA, uncompressed) ...
+METADATA_BYTES = 16 << 20  # ... plus EXIF, colour profiles, thumbnails and a phone's extras
+REDUCED_MIN_SIDE = 1000  # a large photo is decoded reduced, its short side kept at least this
+_REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+                  8: cv2.IMREAD_REDUCED_COLOR_8}  # fmt: skip
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
 CHOOSE_SOURCE = (
     "Choose one with --source: demo, picamera2, webcam:N, a video file, a stream URL, "
@@ -47,6 +66,37 @@ class Frame:
     timestamp: float  # time.time() at capture
     skipped: int = 0  # frames the camera made since the previous one that nobody will see
     name: str = ""  # where a replayed frame came from (a file name), for messages
+
+
+_CV_ROTATIONS = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
+def orient(
+    image: np.ndarray, rotation: int = 0, hflip: bool = False, vflip: bool = False
+) -> np.ndarray:
+    """`image` as the camera's mounting asks: mirrored first (hflip left-right, vflip
+    top-bottom), then turned `rotation` degrees clockwise. Unchanged (no copy) by default."""
+    if hflip or vflip:
+        image = cv2.flip(image, -1 if hflip and vflip else 1 if hflip else 0)
+    if rotation:
+        image = cv2.rotate(image, _CV_ROTATIONS[rotation])
+    return image
+
+
+def orientation_of(settings: SourceSettings) -> Callable[[np.ndarray], np.ndarray]:
+    """`orient` with the mounting `settings` name (rotation, hflip, vflip)."""
+    return partial(orient, rotation=settings.rotation, hflip=settings.hflip, vflip=settings.vflip)
+
+
+def _mounting(rotation: int, hflip: bool, vflip: bool) -> str:
+    """How frames are turned, for descriptions: "" when they are not."""
+    parts = [f"turned {rotation}°"] * bool(rotation)
+    parts += ["mirrored left-right"] * hflip + ["mirrored top-bottom"] * vflip
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 class FrameSource(Protocol):
@@ -74,7 +124,7 @@ def image_paths(spec: str) -> list[Path]:
     """The images a file, directory or glob names, sorted; SourceError if there are none."""
     path = Path(spec)
     if GLOB_CHARS & set(spec):
-        found = sorted(Path(p) for p in glob.glob(spec, recursive=True))
+        found = sorted(_globbed(spec))
         images = [p for p in found if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
         what = f"the pattern {spec!r}"
     elif path.is_dir():
@@ -91,23 +141,157 @@ def image_paths(spec: str) -> list[Path]:
     return images
 
 
-def read_image(path: Path) -> np.ndarray:
-    """An image file as BGR, turned upright by its EXIF orientation (as a phone shows it)."""
+def _globbed(spec: str) -> list[Path]:
+    """What a glob names, as glob.glob does, except that `**` (folders to any depth) does not
+    follow symlinked folders, so a symlink loop cannot make it endless (glob.glob's does)."""
+    parts = Path(spec).parts
+    if "**" not in parts:
+        return [Path(p) for p in glob.glob(spec)]
+    fixed = next(i for i, part in enumerate(parts) if GLOB_CHARS & set(part))
+    root, pattern = Path(*parts[:fixed]), Path(*parts[fixed:])
+    if parts[-1] == "**":  # glob.glob's "photos/**" names the files too
+        pattern /= "*"
+    hidden = any(part.startswith(".") for part in pattern.parts)  # else skipped, as glob does
+    return [
+        path
+        for path in root.glob(str(pattern))
+        if hidden or not any(part.startswith(".") for part in path.relative_to(root).parts)
+    ]
+
+
+def read_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """An image file as BGR, turned upright by its EXIF orientation (as a phone shows it); a
+    large photo reduced (`decode_image`)."""
+    return decode_image(path, max_pixels)[0]
+
+
+def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, int]:
+    """An image file as BGR, upright by its EXIF orientation, and the factor (1, 2, 4 or 8) its
+    sides were reduced by; UnreadableFrame, saying what to do, for anything else.
+
+    No pixel is decoded before the header is read (by Pillow, which reads only the header): a
+    file that is not one of HEADER_FORMATS, that declares more than `max_pixels`, or that is far
+    bigger than its pixels need is refused, so no file can make a decoder allocate gigabytes.
+    A photo whose short side is 2000 px or more is decoded at 1/2, 1/4 or 1/8 of its size, the
+    short side kept at least REDUCED_MIN_SIDE px (libjpeg scales a JPEG while decoding it, so a
+    large photo never exists at full size); the segmenter works on about 240 rows anyway.
+    """
     try:
-        data = np.fromfile(path, np.uint8)
+        with path.open("rb") as file:
+            if os.fstat(file.fileno()).st_size == 0:
+                raise UnreadableFrame(f"{path}: the file is empty; copy it again.")
+            kind, width, height = _declared(file, path, max_pixels)
+            _check_size(path, width, height, os.fstat(file.fileno()).st_size, max_pixels)
+            file.seek(0)
+            data = np.frombuffer(file.read(), np.uint8)
     except OSError as exc:
         raise UnreadableFrame(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
-    if data.size == 0:
-        raise UnreadableFrame(f"{path}: the file is empty; copy it again.")
-    if data[:2].tobytes() == b"\xff\xd8" and not jpeg_is_complete(data):
-        raise UnreadableFrame(f"{path}: the JPEG is truncated (no end marker); copy it again.")
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)  # applies the EXIF orientation
+    factor = max(
+        (f for f in _REDUCED_FLAGS if min(width, height) >= f * REDUCED_MIN_SIDE), default=1
+    )
+    if kind == "GIF":
+        image = _first_gif_frame(data, path, factor)
+    else:
+        if kind in ("JPEG", "MPO") and not jpeg_is_complete(data):
+            raise UnreadableFrame(f"{path}: the JPEG is truncated (no end marker); copy it again.")
+        if kind == "PNG" and not png_is_complete(data):
+            raise UnreadableFrame(
+                f"{path}: the PNG is truncated or corrupt (a chunk runs past the end of the "
+                "file); copy it again."
+            )
+        try:  # both apply the EXIF orientation
+            image = cv2.imdecode(data, _REDUCED_FLAGS.get(factor, cv2.IMREAD_COLOR))
+        except (cv2.error, MemoryError) as exc:  # e.g. a size OpenCV refuses, a broken TIFF
+            log.debug("%s: OpenCV: %s", path, exc)
+            image = None
     if image is None:
         raise UnreadableFrame(
-            f"{path}: not a readable image (corrupt, truncated, or a format OpenCV cannot "
-            "decode); use a JPEG or PNG."
+            f"{path}: not a readable image (corrupt or truncated: the {kind} decoder failed); "
+            "copy it again, or save it again as a JPEG or PNG."
         )
+    if factor > 1:
+        log.debug("%s: %dx%d decoded at 1/%d", path, width, height, factor)
+    return image, factor
+
+
+def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, int]:
+    """The format, width and height an image file's header declares (no pixel is decoded)."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow's DecompressionBombWarning (over 89.5 MP): max_pixels decides instead.
+            warnings.simplefilter("ignore")
+            image = Image.open(file, formats=HEADER_FORMATS)  # not closed: the file is ours
+            kind, (width, height) = image.format, image.size
+    except Image.DecompressionBombError as exc:  # over 2 x 89.5 MP: beyond any max_pixels
+        pillow_limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+        raise UnreadableFrame(
+            _too_big(path, f"over {pillow_limit / 1e6:.1f} MP", max_pixels)
+        ) from exc
+    except Exception as exc:  # Pillow's plugins raise many kinds for a corrupt header
+        log.debug("%s: Pillow: %r", path, exc)
+        raise UnreadableFrame(
+            f"{path}: not a readable image (not a {', '.join(HEADER_FORMATS)} file, or its "
+            "header is corrupt); use a JPEG or PNG."
+        ) from exc
+    if kind not in DECODED_FORMATS or width < 1 or height < 1:
+        raise UnreadableFrame(f"{path}: not a readable image ({kind}); use a JPEG or PNG.")
+    return kind, width, height
+
+
+def _check_size(path: Path, width: int, height: int, file_bytes: int, max_pixels: int) -> None:
+    """UnreadableFrame for a declared size over `max_pixels`, or a file far bigger than it."""
+    pixels = width * height
+    if pixels > max_pixels:
+        declared = f"{width}x{height} pixels ({pixels / 1e6:.1f} MP)"
+        raise UnreadableFrame(_too_big(path, declared, max_pixels))
+    if file_bytes > BYTES_PER_PIXEL * pixels + METADATA_BYTES:
+        raise UnreadableFrame(
+            f"{path}: the file is {file_bytes / 1e6:.0f} MB, far more than a {width}x{height} "
+            "image needs: it is corrupt or not an image; copy it again."
+        )
+
+
+def _too_big(path: Path, declared: str, max_pixels: int) -> str:
+    return (
+        f"{path}: the image declares {declared}, more than max_pixels ({max_pixels / 1e6:.1f} "
+        "MP): it is corrupt, or a photo too large to decode here. Save it smaller, or raise "
+        "max_pixels in the [source] section of the config."
+    )
+
+
+def _first_gif_frame(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
+    """A GIF's first frame as BGR, by Pillow (few OpenCV builds decode GIF), reduced `factor`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data.tobytes()), formats=["GIF"]) as gif:
+                rgb = np.asarray(gif.convert("RGB"))
+    except Exception as exc:  # a corrupt GIF fails in many ways
+        log.debug("%s: Pillow: %r", path, exc)
+        raise UnreadableFrame(
+            f"{path}: not a readable image (corrupt or truncated GIF); copy it again, or save "
+            "it again as a PNG."
+        ) from exc
+    image = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    if factor > 1:
+        image = cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
     return image
+
+
+def png_is_complete(data: np.ndarray) -> bool:
+    """Whether every chunk of the PNG in `data` fits in it, up to the IEND chunk.
+
+    OpenCV's PNG decoder (4.11 on, with APNG) allocates the length a chunk declares before
+    reading it: a 1 KB file declaring a 3 GB image-data chunk would take 3 GB.
+    """
+    size, position = len(data), 8  # after the signature
+    while position + 12 <= size:
+        length = int.from_bytes(data[position : position + 4].tobytes(), "big")
+        kind = data[position + 4 : position + 8].tobytes()
+        position += 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return position <= size
+    return False
 
 
 def jpeg_is_complete(data: np.ndarray) -> bool:
@@ -147,11 +331,18 @@ def jpeg_is_complete(data: np.ndarray) -> bool:
 class ImageFiles:
     """Image files replayed as frames, optionally at camera pace and forever."""
 
-    def __init__(self, paths: list[Path], pace_fps: float | None, loop: bool):
+    def __init__(
+        self,
+        paths: list[Path],
+        pace_fps: float | None,
+        loop: bool,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ):
         self.description = f"{len(paths)} image file{'s' * (len(paths) != 1)}"
         self.pace_fps = pace_fps
         self._paths = paths
         self._loop = loop
+        self._max_pixels = max_pixels
         self._next = 0
 
     def read(self) -> Frame | None:
@@ -161,7 +352,7 @@ class ImageFiles:
             self._next %= len(self._paths)
         path = self._paths[self._next]
         self._next += 1
-        return Frame(read_image(path), time.time(), name=str(path))
+        return Frame(read_image(path, self._max_pixels), time.time(), name=str(path))
 
     def skip(self, count: int) -> int:
         dropped = count if self._loop else min(count, len(self._paths) - self._next)
@@ -246,6 +437,8 @@ class PiCamera:
     """A Pi camera through picamera2: the lores YUV420 stream's Y plane is the grey frame.
 
     The main stream (up to twice the lores size, RGB) stays configured for a live view.
+    Mirroring, and turning by 180° (both mirrors), is asked of libcamera, so it costs nothing;
+    libcamera cannot turn by 90° or 270°, so that is done on each frame with `orient`.
     """
 
     pace_fps = None  # the sensor keeps time
@@ -254,8 +447,12 @@ class PiCamera:
         problem = pi_camera_problem()
         if problem:
             raise SourceError(f"{problem}. {CHOOSE_SOURCE}")
+        from libcamera import Transform  # picamera2's own dependency
         from picamera2 import Picamera2  # only on a Pi, only for this source
 
+        half_turn = settings.rotation == 180  # a half turn is both mirrors
+        transform = Transform(hflip=settings.hflip ^ half_turn, vflip=settings.vflip ^ half_turn)
+        self._rotation = 0 if half_turn else settings.rotation  # left for each frame
         self._camera = Picamera2()
         try:
             lores = (settings.width, settings.height)
@@ -267,6 +464,7 @@ class PiCamera:
                 main={"size": main, "format": "RGB888"},
                 lores={"size": lores, "format": "YUV420"},
                 controls={"FrameRate": settings.fps},
+                transform=transform,
             )
             self._camera.align_configuration(config)
             self._camera.configure(config)
@@ -277,7 +475,9 @@ class PiCamera:
             raise SourceError(
                 f"The Pi camera cannot start ({exc}); is another program using it?"
             ) from exc
-        self.description = f"picamera2 {self._width}x{self._height}"
+        self.description = f"picamera2 {self._width}x{self._height}" + _mounting(
+            settings.rotation, settings.hflip, settings.vflip
+        )
         log.info("opened the Pi camera: %s", self._camera.camera_config)
         self._last_sensor_ns: int | None = None
 
@@ -289,7 +489,8 @@ class PiCamera:
                 f"The Pi camera delivered no frame for {CAMERA_TIMEOUT_S:.0f} s; check the "
                 "ribbon cable and start again."
             ) from exc
-        return Frame(yuv[: self._height, : self._width], time.time(), self._skipped(metadata))
+        image = orient(yuv[: self._height, : self._width], self._rotation)
+        return Frame(image, time.time(), self._skipped(metadata))
 
     def _skipped(self, metadata: dict) -> int:
         """Frames the sensor made between this one and the last: the gap over the frame time."""
@@ -347,8 +548,40 @@ class DemoScenes:
 # --- choosing a source ------------------------------------------------------------------------
 
 
+class Oriented:
+    """Another source's frames turned and mirrored with OpenCV as the camera is mounted."""
+
+    def __init__(self, source: FrameSource, settings: SourceSettings):
+        self._source = source
+        self._orient = orientation_of(settings)
+        self.description = source.description + _mounting(
+            settings.rotation, settings.hflip, settings.vflip
+        )
+        self.pace_fps = source.pace_fps
+
+    def read(self) -> Frame | None:
+        frame = self._source.read()
+        if frame is None:
+            return None
+        return dataclasses.replace(frame, image=self._orient(frame.image))
+
+    def skip(self, count: int) -> int:
+        return self._source.skip(count)
+
+    def close(self) -> None:
+        self._source.close()
+
+
 def open_source(settings: SourceSettings) -> FrameSource:
-    """The source `settings.name` names; SourceError says what is wrong and how to choose."""
+    """The source `settings.name` names, its frames oriented as `settings` say the camera is
+    mounted; SourceError says what is wrong and how to choose."""
+    source = _named_source(settings)
+    if isinstance(source, PiCamera) or not (settings.rotation or settings.hflip or settings.vflip):
+        return source  # the Pi camera orients its own frames: libcamera does the mirroring
+    return Oriented(source, settings)
+
+
+def _named_source(settings: SourceSettings) -> FrameSource:
     name = settings.name.strip()
     if name == "auto":
         return _first_camera(settings)
@@ -370,7 +603,8 @@ def open_source(settings: SourceSettings) -> FrameSource:
         paths = image_paths(name)
     except SourceError as exc:
         raise SourceError(f"--source {name}: {exc} {CHOOSE_SOURCE}") from None
-    return ImageFiles(paths, settings.fps if settings.realtime else None, settings.loop)
+    pace_fps = settings.fps if settings.realtime else None
+    return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels)
 
 
 def pi_camera_problem() -> str | None:

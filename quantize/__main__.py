@@ -10,6 +10,7 @@ from pathlib import Path
 
 from edge.model import FLOAT_FILE, INT8_FILE
 from quantize.parity import ParityThresholds
+from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import MODEL_FILE, PARITY_FILE, REPORT_FILE, artifacts_dir
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
 
@@ -17,7 +18,7 @@ log = logging.getLogger("quantize")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    thresholds = ParityThresholds()
+    digit, line = ParityThresholds(), ReaderThresholds()
     artifacts = artifacts_dir()
     parser = argparse.ArgumentParser(prog="python -m quantize", description=__doc__)
     parser.add_argument(
@@ -32,14 +33,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--calib", type=int, default=500, help="calibration images (%(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="calibration sample seed")
     parser.add_argument("--out", type=Path, help="output directory (default: the model's)")
-    parser.add_argument("--min-int8-accuracy", type=float, default=thresholds.min_int8_accuracy)
+    parser.add_argument(
+        "--min-int8-accuracy",
+        type=float,
+        help=f"int8 accuracy: test strings read exactly by a line reader (default "
+        f"{line.min_int8_accuracy}), MNIST test digits by a digit model ({digit.min_int8_accuracy})",
+    )
     parser.add_argument(
         "--max-accuracy-drop",
         type=float,
-        default=thresholds.max_accuracy_drop,
-        help="largest allowed float minus int8 accuracy, as a fraction (%(default)s)",
+        help=f"largest allowed float minus int8 accuracy, as a fraction (default "
+        f"{line.max_accuracy_drop} reader, {digit.max_accuracy_drop} digit model)",
     )
-    parser.add_argument("--min-agreement", type=float, default=thresholds.min_agreement)
+    parser.add_argument(
+        "--min-agreement",
+        type=float,
+        help=f"int8 reads what float reads: same string (default {line.min_agreement}) or same "
+        f"top-1 digit ({digit.min_agreement})",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     report_path = args.model.parent / REPORT_FILE
     train_report = json.loads(report_path.read_text()) if report_path.is_file() else None
     command = "python -m quantize " + shlex.join(sys.argv[1:] if argv is None else argv)
-    thresholds = ParityThresholds(
-        args.min_int8_accuracy, args.max_accuracy_drop, args.min_agreement
-    )
+    thresholds = {
+        name: getattr(args, name)
+        for name in ("min_int8_accuracy", "max_accuracy_drop", "min_agreement")
+        if getattr(args, name) is not None
+    }
     try:
         problems = quantize_and_check(
             args.model, data, args.calib, args.seed, out, train_report, thresholds, command

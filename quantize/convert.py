@@ -1,6 +1,6 @@
 """Keras model -> float and full-integer int8 TFLite flatbuffers, with the int8 contract checked."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -12,17 +12,19 @@ def to_float_tflite(model: tf.keras.Model) -> bytes:
     return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
-def to_int8_tflite(model: tf.keras.Model, calibration: np.ndarray) -> bytes:
+def to_int8_tflite(model: tf.keras.Model, calibration: Sequence[np.ndarray]) -> bytes:
     """Post-training full-integer quantization: int8 in, int8 out, builtin int8 kernels only.
 
-    `calibration` is float32 `[N, 28, 28, 1]`; the converter runs it through the float model to
-    choose each tensor's scale. Restricting to TFLITE_BUILTINS_INT8 makes the converter fail
-    rather than leave any op in float.
+    `calibration` (the representative dataset) holds float32 model inputs, one sample each
+    (`[28, 28, 1]` for a digit model; `[1, 32, W, 1]` lines of their own widths for the
+    reader); the converter runs them through the float model to choose each tensor's scale and
+    zero point. Restricting to TFLITE_BUILTINS_INT8 makes the converter fail rather than leave
+    any op in float.
     """
 
     def representative() -> Iterator[list[np.ndarray]]:
-        for image in calibration:
-            yield [image[np.newaxis]]
+        for sample in calibration:
+            yield [sample if sample.ndim == 4 else sample[np.newaxis]]
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -46,6 +48,10 @@ def int8_violations(flatbuffer: bytes) -> list[str]:
         # Without delegates, so the op list is the model's own, not XNNPACK's partitions.
         experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
     )
+    details = interpreter.get_input_details()[0]
+    if -1 in details["shape_signature"]:  # the reader's width is set per call: pick one
+        shape = [abs(int(v)) * 1 if v != -1 else 64 for v in details["shape_signature"]]
+        interpreter.resize_tensor_input(details["index"], [max(1, v) for v in shape])
     interpreter.allocate_tensors()
     tensors = {t["index"]: t for t in interpreter.get_tensor_details()}
     problems = []

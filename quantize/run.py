@@ -6,11 +6,19 @@ from pathlib import Path
 
 import keras
 
-from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, DigitClassifier
+from edge.ink import LINE_HEIGHT
+from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, DigitClassifier, LineModel
 from quantize.calibration import calibration_set
 from quantize.card import build_card, write_card
 from quantize.convert import int8_violations, to_float_tflite, to_int8_tflite
 from quantize.parity import ParityThresholds, evaluate_pair, violations
+from quantize.reader import (
+    calibration_lines,
+    evaluate_reader_pair,
+    reader_card_fields,
+    reader_violations,
+)
+from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import PARITY_FILE
 from train.data import Mnist
 
@@ -39,7 +47,7 @@ def quantize_and_check(
     seed: int,
     out: Path,
     train_report: dict | None,
-    thresholds: ParityThresholds,
+    threshold_overrides: dict[str, float],
     command: str,
 ) -> list[str]:
     """Write both .tflite files and the parity report; the card only if parity holds.
@@ -47,8 +55,14 @@ def quantize_and_check(
     Returns the parity problems (empty when the int8 model is fit to ship).
     """
     model = load_keras_model(model_path)
+    reader = is_line_reader(model)
+    thresholds = (ReaderThresholds if reader else ParityThresholds)(**threshold_overrides)
     try:
-        calibration = calibration_set(data.x_train, calib, seed)
+        if reader:
+            log.info("Making %d calibration lines from MNIST training digits...", calib)
+            calibration = calibration_lines(data, calib, seed)
+        else:
+            calibration = calibration_set(data.x_train, calib, seed)
     except ValueError as exc:
         raise QuantizeInputError(str(exc)) from exc
     float_path, int8_path = out / FLOAT_FILE, out / INT8_FILE
@@ -61,25 +75,42 @@ def quantize_and_check(
         )
     int8_path.write_bytes(int8_model)
 
-    log.info("Evaluating float and int8 models on %d test images...", len(data.x_test))
-    parity = evaluate_pair(float_path, int8_path, data.x_test, data.y_test)
+    if reader:
+        log.info("Reading composed MNIST-test strings and MNIST test digits with both models...")
+        parity = evaluate_reader_pair(float_path, int8_path, data)
+        problems = reader_violations(parity, thresholds)
+        log.info(
+            "strings exact: float %.4f  int8 %.4f  same string %.4f; MNIST test as lines: "
+            "float %.4f  int8 %.4f; int8 %d bytes (%.1fx smaller), %.2f ms per line",
+            parity["float"]["strings_exact"],
+            parity["int8"]["strings_exact"],
+            parity["same_string"],
+            parity["float"]["mnist_test_as_lines_accuracy"],
+            parity["int8"]["mnist_test_as_lines_accuracy"],
+            parity["int8"]["bytes"],
+            parity["size_ratio"],
+            parity["int8"]["ms_per_line"],
+        )
+    else:
+        log.info("Evaluating float and int8 models on %d test images...", len(data.x_test))
+        parity = evaluate_pair(float_path, int8_path, data.x_test, data.y_test)
+        problems = violations(parity, thresholds)
+        log.info(
+            "float %.4f  int8 %.4f  agreement %.4f  int8 %d bytes (%.1fx smaller), %.1f us/image",
+            parity["float"]["accuracy"],
+            parity["int8"]["accuracy"],
+            parity["top1_agreement"],
+            parity["int8"]["bytes"],
+            parity["size_ratio"],
+            parity["int8"]["us_per_image"],
+        )
     parity["thresholds"] = thresholds.__dict__
-    problems = violations(parity, thresholds)
     parity["passed"] = not problems
     (out / PARITY_FILE).write_text(json.dumps(parity, indent=2) + "\n")
-    log.info(
-        "float %.4f  int8 %.4f  agreement %.4f  int8 %d bytes (%.1fx smaller), %.1f us/image",
-        parity["float"]["accuracy"],
-        parity["int8"]["accuracy"],
-        parity["top1_agreement"],
-        parity["int8"]["bytes"],
-        parity["size_ratio"],
-        parity["int8"]["us_per_image"],
-    )
     (out / CARD_FILE).unlink(missing_ok=True)
     if problems:
         return problems
-    int8 = DigitClassifier(int8_path, verify=False)
+    int8 = (LineModel if reader else DigitClassifier)(int8_path, verify=False)
     card = build_card(
         int8_path,
         float_path,
@@ -90,5 +121,13 @@ def quantize_and_check(
         command,
         calib,
     )
+    if reader:
+        card.update(reader_card_fields(parity))
     write_card(out, card)
     return []
+
+
+def is_line_reader(model: keras.Model) -> bool:
+    """Whether the model has the line reader's contract: `[N, 32, any width, 1]` in."""
+    shape = tuple(model.input_shape)
+    return len(shape) == 4 and shape[1] == LINE_HEIGHT and shape[2] is None

@@ -29,6 +29,12 @@ def test_no_file_gives_the_documented_defaults():
         480,
     )
     assert (settings.reading.confidence, settings.reading.stable_frames) == (0.6, 3)
+    assert settings.reading.ink == "auto"
+    assert (settings.source.rotation, settings.source.hflip, settings.source.vflip) == (
+        0,
+        False,
+        False,
+    )
     assert (settings.model.path, settings.model.threads, settings.model.verify) == ("", 1, True)
     assert settings.output.log_level == "warning"
     assert settings.mqtt.url == "mqtt://localhost:1883"
@@ -48,6 +54,17 @@ def test_file_values_replace_defaults_and_leave_the_rest(tmp_path):
     assert settings.reading.confidence == 0.8
     assert settings.reading.stable_frames == 3
     assert (settings.web.enabled, settings.web.port) == (True, 9000)
+
+
+def test_camera_mounting_and_ink_from_the_file(tmp_path):
+    path = write(tmp_path, '[source]\nrotation = 270\nvflip = true\n[reading]\nink = "light"\n')
+    settings = load_settings(path)
+    assert (settings.source.rotation, settings.source.hflip, settings.source.vflip) == (
+        270,
+        False,
+        True,
+    )
+    assert settings.reading.ink == "light"
 
 
 def test_command_line_overrides_the_file(tmp_path):
@@ -76,6 +93,12 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[output]\nlog_level = 'loud'\n", ["[output] log_level", "debug, info, warning"]),
         ("[mqtt]\nurl = 'http://broker'\n", ["[mqtt] url", "mqtt:// or mqtts://"]),
         ("[source]\nname = ' '\n", ["[source] name", "must not be empty"]),
+        ("[source]\nrotation = 45\n", ["[source] rotation = 45", "one of 0, 90, 180, 270"]),
+        ("[source]\nrotation = 90.0\n", ["[source] rotation", "an integer"]),
+        ("[source]\nrotation = '90'\n", ["[source] rotation", "an integer"]),
+        ("[source]\nhflip = 'yes'\n", ["[source] hflip", "true or false"]),
+        ("[source]\nvflip = 1\n", ["[source] vflip", "true or false"]),
+        ("[reading]\nink = 'white'\n", ["[reading] ink", "one of auto, dark, light"]),
         ("source = 'demo'\n", ["source must be a [source] table"]),
     ],
 )

@@ -17,6 +17,7 @@ import pytest
 from checkout import REPO, edge_command
 from exif import with_exif_orientation
 
+from edge.__main__ import parse_args, settings_from
 from edge.bench import accuracy
 from edge.model import BUNDLED_MODEL, CARD_FILE
 from edge.scenes import Scene, random_scene, render_scene
@@ -226,6 +227,8 @@ def test_a_stream_that_ends_is_an_error_exit(scenes, tmp_path):
         (["--model", "no/such/model.tflite"], "does not exist"),
         (["--stable-frames", "0"], "--stable-frames"),
         (["--config", "no/such/config.toml"], "does not exist"),
+        (["--rotation", "45"], "--rotation: invalid choice: 45 (choose from 0, 90, 180, 270)"),
+        (["--ink", "white"], "--ink: invalid choice: 'white'"),
     ],
 )
 def test_what_cannot_start_exits_2_with_a_message(args, message):
@@ -240,6 +243,60 @@ def test_a_bad_config_file_names_the_file_and_the_key(tmp_path):
     done = edge("--config", str(config), "--source", "demo")
     assert done.returncode == 2
     assert str(config) in done.stderr and "[reading] confidence" in done.stderr
+
+
+def test_a_camera_mounting_the_config_cannot_use_names_the_file_and_the_key(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[source]\nrotation = 45\n")
+    done = edge("--config", str(config), "--source", "demo")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{config}: [source] rotation = 45: must be one of 0, 90, 180, 270" in done.stderr
+
+
+def test_mounting_and_ink_flags_override_the_config(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[source]\nrotation = 90\nvflip = true\n[reading]\nink = "dark"\n')
+    given = ["--config", str(config)]
+    flags = ["--rotation", "180", "--hflip", "--ink", "light"]
+    for args in (["recognize", *given, *flags, "page.jpg"], [*given, *flags]):  # and run
+        settings = settings_from(parse_args(args))
+        assert (settings.source.rotation, settings.source.hflip, settings.source.vflip) == (
+            180,
+            True,
+            True,  # a switch only ever turns a mirror on
+        )
+        assert settings.reading.ink == "light"
+    unchanged = settings_from(parse_args(["recognize", *given, "page.jpg"]))
+    assert (unchanged.source.rotation, unchanged.reading.ink) == (90, "dark")
+    assert settings_from(parse_args(["bench", *given, "--ink", "auto"])).reading.ink == "auto"
+    with pytest.raises(SystemExit):  # bench makes its own scenes: no camera to mount
+        parse_args(["bench", "--rotation", "180"])
+
+
+def test_recognize_turns_each_image_as_the_camera_was_mounted(scenes, tmp_path):
+    """A page photographed upside down and read with --rotation 180, or mirrored and read with
+    --hflip, reads exactly as the upright page: the same digits in the same boxes."""
+    turns = {"upright": (None, []), "upside-down": (cv2.ROTATE_180, ["--rotation", "180"])}
+    readouts = {}
+    for name, (turn, flags) in turns.items():
+        page = scenes[0].frame if turn is None else cv2.rotate(scenes[0].frame, turn)
+        cv2.imwrite(str(tmp_path / f"{name}.png"), page)
+        done = edge("recognize", *flags, str(tmp_path / f"{name}.png"))
+        assert done.returncode == 0, done.stderr
+        (readouts[name],) = [(ln["text"], ln["digits"]) for ln in json_lines(done.stdout)]
+    cv2.imwrite(str(tmp_path / "mirrored.png"), cv2.flip(scenes[0].frame, 1))
+    done = edge("recognize", "--hflip", str(tmp_path / "mirrored.png"))
+    assert done.returncode == 0, done.stderr
+    (mirrored,) = [(ln["text"], ln["digits"]) for ln in json_lines(done.stdout)]
+    assert readouts["upright"][1]  # digits were found: there is something to compare
+    assert readouts["upside-down"] == mirrored == readouts["upright"]
+
+
+def test_run_turns_every_frame_and_says_so(tmp_path):
+    done = edge("--source", "demo", "--rotation", "90", "--hflip", "--max-frames", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    stats = json_lines(done.stdout)[-1]
+    assert stats["source"] == "demo scenes 640x480 (turned 90°, mirrored left-right)"
 
 
 def copy_model(tmp_path: Path) -> Path:

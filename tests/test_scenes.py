@@ -15,7 +15,7 @@ from edge.scenes import (
     sample_digits,
     unbroken_pen,
 )
-from edge.segment import stroke_width
+from edge.scenes import stroke_width
 
 # Nothing but ink on flat paper, seen square on: every dark pixel belongs to a digit.
 PLAIN = SceneSettings(

@@ -1,7 +1,9 @@
 """Frame sources on files written here (images, videos), and the Pi camera through a stand-in."""
 
+import dataclasses
 import sys
 import types
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,6 +23,7 @@ from edge.sources import (
     image_paths,
     jpeg_is_complete,
     open_source,
+    orient,
     read_image,
 )
 
@@ -49,6 +52,60 @@ def test_exif_orientation_is_applied(tmp_path):
     assert upright.shape == (60, 40, 3)
     assert upright[:8, -8:].mean() < 30
     assert upright[:8, :8].mean() > 220
+
+
+def cornered(shape: tuple[int, ...]) -> np.ndarray:
+    """A white frame 60 wide x 40 high with a black 10x10 corner top-left (grey or BGR)."""
+    frame = np.full(shape, 255, np.uint8)
+    frame[:10, :10] = 0
+    return frame
+
+
+@pytest.mark.parametrize("shape", [(40, 60), (40, 60, 3)])
+@pytest.mark.parametrize(
+    ("rotation", "hflip", "vflip", "size", "corner"),
+    [
+        (0, False, False, (40, 60), "top-left"),
+        (90, False, False, (60, 40), "top-right"),  # turned clockwise
+        (180, False, False, (40, 60), "bottom-right"),
+        (270, False, False, (60, 40), "bottom-left"),
+        (0, True, False, (40, 60), "top-right"),
+        (0, False, True, (40, 60), "bottom-left"),
+        (0, True, True, (40, 60), "bottom-right"),
+        (90, True, False, (60, 40), "bottom-right"),  # mirrored to top-right first, then turned
+        (90, False, True, (60, 40), "top-left"),
+        (270, True, False, (60, 40), "top-left"),
+        (180, True, True, (40, 60), "top-left"),
+    ],
+)  # fmt: skip
+def test_orient_mirrors_then_turns_clockwise(shape, rotation, hflip, vflip, size, corner):
+    turned = orient(cornered(shape), rotation, hflip, vflip)
+    assert turned.shape[:2] == size and turned.shape[2:] == shape[2:]
+    rows = slice(0, 10) if corner.startswith("top") else slice(-10, None)
+    columns = slice(0, 10) if corner.endswith("left") else slice(-10, None)
+    assert (turned == 0).sum() == (turned[rows, columns] == 0).sum() == turned[rows, columns].size
+
+
+def test_orient_leaves_an_upright_frame_alone():
+    frame = cornered((40, 60))
+    assert orient(frame) is frame  # no copy on the per-frame path when nothing is asked
+
+
+def test_every_replayed_source_is_oriented_as_the_camera_is_mounted(tmp_path):
+    cv2.imwrite(str(tmp_path / "page.png"), cornered((40, 60, 3)))
+    turned = open_source(SourceSettings(name=str(tmp_path), rotation=90, vflip=True))
+    assert turned.description == "1 image file (turned 90°, mirrored top-bottom)"
+    frame = turned.read()
+    assert np.array_equal(frame.image, orient(cornered((40, 60, 3)), 90, vflip=True))
+    assert frame.name.endswith("page.png") and turned.read() is None
+    video = tmp_path / "clip.avi"
+    write_video(video, 2)
+    mirrored = open_source(SourceSettings(name=str(video), hflip=True, loop=True))
+    assert "mirrored left-right" in mirrored.description
+    assert mirrored.read().image.shape == (120, 160, 3) and mirrored.skip(1) == 1
+    mirrored.close()
+    demo = open_source(SourceSettings(name="demo", width=320, height=240, rotation=270))
+    assert demo.read().image.shape[:2] == (320, 240) and demo.pace_fps == 30.0
 
 
 def test_a_colour_photo_is_handed_over_in_colour(tmp_path):
@@ -265,7 +322,8 @@ class StandInPicamera2:
     def global_camera_info():
         return StandInPicamera2.cameras
 
-    def create_video_configuration(self, main, lores, controls):
+    def create_video_configuration(self, main, lores, controls, transform=None):
+        self.transform = transform  # what libcamera was asked to do to the sensor's picture
         return {"main": dict(main), "lores": dict(lores), "controls": dict(controls)}
 
     def align_configuration(self, config):
@@ -296,11 +354,23 @@ class StandInPicamera2:
         return [yuv], {"SensorTimestamp": self.sensor_ns, "FrameDuration": self.frame_ns // 1000}
 
 
+@dataclass(frozen=True)
+class StandInTransform:
+    """libcamera.Transform as picamera2's users make it: mirrors only (the Pi's ISP cannot
+    transpose, so it cannot turn by 90 degrees)."""
+
+    hflip: bool = False
+    vflip: bool = False
+
+
 @pytest.fixture
 def stand_in_picamera2(monkeypatch):
     module = types.ModuleType("picamera2")
     module.Picamera2 = StandInPicamera2
     monkeypatch.setitem(sys.modules, "picamera2", module)
+    libcamera = types.ModuleType("libcamera")
+    libcamera.Transform = StandInTransform
+    monkeypatch.setitem(sys.modules, "libcamera", libcamera)
     StandInPicamera2.instances.clear()
     return StandInPicamera2
 
@@ -319,6 +389,32 @@ def test_picamera2_gives_the_lores_y_plane_and_counts_dropped_frames(stand_in_pi
     assert [f.skipped for f in frames] == [0, 0, 2, 0]
     source.close()
     assert camera.closed and not camera.started
+
+
+@pytest.mark.parametrize(
+    ("rotation", "hflip", "vflip", "asked", "left"),
+    [
+        (0, False, False, StandInTransform(), 0),
+        (0, True, False, StandInTransform(hflip=True), 0),
+        (0, False, True, StandInTransform(vflip=True), 0),
+        (180, False, False, StandInTransform(hflip=True, vflip=True), 0),  # a half turn: both
+        (180, True, False, StandInTransform(vflip=True), 0),
+        (90, True, False, StandInTransform(hflip=True), 90),  # mirrored by libcamera, then turned
+        (270, False, True, StandInTransform(vflip=True), 270),
+    ],
+)  # fmt: skip
+def test_picamera2_asks_libcamera_to_mirror_and_turns_only_by_quarters_itself(
+    stand_in_picamera2, rotation, hflip, vflip, asked, left
+):
+    settings = SourceSettings(name="picamera2", width=320, height=240)
+    settings = dataclasses.replace(settings, rotation=rotation, hflip=hflip, vflip=vflip)
+    source = open_source(settings)
+    assert isinstance(source, PiCamera)  # it orients its own frames: no OpenCV mirroring
+    assert stand_in_picamera2.instances[0].transform == asked
+    y_plane = np.broadcast_to((np.arange(320) % 200).astype(np.uint8), (240, 320))
+    # The stand-in's Y plane is what libcamera delivers already mirrored; only quarters remain.
+    assert np.array_equal(source.read().image, orient(y_plane, left))
+    assert source.description.startswith("picamera2 320x240")
 
 
 def test_picamera2_that_stops_delivering_is_a_source_error(stand_in_picamera2, monkeypatch):

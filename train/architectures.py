@@ -108,8 +108,6 @@ def mlp30_sigmoid() -> keras.Model:
     )
 
 
-
-
 def line_reader() -> keras.Model:
     """The default: a convolutional line reader for CTC (a CRNN after Shi, Bai & Yao 2015, with
     the recurrent layers left out so the whole model is builtin int8 ops).

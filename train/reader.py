@@ -142,13 +142,21 @@ def fit_reader(
             if number % 200 == 0:
                 log.info(
                     "epoch %d/%d step %d/%d: CTC loss %.3f",
-                    epoch + 1, settings.epochs, number, steps_per_epoch, np.mean(losses[-200:]),
+                    epoch + 1,
+                    settings.epochs,
+                    number,
+                    steps_per_epoch,
+                    np.mean(losses[-200:]),
                 )
         accuracy = exact_accuracy(predict_lines(model, val_lines), val_lines)
         history.append(accuracy)
         log.info(
             "epoch %d/%d: loss %.3f, validation strings exact %.4f, %.0f s",
-            epoch + 1, settings.epochs, np.mean(losses), accuracy, time.perf_counter() - started,
+            epoch + 1,
+            settings.epochs,
+            np.mean(losses),
+            accuracy,
+            time.perf_counter() - started,
         )
         if on_epoch:
             on_epoch(epoch, float(np.mean(losses)), accuracy)
@@ -158,7 +166,9 @@ def fit_reader(
 # ---- evaluation ---------------------------------------------------------------------------------
 
 
-def predict_lines(model: keras.Model, lines: list[TrainingLine], batch_size: int = 128) -> list[str]:
+def predict_lines(
+    model: keras.Model, lines: list[TrainingLine], batch_size: int = 128
+) -> list[str]:
     """The float model's greedy CTC reading of each line, in the order given."""
     texts: list[str] = [""] * len(lines)
     order = sorted(range(len(lines)), key=lambda i: lines[i].image.shape[1])

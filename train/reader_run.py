@@ -40,7 +40,12 @@ def mnist_test_lines(data: Mnist) -> list[TrainingLine]:
 
 
 def train_reader_and_report(
-    data: Mnist, settings: ReaderSettings, limit: int | None, out: Path, command: str, started: float
+    data: Mnist,
+    settings: ReaderSettings,
+    limit: int | None,
+    out: Path,
+    command: str,
+    started: float,
 ) -> dict:
     """Train the line reader, save `model.keras` and write `train_report.json`."""
     keras.utils.set_random_seed(settings.seed)
@@ -92,7 +97,11 @@ def train_reader_and_report(
     log.info(
         "composed MNIST-test strings exact %.4f, MNIST test digits as lines %.4f, %d parameters, "
         "%.0f s; wrote %s",
-        strings_exact, singles_exact, report["parameters"], report["wall_seconds"], out,
+        strings_exact,
+        singles_exact,
+        report["parameters"],
+        report["wall_seconds"],
+        out,
     )
     return report
 

@@ -58,7 +58,9 @@ class Digits:
         self.by_digit = [np.flatnonzero(labels == d) for d in range(10)]
 
 
-def random_line(digits: Digits, rng: np.random.Generator, style: StringStyle = StringStyle()) -> TrainingLine:
+def random_line(
+    digits: Digits, rng: np.random.Generator, style: StringStyle = StringStyle()
+) -> TrainingLine:
     """One line: a random string written, photographed and cut out as the device would."""
     height = float(rng.uniform(20, 46))
     if rng.random() < style.empty_share:
@@ -116,7 +118,11 @@ def _slanted(glyph: np.ndarray, shear: float) -> np.ndarray:
 
 
 def _compose(
-    text: tuple[int, ...], height: float, digits: Digits, style: StringStyle, rng: np.random.Generator
+    text: tuple[int, ...],
+    height: float,
+    digits: Digits,
+    style: StringStyle,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The string's ink on a canvas with room around it, and the box of its ink."""
     glyphs = [_glyph(d, height, digits, rng) for d in text]
@@ -153,13 +159,22 @@ def _distractor_only(
     centre = (margin + length // 2, margin + int(height * 0.8))
     kind = rng.integers(3)
     if kind == 0:  # a dash or a line
-        cv2.line(canvas, (margin, centre[1]), (margin + length, centre[1] + int(rng.normal(0, 3))), 1.0, max(1, int(height * rng.uniform(0.05, 0.15))))
+        cv2.line(
+            canvas,
+            (margin, centre[1]),
+            (margin + length, centre[1] + int(rng.normal(0, 3))),
+            1.0,
+            max(1, int(height * rng.uniform(0.05, 0.15))),
+        )
     elif kind == 1:  # a blob
         axes = (int(height * rng.uniform(0.3, 0.8)), int(height * rng.uniform(0.3, 0.8)))
         cv2.ellipse(canvas, centre, axes, 0, 0, 360, 1.0, -1)
     else:  # specks
         for _ in range(rng.integers(3, 12)):
-            point = (margin + int(rng.uniform(0, length)), centre[1] + int(rng.normal(0, height / 3)))
+            point = (
+                margin + int(rng.uniform(0, length)),
+                centre[1] + int(rng.normal(0, height / 3)),
+            )
             cv2.circle(canvas, point, max(1, int(height * 0.04)), 1.0, -1)
     ys, xs = np.nonzero(canvas > 0.3)
     box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
@@ -167,7 +182,11 @@ def _distractor_only(
 
 
 def _printed_lines(
-    page: np.ndarray, box: tuple[int, int, int, int], height: float, ground: float, rng: np.random.Generator
+    page: np.ndarray,
+    box: tuple[int, int, int, int],
+    height: float,
+    ground: float,
+    rng: np.random.Generator,
 ) -> None:
     """Rules, a grid, boxes or an underline printed on the page (in place), or nothing."""
     kind = rng.choice(6, p=[0.4, 0.18, 0.14, 0.1, 0.1, 0.08])
@@ -197,11 +216,27 @@ def _printed_lines(
                 cv2.line(page, (int(col), top), (int(col), bottom), colour, thick)
     elif kind == 4:  # underline, sometimes written by hand
         row = int(y + h + rng.uniform(0.05, 0.3) * height)
-        cv2.line(page, (int(x - rng.uniform(0, 0.5) * height), row), (int(x + w + rng.uniform(0, 0.5) * height), row), colour, thick + int(rng.integers(0, 2)))
+        cv2.line(
+            page,
+            (int(x - rng.uniform(0, 0.5) * height), row),
+            (int(x + w + rng.uniform(0, 0.5) * height), row),
+            colour,
+            thick + int(rng.integers(0, 2)),
+        )
     elif kind == 5:  # a neighbouring line of writing's strokes reach into the margin
-        row = int(y - rng.uniform(0.3, 0.6) * height) if rng.random() < 0.5 else int(y + h + rng.uniform(0.3, 0.6) * height)
+        row = (
+            int(y - rng.uniform(0.3, 0.6) * height)
+            if rng.random() < 0.5
+            else int(y + h + rng.uniform(0.3, 0.6) * height)
+        )
         for col in np.arange(x, x + w, height * 0.7):
-            cv2.line(page, (int(col), row), (int(col + height * 0.3), row + int(rng.normal(0, 3))), ground * 0.2, max(1, int(height * 0.08)))
+            cv2.line(
+                page,
+                (int(col), row),
+                (int(col + height * 0.3), row + int(rng.normal(0, 3))),
+                ground * 0.2,
+                max(1, int(height * 0.08)),
+            )
 
 
 def _photograph(

@@ -14,7 +14,7 @@ def digit_payload(digit: DigitPrediction) -> dict[str, Any]:
 
 
 def reading_payload(reading: Reading) -> dict[str, Any]:
-    return {
+    payload = {
         "text": reading.text,
         "confidence": round(reading.confidence, 4),
         "timestamp": reading.timestamp,
@@ -22,6 +22,9 @@ def reading_payload(reading: Reading) -> dict[str, Any]:
         "latency_ms": round(reading.latency_ms, 3),
         "digits": [digit_payload(d) for d in reading.digits],
     }
+    if reading.empty_reason:
+        payload["empty_reason"] = reading.empty_reason
+    return payload
 
 
 def stats_payload(stats: Stats) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from edge.web.live import LiveView
 # Classifying a few 28x28 crops with the int8 model takes ~0.2-5 ms on a Pi; the top buckets
 # catch a stalled or thermally throttled CPU.
 INFERENCE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
-INFERENCE_STAGE = "classify"
+INFERENCE_STAGE = "read"
 
 
 class _StatsCollector(Collector):
@@ -75,7 +75,7 @@ class WebMetrics:
         self.registry.register(_StatsCollector(live))
         self._inference = Histogram(
             "edge_digits_inference_seconds",
-            "Time to classify one frame's digit crops",
+            "Time to read one frame's lines of writing",
             buckets=INFERENCE_BUCKETS,
             registry=self.registry,
         )

@@ -1,0 +1,63 @@
+"""A line of writing -> its digits: run the reader (LiteRT), CTC-decode, place each digit.
+
+Each decoded digit's box comes from the columns that produced it: the line image is split
+halfway between neighbouring digits' peak steps, the ink in each part is boxed, and that box
+is mapped back into the frame through the line's own transform (tilt and scale included).
+"""
+
+import numpy as np
+
+from edge.ctc import DecodedDigit, ctc_greedy_decode
+from edge.events import Box, DigitPrediction
+from edge.ink import WIDTH_STEP
+from edge.lines import Line
+from edge.model import LineModel
+
+_BOX_INK = 96  # line-image level (0-255) that counts as the digit's ink when boxing it
+
+
+class LineReader:
+    """Reads lines with one `LineModel`; digits under `confidence` read as None ("?")."""
+
+    def __init__(self, model: LineModel, confidence: float):
+        self.model = model
+        self.confidence = confidence
+
+    def read(self, line: Line) -> list[DigitPrediction]:
+        """The digits of `line`, left to right along it, with frame boxes."""
+        decoded = ctc_greedy_decode(self.model.read(line.image))
+        return [
+            DigitPrediction(
+                d.digit if d.confidence >= self.confidence else None,
+                round(d.confidence, 4),
+                box,
+            )
+            for d, box in zip(decoded, digit_boxes(line, decoded), strict=True)
+        ]
+
+
+def run_centre(digit: DecodedDigit) -> float:
+    """The middle of the steps where a decoded digit was the likeliest class."""
+    return (digit.first_step + digit.last_step) / 2
+
+
+def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
+    """A frame box for each decoded digit of `line` (see the module's docstring)."""
+    if not decoded:
+        return []
+    image = line.image
+    width = image.shape[1]
+    centres = [(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded]
+    bounds = [0.0] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [float(width)]
+    inked = image >= _BOX_INK
+    boxes = []
+    for left, right in zip(bounds, bounds[1:]):
+        part = inked[:, int(left) : max(int(left) + 1, int(np.ceil(right)))]
+        rows, cols = np.nonzero(part)
+        if len(rows):
+            x0, x1 = int(left) + cols.min(), int(left) + cols.max() + 1
+            y0, y1 = rows.min(), rows.max() + 1
+        else:
+            x0, x1, y0, y1 = left, right, 0, image.shape[0]
+        boxes.append(line.frame_box(float(x0), float(y0), float(x1), float(y1)))
+    return boxes

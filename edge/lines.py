@@ -1,0 +1,371 @@
+"""Frame -> lines of writing: where the ink is, grouped into lines, cut out as line images.
+
+This stage does not decide where one digit ends: the reader (CTC) does. It has to find every
+line a person can read and never hide a digit, so it is generous and leaves rejecting what is
+not writing (specks, lines, blobs) largely to the reader, which reads nothing there. Steps:
+1. the ink's polarity (dark pen on paper, or chalk on a board) when `ink = "auto"`;
+2. ink darkness relative to the paper around it, at detection size (~240 rows), so uneven
+   light, shadows and dim rooms do not read as ink, and a digit stroke up to a third of the
+   frame wide (a close-up) stays ink;
+3. long straight lines (rules, grids, table cells, a paper's edge) are left out of the
+   *grouping*, so they do not join everything on a page into one line (the reader, trained on
+   ruled, squared and boxed paper, ignores what remains of them in a line image);
+4. ink pieces are grouped into lines (neighbours that overlap vertically and are near), each
+   line's direction is fitted (tilted paper, up to ~35 degrees), and it is cut out along that
+   direction at full resolution (`edge.ink.line_image`).
+All functions are pure: numpy arrays in, numpy out.
+"""
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge.events import Box
+from edge.ink import Ink, LineGeometry, ink_darkness, line_image, paper_brightness, to_grey
+
+DETECT_ROWS = 240  # the frame is shrunk by the whole factor that brings it closest to this
+_STROKE = 0.1  # of the short side: wider than an ordinary pen's stroke
+_WIDEST_STROKE = 0.34  # of the short side: a close-up's marker stroke is still ink
+_INK = 0.2  # darkness (of full black) that is ink; half that is faint ink, if it touches ink
+_RULE_INK = 0.1  # printed lines are looked for in a more sensitive mask: they are often faint
+_SPECK = 0.5  # pieces under this (of the minimum digit height) each way are specks
+_RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, grid line or edge
+# Pieces are on one line when they overlap vertically by this much (of the shorter) and the
+# gap between them is under this many heights (of the taller).
+_SAME_LINE_OVERLAP = 0.1
+_SAME_LINE_GAP = 1.0
+_PIECE_GAP = 0.2
+_MAX_TILT = 35.0  # degrees; a steeper "line" is a column of separate digits
+_TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
+_POLARITY_BIAS = 1.6
+_NOISE_MARGIN = 5.0
+_NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first  # ink is darker than the paper by this many noise sigmas  # light ink is chosen only when clearly more ink-like than dark ink
+_MAX_LINES = 12
+
+
+@dataclass(frozen=True)
+class FindSettings:
+    """What the finder looks for. Sizes in frame pixels."""
+
+    ink: str = "auto"  # auto | dark | light
+    min_height: int = 10  # px: smaller writing holds too few pixels to read
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of writing: where it is in the frame and its image for the reader."""
+
+    geometry: LineGeometry  # in frame pixels
+    image: np.ndarray  # uint8 [LINE_HEIGHT, W], white ink on black
+    to_frame: np.ndarray  # 2x3 affine map: line-image pixels -> frame pixels
+    box: Box  # the line's bounding box in the frame
+
+    def frame_box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
+        """The frame box around a rectangle of the line image (its corners mapped back)."""
+        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64)
+        points = corners @ self.to_frame.T
+        left, top = np.floor(points.min(axis=0))
+        right, bottom = np.ceil(points.max(axis=0))
+        return int(left), int(top), int(right - left), int(bottom - top)
+
+
+@dataclass(frozen=True)
+class FoundLines:
+    """The lines of a frame, the ink polarity used, and why there are none, if there are none."""
+
+    lines: list[Line]
+    ink: Ink
+    empty_reason: str | None = None  # "too dark" | "no ink found"
+
+
+def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> FoundLines:
+    """The lines of writing in a frame (uint8 grey or BGR), top to bottom.
+
+    Raises edge.ink.FrameError for a frame that is not an image (wrong type, shape, size).
+    """
+    greys = {"dark": to_grey(frame, "dark"), "light": to_grey(frame, "light")}
+    scale = max(1, round(min(greys["dark"].shape) / DETECT_ROWS))
+    small = {kind: _shrink(grey, scale) for kind, grey in greys.items()}
+    ink: Ink = "light" if settings.ink == "light" else "dark"
+    if settings.ink == "auto":
+        ink = choose_ink(small["dark"], small["light"])
+    # The brightest the frame gets (paper, or chalk) says whether there is light to read by.
+    if 255 - int(np.percentile(small["light"], 1)) < _TOO_DARK:
+        return FoundLines([], ink, "too dark")
+    grey = greys[ink]
+    paper, mask = _paper_and_ink(small[ink])
+    short_side = min(mask.shape)
+    sensitive = ink_mask(small[ink], paper, _RULE_INK)
+    rules = straight_lines(sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)))
+    grouping = cv2.subtract(mask, rules)
+    min_height = max(2.0, settings.min_height / scale)
+    groups = group_lines(grouping, min_height)
+    if not groups:
+        return FoundLines([], ink, "no ink found")
+    lines = [_cut(grey, paper, scale, geometry) for geometry in (_fit(g, scale) for g in groups)]
+    if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
+        lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
+    lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
+    return FoundLines(lines, ink)
+
+
+def _shrink(grey: np.ndarray, scale: int) -> np.ndarray:
+    if scale == 1:
+        return grey
+    h, w = grey.shape
+    return cv2.resize(grey, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
+
+
+def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
+    """ "dark" (pen on paper) or "light" (chalk on a board) for a frame's grey images in which
+    dark or light ink would be dark (`to_grey`). The ground is what most of each neighbourhood
+    is (a median over ~15 % of the short side): ink is what stands out from it, darker for a
+    pen, brighter for chalk. A sheet's edge on a table stands out both ways and cancels out;
+    a tie goes to dark ink, the common case.
+    """
+    size = 2 * round(0.075 * min(dark.shape)) + 1
+    # Each polarity against its own ground: the light case's grey is the inverted brightest
+    # channel, so its ink is dark too, and on paper it stands out as little as noise does.
+    darker = float(cv2.subtract(cv2.medianBlur(dark, size), dark).sum(dtype=np.float64))
+    lighter = float(cv2.subtract(cv2.medianBlur(light, size), light).sum(dtype=np.float64))
+    return "light" if lighter > _POLARITY_BIAS * darker else "dark"
+
+
+def _paper_and_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The paper estimate and the ink mask of a detection-size grey image.
+
+    Two paper estimates: one closing over ordinary strokes (a tenth of the short side), which
+    follows shadows and a sheet's edge closely, and one closing over a close-up's marker
+    strokes (a third), which does not. Ink is what the first finds, plus the thick strokes only
+    the second finds: pieces of its mask too thick to be a sheet's edge or a shadow's rim.
+    """
+    short_side = min(grey.shape)
+    if noise_level(grey) > _NOISY * float(np.percentile(grey, 90)):
+        # A dim frame's noise is a large part of its light: average it down (its strokes are
+        # wider than the blur; a bright frame's faint pencil line would not be).
+        grey = cv2.GaussianBlur(grey, (3, 3), 0)
+    paper = paper_brightness(grey, round(_STROKE * short_side))
+    mask = ink_mask(grey, paper)
+    wide_paper = paper_brightness(grey, round(_WIDEST_STROKE * short_side))
+    wide = ink_mask(grey, wide_paper)
+    thick = max(2, round(0.25 * _STROKE * short_side))
+    core = cv2.erode(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thick + 1,) * 2))
+    if not core.any():
+        return paper, mask
+    count, labels = cv2.connectedComponents(wide, connectivity=8)
+    thick_pieces = np.zeros(count, np.uint8)
+    thick_pieces[np.unique(labels[core > 0])] = 1
+    thick_pieces[0] = 0
+    strokes = thick_pieces[labels]
+    return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
+
+
+def ink_mask(grey: np.ndarray, paper: np.ndarray, level: float = 0.0) -> np.ndarray:
+    """uint8 0/1: ink (darkness >= `level` or _INK), and faint ink (>= half that) touching it;
+    in both, darker than the paper by well over the sensor's noise (a dim frame's noise is a
+    large fraction of its paper's brightness)."""
+    level = level or _INK
+    darkness = ink_darkness(grey, paper)
+    contrast = cv2.subtract(paper, grey)
+    above_noise = cv2.threshold(contrast, _NOISE_MARGIN * noise_level(grey), 1, cv2.THRESH_BINARY)[
+        1
+    ]
+    strong = cv2.threshold(darkness, round(255 * level) - 1, 1, cv2.THRESH_BINARY)[1]
+    faint = cv2.threshold(darkness, round(255 * level / 2) - 1, 1, cv2.THRESH_BINARY)[1]
+    strong = cv2.bitwise_and(strong, above_noise)
+    faint = cv2.bitwise_and(faint, above_noise)
+    # Hysteresis: a faint stroke (a pencil's, or a pen's thin stretch) is ink wherever it is
+    # joined to ink; faint marks on their own are texture or noise.
+    count, labels = cv2.connectedComponents(faint, connectivity=8)
+    joined = np.zeros(count, np.uint8)
+    joined[labels[strong > 0]] = 1
+    joined[0] = 0
+    return joined[labels]
+
+
+def noise_level(grey: np.ndarray) -> float:
+    """The sensor noise's standard deviation in grey levels, from the differences between
+    neighbouring pixels: their upper quartile (ink edges are few; a median of integer
+    differences is too coarse), scaled to a sigma (for Gaussian noise: 1.15 * sqrt(2) sigma)."""
+    step = cv2.absdiff(grey[:, 1:], grey[:, :-1])
+    histogram = np.bincount(step.ravel(), minlength=256).cumsum()
+    upper_quartile = int(np.searchsorted(histogram, 0.75 * histogram[-1]))
+    return max(0.5, upper_quartile / (1.15 * math.sqrt(2)))
+
+
+def straight_lines(mask: np.ndarray, length: int, thickest: int) -> np.ndarray:
+    """uint8 0/1: the thin horizontal and vertical straight runs of `mask`, at least `length` px
+    long and under `thickest` px thick (rules, grid lines, a table's cells, a sheet's edge), a
+    little slant allowed. A close-up's thick stroke is long too, but not thin."""
+    length = max(3, length)
+    found = np.zeros_like(mask)
+    thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
+    for kernel in (np.ones((1, length), np.uint8), np.ones((length, 1), np.uint8)):
+        found = cv2.bitwise_or(found, cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel))
+    solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
+    found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
+    return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """The ink pieces of one line: their boxes `[n, 4]` (x, y, w, h) and their pixels."""
+
+    boxes: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+
+
+def group_lines(mask: np.ndarray, min_height: float) -> list[_Pieces]:
+    """The ink pieces of each line (mask pixels): pieces that overlap vertically and are near,
+    along a line tilted up to _MAX_TILT, and pieces of one digit, joined."""
+    # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece.
+    linked = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(linked, connectivity=8)
+    boxes = stats[1:, :4].astype(np.float64)
+    ids = np.arange(1, count)
+    # Specks: noise, dust, a stub of an erased rule (sizes include the 2 px of linking).
+    keep = np.maximum(boxes[:, 2], boxes[:, 3]) >= max(3.0, _SPECK * min_height) + 2
+    boxes, ids = boxes[keep], ids[keep]
+    if len(boxes) > 400:  # a page of texture, not writing: keep the biggest pieces
+        biggest = np.argsort(-boxes[:, 2] * boxes[:, 3])[:400]
+        boxes, ids = boxes[biggest], ids[biggest]
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    heights = boxes[:, 3]
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    for i in range(len(boxes)):
+        overlap = np.minimum(y1[i], y1) - np.maximum(y0[i], y0)
+        shorter = np.minimum(heights[i], heights)
+        gap = np.maximum(x0 - x1[i], x0[i] - x1)
+        taller = np.maximum(heights[i], heights)
+        # Neighbours on a line, tilted up to _MAX_TILT: they overlap vertically, are near, and
+        # the line between their centres is no steeper than the tilt.
+        slope = (
+            np.abs(cy - cy[i])
+            <= np.tan(np.radians(_MAX_TILT + 5)) * np.abs(cx - cx[i]) + 0.25 * shorter
+        )
+        near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
+        # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
+        vertical_gap = -overlap
+        near |= (gap <= _PIECE_GAP * taller) & (vertical_gap <= _PIECE_GAP * taller)
+        # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
+        inside = (
+            (heights < 0.6 * heights[i])
+            & (x0 >= x0[i] - 0.3 * heights[i])
+            & (x1 <= x1[i] + 0.3 * heights[i])
+            & (y0 >= y0[i] - 0.3 * heights[i])
+            & (y1 <= y1[i] + 0.3 * heights[i])
+        )
+        for j in np.flatnonzero(near | inside):
+            parent[root(int(j))] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(root(i), []).append(i)
+    lines = []
+    for members in groups.values():
+        member_boxes = boxes[members]
+        left, top = member_boxes[:, :2].min(axis=0).astype(int)
+        right, bottom = (member_boxes[:, :2] + member_boxes[:, 2:]).max(axis=0).astype(int)
+        if bottom - top < min_height:
+            continue
+        window = labels[top:bottom, left:right]
+        inked = np.isin(window, ids[members]) & (mask[top:bottom, left:right] > 0)
+        ys, xs = np.nonzero(inked)
+        lines.append(_Pieces(member_boxes, xs + left, ys + top))
+    return lines
+
+
+def _fit(pieces: _Pieces, scale: int) -> LineGeometry:
+    """The line through `pieces` (mask pixels) as frame-pixel geometry: its direction from the
+    big pieces' centres, its length and height from the ink's extent along and across it."""
+    boxes = pieces.boxes
+    # Fitted through the line's big pieces only (digits, not a flag or a dot), and only when
+    # they spread along the line: the two strokes of one 4 say nothing about the line's slope.
+    big = boxes[boxes[:, 3] >= 0.5 * boxes[:, 3].max()]
+    centres = big[:, :2] + big[:, 2:] / 2
+    weights = big[:, 3] ** 2
+    angle = 0.0
+    spread = centres[:, 0].max() - centres[:, 0].min()
+    if len(big) >= 2 and spread > 1.2 * big[:, 3].max():
+        mx = np.average(centres[:, 0], weights=weights)
+        my = np.average(centres[:, 1], weights=weights)
+        sxx = np.average((centres[:, 0] - mx) ** 2, weights=weights)
+        sxy = np.average((centres[:, 0] - mx) * (centres[:, 1] - my), weights=weights)
+        angle = float(np.clip(math.degrees(math.atan2(sxy, sxx)), -_MAX_TILT, _MAX_TILT))
+    theta = math.radians(angle)
+    xs, ys = pieces.xs + 0.5, pieces.ys + 0.5  # pixel centres
+    along = xs * math.cos(theta) + ys * math.sin(theta)
+    across = -xs * math.sin(theta) + ys * math.cos(theta)
+    start, end = along.min() - 0.5, along.max() + 0.5
+    low, high = np.percentile(across, [0.5, 99.5])
+    low, high = low - 0.5, high + 0.5
+    mid_along, mid_across = (start + end) / 2, (low + high) / 2
+    cx = mid_along * math.cos(theta) - mid_across * math.sin(theta)
+    cy = mid_along * math.sin(theta) + mid_across * math.cos(theta)
+    return LineGeometry(
+        cx=cx * scale - 0.5,
+        cy=cy * scale - 0.5,
+        angle=angle,
+        length=(end - start) * scale,
+        height=max(high - low, 1.0) * scale,
+    )
+
+
+def _cut(grey: np.ndarray, paper_small: np.ndarray, scale: int, geometry: LineGeometry) -> Line:
+    """The line's image, from the ink darkness of its own region at full resolution."""
+    to_line = geometry.to_line()
+    width = geometry.image_width()
+    to_frame = cv2.invertAffineTransform(to_line)
+    corners = np.array([[0, 0, 1], [width, 0, 1], [0, 32, 1], [width, 32, 1]], np.float64)
+    points = corners @ to_frame.T
+    h, w = grey.shape
+    left = int(np.clip(np.floor(points[:, 0].min()) - 2, 0, w - 1))
+    top = int(np.clip(np.floor(points[:, 1].min()) - 2, 0, h - 1))
+    right = int(np.clip(np.ceil(points[:, 0].max()) + 2, left + 1, w))
+    bottom = int(np.clip(np.ceil(points[:, 1].max()) + 2, top + 1, h))
+    region = grey[top:bottom, left:right]
+    paper = _paper_region(paper_small, scale, (left, top, right, bottom))
+    darkness = ink_darkness(region, paper)
+    shifted = LineGeometry(
+        geometry.cx - left, geometry.cy - top, geometry.angle, geometry.length, geometry.height
+    )
+    box_points = points[:, :2]
+    box = (
+        int(max(0, box_points[:, 0].min())),
+        int(max(0, box_points[:, 1].min())),
+        int(min(w, box_points[:, 0].max()) - max(0, box_points[:, 0].min())),
+        int(min(h, box_points[:, 1].max()) - max(0, box_points[:, 1].min())),
+    )
+    return Line(geometry, line_image(darkness, shifted), to_frame, box)
+
+
+def _paper_region(
+    paper_small: np.ndarray, scale: int, region: tuple[int, int, int, int]
+) -> np.ndarray:
+    """The paper estimate (made at detection size) over a frame region, at frame resolution."""
+    left, top, right, bottom = region
+    if scale == 1:
+        return paper_small[top:bottom, left:right]
+    # Detection pixel i covers frame pixels [i * scale, (i + 1) * scale): its centre is at
+    # (i + 0.5) * scale - 0.5.
+    matrix = np.array(
+        [[1 / scale, 0, (left + 0.5) / scale - 0.5], [0, 1 / scale, (top + 0.5) / scale - 0.5]]
+    )
+    return cv2.warpAffine(
+        paper_small,
+        matrix,
+        (right - left, bottom - top),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )

@@ -1,0 +1,130 @@
+"""Quantizing the line reader: a calibration set of composed lines, and float-vs-int8 parity on
+composed strings of MNIST test digits and on every MNIST test digit as a one-digit line, read
+through the same LiteRT wrapper and CTC decoding the Pi uses."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge.ctc import BLANK, ctc_greedy_decode
+from edge.ink import LINE_HEIGHT, WIDTH_STEP
+from edge.model import LineModel
+from train.reader import evaluation_lines, make_lines
+from train.reader_run import TEST_STRINGS, mnist_test_lines
+from train.data import Mnist
+from quantize.reader_thresholds import ReaderThresholds
+from train.strings import Digits, TrainingLine
+
+
+def calibration_lines(data: Mnist, count: int, seed: int) -> list[np.ndarray]:
+    """The representative dataset: `count` composed lines from MNIST *training* digits, as
+    float32 model inputs `[1, 32, W, 1]` (each its own width, as on the device)."""
+    if count < 1:
+        raise ValueError(f"--calib must be at least 1, got {count}")
+    lines = make_lines(Digits(data.x_train, data.y_train), count, seed + 7919)
+    return [(line.image.astype(np.float32) / 255.0)[np.newaxis, ..., np.newaxis] for line in lines]
+
+
+def representative(calibration: list[np.ndarray]) -> Iterator[list[np.ndarray]]:
+    for line in calibration:
+        yield [line]
+
+
+def read_all(model: LineModel, lines: list[TrainingLine]) -> tuple[list[str], float]:
+    """Each line's greedy CTC reading, and the mean ms per line."""
+    texts = []
+    started = time.perf_counter()
+    for line in lines:
+        width = WIDTH_STEP * -(-line.image.shape[1] // WIDTH_STEP)
+        image = np.zeros((LINE_HEIGHT, width), np.uint8)
+        image[:, : line.image.shape[1]] = line.image
+        texts.append("".join(str(d.digit) for d in ctc_greedy_decode(model.read(image))))
+    return texts, (time.perf_counter() - started) * 1000 / max(len(lines), 1)
+
+
+def evaluate_reader_pair(float_path: Path, int8_path: Path, data: Mnist) -> dict[str, Any]:
+    """Both readers on the composed test strings and on MNIST's test digits as lines."""
+    strings = evaluation_lines(Digits(data.x_test, data.y_test), TEST_STRINGS, seed=0)
+    singles = mnist_test_lines(data)
+    truth = ["".join(map(str, line.labels)) for line in strings]
+    single_truth = [str(line.labels[0]) for line in singles]
+    report: dict[str, Any] = {"test_strings": len(strings), "mnist_test_digits": len(singles)}
+    read = {}
+    for kind, path in (("float", float_path), ("int8", int8_path)):
+        model = LineModel(path, threads=1, verify=False)
+        read[kind], ms = read_all(model, strings)
+        singles_read, _ = read_all(model, singles)
+        report[kind] = {
+            "strings_exact": float(
+                np.mean([a == b for a, b in zip(read[kind], truth, strict=True)])
+            ),
+            "mnist_test_as_lines_accuracy": float(
+                np.mean([a == b for a, b in zip(singles_read, single_truth, strict=True)])
+            ),
+            "bytes": path.stat().st_size,
+            "ms_per_line": round(ms, 3),
+        }
+    report["accuracy"] = report["int8"]["strings_exact"]  # what the thresholds gate
+    report["accuracy_drop"] = report["float"]["strings_exact"] - report["int8"]["strings_exact"]
+    report["same_string"] = float(
+        np.mean([a == b for a, b in zip(read["float"], read["int8"], strict=True)])
+    )
+    report["size_ratio"] = report["float"]["bytes"] / report["int8"]["bytes"]
+    report["speed_ratio_float_over_int8"] = (
+        report["float"]["ms_per_line"] / report["int8"]["ms_per_line"]
+    )
+    return report
+
+
+def reader_violations(report: dict[str, Any], thresholds: ReaderThresholds) -> list[str]:
+    """Human-readable reasons the int8 reader is not fit to ship; empty when it is."""
+    problems = []
+    exact = report["int8"]["strings_exact"]
+    if exact < thresholds.min_int8_accuracy:
+        problems.append(
+            f"int8 reads {exact:.4f} of test strings exactly < {thresholds.min_int8_accuracy}"
+        )
+    if report["accuracy_drop"] > thresholds.max_accuracy_drop:
+        problems.append(
+            f"int8 loses {report['accuracy_drop']:.4f} of exact strings to float "
+            f"(allowed {thresholds.max_accuracy_drop})"
+        )
+    if report["same_string"] < thresholds.min_agreement:
+        problems.append(
+            f"int8 and float read the same string {report['same_string']:.4f} < "
+            f"{thresholds.min_agreement}"
+        )
+    return problems
+
+
+def reader_card_fields(parity: dict[str, Any]) -> dict[str, Any]:
+    """The line reader's contract and figures, for the model card."""
+    return {
+        "kind": "line_reader",
+        "input": {
+            "shape": [1, LINE_HEIGHT, None, 1],
+            "width": f"any multiple of {WIDTH_STEP}",
+            "real_value": "level / 255",
+            "polarity": "white ink on black",
+            "line": "edge.ink.line_image: the line cut along its direction, height 32 with 20 % "
+            "margins, ink stretched so strong ink is white",
+        },
+        "output": {
+            "shape": [1, None, BLANK + 1],
+            "meaning": "softmax over digits 0-9 and the CTC blank, per column step",
+            "blank_index": BLANK,
+            "input_px_per_step": WIDTH_STEP,
+        },
+        "accuracy": {
+            "test_strings": f"{parity['test_strings']} composed strings of MNIST test digits, "
+            "1-8 digits, gaps -0.15..+0.6 digit heights, camera-rendered (seed 0)",
+            "float_strings_exact": parity["float"]["strings_exact"],
+            "int8_strings_exact": parity["int8"]["strings_exact"],
+            "same_string": parity["same_string"],
+            "mnist_test_as_lines_float": parity["float"]["mnist_test_as_lines_accuracy"],
+            "mnist_test_as_lines_int8": parity["int8"]["mnist_test_as_lines_accuracy"],
+        },
+    }

@@ -1,0 +1,157 @@
+"""Finding lines of writing in frames built here: sizes, inks, paper, rules, light, tilt."""
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, to_grey
+from edge.lines import FindSettings, choose_ink, find_lines
+from edge.scenes import sample_digits
+
+IMAGES, LABELS = sample_digits()
+PAPER = (225, 235, 240)  # BGR off-white
+BLACK = (30, 30, 30)
+
+
+def ink_of(text: str, height: int, gap: float = 0.4) -> np.ndarray:
+    """Opacity (float 0-1) of `text` written with MNIST sample digits `height` px tall."""
+    glyphs = []
+    for char in text:
+        digit = IMAGES[np.flatnonzero(LABELS == int(char))[0]]
+        x, y, w, h = cv2.boundingRect(digit)
+        tight = digit[y : y + h, x : x + w].astype(np.float32) / 255
+        width = max(1, round(w * height / h))
+        glyphs.append(cv2.resize(tight, (width, height), interpolation=cv2.INTER_CUBIC).clip(0, 1))
+    space = round(gap * height)
+    total = sum(g.shape[1] for g in glyphs) + space * (len(glyphs) - 1)
+    ink = np.zeros((height, total), np.float32)
+    x = 0
+    for glyph in glyphs:
+        ink[:, x : x + glyph.shape[1]] = np.maximum(ink[:, x : x + glyph.shape[1]], glyph)
+        x += glyph.shape[1] + space
+    return ink
+
+
+def page(
+    ink: np.ndarray,
+    at: tuple[int, int] = (100, 200),
+    size: tuple[int, int] = (480, 640),
+    paper=PAPER,
+    colour=BLACK,
+) -> np.ndarray:
+    """A BGR frame of `paper` with `ink` written at (x, y) in `colour`."""
+    frame = np.empty((*size, 3), np.float32)
+    frame[:] = paper
+    x, y = at
+    h, w = ink.shape
+    alpha = ink[: size[0] - y, : size[1] - x, None]
+    region = frame[y : y + h, x : x + w]
+    region[:] = region * (1 - alpha) + np.float32(colour) * alpha
+    noise = np.random.default_rng(0).normal(0, 2, frame.shape)
+    return np.clip(frame + noise, 0, 255).astype(np.uint8)
+
+
+def test_a_line_of_digits_is_one_line_with_a_reader_ready_image():
+    found = find_lines(page(ink_of("4071", 48)))
+    assert found.empty_reason is None and found.ink == "dark"
+    [line] = found.lines
+    assert line.image.dtype == np.uint8 and line.image.shape[0] == LINE_HEIGHT
+    assert line.image.shape[1] % WIDTH_STEP == 0
+    x, y, w, h = line.box
+    assert x <= 100 and y <= 200 and x + w >= 100 + ink_of("4071", 48).shape[1] and y + h >= 248
+    assert line.image.max() == 255  # strong ink is stretched to white
+
+
+@pytest.mark.parametrize("height", [14, 40, 120])
+def test_digits_from_small_to_large_are_found(height):
+    [line] = find_lines(page(ink_of("58", height), at=(150, 150))).lines
+    assert line.geometry.height == pytest.approx(height, rel=0.35)
+
+
+def test_a_digit_filling_the_frame_and_touching_its_edges_is_one_line():
+    ink = ink_of("9", 560)  # taller than the frame: cut off at top and bottom
+    frame = page(ink[60:540], at=(150, 0))
+    lines = find_lines(frame).lines
+    assert len(lines) == 1 and lines[0].geometry.height > 300
+
+
+def test_red_ink_is_as_dark_as_black_in_the_darkest_channel():
+    ink = ink_of("37", 50)
+    red = page(ink, colour=(40, 40, 200))
+    strokes = np.zeros(red.shape[:2], bool)
+    strokes[200 : 200 + ink.shape[0], 100 : 100 + ink.shape[1]] = ink > 0.95
+
+    def contrast(grey: np.ndarray) -> float:
+        return 1 - float(np.median(grey[strokes])) / float(np.median(grey[~strokes]))
+
+    # Luma (the Y plane) loses a third of the red pen's contrast; the darkest channel keeps
+    # what a black pen has (0.87 here).
+    luma, darkest = contrast(cv2.cvtColor(red, cv2.COLOR_BGR2GRAY)), contrast(to_grey(red))
+    assert darkest > 0.8 and darkest > luma + 0.15
+    assert len(find_lines(red).lines) == 1
+
+
+def test_a_sheet_on_a_dark_table_gives_only_its_writing():
+    frame = np.full((480, 640, 3), 45, np.uint8)
+    frame[120:360, 160:480] = page(ink_of("4071", 40), at=(40, 100), size=(240, 320))
+    lines = find_lines(frame).lines
+    assert len(lines) == 1
+    x, y, w, h = lines[0].box
+    assert 160 < x and x + w < 480 and h < 100  # the sheet's outline is not a line
+
+
+def test_printed_rules_and_grids_do_not_join_lines_of_writing():
+    frame = page(ink_of("123", 40), at=(100, 100))
+    frame = np.minimum(frame, page(ink_of("456", 40), at=(100, 300)))
+    ruled = frame.copy()
+    for row in range(20, 480, 46):
+        cv2.line(ruled, (0, row), (639, row), (200, 150, 120), 2)
+    squared = frame.copy()
+    for k in range(0, 640, 32):
+        cv2.line(squared, (k, 0), (k, 479), (150, 150, 150), 1)
+        cv2.line(squared, (0, k), (639, k), (150, 150, 150), 1)
+    for frame_with_lines in (ruled, squared):
+        lines = find_lines(frame_with_lines).lines
+        assert len(lines) == 2, [line.box for line in lines]
+        assert lines[0].box[1] < 200 < lines[1].box[1]
+
+
+def test_chalk_on_a_board_is_light_ink():
+    board = page(ink_of("2024", 50), paper=(60, 80, 45), colour=(230, 230, 230))
+    assert choose_ink(to_grey(board, "dark"), to_grey(board, "light")) == "light"
+    found = find_lines(board)
+    assert found.ink == "light" and len(found.lines) == 1
+    assert find_lines(page(ink_of("2024", 50))).ink == "dark"
+    assert find_lines(board, FindSettings(ink="dark")).ink == "dark"  # the setting wins
+
+
+def test_a_dim_frame_is_read_while_legible_and_a_dark_one_says_so():
+    frame = page(ink_of("6150", 50)).astype(np.float32)
+    dim = np.clip(frame * 0.08 + np.random.default_rng(1).normal(0, 1.0, frame.shape), 0, 255)
+    assert len(find_lines(dim.astype(np.uint8)).lines) == 1
+    dark = np.random.default_rng(2).integers(0, 4, (480, 640, 3)).astype(np.uint8)
+    assert find_lines(dark).empty_reason == "too dark"
+
+
+def test_a_line_tilted_30_degrees_is_read_along_its_direction():
+    ink = ink_of("2479", 40)
+    canvas = np.zeros((300, 300), np.float32)
+    canvas[130 : 130 + ink.shape[0], 40 : 40 + ink.shape[1]] = ink
+    turned = cv2.warpAffine(canvas, cv2.getRotationMatrix2D((150, 150), 30, 1.0), (300, 300))
+    [line] = find_lines(page(turned, at=(150, 100))).lines
+    assert line.geometry.angle == pytest.approx(-30, abs=6)
+    assert line.geometry.height == pytest.approx(40, rel=0.35)
+
+
+def test_blank_paper_has_no_ink():
+    found = find_lines(page(np.zeros((10, 10), np.float32)))
+    assert found.lines == [] and found.empty_reason == "no ink found"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [np.zeros((0, 0), np.uint8), np.zeros((40, 40), np.float32), np.zeros((10, 10), np.uint8)],
+)
+def test_a_frame_that_is_not_an_image_is_refused(frame):
+    with pytest.raises(FrameError):
+        find_lines(frame)
