@@ -38,12 +38,19 @@ class FrameError(ValueError):
 
 
 def to_grey(frame: np.ndarray, ink: Ink = "dark") -> np.ndarray:
-    """uint8 `(H, W)` in which the ink is dark, from a grey, BGR or BGRA frame.
+    """uint8 `(H, W)` in which the ink is dark, from a grey, BGR or BGRA frame (see
+    `ink_greys`). Raises FrameError for anything that is not a uint8 image of at least 32x32."""
+    dark, light = ink_greys(frame)
+    return dark if ink == "dark" else light
+
+
+def ink_greys(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frame as grey images in which dark ink is dark, and in which light ink is dark.
 
     Of a colour frame, dark ink takes each pixel's darkest channel and light ink its brightest
-    (then inverted): a red or blue pen is as dark as a black one in its darkest channel, which
-    a plain grey conversion is not (red ink on white: luma contrast 0.45, darkest channel 0.85).
-    Raises FrameError for anything that is not a non-empty uint8 image of at least 32x32.
+    (inverted): a red or blue pen is as dark as a black one in its darkest channel, which a
+    plain grey conversion (the luma a Y plane holds) is not. Raises FrameError for anything
+    that is not a non-empty uint8 image of at least 32x32.
     """
     if not isinstance(frame, np.ndarray):
         raise FrameError(f"a frame must be a numpy array, got {type(frame).__name__}")
@@ -54,20 +61,25 @@ def to_grey(frame: np.ndarray, ink: Ink = "dark") -> np.ndarray:
     if frame.ndim == 3 and frame.shape[2] == 1:
         frame = frame[..., 0]
     if frame.ndim == 2:
-        grey = frame if ink == "dark" else cv2.bitwise_not(frame)
+        dark = np.ascontiguousarray(frame)
+        light = cv2.bitwise_not(dark)
     elif frame.ndim == 3 and frame.shape[2] in (3, 4):
         blue, green, red = cv2.split(frame)[:3]
-        if ink == "dark":
-            grey = cv2.min(cv2.min(blue, green), red)
-        else:
-            grey = cv2.bitwise_not(cv2.max(cv2.max(blue, green), red))
+        dark = cv2.min(cv2.min(blue, green), red)
+        light = cv2.bitwise_not(cv2.max(cv2.max(blue, green), red))
     else:
         raise FrameError(f"a frame must be (H, W) grey or (H, W, 3) BGR, got shape {frame.shape}")
-    if min(grey.shape) < 32:
+    if min(dark.shape) < 32:
         raise FrameError(
-            f"a frame must be at least 32x32 pixels, got {grey.shape[1]}x{grey.shape[0]}"
+            f"a frame must be at least 32x32 pixels, got {dark.shape[1]}x{dark.shape[0]}"
         )
-    return np.ascontiguousarray(grey)
+    return dark, light
+
+
+def percentile_u8(image: np.ndarray, q: float) -> int:
+    """The `q`th percentile (0-100) of a uint8 image, from its histogram (no sort)."""
+    counts = cv2.calcHist([image], [0], None, [256], [0, 256]).ravel().cumsum()
+    return int(np.searchsorted(counts, q / 100 * counts[-1]))
 
 
 def paper_brightness(grey: np.ndarray, widest_stroke: int) -> np.ndarray:

@@ -5,6 +5,8 @@ halfway between neighbouring digits' peak steps, the ink in each part is boxed, 
 is mapped back into the frame through the line's own transform (tilt and scale included).
 """
 
+import itertools
+
 import numpy as np
 
 from edge.ctc import DecodedDigit, ctc_greedy_decode
@@ -48,10 +50,10 @@ def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
     image = line.image
     width = image.shape[1]
     centres = [(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded]
-    bounds = [0.0] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [float(width)]
+    bounds = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(centres)] + [float(width)]
     inked = image >= _BOX_INK
     boxes = []
-    for left, right in zip(bounds, bounds[1:]):
+    for left, right in itertools.pairwise(bounds):
         part = inked[:, int(left) : max(int(left) + 1, int(np.ceil(right)))]
         rows, cols = np.nonzero(part)
         if len(rows):

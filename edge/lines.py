@@ -23,7 +23,15 @@ import cv2
 import numpy as np
 
 from edge.events import Box
-from edge.ink import Ink, LineGeometry, ink_darkness, line_image, paper_brightness, to_grey
+from edge.ink import (
+    Ink,
+    LineGeometry,
+    ink_darkness,
+    ink_greys,
+    line_image,
+    paper_brightness,
+    percentile_u8,
+)
 
 DETECT_ROWS = 240  # the frame is shrunk by the whole factor that brings it closest to this
 _STROKE = 0.1  # of the short side: wider than an ordinary pen's stroke
@@ -39,10 +47,10 @@ _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
 _MAX_TILT = 35.0  # degrees; a steeper "line" is a column of separate digits
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
-_POLARITY_BIAS = 1.6
-_NOISE_MARGIN = 5.0
-_NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first  # ink is darker than the paper by this many noise sigmas  # light ink is chosen only when clearly more ink-like than dark ink
-_MAX_LINES = 12
+_POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
+_NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
+_NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
+_MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 
 
 @dataclass(frozen=True)
@@ -85,19 +93,21 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
 
     Raises edge.ink.FrameError for a frame that is not an image (wrong type, shape, size).
     """
-    greys = {"dark": to_grey(frame, "dark"), "light": to_grey(frame, "light")}
-    scale = max(1, round(min(greys["dark"].shape) / DETECT_ROWS))
+    dark, light = ink_greys(frame)
+    greys = {"dark": dark, "light": light}
+    scale = max(1, round(min(dark.shape) / DETECT_ROWS))
     small = {kind: _shrink(grey, scale) for kind, grey in greys.items()}
     ink: Ink = "light" if settings.ink == "light" else "dark"
     if settings.ink == "auto":
         ink = choose_ink(small["dark"], small["light"])
     # The brightest the frame gets (paper, or chalk) says whether there is light to read by.
-    if 255 - int(np.percentile(small["light"], 1)) < _TOO_DARK:
+    if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
         return FoundLines([], ink, "too dark")
     grey = greys[ink]
-    paper, mask = _paper_and_ink(small[ink])
+    noise = noise_level(small[ink])
+    paper, mask = _paper_and_ink(small[ink], noise)
     short_side = min(mask.shape)
-    sensitive = ink_mask(small[ink], paper, _RULE_INK)
+    sensitive = ink_mask(small[ink], paper, noise, _RULE_INK)
     rules = straight_lines(sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)))
     grouping = cv2.subtract(mask, rules)
     min_height = max(2.0, settings.min_height / scale)
@@ -125,6 +135,10 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     pen, brighter for chalk. A sheet's edge on a table stands out both ways and cancels out;
     a tie goes to dark ink, the common case.
     """
+    # Looked at small (about 60 rows): the ground is the bulk of the picture, and a median's
+    # cost grows with its window.
+    factor = max(1, round(min(dark.shape) / 60))
+    dark, light = _shrink(dark, factor), _shrink(light, factor)
     size = 2 * round(0.075 * min(dark.shape)) + 1
     # Each polarity against its own ground: the light case's grey is the inverted brightest
     # channel, so its ink is dark too, and on paper it stands out as little as noise does.
@@ -133,7 +147,7 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     return "light" if lighter > _POLARITY_BIAS * darker else "dark"
 
 
-def _paper_and_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _paper_and_ink(grey: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarray]:
     """The paper estimate and the ink mask of a detection-size grey image.
 
     Two paper estimates: one closing over ordinary strokes (a tenth of the short side), which
@@ -142,14 +156,15 @@ def _paper_and_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the second finds: pieces of its mask too thick to be a sheet's edge or a shadow's rim.
     """
     short_side = min(grey.shape)
-    if noise_level(grey) > _NOISY * float(np.percentile(grey, 90)):
+    if noise > _NOISY * percentile_u8(grey, 90):
         # A dim frame's noise is a large part of its light: average it down (its strokes are
         # wider than the blur; a bright frame's faint pencil line would not be).
         grey = cv2.GaussianBlur(grey, (3, 3), 0)
+        noise /= 2
     paper = paper_brightness(grey, round(_STROKE * short_side))
-    mask = ink_mask(grey, paper)
+    mask = ink_mask(grey, paper, noise)
     wide_paper = paper_brightness(grey, round(_WIDEST_STROKE * short_side))
-    wide = ink_mask(grey, wide_paper)
+    wide = ink_mask(grey, wide_paper, noise)
     thick = max(2, round(0.25 * _STROKE * short_side))
     core = cv2.erode(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thick + 1,) * 2))
     if not core.any():
@@ -162,16 +177,13 @@ def _paper_and_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
 
 
-def ink_mask(grey: np.ndarray, paper: np.ndarray, level: float = 0.0) -> np.ndarray:
-    """uint8 0/1: ink (darkness >= `level` or _INK), and faint ink (>= half that) touching it;
-    in both, darker than the paper by well over the sensor's noise (a dim frame's noise is a
-    large fraction of its paper's brightness)."""
-    level = level or _INK
+def ink_mask(grey: np.ndarray, paper: np.ndarray, noise: float, level: float = _INK) -> np.ndarray:
+    """uint8 0/1: ink (darkness >= `level`), and faint ink (>= half that) touching it; in both,
+    darker than the paper by well over the sensor's `noise` (a sigma, in grey levels: a dim
+    frame's noise is a large fraction of its paper's brightness)."""
     darkness = ink_darkness(grey, paper)
     contrast = cv2.subtract(paper, grey)
-    above_noise = cv2.threshold(contrast, _NOISE_MARGIN * noise_level(grey), 1, cv2.THRESH_BINARY)[
-        1
-    ]
+    above_noise = cv2.threshold(contrast, _NOISE_MARGIN * noise, 1, cv2.THRESH_BINARY)[1]
     strong = cv2.threshold(darkness, round(255 * level) - 1, 1, cv2.THRESH_BINARY)[1]
     faint = cv2.threshold(darkness, round(255 * level / 2) - 1, 1, cv2.THRESH_BINARY)[1]
     strong = cv2.bitwise_and(strong, above_noise)

@@ -43,10 +43,10 @@ class FrameRead:
 class DigitReader:
     """A frame -> its digits in reading order: find the lines of writing, read each line."""
 
-    def __init__(self, model: LineModel, confidence: float, find: FindSettings = FindSettings()):
+    def __init__(self, model: LineModel, confidence: float, find: FindSettings | None = None):
         self.model = model
         self.lines = LineReader(model, confidence)
-        self.find = find
+        self.find = find or FindSettings()
         # A frame is one thread's work, as the interpreter's is (--threads): the frame stage's
         # images are small, and OpenCV's worker threads, which spin between calls, cost more
         # than they save.

@@ -13,10 +13,10 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from edge.ink import FrameError
 from edge.outputs.payloads import digit_payload
 from edge.pipeline import DigitReader
 from edge.reading import text_of
-from edge.ink import FrameError
 from edge.sources import (
     DEFAULT_MAX_PIXELS,
     SourceError,

@@ -264,15 +264,23 @@ def _first_gif_frame(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data.tobytes()), formats=["GIF"]) as gif:
-                rgb = np.asarray(gif.convert("RGB"))
+            with Image.open(io.BytesIO(data), formats=["GIF"]) as gif:
+                frame = gif if gif.mode in ("P", "L") else gif.convert("RGB")
+                pixels = np.asarray(frame)
+                palette = frame.getpalette() if frame.mode == "P" else None
     except Exception as exc:  # a corrupt GIF fails in many ways
         log.debug("%s: Pillow: %r", path, exc)
         raise UnreadableFrame(
             f"{path}: not a readable image (corrupt or truncated GIF); copy it again, or save "
             "it again as a PNG."
         ) from exc
-    image = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    if palette is not None:  # colours looked up once: no full-size RGB copy on the way
+        bgr = np.zeros((256, 3), np.uint8)
+        colours = np.asarray(palette[: 3 * 256], np.uint8).reshape(-1, 3)
+        bgr[: len(colours)] = colours[:, ::-1]
+        image = bgr[pixels]
+    else:
+        image = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR if pixels.ndim == 2 else cv2.COLOR_RGB2BGR)
     if factor > 1:
         image = cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
     return image

@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--min-int8-accuracy",
         type=float,
         help=f"int8 accuracy: test strings read exactly by a line reader (default "
-        f"{line.min_int8_accuracy}), MNIST test digits by a digit model ({digit.min_int8_accuracy})",
+        f"{line.min_int8_accuracy}), MNIST test digits by a digit model "
+        f"({digit.min_int8_accuracy})",
     )
     parser.add_argument(
         "--max-accuracy-drop",

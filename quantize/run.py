@@ -80,13 +80,16 @@ def quantize_and_check(
         parity = evaluate_reader_pair(float_path, int8_path, data)
         problems = reader_violations(parity, thresholds)
         log.info(
-            "strings exact: float %.4f  int8 %.4f  same string %.4f; MNIST test as lines: "
-            "float %.4f  int8 %.4f; int8 %d bytes (%.1fx smaller), %.2f ms per line",
+            "strings exact: float %.4f  int8 %.4f  same string %.4f; photographed: float %.4f  "
+            "int8 %.4f; MNIST test as lines: float %.4f  int8 %.4f; int8 %d bytes (%.1fx "
+            "smaller), %.2f ms per line",
             parity["float"]["strings_exact"],
             parity["int8"]["strings_exact"],
             parity["same_string"],
-            parity["float"]["mnist_test_as_lines_accuracy"],
-            parity["int8"]["mnist_test_as_lines_accuracy"],
+            parity["float"]["camera_strings_exact"],
+            parity["int8"]["camera_strings_exact"],
+            parity["float"]["mnist_test_as_lines_exact"],
+            parity["int8"]["mnist_test_as_lines_exact"],
             parity["int8"]["bytes"],
             parity["size_ratio"],
             parity["int8"]["ms_per_line"],

@@ -17,7 +17,7 @@ def ink_of(text: str, height: int, gap: float = 0.4) -> np.ndarray:
     """Opacity (float 0-1) of `text` written with MNIST sample digits `height` px tall."""
     glyphs = []
     for char in text:
-        digit = IMAGES[np.flatnonzero(LABELS == int(char))[0]]
+        digit = IMAGES[np.flatnonzero(int(char) == LABELS)[0]]
         x, y, w, h = cv2.boundingRect(digit)
         tight = digit[y : y + h, x : x + w].astype(np.float32) / 255
         width = max(1, round(w * height / h))
@@ -96,8 +96,8 @@ def test_a_sheet_on_a_dark_table_gives_only_its_writing():
     frame[120:360, 160:480] = page(ink_of("4071", 40), at=(40, 100), size=(240, 320))
     lines = find_lines(frame).lines
     assert len(lines) == 1
-    x, y, w, h = lines[0].box
-    assert 160 < x and x + w < 480 and h < 100  # the sheet's outline is not a line
+    x, _, w, h = lines[0].box
+    assert x > 160 and x + w < 480 and h < 100  # the sheet's outline is not a line
 
 
 def test_printed_rules_and_grids_do_not_join_lines_of_writing():

@@ -1,49 +1,86 @@
-"""The LiteRT wrapper: the model's own quantization, batch sizes, and refusing unusable files."""
+"""The LiteRT wrappers: the model's own quantization, the line reader's contract, widths, and
+refusing unusable files. `tests/data/pi_cnn_int8.tflite` is the single-digit model the product
+shipped before the line reader (a 28x28 classifier), with its card."""
 
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from checkout import REPO
 
-from edge.model import BUNDLED_MODEL, CARD_FILE, MODELS_DIR, DigitClassifier, ModelError
+from edge.ink import LINE_HEIGHT
+from edge.model import BUNDLED_MODEL, CARD_FILE, MODELS_DIR, DigitClassifier, LineModel, ModelError
+
+DIGIT_MODEL = REPO / "tests" / "data" / "pi_cnn_int8.tflite"
 
 
 def test_input_is_quantized_with_the_models_own_parameters() -> None:
-    classifier = DigitClassifier()
-    scale, zero_point = classifier.input_quantization
+    model = LineModel()
+    scale, zero_point = model.input_quantization
     grey = np.arange(256)
     expected = np.clip(np.round(grey / 255.0 / scale + zero_point), -128, 127)
-    np.testing.assert_array_equal(classifier._lut.astype(int), expected.astype(int))
+    np.testing.assert_array_equal(model._lut.astype(int), expected.astype(int))
 
 
-def test_batches_of_any_size_match_one_at_a_time(mnist_test: tuple) -> None:
-    images, _ = mnist_test
-    classifier = DigitClassifier()
-    together = classifier.classify(images[:7])
-    alone = np.concatenate([classifier.classify(images[i : i + 1]) for i in range(7)])
-    np.testing.assert_allclose(together, alone, atol=1e-6)
-    assert together.shape == (7, 10)
+@pytest.mark.parametrize("width", [32, 100, 512])
+def test_a_line_of_any_width_gives_a_column_of_probabilities_per_4_px(width: int) -> None:
+    width -= width % 4
+    probabilities = LineModel().read(np.zeros((LINE_HEIGHT, width), np.uint8))
+    assert probabilities.shape == (width // 4, 11) and probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=0.05)
+    assert (probabilities.argmax(axis=1) == 10).all()  # a blank line is all blank
+
+
+def test_widths_in_turn_give_what_each_gives_alone() -> None:
+    model = LineModel()
+    rng = np.random.default_rng(0)
+    lines = [rng.integers(0, 256, (LINE_HEIGHT, w), np.uint8) for w in (64, 96, 64, 128, 96)]
+    alone = [LineModel().read(line) for line in lines]
+    for line, expected in zip(lines, alone, strict=True):
+        np.testing.assert_array_equal(model.read(line), expected)
 
 
 @pytest.mark.parametrize(
-    "crops",
-    [
-        np.zeros((2, 28, 28), np.float32),
-        np.zeros((2, 32, 32), np.uint8),
-        np.zeros((28, 28), np.uint8),
-    ],
+    "line",
+    [np.zeros((LINE_HEIGHT, 64), np.float32), np.zeros((28, 64), np.uint8), np.zeros(64, np.uint8)],
 )
-def test_wrong_crops_are_refused(crops: np.ndarray) -> None:
-    with pytest.raises(ValueError, match=r"expected uint8 crops of shape \(N, 28, 28\)"):
-        DigitClassifier().classify(crops)
+def test_wrong_line_images_are_refused(line: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="expected a uint8 line image"):
+        LineModel().read(line)
+
+
+def test_a_single_digit_model_is_refused_as_a_reader() -> None:
+    with pytest.raises(ModelError, match="a line reader must take"):
+        LineModel(DIGIT_MODEL)
+
+
+def test_the_single_digit_wrapper_still_classifies_crops(mnist_test: tuple) -> None:
+    images, labels = mnist_test
+    classifier = DigitClassifier(DIGIT_MODEL)  # verifies its card
+    together = classifier.classify(images[:7])
+    alone = np.concatenate([classifier.classify(images[i : i + 1]) for i in range(7)])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    assert (together.argmax(axis=1) == labels[:7]).all()
+    with pytest.raises(ModelError, match="a digit model must take"):
+        DigitClassifier(BUNDLED_MODEL)
 
 
 def test_truncated_model_without_verification_is_a_model_error(tmp_path: Path) -> None:
     broken = tmp_path / BUNDLED_MODEL.name
     broken.write_bytes(BUNDLED_MODEL.read_bytes()[:5000])
     with pytest.raises(ModelError, match="is not a loadable TFLite model"):
-        DigitClassifier(broken, verify=False)
+        LineModel(broken, verify=False)
+
+
+def test_tampered_model_fails_its_sha256_check(tmp_path: Path) -> None:
+    tampered = tmp_path / BUNDLED_MODEL.name
+    data = bytearray(BUNDLED_MODEL.read_bytes())
+    data[-100] ^= 0xFF
+    tampered.write_bytes(bytes(data))
+    shutil.copy(MODELS_DIR / CARD_FILE, tmp_path / CARD_FILE)
+    with pytest.raises(ModelError, match="fails its sha256 check"):
+        LineModel(tampered)
 
 
 def test_model_missing_from_its_card_is_refused(tmp_path: Path) -> None:
@@ -51,11 +88,16 @@ def test_model_missing_from_its_card_is_refused(tmp_path: Path) -> None:
     shutil.copy(BUNDLED_MODEL, renamed)
     shutil.copy(MODELS_DIR / CARD_FILE, tmp_path / CARD_FILE)
     with pytest.raises(ModelError, match="not listed in its model card"):
-        DigitClassifier(renamed)
+        LineModel(renamed)
 
 
 def test_unreadable_card_is_named(tmp_path: Path) -> None:
     shutil.copy(BUNDLED_MODEL, tmp_path / BUNDLED_MODEL.name)
     (tmp_path / CARD_FILE).write_text("{not json")
     with pytest.raises(ModelError, match="unreadable"):
-        DigitClassifier(tmp_path / BUNDLED_MODEL.name)
+        LineModel(tmp_path / BUNDLED_MODEL.name)
+
+
+def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="does not exist"):
+        LineModel(tmp_path / "nothing.tflite")

@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from train.run import train_and_report  # deferred: TensorFlow takes seconds to import
 
+    defaults = TrainSettings()
     settings = TrainSettings(
         epochs=args.epochs or defaults.epochs,
         batch_size=args.batch_size or defaults.batch_size,

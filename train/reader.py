@@ -19,7 +19,15 @@ import tensorflow as tf
 from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import WIDTH_STEP
 from train.reader_settings import ReaderSettings
-from train.strings import EVALUATION, MAX_DIGITS, Digits, StringStyle, TrainingLine, random_line
+from train.strings import (
+    CAMERA_EVALUATION,
+    EVALUATION,
+    MAX_DIGITS,
+    Digits,
+    StringStyle,
+    TrainingLine,
+    random_line,
+)
 
 log = logging.getLogger("train")
 
@@ -44,9 +52,10 @@ def _make_chunk(job: tuple[int, int, StringStyle]) -> list[TrainingLine]:
 
 
 def make_lines(
-    digits: Digits, count: int, seed: int, style: StringStyle = StringStyle(), workers: int = 2
+    digits: Digits, count: int, seed: int, style: StringStyle | None = None, workers: int = 2
 ) -> list[TrainingLine]:
     """`count` lines composed from `digits`, the same for a seed whatever the worker count."""
+    style = style or StringStyle()
     chunk = 500
     jobs = [
         (seed * 1_000_003 + k, min(chunk, count - start), style)
@@ -190,6 +199,9 @@ def exact_accuracy(texts: list[str], lines: list[TrainingLine]) -> float:
     return right / max(len(lines), 1)
 
 
-def evaluation_lines(digits: Digits, count: int, seed: int = 0) -> list[TrainingLine]:
-    """The composed evaluation strings (1-8 digits, gaps -0.15..+0.6 heights) from `digits`."""
-    return make_lines(digits, count, seed, EVALUATION)
+def evaluation_lines(
+    digits: Digits, count: int, seed: int = 0, camera: bool = False
+) -> list[TrainingLine]:
+    """The composed evaluation strings (1-8 digits, gaps -0.15..+0.6 heights) from `digits`:
+    black on white paper, or photographed as training's are (`camera`)."""
+    return make_lines(digits, count, seed, CAMERA_EVALUATION if camera else EVALUATION)

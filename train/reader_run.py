@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from train.architectures import LINE_READER, line_reader
@@ -54,7 +53,9 @@ def train_reader_and_report(
     )
     made = time.perf_counter()
     train_lines = make_lines(Digits(x_fit, y_fit), settings.lines, settings.seed, workers=_cores())
-    val_lines = evaluation_lines(Digits(x_val, y_val), settings.val_lines, seed=settings.seed + 1)
+    val_lines = evaluation_lines(
+        Digits(x_val, y_val), settings.val_lines, seed=settings.seed + 1, camera=True
+    )
     make_seconds = time.perf_counter() - made
     log.info("made %d training lines in %.0f s", len(train_lines), make_seconds)
 
@@ -66,8 +67,11 @@ def train_reader_and_report(
     model.save(out / MODEL_FILE)
 
     # MNIST's test digits are looked at once, after training, for the report only.
-    test_lines = evaluation_lines(Digits(data.x_test, data.y_test), TEST_STRINGS, seed=0)
+    test_digits = Digits(data.x_test, data.y_test)
+    test_lines = evaluation_lines(test_digits, TEST_STRINGS, seed=0)
     strings_exact = exact_accuracy(predict_lines(model, test_lines), test_lines)
+    camera_lines = evaluation_lines(test_digits, TEST_STRINGS, seed=0, camera=True)
+    camera_exact = exact_accuracy(predict_lines(model, camera_lines), camera_lines)
     singles = mnist_test_lines(data)
     singles_exact = exact_accuracy(predict_lines(model, singles), singles)
     report = {
@@ -83,8 +87,9 @@ def train_reader_and_report(
         "val_strings_exact_per_epoch": [round(v, 5) for v in history],
         "test_strings": len(test_lines),
         "test_strings_exact": strings_exact,
+        "camera_test_strings_exact": camera_exact,
         "mnist_test_as_lines_accuracy": singles_exact,
-        "mnist_test_errors": int(round((1 - singles_exact) * len(singles))),
+        "mnist_test_errors": round((1 - singles_exact) * len(singles)),
         "make_lines_seconds": round(make_seconds, 1),
         "fit_seconds": round(fit_seconds, 1),
         "wall_seconds": round(time.perf_counter() - started, 1),

@@ -36,10 +36,18 @@ class StringStyle:
     gaps: tuple[float, float] = (-0.2, 0.8)  # between neighbours, in digit heights
     close_share: float = 0.35  # strings written tight (gaps up to 0.1 heights)
     empty_share: float = _EMPTY_SHARE
+    camera: bool = True  # photographed (papers, inks, rules, light, blur, noise, JPEG) or clean
+    drawn_share: float = _DRAWN_SHARE  # digits drawn from strokes rather than taken from MNIST
 
 
-# The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights.
-EVALUATION = StringStyle(max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0)
+# The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights, written in
+# black on white paper; and the same strings photographed as training's are.
+EVALUATION = StringStyle(
+    max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0, camera=False, drawn_share=0
+)
+CAMERA_EVALUATION = StringStyle(
+    max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0, drawn_share=0
+)
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,10 @@ class Digits:
 
 
 def random_line(
-    digits: Digits, rng: np.random.Generator, style: StringStyle = StringStyle()
+    digits: Digits, rng: np.random.Generator, style: StringStyle | None = None
 ) -> TrainingLine:
     """One line: a random string written, photographed and cut out as the device would."""
+    style = style or StringStyle()
     height = float(rng.uniform(20, 46))
     if rng.random() < style.empty_share:
         ink, box, text = _distractor_only(height, rng)
@@ -70,7 +79,7 @@ def random_line(
         count = 1 + int(rng.choice(style.max_digits, p=weights / weights.sum()))
         text = tuple(int(d) for d in rng.integers(0, 10, count))
         ink, box = _compose(text, height, digits, style, rng)
-    grey = _photograph(ink, box, height, rng)
+    grey = _photograph(ink, box, height, rng) if style.camera else _on_white_paper(ink, rng)
     darkness = ink_darkness(grey, paper_brightness(grey, round(0.45 * height) + 3))
     image = line_image(darkness, _finder_geometry(box, rng))
     if image.shape[1] > MAX_WIDTH:
@@ -85,11 +94,13 @@ def mnist_line(image: np.ndarray) -> np.ndarray:
     return line_image(darkness, LineGeometry(x + w / 2, y + h / 2, 0.0, w, h))
 
 
-def _glyph(digit: int, height: float, digits: Digits, rng: np.random.Generator) -> np.ndarray:
+def _glyph(
+    digit: int, height: float, digits: Digits, drawn_share: float, rng: np.random.Generator
+) -> np.ndarray:
     """Ink opacity (float32 0-1) of one digit written about `height` px tall."""
     size = height * rng.uniform(0.85, 1.1)
     pen_kind = rng.random()
-    if rng.random() < _DRAWN_SHARE:
+    if rng.random() < drawn_share:
         pen = size * (rng.uniform(0.05, 0.1) if pen_kind < 0.7 else rng.uniform(0.12, 0.25))
         glyph = draw_digit(digit, max(8, round(size)), pen, rng)
     else:
@@ -125,7 +136,7 @@ def _compose(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The string's ink on a canvas with room around it, and the box of its ink."""
-    glyphs = [_glyph(d, height, digits, rng) for d in text]
+    glyphs = [_glyph(d, height, digits, style.drawn_share, rng) for d in text]
     low, high = style.gaps
     if rng.random() < style.close_share:  # written tight: neighbours touch or nearly
         gaps = rng.uniform(low, min(high, 0.1), len(text))
@@ -237,6 +248,12 @@ def _printed_lines(
                 ground * 0.2,
                 max(1, int(height * 0.08)),
             )
+
+
+def _on_white_paper(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The ink in black on white paper, with a scanner's faint noise."""
+    page = 235.0 - 205.0 * ink + rng.standard_normal(ink.shape, np.float32) * 2.0
+    return np.clip(page, 0, 255).astype(np.uint8)
 
 
 def _photograph(

@@ -1,4 +1,5 @@
-"""The desktop flow end to end: train briefly, quantize, and hold int8 to real parity thresholds."""
+"""The desktop flow for a single-digit design (the comparison table's): train briefly, quantize,
+and hold int8 to real parity thresholds."""
 
 import json
 import subprocess
@@ -23,6 +24,8 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
             sys.executable,
             "-m",
             "train",
+            "--arch",
+            "pi_cnn",
             "--data",
             str(mnist_path),
             "--epochs",

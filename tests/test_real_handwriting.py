@@ -1,0 +1,81 @@
+"""The bundled reader on real handwriting and on the conditions people report (issue #11).
+
+`../shared/data/wild-cases/`: one image per reported condition, each with its right reading;
+`rotate-180/` is a camera mounted upside down, which the user tells the device (rotation 180).
+`../shared/data/real-dev/`: 140 real phone photos of single digits by 14 writers, truth in the
+file names, and one whole-sheet photo of ten digits. Both are read exactly as `recognize` reads
+a file (decode, orient, find lines, read).
+"""
+
+import re
+from functools import partial
+from pathlib import Path
+
+import pytest
+from checkout import REPO
+
+from edge.lines import FindSettings
+from edge.model import LineModel
+from edge.pipeline import DigitReader
+from edge.recognize import recognize_file
+from edge.sources import orient
+
+DATA = REPO.parent / "shared" / "data"
+WILD = DATA / "wild-cases"
+REAL = DATA / "real-dev"
+
+
+def truth_file(folder: Path) -> dict[str, str]:
+    pairs = (line.split() for line in (folder / "truth.txt").read_text().splitlines() if line)
+    return {name: digits for name, digits in pairs}
+
+
+def named_truth(folder: Path) -> dict[str, str]:
+    found = {}
+    for path in sorted(folder.iterdir()):
+        match = re.match(r"^seq-(\d+)_", path.name) or re.match(r"^(\d)_", path.name)
+        if match:
+            found[path.name] = match.group(1)
+    return found
+
+
+@pytest.fixture(scope="module")
+def reader() -> DigitReader:
+    return DigitReader(LineModel(), confidence=0.6, find=FindSettings())
+
+
+WILD_CASES = sorted(truth_file(WILD).items()) if WILD.is_dir() else []
+UPSIDE_DOWN = sorted(truth_file(WILD / "rotate-180").items()) if WILD.is_dir() else []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "digits"), WILD_CASES, ids=[n for n, _ in WILD_CASES])
+def test_a_wild_case_reads_right(reader, name, digits):
+    line = recognize_file(WILD / name, reader)
+    assert line.get("text") == digits, line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "digits"), UPSIDE_DOWN, ids=[n for n, _ in UPSIDE_DOWN])
+def test_an_upside_down_camera_reads_right_with_rotation_180(reader, name, digits):
+    upright = partial(orient, rotation=180, hflip=False, vflip=False)
+    line = recognize_file(WILD / "rotate-180" / name, reader, upright)
+    assert line.get("text") == digits, line
+
+
+@pytest.mark.slow
+def test_real_phone_photos_of_single_digits_read_at_least_97_percent(reader):
+    truth = {name: d for name, d in named_truth(REAL).items() if len(d) == 1}
+    assert len(truth) == 140
+    misses = {}
+    for name, digit in truth.items():
+        text = recognize_file(REAL / name, reader).get("text")
+        if text != digit:
+            misses[name] = text
+    assert len(truth) - len(misses) >= 0.97 * len(truth), misses
+
+
+@pytest.mark.slow
+def test_the_whole_sheet_photo_reads_all_ten_digits_in_order(reader):
+    [(name, digits)] = [(n, d) for n, d in named_truth(REAL).items() if len(d) > 1]
+    assert recognize_file(REAL / name, reader).get("text") == digits
