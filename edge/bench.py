@@ -1,14 +1,24 @@
-"""`python -m edge bench`: the real pipeline on generated scenes, int8 against float, one run.
+"""`python -m edge bench`: the real pipeline on generated scenes, int8 against float, one run;
+and with `--real DIR`, the reader on folders of labelled photos.
 
-Scenes (640x480 by default) are generated from MNIST test digits with a fixed seed and written
-as JPEG files, then replayed through the same pipeline `python -m edge` runs: per-stage timings
-(median and p95), digits per second, read time per digit, read-out accuracy against the
-scenes' truth, and the peak RSS of a real `python -m edge` process replaying them.
+Scenes (640x480 by default) are generated from MNIST test digits with a fixed seed, an equal
+share of each scene condition (`edge.scenes.CONDITIONS`: plain, digits close or touching,
+coloured ink, a card on a table, printed boxes, chalk, dim light, a turned page; `--conditions`
+picks some), and written as JPEG files, then replayed through the same pipeline `python -m edge`
+runs: per-stage timings (median and p95), digits per second, read time per digit, read-out
+accuracy against the scenes' truth overall and per condition, and the peak RSS of a real
+`python -m edge` process replaying them.
+
+`--real DIR` reads every labelled photo in DIR as `recognize` does and scores exact read-outs,
+the truth taken as ../shared/tools/score_readings.py takes it: from DIR/truth.txt (lines
+`FILE DIGITS`) if there is one, else from the file names (`<d>_<source>_<n>.<ext>` holds the
+one digit d, `seq-<digits>_<source>_<n>.<ext>` several, in reading order).
 """
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,29 +30,62 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edge.config import Settings
+from edge.config import ROTATIONS, Settings
 from edge.events import Box, FrameResult, Sink, Stats
 from edge.lines import FindSettings
 from edge.model import FLOAT_FILE, MODELS_DIR, LineModel, model_file
 from edge.pipeline import STAGES, DigitReader, Pipeline
 from edge.reading import Stabilizer
-from edge.scenes import Scene, SceneSettings, random_scene, sample_digits
-from edge.sources import ImageFiles
+from edge.recognize import recognize_file
+from edge.scenes import CONDITIONS, Scene, SceneSettings, mixed_scenes, sample_digits
+from edge.sources import ImageFiles, orientation_of
 
 MNIST_ENV = "EDGE_DIGITS_MNIST"
+DEFAULT_SCENES = 200
 JPEG_QUALITY = 95  # what a camera app saves; the scenes carry their own compression already
 # A found box is a true digit's when they share half of the smaller one. Not IoU: a "1" is a
 # few pixels wide, and a box two pixels narrower than the truth halves its IoU.
 MATCH_OVERLAP = 0.5
 RSS_FRAMES = 200  # frames the memory run replays: enough to reach the steady state
+TRUTH_FILE = "truth.txt"
+# The photos ../shared/tools/score_readings.py finds by name, and how it reads their truth.
+REAL_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+_SEQUENCE_NAME = re.compile(r"^seq-(\d+)_")
+_DIGIT_NAME = re.compile(r"^(\d)_")
 
 
 class BenchError(Exception):
     """The bench cannot run (unreadable digits file, bad option); the message says what to do."""
 
 
+def condition_list(text: str) -> tuple[str, ...]:
+    """`--conditions`: scene conditions, comma-separated ("all" for every one)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == ["all"]:
+        return tuple(CONDITIONS)
+    unknown = [name for name in names if name not in CONDITIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown condition {', '.join(unknown) or repr(text)}: "
+            f"choose from all, {', '.join(CONDITIONS)}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenes", type=int, default=200, help="how many scenes (default 200)")
+    parser.add_argument(
+        "--scenes",
+        type=int,
+        help=f"how many scenes (default {DEFAULT_SCENES}; with --real, no scenes unless given)",
+    )
+    parser.add_argument(
+        "--conditions",
+        type=condition_list,
+        default=tuple(CONDITIONS),
+        metavar="NAME[,NAME...]",
+        help="scene conditions, an equal share of the scenes each (default: all): "
+        + "; ".join(f"{name}: {what}" for name, what in CONDITIONS.items()),
+    )
     parser.add_argument("--seed", type=int, default=0, help="scene generator seed (default 0)")
     parser.add_argument("--width", type=int, default=640, help="scene width (default 640)")
     parser.add_argument("--height", type=int, default=480, help="scene height (default 480)")
@@ -56,6 +99,19 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         default=str(MODELS_DIR / FLOAT_FILE),
         help="the float model to compare with (default: the bundled one)",
     )
+    parser.add_argument(
+        "--real",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help=f"score the labelled photos in DIR as `recognize` reads them (truth from "
+        f"DIR/{TRUTH_FILE}, else from names like 4_me_1.jpg or seq-4071_me_1.jpg); repeatable",
+    )
+    parser.add_argument(
+        "--rotation", type=int, choices=ROTATIONS, help="turn each --real photo clockwise (degrees)"
+    )
+    parser.add_argument("--hflip", action="store_true", help="mirror each --real photo left-right")
+    parser.add_argument("--vflip", action="store_true", help="mirror each --real photo top-bottom")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -73,19 +129,42 @@ class _Recorder(Sink):
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bench and print its table (or JSON); 0 when it ran."""
-    if args.scenes < 1:
+    """Run the bench and print its table (or JSON); 0 when it ran.
+
+    With --real the scenes run only when --scenes is given too, so scoring photos is quick."""
+    folders = list(args.real or [])
+    truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
+    report: dict[str, Any] = {}
+    if args.scenes is not None or not folders:
+        report.update(scene_bench(args, settings))
+    if folders:
+        report["real"] = real_bench(folders, truths, settings)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def scene_bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Generated scenes through the int8 and the float model: timings, memory, accuracy."""
+    count = DEFAULT_SCENES if args.scenes is None else args.scenes
+    if count < 1:
         raise BenchError("--scenes must be at least 1")
+    conditions = [c for c in CONDITIONS if c in args.conditions]
+    if count < len(conditions):
+        raise BenchError(
+            f"--scenes {count} cannot give each of {len(conditions)} conditions a scene; "
+            "pass more --scenes or fewer --conditions"
+        )
     images, labels, digit_source = _digits(args.data)
     scene_settings = SceneSettings(width=args.width, height=args.height)
     rng = np.random.default_rng(args.seed)
-    scenes = [random_scene(images, labels, rng, scene_settings) for _ in range(args.scenes)]
+    scenes = mixed_scenes(images, labels, rng, count, conditions, scene_settings)
     int8_path = model_file(settings.model)
     with tempfile.TemporaryDirectory(prefix="edge-bench-") as folder:
         paths = _write_scenes(scenes, Path(folder))
         report: dict[str, Any] = {
             "scenes": len(scenes),
             "digits": sum(len(s.labels) for s in scenes),
+            "conditions": {c: sum(s.condition == c for s in scenes) for c in conditions},
             "digit_source": digit_source,
             "frame_size": [args.width, args.height],
             "threads": settings.model.threads,
@@ -103,8 +182,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     report["opencv_threads"] = cv2.getNumThreads()  # as the pipeline set it for its frames
     int8, float_ = report["models"]["int8"], report["models"]["float"]
     report["int8_read_vs_float"] = round(int8["read_us_per_digit"] / float_["read_us_per_digit"], 3)
-    print(json.dumps(report, indent=2) if args.json else format_table(report))
-    return 0
+    return report
 
 
 def _digits(data: str | None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -147,6 +225,7 @@ def _replay(paths: list[Path], scenes: list[Scene], reader: DigitReader) -> dict
     timings = {stage: stage_ms[:, i] for i, stage in enumerate(STAGES)}
     timings["processing"] = timings["total"] - timings["capture"]  # without file decoding
     classified = sum(len(r.digits) for r in results)
+    readouts = [_readout(recorder.frames.get(i)) for i in range(len(scenes))]
     return {
         "stage_ms": {
             stage: {
@@ -158,7 +237,8 @@ def _replay(paths: list[Path], scenes: list[Scene], reader: DigitReader) -> dict
         "digits_per_second": round(classified / (timings["total"].sum() / 1000), 1),
         "read_us_per_digit": round(timings["read"].sum() * 1000 / max(classified, 1), 2),
         "failed_frames": stats.failed_frames,
-        **accuracy(scenes, [_readout(recorder.frames.get(i)) for i in range(len(scenes))]),
+        **accuracy(scenes, readouts),
+        "by_condition": accuracy_by_condition(scenes, readouts),
     }
 
 
@@ -188,6 +268,27 @@ def accuracy(scenes: list[Scene], readouts: list[Readout | None]) -> dict[str, A
         "exact_readouts": exact,
         "per_digit": round(correct / max(digits, 1), 4),
         "correct_digits": correct,
+    }
+
+
+def accuracy_by_condition(
+    scenes: list[Scene], readouts: list[Readout | None]
+) -> dict[str, dict[str, Any]]:
+    """`accuracy` over each condition's scenes (in CONDITIONS order), with their counts."""
+    groups: dict[str, tuple[list[Scene], list[Readout | None]]] = {}
+    for scene, readout in zip(scenes, readouts, strict=True):
+        own_scenes, own_readouts = groups.setdefault(scene.condition, ([], []))
+        own_scenes.append(scene)
+        own_readouts.append(readout)
+    known = list(CONDITIONS)
+    order = sorted(groups, key=lambda c: known.index(c) if c in known else len(known))
+    return {
+        condition: {
+            "scenes": len(groups[condition][0]),
+            "digits": sum(len(s.labels) for s in groups[condition][0]),
+            **accuracy(*groups[condition]),
+        }
+        for condition in order
     }
 
 
@@ -261,5 +362,169 @@ def format_table(report: dict[str, Any]) -> str:
         row("per digit", "per_digit", ".2%"),
         row("failed frames", "failed_frames", "d"),
         f"int8 read time / float: {report['int8_read_vs_float']:.3f}",
+        "",
+        f"{'per condition':32}" + "".join(f"{kind + ' exact':>14}{'digit':>9}" for kind in kinds),
     ]
+    for condition, count in report["conditions"].items():
+        figures = [models[k]["by_condition"][condition] for k in kinds]
+        label = f"{condition} ({count}, {figures[0]['digits']} digits)"
+        cells = "".join(f"{f['exact_readout']:>14.2%}{f['per_digit']:>9.2%}" for f in figures)
+        rows.append(f"{label:32}{cells}")
     return "\n".join(line.rstrip() for line in rows)
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The scene table, the real photos' figures, or both."""
+    parts = [format_table(report)] if "models" in report else []
+    if "real" in report:
+        parts.append(format_real(report["real"]))
+    return "\n\n".join(parts)
+
+
+def format_real(real: dict[str, Any]) -> str:
+    """Each folder's exact read-outs, misses per digit class, and every miss."""
+    mounting = real["mounting"]
+    turned = [f"turned {mounting['rotation']} degrees"] * bool(mounting["rotation"])
+    turned += ["mirrored left-right"] * mounting["hflip"] + ["mirrored top-bottom"] * mounting[
+        "vflip"
+    ]
+    rows = [
+        f"real photos, read as `recognize` reads them: {real['model']}"
+        + "".join(f", {t}" for t in turned)
+    ]
+    for folder in real["folders"]:
+        kinds = [
+            f"{kind}-digit {f['right']}/{f['of']} = {f['exact']:.1%}"
+            for kind in ("single", "multi")
+            if (f := folder.get(kind))
+        ]
+        rows.append(
+            f"{folder['folder']}: {folder['photos']} photos, exact read-out " + ", ".join(kinds)
+        )
+        classes = folder["per_class"]
+        rows.append(
+            "  digits missed by class: "
+            + ", ".join(f"{d}: {c['missed']}/{c['digits']}" for d, c in classes.items())
+        )
+        if folder["misses"]:
+            rows.append(f"  misses ({len(folder['misses'])}): file, truth, reading, why")
+        for miss in folder["misses"]:
+            reading = "(unreadable)" if miss["reading"] is None else repr(miss["reading"])
+            why = miss.get("error") or miss.get("empty_reason") or ""
+            rows.append(f"    {miss['file']}  {miss['truth']}  {reading}  {why}".rstrip())
+    return "\n".join(rows)
+
+
+def real_truths(folder: Path) -> dict[str, str]:
+    """File name -> the digits it shows, for the labelled photos in `folder`: from its
+    truth.txt (lines `FILE DIGITS`) if there is one, else from the names, as
+    ../shared/tools/score_readings.py reads them."""
+    if not folder.is_dir():
+        raise BenchError(f"--real {folder}: no such folder")
+    listed = folder / TRUTH_FILE
+    if listed.is_file():
+        truth = {}
+        for number, line in enumerate(listed.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            fields = line.split()
+            if len(fields) != 2 or not re.fullmatch(r"[0-9]+", fields[1]):
+                raise BenchError(f"{listed}, line {number}: expected `FILE DIGITS`, got {line!r}")
+            truth[fields[0]] = fields[1]
+    else:
+        truth = {}
+        for path in sorted(folder.iterdir()):
+            match = _SEQUENCE_NAME.match(path.name) or _DIGIT_NAME.match(path.name)
+            if match and path.suffix.lower() in REAL_SUFFIXES:
+                truth[path.name] = match.group(1)
+    if not truth:
+        raise BenchError(
+            f"no labelled images in {folder}: give it a {TRUTH_FILE} (lines `FILE DIGITS`) or "
+            "name the photos <digit>_<source>_<n>.jpg or seq-<digits>_<source>_<n>.jpg"
+        )
+    return truth
+
+
+def real_bench(
+    folders: list[Path], truths: list[dict[str, str]], settings: Settings
+) -> dict[str, Any]:
+    """Every labelled photo through the reader `recognize` builds from `settings` (the model,
+    confidence, ink, and the camera's mounting applied to each photo)."""
+    path = model_file(settings.model)
+    model = LineModel(path, settings.model.threads, settings.model.verify)
+    reader = DigitReader(model, settings.reading.confidence, FindSettings(ink=settings.reading.ink))
+    upright = orientation_of(settings.source)
+    scored = []
+    for folder, truth in zip(folders, truths, strict=True):
+        reads = {
+            name: recognize_file(folder / name, reader, upright, settings.source.max_pixels)
+            for name in truth
+        }
+        scored.append({"folder": str(folder), **real_figures(truth, reads)})
+    source = settings.source
+    return {
+        "model": str(path),
+        "quantized": model.quantized,
+        "mounting": {"rotation": source.rotation, "hflip": source.hflip, "vflip": source.vflip},
+        "folders": scored,
+    }
+
+
+def real_figures(truth: dict[str, str], reads: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Exact read-outs of single- and multi-digit photos, misses per digit class, and the misses.
+
+    `reads[name]` is `recognize`'s line for the photo (`text`, or `error`). A true digit is
+    missed when the reading, lined up with the truth (longest common subsequence), leaves it out.
+    """
+    kinds: dict[str, list[int]] = {}
+    classes = {str(d): {"digits": 0, "missed": 0} for d in range(10)}
+    misses = []
+    for name, digits in truth.items():
+        line = reads.get(name, {})
+        reading = line.get("text")
+        right = reading == digits
+        tally = kinds.setdefault("single" if len(digits) == 1 else "multi", [0, 0])
+        tally[0] += right
+        tally[1] += 1
+        for digit, kept in zip(digits, _kept(digits, reading or ""), strict=True):
+            classes[digit]["digits"] += 1
+            classes[digit]["missed"] += not kept
+        if not right:
+            miss = {"file": name, "truth": digits, "reading": reading}
+            miss["empty_reason"] = line.get("empty_reason")
+            if "error" in line:
+                miss["error"] = line["error"]
+            misses.append(miss)
+    return {
+        "photos": len(truth),
+        **{
+            kind: {"right": right, "of": of, "exact": round(right / of, 4)}
+            for kind, (right, of) in sorted(kinds.items(), key=lambda item: item[0] != "single")
+        },
+        "per_class": {d: c for d, c in classes.items() if c["digits"]},
+        "misses": misses,
+    }
+
+
+def _kept(truth: str, reading: str) -> list[bool]:
+    """For each character of `truth`, whether a longest common subsequence with `reading`
+    keeps it."""
+    rows, cols = len(truth), len(reading)
+    longest = np.zeros((rows + 1, cols + 1), int)
+    for i in range(rows - 1, -1, -1):
+        for j in range(cols - 1, -1, -1):
+            if truth[i] == reading[j]:
+                longest[i, j] = longest[i + 1, j + 1] + 1
+            else:
+                longest[i, j] = max(longest[i + 1, j], longest[i, j + 1])
+    kept = [False] * rows
+    i = j = 0
+    while i < rows and j < cols:
+        if truth[i] == reading[j]:
+            kept[i] = True
+            i, j = i + 1, j + 1
+        elif longest[i + 1, j] >= longest[i, j + 1]:
+            i += 1
+        else:
+            j += 1
+    return kept

@@ -4,11 +4,14 @@ The finder and the reader are judged on these instead of on clean MNIST: MNIST d
 ink (black, blue or pencil; a marker, MNIST's own pen or a fine ballpoint) on off-white paper,
 possibly ruled, seen through a tilted camera (perspective), under uneven light with a soft
 shadow, sometimes with the paper's edge and the table in view, then defocused, noisy and
-JPEG-compressed. Everything is drawn from the caller's random generator, so a seed gives the
-same scene on every machine."""
+JPEG-compressed. Those are the `plain` scenes; each other of CONDITIONS changes one thing
+people meet (digits written close or touching, coloured ink, a card on a table, printed boxes
+and grids, chalk on a board, a dim room, a page turned on the desk). Everything is drawn from
+the caller's random generator, so a seed gives the same scene on every machine."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 import cv2
@@ -17,6 +20,19 @@ import numpy as np
 from edge.events import Box
 
 Range = tuple[float, float]
+
+# What each condition's scenes show (the ranges are SceneSettings' defaults).
+CONDITIONS = {
+    "plain": "pen or pencil on paper, neighbouring digits 0.2-0.7 digit heights apart",
+    "close": "neighbouring digits 0.0-0.1 digit heights apart",
+    "touching": "neighbouring digits' strokes touch or overlap (gaps -0.2-0.0 heights)",
+    "coloured-ink": "a red, blue or green pen",
+    "sheet-on-table": "a sheet or card with its outline in view, on a darker table",
+    "boxes-grid": "digits in printed boxes, in comb boxes or on squared paper",
+    "chalkboard": "light chalk on a dark green or black board",
+    "dim": "paper at 6-15 % brightness, with noise",
+    "tilted": "the paper turned 10-30 degrees",
+}
 
 # 30 MNIST test digits of each class (seed 0), so the demo runs where MNIST is not installed.
 # MNIST is by Yann LeCun, Corinna Cortes and Christopher Burges, licensed CC BY-SA 3.0.
@@ -31,14 +47,32 @@ _INKS = (
     (125.0, 55.0, 25.0),  # blue ballpoint
     (95.0, 95.0, 95.0),  # pencil: about half the contrast of a pen
 )
+# Saturated pens: a red pen is dark only in its blue and green channels, so a plain grey
+# conversion loses much of it (the finder reads each pixel's darkest channel).
+_COLOURED_INKS = ((40.0, 40.0, 200.0), (170.0, 75.0, 25.0), (55.0, 130.0, 30.0))  # red, blue, green
 _PAPER = (226.0, 236.0, 242.0)
+_CARD_TINTS = ((0.72, 0.95, 1.0), (1.0, 0.93, 0.86))  # a yellow note, a light blue index card
 _TABLES = ((40.0, 55.0, 75.0), (95.0, 90.0, 88.0), (20.0, 20.0, 20.0))
+_CARD_TABLES = (*_TABLES, (120.0, 118.0, 115.0))  # and a mid-grey desk
+_BOARDS = ((62.0, 88.0, 48.0), (38.0, 38.0, 40.0))  # a green and a black chalkboard
+_CHALKS = ((228.0, 232.0, 232.0), (150.0, 225.0, 235.0))  # white and yellow chalk
 _STROKE_BODY = 0.3  # MNIST grey (0-1) inside a stroke rather than on its soft edge
 _PEN_STEP = 0.05  # how far down MNIST's grey an ordinary pen's cut moves to keep a stroke whole
 # Of an MNIST stroke, the share a pen path must cover when drawn with the stroke's width (on
 # MNIST's test digits 80% of paths do; most of the others have a loop filled in).
 _FAITHFUL_PATH = 0.9
 _RULE_COLOURS = ((225.0, 195.0, 160.0), (170.0, 130.0, 95.0))  # faint and dark printed rules
+# Printed boxes and grids: black, grey, a pale and a dark blue print.
+_PRINT_COLOURS = (
+    (70.0, 70.0, 70.0),
+    (150.0, 150.0, 150.0),
+    (215.0, 185.0, 150.0),
+    (150.0, 95.0, 55.0),
+)
+# How much room a printed box leaves around its digit, in digit heights: under 1 the digit
+# touches or crosses the box's lines, as a hurried hand does.
+_BOX_FITS = {"roomy": (1.3, 1.7), "snug": (1.08, 1.2), "touching": (0.85, 0.95)}
+_TOUCH_REACH = 0.35  # touching digits slide together at most this far (digit heights)
 
 
 @dataclass(frozen=True)
@@ -61,15 +95,28 @@ class SceneSettings:
     blur_sigma: Range = (0.0, 1.4)
     noise_sigma: Range = (1.0, 6.0)  # grey levels
     jpeg_quality: Range = (50.0, 95.0)
+    # The conditions' own ranges.
+    close_gap: Range = (0.0, 0.1)  # "close": digit heights between neighbours' boxes
+    touching_gap: Range = (-0.2, 0.0)  # "touching": boxes overlap, then strokes are made to meet
+    steep_tilt_deg: Range = (10.0, 30.0)  # "tilted": the paper's turn, either way
+    dim_brightness: Range = (0.06, 0.15)  # "dim": the paper's grey level, of full white
+    dim_noise_sigma: Range = (1.5, 4.0)  # "dim": sensor noise, grey levels
 
     def __post_init__(self) -> None:
         if self.width < 64 or self.height < 64:
             raise ValueError(f"scene size {self.width}x{self.height} is below the 64x64 minimum")
         ranges = ("digit_height", "gap", "stroke", "fine_pen", "blur_sigma", "noise_sigma")
-        for name in (*ranges, "jpeg_quality"):
+        conditions = ("close_gap", "steep_tilt_deg", "dim_brightness", "dim_noise_sigma")
+        for name in (*ranges, "jpeg_quality", *conditions):
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise ValueError(f"SceneSettings.{name} = {(low, high)}: need 0 <= low <= high")
+        if not -0.5 <= self.touching_gap[0] <= self.touching_gap[1] <= 0:
+            raise ValueError(
+                f"SceneSettings.touching_gap = {self.touching_gap}: need -0.5 <= low <= high <= 0"
+            )
+        if self.dim_brightness[1] > 1:
+            raise ValueError(f"SceneSettings.dim_brightness = {self.dim_brightness}: at most 1")
         if self.digit_height[1] > 0.4:
             raise ValueError(
                 f"SceneSettings.digit_height up to {self.digit_height[1]} of the frame height "
@@ -79,11 +126,13 @@ class SceneSettings:
 
 @dataclass(frozen=True)
 class Scene:
-    """A BGR frame and, in reading order, the true ink box and label of each digit on it."""
+    """A BGR frame and, in reading order, the true ink box and label of each digit on it; the
+    condition (one of CONDITIONS) it was made in."""
 
     frame: np.ndarray
     boxes: tuple[Box, ...]
     labels: tuple[int, ...]
+    condition: str = "plain"
 
     @property
     def text(self) -> str:
@@ -96,14 +145,50 @@ def sample_digits() -> tuple[np.ndarray, np.ndarray]:
         return sample["images"], sample["labels"]
 
 
+def mixed_scenes(
+    images: np.ndarray,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    count: int,
+    conditions: Sequence[str] = tuple(CONDITIONS),
+    settings: SceneSettings = SceneSettings(),
+    max_digits: int = 4,
+) -> list[Scene]:
+    """`count` scenes, an equal share of each condition (the earlier ones in CONDITIONS take
+    the remainder), interleaved so any leading part of the list is a mix.
+
+    Plain scenes come from `rng` itself, so they are the scenes `random_scene` gives with that
+    seed; every other condition from its own generator spawned from `rng`, so a condition's
+    scenes are the same whichever others are asked for.
+    """
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown or not conditions:
+        raise ValueError(
+            f"scene conditions must be some of {', '.join(CONDITIONS)}; got {list(conditions)}"
+        )
+    chosen = [c for c in CONDITIONS if c in conditions]
+    streams = dict(zip(CONDITIONS, [rng, *rng.spawn(len(CONDITIONS) - 1)], strict=True))
+    shares = [count // len(chosen) + (i < count % len(chosen)) for i in range(len(chosen))]
+    groups = [
+        [
+            random_scene(images, labels, streams[condition], settings, max_digits, condition)
+            for _ in range(share)
+        ]
+        for condition, share in zip(chosen, shares, strict=True)
+    ]
+    return [scene for turn in zip_longest(*groups) for scene in turn if scene is not None]
+
+
 def random_scene(
     images: np.ndarray,
     labels: np.ndarray,
     rng: np.random.Generator,
     settings: SceneSettings = SceneSettings(),
     max_digits: int = 4,
+    condition: str = "plain",
 ) -> Scene:
-    """A scene of 1 to `max_digits` digits picked from `images` (MNIST layout, white on black).
+    """A scene of 1 to `max_digits` digits picked from `images` (MNIST layout, white on black);
+    at least 2 when the condition is about neighbours ("close", "touching").
 
     Four by default: a meter reading, a house number, a year, which is what the product reads.
     """
@@ -113,8 +198,9 @@ def random_scene(
         )
     if max_digits < 1:
         raise ValueError(f"max_digits must be at least 1, got {max_digits}")
-    picked = rng.choice(len(images), size=int(rng.integers(1, max_digits + 1)))
-    return render_scene(images[picked], labels[picked], rng, settings)
+    fewest = 2 if condition in ("close", "touching") and max_digits >= 2 else 1
+    picked = rng.choice(len(images), size=int(rng.integers(fewest, max_digits + 1)))
+    return render_scene(images[picked], labels[picked], rng, settings, condition)
 
 
 def render_scene(
@@ -122,11 +208,13 @@ def render_scene(
     labels: Sequence[int],
     rng: np.random.Generator,
     settings: SceneSettings = SceneSettings(),
+    condition: str = "plain",
 ) -> Scene:
     """Write `digits` (uint8 [N, 28, 28], white on black) on paper and photograph them.
 
-    Digits fill rows left to right, top to bottom, so the scene's boxes and labels follow the
-    given order. Raises ValueError when they cannot all fit at the drawn size.
+    Digits fill rows left to right, top to bottom (in printed boxes: one row of boxes), so the
+    scene's boxes and labels follow the given order. `condition` is one of CONDITIONS. Raises
+    ValueError when the digits cannot all fit at the drawn size.
     """
     if digits.dtype != np.uint8 or digits.ndim != 3 or digits.shape[1:] != (28, 28):
         raise ValueError(f"digits must be uint8 [N, 28, 28], got {digits.dtype} {digits.shape}")
@@ -134,34 +222,58 @@ def render_scene(
         raise ValueError(f"need one label per digit, and some: got {len(digits)}, {len(labels)}")
     if any(not digit.any() for digit in digits):
         raise ValueError("a digit image is blank; nothing to write")
+    if condition not in CONDITIONS:
+        raise ValueError(f"unknown scene condition {condition!r}: one of {', '.join(CONDITIONS)}")
     size = (settings.width, settings.height)
-    to_frame = _camera_homography(rng, settings)
-    paper_edge = _paper_edge(rng, settings)
-    ink_alpha, ink_masks = _write_digits(digits, to_frame, paper_edge, rng, settings)
+    board = condition == "chalkboard"
+    to_frame = _camera_homography(rng, settings, steep=condition == "tilted")
+    if condition == "sheet-on-table":
+        sheet = _card(rng, settings)
+    else:  # a board fills the view; paper may end in it
+        sheet = None if board else _paper_edge(rng, settings)
+    layout = _layout(condition, rng, settings)
+    written = _write_digits(digits, to_frame, sheet, rng, settings, layout)
 
-    reflectance = _paper(rng, settings)
-    if rng.random() < settings.rules_prob:
+    reflectance = _board(rng, settings) if board else _paper(rng, settings)
+    if condition == "sheet-on-table" and rng.random() < 0.4:
+        reflectance *= np.float32(_CARD_TINTS[rng.integers(len(_CARD_TINTS))])
+    if layout.printed is not None:
+        _print(reflectance, layout.printed, written, rng, settings)
+    elif not board and rng.random() < settings.rules_prob:
         _rule(reflectance, rng, settings)
-    ink = np.array(_INKS[rng.integers(len(_INKS))]) * rng.uniform(0.8, 1.2)
-    reflectance += ink_alpha[..., None] * (ink - reflectance)
-    if paper_edge is not None:
-        _show_table(reflectance, paper_edge, rng)
+    ink = _ink(condition, rng)
+    alpha = _chalk(written.alpha, rng) if board else written.alpha
+    reflectance += alpha[..., None] * (ink - reflectance)
+    if sheet is not None:
+        _show_table(reflectance, sheet, rng, textured=condition == "sheet-on-table")
     # Where the tilted frame sees past the drawn page, the page's edge pixels carry on (rules
     # stay lines, the table stays table) rather than mirroring digits into view.
     frame = cv2.warpPerspective(
         reflectance, to_frame, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
     frame *= _illumination(rng, settings)[..., None]
-    boxes = tuple(_ink_box(mask, to_frame, size) for mask in ink_masks)
-    return Scene(_photograph(frame, rng, settings), boxes, tuple(int(x) for x in labels))
+    noise = settings.noise_sigma
+    if condition == "dim":  # the paper, most of the frame, comes down to the drawn level
+        frame *= rng.uniform(*settings.dim_brightness) * 255.0 / np.median(frame.mean(axis=2))
+        noise = settings.dim_noise_sigma
+    boxes = tuple(_ink_box(mask, to_frame, size) for mask in written.masks)
+    labels = tuple(int(x) for x in labels)
+    return Scene(_photograph(frame, rng, settings, noise), boxes, labels, condition)
 
 
-def _camera_homography(rng: np.random.Generator, settings: SceneSettings) -> np.ndarray:
-    """Paper -> frame: the paper (frame-sized) turned by a small angle and seen at a slant."""
+def _camera_homography(
+    rng: np.random.Generator, settings: SceneSettings, steep: bool = False
+) -> np.ndarray:
+    """Paper -> frame: the paper (frame-sized) turned by a small angle (or, `steep`, by
+    settings.steep_tilt_deg either way) and seen at a slant."""
     w, h = settings.width, settings.height
     corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     jitter = rng.uniform(-settings.perspective, settings.perspective, (4, 2)) * (w, h)
-    angle = np.radians(rng.uniform(-settings.tilt_deg, settings.tilt_deg))
+    if steep:
+        degrees = rng.uniform(*settings.steep_tilt_deg) * rng.choice((-1.0, 1.0))
+    else:
+        degrees = rng.uniform(-settings.tilt_deg, settings.tilt_deg)
+    angle = np.radians(degrees)
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     centre = np.float32([w / 2, h / 2])
     seen = (corners - centre) @ rotation.T + centre + jitter
@@ -169,44 +281,137 @@ def _camera_homography(rng: np.random.Generator, settings: SceneSettings) -> np.
 
 
 @dataclass(frozen=True)
-class _PaperEdge:
-    side: str  # which side of the paper ends inside the frame: left, right, top, bottom
-    at: float  # position of the edge in paper pixels
+class _Sheet:
+    """Where the paper ends, in paper pixels; beyond it the table shows."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
 
 
-def _paper_edge(rng: np.random.Generator, settings: SceneSettings) -> _PaperEdge | None:
+def _paper_edge(rng: np.random.Generator, settings: SceneSettings) -> _Sheet | None:
+    """Sometimes one edge of the paper inside the frame."""
     if rng.random() >= settings.paper_edge_prob:
         return None
+    w, h = settings.width, settings.height
     side = ("left", "right", "top", "bottom")[rng.integers(4)]
-    span = settings.width if side in ("left", "right") else settings.height
+    span = w if side in ("left", "right") else h
     depth = rng.uniform(0.08, 0.15) * span
-    return _PaperEdge(side, depth if side in ("left", "top") else span - depth)
+    return {
+        "left": _Sheet(depth, 0, w, h),
+        "right": _Sheet(0, 0, w - depth, h),
+        "top": _Sheet(0, depth, w, h),
+        "bottom": _Sheet(0, 0, w, h - depth),
+    }[side]
+
+
+def _card(rng: np.random.Generator, settings: SceneSettings) -> _Sheet:
+    """A card or half sheet lying on the table, all four edges in view."""
+    w, h = settings.width, settings.height
+    width, height = rng.uniform(0.45, 0.8) * w, rng.uniform(0.4, 0.75) * h
+    left = rng.uniform(0.04 * w, 0.96 * w - width)
+    top = rng.uniform(0.04 * h, 0.96 * h - height)
+    return _Sheet(left, top, left + width, top + height)
+
+
+@dataclass(frozen=True)
+class _Printed:
+    """Lines printed on the paper before anyone wrote on it."""
+
+    kind: str  # "boxes" (a square per digit), "comb" (a strip of cells), "squared" (grid paper)
+    cell: float  # a cell's height in digit heights (squared paper: the grid's pitch)
+    aspect: float  # a cell's width / height
+    spacing: float  # boxes: the space between boxes, in cell widths
+    ticks: bool  # comb: the cells' walls are short ticks up from the bottom line, no top line
+    colour: tuple[float, float, float]
+    thickness: int
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a condition lays the digits out."""
+
+    gap: Range  # between neighbouring digits' boxes, in digit heights
+    touching: bool = False  # each digit slides left until its ink meets its neighbour's
+    printed: _Printed | None = None
+    # Gaps between the digits' ink rather than their MNIST boxes, which hold faint grey a pen's
+    # cut drops (plain scenes keep the boxes, so that they stay as they were).
+    ink_gaps: bool = True
+
+
+def _layout(condition: str, rng: np.random.Generator, settings: SceneSettings) -> _Layout:
+    if condition == "close":
+        return _Layout(settings.close_gap)
+    if condition == "touching":
+        return _Layout(settings.touching_gap, touching=True)
+    if condition == "boxes-grid":
+        kind = ("boxes", "comb", "squared")[rng.integers(3)]
+        if kind == "squared":
+            cell = rng.uniform(0.45, 0.8)
+        else:
+            cell = rng.uniform(*_BOX_FITS[("roomy", "snug", "touching")[rng.integers(3)]])
+        printed = _Printed(
+            kind,
+            cell,
+            aspect=1.0 if kind != "comb" else rng.uniform(0.75, 1.0),
+            spacing=rng.uniform(0.15, 0.6) if kind == "boxes" else 0.0,
+            ticks=kind == "comb" and rng.random() < 0.4,
+            colour=_PRINT_COLOURS[rng.integers(len(_PRINT_COLOURS))],
+            thickness=int(rng.integers(1, 4)),
+        )
+        return _Layout(settings.gap, printed=printed)
+    return _Layout(settings.gap, ink_gaps=condition != "plain")
+
+
+@dataclass(frozen=True)
+class _Written:
+    """The digits on the page: ink opacity, one ink mask per digit, the digit height they were
+    written at, and the cells they were written in (printed boxes; paper pixels l, t, r, b)."""
+
+    alpha: np.ndarray
+    masks: list[np.ndarray]
+    height: float
+    cells: list[tuple[float, float, float, float]]
 
 
 def _write_digits(
     digits: np.ndarray,
     to_frame: np.ndarray,
-    paper_edge: _PaperEdge | None,
+    sheet: _Sheet | None,
     rng: np.random.Generator,
     settings: SceneSettings,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Lay the digits out in rows on the paper; ink opacity for the page plus one mask per digit."""
+    layout: _Layout,
+) -> _Written:
+    """Lay the digits out in rows (or in a row of printed cells) on the paper."""
     w, h = settings.width, settings.height
-    left, top, right, bottom = _writable_area(to_frame, paper_edge, settings)
+    area = _writable_area(to_frame, sheet, settings)
+    left, top, right, bottom = _in_view(area, to_frame, settings)
     pen = rng.uniform(*settings.stroke)
     fine = rng.uniform(*settings.fine_pen) * w if rng.random() < settings.fine_pen_prob else None
     sizes = rng.uniform(0.9, 1.1, len(digits))
     height = rng.uniform(*settings.digit_height) * h
+    in_cells = layout.printed is not None and layout.printed.kind != "squared"
     # Many digits at a large size need more rows than fit: write smaller, as a person would.
     while True:
-        gap = rng.uniform(*settings.gap) * height
+        gap = rng.uniform(*layout.gap) * height
         glyphs = [
             _glyph(digit, height * size, pen, fine)
             for digit, size in zip(digits, sizes, strict=True)
         ]
-        rows = _rows([glyph.shape[1] for glyph in glyphs], gap, right - left)
-        pitch = 1.6 * height
-        if len(rows) * pitch <= bottom - top:
+        if layout.ink_gaps:
+            glyphs = [_inked_part(glyph) for glyph in glyphs]
+        if in_cells:
+            cell_h = layout.printed.cell * height
+            cell_w = max(layout.printed.aspect * cell_h, 1.0)
+            spacing = layout.printed.spacing * cell_w
+            strip = len(glyphs) * (cell_w + spacing) - spacing
+            fits = strip <= right - left and cell_h <= bottom - top
+        else:
+            rows = _rows([glyph.shape[1] for glyph in glyphs], gap, right - left)
+            pitch = 1.6 * height
+            fits = len(rows) * pitch <= bottom - top
+        if fits:
             break
         if height * 0.85 < settings.digit_height[0] * h:
             raise ValueError(
@@ -216,23 +421,74 @@ def _write_digits(
         height *= 0.85
 
     alpha = np.zeros((h, w), np.float32)
-    masks = []
+    masks: list[np.ndarray] = []
+    cells: list[tuple[float, float, float, float]] = []
+    if in_cells:
+        x0 = rng.uniform(left, max(left, right - strip))
+        y0 = rng.uniform(top, max(top, bottom - cell_h))
+        for index, glyph in enumerate(glyphs):
+            cx = x0 + index * (cell_w + spacing)
+            cells.append((cx, y0, cx + cell_w, y0 + cell_h))
+            # Anywhere in its box; a digit bigger than its box crosses the lines.
+            gx = round(cx + (cell_w - glyph.shape[1]) * rng.uniform(0.3, 0.7))
+            gy = round(y0 + (cell_h - glyph.shape[0]) * rng.uniform(0.3, 0.7))
+            masks.append(_lay(alpha, glyph, gx, gy))
+        return _Written(alpha, masks, height, cells)
+
     y0 = rng.uniform(top, bottom - len(rows) * pitch) + 0.2 * height
     for row_number, row in enumerate(rows):
         row_width = sum(glyphs[i].shape[1] for i in row) + gap * (len(row) - 1)
         x = rng.uniform(left, max(left, right - row_width))
         baseline = y0 + row_number * pitch + height
+        before = None
         for index in row:
             glyph = glyphs[index]
             gy = round(baseline - glyph.shape[0] + rng.uniform(-0.08, 0.08) * height)
             gx = round(x)
-            page = alpha[gy : gy + glyph.shape[0], gx : gx + glyph.shape[1]]
-            np.maximum(page, glyph, out=page)
-            mask = np.zeros((h, w), bool)
-            mask[gy : gy + glyph.shape[0], gx : gx + glyph.shape[1]] = glyph > 0.5
-            masks.append(mask)
+            if layout.touching and before is not None:
+                gx = _touching_x(before, glyph, gx, gy, height)
+                x = float(gx)
+            masks.append(_lay(alpha, glyph, gx, gy))
+            before = (glyph, gx, gy)
             x += glyph.shape[1] + gap
-    return alpha, masks
+    return _Written(alpha, masks, height, cells)
+
+
+def _inked_part(glyph: np.ndarray) -> np.ndarray:
+    """The glyph cut to its ink and the ink's soft edge."""
+    ys, xs = np.nonzero(glyph > 0.05)
+    return glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _lay(alpha: np.ndarray, glyph: np.ndarray, gx: int, gy: int) -> np.ndarray:
+    """Add a glyph's ink to the page (overlapping ink merges) and return its own ink mask."""
+    page = alpha[gy : gy + glyph.shape[0], gx : gx + glyph.shape[1]]
+    np.maximum(page, glyph, out=page)
+    mask = np.zeros(alpha.shape, bool)
+    mask[gy : gy + glyph.shape[0], gx : gx + glyph.shape[1]] = glyph > 0.5
+    return mask
+
+
+def _touching_x(
+    before: tuple[np.ndarray, int, int], glyph: np.ndarray, gx: int, gy: int, height: float
+) -> int:
+    """Where a glyph at (gx, gy) goes for its ink to meet the ink of the glyph `before` it: gx
+    if the two already meet, else the first place further left where a row of the two touches
+    (within _TOUCH_REACH digit heights, and never past the left third of `before`)."""
+    left_glyph, bx, by = before
+    first, last = max(by, gy), min(by + left_glyph.shape[0], gy + glyph.shape[0])
+    if first >= last:
+        return gx
+    theirs = left_glyph[first - by : last - by] > 0.5
+    ours = glyph[first - gy : last - gy] > 0.5
+    both = theirs.any(axis=1) & ours.any(axis=1)
+    if not both.any():
+        return gx
+    their_right = bx + theirs.shape[1] - 1 - np.argmax(theirs[:, ::-1], axis=1)
+    our_left = np.argmax(ours, axis=1)
+    touch = int((their_right - our_left)[both].max())  # one pixel of ink in common
+    lowest = max(round(gx - _TOUCH_REACH * height), bx + left_glyph.shape[1] // 3)
+    return max(min(gx, touch), lowest)
 
 
 def _rows(widths: list[int], gap: float, room: float) -> list[list[int]]:
@@ -249,7 +505,7 @@ def _rows(widths: list[int], gap: float, room: float) -> list[list[int]]:
 
 
 def _writable_area(
-    to_frame: np.ndarray, paper_edge: _PaperEdge | None, settings: SceneSettings
+    to_frame: np.ndarray, sheet: _Sheet | None, settings: SceneSettings
 ) -> tuple[float, float, float, float]:
     """The part of the paper that lands well inside the frame and on the paper: l, t, r, b."""
     w, h = settings.width, settings.height
@@ -261,16 +517,36 @@ def _writable_area(
     right = min(on_paper[1, 0], on_paper[2, 0])
     top = max(on_paper[0, 1], on_paper[1, 1])
     bottom = min(on_paper[2, 1], on_paper[3, 1])
-    if paper_edge is not None:
+    if sheet is not None:  # keep off the paper's edges that are in view
         margin = 0.05 * min(w, h)
-        if paper_edge.side == "left":
-            left = max(left, paper_edge.at + margin)
-        elif paper_edge.side == "right":
-            right = min(right, paper_edge.at - margin)
-        elif paper_edge.side == "top":
-            top = max(top, paper_edge.at + margin)
-        else:
-            bottom = min(bottom, paper_edge.at - margin)
+        if sheet.left > 0:
+            left = max(left, sheet.left + margin)
+        if sheet.right < w:
+            right = min(right, sheet.right - margin)
+        if sheet.top > 0:
+            top = max(top, sheet.top + margin)
+        if sheet.bottom < h:
+            bottom = min(bottom, sheet.bottom - margin)
+    return left, top, right, bottom
+
+
+def _in_view(
+    area: tuple[float, float, float, float], to_frame: np.ndarray, settings: SceneSettings
+) -> tuple[float, float, float, float]:
+    """`area` shrunk about its centre until all of it lands inside the frame's inner 84 %: on a
+    page turned far, the bounds `_writable_area` takes from the corners reach out of view
+    (within the plain scenes' 8 degrees they never do, so those are as they were)."""
+    w, h = settings.width, settings.height
+    left, top, right, bottom = area
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    for _ in range(100):
+        corners = np.float32([[left, top], [right, top], [right, bottom], [left, bottom]])
+        seen = cv2.perspectiveTransform(corners[None], to_frame)[0]
+        inside = (seen >= (0.08 * w - 1, 0.08 * h - 1)) & (seen <= (0.92 * w + 1, 0.92 * h + 1))
+        if inside.all():
+            break
+        left, right = cx + (left - cx) * 0.97, cx + (right - cx) * 0.97
+        top, bottom = cy + (top - cy) * 0.97, cy + (bottom - cy) * 0.97
     return left, top, right, bottom
 
 
@@ -392,17 +668,93 @@ def _rule(paper: np.ndarray, rng: np.random.Generator, settings: SceneSettings) 
         cv2.line(paper, (0, int(y)), (settings.width, int(y)), colour, thickness, cv2.LINE_AA)
 
 
-def _show_table(page: np.ndarray, edge: _PaperEdge, rng: np.random.Generator) -> None:
-    """Replace the page beyond the paper's edge by a table, in place."""
-    table = np.array(_TABLES[rng.integers(len(_TABLES))], np.float32)
-    at = round(edge.at)
-    beyond = {
-        "left": np.s_[:, :at],
-        "right": np.s_[:, at:],
-        "top": np.s_[:at],
-        "bottom": np.s_[at:],
-    }[edge.side]
-    page[beyond] = table
+def _print(
+    paper: np.ndarray,
+    printed: _Printed,
+    written: _Written,
+    rng: np.random.Generator,
+    settings: SceneSettings,
+) -> None:
+    """Draw printed boxes, a comb strip or a squared grid on the paper, in place."""
+    colour, thick = printed.colour, printed.thickness
+    w, h = settings.width, settings.height
+
+    def line(x0: float, y0: float, x1: float, y1: float) -> None:
+        start, end = (round(x0), round(y0)), (round(x1), round(y1))
+        cv2.line(paper, start, end, colour, thick, cv2.LINE_AA)
+
+    if printed.kind == "squared":
+        pitch = printed.cell * written.height
+        # Not on the page's first or last rows, which the warp would smear across the border.
+        for x in np.arange(rng.uniform(4, pitch + 4), w - 4, pitch):
+            line(x, 4, x, h - 5)
+        for y in np.arange(rng.uniform(4, pitch + 4), h - 4, pitch):
+            line(4, y, w - 5, y)
+        return
+    cells = written.cells
+    if printed.kind == "boxes":
+        for left, top, right, bottom in cells:
+            cv2.rectangle(
+                paper,
+                (round(left), round(top)),
+                (round(right), round(bottom)),
+                colour,
+                thick,
+                cv2.LINE_AA,
+            )
+        return
+    left, top, right, bottom = cells[0][0], cells[0][1], cells[-1][2], cells[0][3]
+    line(left, bottom, right, bottom)
+    walls = [cell[0] for cell in cells] + [right]
+    wall_top = bottom - 0.35 * (bottom - top) if printed.ticks else top
+    for x in walls:
+        line(x, wall_top, x, bottom)
+    if not printed.ticks:
+        line(left, top, right, top)
+
+
+def _board(rng: np.random.Generator, settings: SceneSettings) -> np.ndarray:
+    """A green or black board, lighter where old chalk was wiped off."""
+    w, h = settings.width, settings.height
+    colour = np.array(_BOARDS[rng.integers(len(_BOARDS))], np.float32) * rng.uniform(0.85, 1.15)
+    wiped = cv2.resize(rng.normal(0, 1, (h // 32, w // 32)).astype(np.float32), (w, h))
+    dust = rng.uniform(3.0, 10.0) * np.abs(wiped) + rng.normal(0, 2, (h, w)).astype(np.float32)
+    return np.clip(colour + dust[..., None], 0, 255).astype(np.float32)
+
+
+def _chalk(alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Chalk's grainy stroke: the board's texture shows through in specks."""
+    grain = np.clip(rng.normal(0.75, 0.3, alpha.shape), 0.0, 1.0).astype(np.float32)
+    return cv2.GaussianBlur(alpha * grain, (0, 0), 0.6)
+
+
+def _ink(condition: str, rng: np.random.Generator) -> np.ndarray:
+    """The BGR colour the digits are written in."""
+    if condition == "chalkboard":
+        chalk = _CHALKS[0] if rng.random() < 0.8 else _CHALKS[1]
+        return np.array(chalk) * rng.uniform(0.85, 1.05)
+    if condition == "coloured-ink":
+        return np.array(_COLOURED_INKS[rng.integers(len(_COLOURED_INKS))]) * rng.uniform(0.85, 1.1)
+    return np.array(_INKS[rng.integers(len(_INKS))]) * rng.uniform(0.8, 1.2)
+
+
+def _show_table(
+    page: np.ndarray, sheet: _Sheet, rng: np.random.Generator, textured: bool = False
+) -> None:
+    """Replace the page beyond the sheet's edges by a table, in place; `textured`: a desk's
+    grain and blotches rather than a flat colour."""
+    h, w = page.shape[:2]
+    outside = np.ones((h, w), bool)
+    outside[round(sheet.top) : round(sheet.bottom), round(sheet.left) : round(sheet.right)] = False
+    if not textured:
+        page[outside] = np.array(_TABLES[rng.integers(len(_TABLES))], np.float32)
+        return
+    colour = np.array(_CARD_TABLES[rng.integers(len(_CARD_TABLES))], np.float32)
+    colour *= rng.uniform(0.85, 1.15)
+    blotches = cv2.resize(rng.normal(0, 6, (h // 8, w // 8)).astype(np.float32), (w, h))
+    grain = rng.normal(0, 3, (h, w)).astype(np.float32)
+    table = np.clip(colour + (blotches + grain)[..., None], 0, 255)
+    page[outside] = table[outside]
 
 
 def _illumination(rng: np.random.Generator, settings: SceneSettings) -> np.ndarray:
@@ -438,12 +790,19 @@ def _ink_box(mask: np.ndarray, to_frame: np.ndarray, size: tuple[int, int]) -> B
     return int(x0), int(y0), int(x1 - x0 + 1), int(y1 - y0 + 1)
 
 
-def _photograph(frame: np.ndarray, rng: np.random.Generator, settings: SceneSettings) -> np.ndarray:
-    """What the sensor and encoder add: defocus, noise and JPEG blocks."""
+def _photograph(
+    frame: np.ndarray,
+    rng: np.random.Generator,
+    settings: SceneSettings,
+    noise_sigma: Range | None = None,
+) -> np.ndarray:
+    """What the sensor and encoder add: defocus, noise (settings.noise_sigma unless given)
+    and JPEG blocks."""
     sigma = rng.uniform(*settings.blur_sigma)
     if sigma > 0.3:
         frame = cv2.GaussianBlur(frame, (0, 0), sigma)
-    frame = frame + rng.normal(0, rng.uniform(*settings.noise_sigma), frame.shape)
+    noise = rng.uniform(*(noise_sigma or settings.noise_sigma))
+    frame = frame + rng.normal(0, noise, frame.shape)
     image = np.clip(frame, 0, 255).astype(np.uint8)
     quality = int(rng.uniform(*settings.jpeg_quality))
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])

@@ -42,7 +42,9 @@ DECODED_FORMATS = frozenset({*HEADER_FORMATS, "MPO"})  # MPO: a phone's JPEG wit
 DEFAULT_MAX_PIXELS = SourceSettings().max_pixels
 BYTES_PER_PIXEL = 8  # the most a file needs per declared pixel (16-bit RGBA, uncompressed) ...
 METADATA_BYTES = 16 << 20  # ... plus EXIF, colour profiles, thumbnails and a phone's extras
+MAX_ASPECT = 30  # a longer strip is no photo of writing, and costs the reader far more memory
 REDUCED_MIN_SIDE = 1000  # a large photo is decoded reduced, its short side kept at least this
+REDUCED_MAX_PIXELS = 16_000_000  # and a panorama's reduced to no more pixels than this
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
                   8: cv2.IMREAD_REDUCED_COLOR_8}  # fmt: skip
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
@@ -170,11 +172,11 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
     sides were reduced by; UnreadableFrame, saying what to do, for anything else.
 
     No pixel is decoded before the header is read (by Pillow, which reads only the header): a
-    file that is not one of HEADER_FORMATS, that declares more than `max_pixels`, or that is far
-    bigger than its pixels need is refused, so no file can make a decoder allocate gigabytes.
-    A photo whose short side is 2000 px or more is decoded at 1/2, 1/4 or 1/8 of its size, the
-    short side kept at least REDUCED_MIN_SIDE px (libjpeg scales a JPEG while decoding it, so a
-    large photo never exists at full size); the segmenter works on about 240 rows anyway.
+    file that is not one of HEADER_FORMATS, that declares more than `max_pixels` or a strip's
+    shape, or that is far bigger than its pixels need is refused, so no file can make a decoder
+    allocate gigabytes. A photo whose short side is 2000 px or more (or a panorama of over
+    REDUCED_MAX_PIXELS) is decoded at 1/2, 1/4 or 1/8 of its size (`reduction`): libjpeg scales
+    a JPEG while decoding it, so a large photo never exists at full size.
     """
     try:
         with path.open("rb") as file:
@@ -186,9 +188,7 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
             data = np.frombuffer(file.read(), np.uint8)
     except OSError as exc:
         raise UnreadableFrame(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
-    factor = max(
-        (f for f in _REDUCED_FLAGS if min(width, height) >= f * REDUCED_MIN_SIDE), default=1
-    )
+    factor = reduction(width, height)
     if kind == "GIF":
         image = _first_gif_frame(data, path, factor)
     else:
@@ -212,6 +212,18 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
     if factor > 1:
         log.debug("%s: %dx%d decoded at 1/%d", path, width, height, factor)
     return image, factor
+
+
+def reduction(width: int, height: int) -> int:
+    """The factor (1, 2, 4 or 8) a picture is decoded reduced by: the largest that keeps its
+    short side at least REDUCED_MIN_SIDE px, or more for a panorama that would still have more
+    than REDUCED_MAX_PIXELS (what reads the frame costs memory by its pixels)."""
+    short = min(width, height)
+    keeps_side = max((f for f in _REDUCED_FLAGS if short >= f * REDUCED_MIN_SIDE), default=1)
+    fits = (
+        f for f in (1, *_REDUCED_FLAGS) if -(-width // f) * -(-height // f) <= REDUCED_MAX_PIXELS
+    )
+    return max(keeps_side, next(fits, 8))
 
 
 def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, int]:
@@ -239,11 +251,17 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
 
 
 def _check_size(path: Path, width: int, height: int, file_bytes: int, max_pixels: int) -> None:
-    """UnreadableFrame for a declared size over `max_pixels`, or a file far bigger than it."""
+    """UnreadableFrame for a declared size over `max_pixels` or of a strip's shape, or a file
+    far bigger than its pixels need."""
     pixels = width * height
     if pixels > max_pixels:
         declared = f"{width}x{height} pixels ({pixels / 1e6:.1f} MP)"
         raise UnreadableFrame(_too_big(path, declared, max_pixels))
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise UnreadableFrame(
+            f"{path}: the image is {width}x{height}, a strip over {MAX_ASPECT} times as long as "
+            "it is wide, not a photo or scan of writing; crop it to the writing."
+        )
     if file_bytes > BYTES_PER_PIXEL * pixels + METADATA_BYTES:
         raise UnreadableFrame(
             f"{path}: the file is {file_bytes / 1e6:.0f} MB, far more than a {width}x{height} "

@@ -72,7 +72,10 @@ SEEDS: dict[str, list[Callable[[np.ndarray], bytes]]] = {
         lambda im: _pillow(im, "WEBP", "RGBA"),
     ],
     "gif": [lambda im: _pillow(im, "GIF", "P")],
-    "ppm": [lambda im: _cv(im, ".ppm"), lambda im: _cv(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY), ".pgm")],
+    "ppm": [
+        lambda im: _cv(im, ".ppm"),
+        lambda im: _cv(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY), ".pgm"),
+    ],
 }
 
 

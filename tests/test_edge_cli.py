@@ -20,7 +20,7 @@ from exif import with_exif_orientation
 from edge.__main__ import parse_args, settings_from
 from edge.bench import accuracy
 from edge.model import BUNDLED_MODEL, CARD_FILE
-from edge.scenes import Scene, random_scene, render_scene
+from edge.scenes import CONDITIONS, Scene, random_scene, render_scene
 
 NO_TENSORFLOW = ("tensorflow", "keras", "train", "quantize")
 
@@ -152,7 +152,7 @@ def test_run_reads_a_video_file_end_to_end(scenes, tmp_path):
     assert stats["event"] == "stats"
     assert stats["frames"] == 4 * len(scenes) and stats["failed_frames"] == 0
     assert stats["readings"] == len(readings)
-    assert set(stats["stage_ms"]) == {"capture", "segment", "classify", "total"}
+    assert set(stats["stage_ms"]) == {"capture", "find", "read", "total"}
     truth = [scene.text for scene in scenes]
     right = [text for text in readings if text in truth]
     assert len(right) >= len(truth) - 1 and len(readings) <= len(truth)
@@ -269,8 +269,8 @@ def test_mounting_and_ink_flags_override_the_config(tmp_path):
     unchanged = settings_from(parse_args(["recognize", *given, "page.jpg"]))
     assert (unchanged.source.rotation, unchanged.reading.ink) == (90, "dark")
     assert settings_from(parse_args(["bench", *given, "--ink", "auto"])).reading.ink == "auto"
-    with pytest.raises(SystemExit):  # bench makes its own scenes: no camera to mount
-        parse_args(["bench", "--rotation", "180"])
+    # bench's scenes are upright; its mounting flags turn the photos it reads with --real.
+    assert settings_from(parse_args(["bench", "--rotation", "180"])).source.rotation == 180
 
 
 def test_recognize_turns_each_image_as_the_camera_was_mounted(scenes, tmp_path):
@@ -344,21 +344,88 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
     assert accuracy([Scene(upright, tuple(truth), scene.labels)], [readout])["per_digit"] == 1.0
 
 
+def test_bench_options_pick_conditions_and_real_folders():
+    args = parse_args(["bench"])
+    assert args.scenes is None and args.conditions == tuple(CONDITIONS) and args.real is None
+    args = parse_args(
+        ["bench", "--conditions", "touching,close", "--real", "a", "--real", "b", "--vflip"]
+    )
+    assert args.conditions == ("touching", "close")
+    assert args.real == [Path("a"), Path("b")] and settings_from(args).source.vflip
+    with pytest.raises(SystemExit):
+        parse_args(["bench", "--conditions", "foggy"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--real", "no/such/folder"], "--real no/such/folder: no such folder"),
+        (["--scenes", "3"], "--scenes 3 cannot give each of 9 conditions a scene"),
+        (["--conditions", "nope"], "unknown condition nope: choose from all, plain, close"),
+    ],
+)
+def test_bench_refuses_what_it_cannot_run_with_a_message(args, message):
+    done = edge("bench", *args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bench_real_scores_labelled_photos_without_running_the_scenes(scenes, tmp_path):
+    """Truth from the names in one folder and from truth.txt in another; each photo read as
+    `recognize` reads it."""
+    named, listed = tmp_path / "named", tmp_path / "listed"
+    named.mkdir(), listed.mkdir()
+    single = [s for s in scenes if len(s.labels) == 1][:1]
+    for index, scene in enumerate([*single, *scenes[:2]]):
+        prefix = scene.text if len(scene.labels) == 1 else f"seq-{scene.text}"
+        cv2.imwrite(str(named / f"{prefix}_test_{index}.png"), scene.frame)
+    cv2.imwrite(str(listed / "page.png"), scenes[2].frame)
+    (listed / "truth.txt").write_text(f"page.png {scenes[2].text}\nlost.png 12\n")
+    done = edge("bench", "--real", str(named), "--real", str(listed), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert "models" not in report  # no scenes unless --scenes is given
+    real = report["real"]
+    assert real["model"].endswith(".tflite") and real["mounting"]["rotation"] == 0
+    first, second = real["folders"]
+    assert first["folder"] == str(named) and first["photos"] == 1 + len(single)
+    assert sum(first[kind]["of"] for kind in ("single", "multi") if kind in first) == 3
+    readings = json_lines(edge("recognize", str(named)).stdout)
+    right = sum(
+        Path(r["path"]).name.split("_")[0].removeprefix("seq-") == r["text"] for r in readings
+    )
+    assert sum(first[kind]["right"] for kind in ("single", "multi") if kind in first) == right
+    assert second["photos"] == 2 and second["multi"]["of"] == 2
+    lost = [miss for miss in second["misses"] if miss["file"] == "lost.png"]
+    assert lost and lost[0]["reading"] is None and "error" in lost[0]
+    table = edge("bench", "--real", str(listed))
+    assert table.returncode == 0 and "lost.png  12  (unreadable)" in table.stdout
+
+
 @pytest.mark.slow
 def test_bench_reports_timings_memory_and_accuracy_for_both_models(mnist_path):
     done = edge("bench", "--scenes", "20", "--data", str(mnist_path), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["scenes"] == 20 and report["frame_size"] == [640, 480] and report["threads"] == 1
+    assert list(report["conditions"]) == list(CONDITIONS)  # an equal share each
+    assert sorted(report["conditions"].values()) == [2] * 7 + [3] * 2
     assert set(report["models"]) == {"int8", "float"}
     assert report["models"]["int8"]["quantized"] and not report["models"]["float"]["quantized"]
     for figures in report["models"].values():
-        for stage in ("capture", "segment", "classify", "processing", "total"):
+        for stage in ("capture", "find", "read", "processing", "total"):
             assert 0 < figures["stage_ms"][stage]["median"] <= figures["stage_ms"][stage]["p95"]
-        assert figures["digits_per_second"] > 0 and figures["classify_us_per_digit"] > 0
+        assert figures["digits_per_second"] > 0 and figures["read_us_per_digit"] > 0
         assert 0 < figures["peak_rss_mb"] <= 150  # the issue's memory budget for the Pi
         assert 0.5 <= figures["per_digit"] <= 1.0
-    assert report["int8_classify_vs_float"] > 0
+        by_condition = figures["by_condition"]
+        assert list(by_condition) == list(CONDITIONS)
+        assert sum(c["scenes"] for c in by_condition.values()) == 20
+        assert sum(c["correct_digits"] for c in by_condition.values()) == figures["correct_digits"]
+    assert report["int8_read_vs_float"] > 0
+    one = edge("bench", "--scenes", "2", "--conditions", "touching", "--data", str(mnist_path))
+    assert one.returncode == 0, one.stderr
+    assert "touching (2, " in one.stdout and "plain (" not in one.stdout
 
 
 @pytest.mark.slow

@@ -1,21 +1,24 @@
 """The scene generator: reproducible, truthful boxes, and clear refusals."""
 
 from dataclasses import replace
+from itertools import pairwise
 
 import cv2
 import numpy as np
 import pytest
 
 from edge.scenes import (
+    CONDITIONS,
     SAMPLE_DIGITS,
     SceneSettings,
+    mixed_scenes,
     pen_path,
     random_scene,
     render_scene,
     sample_digits,
+    stroke_width,
     unbroken_pen,
 )
-from edge.scenes import stroke_width
 
 # Nothing but ink on flat paper, seen square on: every dark pixel belongs to a digit.
 PLAIN = SceneSettings(
@@ -155,6 +158,9 @@ def test_bad_digits_are_refused_with_the_reason(digits, labels, message):
         ({"width": 32}, "64x64 minimum"),
         ({"gap": (0.5, 0.2)}, "gap"),
         ({"digit_height": (0.1, 0.6)}, "does not fit two rows"),
+        ({"touching_gap": (-0.2, 0.1)}, "touching_gap"),
+        ({"dim_brightness": (0.1, 1.5)}, "dim_brightness"),
+        ({"steep_tilt_deg": (30.0, 10.0)}, "steep_tilt_deg"),
     ],
 )
 def test_impossible_settings_are_refused(settings, message):
@@ -170,3 +176,174 @@ def test_the_bundled_sample_is_mnist_test_digits_with_their_labels(mnist_test):
         indices = sample["test_indices"]
     assert np.array_equal(images, mnist_test[0][indices])
     assert np.array_equal(labels, mnist_test[1][indices])
+
+
+# --- scene conditions ----------------------------------------------------------------------------
+
+SMALL = SceneSettings(320, 240)  # the conditions' bookkeeping, at a quarter of the pixels
+
+
+@pytest.mark.parametrize("condition", list(CONDITIONS))
+def test_each_condition_is_reproducible_and_says_what_it_is(mnist_test, condition):
+    images, labels = mnist_test
+    first = random_scene(images, labels, np.random.default_rng(3), SMALL, condition=condition)
+    again = random_scene(images, labels, np.random.default_rng(3), SMALL, condition=condition)
+    assert first.condition == again.condition == condition
+    assert np.array_equal(first.frame, again.frame)
+    assert first.boxes == again.boxes and first.labels == again.labels
+    assert first.frame.shape == (240, 320, 3) and len(first.boxes) == len(first.labels) >= 1
+    for x, y, w, h in first.boxes:  # every digit in view, whole
+        assert x > 0 and x + w < 320 and y > 0 and y + h < 240
+    if condition in ("close", "touching"):
+        assert len(first.labels) >= 2  # neighbours are what they are about
+
+
+def test_an_unknown_condition_is_refused(mnist_test):
+    images, labels = mnist_test
+    with pytest.raises(ValueError, match="unknown scene condition 'foggy'"):
+        render_scene(images[:2], labels[:2], np.random.default_rng(0), condition="foggy")
+    with pytest.raises(ValueError, match="conditions must be some of"):
+        mixed_scenes(images, labels, np.random.default_rng(0), 4, ["plain", "foggy"])
+
+
+def test_a_mix_shares_the_scenes_equally_and_keeps_the_plain_scenes_of_its_seed(mnist_test):
+    images, labels = mnist_test
+    mix = mixed_scenes(images, labels, np.random.default_rng(8), 11, ["touching", "plain", "dim"])
+    assert [s.condition for s in mix] == ["plain", "touching", "dim"] * 3 + ["plain", "touching"]
+    # The plain ones are the scenes random_scene gives with that seed, as before conditions.
+    rng = np.random.default_rng(8)
+    before = [random_scene(images, labels, rng) for _ in range(4)]
+    plain = [s for s in mix if s.condition == "plain"]
+    assert all(np.array_equal(a.frame, b.frame) for a, b in zip(plain, before, strict=True))
+    # A condition's scenes do not depend on which others are asked for.
+    alone = mixed_scenes(images, labels, np.random.default_rng(8), 2, ["dim"])
+    dim = [s for s in mix if s.condition == "dim"][:2]
+    assert all(np.array_equal(a.frame, b.frame) for a, b in zip(alone, dim, strict=True))
+    everything = mixed_scenes(images, labels, np.random.default_rng(1), 9, list(CONDITIONS), SMALL)
+    assert [s.condition for s in everything] == list(CONDITIONS)
+
+
+def neighbours(condition: str, seeds: range) -> list[tuple[np.ndarray, tuple, tuple]]:
+    """(grey frame, left box, right box) of each pair of neighbours in clean scenes."""
+    pairs = []
+    for seed in seeds:
+        images, labels = sample_digits()
+        picked = np.random.default_rng(seed).choice(len(images), 3)
+        scene = render_scene(
+            images[picked], labels[picked], np.random.default_rng(seed), PLAIN, condition
+        )
+        grey = scene.frame.mean(axis=2)
+        pairs += [(grey, a, b) for a, b in pairwise(scene.boxes)]
+    return pairs
+
+
+def ink_joins(grey: np.ndarray, left: tuple, right: tuple) -> bool:
+    """Whether one stroke of ink runs from the left box's left side to the right box's right."""
+    x0, x1 = left[0], right[0] + right[2]
+    y0, y1 = min(left[1], right[1]), max(left[1] + left[3], right[1] + right[3])
+    region = grey[y0:y1, x0:x1]
+    ink = (region < (np.median(grey) + region.min()) / 2 + 8).astype(np.uint8)
+    pieces = cv2.connectedComponents(ink, connectivity=8)[1]
+    return bool(set(pieces[:, 0][ink[:, 0] > 0]) & set(pieces[:, -1][ink[:, -1] > 0]))
+
+
+def test_close_digits_are_a_tenth_of_a_digit_height_apart_at_most():
+    pairs = neighbours("close", range(6))
+    for _, left, right in pairs:
+        gap = right[0] - (left[0] + left[2])
+        assert -2 <= gap <= 0.1 * max(left[3], right[3]) + 2
+    assert not any(ink_joins(*pair) for pair in pairs)
+
+
+def test_touching_digits_overlap_and_their_strokes_meet():
+    pairs = neighbours("touching", range(6))
+    for _, left, right in pairs:
+        assert right[0] <= left[0] + left[2]  # the boxes overlap (or abut)
+        assert right[0] > left[0]  # and stay in reading order
+    joined = sum(ink_joins(*pair) for pair in pairs)
+    assert joined >= 0.8 * len(pairs), f"{joined} of {len(pairs)} pairs touch"
+
+
+def test_coloured_ink_is_coloured_and_dark_in_its_darkest_channel():
+    images, labels = sample_digits()
+    hues = set()
+    for seed in range(6):
+        scene = render_scene(
+            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "coloured-ink"
+        )
+        x, y, w, h = scene.boxes[0]
+        box = scene.frame[y : y + h, x : x + w].astype(int)
+        ink = box.min(axis=2) < 150  # dark in some channel: the ink
+        colours = box[ink]
+        assert (colours.max(axis=1) - colours.min(axis=1)).mean() > 60  # saturated, not grey
+        hues.add(int(np.argmax(np.median(colours, axis=0))))  # its brightest channel: B, G or R
+    assert hues == {0, 1, 2}  # blue, green and red pens all turn up
+
+
+def test_chalk_is_light_on_a_dark_board():
+    images, labels = sample_digits()
+    for seed in range(3):
+        scene = render_scene(
+            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "chalkboard"
+        )
+        grey = scene.frame.mean(axis=2)
+        board = np.median(grey)
+        assert board < 100
+        for x, y, w, h in scene.boxes:
+            assert np.percentile(grey[y : y + h, x : x + w], 95) > board + 80
+
+
+def test_a_dim_scene_has_its_paper_at_six_to_fifteen_percent():
+    images, labels = sample_digits()
+    levels = []
+    for seed in range(6):
+        scene = random_scene(images, labels, np.random.default_rng(seed), condition="dim")
+        levels.append(np.median(scene.frame.mean(axis=2)) / 255)
+    assert all(0.05 <= level <= 0.16 for level in levels), levels
+
+
+def test_a_tilted_page_turns_the_line_of_digits_10_to_30_degrees():
+    images, labels = sample_digits()
+    angles = []
+    for seed in range(6):
+        picked = np.flatnonzero(labels != 1)[:4] + seed  # wide digits: box centres on the line
+        scene = render_scene(
+            images[picked], labels[picked], np.random.default_rng(seed), PLAIN, "tilted"
+        )
+        centres = np.array([(x + w / 2, y + h / 2) for x, y, w, h in scene.boxes])
+        if np.ptp(centres[:, 1]) > 2 * max(h for *_, h in scene.boxes):
+            continue  # the line broke into two rows
+        slope = np.polyfit(centres[:, 0], centres[:, 1], 1)[0]
+        angles.append(abs(np.degrees(np.arctan(slope))))
+    assert len(angles) >= 4 and all(6 <= angle <= 34 for angle in angles), angles
+
+
+def test_a_card_on_a_table_shows_its_outline():
+    images, labels = sample_digits()
+    for seed in range(4):
+        scene = render_scene(
+            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "sheet-on-table"
+        )
+        grey = scene.frame.mean(axis=2)
+        border = np.concatenate(
+            [grey[:4].ravel(), grey[-4:].ravel(), grey[:, :4].ravel(), grey[:, -4:].ravel()]
+        )
+        card = grey > 170
+        assert np.median(border) < 140  # table all round...
+        assert 0.15 < card.mean() < 0.65  # ...and the card a part of the view
+        for x, y, w, h in scene.boxes:  # the digits are on the card
+            assert np.median(grey[y - 3 : y + h + 3, x - 3 : x + w + 3]) > 170
+
+
+def test_printed_boxes_and_grids_draw_lines_outside_the_digits():
+    """Unlike a plain page (see test_boxes_hold_exactly_the_ink), there is print off the ink."""
+    images, labels = sample_digits()
+    for seed in range(4):
+        scene = render_scene(
+            images[:3], labels[:3], np.random.default_rng(seed), PLAIN, "boxes-grid"
+        )
+        grey = scene.frame.mean(axis=2)
+        off_ink = np.ones(grey.shape, bool)
+        for x, y, w, h in scene.boxes:
+            off_ink[y - 2 : y + h + 2, x - 2 : x + w + 2] = False
+        assert (grey[off_ink] < np.median(grey) - 25).sum() > 100

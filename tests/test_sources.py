@@ -139,7 +139,7 @@ def test_a_truncated_png_is_unreadable(tmp_path):
     _, encoded = cv2.imencode(".png", picture(4))
     path = tmp_path / "cut.png"
     path.write_bytes(encoded.tobytes()[:-100])
-    with pytest.raises(UnreadableFrame, match=r"cut.png: not a readable image"):
+    with pytest.raises(UnreadableFrame, match=r"cut.png: the PNG is truncated or corrupt"):
         read_image(path)
 
 

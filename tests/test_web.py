@@ -34,7 +34,7 @@ def frame_result(index: int, digit: int | None = 7) -> FrameResult:
         frame=frame,
         digits=(DigitPrediction(digit, 0.93, BOX),),
         text="7" if digit == 7 else "?",
-        timings_ms={"capture": 1.0, "segment": 2.0, "classify": 3.0, "total": 6.5},
+        timings_ms={"capture": 1.0, "find": 2.0, "read": 3.0, "total": 6.5},
     )
 
 
@@ -45,7 +45,7 @@ def reading(text: str, index: int) -> Reading:
 
 def stats(**changes: object) -> Stats:
     base = Stats(model="digits_int8.tflite", quantized=True, source="test", frames=3)
-    base.stage_ms = {"capture": 1.0, "segment": 2.0, "classify": 3.0, "total": 6.5}
+    base.stage_ms = {"capture": 1.0, "find": 2.0, "read": 3.0, "total": 6.5}
     for name, value in changes.items():
         setattr(base, name, value)
     return base
@@ -177,7 +177,7 @@ def test_metrics_count_frames_and_time_inference(web: WebSink) -> None:
     for index in range(3):
         web.on_frame(frame_result(index), stats(frames=index + 1))
     web.on_frame(  # no digits in view: no inference to time
-        FrameResult(3, 0.0, np.zeros((8, 8), np.uint8), (), "", {"classify": 0.0}), stats()
+        FrameResult(3, 0.0, np.zeros((8, 8), np.uint8), (), "", {"read": 0.0}), stats()
     )
     web.on_reading(reading("7", 2), stats(frames=4, readings=1, camera_fps=30.0))
 
@@ -185,7 +185,7 @@ def test_metrics_count_frames_and_time_inference(web: WebSink) -> None:
     assert "edge_digits_frames_total 4.0" in text
     assert "edge_digits_readings_total 1.0" in text
     assert "edge_digits_camera_fps 30.0" in text
-    assert 'edge_digits_stage_milliseconds{stage="classify"} 3.0' in text
+    assert 'edge_digits_stage_milliseconds{stage="read"} 3.0' in text
     assert 'edge_digits_model_info{model="digits_int8.tflite",precision="int8"' in text
     assert "edge_digits_inference_seconds_count 3.0" in text
     assert 'edge_digits_inference_seconds_bucket{le="0.005"} 3.0' in text  # 3 ms each

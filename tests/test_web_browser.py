@@ -90,7 +90,7 @@ def test_the_page_shows_the_live_view_readings_and_stats(served_page: str, page:
     expect(page.locator("#model")).to_have_text(f"model: {INT8_FILE} (int8)")  # the bundled one
     expect(page.locator("#processed-fps")).not_to_have_text("-")
     first_frames = number(page, "#frames")
-    expect(page.locator("#stages")).to_contain_text("classify")
+    expect(page.locator("#stages")).to_contain_text("read")
 
     # The replay moves on to other scenes: the reading, history and figures follow live.
     expect(reading).not_to_have_text(first_reading, timeout=UPDATE_TIMEOUT_MS)
