@@ -229,7 +229,7 @@ def render_scene(
     to_frame = _camera_homography(rng, settings, steep=condition == "tilted")
     if condition == "sheet-on-table":
         sheet = _card(rng, settings)
-    else:  # a board fills the view; paper may end in it
+    else:  # paper may end in view; a board fills it
         sheet = None if board else _paper_edge(rng, settings)
     layout = _layout(condition, rng, settings)
     written = _write_digits(digits, to_frame, sheet, rng, settings, layout)

@@ -12,17 +12,37 @@ def build_card(
     int8_path: Path,
     float_path: Path,
     train_report: dict[str, Any] | None,
-    parity: dict[str, Any],
-    input_quantization: tuple[float, int],
-    output_quantization: tuple[float, int],
+    contract: dict[str, Any],
     quantize_command: str,
     calibration_images: int,
 ) -> dict[str, Any]:
+    """The card: `contract` (kind, input, output, accuracy: `digit_contract` or the reader's)
+    with the provenance every model has."""
     train_report = train_report or {}
+    training_keys = ("command", "seed", "epochs", "val_accuracy", "wall_seconds", "tensorflow")
     return {
         "name": f"edge-digits {train_report.get('architecture', 'unknown')}",
         "architecture": train_report.get("architecture"),
         "parameters": train_report.get("parameters"),
+        **contract,
+        "training": {key: train_report.get(key) for key in training_keys if key in train_report},
+        "quantization": {"command": quantize_command, "calibration_images": calibration_images},
+        "files": {
+            path.name: {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+            for path in (int8_path, float_path)
+        },
+        "created": datetime.date.today().isoformat(),
+    }
+
+
+def digit_contract(
+    parity: dict[str, Any],
+    input_quantization: tuple[float, int],
+    output_quantization: tuple[float, int],
+) -> dict[str, Any]:
+    """A single-digit model's contract and MNIST figures."""
+    return {
+        "kind": "digit_classifier",
         "input": {
             "shape": [None, 28, 28, 1],
             "real_value": "grey level / 255",
@@ -43,16 +63,6 @@ def build_card(
             "int8": parity["int8"]["accuracy"],
             "top1_agreement": parity["top1_agreement"],
         },
-        "training": {
-            key: train_report.get(key)
-            for key in ("command", "seed", "epochs", "val_accuracy", "wall_seconds", "tensorflow")
-        },
-        "quantization": {"command": quantize_command, "calibration_images": calibration_images},
-        "files": {
-            path.name: {"sha256": sha256_of(path), "bytes": path.stat().st_size}
-            for path in (int8_path, float_path)
-        },
-        "created": datetime.date.today().isoformat(),
     }
 
 

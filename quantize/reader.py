@@ -104,7 +104,11 @@ def reader_violations(report: dict[str, Any], thresholds: ReaderThresholds) -> l
     return problems
 
 
-def reader_card_fields(parity: dict[str, Any]) -> dict[str, Any]:
+def reader_contract(
+    parity: dict[str, Any],
+    input_quantization: tuple[float, int],
+    output_quantization: tuple[float, int],
+) -> dict[str, Any]:
     """The line reader's contract and figures, for the model card."""
     return {
         "kind": "line_reader",
@@ -115,12 +119,16 @@ def reader_card_fields(parity: dict[str, Any]) -> dict[str, Any]:
             "polarity": "white ink on black",
             "line": "edge.ink.line_image: the line cut along its direction, height 32 with 20 % "
             "margins, ink stretched so strong ink is white",
+            "int8_scale": input_quantization[0],
+            "int8_zero_point": input_quantization[1],
         },
         "output": {
             "shape": [1, None, BLANK + 1],
             "meaning": "softmax over digits 0-9 and the CTC blank, per column step",
             "blank_index": BLANK,
             "input_px_per_step": WIDTH_STEP,
+            "int8_scale": output_quantization[0],
+            "int8_zero_point": output_quantization[1],
         },
         "accuracy": {
             "test_strings": f"{parity['test_strings']} composed strings of MNIST test digits, "

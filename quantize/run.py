@@ -9,13 +9,13 @@ import keras
 from edge.ink import LINE_HEIGHT
 from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, DigitClassifier, LineModel
 from quantize.calibration import calibration_set
-from quantize.card import build_card, write_card
+from quantize.card import build_card, digit_contract, write_card
 from quantize.convert import int8_violations, to_float_tflite, to_int8_tflite
 from quantize.parity import ParityThresholds, evaluate_pair, violations
 from quantize.reader import (
     calibration_lines,
     evaluate_reader_pair,
-    reader_card_fields,
+    reader_contract,
     reader_violations,
 )
 from quantize.reader_thresholds import ReaderThresholds
@@ -114,18 +114,10 @@ def quantize_and_check(
     if problems:
         return problems
     int8 = (LineModel if reader else DigitClassifier)(int8_path, verify=False)
-    card = build_card(
-        int8_path,
-        float_path,
-        train_report,
-        parity,
-        int8.input_quantization,
-        int8.output_quantization,
-        command,
-        calib,
+    contract = (reader_contract if reader else digit_contract)(
+        parity, int8.input_quantization, int8.output_quantization
     )
-    if reader:
-        card.update(reader_card_fields(parity))
+    card = build_card(int8_path, float_path, train_report, contract, command, calib)
     write_card(out, card)
     return []
 

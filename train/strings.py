@@ -20,9 +20,12 @@ from train.glyphs import draw_digit
 
 MAX_DIGITS = 12
 # How many digits a training line holds: short read-outs (meters, scores, codes) are the commonest.
-_LENGTH_WEIGHTS = np.array([14, 12, 12, 12, 10, 9, 8, 7, 5, 4, 4, 3], np.float64)
+_LENGTH_WEIGHTS = np.array([20, 12, 12, 12, 10, 9, 8, 7, 5, 4, 4, 3], np.float64)
 _DRAWN_SHARE = 0.15  # digits drawn from strokes rather than taken from MNIST
-_EMPTY_SHARE = 0.04  # lines of no digits (a dash, a blob, a rule's end): the reader reads nothing
+_EMPTY_SHARE = 0.06  # lines of no digits (a dash, a blob, a word): the reader reads nothing
+# Letters that no one reads as a digit, for words that are not numbers (labels, printed text).
+_LETTERS = "acdehkmnprtuvwxyACEFHKMNPRTUVWXY"
+_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
 MAX_WIDTH = 512  # px of line image; a longer line is squeezed to this
 # Grey levels of the paper in its darkest channel: white, grey, yellow (blue channel), tinted.
 _PAPERS = (245.0, 232.0, 200.0, 150.0, 215.0)
@@ -163,13 +166,15 @@ def _compose(
 def _distractor_only(
     height: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, ...]]:
-    """Ink that is not writing: a dash, a blob, or specks, on a canvas like `_compose`'s."""
+    """Ink that is not writing: a dash, a blob, specks or a word, on a canvas like `_compose`'s."""
     margin = int(1.1 * height)
     length = int(height * rng.uniform(0.5, 4))
     canvas = np.zeros((int(height * 1.6) + 2 * margin, length + 3 * margin), np.float32)
     centre = (margin + length // 2, margin + int(height * 0.8))
-    kind = rng.integers(3)
-    if kind == 0:  # a dash or a line
+    kind = rng.integers(4)
+    if kind == 3:  # a word: a label, printed text
+        _write_word(canvas, (margin, centre[1] + int(height * 0.4)), height, rng)
+    elif kind == 0:  # a dash or a line
         cv2.line(
             canvas,
             (margin, centre[1]),
@@ -192,16 +197,45 @@ def _distractor_only(
     return canvas, box, ()
 
 
+def _write_word(
+    ink: np.ndarray, origin: tuple[int, int], height: float, rng: np.random.Generator
+) -> None:
+    """A few letters (none that reads as a digit) in a Hershey font, about `height` px tall,
+    drawn into the float ink opacity image `ink` (in place)."""
+    word = "".join(rng.choice(list(_LETTERS), int(rng.integers(2, 7))))
+    font = _FONTS[rng.integers(len(_FONTS))]
+    scale = height / 22.0 * rng.uniform(0.6, 1.0)
+    thickness = max(1, int(scale * rng.uniform(1, 3)))
+    drawn = np.zeros(ink.shape, np.uint8)
+    cv2.putText(drawn, word, origin, font, scale, 255, thickness, cv2.LINE_AA)
+    np.maximum(ink, drawn.astype(np.float32) / 255.0, out=ink)
+
+
+def _bleed_through(
+    page: np.ndarray, height: float, ground: float, rng: np.random.Generator
+) -> None:
+    """Faint printed text from the other side of the sheet (or under it), in place."""
+    rows, cols = page.shape
+    size = height * rng.uniform(0.2, 0.4)
+    text = np.zeros((rows, cols), np.float32)
+    for row in np.arange(rng.uniform(0, size * 2), rows, size * rng.uniform(1.6, 2.2)):
+        for col in np.arange(-rng.uniform(0, size * 6), cols, size * 6):
+            _write_word(text, (int(col), int(row)), size, rng)
+    page -= text * ground * rng.uniform(0.07, 0.2)
+
+
 def _printed_lines(
     page: np.ndarray,
     box: tuple[int, int, int, int],
     height: float,
     ground: float,
+    ink_level: float,
     rng: np.random.Generator,
 ) -> None:
-    """Rules, a grid, boxes or an underline printed on the page (in place), or nothing."""
+    """Rules, a grid, boxes or an underline printed on the page (in place), or nothing; never
+    darker than the writing's ink (printed lines are drawn for writing to stand out on)."""
     kind = rng.choice(6, p=[0.4, 0.18, 0.14, 0.1, 0.1, 0.08])
-    colour = ground * rng.uniform(0.35, 0.85)  # faint blue rules to dark printed boxes
+    colour = ground - (ground - ink_level) * rng.uniform(0.15, 0.9)  # faint rules to dark boxes
     thick = int(rng.integers(1, 3))
     x, y, w, h = box
     rows, cols = page.shape[:2]
@@ -277,7 +311,9 @@ def _photograph(
         pencil = rng.random() < 0.2
         level = ground * (rng.uniform(0.4, 0.75) if pencil else rng.uniform(0.05, 0.3))
     page = np.full((rows, cols), ground, np.float32)
-    _printed_lines(page, box, height, ground, rng)
+    if rng.random() < 0.1:
+        _bleed_through(page, height, ground, rng)
+    _printed_lines(page, box, height, ground, level, rng)
     page -= ink * (ground - level)
     # Light: a gradient across the page, sometimes a shadow's soft edge, sometimes a dim room;
     # worked out on a coarse grid (light changes slowly) and scaled up.
