@@ -126,8 +126,8 @@ class LineGeometry:
         width = self.image_width()
         theta = math.radians(self.angle)
         cos, sin = math.cos(theta) * scale, math.sin(theta) * scale
-        # Rotate by +angle (image y points down, so a line rising to the right has angle > 0).
-        matrix = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]], np.float64)
+        # The line's direction (cos, sin) in the frame becomes the line image's x axis.
+        matrix = np.array([[cos, sin, 0.0], [-sin, cos, 0.0]], np.float64)
         matrix[:, 2] = np.array([width / 2, LINE_HEIGHT / 2]) - matrix[:, :2] @ (self.cx, self.cy)
         return matrix
 

@@ -51,6 +51,7 @@ _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than
 _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
+_SMALLEST_LINE = 0.4  # of the tallest line's height
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,12 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     groups = group_lines(grouping, min_height)
     if not groups:
         return FoundLines([], ink, "no ink found")
-    lines = [_cut(grey, paper, scale, geometry) for geometry in (_fit(g, scale) for g in groups)]
+    geometries = [_fit(g, scale) for g in groups]
+    # The writing in one view is written about one size: pieces far smaller than the largest
+    # line are texture, print from the other side, a shadow's corner, not a line to read.
+    tallest = max(g.height for g in geometries)
+    geometries = [g for g in geometries if g.height >= _SMALLEST_LINE * tallest]
+    lines = [_cut(grey, paper, scale, geometry) for geometry in geometries]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
@@ -218,7 +224,24 @@ def straight_lines(mask: np.ndarray, length: int, thickest: int) -> np.ndarray:
         found = cv2.bitwise_or(found, cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel))
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
+    found = cv2.bitwise_or(found, _border_strips(thick, length, 4 * thickest))
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
+
+
+def _border_strips(mask: np.ndarray, length: int, width: int) -> np.ndarray:
+    """uint8 0/1: long runs along the frame's edges, within `width` px of them: a strip of dark
+    table between a sheet and the frame's edge, whatever its thickness. A digit touching an
+    edge meets it end on, not along it."""
+    strips = np.zeros_like(mask)
+    along_rows, along_columns = np.ones((1, length), np.uint8), np.ones((length, 1), np.uint8)
+    for band, kernel in (
+        ((slice(0, width), slice(None)), along_rows),
+        ((slice(-width, None), slice(None)), along_rows),
+        ((slice(None), slice(0, width)), along_columns),
+        ((slice(None), slice(-width, None)), along_columns),
+    ):
+        strips[band] |= cv2.morphologyEx(np.ascontiguousarray(mask[band]), cv2.MORPH_OPEN, kernel)
+    return strips
 
 
 @dataclass(frozen=True)
