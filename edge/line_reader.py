@@ -1,12 +1,14 @@
 """A line of writing -> its digits: run the reader (LiteRT), CTC-decode, place each digit.
 
 Each decoded digit's box comes from the columns that produced it: the line image is split
-halfway between neighbouring digits' peak steps, the ink in each part is boxed, and that box
-is mapped back into the frame through the line's own transform (tilt and scale included).
+halfway between neighbouring digits' steps, the ink in each part (less rows a printed rule runs
+along) is boxed, and that box is mapped back into the frame through the line's own transform
+(tilt and scale included).
 """
 
 import itertools
 
+import cv2
 import numpy as np
 
 from edge.ctc import DecodedDigit, ctc_greedy_decode
@@ -16,6 +18,8 @@ from edge.lines import Line
 from edge.model import LineModel
 
 _BOX_INK = 96  # line-image level (0-255) that counts as the digit's ink when boxing it
+_RULE_LENGTH = 26  # line-image px: a straight run along the line this long is a rule
+_TALL_PIECE = 6  # line-image px: ink pieces shorter than this are not a digit's strokes
 
 
 class LineReader:
@@ -51,7 +55,18 @@ def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
     width = image.shape[1]
     centres = [(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded]
     bounds = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(centres)] + [float(width)]
-    inked = image >= _BOX_INK
+    inked = (image >= _BOX_INK).view(np.uint8)
+    # Printed rules and underlines run along the line, longer than any stroke of a digit (a
+    # 7's bar is under 20 px here): they say nothing of where a digit is.
+    slanting = cv2.dilate(inked, np.ones((3, 1), np.uint8))  # a rule a pixel off level
+    rules = cv2.morphologyEx(slanting, cv2.MORPH_OPEN, np.ones((1, _RULE_LENGTH), np.uint8))
+    inked = cv2.subtract(inked, rules)
+    # What is left of them (a rule's fainter stretch drops below the level in places) is a
+    # thin sliver; a digit's strokes stand tall.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+    tall = stats[:, cv2.CC_STAT_HEIGHT] >= _TALL_PIECE
+    tall[0] = False
+    inked = tall[labels]
     boxes = []
     for left, right in itertools.pairwise(bounds):
         part = inked[:, int(left) : max(int(left) + 1, int(np.ceil(right)))]

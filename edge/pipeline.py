@@ -63,11 +63,19 @@ class DigitReader:
                 "or the camera is not exposing"
             )
         per_line = [self.lines.read(line) for line in found.lines]
+        if any(_sure(digits) for digits in per_line):
+            # Beside lines read with confidence, a line of nothing but unsure digits is a stray
+            # mark (a rule's end, a smudge) more often than writing.
+            per_line = [digits if _sure(digits) else [] for digits in per_line]
         order = reading_order([line.box for line in found.lines])
         digits = tuple(digit for index in order for digit in per_line[index])
         reason = found.empty_reason or (None if digits else NO_DIGITS)
         read_at = time.perf_counter()
         return FrameRead(digits, reason, (found_at - started) * 1000, (read_at - found_at) * 1000)
+
+
+def _sure(digits: Sequence[DigitPrediction]) -> bool:
+    return any(d.digit is not None for d in digits)
 
 
 def is_single_colour(image: np.ndarray) -> bool:
@@ -151,6 +159,7 @@ class Pipeline:
         self._stopping = False
         self._window = _Window()
         self._last_warning: dict[str, float] = {}
+        self._empty_reason: str | None = None
 
     def stop(self) -> None:
         """Ask the loop to end after the current frame (safe to call from a signal handler)."""
@@ -208,8 +217,10 @@ class Pipeline:
         stage_ms = (capture_ms, read.find_ms, read.read_ms, (time.perf_counter() - started) * 1000)
         self._window.timings(stage_ms)
         self.stats.frames += 1
-        if read.empty_reason:
-            log.debug("frame %d reads nothing: %s", index, read.empty_reason)
+        if read.empty_reason != self._empty_reason:  # said once per change, not every frame
+            if read.empty_reason:
+                log.info("frame %d reads nothing: %s", index, read.empty_reason)
+            self._empty_reason = read.empty_reason
         timings = dict(zip(STAGES, stage_ms, strict=True))
         result = FrameResult(
             index, frame.timestamp, frame.image, read.digits, text, timings, read.empty_reason

@@ -386,7 +386,7 @@ def _write_digits(
     """Lay the digits out in rows (or in a row of printed cells) on the paper."""
     w, h = settings.width, settings.height
     area = _writable_area(to_frame, sheet, settings)
-    left, top, right, bottom = _in_view(area, to_frame, settings)
+    left, top, right, bottom = _in_view(area, to_frame, sheet, settings)
     pen = rng.uniform(*settings.stroke)
     fine = rng.uniform(*settings.fine_pen) * w if rng.random() < settings.fine_pen_prob else None
     sizes = rng.uniform(0.9, 1.1, len(digits))
@@ -504,9 +504,10 @@ def _rows(widths: list[int], gap: float, room: float) -> list[list[int]]:
     return rows
 
 
-def _writable_area(
-    to_frame: np.ndarray, sheet: _Sheet | None, settings: SceneSettings
-) -> tuple[float, float, float, float]:
+Rect = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _writable_area(to_frame: np.ndarray, sheet: _Sheet | None, settings: SceneSettings) -> Rect:
     """The part of the paper that lands well inside the frame and on the paper: l, t, r, b."""
     w, h = settings.width, settings.height
     inset = np.float32(
@@ -517,37 +518,63 @@ def _writable_area(
     right = min(on_paper[1, 0], on_paper[2, 0])
     top = max(on_paper[0, 1], on_paper[1, 1])
     bottom = min(on_paper[2, 1], on_paper[3, 1])
-    if sheet is not None:  # keep off the paper's edges that are in view
-        margin = 0.05 * min(w, h)
-        if sheet.left > 0:
-            left = max(left, sheet.left + margin)
-        if sheet.right < w:
-            right = min(right, sheet.right - margin)
-        if sheet.top > 0:
-            top = max(top, sheet.top + margin)
-        if sheet.bottom < h:
-            bottom = min(bottom, sheet.bottom - margin)
-    return left, top, right, bottom
+    limits = _sheet_limits(sheet, settings)
+    return (
+        max(left, limits[0]),
+        max(top, limits[1]),
+        min(right, limits[2]),
+        min(bottom, limits[3]),
+    )
+
+
+def _sheet_limits(sheet: _Sheet | None, settings: SceneSettings) -> Rect:
+    """How far writing may go: a margin off each edge of the sheet in view, else unlimited."""
+    if sheet is None:
+        return -np.inf, -np.inf, np.inf, np.inf
+    w, h = settings.width, settings.height
+    margin = 0.05 * min(w, h)
+    return (
+        sheet.left + margin if sheet.left > 0 else -np.inf,
+        sheet.top + margin if sheet.top > 0 else -np.inf,
+        sheet.right - margin if sheet.right < w else np.inf,
+        sheet.bottom - margin if sheet.bottom < h else np.inf,
+    )
 
 
 def _in_view(
-    area: tuple[float, float, float, float], to_frame: np.ndarray, settings: SceneSettings
-) -> tuple[float, float, float, float]:
-    """`area` shrunk about its centre until all of it lands inside the frame's inner 84 %: on a
-    page turned far, the bounds `_writable_area` takes from the corners reach out of view
-    (within the plain scenes' 8 degrees they never do, so those are as they were)."""
+    area: Rect, to_frame: np.ndarray, sheet: _Sheet | None, settings: SceneSettings
+) -> Rect:
+    """`area` if all of it lands inside the frame's inner 84 %, else the largest rectangle
+    about its centre that does and keeps off the sheet's edges. On a page turned far, the
+    bounds `_writable_area` takes from the corners are both too flat and partly out of view;
+    within the plain scenes' 8 degrees they never are, so those scenes are as they were."""
     w, h = settings.width, settings.height
-    left, top, right, bottom = area
-    cx, cy = (left + right) / 2, (top + bottom) / 2
-    for _ in range(100):
+    limits = _sheet_limits(sheet, settings)
+    low_x, low_y = max(limits[0], 2.0), max(limits[1], 2.0)
+    high_x, high_y = min(limits[2], w - 2.0), min(limits[3], h - 2.0)
+
+    def seen_whole(rect: Rect) -> bool:
+        left, top, right, bottom = rect
+        if left < low_x or top < low_y or right > high_x or bottom > high_y:
+            return False
         corners = np.float32([[left, top], [right, top], [right, bottom], [left, bottom]])
         seen = cv2.perspectiveTransform(corners[None], to_frame)[0]
         inside = (seen >= (0.08 * w - 1, 0.08 * h - 1)) & (seen <= (0.92 * w + 1, 0.92 * h + 1))
-        if inside.all():
-            break
-        left, right = cx + (left - cx) * 0.97, cx + (right - cx) * 0.97
-        top, bottom = cy + (top - cy) * 0.97, cy + (bottom - cy) * 0.97
-    return left, top, right, bottom
+        return bool(inside.all())
+
+    if seen_whole(area):
+        return area
+    cx, cy = (area[0] + area[2]) / 2, (area[1] + area[3]) / 2
+    best, most = area, 0.0
+    for half_width in np.linspace(0.04, 0.5, 24) * w:
+        fits, fails = 0.0, 0.5 * h  # the half height: bisected
+        for _ in range(12):
+            half_height = (fits + fails) / 2
+            rect = (cx - half_width, cy - half_height, cx + half_width, cy + half_height)
+            fits, fails = (half_height, fails) if seen_whole(rect) else (fits, half_height)
+        if half_width * fits > most:
+            best, most = (cx - half_width, cy - fits, cx + half_width, cy + fits), half_width * fits
+    return best
 
 
 def _glyph(digit: np.ndarray, height: float, pen: float, fine: float | None) -> np.ndarray:

@@ -25,11 +25,13 @@ def test_a_double_digit_needs_a_blank_between():
     assert [d.digit for d in ctc_greedy_decode(steps(0, BLANK, 0))] == [0, 0]
 
 
-def test_confidence_is_the_peak_of_the_run():
-    probabilities = steps(BLANK, 4, 4, BLANK, sure=0.5)
-    probabilities[2, 4] = 0.97
+def test_confidence_is_the_chance_the_digit_is_emitted_over_its_steps():
+    probabilities = steps(BLANK, 4, 4, BLANK, BLANK, sure=0.6)
+    probabilities[0, 4] = 0.3  # the step before the run counts; two steps after it do not
+    probabilities[4, 4] = 0.3
     [four] = ctc_greedy_decode(probabilities)
-    assert four.digit == 4 and four.confidence == pytest.approx(0.97)
+    assert four.digit == 4
+    assert four.confidence == pytest.approx(1 - 0.7 * 0.4 * 0.4 * (1 - 0.4 / 10))
 
 
 def test_all_blank_and_no_steps_read_nothing():

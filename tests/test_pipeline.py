@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from edge import pipeline as pipeline_module
+from edge.bench import overlap
 from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError
 from edge.model import LineModel
@@ -97,8 +98,10 @@ def test_a_scene_is_read_in_order_with_boxes_in_frame_pixels(reader, scene):
     read = reader.read(scene.frame)
     assert [d.digit for d in read.digits] == list(scene.labels)
     for digit, box in zip(read.digits, scene.boxes, strict=True):
-        # The digit's ink, boxed in the line image and mapped back: within a few pixels.
-        assert np.allclose(digit.box, box, atol=8), (digit.box, box)
+        # The digit's ink, boxed in the line image and mapped back: around the true box (a
+        # rule's end may stick to it), at most half as big again.
+        assert overlap(digit.box, box) >= 0.9, (digit.box, box)
+        assert digit.box[2] * digit.box[3] <= 1.5 * box[2] * box[3], (digit.box, box)
     assert read.empty_reason is None and read.find_ms > 0 and read.read_ms > 0
 
 
@@ -290,3 +293,15 @@ def test_single_colour_means_every_pixel_alike():
     assert is_single_colour(bgr)
     bgr[0, 0, 0] = 1
     assert not is_single_colour(bgr)
+
+
+def test_why_a_frame_reads_nothing_is_logged_at_info_once_per_change(reader, scene, caplog):
+    paper = np.random.default_rng(0).normal(200, 2, (480, 640)).clip(0, 255).astype(np.uint8)
+    recorder = Recorder()
+    with caplog.at_level(logging.INFO, logger="edge.pipeline"):
+        run(ListSource([paper, paper, scene.frame, paper]), reader, recorder)
+    said = [r.getMessage() for r in caplog.records if "reads nothing" in r.getMessage()]
+    assert said == ["frame 0 reads nothing: no ink found", "frame 3 reads nothing: no ink found"]
+    assert [f.empty_reason for f in recorder.frames] == ["no ink found"] * 2 + [None] + [
+        "no ink found"
+    ]
