@@ -52,6 +52,9 @@ _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 _SMALLEST_LINE = 0.4  # of the tallest line's height
+_ALONG_EDGE = 0.5  # a thick piece along this much of a frame edge...
+_STRIP_REACH = 0.3  # ...reaching in this little way (of the frame) is a table, not a stroke
+_TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
 
 
 @dataclass(frozen=True)
@@ -167,20 +170,44 @@ def _paper_and_ink(grey: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarr
         # wider than the blur; a bright frame's faint pencil line would not be).
         grey = cv2.GaussianBlur(grey, (3, 3), 0)
         noise /= 2
-    paper = paper_brightness(grey, round(_STROKE * short_side))
-    mask = ink_mask(grey, paper, noise)
-    wide_paper = paper_brightness(grey, round(_WIDEST_STROKE * short_side))
-    wide = ink_mask(grey, wide_paper, noise)
+    stroke, widest = round(_STROKE * short_side), round(_WIDEST_STROKE * short_side)
+    paper = paper_brightness(grey, stroke)
+    mask = cv2.bitwise_and(ink_mask(grey, paper, noise), on_paper(grey, paper, stroke))
+    wide_paper = paper_brightness(grey, widest)
+    wide = cv2.bitwise_and(ink_mask(grey, wide_paper, noise), on_paper(grey, wide_paper, widest))
     thick = max(2, round(0.25 * _STROKE * short_side))
     core = cv2.erode(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thick + 1,) * 2))
     if not core.any():
         return paper, mask
-    count, labels = cv2.connectedComponents(wide, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
     thick_pieces = np.zeros(count, np.uint8)
     thick_pieces[np.unique(labels[core > 0])] = 1
+    # A close-up's stroke meets the frame's edge end on; a strip of table beside a sheet lies
+    # along it, for half its length or more, and reaches in only a little way.
+    rows, columns = labels.shape
+    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    for edge, reach, across in (
+        (labels[0], heights, rows),
+        (labels[-1], heights, rows),
+        (labels[:, 0], widths, columns),
+        (labels[:, -1], widths, columns),
+    ):
+        along = np.bincount(edge, minlength=count)
+        strip = (along >= _ALONG_EDGE * len(edge)) & (reach <= _STRIP_REACH * across)
+        thick_pieces[strip] = 0
     thick_pieces[0] = 0
     strokes = thick_pieces[labels]
     return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
+
+
+def on_paper(grey: np.ndarray, paper: np.ndarray, widest_stroke: int) -> np.ndarray:
+    """uint8 0/1: the paper and what is written on it, not a dark table beside it. Pixels at
+    least half as bright as the paper estimate, closed over anything narrower than a stroke:
+    ink is enclosed, a table is too wide to close, and the closing keeps its edge straight (the
+    paper estimate itself spills a few pixels across a sheet's edge, onto the table)."""
+    lit = cv2.compare(cv2.add(grey, grey), paper, cv2.CMP_GE)
+    size = 2 * (widest_stroke // 2) + 3
+    return cv2.morphologyEx(lit, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8)) // 255
 
 
 def ink_mask(grey: np.ndarray, paper: np.ndarray, noise: float, level: float = _INK) -> np.ndarray:
@@ -224,7 +251,9 @@ def straight_lines(mask: np.ndarray, length: int, thickest: int) -> np.ndarray:
         found = cv2.bitwise_or(found, cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel))
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
-    found = cv2.bitwise_or(found, _border_strips(thick, length, 4 * thickest))
+    found = cv2.bitwise_or(
+        found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
+    )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
 
 

@@ -544,10 +544,11 @@ def _sheet_limits(sheet: _Sheet | None, settings: SceneSettings) -> Rect:
 def _in_view(
     area: Rect, to_frame: np.ndarray, sheet: _Sheet | None, settings: SceneSettings
 ) -> Rect:
-    """`area` if all of it lands inside the frame's inner 84 %, else the largest rectangle
-    about its centre that does and keeps off the sheet's edges. On a page turned far, the
-    bounds `_writable_area` takes from the corners are both too flat and partly out of view;
-    within the plain scenes' 8 degrees they never are, so those scenes are as they were."""
+    """`area` if all of it lands inside the frame's inner 84 % and it is at least half as tall,
+    else the largest rectangle about its centre that lands inside and keeps off the sheet's
+    edges. On a page turned far, the bounds `_writable_area` takes from the corners are too
+    flat or partly out of view; within the plain scenes' 8 degrees they never are, so those
+    scenes are as they were."""
     w, h = settings.width, settings.height
     limits = _sheet_limits(sheet, settings)
     low_x, low_y = max(limits[0], 2.0), max(limits[1], 2.0)
@@ -562,7 +563,7 @@ def _in_view(
         inside = (seen >= (0.08 * w - 1, 0.08 * h - 1)) & (seen <= (0.92 * w + 1, 0.92 * h + 1))
         return bool(inside.all())
 
-    if seen_whole(area):
+    if seen_whole(area) and area[3] - area[1] >= 0.42 * h:
         return area
     cx, cy = (area[0] + area[2]) / 2, (area[1] + area[3]) / 2
     best, most = area, 0.0

@@ -155,3 +155,19 @@ def test_blank_paper_has_no_ink():
 def test_a_frame_that_is_not_an_image_is_refused(frame):
     with pytest.raises(FrameError):
         find_lines(frame)
+
+
+@pytest.mark.parametrize("tilt", [0.0, 4.0])
+def test_a_sheet_beside_a_strip_of_table_at_the_frames_edge_gives_only_its_writing(tilt):
+    sheet = page(ink_of("4071", 40), at=(120, 180), size=(480, 640))
+    table = np.full((480, 640, 3), 40, np.uint8)
+    edge = np.zeros((480, 640), np.uint8)
+    cv2.fillPoly(
+        edge,
+        [np.int32([[0, 40], [560, 40], [560 + 480 * np.tan(np.radians(tilt)), 480], [0, 480]])],
+        1,
+    )
+    frame = np.where(edge[..., None] > 0, sheet, table)
+    lines = find_lines(frame).lines
+    assert len(lines) == 1, [line.box for line in lines]
+    assert lines[0].geometry.height < 70 and lines[0].box[0] > 100
