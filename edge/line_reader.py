@@ -63,7 +63,7 @@ def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
     inked = cv2.subtract(inked, rules)
     # What is left of them (a rule's fainter stretch drops below the level in places) is a
     # thin sliver; a digit's strokes stand tall.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
     tall = stats[:, cv2.CC_STAT_HEIGHT] >= _TALL_PIECE
     tall[0] = False
     inked = tall[labels]
