@@ -244,13 +244,15 @@ def render_scene(
     ink = _ink(condition, rng)
     alpha = _chalk(written.alpha, rng) if board else written.alpha
     reflectance += alpha[..., None] * (ink - reflectance)
-    if sheet is not None:
-        _show_table(reflectance, sheet, rng, textured=condition == "sheet-on-table")
+    if sheet is not None and condition != "sheet-on-table":
+        _show_table(reflectance, sheet, rng)
     # Where the tilted frame sees past the drawn page, the page's edge pixels carry on (rules
     # stay lines, the table stays table) rather than mirroring digits into view.
     frame = cv2.warpPerspective(
         reflectance, to_frame, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
+    if condition == "sheet-on-table":  # a textured table carried on that way would streak
+        _lay_on_table(frame, sheet, to_frame, rng, settings)
     frame *= _illumination(rng, settings)[..., None]
     noise = settings.noise_sigma
     if condition == "dim":  # the paper, most of the frame, comes down to the drawn level
@@ -766,23 +768,33 @@ def _ink(condition: str, rng: np.random.Generator) -> np.ndarray:
     return np.array(_INKS[rng.integers(len(_INKS))]) * rng.uniform(0.8, 1.2)
 
 
-def _show_table(
-    page: np.ndarray, sheet: _Sheet, rng: np.random.Generator, textured: bool = False
-) -> None:
-    """Replace the page beyond the sheet's edges by a table, in place; `textured`: a desk's
-    grain and blotches rather than a flat colour."""
-    h, w = page.shape[:2]
-    outside = np.ones((h, w), bool)
+def _show_table(page: np.ndarray, sheet: _Sheet, rng: np.random.Generator) -> None:
+    """Replace the page beyond the sheet's edges by a flat table colour, in place."""
+    outside = np.ones(page.shape[:2], bool)
     outside[round(sheet.top) : round(sheet.bottom), round(sheet.left) : round(sheet.right)] = False
-    if not textured:
-        page[outside] = np.array(_TABLES[rng.integers(len(_TABLES))], np.float32)
-        return
+    page[outside] = np.array(_TABLES[rng.integers(len(_TABLES))], np.float32)
+
+
+def _lay_on_table(
+    frame: np.ndarray,
+    sheet: _Sheet,
+    to_frame: np.ndarray,
+    rng: np.random.Generator,
+    settings: SceneSettings,
+) -> None:
+    """Show the frame's sheet lying on a desk with grain and blotches, in place: the desk is
+    drawn in the frame itself, the sheet's outline anti-aliased."""
+    w, h = settings.width, settings.height
     colour = np.array(_CARD_TABLES[rng.integers(len(_CARD_TABLES))], np.float32)
     colour *= rng.uniform(0.85, 1.15)
     blotches = cv2.resize(rng.normal(0, 6, (h // 8, w // 8)).astype(np.float32), (w, h))
     grain = rng.normal(0, 3, (h, w)).astype(np.float32)
     table = np.clip(colour + (blotches + grain)[..., None], 0, 255)
-    page[outside] = table[outside]
+    on_paper = np.zeros((h, w), np.float32)
+    on_paper[round(sheet.top) : round(sheet.bottom), round(sheet.left) : round(sheet.right)] = 1
+    seen = cv2.warpPerspective(on_paper, to_frame, (w, h), flags=cv2.INTER_LINEAR)[..., None]
+    frame *= seen
+    frame += (1 - seen) * table
 
 
 def _illumination(rng: np.random.Generator, settings: SceneSettings) -> np.ndarray:
