@@ -55,6 +55,8 @@ _SMALLEST_LINE = 0.4  # of the tallest line's height
 _ALONG_EDGE = 0.5  # a thick piece along this much of a frame edge...
 _STRIP_REACH = 0.3  # ...reaching in this little way (of the frame) is a table, not a stroke
 _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
+_RULE_SPAN = 0.5  # a slanted straight line across this much of the frame is a rule
+_EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     paper, mask = _paper_and_ink(small[ink], noise)
     short_side = min(mask.shape)
     sensitive = ink_mask(small[ink], paper, noise, _RULE_INK)
-    rules = straight_lines(sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)))
+    rules = straight_lines(
+        sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), small[ink]
+    )
     grouping = cv2.subtract(mask, rules)
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height)
@@ -240,7 +244,9 @@ def noise_level(grey: np.ndarray) -> float:
     return max(0.5, upper_quartile / (1.15 * math.sqrt(2)))
 
 
-def straight_lines(mask: np.ndarray, length: int, thickest: int) -> np.ndarray:
+def straight_lines(
+    mask: np.ndarray, length: int, thickest: int, grey: np.ndarray | None = None
+) -> np.ndarray:
     """uint8 0/1: the thin horizontal and vertical straight runs of `mask`, at least `length` px
     long and under `thickest` px thick (rules, grid lines, a table's cells, a sheet's edge), a
     little slant allowed. A close-up's thick stroke is long too, but not thin."""
@@ -249,12 +255,44 @@ def straight_lines(mask: np.ndarray, length: int, thickest: int) -> np.ndarray:
     thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
     for kernel in (np.ones((1, length), np.uint8), np.ones((length, 1), np.uint8)):
         found = cv2.bitwise_or(found, cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel))
+    # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
+    # across at least half the frame, drawn over the mask.
+    h, w = mask.shape
+    segments = cv2.HoughLinesP(
+        mask * 255, 1, np.pi / 180, threshold=length // 2, minLineLength=length, maxLineGap=3
+    )
+    for x0, y0, x1, y1 in (segments.reshape(-1, 4) if segments is not None else ()):
+        across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
+        if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
+            cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
     found = cv2.bitwise_or(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
+
+
+def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: int) -> bool:
+    """Whether a straight segment is the edge of a sheet: clearly darker on one side than on
+    the other all along (paper on one side, table on the other). A pen's stroke has paper on
+    both sides."""
+    x0, y0, x1, y1 = (float(v) for v in segment)
+    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
+    nx, ny = -(y1 - y0) / length, (x1 - x0) / length
+    t = np.linspace(0.1, 0.9, 9)
+    xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+    h, w = grey.shape
+
+    def side(sign: float) -> np.ndarray:
+        sx = np.clip(np.round(xs + sign * offset * nx), 0, w - 1).astype(int)
+        sy = np.clip(np.round(ys + sign * offset * ny), 0, h - 1).astype(int)
+        return grey[sy, sx].astype(np.float64)
+
+    one, other = side(1.0), side(-1.0)
+    darker, brighter = np.minimum(one, other), np.maximum(one, other)
+    same_side = np.mean(one < other) if np.median(one) < np.median(other) else np.mean(other < one)
+    return bool(np.median(darker) < _EDGE_RATIO * np.median(brighter) and same_side >= 0.8)
 
 
 def _border_strips(mask: np.ndarray, length: int, width: int) -> np.ndarray:
