@@ -113,7 +113,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     noise = noise_level(small[ink])
     paper, mask = _paper_and_ink(small[ink], noise)
     short_side = min(mask.shape)
-    sensitive = ink_mask(small[ink], paper, noise, _RULE_INK)
+    sensitive = ink_mask(small[ink], paper, noise, _RULE_INK, hysteresis=False)
     rules = straight_lines(
         sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), small[ink]
     )
@@ -180,7 +180,7 @@ def _paper_and_ink(grey: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarr
     wide_paper = paper_brightness(grey, widest)
     wide = cv2.bitwise_and(ink_mask(grey, wide_paper, noise), on_paper(grey, wide_paper, widest))
     thick = max(2, round(0.25 * _STROKE * short_side))
-    core = cv2.erode(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thick + 1,) * 2))
+    core = cv2.erode(wide, np.ones((2 * thick + 1, 2 * thick + 1), np.uint8))
     if not core.any():
         return paper, mask
     count, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
@@ -214,16 +214,20 @@ def on_paper(grey: np.ndarray, paper: np.ndarray, widest_stroke: int) -> np.ndar
     return cv2.morphologyEx(lit, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8)) // 255
 
 
-def ink_mask(grey: np.ndarray, paper: np.ndarray, noise: float, level: float = _INK) -> np.ndarray:
+def ink_mask(
+    grey: np.ndarray, paper: np.ndarray, noise: float, level: float = _INK, hysteresis: bool = True
+) -> np.ndarray:
     """uint8 0/1: ink (darkness >= `level`), and faint ink (>= half that) touching it; in both,
     darker than the paper by well over the sensor's `noise` (a sigma, in grey levels: a dim
-    frame's noise is a large fraction of its paper's brightness)."""
+    frame's noise is a large fraction of its paper's brightness). `hysteresis=False`: ink alone."""
     darkness = ink_darkness(grey, paper)
     contrast = cv2.subtract(paper, grey)
     above_noise = cv2.threshold(contrast, _NOISE_MARGIN * noise, 1, cv2.THRESH_BINARY)[1]
     strong = cv2.threshold(darkness, round(255 * level) - 1, 1, cv2.THRESH_BINARY)[1]
     faint = cv2.threshold(darkness, round(255 * level / 2) - 1, 1, cv2.THRESH_BINARY)[1]
     strong = cv2.bitwise_and(strong, above_noise)
+    if not hysteresis:
+        return strong
     faint = cv2.bitwise_and(faint, above_noise)
     # Hysteresis: a faint stroke (a pencil's, or a pen's thin stretch) is ink wherever it is
     # joined to ink; faint marks on their own are texture or noise.
@@ -256,12 +260,14 @@ def straight_lines(
     for kernel in (np.ones((1, length), np.uint8), np.ones((length, 1), np.uint8)):
         found = cv2.bitwise_or(found, cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel))
     # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
-    # across at least half the frame, drawn over the mask.
+    # across at least half the frame, drawn over the mask. Voted for at half size (a quarter of
+    # the pixels), on the mask thickened so a thin line stays one line there.
     h, w = mask.shape
+    half = cv2.resize(thick, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)
     segments = cv2.HoughLinesP(
-        mask * 255, 1, np.pi / 180, threshold=length // 2, minLineLength=length, maxLineGap=3
+        half * 255, 1, np.pi / 180, threshold=length // 4, minLineLength=length // 2, maxLineGap=2
     )
-    for x0, y0, x1, y1 in (segments.reshape(-1, 4) if segments is not None else ()):
+    for x0, y0, x1, y1 in 2 * segments.reshape(-1, 4) if segments is not None else ():
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
             cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
