@@ -84,7 +84,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         default=tuple(CONDITIONS),
         metavar="NAME[,NAME...]",
         help="scene conditions, an equal share of the scenes each (default: all): "
-        + "; ".join(f"{name}: {what}" for name, what in CONDITIONS.items()),
+        # argparse formats help with %: a description's own "%" must be doubled.
+        + "; ".join(f"{name}: {what}" for name, what in CONDITIONS.items()).replace("%", "%%"),
     )
     parser.add_argument("--seed", type=int, default=0, help="scene generator seed (default 0)")
     parser.add_argument("--width", type=int, default=640, help="scene width (default 640)")

@@ -52,7 +52,7 @@ _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 _SMALLEST_LINE = 0.4  # of the tallest line's height
-_FAINTEST = 0.5  # of the boldest line's ink darkness
+_FAINTEST = 0.3  # of the boldest line's ink darkness
 # Pixels darker than this (of the paper's brightness) that are not ink, over this share of the
 # frame, are a stroke too wide for the ordinary paper estimate (or a dark table).
 _UNEXPLAINED = 0.4

@@ -448,3 +448,12 @@ def test_recognize_reads_generated_scenes_accurately(mnist_test, tmp_path):
     figures = accuracy(scenes, readouts)
     assert figures["exact_readout"] >= 0.88, figures
     assert figures["per_digit"] >= 0.965, figures
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["recognize"], ["bench"]])
+def test_every_command_explains_itself(command):
+    done = edge(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "usage: python -m edge" in done.stdout
+    if command == ["bench"]:
+        assert "--real" in done.stdout and "--conditions" in done.stdout and "dim" in done.stdout

@@ -171,3 +171,15 @@ def test_a_sheet_beside_a_strip_of_table_at_the_frames_edge_gives_only_its_writi
     lines = find_lines(frame).lines
     assert len(lines) == 1, [line.box for line in lines]
     assert lines[0].geometry.height < 70 and lines[0].box[0] > 100
+
+
+def test_a_pencil_line_beside_a_pen_line_is_kept_and_a_shadows_rim_is_not():
+    pen = page(ink_of("45", 50), at=(100, 100))
+    both = np.minimum(pen, page(ink_of("7", 50), at=(400, 100), colour=(150, 150, 150)))
+    assert len(find_lines(both).lines) == 2  # a pencil 7 at about 0.4 of the pen's darkness
+    shadowed = both.astype(np.float32)
+    shadow = np.zeros(both.shape[:2], np.float32)
+    cv2.circle(shadow, (320, 400), 90, 1.0, -1)  # a shadow with a soft rim, 45 % deep
+    shadowed *= 1 - 0.45 * cv2.GaussianBlur(shadow, (0, 0), 4)[..., None]
+    lines = find_lines(shadowed.astype(np.uint8)).lines
+    assert len(lines) == 2 and all(line.box[1] < 250 for line in lines)
