@@ -52,6 +52,10 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
             str(mnist_path),
             "--calib",
             "200",
+            # ~940 steps reach 98.9-99.1 % here: a brief run is held to parity, not to the
+            # full recipe's accuracy.
+            "--min-int8-accuracy",
+            "0.98",
         ],
         **common,
     )
