@@ -165,6 +165,7 @@ def stretch_ink(image: np.ndarray) -> np.ndarray:
     inked = image[image >= _INK_LEVEL]
     if inked.size == 0:
         return image
-    level = float(np.percentile(inked, _FULL_INK))
+    k = round(_FULL_INK / 100 * (inked.size - 1))
+    level = float(np.partition(inked, k)[k])
     gain = min(_MAX_GAIN, 255.0 / max(level, 1.0))
     return cv2.convertScaleAbs(image, alpha=gain)
