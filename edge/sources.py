@@ -1,6 +1,6 @@
 """Frame sources: the Pi camera, OpenCV captures (webcam, video file, stream), image files, demo.
 
-Every source hands out `Frame`s whose image is what the segmenter takes: the Pi camera's
+Every source hands out `Frame`s whose image is what the line finder takes: the Pi camera's
 low-resolution Y plane (grey), or the BGR picture OpenCV decoded. `open_source` turns the
 `--source` text into one, its frames mirrored and turned as the camera is mounted (`orient`:
 [source] rotation, hflip, vflip). A source that cannot start, or a camera or stream that stops

@@ -100,7 +100,7 @@ def test_int8_contract(fresh_models: Path) -> None:
 def test_card_records_provenance(fresh_models: Path) -> None:
     card = json.loads((fresh_models / CARD_FILE).read_text())
     assert set(card["files"]) == {INT8_FILE, FLOAT_FILE}
-    assert card["training"]["command"].startswith("python -m train --data")
+    assert card["training"]["command"].startswith("python -m train --arch pi_cnn --data")
     assert card["quantization"]["calibration_images"] == 200
     assert card["input"]["polarity"].startswith("white digit on black")
 
