@@ -53,6 +53,7 @@ _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is 
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 _SMALLEST_LINE = 0.4  # of the tallest line's height
 _FAINTEST = 0.3  # of the boldest line's ink darkness
+_SLIVER = 4.0  # a piece this many times longer than wide may be a sliver of table
 # Pixels darker than this (of the paper's brightness) that are not ink, over this share of the
 # frame, are a stroke too wide for the ordinary paper estimate (or a dark table).
 _UNEXPLAINED = 0.4
@@ -130,6 +131,9 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # The writing in one view is written with one pen, about one size: far fainter or far
     # smaller than the boldest and tallest line is a shadow's rim, texture, print from the
     # other side of the sheet, not a line to read.
+    groups = [g for g in groups if not _sliver_of_table(g, small[ink])]
+    if not groups:
+        return FoundLines([], ink, "no ink found")
     darkness = ink_darkness(small[ink], paper)
     inks = [quantile(darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
@@ -298,6 +302,27 @@ def straight_lines(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
+
+
+def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
+    """Whether a line's ink is a thin sliver along a sheet's edge at the frame's border (the
+    table in a corner of a turned page): long and thin, touching the border, darker on one
+    side than the other all along (`_is_an_edge`)."""
+    h, w = grey.shape
+    xs, ys = pieces.xs, pieces.ys
+    if len(xs) < 5 or not (
+        xs.min() <= 1 or ys.min() <= 1 or xs.max() >= w - 2 or ys.max() >= h - 2
+    ):
+        return False
+    cx, cy = xs.mean(), ys.mean()
+    covariance = np.cov(np.stack([xs - cx, ys - cy]))
+    values, vectors = np.linalg.eigh(covariance)
+    minor, major = np.sqrt(np.maximum(values, 0.0))
+    if major < _SLIVER * max(minor, 0.5):
+        return False
+    dx, dy = vectors[:, 1] * 2 * major
+    segment = (round(cx - dx), round(cy - dy), round(cx + dx), round(cy + dy))
+    return _is_an_edge(grey, segment, round(2 * minor) + 3)
 
 
 def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: int) -> bool:

@@ -183,3 +183,11 @@ def test_a_pencil_line_beside_a_pen_line_is_kept_and_a_shadows_rim_is_not():
     shadowed *= 1 - 0.45 * cv2.GaussianBlur(shadow, (0, 0), 4)[..., None]
     lines = find_lines(shadowed.astype(np.uint8)).lines
     assert len(lines) == 2 and all(line.box[1] < 250 for line in lines)
+
+
+def test_the_sliver_of_table_at_a_turned_pages_corner_is_not_a_line():
+    frame = page(ink_of("58", 50), at=(250, 200))
+    # The page turned 15 degrees: a thin wedge of dark table shows along the left edge.
+    cv2.fillPoly(frame, [np.int32([[0, 0], [30, 0], [0, 112]])], (40, 40, 40))
+    lines = find_lines(frame).lines
+    assert len(lines) == 1 and lines[0].box[0] > 200, [line.box for line in lines]
