@@ -18,7 +18,7 @@ import numpy as np
 
 from edge.config import ModelSettings
 from edge.ctc import BLANK
-from edge.ink import LINE_HEIGHT
+from edge.ink import LINE_HEIGHT, WIDTH_STEP
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +154,12 @@ class _LiteRTModel:
 
 class LineModel(_LiteRTModel):
     """The line reader: a line image in, per-step probabilities of the 10 digits and the blank
-    out. An interpreter is kept for each width in use (up to a few; resizing one costs more
-    than a small line's inference)."""
+    out. Lines are padded with blank ink to a multiple of _BUCKET px, and an interpreter is kept
+    for each padded width in use (a few: a live view's lines change width by a few pixels from
+    frame to frame, and resizing an interpreter costs more than a small line's inference)."""
 
-    _KEEP = 6  # interpreters kept, one per line width, most recently used
+    _KEEP = 6  # interpreters kept, one per padded width, most recently used
+    _BUCKET = 32  # px: line widths are padded up to a multiple of this
 
     def __init__(self, model_path: Path = BUNDLED_MODEL, threads: int = 1, verify: bool = True):
         super().__init__(model_path, threads, verify)
@@ -185,10 +187,13 @@ class LineModel(_LiteRTModel):
         if line.dtype != np.uint8 or line.ndim != 2 or line.shape[0] != LINE_HEIGHT:
             raise ValueError(f"expected a uint8 line image (32, W), got {line.dtype} {line.shape}")
         width = line.shape[1]
-        interpreter = self._interpreter_for(width)
-        interpreter.set_tensor(self._input["index"], self._lut[line][np.newaxis, ..., np.newaxis])
+        padded = -(-width // self._BUCKET) * self._BUCKET
+        values = self._lut[np.pad(line, ((0, 0), (0, padded - width)))]
+        interpreter = self._interpreter_for(padded)
+        interpreter.set_tensor(self._input["index"], values[np.newaxis, ..., np.newaxis])
         interpreter.invoke()
-        return self._real_output(interpreter.get_tensor(self._output["index"])[0])
+        steps = width // WIDTH_STEP  # the padding's own steps are blank: not the line's
+        return self._real_output(interpreter.get_tensor(self._output["index"])[0, :steps])
 
     def _interpreter_for(self, width: int) -> Any:
         interpreter = self._by_width.pop(width, None)
