@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.model import DigitClassifier
+from quantize.reader_thresholds import ReaderThresholds
 
 EVAL_BATCH = 500
 
@@ -64,20 +65,24 @@ def evaluate_pair(
     }
 
 
-def violations(report: dict, thresholds: ParityThresholds) -> list[str]:
-    """Human-readable reasons the int8 model is not fit to ship; empty when it is."""
+def violations(
+    accuracy: float,
+    drop: float,
+    agreement: float,
+    thresholds: "ParityThresholds | ReaderThresholds",
+    measured: str = "accuracy",
+    agreeing: str = "top-1 agreement",
+) -> list[str]:
+    """Human-readable reasons an int8 model is not fit to ship; empty when it is. `accuracy` is
+    the int8 model's (`measured` names it), `drop` float's minus int8's, `agreement` how often
+    the two give the same answer (`agreeing` names it)."""
     problems = []
-    if report["int8"]["accuracy"] < thresholds.min_int8_accuracy:
+    if accuracy < thresholds.min_int8_accuracy:
+        problems.append(f"int8 {measured}: {accuracy:.4f} < {thresholds.min_int8_accuracy}")
+    if drop > thresholds.max_accuracy_drop:
         problems.append(
-            f"int8 accuracy {report['int8']['accuracy']:.4f} < {thresholds.min_int8_accuracy}"
+            f"int8 loses {drop:.4f} of {measured} to float (allowed {thresholds.max_accuracy_drop})"
         )
-    if report["accuracy_drop"] > thresholds.max_accuracy_drop:
-        problems.append(
-            f"int8 loses {report['accuracy_drop']:.4f} accuracy to float "
-            f"(allowed {thresholds.max_accuracy_drop})"
-        )
-    if report["top1_agreement"] < thresholds.min_agreement:
-        problems.append(
-            f"top-1 agreement {report['top1_agreement']:.4f} < {thresholds.min_agreement}"
-        )
+    if agreement < thresholds.min_agreement:
+        problems.append(f"{agreeing}: {agreement:.4f} < {thresholds.min_agreement}")
     return problems

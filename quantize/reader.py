@@ -12,7 +12,6 @@ import numpy as np
 from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT, WIDTH_STEP
 from edge.model import LineModel
-from quantize.reader_thresholds import ReaderThresholds
 from train.data import Mnist
 from train.reader import evaluation_lines, make_lines
 from train.reader_run import TEST_STRINGS, mnist_test_lines
@@ -81,27 +80,6 @@ def evaluate_reader_pair(float_path: Path, int8_path: Path, data: Mnist) -> dict
         report["float"]["ms_per_line"] / report["int8"]["ms_per_line"]
     )
     return report
-
-
-def reader_violations(report: dict[str, Any], thresholds: ReaderThresholds) -> list[str]:
-    """Human-readable reasons the int8 reader is not fit to ship; empty when it is."""
-    problems = []
-    exact = report["int8"]["strings_exact"]
-    if exact < thresholds.min_int8_accuracy:
-        problems.append(
-            f"int8 reads {exact:.4f} of test strings exactly < {thresholds.min_int8_accuracy}"
-        )
-    if report["accuracy_drop"] > thresholds.max_accuracy_drop:
-        problems.append(
-            f"int8 loses {report['accuracy_drop']:.4f} of exact strings to float "
-            f"(allowed {thresholds.max_accuracy_drop})"
-        )
-    if report["same_string"] < thresholds.min_agreement:
-        problems.append(
-            f"int8 and float read the same string {report['same_string']:.4f} < "
-            f"{thresholds.min_agreement}"
-        )
-    return problems
 
 
 def reader_contract(

@@ -16,7 +16,6 @@ from quantize.reader import (
     calibration_lines,
     evaluate_reader_pair,
     reader_contract,
-    reader_violations,
 )
 from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import PARITY_FILE
@@ -78,7 +77,14 @@ def quantize_and_check(
     if reader:
         log.info("Reading composed MNIST-test strings and MNIST test digits with both models...")
         parity = evaluate_reader_pair(float_path, int8_path, data)
-        problems = reader_violations(parity, thresholds)
+        problems = violations(
+            parity["int8"]["strings_exact"],
+            parity["accuracy_drop"],
+            parity["same_string"],
+            thresholds,
+            measured="reads of test strings exactly",
+            agreeing="int8 and float read the same string",
+        )
         log.info(
             "strings exact: float %.4f  int8 %.4f  same string %.4f; photographed: float %.4f  "
             "int8 %.4f; MNIST test as lines: float %.4f  int8 %.4f; int8 %d bytes (%.1fx "
@@ -97,7 +103,12 @@ def quantize_and_check(
     else:
         log.info("Evaluating float and int8 models on %d test images...", len(data.x_test))
         parity = evaluate_pair(float_path, int8_path, data.x_test, data.y_test)
-        problems = violations(parity, thresholds)
+        problems = violations(
+            parity["int8"]["accuracy"],
+            parity["accuracy_drop"],
+            parity["top1_agreement"],
+            thresholds,
+        )
         log.info(
             "float %.4f  int8 %.4f  agreement %.4f  int8 %d bytes (%.1fx smaller), %.1f us/image",
             parity["float"]["accuracy"],

@@ -2,13 +2,10 @@
 digits (composed strings, and each digit as a one-digit line), write the model and report."""
 
 import logging
-import os
-import platform
 import time
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 from train.architectures import LINE_READER, line_reader
 from train.artifacts import MODEL_FILE, REPORT_FILE
@@ -21,7 +18,7 @@ from train.reader import (
     predict_lines,
 )
 from train.reader_settings import ReaderSettings
-from train.reports import write_json
+from train.reports import cores, provenance, write_json
 from train.strings import Digits, TrainingLine, mnist_line
 from train.training import split_validation
 
@@ -52,7 +49,7 @@ def train_reader_and_report(
         data.x_train[:limit], data.y_train[:limit], settings.val_size, settings.seed
     )
     made = time.perf_counter()
-    train_lines = make_lines(Digits(x_fit, y_fit), settings.lines, settings.seed, workers=_cores())
+    train_lines = make_lines(Digits(x_fit, y_fit), settings.lines, settings.seed, workers=cores())
     val_lines = evaluation_lines(
         Digits(x_val, y_val), settings.val_lines, seed=settings.seed + 1, camera=True
     )
@@ -94,9 +91,7 @@ def train_reader_and_report(
         "fit_seconds": round(fit_seconds, 1),
         "wall_seconds": round(time.perf_counter() - started, 1),
         "command": command,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "machine": f"{platform.machine()}, {_cores()} cores",
+        **provenance(),
     }
     write_json(out / REPORT_FILE, report)
     log.info(
@@ -109,7 +104,3 @@ def train_reader_and_report(
         out,
     )
     return report
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0))

@@ -1,6 +1,8 @@
 """What a training run leaves behind for a human: JSON report, confusion matrix, error gallery."""
 
 import json
+import os
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,23 @@ import matplotlib
 matplotlib.use("Agg")  # files only; desktops without a display train too
 import matplotlib.pyplot as plt
 import numpy as np
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    return len(os.sched_getaffinity(0))
+
+
+def provenance() -> dict[str, str]:
+    """What a report records of the software and machine that trained the model."""
+    import keras  # deferred: callers have TensorFlow loaded already; plotting needs neither
+    import tensorflow as tf
+
+    return {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "machine": f"{platform.machine()}, {cores()} cores",
+    }
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:

@@ -1,18 +1,22 @@
 """One training run end to end: seed, build, fit, evaluate on the test set, write artifacts."""
 
 import logging
-import platform
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from train.architectures import ARCHITECTURES
 from train.artifacts import MODEL_FILE, REPORT_FILE
 from train.data import Mnist
-from train.reports import confusion_matrix, plot_confusion, plot_misclassified, write_json
+from train.reports import (
+    confusion_matrix,
+    plot_confusion,
+    plot_misclassified,
+    provenance,
+    write_json,
+)
 from train.training import TrainSettings, fit, to_model_input
 
 log = logging.getLogger("train")
@@ -65,9 +69,7 @@ def train_and_report(
         "fit_seconds": round(fit_seconds, 1),
         "wall_seconds": round(time.perf_counter() - started, 1),
         "command": command,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+        **provenance(),
     }
     write_json(out / REPORT_FILE, report)
     log.info(
