@@ -49,6 +49,8 @@ _MAX_TILT = 35.0  # degrees; a steeper "line" is a column of separate digits
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
 _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
+_DARKEST_PAPER = 0.4  # of the brightest paper in view: paper in a shadow, not a dark table
+_TEXTURE_BLOCK = 16  # px at detection size: blocks over which the surface's texture is measured
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 _SMALLEST_LINE = 0.4  # of the tallest line's height
@@ -58,8 +60,7 @@ _SLIVER = 4.0  # a piece this many times longer than wide may be a sliver of tab
 # frame, are a stroke too wide for the ordinary paper estimate (or a dark table).
 _UNEXPLAINED = 0.4
 _UNEXPLAINED_SHARE = 0.005
-_ALONG_EDGE = 0.5  # a thick piece along this much of a frame edge...
-_STRIP_REACH = 0.3  # ...reaching in this little way (of the frame) is a table, not a stroke
+_TABLE_OUTLINE = 0.6  # a thick piece whose outline is this much frame edge is table, not ink
 _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
 _RULE_SPAN = 0.5  # a slanted straight line across this much of the frame is a rule
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
@@ -117,9 +118,10 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         return FoundLines([], ink, "too dark")
     grey = greys[ink]
     noise = noise_level(small[ink])
-    paper, mask = _paper_and_ink(small[ink], noise)
+    sigma = surface_noise(small[ink], noise)
+    paper, mask = _paper_and_ink(small[ink], noise, sigma)
     short_side = min(mask.shape)
-    sensitive = ink_mask(small[ink], paper, noise, _RULE_INK, hysteresis=False)
+    sensitive = ink_mask(small[ink], paper, sigma, _RULE_INK, hysteresis=False)
     rules = straight_lines(
         sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), small[ink]
     )
@@ -180,8 +182,11 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     return "light" if lighter > _POLARITY_BIAS * darker else "dark"
 
 
-def _paper_and_ink(grey: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarray]:
-    """The paper estimate and the ink mask of a detection-size grey image.
+def _paper_and_ink(
+    grey: np.ndarray, noise: float, sigma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The paper estimate and the ink mask of a detection-size grey image, whose sensor noise
+    is `noise` and whose surface varies by `sigma` (both in grey levels, see surface_noise).
 
     Two paper estimates: one closing over ordinary strokes (a tenth of the short side), which
     follows shadows and a sheet's edge closely, and one closing over a close-up's marker
@@ -193,61 +198,88 @@ def _paper_and_ink(grey: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarr
         # A dim frame's noise is a large part of its light: average it down (its strokes are
         # wider than the blur; a bright frame's faint pencil line would not be).
         grey = cv2.GaussianBlur(grey, (3, 3), 0)
-        noise /= 2
+        sigma = sigma / 2
     stroke, widest = round(_STROKE * short_side), round(_WIDEST_STROKE * short_side)
     paper = paper_brightness(grey, stroke)
-    mask = cv2.bitwise_and(ink_mask(grey, paper, noise), on_paper(grey, paper, stroke))
+    mask = cv2.bitwise_and(ink_mask(grey, paper, sigma), on_paper(grey, paper, stroke))
     # Only a stroke too wide for the first estimate leaves dark pixels it did not call ink:
     # without them (most frames) the second estimate is not worth its cost.
     dark = cv2.compare(grey, _UNEXPLAINED * percentile_u8(grey, 90), cv2.CMP_LT)
-    if cv2.countNonZero(cv2.subtract(dark, mask * 255)) < _UNEXPLAINED_SHARE * grey.size:
+    if not _unexplained_dark(cv2.subtract(dark, mask * 255)):
         return paper, mask
     wide_paper = paper_brightness(grey, widest)
-    wide = cv2.bitwise_and(ink_mask(grey, wide_paper, noise), on_paper(grey, wide_paper, widest))
+    wide = cv2.bitwise_and(ink_mask(grey, wide_paper, sigma), on_paper(grey, wide_paper, widest))
     thick = max(2, round(0.25 * _STROKE * short_side))
     core = cv2.erode(wide, np.ones((2 * thick + 1, 2 * thick + 1), np.uint8))
     if not core.any():
         return paper, mask
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
+    count, labels = cv2.connectedComponents(wide, connectivity=8)
     thick_pieces = np.zeros(count, np.uint8)
     thick_pieces[np.unique(labels[core > 0])] = 1
-    # A close-up's stroke meets the frame's edge end on; a strip of table beside a sheet lies
-    # along it, for half its length or more, and reaches in only a little way.
-    rows, columns = labels.shape
-    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    for edge, reach, across in (
-        (labels[0], heights, rows),
-        (labels[-1], heights, rows),
-        (labels[:, 0], widths, columns),
-        (labels[:, -1], widths, columns),
-    ):
-        along = np.bincount(edge, minlength=count)
-        strip = (along >= _ALONG_EDGE * len(edge)) & (reach <= _STRIP_REACH * across)
-        thick_pieces[strip] = 0
+    thick_pieces[0] = 0
+    for piece in np.flatnonzero(thick_pieces):
+        if _table_beside_sheet(labels == piece):
+            thick_pieces[piece] = 0
     thick_pieces[0] = 0
     strokes = thick_pieces[labels]
     return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
+
+
+def _unexplained_dark(dark: np.ndarray) -> bool:
+    """Whether a mask of dark pixels that are not ink holds a piece as big as a close-up's
+    stroke (`_UNEXPLAINED_SHARE` of the frame) that is not a table beside a sheet."""
+    if cv2.countNonZero(dark) < _UNEXPLAINED_SHARE * dark.size:
+        return False
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _UNEXPLAINED_SHARE * dark.size) + 1
+    return any(not _table_beside_sheet(labels == piece) for piece in big)
+
+
+def _table_beside_sheet(piece: np.ndarray) -> bool:
+    """Whether a thick dark piece (bool mask) is table, not a close-up's stroke: a stroke meets
+    the frame's edge end on, a table lies along it, so more of its outline is the frame's edge
+    than borders the sheet."""
+    contours, _ = cv2.findContours(piece.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = np.concatenate(contours)[:, 0]
+    rows, columns = piece.shape
+    on_edge = (
+        (outline[:, 0] == 0)
+        | (outline[:, 0] == columns - 1)
+        | (outline[:, 1] == 0)
+        | (outline[:, 1] == rows - 1)
+    )
+    return bool(on_edge.sum() > _TABLE_OUTLINE * (~on_edge).sum())
 
 
 def on_paper(grey: np.ndarray, paper: np.ndarray, widest_stroke: int) -> np.ndarray:
     """uint8 0/1: the paper and what is written on it, not a dark table beside it. Pixels at
     least half as bright as the paper estimate, closed over anything narrower than a stroke:
     ink is enclosed, a table is too wide to close, and the closing keeps its edge straight (the
-    paper estimate itself spills a few pixels across a sheet's edge, onto the table)."""
+    paper estimate itself spills a few pixels across a sheet's edge, onto the table). Paper
+    far darker than the brightest in view is a dark table, whose noise is as dark against
+    its own brightness as ink is on paper."""
     lit = cv2.compare(cv2.add(grey, grey), paper, cv2.CMP_GE)
+    bright = cv2.compare(paper, _DARKEST_PAPER * percentile_u8(paper, 95), cv2.CMP_GE)
     size = 2 * (widest_stroke // 2) + 3
-    return cv2.morphologyEx(lit, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8)) // 255
+    closed = cv2.morphologyEx(lit, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
+    return cv2.bitwise_and(closed, bright) // 255
 
 
 def ink_mask(
-    grey: np.ndarray, paper: np.ndarray, noise: float, level: float = _INK, hysteresis: bool = True
+    grey: np.ndarray,
+    paper: np.ndarray,
+    sigma: float | np.ndarray,
+    level: float = _INK,
+    hysteresis: bool = True,
 ) -> np.ndarray:
     """uint8 0/1: ink (darkness >= `level`), and faint ink (>= half that) touching it; in both,
-    darker than the paper by well over the sensor's `noise` (a sigma, in grey levels: a dim
-    frame's noise is a large fraction of its paper's brightness). `hysteresis=False`: ink alone."""
+    darker than the paper by well over its noise `sigma` (grey levels, for the whole image or
+    float32 per pixel: a dim frame's noise is a large fraction of its paper's brightness, a
+    desk's grain is more than a sheet's). `hysteresis=False`: ink alone."""
     darkness = ink_darkness(grey, paper)
     contrast = cv2.subtract(paper, grey)
-    above_noise = cv2.threshold(contrast, _NOISE_MARGIN * noise, 1, cv2.THRESH_BINARY)[1]
+    margin = np.clip(np.multiply(_NOISE_MARGIN, sigma), 0, 255).astype(np.uint8)
+    above_noise = cv2.compare(contrast, margin, cv2.CMP_GT) // 255
     strong = cv2.threshold(darkness, round(255 * level) - 1, 1, cv2.THRESH_BINARY)[1]
     faint = cv2.threshold(darkness, round(255 * level / 2) - 1, 1, cv2.THRESH_BINARY)[1]
     strong = cv2.bitwise_and(strong, above_noise)
@@ -271,6 +303,33 @@ def noise_level(grey: np.ndarray) -> float:
     histogram = np.bincount(step.ravel(), minlength=256).cumsum()
     upper_quartile = int(np.searchsorted(histogram, 0.75 * histogram[-1]))
     return max(0.5, upper_quartile / (1.15 * math.sqrt(2)))
+
+
+def surface_noise(grey: np.ndarray, noise: float) -> np.ndarray:
+    """float32 sigma per pixel (grey levels, grey's shape): the sensor's `noise`, or the
+    surface's own texture where it is rougher (a wooden desk's grain, carpet, cardboard), whose
+    blotches are as dark against their brightest neighbours as a pencil stroke is on paper.
+
+    The texture is the spread of each block's brighter half (90th percentile - median, 1.28
+    sigma for a normal distribution): dark strokes covering up to half a block do not move it,
+    and an opening over 3x3 blocks drops the blocks a marker's edge fills.
+    """
+    rows, columns = grey.shape[0] // _TEXTURE_BLOCK, grey.shape[1] // _TEXTURE_BLOCK
+    if min(rows, columns) < 3:
+        return np.full(grey.shape, noise, np.float32)
+    size = _TEXTURE_BLOCK * _TEXTURE_BLOCK
+    blocks = (
+        grey[: rows * _TEXTURE_BLOCK, : columns * _TEXTURE_BLOCK]
+        .reshape(rows, _TEXTURE_BLOCK, columns, _TEXTURE_BLOCK)
+        .swapaxes(1, 2)
+        .reshape(rows, columns, size)
+    )
+    median, upper = size // 2, (9 * size) // 10
+    ranked = np.partition(blocks, (median, upper), axis=-1)
+    spread = (ranked[..., upper].astype(np.float32) - ranked[..., median]) / 1.28
+    quiet = cv2.morphologyEx(spread, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    texture = cv2.resize(quiet, grey.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return np.maximum(texture, np.float32(noise))
 
 
 def straight_lines(
