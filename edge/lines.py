@@ -62,6 +62,7 @@ _UNEXPLAINED = 0.4
 _UNEXPLAINED_SHARE = 0.005
 _TABLE_OUTLINE = 0.6  # a thick piece whose outline is this much frame edge is table, not ink
 _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
+_RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a slanted straight line across this much of the frame is a rule
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
@@ -116,14 +117,19 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # The brightest the frame gets (paper, or chalk) says whether there is light to read by.
     if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
         return FoundLines([], ink, "too dark")
-    grey = greys[ink]
-    noise = noise_level(small[ink])
-    sigma = surface_noise(small[ink], noise)
-    paper, mask = _paper_and_ink(small[ink], noise, sigma)
+    grey, detection = greys[ink], small[ink]
+    if frame.ndim == 3 and _noisy(detection, noise_level(detection)):
+        # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
+        # colour blocks there are as dark as faint ink. Luma averages the channels.
+        luma = cv2.cvtColor(frame[..., :3], cv2.COLOR_BGR2GRAY)
+        grey = luma if ink == "dark" else cv2.bitwise_not(luma)
+        detection = _shrink(grey, scale)
+    detection, sigma = _smoothed(detection)
+    paper, mask = _paper_and_ink(detection, sigma)
     short_side = min(mask.shape)
-    sensitive = ink_mask(small[ink], paper, sigma, _RULE_INK, hysteresis=False)
+    sensitive = ink_mask(detection, paper, sigma, _RULE_INK, hysteresis=False)
     rules = straight_lines(
-        sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), small[ink]
+        sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), detection
     )
     grouping = cv2.subtract(mask, rules)
     min_height = max(2.0, settings.min_height / scale)
@@ -133,10 +139,10 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # The writing in one view is written with one pen, about one size: far fainter or far
     # smaller than the boldest and tallest line is a shadow's rim, texture, print from the
     # other side of the sheet, not a line to read.
-    groups = [g for g in groups if not _sliver_of_table(g, small[ink])]
+    groups = [g for g in groups if not _sliver_of_table(g, detection)]
     if not groups:
         return FoundLines([], ink, "no ink found")
-    darkness = ink_darkness(small[ink], paper)
+    darkness = ink_darkness(detection, paper)
     inks = [quantile(darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
     geometries = [_fit(g, scale) for g in groups]
@@ -182,11 +188,25 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     return "light" if lighter > _POLARITY_BIAS * darker else "dark"
 
 
-def _paper_and_ink(
-    grey: np.ndarray, noise: float, sigma: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The paper estimate and the ink mask of a detection-size grey image, whose sensor noise
-    is `noise` and whose surface varies by `sigma` (both in grey levels, see surface_noise).
+def _smoothed(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A detection-size grey image ready for finding ink, and its noise sigma per pixel
+    (`surface_noise`). A dim frame's noise is a large part of its light: it is averaged down
+    (its strokes are wider than the blur; a bright frame's faint pencil line would not be)."""
+    noise = noise_level(grey)
+    sigma = surface_noise(grey, noise)
+    if _noisy(grey, noise):
+        return cv2.GaussianBlur(grey, (3, 3), 0), sigma / 2
+    return grey, sigma
+
+
+def _noisy(grey: np.ndarray, noise: float) -> bool:
+    """Whether a frame's noise (sigma, grey levels) is a large part of its paper's light."""
+    return noise > _NOISY * percentile_u8(grey, 90)
+
+
+def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The paper estimate and the ink mask of a detection-size grey image whose surface's
+    noise is `sigma` (grey levels per pixel, see `_smoothed`).
 
     Two paper estimates: one closing over ordinary strokes (a tenth of the short side), which
     follows shadows and a sheet's edge closely, and one closing over a close-up's marker
@@ -194,11 +214,6 @@ def _paper_and_ink(
     the second finds: pieces of its mask too thick to be a sheet's edge or a shadow's rim.
     """
     short_side = min(grey.shape)
-    if noise > _NOISY * percentile_u8(grey, 90):
-        # A dim frame's noise is a large part of its light: average it down (its strokes are
-        # wider than the blur; a bright frame's faint pencil line would not be).
-        grey = cv2.GaussianBlur(grey, (3, 3), 0)
-        sigma = sigma / 2
     stroke, widest = round(_STROKE * short_side), round(_WIDEST_STROKE * short_side)
     paper = paper_brightness(grey, stroke)
     mask = cv2.bitwise_and(ink_mask(grey, paper, sigma), on_paper(grey, paper, stroke))
@@ -341,8 +356,12 @@ def straight_lines(
     length = max(3, length)
     found = np.zeros_like(mask)
     thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
-    for kernel in (np.ones((1, length), np.uint8), np.ones((length, 1), np.uint8)):
-        found = cv2.bitwise_or(found, cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel))
+    gap = max(3, round(_RULE_GAP * min(mask.shape)))
+    for along in ((1, 0), (0, 1)):  # (columns, rows) of a horizontal, then a vertical kernel
+        # A faint rule in a dim or noisy frame is a dashed one: close its gaps along it first.
+        closed = cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones(_kernel(along, gap), np.uint8))
+        kernel = np.ones(_kernel(along, length), np.uint8)
+        found = cv2.bitwise_or(found, cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel))
     # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
     # across at least half the frame, drawn over the mask. Voted for at half size (a quarter of
     # the pixels), on the mask thickened so a thin line stays one line there.
@@ -361,6 +380,12 @@ def straight_lines(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
+
+
+def _kernel(along: tuple[int, int], length: int) -> tuple[int, int]:
+    """The (rows, columns) shape of a 1-px kernel `length` long in direction (dx, dy)."""
+    dx, dy = along
+    return (1 + (length - 1) * dy, 1 + (length - 1) * dx)
 
 
 def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
