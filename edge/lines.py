@@ -370,18 +370,12 @@ def straight_lines(
     segments = cv2.HoughLinesP(
         half * 255, 1, np.pi / 180, threshold=length // 4, minLineLength=length // 2, maxLineGap=2
     )
-    table = np.zeros_like(mask)
     for x0, y0, x1, y1 in 2 * segments.reshape(-1, 4) if segments is not None else ():
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
-        darker = 0 if grey is None else _darker_side(grey, (x0, y0, x1, y1), thickest + 2)
-        if across or darker:
+        if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
             cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
-        if darker:
-            _fill_beside(table, (x0, y0, x1, y1), darker * round(_STROKE * min(h, w)))
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
-    # A thick stroke crossing a rule is kept; beyond a sheet's edge nothing is (the paper
-    # estimate spills over the edge: a sliver of table there is as dark as a marker's stroke).
-    found = cv2.bitwise_or(cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8))), table)
+    found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
     found = cv2.bitwise_or(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
@@ -416,16 +410,12 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
 
 
 def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: int) -> bool:
-    """Whether a straight segment is the edge of a sheet (see `_darker_side`)."""
-    return _darker_side(grey, segment, offset) != 0
-
-
-def _darker_side(grey: np.ndarray, segment: tuple[int, int, int, int], offset: int) -> int:
-    """Which side of a straight segment is table if it is the edge of a sheet: clearly darker
-    on one side than on the other all along (paper on one side, table on the other): +1 along
-    the normal (-dy, dx), -1 against it, 0 for no edge (a pen's stroke has paper both sides)."""
+    """Whether a straight segment is the edge of a sheet: clearly darker on one side than on
+    the other all along (paper on one side, table on the other). A pen's stroke has paper on
+    both sides."""
     x0, y0, x1, y1 = (float(v) for v in segment)
-    nx, ny = _normal(segment)
+    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
+    nx, ny = -(y1 - y0) / length, (x1 - x0) / length
     t = np.linspace(0.1, 0.9, 9)
     xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
     h, w = grey.shape
@@ -437,29 +427,10 @@ def _darker_side(grey: np.ndarray, segment: tuple[int, int, int, int], offset: i
 
     one, other = side(1.0), side(-1.0)
     darker, brighter = np.minimum(one, other), np.maximum(one, other)
-    first_darker = quantile(one, 0.5) < quantile(other, 0.5)
-    below = one < other if first_darker else other < one
-    if quantile(darker, 0.5) < _EDGE_RATIO * quantile(brighter, 0.5) and below.mean() >= 0.8:
-        return 1 if first_darker else -1
-    return 0
-
-
-def _normal(segment: tuple[int, int, int, int]) -> tuple[float, float]:
-    """The unit normal (-dy, dx) of a segment (x0, y0, x1, y1)."""
-    x0, y0, x1, y1 = (float(v) for v in segment)
-    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
-    return -(y1 - y0) / length, (x1 - x0) / length
-
-
-def _fill_beside(mask: np.ndarray, segment: tuple[int, int, int, int], reach: int) -> None:
-    """Sets to 1, in place, the band `reach` px wide beside a segment (along its normal when
-    `reach` > 0, against it when < 0)."""
-    x0, y0, x1, y1 = (float(v) for v in segment)
-    nx, ny = _normal(segment)
-    band = np.array(
-        [[x0, y0], [x1, y1], [x1 + reach * nx, y1 + reach * ny], [x0 + reach * nx, y0 + reach * ny]]
+    below = one < other if quantile(one, 0.5) < quantile(other, 0.5) else other < one
+    return bool(
+        quantile(darker, 0.5) < _EDGE_RATIO * quantile(brighter, 0.5) and below.mean() >= 0.8
     )
-    cv2.fillConvexPoly(mask, np.round(band).astype(np.int32), 1)
 
 
 def _border_strips(mask: np.ndarray, length: int, width: int) -> np.ndarray:
