@@ -5,10 +5,13 @@
 set -euo pipefail
 
 readonly SERVICE=edge-digits.service
-# picamera2 and libcamera exist only as apt packages; OpenCV and numpy come from apt as well so
-# that every compiled extension in the process agrees on one numpy ABI. python3-venv provides
-# ensurepip. No recommends: on Pi OS Lite they would pull in a desktop preview stack.
-readonly APT_PACKAGES=(python3-venv python3-picamera2 python3-libcamera python3-opencv python3-numpy)
+# picamera2 and libcamera exist only as apt packages; OpenCV, numpy and Pillow come from apt as
+# well so that every compiled extension in the process agrees on one numpy ABI. python3-venv
+# provides ensurepip. No recommends: on Pi OS Lite they would pull in a desktop preview stack.
+readonly APT_PACKAGES=(python3-venv python3-picamera2 python3-libcamera python3-opencv python3-numpy
+    python3-pil)
+# Everything else, from PyPI: exact versions with their sha256 (see the file's header).
+readonly REQUIREMENTS=requirements-pi.txt
 readonly SUPPORTED_RELEASES="bookworm trixie"
 readonly BUNDLED_MODEL=edge/models/digits_int8.tflite
 readonly MODEL_CARD=model_card.json
@@ -46,8 +49,6 @@ die() {
 
 DRY_RUN=false
 CHANGES=0
-CLEANUP=()  # temporary files
-trap 'rm -f "${CLEANUP[@]}"' EXIT
 # The command line as one would type it: arguments with spaces or quotes in single quotes.
 quoted() {
     local arg words=()
@@ -107,6 +108,8 @@ check_supported_os() {
 }
 
 check_package() {
+    [[ -f $SCRIPT_DIR/$REQUIREMENTS ]] ||
+        die "$SCRIPT_DIR/$REQUIREMENTS is missing: keep install.sh in its deploy/ folder."
     if [[ -d $PACKAGE ]]; then
         [[ -f $PACKAGE/pyproject.toml ]] || die "--package $PACKAGE: no pyproject.toml there."
         [[ -n $MODEL || -f $PACKAGE/$BUNDLED_MODEL ]] ||
@@ -125,14 +128,18 @@ check_package() {
     fi
 }
 
-# What identifies the package we would install: the wheel's bytes, or the files the Pi runs.
+# What identifies what we would install: the wheel's bytes, or the files the Pi runs, and the
+# pinned requirements.
 package_fingerprint() {
-    if [[ -f $PACKAGE ]]; then
-        sha256sum <"$PACKAGE"
-    else
-        (cd "$PACKAGE" && find pyproject.toml edge -type f ! -name '*.pyc' -print0 |
-            LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum
-    fi | cut -d ' ' -f 1
+    {
+        if [[ -f $PACKAGE ]]; then
+            sha256sum <"$PACKAGE"
+        else
+            (cd "$PACKAGE" && find pyproject.toml edge -type f ! -name '*.pyc' -print0 |
+                LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum
+        fi
+        sha256sum <"$SCRIPT_DIR/$REQUIREMENTS"
+    } | sha256sum | cut -d ' ' -f 1
 }
 
 install_apt_packages() {
@@ -151,25 +158,24 @@ install_apt_packages() {
 }
 
 install_venv_and_package() {
-    local fingerprint installed="" constraints="<a file pinning numpy to apt's version>"
-    # Site packages from apt (picamera2, libcamera, cv2, numpy) stay visible inside the venv.
+    local fingerprint installed=""
+    # Site packages from apt (picamera2, libcamera, cv2, numpy, PIL) stay visible inside the venv.
     [[ -x $VENV/bin/python ]] || act python3 -m venv --system-site-packages "$VENV"
     fingerprint=$(package_fingerprint)
     [[ -f $STAMP ]] && installed=$(<"$STAMP")
     [[ $fingerprint == "$installed" ]] && return 0
-    if ! $DRY_RUN; then
-        # Pin numpy to apt's version: a wheel numpy in the venv would shadow it and break
-        # picamera2 and cv2, which were built against apt's numpy.
-        local numpy_version
-        numpy_version=$("$VENV/bin/python" -c 'import numpy; print(numpy.__version__)') ||
-            die "the virtual environment cannot import apt's numpy (python3-numpy)."
-        constraints=$(mktemp)
-        CLEANUP+=("$constraints")
-        printf 'numpy==%s\n' "$numpy_version" >"$constraints"
-    fi
     # Same version number, different code: pip would keep the old one, so remove it first.
     [[ -z $installed ]] || act "$VENV/bin/python" -m pip uninstall --yes edge-digits
-    act "$VENV/bin/python" -m pip install --constraint "$constraints" "${PACKAGE}[pi]"
+    # No pip.conf: Raspberry Pi OS's adds an extra index whose rebuilt wheels are not the files
+    # the hashes are of.
+    export PIP_CONFIG_FILE=/dev/null
+    # Only the pinned wheels, each checked against its sha256, and none of their dependencies
+    # beyond the file: numpy and Pillow stay apt's (a wheel in the venv would shadow them and
+    # break picamera2 and cv2, built against apt's numpy).
+    act "$VENV/bin/python" -m pip install --require-hashes --no-deps --only-binary :all: \
+        --requirement "$SCRIPT_DIR/$REQUIREMENTS"
+    # The package itself: nothing from the network (setuptools came with the file above).
+    act "$VENV/bin/python" -m pip install --no-deps --no-index --no-build-isolation "$PACKAGE"
     act "$VENV/bin/python" -c 'import cv2, numpy, picamera2, ai_edge_litert.interpreter, edge.model' ||
         die "the installed package cannot import its dependencies (see the error above)."
     $DRY_RUN || printf '%s\n' "$fingerprint" >"$STAMP"
@@ -196,16 +202,17 @@ install_model() {
 install_config() {
     local model_path="/opt/edge-digits/models/${MODEL##*/}"
     if [[ -e $CONFIG ]]; then
+        # Earlier installs made it readable by the video group, which the login user is in.
+        [[ $(stat -c %a "$CONFIG") == 600 ]] || act chmod 0600 "$CONFIG"
         if [[ -n $MODEL ]] && ! grep -qF "path = \"$model_path\"" "$CONFIG"; then
             say "note: $CONFIG is kept as it is; to use the new model set path = \"$model_path\"" \
                 "in its [model] section."
         fi
         return 0
     fi
-    # Root and the service (group video) may read it: it can hold the MQTT password.
-    local group=()
-    [[ $(id -u) -ne 0 ]] || group=(-g video)
-    act install -D -m 0640 "${group[@]}" "$SCRIPT_DIR/config.toml" "$CONFIG"
+    # Root alone may read it (it can hold the MQTT password and the page's password hash); the
+    # service gets a copy through systemd's LoadCredential=.
+    act install -D -m 0600 "$SCRIPT_DIR/config.toml" "$CONFIG"
     if [[ -n $MODEL ]]; then
         act sed -i "s|^path = \"\"|path = \"$model_path\"|" "$CONFIG"
     fi

@@ -1,21 +1,35 @@
 """`python -m edge`: run the recognizer (default), `recognize` image files, or `bench` it.
 
-    python -m edge [--source demo] [--json] ...      live read-outs from a camera or replay
+    python -m edge [--source demo] [--web 8080] ...  live read-outs from a camera or replay
     python -m edge recognize PATH...                  one JSON line per image
-    python -m edge bench [--scenes 500] [--json]      timings, memory and accuracy
+    python -m edge bench [--scenes N] [--json]        timings, memory and accuracy
+
+Each command's options: python -m edge run --help (recognize --help, bench --help).
 
 A camera mounted sideways, upside down or behind a mirror: run and recognize take --hflip,
 --vflip (mirror each frame) and --rotation 90|180|270 (then turn it clockwise), like [source]
 rotation, hflip and vflip. Chalk or white marker on a dark board: --ink light (default auto).
 
 Exit status: 0 done, 1 something failed while running (a file, the camera), 2 it could not
-start (bad config, model or source; the message says what to fix).
+start (bad config, model or source; the message says what to fix). SIGINT (Ctrl-C) or SIGTERM
+stops a command at once with a one-line message and 128 + the signal's number (130, 143),
+except `run` once it is reading: it finishes the frame, says what it did and exits 0 (a second
+Ctrl-C stops at once). A closed stdout (`| head -1`) ends run and recognize quietly with 141.
 """
+
+from edge.interrupts import stop_now, stop_on_signals
+
+# Before the imports below: importing OpenCV and numpy takes half a second or more on a Pi, and
+# a Ctrl-C or systemd's SIGTERM then must stop us like one at any other time, not with a
+# traceback. Only when run: tests import the parser from here.
+if __name__ == "__main__":
+    stop_on_signals()
 
 import argparse
 import logging
 import signal
 import sys
+from typing import Any
 
 import cv2
 
@@ -24,21 +38,22 @@ from edge.config import (
     ROTATIONS,
     ConfigError,
     Settings,
+    WebSettings,
     apply_overrides,
     load_settings,
     resolve_config_path,
 )
-from edge.events import Stats
+from edge.events import Sink, Stats
 from edge.ink import INK_CHOICES
 from edge.lines import FindSettings
-from edge.model import LineModel, ModelError, model_file
+from edge.model import BUNDLED_MODEL, LineModel, ModelError, model_file
 from edge.outputs import OutputError, build_sinks
 from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import recognize_all
 from edge.sources import SourceError, open_source, orientation_of
 
-EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
 COMMANDS = ("run", "recognize", "bench")
 
 
@@ -51,15 +66,40 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="{run,recognize,bench}")
     run = commands.add_parser("run", help="read digits from a camera or replay (the default)")
     _add_common(run)
-    run.add_argument("--source", help="auto, picamera2, demo, webcam:N, a video, URL or images")
-    run.add_argument("--stable-frames", type=int, help="frames a read-out must hold (default 3)")
+    run.add_argument(
+        "--source",
+        help="auto (the Pi camera, else webcam 0), picamera2, demo, webcam:N, a video file, a "
+        "stream URL, or image files, each read once: a file, a directory or a glob "
+        + configured("source"),
+    )
+    run.add_argument(
+        "--stable-frames",
+        type=int,
+        help="frames of a camera or video a read-out must hold " + configured("stable_frames"),
+    )
+    run.add_argument(
+        "--web",
+        type=web_address,
+        metavar="[HOST:]PORT",
+        help="serve the live page on PORT and print its URL (HOST: default [web] host from "
+        f"the config, else {WebSettings().host}, this machine only; 0.0.0.0 for other machines, "
+        "with a login or trusted network set in [web])",
+    )
     run.add_argument("--json", action="store_true", help="JSON lines on stdout instead of text")
-    run.add_argument("--width", type=int, help="recognition frame width (camera request)")
-    run.add_argument("--height", type=int, help="recognition frame height")
-    run.add_argument("--fps", type=float, help="camera request; replay pace with --realtime")
+    run.add_argument(
+        "--width", type=int, help="recognition frame width (camera request) " + configured("width")
+    )
+    run.add_argument("--height", type=int, help="recognition frame height " + configured("height"))
+    run.add_argument(
+        "--fps", type=float, help="camera request; replay pace with --realtime " + configured("fps")
+    )
     run.add_argument("--realtime", action="store_true", help="replay files at --fps, like a camera")
     run.add_argument("--loop", action="store_true", help="replay files forever")
-    run.add_argument("--max-frames", type=int, help="stop after this many frames")
+    run.add_argument(
+        "--max-frames",
+        type=int,
+        help="stop after this many frames (default: when the source ends, or Ctrl-C)",
+    )
     _add_mounting(run)
 
     recognize = commands.add_parser("recognize", help="one JSON line per image file")
@@ -79,14 +119,21 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="TOML settings (default: $EDGE_DIGITS_CONFIG, else "
         "/etc/edge-digits/config.toml if it exists)",
     )
-    parser.add_argument("--model", help="a .tflite digit model (default: the bundled int8 one)")
-    parser.add_argument("--threads", type=int, help="interpreter threads (default 1)")
+    parser.add_argument(
+        "--model",
+        help="a .tflite line model with its model_card.json beside it (default: [model] path "
+        "from the config, else the bundled int8 one)",
+    )
+    parser.add_argument("--threads", type=int, help="interpreter threads " + configured("threads"))
     parser.add_argument("--no-verify", action="store_true", help="skip the model's sha256 check")
-    parser.add_argument("--confidence", type=float, help="below this a digit reads '?' (0.6)")
+    parser.add_argument(
+        "--confidence", type=float, help="below this a digit reads '?' " + configured("confidence")
+    )
     parser.add_argument(
         "--ink",
         choices=INK_CHOICES,
-        help="dark: ink on paper; light: chalk or white marker on a dark board (default auto)",
+        help="dark: ink on paper; light: chalk or white marker on a dark board; auto: tell from "
+        "each picture " + configured("ink"),
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
 
@@ -94,10 +141,30 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _add_mounting(parser: argparse.ArgumentParser) -> None:
     """How the camera is mounted: each frame is mirrored first, then turned."""
     parser.add_argument(
-        "--rotation", type=int, choices=ROTATIONS, help="turn each frame clockwise (degrees)"
+        "--rotation",
+        type=int,
+        choices=ROTATIONS,
+        help="turn each frame clockwise (degrees) " + configured("rotation"),
     )
     parser.add_argument("--hflip", action="store_true", help="mirror each frame left-right")
     parser.add_argument("--vflip", action="store_true", help="mirror each frame top-bottom")
+
+
+def configured(dest: str) -> str:
+    """A flag's default for its help: the setting it overrides, from the config or built in."""
+    section, key = FLAG_SETTINGS[dest]
+    built_in = getattr(getattr(Settings(), section), key)
+    return f"(default: [{section}] {key} from the config, else {built_in})"
+
+
+def web_address(text: str) -> tuple[str | None, int]:
+    """`--web [HOST:]PORT` -> (HOST or None, PORT); an IPv6 HOST is written in brackets."""
+    host, _, port = text.rpartition(":")
+    if not port.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected [HOST:]PORT, such as 8080 or 0.0.0.0:8080"
+        )
+    return host.removeprefix("[").removesuffix("]") or None, int(port)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -145,6 +212,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     for dest, changes in SWITCH_SETTINGS.items():
         if getattr(args, dest, False):
             settings = apply_overrides(settings, changes, origin="--" + dest.replace("_", "-"))
+    if getattr(args, "web", None):
+        host, port = args.web
+        web: dict[str, Any] = {"enabled": True, "port": port} | ({"host": host} if host else {})
+        settings = apply_overrides(settings, {"web": web}, origin="--web")
     return settings
 
 
@@ -172,9 +243,16 @@ def run(settings: Settings, max_frames: int | None) -> int:
     reader = load_reader(settings)
     sinks = build_sinks(settings)
     source = open_source(settings.source)
-    try:
+    try:  # closed however the run ends: even a signal before the loop starts (Interrupted)
+        if settings.web.enabled:
+            _announce_page(sinks)
+        path = reader.model.path
+        bundled = path.resolve() == BUNDLED_MODEL.resolve()
         stats = Stats(
-            model=reader.model.name, quantized=reader.model.quantized, source=source.description
+            model=path.name if bundled else str(path),
+            model_bundled=bundled,
+            quantized=reader.model.quantized,
+            source=source.description,
         )
         pipeline = Pipeline(
             source,
@@ -190,19 +268,28 @@ def run(settings: Settings, max_frames: int | None) -> int:
         except SourceError as exc:
             print(f"edge: error: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        except KeyboardInterrupt:  # a second Ctrl-C: the user wants out now
-            return EXIT_INTERRUPTED
     finally:
         source.close()
     return EXIT_OK
 
 
+def _announce_page(sinks: list[Sink]) -> None:
+    """Where the live page is, on the console at any log level: it is what a person opens."""
+    from edge.web.sink import WebSink  # already loaded: build_sinks made one
+
+    page = next(sink for sink in sinks if isinstance(sink, WebSink))
+    where = page.url
+    if page.host in ("0.0.0.0", "::"):  # every network: the loopback URL works only here
+        where += f" (from another machine: http://<this machine's address>:{page.port}/)"
+    print(f"edge-digits: live page on {where}; {page.access}", file=sys.stderr, flush=True)
+
+
 def _stop_on_signals(pipeline: Pipeline) -> None:
     """SIGTERM (systemd) and Ctrl-C end the loop cleanly; a second Ctrl-C stops at once."""
 
-    def stop(signum: int, _frame: object) -> None:
+    def stop(signum: int, frame: object) -> None:
         if signum == signal.SIGINT and pipeline.stopping:
-            raise KeyboardInterrupt
+            stop_now(signum, frame)  # the sinks still get on_stop as it unwinds
         pipeline.stop()  # nothing else here: the loop may be anywhere, even inside logging
 
     signal.signal(signal.SIGTERM, stop)

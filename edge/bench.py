@@ -13,32 +13,42 @@ accuracy against the scenes' truth overall and per condition, and the peak RSS o
 the truth taken as ../shared/tools/score_readings.py takes it: from DIR/truth.txt (lines
 `FILE DIGITS`) if there is one, else from the file names (`<d>_<source>_<n>.<ext>` holds the
 one digit d, `seq-<digits>_<source>_<n>.<ext>` several, in reading order).
+
+What the model under test misread, scenes and photos, is drawn on a contact sheet (`--misreads`).
+Long steps show progress bars on a terminal. SIGINT or SIGTERM stops the bench at once, its
+temporary scenes removed and its measuring processes stopped.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from edge.config import ROTATIONS, Settings
 from edge.events import Box, FrameResult, Sink, Stats
 from edge.lines import FindSettings
-from edge.model import FLOAT_FILE, MODELS_DIR, LineModel, model_file
+from edge.misread_sheet import MAX_TILES, Misread, enclosing, write_sheet
+from edge.model import LineModel, model_file
 from edge.pipeline import STAGES, DigitReader, Pipeline
 from edge.reading import Stabilizer
-from edge.recognize import recognize_file
+from edge.recognize import Orient, recognize_file
 from edge.scenes import CONDITIONS, Scene, SceneSettings, mixed_scenes, sample_digits
-from edge.sources import ImageFiles, orientation_of
+from edge.sources import ImageFiles, UnreadableFrame, decode_image, orientation_of
 
 MNIST_ENV = "EDGE_DIGITS_MNIST"
 DEFAULT_SCENES = 200
@@ -52,6 +62,10 @@ TRUTH_FILE = "truth.txt"
 REAL_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 _SEQUENCE_NAME = re.compile(r"^seq-(\d+)_")
 _DIGIT_NAME = re.compile(r"^(\d)_")
+# Outside the working directory, which may be a checkout or the service's; the path is printed.
+DEFAULT_MISREADS = Path(tempfile.gettempdir()) / "edge-bench-misreads.png"
+
+Readout = tuple[str, list[tuple[Box, int | None]]]  # text, and each digit's box and value
 
 
 class BenchError(Exception):
@@ -97,8 +111,19 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--float-model",
-        default=str(MODELS_DIR / FLOAT_FILE),
-        help="the float model to compare with (default: the bundled one)",
+        type=Path,
+        metavar="PATH",
+        help="the float model to compare the int8 one with (default: the one `python -m "
+        "quantize` wrote beside it, named with float for int8, as digits_float.tflite beside "
+        "digits_int8.tflite; without one the float columns are left out)",
+    )
+    parser.add_argument(
+        "--misreads",
+        type=Path,
+        default=DEFAULT_MISREADS,
+        metavar="PNG",
+        help=f"where to draw the scenes and photos the model misread, the first {MAX_TILES} "
+        "(default: %(default)s; with nothing misread, a sheet there is removed)",
     )
     parser.add_argument(
         "--real",
@@ -123,29 +148,40 @@ class _Recorder(Sink):
     Readings are what a person sees; the bench judges every frame instead.
     """
 
+    progress: tqdm
     frames: dict[int, FrameResult] = field(default_factory=dict)
 
     def on_frame(self, result: FrameResult, stats: Stats) -> None:
         self.frames[result.index] = result
+        self.progress.update()
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bench and print its table (or JSON); 0 when it ran.
 
-    With --real the scenes run only when --scenes is given too, so scoring photos is quick."""
+    With --real the scenes run only when --scenes is given too, so scoring photos is quick.
+    A signal (edge.interrupts) unwinds it: its folder of scenes goes with the `with` that made
+    it, its measuring processes with `_peak_rss_mb`."""
     folders = list(args.real or [])
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
     report: dict[str, Any] = {}
+    misreads: list[Misread] = []
     if args.scenes is not None or not folders:
-        report.update(scene_bench(args, settings))
+        scenes_report, misreads = scene_bench(args, settings)
+        report.update(scenes_report)
     if folders:
-        report["real"] = real_bench(folders, truths, settings)
+        report["real"], photo_misreads = real_bench(folders, truths, settings)
+        misreads += photo_misreads
+    report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
 
-def scene_bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    """Generated scenes through the int8 and the float model: timings, memory, accuracy."""
+def scene_bench(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[dict[str, Any], list[Misread]]:
+    """Generated scenes through the int8 and the float model: timings, memory, accuracy; and
+    the scenes the int8 model misread."""
     count = DEFAULT_SCENES if args.scenes is None else args.scenes
     if count < 1:
         raise BenchError("--scenes must be at least 1")
@@ -155,35 +191,93 @@ def scene_bench(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             f"--scenes {count} cannot give each of {len(conditions)} conditions a scene; "
             "pass more --scenes or fewer --conditions"
         )
+    int8_path = model_file(settings.model)
+    float_path = args.float_model or float_beside(int8_path)
+    if float_path is None:
+        print(
+            f"edge bench: no float model to compare {int8_path} with ({_no_float(int8_path)}): "
+            "the float columns are left out; --float-model PATH names one",
+            file=sys.stderr,
+        )
     images, labels, digit_source = _digits(args.data)
     scene_settings = SceneSettings(width=args.width, height=args.height)
     rng = np.random.default_rng(args.seed)
-    scenes = mixed_scenes(images, labels, rng, count, conditions, scene_settings)
-    int8_path = model_file(settings.model)
+    with _elapsed(f"making {count} scenes"):
+        scenes = mixed_scenes(images, labels, rng, count, conditions, scene_settings)
+    report: dict[str, Any] = {
+        "scenes": len(scenes),
+        "digits": sum(len(s.labels) for s in scenes),
+        "conditions": {c: sum(s.condition == c for s in scenes) for c in conditions},
+        "digit_source": digit_source,
+        "frame_size": [args.width, args.height],
+        "threads": settings.model.threads,
+        "seed": args.seed,
+        "models": {},
+    }
+    models = {"int8": int8_path} | ({"float": float_path} if float_path else {})
+    readouts: dict[str, list[Readout | None]] = {}
     with tempfile.TemporaryDirectory(prefix="edge-bench-") as folder:
         paths = _write_scenes(scenes, Path(folder))
-        report: dict[str, Any] = {
-            "scenes": len(scenes),
-            "digits": sum(len(s.labels) for s in scenes),
-            "conditions": {c: sum(s.condition == c for s in scenes) for c in conditions},
-            "digit_source": digit_source,
-            "frame_size": [args.width, args.height],
-            "threads": settings.model.threads,
-            "seed": args.seed,
-            "models": {},
-        }
-        for kind, path in (("int8", int8_path), ("float", Path(args.float_model))):
+        for kind, path in models.items():
             model = LineModel(path, settings.model.threads, settings.model.verify)
             reader = DigitReader(
                 model, settings.reading.confidence, FindSettings(ink=settings.reading.ink)
             )
-            figures = _replay(paths, scenes, reader)
-            figures["peak_rss_mb"] = _peak_rss_mb(Path(folder), path, settings, args.config)
+            figures, readouts[kind] = _replay(paths, scenes, reader, kind)
+            figures["peak_rss_mb"] = _peak_rss_mb(Path(folder), path, settings, args.config, kind)
             report["models"][kind] = {"model": str(path), "quantized": model.quantized, **figures}
     report["opencv_threads"] = cv2.getNumThreads()  # as the pipeline set it for its frames
-    int8, float_ = report["models"]["int8"], report["models"]["float"]
-    report["int8_read_vs_float"] = round(int8["read_us_per_digit"] / float_["read_us_per_digit"], 3)
-    return report
+    if float_path:
+        int8, float_ = report["models"]["int8"], report["models"]["float"]
+        ratio = int8["read_us_per_digit"] / float_["read_us_per_digit"]
+        report["int8_read_vs_float"] = round(ratio, 3)
+    else:
+        report["no_float_model"] = _no_float(int8_path)
+    return report, scene_misreads(scenes, readouts["int8"])
+
+
+def float_beside(int8_path: Path) -> Path | None:
+    """The float model `python -m quantize` wrote next to an int8 one (it names them
+    digits_int8.tflite and digits_float.tflite), None when there is none."""
+    partner = _float_name(int8_path)
+    return partner if partner and partner.is_file() else None
+
+
+def _float_name(int8_path: Path) -> Path | None:
+    """The int8 model's name with float for its last "int8"; None when it has none."""
+    head, int8, tail = int8_path.name.rpartition("int8")
+    return int8_path.with_name(f"{head}float{tail}") if int8 else None
+
+
+def _no_float(int8_path: Path) -> str:
+    """Why there is no float model to compare `int8_path` with, in a few words."""
+    partner = _float_name(int8_path)
+    if partner is None:
+        return "its name has no int8 to find a float one by"
+    return f"no {partner.name} beside it"
+
+
+@contextlib.contextmanager
+def _elapsed(what: str) -> Iterator[None]:
+    """On a terminal, `what` with the seconds it has taken so far, for work that counts no
+    steps; nothing elsewhere."""
+    line = tqdm(desc=what, bar_format="{desc}: {elapsed}", disable=None)
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.wait(0.5):
+            line.refresh()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    if not line.disable:
+        ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if ticker.is_alive():
+            ticker.join()
+        line.close()
 
 
 def _digits(data: str | None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -208,26 +302,30 @@ def _digits(data: str | None) -> tuple[np.ndarray, np.ndarray, str]:
 
 def _write_scenes(scenes: list[Scene], folder: Path) -> list[Path]:
     paths = []
-    for index, scene in enumerate(scenes):
+    for index, scene in enumerate(tqdm(scenes, "writing scenes", unit=" scenes", disable=None)):
         path = folder / f"scene-{index:05d}.jpg"
         cv2.imwrite(str(path), scene.frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         paths.append(path)
     return paths
 
 
-def _replay(paths: list[Path], scenes: list[Scene], reader: DigitReader) -> dict[str, Any]:
-    """Every scene once through the real pipeline; timing and accuracy figures."""
-    recorder = _Recorder()
+def _replay(
+    paths: list[Path], scenes: list[Scene], reader: DigitReader, kind: str
+) -> tuple[dict[str, Any], list[Readout | None]]:
+    """Every scene once through the real pipeline; timing and accuracy figures, and what was
+    read from each scene (None where the frame failed)."""
     stats = Stats(model=reader.model.name, quantized=reader.model.quantized)
     source = ImageFiles(paths, pace_fps=None, loop=False)
-    Pipeline(source, reader, Stabilizer(1), [recorder], stats).run()
+    with tqdm(total=len(paths), desc=f"{kind}: reading", unit=" scenes", disable=None) as bar:
+        recorder = _Recorder(bar)
+        Pipeline(source, reader, Stabilizer(1), [recorder], stats).run()
     results = list(recorder.frames.values())
     stage_ms = np.array([[r.timings_ms[stage] for stage in STAGES] for r in results])
     timings = {stage: stage_ms[:, i] for i, stage in enumerate(STAGES)}
     timings["processing"] = timings["total"] - timings["capture"]  # without file decoding
     classified = sum(len(r.digits) for r in results)
     readouts = [_readout(recorder.frames.get(i)) for i in range(len(scenes))]
-    return {
+    figures = {
         "stage_ms": {
             stage: {
                 "median": round(float(np.median(ms)), 3),
@@ -241,9 +339,7 @@ def _replay(paths: list[Path], scenes: list[Scene], reader: DigitReader) -> dict
         **accuracy(scenes, readouts),
         "by_condition": accuracy_by_condition(scenes, readouts),
     }
-
-
-Readout = tuple[str, list[tuple[Box, int | None]]]  # text, and each digit's box and value
+    return figures, readouts
 
 
 def accuracy(scenes: list[Scene], readouts: list[Readout | None]) -> dict[str, Any]:
@@ -306,7 +402,9 @@ def overlap(a: Box, b: Box) -> float:
     return width * height / min(a[2] * a[3], b[2] * b[3])
 
 
-def _peak_rss_mb(folder: Path, model: Path, settings: Settings, config: str | None) -> float:
+def _peak_rss_mb(
+    folder: Path, model: Path, settings: Settings, config: str | None, kind: str
+) -> float:
     """Peak resident memory of `python -m edge` replaying the scenes, as the kernel counted it."""
     command = [
         sys.executable, "-m", "edge", "--source", str(folder), "--model", str(model),
@@ -317,12 +415,25 @@ def _peak_rss_mb(folder: Path, model: Path, settings: Settings, config: str | No
     if not settings.model.verify:
         command.append("--no-verify")
     # Through edge.peak_rss: started from this process, the figure would be the bench's own.
-    done = subprocess.run(
-        [sys.executable, "-m", "edge.peak_rss", *command], capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise BenchError(f"`{' '.join(command)}` failed ({done.returncode}): {done.stderr.strip()}")
-    return round(int(done.stdout) / 1024, 1)
+    # In a process group of its own, so that it and the command it runs stop with the bench.
+    with subprocess.Popen(
+        [sys.executable, "-m", "edge.peak_rss", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as measuring:
+        try:
+            with _elapsed(f"{kind}: peak memory of python -m edge"):
+                out, err = measuring.communicate()
+        except BaseException:  # an interrupt above all
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(measuring.pid, signal.SIGKILL)  # its output is of no use now
+            measuring.wait()
+            raise
+    if measuring.returncode != 0:
+        raise BenchError(f"`{' '.join(command)}` failed ({measuring.returncode}): {err.strip()}")
+    return round(int(out) / 1024, 1)
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -335,6 +446,7 @@ def format_table(report: dict[str, Any]) -> str:
         f"thread(s), {report['opencv_threads']} OpenCV thread(s), seed {report['seed']}, "
         f"digits from the {report['digit_source']}",
         *(f"  {kind}: {models[kind]['model']}" for kind in kinds),
+        *([f"  float: none, {report['no_float_model']}"] if "no_float_model" in report else []),
         f"{'':32}" + "".join(f"{kind + ' median':>14}{'p95':>9}" for kind in kinds),
     ]
     labels = {
@@ -362,7 +474,11 @@ def format_table(report: dict[str, Any]) -> str:
         row("exact read-out", "exact_readout", ".2%"),
         row("per digit", "per_digit", ".2%"),
         row("failed frames", "failed_frames", "d"),
-        f"int8 read time / float: {report['int8_read_vs_float']:.3f}",
+        *(
+            [f"int8 read time / float: {report['int8_read_vs_float']:.3f}"]
+            if "int8_read_vs_float" in report
+            else []
+        ),
         "",
         f"{'per condition':32}" + "".join(f"{kind + ' exact':>14}{'digit':>9}" for kind in kinds),
     ]
@@ -379,6 +495,12 @@ def format_report(report: dict[str, Any]) -> str:
     parts = [format_table(report)] if "models" in report else []
     if "real" in report:
         parts.append(format_real(report["real"]))
+    sheet = report["misread_sheet"]
+    if sheet["path"]:
+        first = f"the first {sheet['tiles']} " if sheet["tiles"] < sheet["misread"] else ""
+        parts.append(f"misread: {sheet['misread']}, {first}drawn in {sheet['path']}")
+    else:
+        parts.append(f"misread: {sheet['misread'] or 'none'}, {sheet.get('error', 'no sheet')}")
     return "\n\n".join(parts)
 
 
@@ -448,27 +570,91 @@ def real_truths(folder: Path) -> dict[str, str]:
 
 def real_bench(
     folders: list[Path], truths: list[dict[str, str]], settings: Settings
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[Misread]]:
     """Every labelled photo through the reader `recognize` builds from `settings` (the model,
-    confidence, ink, and the camera's mounting applied to each photo)."""
+    confidence, ink, and the camera's mounting applied to each photo); and the misread ones."""
     path = model_file(settings.model)
     model = LineModel(path, settings.model.threads, settings.model.verify)
     reader = DigitReader(model, settings.reading.confidence, FindSettings(ink=settings.reading.ink))
     upright = orientation_of(settings.source)
-    scored = []
+    max_pixels = settings.source.max_pixels
+    scored, misreads = [], []
     for folder, truth in zip(folders, truths, strict=True):
-        reads = {
-            name: recognize_file(folder / name, reader, upright, settings.source.max_pixels)
-            for name in truth
-        }
-        scored.append({"folder": str(folder), **real_figures(truth, reads)})
+        names = tqdm(truth, f"reading {folder}", unit=" photos", disable=None)
+        reads = {name: recognize_file(folder / name, reader, upright, max_pixels) for name in names}
+        figures = real_figures(truth, reads)
+        scored.append({"folder": str(folder), **figures})
+        for miss in figures["misses"][: MAX_TILES - len(misreads)]:  # decoded again: only these
+            line = reads[miss["file"]]
+            misreads.append(_photo_misread(folder, miss, line, upright, max_pixels))
     source = settings.source
-    return {
+    report = {
         "model": str(path),
         "quantized": model.quantized,
         "mounting": {"rotation": source.rotation, "hflip": source.hflip, "vflip": source.vflip},
         "folders": scored,
     }
+    return report, misreads
+
+
+def _photo_misread(
+    folder: Path, miss: dict[str, Any], line: dict[str, Any], upright: Orient, max_pixels: int
+) -> Misread:
+    """A misread photo as the reader saw it (upright, reduced if large), its found boxes too."""
+    try:
+        image, reduced = decode_image(folder / miss["file"], max_pixels)
+        image = upright(image)
+    except UnreadableFrame:
+        image, reduced = None, 1
+    found = tuple(
+        (x // reduced, y // reduced, w // reduced, h // reduced)
+        for x, y, w, h in (digit["box"] for digit in line.get("digits", []))
+    )
+    name = f"{folder.name}/{miss['file']}"
+    return Misread(name, miss["truth"], miss["reading"], image, found)
+
+
+def scene_misreads(scenes: list[Scene], readouts: list[Readout | None]) -> list[Misread]:
+    """The scenes not read exactly, each shown around its writing and what was found."""
+    misreads = []
+    for index, (scene, readout) in enumerate(zip(scenes, readouts, strict=True)):
+        if readout is not None and readout[0] == scene.text:
+            continue
+        found = tuple(box for box, _ in readout[1]) if readout else ()
+        text = readout[0] if readout else None
+        focus = enclosing([*scene.boxes, *found])
+        name = f"scene {index}, {scene.condition}"
+        misreads.append(Misread(name, scene.text, text, scene.frame, found, focus))
+    return misreads
+
+
+def draw_misreads(misreads: list[Misread], report: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The contact sheet of `misreads` at `path` (a stale one removed when there are none):
+    where it is, how many pictures were misread in all, and how many it shows. A sheet that
+    cannot be written is said on stderr and in the report: it must not cost the figures."""
+    counts = []  # (misread, of, what)
+    if "models" in report:
+        exact = report["models"]["int8"]["exact_readouts"]
+        counts.append((report["scenes"] - exact, report["scenes"], "scenes"))
+    for folder in report.get("real", {}).get("folders", []):
+        counts.append((len(folder["misses"]), folder["photos"], f"photos in {folder['folder']}"))
+    misread = sum(count[0] for count in counts)
+    drawn: dict[str, Any] = {"path": None, "misread": misread, "tiles": 0}
+    model = report["models"]["int8"]["model"] if "models" in report else report["real"]["model"]
+    title = f"misread by {Path(model).name}: " + ", ".join(
+        f"{n} of {of} {what}" for n, of, what in counts
+    )
+    if misread > MAX_TILES:
+        title += f"; the first {MAX_TILES} shown"
+    try:
+        if misreads:
+            drawn.update(path=str(path), tiles=write_sheet(misreads, title, path))
+        else:
+            path.unlink(missing_ok=True)  # it would show an earlier run's misreads as this one's
+    except OSError as exc:
+        drawn["error"] = f"cannot write {path} ({exc}); --misreads PNG names another place"
+        print(f"edge bench: {drawn['error']}", file=sys.stderr)
+    return drawn
 
 
 def real_figures(truth: dict[str, str], reads: dict[str, dict[str, Any]]) -> dict[str, Any]:

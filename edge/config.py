@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.ink import INK_CHOICES
+from edge.web.password import hash_problem
 
 CONFIG_ENV = "EDGE_DIGITS_CONFIG"
 SYSTEM_CONFIG = Path("/etc/edge-digits/config.toml")
@@ -51,6 +52,9 @@ def starts_with(*prefixes: str) -> Check:
 
 def not_empty(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
+
+
+Names = tuple[str, ...]  # a TOML list of strings
 
 
 def setting(default: Any, check: Check | None = None) -> Any:
@@ -95,11 +99,38 @@ class OutputSettings:
     log_level: str = setting("warning", one_of(*LOG_LEVELS))
 
 
+def hashed_password(value: str) -> str | None:
+    """What is wrong with `value` as a [web] password_hash ("" = no login)."""
+    return hash_problem(value) if value else None
+
+
 @dataclass(frozen=True)
 class WebSettings:
     enabled: bool = setting(False)
     host: str = setting("127.0.0.1", not_empty)
     port: int = setting(8080, between(1, 65535))
+    # Host names the page is reached by, besides localhost, IP addresses and this machine's
+    # name (and name.local): a reverse proxy's or a DNS name. Any other Host header is refused,
+    # so a hostile web page cannot read the page through DNS rebinding.
+    allowed_hosts: tuple[str, ...] = setting(())
+    # HTTP Basic login, required when the page listens beyond this machine; password_hash
+    # comes from `python -m edge.web.password`.
+    username: str = setting("")
+    password_hash: str = setting("", hashed_password)
+    # Listen beyond this machine without a login: only on a network where everyone may see
+    # the camera.
+    trusted_network: bool = setting(False)
+    # Open connections at once (the oldest idle one is closed for a new one), and of those,
+    # live views and event streams; the unit's LimitNOFILE leaves room for these.
+    max_connections: int = setting(100, between(8, 800))
+    max_streams: int = setting(20, between(1, 500))
+
+
+def topic_prefix(value: str) -> str | None:
+    """What is wrong with `value` as the first levels of an MQTT topic we publish under."""
+    if not value or value.startswith("/") or value.endswith("/") or "//" in value:
+        return "must be topic levels such as homeassistant, without a leading or trailing /"
+    return "must not contain the wildcards + or #" if {"+", "#"} & set(value) else None
 
 
 @dataclass(frozen=True)
@@ -111,6 +142,9 @@ class MqttSettings:
     password: str = setting("")
     ca_file: str = setting("")
     stats_interval: float = setting(10.0, above(0, 86400))
+    # Home Assistant MQTT discovery; the prefix is HA's `discovery_prefix`.
+    discovery: bool = setting(True)
+    discovery_prefix: str = setting("homeassistant", topic_prefix)
 
 
 @dataclass(frozen=True)
@@ -124,7 +158,13 @@ class Settings:
 
 
 SECTIONS: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Settings)}
-_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+_TYPE_NAMES = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    Names: "a list of strings",
+}
 
 
 def resolve_config_path(
@@ -151,6 +191,12 @@ def load_settings(path: Path | None) -> Settings:
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}.") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; a file saved as Latin-1, say
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"Config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line "
+            f"{line}); save it as UTF-8."
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"Config file {path} cannot be read ({exc}).") from exc
     return apply_overrides(Settings(), document, origin=str(path))
@@ -200,6 +246,9 @@ def _validated(
 
 def _coerced(value: Any, expected: type) -> Any:
     """`value` as `expected`, or None when it is the wrong type (bool is never a number)."""
+    if expected == Names:
+        is_names = isinstance(value, list) and all(isinstance(item, str) for item in value)
+        return tuple(value) if is_names else None
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):

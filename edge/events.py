@@ -32,6 +32,8 @@ class FrameResult:
     timings_ms: Mapping[str, float]  # "capture", "find", "read", "total"
     # Why no digit was read: "too dark", "no ink found", "ink found, no digits read"; else None.
     empty_reason: str | None = None
+    path: str = ""  # the image file the frame is, for a still-image source; else ""
+    truth: str | None = None  # what is really written, when the source knows (the demo)
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,16 @@ class Reading:
     digits: tuple[DigitPrediction, ...]
     latency_ms: float  # capture of the frame that confirmed it -> emitted
     empty_reason: str | None = None  # for an empty reading: why nothing is read
+    path: str = ""  # the image file read, for a still-image source; else ""
+    truth: str | None = None  # what is really written, when the source knows (the demo)
 
 
 @dataclass
 class Stats:
     """Operator figures, updated by the pipeline as it runs."""
 
-    model: str = ""
+    model: str = ""  # the model file: its name when bundled, else its path as given
+    model_bundled: bool = True  # the model shipped with the package, not one of the user's
     quantized: bool = True
     source: str = ""
     frames: int = 0  # processed
@@ -77,7 +82,7 @@ class Sink:
         """A frame was processed."""
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
-        """A new stable reading."""
+        """A new stable reading (from a still-image source: every image's reading)."""
 
     def on_stats(self, stats: Stats) -> None:
         """Rates and stage medians were recomputed (every second while frames flow)."""

@@ -19,6 +19,8 @@ import numpy as np
 from edge.config import ModelSettings
 from edge.ctc import BLANK
 from edge.ink import LINE_HEIGHT, WIDTH_STEP
+from edge.interrupts import reraise_interrupt
+from edge.native_output import native_output_to_log
 
 log = logging.getLogger(__name__)
 
@@ -42,40 +44,69 @@ def interpreter_class() -> type:
     """LiteRT's interpreter, else tflite_runtime's, else TensorFlow's (same API in all three)."""
     try:
         from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
+    except ImportError as litert_missing:
+        reraise_interrupt(litert_missing)  # a Ctrl-C while it loads is no missing package
         try:
             from tflite_runtime.interpreter import Interpreter
-        except ImportError:
+        except ImportError as tflite_missing:
+            reraise_interrupt(tflite_missing)
             try:
                 from tensorflow.lite import Interpreter
             except ImportError as exc:
+                reraise_interrupt(exc)
                 raise ModelError("No TFLite interpreter found: pip install ai-edge-litert") from exc
     return Interpreter
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's sha256, read in chunks (a model can be large; a Pi's memory is not)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def read_card(model_path: Path) -> dict[str, Any]:
-    """The model card beside `model_path`."""
+    """The model card beside `model_path`: a JSON object."""
     card_path = model_path.parent / CARD_FILE
     try:
-        return json.loads(card_path.read_text())
+        card = json.loads(card_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ModelError(
             f"No model card {card_path} beside {model_path}. Copy the {CARD_FILE} written by "
             "`python -m quantize` with the model, or pass --no-verify to skip the sha256 check."
         ) from exc
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"Model card {card_path} is unreadable ({exc}).") from exc
+    if not isinstance(card, dict):
+        raise ModelError(
+            f"Model card {card_path} holds a JSON {_json_kind(card)}, not an object; re-run "
+            "`python -m quantize` to write it again."
+        )
+    return card
+
+
+def _json_kind(value: object) -> str:
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return kinds.get(type(value), "number")
 
 
 def verify_against_card(model_path: Path, card: dict[str, Any]) -> None:
     """Refuse a model whose bytes differ from what its card recorded (truncated copy, swap)."""
-    expected = card.get("files", {}).get(model_path.name, {}).get("sha256")
-    if expected is None:
+    card_path = model_path.parent / CARD_FILE
+    files = card.get("files", {})
+    if not isinstance(files, dict):
+        raise ModelError(
+            f'Model card {card_path}: "files" is a JSON {_json_kind(files)}, not an object of '
+            "file names; re-run `python -m quantize` to write it again."
+        )
+    if model_path.name not in files:
         raise ModelError(f"{model_path.name} is not listed in its model card {CARD_FILE}.")
+    entry = files[model_path.name]
+    expected = entry.get("sha256") if isinstance(entry, dict) else None
+    if not isinstance(expected, str):
+        raise ModelError(
+            f'Model card {card_path}: "files" gives {model_path.name} no sha256 string (it '
+            f"gives {json.dumps(entry)[:80]}); re-run `python -m quantize` to write it again."
+        )
     actual = sha256_of(model_path)
     if actual != expected:
         raise ModelError(
@@ -105,8 +136,13 @@ class _LiteRTModel:
         if verify:
             verify_against_card(self.path, self.card)
         try:
-            self._interpreter = interpreter_class()(model_path=str(self.path), num_threads=threads)
-            self._interpreter.allocate_tensors()
+            # LiteRT announces its XNNPACK delegate on stderr, once per process: on the first
+            # allocation, so later interpreters (other line widths) say nothing.
+            with native_output_to_log(log):
+                self._interpreter = interpreter_class()(
+                    model_path=str(self.path), num_threads=threads
+                )
+                self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{self.path} is not a loadable TFLite model ({exc}).") from exc
         self.threads = threads

@@ -1,6 +1,7 @@
 """The loop: source -> find lines -> read lines -> reading -> stabilizer -> sinks.
 
-Every stage is timed, and the operator figures (`Stats`) are kept up to date. A frame that
+A still-image source's frames skip the stabilizer: each image is a reading of its own. Every
+stage is timed, and the operator figures (`Stats`) are kept up to date. A frame that
 cannot be used is counted and logged, never fatal; a live source that stops delivering is.
 """
 
@@ -17,7 +18,7 @@ from edge.ink import FrameError
 from edge.line_reader import LineReader
 from edge.lines import FindSettings, find_lines
 from edge.model import LineModel
-from edge.reading import Stabilizer, reading_order, text_of
+from edge.reading import Stabilizer, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, UnreadableFrame
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,12 @@ WINDOW = 120  # recent frames that stage medians and rates are taken over
 STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed (and sinks get on_stats)
 WARN_INTERVAL_S = 10.0  # a problem that repeats every frame is logged once in this long
 NO_DIGITS = "ink found, no digits read"
+# What a camera's or a video's blank frame may mean besides what a blank image file's does.
+CAMERA_BLANK = ", the lens is covered, or the camera is not exposing"
+
+
+class BlankFrame(FrameError):
+    """Every pixel of the frame is alike: nothing is written on it."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +65,7 @@ class DigitReader:
         found = find_lines(image, self.find)
         found_at = time.perf_counter()
         if not found.lines and is_single_colour(image):
-            raise FrameError(
-                "the image is one flat colour: nothing is written on it, the lens is covered, "
-                "or the camera is not exposing"
-            )
+            raise BlankFrame("the image is one flat colour: nothing is written on it")
         per_line = [self.lines.read(line) for line in found.lines]
         if any(_sure(digits) for digits in per_line):
             # Beside lines read with confidence, a line of nothing but unsure digits is a stray
@@ -139,7 +143,8 @@ class _Window:
 
 
 class Pipeline:
-    """Runs frames from `source` through `reader` and `stabilizer` to the sinks until stopped."""
+    """Runs frames from `source` through `reader` and `stabilizer` to the sinks until stopped
+    (a still-image source's frames are each a reading, unstabilized)."""
 
     def __init__(
         self,
@@ -211,7 +216,10 @@ class Pipeline:
         try:
             read = self.reader.read(frame.image)
         except FrameError as exc:
-            self._failed(index, f"{frame.name}: {exc}" if frame.name else str(exc))
+            if frame.path:  # a blank file is a blank picture, not a covered lens
+                self._failed(index, f"{frame.path}: {exc}")
+            else:
+                self._failed(index, f"{exc}{CAMERA_BLANK * isinstance(exc, BlankFrame)}")
             return
         text = text_of(read.digits)
         stage_ms = (capture_ms, read.find_ms, read.read_ms, (time.perf_counter() - started) * 1000)
@@ -223,10 +231,14 @@ class Pipeline:
             self._empty_reason = read.empty_reason
         timings = dict(zip(STAGES, stage_ms, strict=True))
         result = FrameResult(
-            index, frame.timestamp, frame.image, read.digits, text, timings, read.empty_reason
-        )
+            index, frame.timestamp, frame.image, read.digits, text, timings, read.empty_reason,
+            path=frame.path, truth=frame.truth,
+        )  # fmt: skip
         self._notify(lambda sink: sink.on_frame(result, self.stats))
-        reading = self.stabilizer.update(result, time.time())
+        if self.source.stills:  # another image is another picture, never the same one again
+            reading = reading_of(result, time.time())
+        else:
+            reading = self.stabilizer.update(result, time.time())
         if reading is not None:
             self.stats.readings += 1
             self.stats.last_reading = reading.text

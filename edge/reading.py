@@ -1,7 +1,8 @@
 """From classified candidates to a read-out ("4071"), and from noisy frames to stable readings.
 
 Pure functions on boxes and scores, plus a `Stabilizer` that only lets a read-out through once it
-has held for a few consecutive frames, so one blurred frame does not flash a wrong number.
+has held for a few consecutive frames, so one blurred frame does not flash a wrong number (a still
+image is read once, as it is: `reading_of`).
 """
 
 import itertools
@@ -99,12 +100,20 @@ class Stabilizer:
         if self._count != self.stable_frames or self._candidate == self._emitted:
             return None
         self._emitted = self._candidate
-        return Reading(
-            text=result.text,
-            confidence=min((d.confidence for d in result.digits), default=0.0),
-            timestamp=now,
-            frame_index=result.index,
-            digits=result.digits,
-            latency_ms=(now - result.timestamp) * 1000.0,
-            empty_reason=result.empty_reason,
-        )
+        return reading_of(result, now)
+
+
+def reading_of(result: FrameResult, now: float) -> Reading:
+    """The reading one frame makes: what a still image gives as it is, and what a `Stabilizer`
+    gives once a read-out has held. `now` (time.time()) dates it."""
+    return Reading(
+        text=result.text,
+        confidence=min((d.confidence for d in result.digits), default=0.0),
+        timestamp=now,
+        frame_index=result.index,
+        digits=result.digits,
+        latency_ms=(now - result.timestamp) * 1000.0,
+        empty_reason=result.empty_reason,
+        path=result.path,
+        truth=result.truth,
+    )

@@ -3,7 +3,7 @@
 A read image gives `{"path", "text", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]}`
 with digits in reading order ("digit" null where unsure) and boxes in the image's own pixels
 (once turned by --rotation, --hflip, --vflip); an unreadable one gives `{"path", "error"}`
-saying what is wrong.
+saying what is wrong. A closed stdout (`| head -1`) ends it quietly.
 """
 
 import json
@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from edge.ink import FrameError
+from edge.interrupts import write_line
 from edge.outputs.payloads import digit_payload
 from edge.pipeline import DigitReader
 from edge.reading import text_of
@@ -89,5 +90,4 @@ def _in_file_pixels(payload: dict[str, Any], reduced: int) -> dict[str, Any]:
 
 
 def _write(out: TextIO, line: dict[str, Any]) -> None:
-    out.write(json.dumps(line) + "\n")
-    out.flush()
+    write_line(out, json.dumps(line))

@@ -13,6 +13,7 @@ import glob
 import io
 import logging
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -26,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from edge.config import SourceSettings
+from edge.interrupts import reraise_interrupt
 from edge.scenes import SceneSettings, random_scene, sample_digits
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,20 @@ CHOOSE_SOURCE = (
 )
 
 
+# A stream URL's credentials: user:password@ (the last @ before the path), and query values
+# named like secrets (?password=..., &token=..., rtsp cameras' &pwd=...).
+_URL_USERINFO = re.compile(r"(?<=://)[^/?#]*@")
+_URL_SECRET_VALUE = re.compile(
+    r"(?i)([?&;][^=&;#]*(?:pass|pwd|token|key|secret|auth|sig)[^=&;#]*=)[^&;#]*"
+)
+
+
+def redact_url(text: str) -> str:
+    """`text` with a URL's credentials replaced by ***: a source's description goes to the
+    console, the journal, the live page, /metrics and MQTT, and none of them is secret."""
+    return _URL_SECRET_VALUE.sub(r"\1***", _URL_USERINFO.sub("***@", text))
+
+
 class SourceError(Exception):
     """The source cannot deliver frames (missing, unopenable, stopped); the message says why."""
 
@@ -67,7 +83,8 @@ class Frame:
     image: np.ndarray  # uint8 grey [H, W] or BGR [H, W, 3]
     timestamp: float  # time.time() at capture
     skipped: int = 0  # frames the camera made since the previous one that nobody will see
-    name: str = ""  # where a replayed frame came from (a file name), for messages
+    path: str = ""  # the image file this frame is (a still-image source); else ""
+    truth: str | None = None  # what is really written in it, when the source knows (the demo)
 
 
 _CV_ROTATIONS = {
@@ -104,6 +121,9 @@ def _mounting(rotation: int, hflip: bool, vflip: bool) -> str:
 class FrameSource(Protocol):
     description: str
     pace_fps: float | None  # replay at this rate like a camera; None: as fast as possible
+    # Each frame is a picture of its own (image files): it is read once, as it is. A camera's
+    # or a video's frames show one view for a while, so a reading must hold for a few of them.
+    stills: bool
 
     def read(self) -> Frame | None:
         """The next frame; None when a replay has no more.
@@ -357,6 +377,8 @@ def jpeg_is_complete(data: np.ndarray) -> bool:
 class ImageFiles:
     """Image files replayed as frames, optionally at camera pace and forever."""
 
+    stills = True
+
     def __init__(
         self,
         paths: list[Path],
@@ -378,7 +400,7 @@ class ImageFiles:
             self._next %= len(self._paths)
         path = self._paths[self._next]
         self._next += 1
-        return Frame(read_image(path, self._max_pixels), time.time(), name=str(path))
+        return Frame(read_image(path, self._max_pixels), time.time(), path=str(path))
 
     def skip(self, count: int) -> int:
         dropped = count if self._loop else min(count, len(self._paths) - self._next)
@@ -395,9 +417,11 @@ class ImageFiles:
 class Capture:
     """An OpenCV VideoCapture: a webcam index, a video file or a stream URL."""
 
+    stills = False
+
     def __init__(self, target: int | str, settings: SourceSettings, live: bool):
         self._live = live  # a webcam or stream: running out of frames is a failure
-        self.description = f"webcam {target}" if isinstance(target, int) else str(target)
+        self.description = f"webcam {target}" if isinstance(target, int) else redact_url(target)
         params = []
         if isinstance(target, str) and live:  # a stream: never wait forever for a dead server
             timeout_ms = int(CAMERA_TIMEOUT_S * 1000)
@@ -468,6 +492,7 @@ class PiCamera:
     """
 
     pace_fps = None  # the sensor keeps time
+    stills = False
 
     def __init__(self, settings: SourceSettings):
         problem = pi_camera_problem()
@@ -545,6 +570,7 @@ class DemoScenes:
     """
 
     HOLD_S = 1.5  # how long each page stays in view
+    stills = False
 
     def __init__(self, settings: SourceSettings, seed: int = 0):
         self.description = f"demo scenes {settings.width}x{settings.height}"
@@ -555,13 +581,14 @@ class DemoScenes:
         self._hold = max(1, round(self.HOLD_S * settings.fps))
         self._shown = self._hold
         self._scene = np.empty(0, np.uint8)
+        self._truth = ""
 
     def read(self) -> Frame:
         self._shown += 1
         if self._shown >= self._hold:
             scene = random_scene(self._images, self._labels, self._rng, self._scene_settings)
-            self._scene, self._shown = scene.frame, 0
-        return Frame(self._scene, time.time())
+            self._scene, self._truth, self._shown = scene.frame, scene.text, 0
+        return Frame(self._scene, time.time(), truth=self._truth)
 
     def skip(self, count: int) -> int:
         self._shown += count
@@ -584,6 +611,7 @@ class Oriented:
             settings.rotation, settings.hflip, settings.vflip
         )
         self.pace_fps = source.pace_fps
+        self.stills = source.stills
 
     def read(self) -> Frame | None:
         frame = self._source.read()
@@ -637,7 +665,8 @@ def pi_camera_problem() -> str | None:
     """Why the Pi camera cannot be used here, or None when picamera2 sees a camera."""
     try:
         from picamera2 import Picamera2
-    except ImportError:
+    except ImportError as exc:
+        reraise_interrupt(exc)  # a Ctrl-C while libcamera loads is no missing package
         return "picamera2 is not installed (on Raspberry Pi OS: sudo apt install python3-picamera2)"
     if not Picamera2.global_camera_info():
         return "picamera2 sees no camera (check the ribbon cable)"

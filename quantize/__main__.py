@@ -8,7 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from edge.model import FLOAT_FILE, INT8_FILE
+from edge.model import FLOAT_FILE, INT8_FILE, MODELS_DIR
+from edge.native_output import native_output_to_log
 from quantize.parity import ParityThresholds
 from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import MODEL_FILE, PARITY_FILE, REPORT_FILE, artifacts_dir
@@ -71,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         log.error("error: %s", exc)
         return 2
 
-    from quantize.run import QuantizeInputError, quantize_and_check  # deferred: TensorFlow
+    with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
+        from quantize.run import QuantizeInputError, quantize_and_check
 
     out = args.out or args.model.parent
     out.mkdir(parents=True, exist_ok=True)
@@ -84,32 +86,50 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, name) is not None
     }
     try:
-        problems = quantize_and_check(
+        outcome = quantize_and_check(
             args.model, data, args.calib, args.seed, out, train_report, thresholds, command
         )
     except QuantizeInputError as exc:
         log.error("error: %s", exc)
         return 2
-    if problems:
+    if outcome.problems:
         log.error(
             "error: the int8 model fails parity, so no model card was written and edge will not "
             "load it:\n  - %s\nSee %s. Retrain, use a larger --calib, or relax the thresholds.",
-            "\n  - ".join(problems),
+            "\n  - ".join(outcome.problems),
             out / PARITY_FILE,
         )
         return 1
-    log.info(
-        "\nModels in %s: %s, %s and model_card.json.\n"
-        "Try it:          python -m edge --model %s --source demo\n"
-        "Bundle it:       python -m quantize --out edge/models   (then commit edge/models)\n"
-        "Install on a Pi: sudo deploy/install.sh --model %s",
-        out,
-        INT8_FILE,
-        FLOAT_FILE,
-        out / INT8_FILE,
-        out / INT8_FILE,
-    )
+    log.info("\nModels in %s: %s, %s and model_card.json.", out, INT8_FILE, FLOAT_FILE)
+    if not outcome.line_reader:
+        log.info(
+            "A single-digit design: compare it with `python -m quantize.compare %s`; edge reads "
+            "lines and runs line readers only.",
+            shlex.quote(str(out)),
+        )
+        return 0
+    model = shlex.quote(str(out / INT8_FILE))
+    log.info("Try it:          python -m edge --model %s --source demo", model)
+    if out.resolve() != MODELS_DIR.resolve():
+        log.info("Bundle it:       %s   (then commit edge/models)", bundle_command(args))
+    log.info("Install on a Pi: sudo deploy/install.sh --model %s", model)
     return 0
+
+
+def bundle_command(args: argparse.Namespace) -> str:
+    """This run again, written to the package's models folder: the same model, data, calibration
+    and thresholds, so it passes parity there too."""
+    words = ["python", "-m", "quantize", "--model", str(args.model)]
+    if args.data:
+        words += ["--data", args.data]
+    words += ["--calib", str(args.calib), "--seed", str(args.seed)]
+    for name in ("min_int8_accuracy", "max_accuracy_drop", "min_agreement"):
+        if getattr(args, name) is not None:
+            words += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    models = MODELS_DIR.resolve()
+    here = Path.cwd()
+    words += ["--out", str(models.relative_to(here) if models.is_relative_to(here) else models)]
+    return shlex.join(words)
 
 
 if __name__ == "__main__":

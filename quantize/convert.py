@@ -1,15 +1,26 @@
 """Keras model -> float and full-integer int8 TFLite flatbuffers, with the int8 contract checked."""
 
+import logging
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from edge.model import interpreter_class
+from edge.native_output import native_output_to_log
+
+log = logging.getLogger("quantize")
+
+
+def _convert(converter: tf.lite.TFLiteConverter) -> bytes:
+    # The converter prints its SavedModel's signatures (`Saved artifact at ...`), warnings and
+    # MLIR passes; none of it is for the user.
+    with native_output_to_log(log):
+        return converter.convert()
 
 
 def to_float_tflite(model: tf.keras.Model) -> bytes:
-    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    return _convert(tf.lite.TFLiteConverter.from_keras_model(model))
 
 
 def to_int8_tflite(model: tf.keras.Model, calibration: Sequence[np.ndarray]) -> bytes:
@@ -32,7 +43,7 @@ def to_int8_tflite(model: tf.keras.Model, calibration: Sequence[np.ndarray]) -> 
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
-    return converter.convert()
+    return _convert(converter)
 
 
 def int8_violations(flatbuffer: bytes) -> list[str]:

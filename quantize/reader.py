@@ -13,6 +13,7 @@ from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT, WIDTH_STEP
 from edge.model import LineModel
 from train.data import Mnist
+from train.progress import Progress
 from train.reader import evaluation_lines, make_lines
 from train.reader_run import TEST_STRINGS, mnist_test_lines
 from train.strings import Digits, TrainingLine
@@ -23,7 +24,9 @@ def calibration_lines(data: Mnist, count: int, seed: int) -> list[np.ndarray]:
     float32 model inputs `[1, 32, W, 1]` (each its own width, as on the device)."""
     if count < 1:
         raise ValueError(f"--calib must be at least 1, got {count}")
-    lines = make_lines(Digits(data.x_train, data.y_train), count, seed + 7919)
+    lines = make_lines(
+        Digits(data.x_train, data.y_train), count, seed + 7919, what="composing calibration lines"
+    )
     return [(line.image.astype(np.float32) / 255.0)[np.newaxis, ..., np.newaxis] for line in lines]
 
 
@@ -32,7 +35,9 @@ def representative(calibration: list[np.ndarray]) -> Iterator[list[np.ndarray]]:
         yield [line]
 
 
-def read_all(model: LineModel, lines: list[TrainingLine]) -> tuple[list[str], float]:
+def read_all(
+    model: LineModel, lines: list[TrainingLine], progress: Progress
+) -> tuple[list[str], float]:
     """Each line's greedy CTC reading, and the mean ms per line."""
     texts = []
     started = time.perf_counter()
@@ -41,6 +46,7 @@ def read_all(model: LineModel, lines: list[TrainingLine]) -> tuple[list[str], fl
         image = np.zeros((LINE_HEIGHT, width), np.uint8)
         image[:, : line.image.shape[1]] = line.image
         texts.append("".join(str(d.digit) for d in ctc_greedy_decode(model.read(image))))
+        progress.advance()
     return texts, (time.perf_counter() - started) * 1000 / max(len(lines), 1)
 
 
@@ -59,16 +65,18 @@ def evaluate_reader_pair(float_path: Path, int8_path: Path, data: Mnist) -> dict
         "mnist_test_digits": len(sets["mnist_test_as_lines"]),
     }
     read: dict[str, dict[str, list[str]]] = {}
-    for kind, path in (("float", float_path), ("int8", int8_path)):
-        model = LineModel(path, threads=1, verify=False)
-        read[kind], figures = {}, {"bytes": path.stat().st_size}
-        for name, lines in sets.items():
-            read[kind][name], ms = read_all(model, lines)
-            right = [a == b for a, b in zip(read[kind][name], truth[name], strict=True)]
-            figures[f"{name}_exact"] = float(np.mean(right))
-            if name == "strings":
-                figures["ms_per_line"] = round(ms, 3)
-        report[kind] = figures
+    total = 2 * sum(map(len, sets.values()))
+    with Progress("reading test lines with float and int8", total, "lines") as progress:
+        for kind, path in (("float", float_path), ("int8", int8_path)):
+            model = LineModel(path, threads=1, verify=False)
+            read[kind], figures = {}, {"bytes": path.stat().st_size}
+            for name, lines in sets.items():
+                read[kind][name], ms = read_all(model, lines, progress)
+                right = [a == b for a, b in zip(read[kind][name], truth[name], strict=True)]
+                figures[f"{name}_exact"] = float(np.mean(right))
+                if name == "strings":
+                    figures["ms_per_line"] = round(ms, 3)
+            report[kind] = figures
     report["accuracy"] = report["int8"]["strings_exact"]  # what the thresholds gate
     report["accuracy_drop"] = report["float"]["strings_exact"] - report["int8"]["strings_exact"]
     for name in sets:

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -29,6 +30,12 @@ class QuantizeInputError(Exception):
     int8 contract."""
 
 
+@dataclass(frozen=True)
+class Outcome:
+    line_reader: bool  # else a single-digit design (for the comparison table, not for `edge`)
+    problems: list[str]  # why parity fails; empty when the int8 model is fit to ship
+
+
 def load_keras_model(path: Path) -> keras.Model:
     try:
         return keras.models.load_model(path)
@@ -48,11 +55,8 @@ def quantize_and_check(
     train_report: dict | None,
     threshold_overrides: dict[str, float],
     command: str,
-) -> list[str]:
-    """Write both .tflite files and the parity report; the card only if parity holds.
-
-    Returns the parity problems (empty when the int8 model is fit to ship).
-    """
+) -> Outcome:
+    """Write both .tflite files and the parity report; the card only if parity holds."""
     model = load_keras_model(model_path)
     reader = is_line_reader(model)
     thresholds = (ReaderThresholds if reader else ParityThresholds)(**threshold_overrides)
@@ -65,6 +69,7 @@ def quantize_and_check(
     except ValueError as exc:
         raise QuantizeInputError(str(exc)) from exc
     float_path, int8_path = out / FLOAT_FILE, out / INT8_FILE
+    log.info("Converting to float and int8 TFLite, calibrating on %d samples...", calib)
     float_path.write_bytes(to_float_tflite(model))
     int8_model = to_int8_tflite(model, calibration)
     problems = int8_violations(int8_model)
@@ -123,14 +128,14 @@ def quantize_and_check(
     (out / PARITY_FILE).write_text(json.dumps(parity, indent=2) + "\n")
     (out / CARD_FILE).unlink(missing_ok=True)
     if problems:
-        return problems
+        return Outcome(reader, problems)
     int8 = (LineModel if reader else DigitClassifier)(int8_path, verify=False)
     contract = (reader_contract if reader else digit_contract)(
         parity, int8.input_quantization, int8.output_quantization
     )
     card = build_card(int8_path, float_path, train_report, contract, command, calib)
     write_card(out, card)
-    return []
+    return Outcome(reader, [])
 
 
 def is_line_reader(model: keras.Model) -> bool:

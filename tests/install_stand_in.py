@@ -3,8 +3,8 @@
 Run as `install_stand_in.py TOOL ARGS...` from a wrapper named TOOL on PATH. Every call is appended
 to $STAND_IN_LOG as one JSON line; the state the script reads back (installed apt packages, the
 service's enabled/active flags) lives in $STAND_IN_STATE so a second run sees what the first did.
-Knobs: $STAND_IN_ARCH (dpkg architecture), $STAND_IN_UNAME (uname -m), $STAND_IN_NUMPY (apt's
-numpy version), $STAND_IN_BROKEN_IMPORTS=1 (the venv's import check fails).
+Knobs: $STAND_IN_ARCH (dpkg architecture), $STAND_IN_UNAME (uname -m), $STAND_IN_BROKEN_IMPORTS=1
+(the venv's import check fails).
 """
 
 import json
@@ -85,9 +85,6 @@ def uname(args: list[str], state: dict) -> int:
 
 def venv_python(args: list[str], state: dict) -> int:
     if args[0] == "-c":
-        if "numpy.__version__" in args[1]:
-            print(os.environ.get("STAND_IN_NUMPY", "1.24.2"))
-            return 0
         return 1 if os.environ.get("STAND_IN_BROKEN_IMPORTS") else 0
     return 0
 
@@ -106,10 +103,8 @@ TOOLS = {
 def main() -> int:
     tool, args = sys.argv[1], sys.argv[2:]
     record: dict = {"tool": tool, "argv": args}
-    if "--constraint" in args:  # a temporary file: keep what it said
-        constraint_file = Path(args[args.index("--constraint") + 1])
-        record["constraint_file"] = str(constraint_file)
-        record["constraints"] = constraint_file.read_text()
+    if "PIP_CONFIG_FILE" in os.environ:
+        record["pip_config_file"] = os.environ["PIP_CONFIG_FILE"]
     with open(os.environ["STAND_IN_LOG"], "a") as log:
         log.write(json.dumps(record) + "\n")
     state = load_state()

@@ -1,4 +1,5 @@
-"""Test helpers: a private Debian `mosquitto` on a free loopback port, and a subscriber to it."""
+"""Test helpers: a private Debian `mosquitto` on a free loopback port (plain or TLS), and
+subscribers to it."""
 
 import getpass
 import json
@@ -7,6 +8,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -20,6 +22,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and no other name) and its key, made with openssl."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
 
 
 class Mosquitto:
@@ -66,13 +80,13 @@ class Mosquitto:
 
 
 class Subscriber:
-    """Collects every message under `edge-digits/#`, resubscribing after each reconnect."""
+    """Collects every message under `topics`, resubscribing after each reconnect."""
 
-    def __init__(self, broker: Mosquitto):
+    def __init__(self, broker: Mosquitto, topics: Sequence[str] = ("edge-digits/#",)):
         self.messages: queue.Queue[tuple[str, str, bool]] = queue.Queue()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-{free_port()}")
         self.client.reconnect_delay_set(1, 1)
-        self.client.on_connect = lambda client, *_: client.subscribe("edge-digits/#", qos=1)
+        self.client.on_connect = lambda client, *_: client.subscribe([(t, 1) for t in topics])
         self.client.on_message = lambda _c, _u, m: self.messages.put(
             (m.topic, m.payload.decode(), bool(m.retain))
         )
@@ -101,3 +115,29 @@ class Subscriber:
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
+
+
+def retained_messages(broker: Mosquitto, prefix: str) -> dict[str, str]:
+    """{topic: payload} of what the broker retains under `prefix/`, as a new subscriber sees it.
+
+    The broker sends a subscription's retained messages before it handles the subscriber's next
+    publish, so a marker published after subscribing closes the list.
+    """
+    marker = f"{prefix}/end-of-retained-{free_port()}"
+    subscriber = Subscriber(broker, [f"{prefix}/#"])
+    try:
+        subscriber.client.publish(marker, "", qos=1)
+        retained = {}
+        deadline = time.monotonic() + WAIT
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                topic, payload, is_retained = subscriber.messages.get(timeout=left)
+            except queue.Empty:
+                break
+            if topic == marker:
+                return retained
+            if is_retained:
+                retained[topic] = payload
+        raise AssertionError(f"the marker {marker} did not come back within {WAIT} s")
+    finally:
+        subscriber.close()

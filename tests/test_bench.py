@@ -2,13 +2,23 @@
 photos against the truth in their folder."""
 
 import argparse
+import contextlib
+import json
+import os
+import pty
+import shutil
+import signal
 import subprocess
 import sys
+import termios
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from checkout import REPO, edge_command
+from processes import HAS_PROC, children, running
 
 from edge.bench import (
     BenchError,
@@ -16,12 +26,26 @@ from edge.bench import (
     accuracy,
     accuracy_by_condition,
     condition_list,
+    draw_misreads,
+    float_beside,
     format_real,
     overlap,
     real_figures,
     real_truths,
+    scene_misreads,
 )
-from edge.scenes import CONDITIONS, Scene
+from edge.misread_sheet import (
+    CAPTION_H,
+    GAP,
+    MAX_TILES,
+    PICTURE_H,
+    PICTURE_W,
+    TITLE_H,
+    Misread,
+    write_sheet,
+)
+from edge.model import BUNDLED_MODEL
+from edge.scenes import CONDITIONS, Scene, random_scene
 
 PAPER = np.zeros((48, 64, 3), np.uint8)
 
@@ -238,3 +262,226 @@ def test_a_digit_counts_as_read_when_the_reading_lines_up_with_it():
     assert _kept("4071", "") == [False] * 4
     assert _kept("4", "14") == [True]  # an extra digit misses the photo, not the 4
     assert _kept("11", "1") == [True, False]
+
+
+# --- the float model a custom int8 one is compared with ------------------------------------
+
+
+def test_the_float_model_is_the_one_quantize_wrote_beside_the_int8_one(tmp_path):
+    int8 = tmp_path / "custom_int8.tflite"
+    int8.write_bytes(b"int8")
+    assert float_beside(int8) is None  # none there: no stand-in from elsewhere
+    (tmp_path / "custom_float.tflite").write_bytes(b"float")
+    assert float_beside(int8) == tmp_path / "custom_float.tflite"
+    twice = tmp_path / "int8_run_int8.tflite"  # the last "int8" is the kind
+    (tmp_path / "int8_run_float.tflite").write_bytes(b"float")
+    assert float_beside(twice) == tmp_path / "int8_run_float.tflite"
+    (tmp_path / "mine.tflite").write_bytes(b"?")
+    (tmp_path / "mine_float.tflite").write_bytes(b"float")
+    assert float_beside(tmp_path / "mine.tflite") is None  # no int8 in the name to go by
+    assert float_beside(BUNDLED_MODEL) == BUNDLED_MODEL.with_name("digits_float.tflite")
+
+
+def bench_json(*args: str, cwd: Path = REPO) -> tuple[dict, str]:
+    done = subprocess.run(
+        edge_command("bench", *args, "--json"),
+        cwd=cwd,
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def test_a_custom_int8_model_is_compared_with_its_own_float_model_or_none(tmp_path):
+    """Not with the bundled float model: a custom model would seem to lose points to int8."""
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(BUNDLED_MODEL, models / "custom_int8.tflite")
+    quick = ["--scenes", "1", "--conditions", "plain", "--no-verify"]
+    quick += ["--model", str(models / "custom_int8.tflite"), "--misreads", str(tmp_path / "m.png")]
+    alone, said = bench_json(*quick)
+    assert list(alone["models"]) == ["int8"] and "int8_read_vs_float" not in alone
+    assert alone["no_float_model"] == "no custom_float.tflite beside it"
+    assert "no float model to compare" in said and "--float-model PATH" in said
+    named = tmp_path / "elsewhere.tflite"
+    shutil.copy(BUNDLED_MODEL.with_name("digits_float.tflite"), named)
+    paired, _ = bench_json(*quick, "--float-model", str(named))
+    assert list(paired["models"]) == ["int8", "float"] and paired["int8_read_vs_float"] > 0
+    assert paired["models"]["float"]["model"] == str(named)
+    assert not paired["models"]["float"]["quantized"] and "no_float_model" not in paired
+
+
+# --- the contact sheet of misreads ----------------------------------------------------------
+
+
+def misread(index: int, image: np.ndarray | None = PAPER) -> Misread:
+    return Misread(f"photo {index}", "4071", "407", image, ((5, 5, 10, 20),), (2, 2, 30, 30))
+
+
+@pytest.mark.parametrize(("count", "rows", "columns"), [(1, 1, 1), (5, 1, 5), (60, 8, 6)])
+def test_the_sheet_has_a_tile_per_misread_up_to_its_limit(tmp_path, count, rows, columns):
+    path = tmp_path / "sheet.png"
+    tiles = write_sheet([misread(i) for i in range(count)], "misread", path)
+    assert tiles == min(count, MAX_TILES)
+    sheet = cv2.imread(str(path))
+    assert sheet is not None  # a PNG that decodes
+    assert sheet.shape == (TITLE_H + rows * (PICTURE_H + CAPTION_H), columns * (PICTURE_W + GAP), 3)
+
+
+def test_the_sheet_draws_what_could_not_be_read_and_grey_photos(tmp_path):
+    path = tmp_path / "deep" / "sheet.png"  # its folder is made
+    grey = np.full((3000, 4000), 200, np.uint8)
+    shown = [misread(0, None), misread(1, grey), Misread("wide", "1", None, PAPER, (), None)]
+    assert write_sheet(shown, "misread", path) == 3
+    assert cv2.imread(str(path)).shape[1] >= 3 * PICTURE_W
+
+
+def test_misread_scenes_are_the_ones_not_read_exactly_and_failed_frames():
+    scenes = [
+        scene([4, 0], [(10, 10, 20, 30), (40, 10, 20, 30)], "touching"),
+        scene([7], [(10, 10, 20, 30)]),
+        scene([5], [(10, 10, 20, 30)], "dim"),
+    ]
+    readouts = [("4", [((10, 10, 50, 30), 4)]), ("7", [((10, 10, 20, 30), 7)]), None]
+    first, failed = scene_misreads(scenes, readouts)
+    assert (first.name, first.truth, first.reading) == ("scene 0, touching", "40", "4")
+    assert first.found == ((10, 10, 50, 30),) and first.focus == (10, 10, 50, 30)
+    assert (failed.name, failed.reading, failed.found, failed.focus) == (
+        "scene 2, dim", None, (), (10, 10, 20, 30),
+    )  # fmt: skip
+
+
+def test_nothing_misread_writes_no_sheet_and_removes_an_old_one(tmp_path):
+    path = tmp_path / "sheet.png"
+    path.write_bytes(b"an earlier run's sheet")
+    real = {"model": "m.tflite", "folders": [{"folder": "photos", "photos": 3, "misses": []}]}
+    drawn = draw_misreads([], {"real": real}, path)
+    assert drawn == {"path": None, "misread": 0, "tiles": 0} and not path.exists()
+
+
+def test_a_sheet_that_cannot_be_written_is_said_and_costs_no_figures(tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    path = tmp_path / "file" / "sheet.png"
+    real = {"model": "m.tflite", "folders": [{"folder": "photos", "photos": 3, "misses": [{}]}]}
+    drawn = draw_misreads([misread(0)], {"real": real}, path)
+    assert drawn["path"] is None and drawn["misread"] == 1 and str(path) in drawn["error"]
+    assert f"edge bench: cannot write {path}" in capsys.readouterr().err
+
+
+def test_bench_real_draws_the_photos_it_misread(mnist_test, tmp_path):
+    images, labels = mnist_test
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    page = random_scene(images, labels, np.random.default_rng(3))
+    cv2.imwrite(str(photos / f"seq-{page.text}_t_1.png"), page.frame)
+    cv2.imwrite(str(photos / "7_t_1.png"), np.full((200, 300, 3), 230, np.uint8))  # blank
+    (photos / "3_t_1.png").write_bytes(b"not an image")
+    cv2.imwrite(str(photos / "seq-98_t_1.png"), page.frame)  # the page, mislabelled
+    sheet = tmp_path / "misreads.png"
+    report, _ = bench_json("--real", str(photos), "--misreads", str(sheet))
+    misses = report["real"]["folders"][0]["misses"]
+    assert {miss["file"] for miss in misses} >= {"7_t_1.png", "3_t_1.png", "seq-98_t_1.png"}
+    assert report["misread_sheet"] == {
+        "path": str(sheet),
+        "misread": len(misses),
+        "tiles": len(misses),
+    }
+    assert cv2.imread(str(sheet)).shape[0] == TITLE_H + PICTURE_H + CAPTION_H  # one row of them
+
+
+# --- ending early -----------------------------------------------------------------------------
+
+WATCHED_TIMEOUT_S = 120.0  # for the bench to reach the moment a test signals it in
+# Measured: 0.05-0.2 s from the signal to the bench's end, its children gone with it. The
+# bounds catch a bench that goes on (waits for its measuring run, or never ends); they are
+# generous so that a loaded CI machine does not fail them.
+STOP_WITHIN_S = 3.0
+CHILDREN_GONE_S = 1.0  # after the bench's end
+
+
+def wait_for(condition, what: str, timeout: float = WATCHED_TIMEOUT_S):
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"never {what}"
+        time.sleep(0.02)
+    return found
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="watches processes in /proc")
+@pytest.mark.parametrize(
+    ("signum", "moment"),
+    [
+        (signal.SIGTERM, "scenes written"),
+        (signal.SIGTERM, "measuring memory"),
+        (signal.SIGINT, "measuring memory"),
+    ],
+)
+def test_a_signal_stops_the_bench_and_removes_what_it_made(tmp_path, signum, moment):
+    """Its folder of scenes and the `python -m edge` it measures (through edge.peak_rss) go
+    with it; it says so in one line and ends with 128 + the signal's number."""
+    scratch = tmp_path / "tmp"  # where tempfile puts the bench's scenes
+    scratch.mkdir()
+    bench = subprocess.Popen(
+        edge_command("bench", "--scenes", "60", "--conditions", "plain",
+                     "--misreads", str(tmp_path / "m.png")),
+        cwd=REPO,
+        env={**os.environ, "EDGE_DIGITS_CONFIG": "", "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        if moment == "scenes written":
+            wait_for(lambda: list(scratch.glob("edge-bench-*/scene-00059.jpg")), "wrote scenes")
+            measured: list[int] = []
+        else:
+
+            def measuring() -> list[int]:
+                for child in children(bench.pid):
+                    if grandchildren := children(child):
+                        return [child, *grandchildren]
+                return []
+
+            measured = wait_for(measuring, "measured memory")
+        sent = time.monotonic()
+        bench.send_signal(signum)
+        out, err = bench.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        bench.kill()
+    assert bench.returncode == 128 + signum
+    assert err.startswith("edge: stopped by") and err.count("\n") == 1, err
+    assert out == "" and list(scratch.iterdir()) == [] and took < STOP_WITHIN_S
+    stopped = lambda: not any(running(pid) for pid in measured)  # noqa: E731
+    wait_for(stopped, "stopped its measuring processes", CHILDREN_GONE_S)
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def test_progress_bars_on_a_terminal_and_nothing_in_a_pipe(mnist_test, tmp_path):
+    images, labels = mnist_test
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(4)
+    for index in range(3):
+        page = random_scene(images, labels, rng)
+        cv2.imwrite(str(photos / f"seq-{page.text}_t_{index}.png"), page.frame)
+    command = edge_command("bench", "--real", str(photos), "--misreads", str(tmp_path / "m.png"))
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
+    terminal, side = pty.openpty()
+    termios.tcsetwinsize(side, (24, 100))  # a new one is 0 columns wide: no room for a bar
+    with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=side) as run:
+        os.close(side)  # the child holds it now: reading ends when the child has gone
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO: the terminal's last writer closed it
+            while chunk := os.read(terminal, 4096):
+                shown += chunk
+        os.close(terminal)
+    assert run.returncode == 0
+    assert f"reading {photos}: 100%" in shown.decode() and "3/3" in shown.decode()
+    piped = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stderr == ""

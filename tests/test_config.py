@@ -100,6 +100,11 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[source]\nvflip = 1\n", ["[source] vflip", "true or false"]),
         ("[reading]\nink = 'white'\n", ["[reading] ink", "one of auto, dark, light"]),
         ("source = 'demo'\n", ["source must be a [source] table"]),
+        ("[web]\nallowed_hosts = 'pi.lan'\n", ["[web] allowed_hosts", "a list of strings"]),
+        ("[web]\nallowed_hosts = ['pi.lan', 3]\n", ["[web] allowed_hosts", "a list of strings"]),
+        ("[web]\npassword_hash = 'hunter2'\n", ["[web] password_hash", "edge.web.password"]),
+        ("[web]\nmax_connections = 5000\n", ["[web] max_connections", "between 8 and 800"]),
+        ("[web]\ntrusted_network = 'yes'\n", ["[web] trusted_network", "true or false"]),
     ],
 )
 def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, names):
@@ -117,6 +122,16 @@ def test_toml_syntax_error_names_the_file(tmp_path):
     with pytest.raises(ConfigError, match="is not valid TOML") as error:
         load_settings(path)
     assert str(path) in str(error.value)
+
+
+def test_a_config_that_is_not_utf8_names_the_file_the_byte_and_the_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes('[source]\n# camera by the caf\u00e9 door\nname = "demo"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert str(error.value) == (
+        f"Config file {path} is not UTF-8 text (byte 0xe9 on line 2); save it as UTF-8."
+    )
 
 
 def test_missing_file_given_explicitly_is_an_error(tmp_path):
@@ -140,3 +155,16 @@ def test_flag_wins_over_environment_which_wins_over_nothing(tmp_path, monkeypatc
     system = write(tmp_path, "")
     monkeypatch.setattr("edge.config.SYSTEM_CONFIG", system)
     assert resolve_config_path(None, {}) == system
+
+
+def test_web_access_settings_from_the_file(tmp_path):
+    hashed = "scrypt:16384:8:1$0123abcd$" + "ab" * 64
+    path = write(
+        tmp_path,
+        f'[web]\nhost = "0.0.0.0"\nallowed_hosts = ["digits.example.org"]\nusername = "pi"\n'
+        f'password_hash = "{hashed}"\nmax_connections = 50\nmax_streams = 6\n',
+    )
+    web = load_settings(path).web
+    assert web.allowed_hosts == ("digits.example.org",)  # a tuple: settings are frozen
+    assert (web.username, web.password_hash, web.trusted_network) == ("pi", hashed, False)
+    assert (web.max_connections, web.max_streams) == (50, 6)

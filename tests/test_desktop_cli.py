@@ -1,11 +1,20 @@
-"""Desktop CLIs on bad input: a clear error, a non-zero exit, no traceback."""
+"""Desktop CLIs: on bad input a clear error, a non-zero exit, no traceback; quick and quiet where
+the user waits; short runs that would give a useless model refused up front."""
 
+import json
+import logging
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from checkout import REPO
+
+from quantize import compare
+from train.progress import Progress
 
 
 def run(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -65,3 +74,91 @@ def test_quantize_corrupt_keras_file(tmp_path: Path, mnist_path: Path, content: 
     result = run("quantize", "--model", str(model), "--data", str(mnist_path), cwd=tmp_path)
     assert_clean_failure(result, "is not a loadable Keras model", "Re-run `python -m train`")
     assert not list(tmp_path.glob("*.tflite"))
+
+
+# TensorFlow's and absl's own log lines (oneDNN notices, `I0000 ...`, `W0000 ...`).
+TF_LOG = re.compile(r"oneDNN|absl|^[IWE]\d{4} |tensorflow", re.MULTILINE | re.IGNORECASE)
+
+
+def test_train_help_is_quick_and_imports_no_tensorflow(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin"}  # no TF_CPP_MIN_LOG_LEVEL: nothing may need it
+    command = [sys.executable, "-m", "train", "--help"]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0 and "--allow-short-run" in result.stdout
+    assert result.stderr == "" and not TF_LOG.search(result.stdout)
+    assert seconds < 2.0, f"python -m train --help took {seconds:.1f} s"
+    imported = subprocess.run(
+        [sys.executable, "-X", "importtime", *command[1:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    ).stderr
+    assert not re.search(r"\|\s+(tensorflow|keras)$", imported, re.MULTILINE)
+
+
+def test_a_short_line_reader_run_is_refused_with_the_reason(
+    tmp_path: Path, mnist_path: Path
+) -> None:
+    # 2,000 lines x 3 epochs / 64 per batch = 96 steps: the reader would read next to nothing.
+    args = ("--data", str(mnist_path), "--limit", "10000", "--val-size", "1000", "--epochs", "3")
+    result = run("train", *args, "--lines", "2000", cwd=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, "96 training steps", "too short", "--allow-short-run", "--limit")
+    assert not (tmp_path / "artifacts").exists()
+
+
+@pytest.mark.slow
+def test_a_short_single_digit_run_reaches_95_percent(tmp_path: Path, mnist_path: Path) -> None:
+    # Issue #13's quick run: 213 steps, after which batch-norm's running statistics had not
+    # settled and the model read 10 % of validation digits while fitting 95 % of its batches.
+    args = ("--arch", "pi_cnn", "--limit", "10000", "--val-size", "1000", "--epochs", "3")
+    result = run("train", "--data", str(mnist_path), *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "artifacts" / "train_report.json").read_text())
+    assert report["val_accuracy"] >= 0.95 and report["test_accuracy"] >= 0.95
+    assert not TF_LOG.search(result.stdout + result.stderr), result.stderr
+
+
+def test_progress_is_plain_lines_off_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO), Progress("composing lines", 1000, "lines") as progress:
+        for _ in range(40):
+            progress.advance(25)
+    assert [r.getMessage() for r in caplog.records][::3] == [
+        "composing lines: 100 of 1000 lines",
+        "composing lines: 400 of 1000 lines",
+        "composing lines: 700 of 1000 lines",
+        "composing lines: 1000 of 1000 lines",
+    ]
+    assert len(caplog.records) == 10
+
+
+def _run_dir(root: Path, name: str, train: dict, parity: dict) -> Path:
+    run_dir = root / name
+    run_dir.mkdir()
+    (run_dir / "train_report.json").write_text(json.dumps(train))
+    (run_dir / "parity_report.json").write_text(json.dumps(parity))
+    return run_dir
+
+
+def test_compare_marks_failed_runs_and_shows_the_readers_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    reports = REPO / "edge" / "models" / "reports"
+    reader = _run_dir(
+        tmp_path,
+        "reader",
+        json.loads((reports / "train_report.json").read_text()),
+        json.loads((reports / "parity_report.json").read_text()),
+    )
+    train = {"architecture": "lenet5", "parameters": 61706, "epochs": 8, "wall_seconds": 79}
+    figures = {"accuracy": 0.9, "bytes": 2048, "us_per_image": 17.4}
+    parity = {"float": figures, "int8": figures, "top1_agreement": 0.99, "passed": False}
+    failed = _run_dir(tmp_path, "failed", train, parity)
+    assert compare.main([str(reader), str(failed)]) == 0
+    out = capsys.readouterr().out
+    assert "| line_reader | 173,179 | 120,000 x 4 | 94.15% | 94.25% | 91.25% | 99.24% |" in out
+    assert "| lenet5 **(failed parity)** | 61,706 | 8 | 90.00% |" in out

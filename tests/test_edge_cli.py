@@ -5,9 +5,12 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from functools import partial
 from pathlib import Path
 
@@ -17,8 +20,9 @@ import pytest
 from checkout import REPO, edge_command
 from exif import with_exif_orientation
 
-from edge.__main__ import parse_args, settings_from
+from edge.__main__ import FLAG_SETTINGS, parse_args, settings_from
 from edge.bench import accuracy, overlap
+from edge.config import Settings
 from edge.model import BUNDLED_MODEL, CARD_FILE
 from edge.scenes import CONDITIONS, Scene, random_scene, render_scene
 
@@ -159,15 +163,28 @@ def test_run_reads_a_video_file_end_to_end(scenes, tmp_path):
     assert right == [text for text in truth if text in right]  # in the order they were shown
 
 
-def test_run_console_prints_readings_with_confidence_and_latency(scene_dir):
-    done = edge("--source", str(scene_dir), "--stable-frames", "1")
+def test_a_photo_source_reads_each_file_once_and_names_it(scenes, scene_dir):
+    """N photos are N readings, whatever --stable-frames says (it is for a camera's frames),
+    even two alike in a row; a blank one is told as a file, not a covered lens."""
+    shutil.copy(scene_dir / "scene-0005.jpg", scene_dir / "scene-0006.jpg")
+    truth = [scene.text for scene in scenes] + [scenes[-1].text]
+    cv2.imwrite(str(scene_dir / "white.png"), np.full((480, 640, 3), 255, np.uint8))
+    photos = sorted(scene_dir.glob("*.jpg"))
+    done = edge("--source", str(scene_dir), "--json")
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert len(lines) >= 3
-    assert all(
-        "confidence" in line and "latency" in line and line.endswith(" ms") for line in lines
-    )
-    assert "stopped after 6 frames" in done.stderr
+    *readings, stats = json_lines(done.stdout)
+    assert [r["path"] for r in readings] == [str(p) for p in photos]
+    assert sum(r["text"] == text for r, text in zip(readings, truth, strict=True)) >= 6
+    assert (stats["readings"], stats["frames"], stats["failed_frames"]) == (7, 7, 1)
+    blank = f"{scene_dir / 'white.png'}: the image is one flat colour: nothing is written on it"
+    assert blank in done.stderr and "lens" not in done.stderr
+    console = edge("--source", str(scene_dir / "*.jpg"), "--stable-frames", "5")
+    assert console.returncode == 0, console.stderr
+    lines = console.stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == [str(p) for p in photos]
+    assert all(" confidence " in line and line.endswith(" ms") for line in lines)
+    assert [line.split()[1] for line in lines] == [r["text"] for r in readings]
+    assert "stopped after 7 frames" in console.stderr and "7 readings" in console.stderr
 
 
 def test_sigterm_stops_a_looping_replay_cleanly(scene_dir):
@@ -189,14 +206,20 @@ def test_sigterm_stops_a_looping_replay_cleanly(scene_dir):
     assert json.loads(out.splitlines()[-1])["event"] == "stats"
 
 
-def test_the_demo_runs_on_any_machine():
-    done = edge("--source", "demo", "--max-frames", "40", "--json", "--stable-frames", "2")
+def test_the_demo_runs_on_any_machine_and_says_what_was_written():
+    done = edge("--source", "demo", "--max-frames", "100", "--json", "--stable-frames", "2")
     assert done.returncode == 0, done.stderr
     events = json_lines(done.stdout)
-    assert events[-1]["event"] == "stats" and events[-1]["frames"] == 40
+    assert events[-1]["event"] == "stats" and events[-1]["frames"] == 100
     assert events[-1]["source"] == "demo scenes 640x480"
     readings = [e for e in events if e["event"] == "reading"]
-    assert readings and all(r["digits"] for r in readings)
+    assert readings and all(r["digits"] and r["truth"].isdigit() for r in readings)
+    assert len({r["truth"] for r in readings}) >= 2  # a new scene every 1.5 s: its own truth
+    assert sum(r["text"] == r["truth"] for r in readings) >= len(readings) - 1
+    console = edge("--source", "demo", "--max-frames", "50", "--stable-frames", "2")
+    assert console.returncode == 0, console.stderr
+    first = console.stdout.splitlines()[0].split()
+    assert first[1] == "written" and first[2].isdigit() and first[3] == "confidence"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -229,6 +252,8 @@ def test_a_stream_that_ends_is_an_error_exit(scenes, tmp_path):
         (["--config", "no/such/config.toml"], "does not exist"),
         (["--rotation", "45"], "--rotation: invalid choice: 45 (choose from 0, 90, 180, 270)"),
         (["--ink", "white"], "--ink: invalid choice: 'white'"),
+        (["--web", "localhost"], "--web: 'localhost': expected [HOST:]PORT"),
+        (["--web", "70000"], "--web: [web] port = 70000: must be between 1 and 65535"),
     ],
 )
 def test_what_cannot_start_exits_2_with_a_message(args, message):
@@ -243,6 +268,35 @@ def test_a_bad_config_file_names_the_file_and_the_key(tmp_path):
     done = edge("--config", str(config), "--source", "demo")
     assert done.returncode == 2
     assert str(config) in done.stderr and "[reading] confidence" in done.stderr
+
+
+def test_a_config_that_is_not_utf8_exits_2_with_one_line(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'[source]\nname = "d\xe9mo"\n')  # Latin-1
+    done = edge("recognize", "--config", str(config), str(tmp_path))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        f"edge: error: Config file {config} is not UTF-8 text (byte 0xe9 on line 2); save it "
+        "as UTF-8.\n"
+    )
+
+
+def test_a_double_star_glob_through_a_symlink_loop_ends_in_both_commands(scene_dir, tmp_path):
+    """`**` does not follow symlinked folders: a loop (or a link to a big tree) is not walked."""
+    photo = scene_dir / "scene-0000.jpg"
+    (tmp_path / "photos" / "2024").mkdir(parents=True)
+    shutil.copy(photo, tmp_path / "photos" / "2024" / "page.jpg")
+    (tmp_path / "photos" / "2024" / "up").symlink_to("..")
+    (tmp_path / "photos" / "self").symlink_to(".")
+    pattern = str(tmp_path / "photos" / "**" / "*.jpg")
+    read = edge("recognize", pattern, timeout=60)
+    assert read.returncode == 0, read.stderr
+    assert [line["path"] for line in json_lines(read.stdout)] == [
+        str(tmp_path / "photos" / "2024" / "page.jpg")
+    ]
+    run = edge("--source", pattern, "--json", timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert json_lines(run.stdout)[-1]["frames"] == 1
 
 
 def test_a_camera_mounting_the_config_cannot_use_names_the_file_and_the_key(tmp_path):
@@ -271,6 +325,68 @@ def test_mounting_and_ink_flags_override_the_config(tmp_path):
     assert settings_from(parse_args(["bench", *given, "--ink", "auto"])).reading.ink == "auto"
     # bench's scenes are upright; its mounting flags turn the photos it reads with --real.
     assert settings_from(parse_args(["bench", "--rotation", "180"])).source.rotation == 180
+
+
+def test_web_turns_the_page_on_at_a_port_and_keeps_or_sets_the_host(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[web]\nhost = "0.0.0.0"\nport = 9000\n')
+    given = ["--config", str(config)]
+    addresses = {"8081": ("0.0.0.0", 8081), "127.0.0.1:8082": ("127.0.0.1", 8082)}
+    addresses["[::1]:8083"] = ("::1", 8083)
+    for flag, (host, port) in addresses.items():
+        web = settings_from(parse_args([*given, "--web", flag])).web
+        assert (web.enabled, web.host, web.port) == (True, host, port)
+    assert not settings_from(parse_args(given)).web.enabled  # the config alone leaves it off
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_web_serves_the_live_page_and_prints_its_url():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
+    process = subprocess.Popen(
+        edge_command("--source", "demo", "--web", f"127.0.0.1:{port}"),
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    watchdog = threading.Timer(120, process.kill)  # a hang fails the test, not the run
+    watchdog.start()
+    try:
+        said = []
+        while not said or "live page" not in said[-1]:
+            said.append(process.stderr.readline())
+            assert said[-1], f"ended without the URL: {said}"
+        assert said[-1].startswith(f"edge-digits: live page on {url};")
+        with urllib.request.urlopen(url, timeout=10) as page:
+            html = page.read().decode()
+        assert "<title>edge-digits</title>" in html and 'id="truth"' in html
+        reading = None
+        while reading is None:  # 204 until the first reading is made
+            time.sleep(0.2)
+            with urllib.request.urlopen(url + "api/reading", timeout=10) as answer:
+                reading = json.load(answer) if answer.status == 200 else None
+        assert reading["truth"].isdigit() and reading["text"]
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        process.kill()
+    assert process.returncode == 0, err
+    assert "written" in out and "Traceback" not in err
+
+
+def test_the_start_line_says_which_model_file_and_whether_it_is_the_bundled_one(
+    scene_dir, tmp_path
+):
+    model = copy_model(tmp_path)
+    custom = edge("--source", str(scene_dir), "--model", str(model))
+    assert f"with the model {model} (int8; yours, not the bundled one)" in custom.stderr
+    bundled = edge("--source", str(scene_dir), "--model", str(BUNDLED_MODEL))
+    assert f"with the bundled model {BUNDLED_MODEL.name} (int8);" in bundled.stderr
 
 
 def test_recognize_turns_each_image_as_the_camera_was_mounted(scenes, tmp_path):
@@ -448,6 +564,18 @@ def test_recognize_reads_generated_scenes_accurately(mnist_test, tmp_path):
     figures = accuracy(scenes, readouts)
     assert figures["exact_readout"] >= 0.90, figures
     assert figures["per_digit"] >= 0.965, figures
+
+
+def test_help_says_each_default_and_where_it_comes_from():
+    top = edge("--help")
+    assert "bench [--scenes N]" in top.stdout and "python -m edge run --help" in top.stdout
+    text = " ".join(edge("run", "--help").stdout.split())  # as read, not as wrapped
+    defaults = Settings()
+    for dest, (section, key) in FLAG_SETTINGS.items():
+        if dest != "model":  # its default is a file, said in words
+            built_in = getattr(getattr(defaults, section), key)
+            assert f"(default: [{section}] {key} from the config, else {built_in})" in text
+    assert "(default: [model] path from the config, else the bundled int8 one)" in text
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["recognize"], ["bench"]])

@@ -41,7 +41,7 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
         ],
         **common,
     )
-    subprocess.run(
+    quantize = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -57,14 +57,18 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
             "--min-int8-accuracy",
             "0.98",
         ],
+        capture_output=True,
+        text=True,
         **common,
     )
+    (out / "quantize.out").write_text(quantize.stdout)
+    (out / "quantize.err").write_text(quantize.stderr)
     return out
 
 
 def test_training_writes_its_reports(fresh_models: Path) -> None:
     report = json.loads((fresh_models / "train_report.json").read_text())
-    # ~940 steps: enough for batch-norm statistics to settle, far short of the full recipe.
+    # ~940 steps: far short of the full recipe.
     assert report["architecture"] == "pi_cnn" and report["epochs"] == 3
     assert report["train_images"] == 20000 and report["val_images"] == 2000
     assert report["test_accuracy"] > 0.95
@@ -137,3 +141,34 @@ def test_quantize_exits_nonzero_when_parity_fails(fresh_models: Path, mnist_path
     assert result.returncode == 1
     assert "fails parity" in result.stderr and "int8 accuracy" in result.stderr
     assert not (out / CARD_FILE).exists()  # edge refuses a model without a card
+
+
+def test_quantize_prints_no_library_chatter(fresh_models: Path) -> None:
+    assert (fresh_models / "quantize.out").read_text() == ""
+    told = (fresh_models / "quantize.err").read_text()
+    for chatter in ("Saved artifact", "TensorSpec", "Warning", "XNNPACK", "oneDNN", "I0000"):
+        assert chatter not in told, told
+    # A digit design is for the comparison table: no hint to run or bundle it in edge.
+    assert "quantize.compare" in told and "Bundle it" not in told
+
+
+def test_batch_norm_statistics_are_measured_with_the_final_weights() -> None:
+    import keras
+
+    from train.batch_norm import recompute_batch_norm
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()])
+    norm = model.layers[0]
+    rng = np.random.default_rng(0)
+    batches = [rng.normal(5.0, 2.0, (64, 3)).astype(np.float32) for _ in range(4)]
+    recompute_batch_norm(model, batches)
+    np.testing.assert_allclose(norm.moving_mean, np.mean([b.mean(0) for b in batches], 0), 1e-5)
+    np.testing.assert_allclose(norm.moving_variance, np.mean([b.var(0) for b in batches], 0), 1e-4)
+    assert norm.momentum == 0.99  # as it was: training goes on as configured
+
+
+def test_every_architecture_named_for_arch_builds() -> None:
+    from train.architectures import ARCHITECTURES, build
+
+    for name in ARCHITECTURES:
+        assert build(name).name == name

@@ -1,13 +1,17 @@
 """The desktop flow for the line reader end to end: train briefly on composed strings, quantize
-with a calibration set, and hold the int8 reader to parity with the float one."""
+with a calibration set, hold the int8 reader to parity with the float one, and bundle it as
+quantize says to."""
 
 import json
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from checkout import REPO
 
 from edge.ctc import BLANK
 from edge.ink import LINE_HEIGHT
@@ -16,18 +20,33 @@ from quantize.convert import int8_violations
 
 pytestmark = pytest.mark.slow
 
+QUANTIZE_LOG = "quantize.stderr"
+
 
 @pytest.fixture(scope="module")
-def fresh_reader(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> Path:
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the packages, so bundling a model replaces the copy's bundled one."""
+    root = tmp_path_factory.mktemp("checkout")
+    for package in ("edge", "train", "quantize"):
+        skip = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / package, root / package, ignore=skip)
+    return root
+
+
+@pytest.fixture(scope="module")
+def fresh_reader(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path, checkout: Path):
     out = tmp_path_factory.mktemp("reader")
-    common = {"cwd": out, "check": True, "timeout": 1200}
+    # 750 steps: a pipeline check, not a model to use, so the refusal is overridden.
     train = ["--lines", "16000", "--epochs", "3", "--limit", "22000", "--val-size", "2000"]
+    train += ["--allow-short-run", "--data", str(mnist_path), "--out", str(out)]
     subprocess.run(
-        [sys.executable, "-m", "train", "--data", str(mnist_path), "--out", str(out), *train],
-        **common,
+        [sys.executable, "-m", "train", *train],
+        cwd=out,
+        check=True,
+        timeout=1200,
     )
     quantize = ["--calib", "100", "--min-int8-accuracy", "0.3", "--max-accuracy-drop", "0.05"]
-    subprocess.run(
+    result = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -40,8 +59,15 @@ def fresh_reader(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
             "0.9",
             *quantize,
         ],
-        **common,
+        cwd=checkout,  # run as a user in their checkout: the packages there are the ones used
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    (out / QUANTIZE_LOG).write_text(result.stderr)
     return out
 
 
@@ -82,7 +108,7 @@ def test_card_records_the_reader_contract(fresh_reader: Path) -> None:
     assert card["output"]["blank_index"] == BLANK and card["output"]["input_px_per_step"] == 4
     assert card["input"]["shape"] == [1, LINE_HEIGHT, None, 1]
     assert card["quantization"]["calibration_images"] == 100
-    assert card["training"]["command"].startswith("python -m train --data")
+    assert card["training"]["command"].startswith("python -m train --lines 16000")
 
 
 def test_quantize_exits_nonzero_when_reader_parity_fails(fresh_reader: Path, mnist_path: Path):
@@ -111,3 +137,31 @@ def test_quantize_exits_nonzero_when_reader_parity_fails(fresh_reader: Path, mni
     assert result.returncode == 1
     assert "fails parity" in result.stderr and "test strings exactly" in result.stderr
     assert not (out / CARD_FILE).exists()  # edge refuses a model without a card
+
+
+def test_quantize_tells_the_user_only_what_is_theirs(fresh_reader: Path) -> None:
+    told = (fresh_reader / QUANTIZE_LOG).read_text()
+    for chatter in ("Saved artifact", "TensorSpec", "Warning", "XNNPACK", "oneDNN", "I0000"):
+        assert chatter not in told, told
+    assert "strings exact: float" in told and "Bundle it:" in told
+
+
+def test_the_bundle_hint_works_as_printed(fresh_reader: Path, checkout: Path) -> None:
+    told = (fresh_reader / QUANTIZE_LOG).read_text()
+    hint = next(line for line in told.splitlines() if line.startswith("Bundle it:"))
+    command = shlex.split(hint.removeprefix("Bundle it:").split("   (")[0])
+    assert command[:3] == ["python", "-m", "quantize"]
+    result = subprocess.run(
+        [sys.executable, *command[1:]],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    bundled = checkout / "edge" / "models"
+    card = json.loads((bundled / CARD_FILE).read_text())
+    assert card["training"] == json.loads((fresh_reader / CARD_FILE).read_text())["training"]
+    assert LineModel(bundled / INT8_FILE).quantized  # its card's sha256 holds
+    assert "Bundle it:" not in result.stderr  # it is bundled now

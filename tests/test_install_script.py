@@ -6,9 +6,9 @@ service enabled/active) for a second run to see what the first did. Files land u
 """
 
 import dataclasses
-import grp
 import json
 import os
+import re
 import stat
 import subprocess
 import tomllib
@@ -24,6 +24,7 @@ from edge.config import Settings, load_settings
 INSTALL = REPO / "deploy" / "install.sh"
 UNIT_SOURCE = REPO / "deploy" / "edge-digits.service"
 CONFIG_SOURCE = REPO / "deploy" / "config.toml"
+REQUIREMENTS = REPO / "deploy" / "requirements-pi.txt"
 TOOLS = ("apt-get", "dpkg", "dpkg-query", "systemctl", "uname", "python3")
 APT_PACKAGES = [
     "python3-venv",
@@ -31,6 +32,7 @@ APT_PACKAGES = [
     "python3-libcamera",
     "python3-opencv",
     "python3-numpy",
+    "python3-pil",
 ]
 
 OS_RELEASES = {
@@ -128,20 +130,22 @@ def pi(tmp_path: Path) -> FakePi:
     return FakePi(root, make_package(tmp_path / "repo"), tmp_path / "calls.jsonl", env)
 
 
-def expected_fresh_install(pi: FakePi, constraint_file: str) -> list[list[str]]:
+PIP_INSTALLS = [
+    [
+        "venv-python", "-m", "pip", "install", "--require-hashes", "--no-deps",
+        "--only-binary", ":all:", "--requirement", str(REQUIREMENTS),
+    ],
+    ["venv-python", "-m", "pip", "install", "--no-deps", "--no-index", "--no-build-isolation"],
+]  # fmt: skip
+
+
+def expected_fresh_install(pi: FakePi) -> list[list[str]]:
     return [
         ["apt-get", "update"],
         ["apt-get", "install", "-y", "--no-install-recommends", *APT_PACKAGES],
         ["python3", "-m", "venv", "--system-site-packages", str(pi.root / "opt/edge-digits/venv")],
-        [
-            "venv-python",
-            "-m",
-            "pip",
-            "install",
-            "--constraint",
-            constraint_file,
-            f"{pi.package}[pi]",
-        ],
+        PIP_INSTALLS[0],
+        [*PIP_INSTALLS[1], str(pi.package)],
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", "edge-digits.service"],
     ]
@@ -151,21 +155,20 @@ def expected_fresh_install(pi: FakePi, constraint_file: str) -> list[list[str]]:
 def test_fresh_install_writes_the_files_and_runs_the_install_commands(pi: FakePi, release: str):
     (pi.root / "etc" / "os-release").write_text(OS_RELEASES[release])
 
-    done = pi.run(STAND_IN_NUMPY="1.26.4")
+    done = pi.run()
 
     assert done.returncode == 0, done.stderr
-    pip = next(c for c in pi.calls() if c["argv"][:3] == ["-m", "pip", "install"])
-    assert pip["constraints"] == "numpy==1.26.4\n"  # apt's numpy, as the venv reported it
-    assert not Path(pip["constraint_file"]).exists()  # the temporary file is cleaned up
-    assert pi.changes() == expected_fresh_install(pi, pip["constraint_file"])
+    assert pi.changes() == expected_fresh_install(pi)
+    pips = [c for c in pi.calls() if c["argv"][:3] == ["-m", "pip", "install"]]
+    assert [c["pip_config_file"] for c in pips] == ["/dev/null"] * 2  # no extra index
     unit = pi.root / "etc/systemd/system/edge-digits.service"
     assert unit.read_bytes() == UNIT_SOURCE.read_bytes()
     assert stat.S_IMODE(unit.stat().st_mode) == 0o644
     config = pi.root / "etc/edge-digits/config.toml"
     assert config.read_bytes() == CONFIG_SOURCE.read_bytes()
-    assert stat.S_IMODE(config.stat().st_mode) == 0o640
-    expected_group = grp.getgrnam("video").gr_gid if os.geteuid() == 0 else os.getegid()
-    assert config.stat().st_gid == expected_group
+    # Root's alone (it may hold passwords): the service reads it through LoadCredential=.
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert config.stat().st_uid == os.geteuid()
     assert "journalctl -u edge-digits" in done.stdout
     assert "systemctl status edge-digits" in done.stdout
 
@@ -182,16 +185,39 @@ def test_second_run_changes_nothing_and_says_so(pi: FakePi):
     assert pi.tree() == before
 
 
-def test_an_existing_config_is_never_overwritten(pi: FakePi):
+def test_an_existing_config_is_never_overwritten_but_made_root_only(pi: FakePi):
     config = pi.root / "etc/edge-digits/config.toml"
     config.parent.mkdir(parents=True)
     config.write_text('[source]\nname = "webcam:0"\n')
+    config.chmod(0o640)  # as earlier installs left it, readable by the video group
 
     done = pi.run()
 
     assert done.returncode == 0, done.stderr
     assert config.read_text() == '[source]\nname = "webcam:0"\n'
-    assert str(config) not in done.stdout
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert f"+ chmod 0600 {config}" in done.stdout
+    again = pi.run()
+    assert again.returncode == 0 and str(config) not in again.stdout  # nothing more to change
+
+
+def test_the_pypi_requirements_are_pinned_with_hashes_and_leave_apts_packages_alone():
+    requirements = REQUIREMENTS.read_text().replace("\\\n", " ")
+    lines = [line for line in requirements.splitlines() if line.strip() and line[0] not in "# "]
+    pinned = {}
+    for line in lines:
+        requirement = line.split(" --hash=")[0].split(";")[0].strip()
+        name, _, version = requirement.partition("==")
+        assert version and "--hash=sha256:" in line, line
+        pinned[name] = version
+    pi_extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]["pi"]
+    wanted = {re.split(r"[<>=!~ ;\[]", dependency)[0].lower() for dependency in pi_extra}
+    from_apt = {"numpy", "pillow"}
+    assert wanted - from_apt <= pinned.keys()
+    assert not from_apt & pinned.keys()
+    assert "setuptools" in pinned  # builds the package without fetching anything
 
 
 def test_a_changed_package_is_reinstalled_and_the_service_restarted(pi: FakePi):
@@ -203,8 +229,8 @@ def test_a_changed_package_is_reinstalled_and_the_service_restarted(pi: FakePi):
     assert again.returncode == 0, again.stderr
     changes = pi.changes()
     assert changes[0] == ["venv-python", "-m", "pip", "uninstall", "--yes", "edge-digits"]
-    assert changes[1][:4] == ["venv-python", "-m", "pip", "install"]
-    assert changes[2:] == [["systemctl", "restart", "edge-digits.service"]]
+    assert changes[1:3] == [PIP_INSTALLS[0], [*PIP_INSTALLS[1], str(pi.package)]]
+    assert changes[3:] == [["systemctl", "restart", "edge-digits.service"]]
 
 
 def test_a_changed_unit_is_reloaded_and_the_service_restarted(pi: FakePi):
@@ -363,6 +389,7 @@ def test_dry_run_prints_every_action_and_does_none(pi: FakePi):
         "apt-get",
         "apt-get",
         "python3",
+        pi.venv_python,
         pi.venv_python,
         pi.venv_python,
         "install",

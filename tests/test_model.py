@@ -2,15 +2,27 @@
 refusing unusable files. `tests/data/pi_cnn_int8.tflite` is the single-digit model the product
 shipped before the line reader (a 28x28 classifier), with its card."""
 
+import hashlib
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from checkout import REPO
+from checkout import REPO, edge_command
 
 from edge.ink import LINE_HEIGHT
-from edge.model import BUNDLED_MODEL, CARD_FILE, MODELS_DIR, DigitClassifier, LineModel, ModelError
+from edge.model import (
+    BUNDLED_MODEL,
+    CARD_FILE,
+    MODELS_DIR,
+    DigitClassifier,
+    LineModel,
+    ModelError,
+    sha256_of,
+)
 
 DIGIT_MODEL = REPO / "tests" / "data" / "pi_cnn_int8.tflite"
 
@@ -101,3 +113,54 @@ def test_unreadable_card_is_named(tmp_path: Path) -> None:
 def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="does not exist"):
         LineModel(tmp_path / "nothing.tflite")
+
+
+def _with_card(tmp_path: Path, card: object) -> Path:
+    model = tmp_path / BUNDLED_MODEL.name
+    shutil.copy(BUNDLED_MODEL, model)
+    (tmp_path / CARD_FILE).write_text(json.dumps(card))
+    return model
+
+
+@pytest.mark.parametrize(
+    ("card", "complaint"),
+    [
+        ([], "holds a JSON array, not an object"),
+        ("a card", "holds a JSON string, not an object"),
+        ({"files": ["digits_int8.tflite"]}, '"files" is a JSON array'),
+        ({"files": {"digits_int8.tflite": "abc"}}, "no sha256 string"),
+        ({"files": {"digits_int8.tflite": {"sha256": 12}}}, "no sha256 string"),
+    ],
+)
+def test_a_card_of_the_wrong_shape_is_a_model_error_naming_it(
+    tmp_path: Path, card: object, complaint: str
+) -> None:
+    with pytest.raises(ModelError, match=complaint) as error:
+        LineModel(_with_card(tmp_path, card))
+    assert str(tmp_path / CARD_FILE) in str(error.value)
+
+
+def test_a_card_of_the_wrong_shape_exits_2_at_the_cli(tmp_path: Path) -> None:
+    model = _with_card(tmp_path, {"files": {BUNDLED_MODEL.name: None}})
+    result = subprocess.run(
+        edge_command("recognize", "--model", str(model), str(tmp_path / "any.png")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "edge: error: Model card" in result.stderr and "no sha256 string" in result.stderr
+
+
+def test_sha256_is_the_files_whole_digest() -> None:
+    assert sha256_of(BUNDLED_MODEL) == hashlib.sha256(BUNDLED_MODEL.read_bytes()).hexdigest()
+
+
+def test_loading_a_model_prints_nothing() -> None:
+    # LiteRT announces "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on stderr.
+    code = "from edge.model import LineModel; LineModel()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout == "" and result.stderr == ""

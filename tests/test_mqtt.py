@@ -1,6 +1,8 @@
 """The MQTT output against a real mosquitto started by the test; the test plays the pipeline."""
 
+import json
 import logging
+import re
 import socket
 import subprocess
 import time
@@ -9,14 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mosquitto_broker import WAIT, Mosquitto, Subscriber
+from mosquitto_broker import WAIT, Mosquitto, Subscriber, retained_messages, self_signed_certificate
 
-from edge.config import ConfigError, MqttSettings
+from edge.config import ConfigError, MqttSettings, Settings, apply_overrides
 from edge.events import DigitPrediction, FrameResult, Reading, Stats
-from edge.outputs.mqtt import MqttSink, device_id, parse_broker_url
+from edge.outputs.mqtt import MqttSink, device_id, parse_broker_url, why_connecting_failed
 
 DEVICE = "shelf 1/a"  # not a valid topic level as it is
 TOPIC = "edge-digits/shelf-1-a"
+HA_ID = re.compile(r"[A-Za-z0-9_-]+")  # what HA accepts as a discovery topic's node and object id
 
 
 def settings(url: str, **changes: object) -> MqttSettings:
@@ -58,6 +61,21 @@ def subscriber(broker: Mosquitto) -> Iterator[Subscriber]:
     subscriber = Subscriber(broker)
     yield subscriber
     subscriber.close()
+
+
+@pytest.fixture
+def tls_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
+    """A broker listening with TLS only, and its (self-signed) certificate."""
+    (tmp_path / "tls").mkdir()
+    cert, key = self_signed_certificate(tmp_path / "tls")
+    broker = Mosquitto(tmp_path / "tls", f"certfile {cert}\nkeyfile {key}")
+    broker.start()
+    yield broker, cert
+    broker.stop()
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
 
 def test_device_ids_are_one_topic_level() -> None:
@@ -120,7 +138,7 @@ def test_readings_stats_and_availability_reach_a_subscriber(
 
 
 def test_a_broker_outage_counts_dropped_readings_and_publishing_resumes(
-    broker: Mosquitto, subscriber: Subscriber
+    broker: Mosquitto, subscriber: Subscriber, caplog: pytest.LogCaptureFixture
 ) -> None:
     sink = MqttSink(settings(broker.url))
     sink.on_start(stats())
@@ -145,6 +163,10 @@ def test_a_broker_outage_counts_dropped_readings_and_publishing_resumes(
     figures = subscriber.next_json(f"{TOPIC}/stats")
     assert figures["mqtt_published_readings"] == 2 and figures["mqtt_dropped_readings"] == 2
     sink.on_stop(stats())
+    # The journal at its default level (warning) shows the outage and its end.
+    said = warnings(caplog)
+    assert any(f"lost the connection to the broker at 127.0.0.1:{broker.port}" in w for w in said)
+    assert any("again after" in w and "(2 readings dropped meanwhile)" in w for w in said), said
 
 
 @pytest.mark.slow  # seconds of reconnect backoff / megabytes of stream
@@ -156,28 +178,24 @@ def test_an_unreachable_broker_is_reported_and_retried(
     sink = MqttSink(settings(broker.url))
     sink.on_start(stats())
     try:
-        wait_until(lambda: "the broker is unreachable" in caplog.text, "reported")
+        refused = f"the broker at 127.0.0.1:{broker.port} is unreachable: connection refused"
+        wait_until(lambda: refused in caplog.text, "reported")
         assert "the recognizer keeps running" in caplog.text
         sink.on_reading(reading("5", 1), stats())
         assert sink.dropped_readings == 1
 
         broker.start()
         wait_until(lambda: sink.connected, "connected once the broker is up")
-        assert "1 readings dropped while disconnected" in caplog.text
-        assert caplog.text.count("the broker is unreachable") == 1  # once, not per retry
+        assert caplog.text.count(refused) == 1  # once, not per retry
+        assert any("again after" in w and "(1 readings dropped" in w for w in warnings(caplog))
         sink.on_stop(stats())
     finally:
         broker.stop()
 
 
 def test_tls_and_credentials(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    cert, key, passwords = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "passwd"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
+    passwords = tmp_path / "passwd"
     subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "pi", "s3cret"], check=True)
     broker = Mosquitto(tmp_path, f"certfile {cert}\nkeyfile {key}\npassword_file {passwords}")
     broker.start()
@@ -194,3 +212,129 @@ def test_tls_and_credentials(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
         wrong.on_stop(stats())
         right.on_stop(stats())
         broker.stop()
+
+
+def test_plain_mqtt_at_a_tls_port_says_to_use_mqtts(
+    tls_broker: tuple[Mosquitto, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    broker, _ = tls_broker
+    sink = MqttSink(settings(f"mqtt://127.0.0.1:{broker.port}"))
+    sink.on_start(stats())
+    try:
+        wait_until(lambda: "without an MQTT answer" in caplog.text, "the mismatch reported")
+        assert "if that port expects TLS (usually 8883), use mqtts://" in caplog.text
+        sink.on_reading(reading("7", 1), stats())
+        assert not sink.connected and sink.dropped_readings == 1
+    finally:
+        sink.on_stop(stats())
+
+
+@pytest.mark.parametrize(
+    ("url", "trusted", "reason", "hint"),
+    [
+        ("mqtts://127.0.0.1:{tls}", False, "(self-signed certificate)", "set [mqtt] ca_file"),
+        ("mqtts://localhost:{tls}", True, "(Hostname mismatch", "issued for in [mqtt] url"),
+        ("mqtts://127.0.0.1:{plain}", True, "the TLS handshake with", "start with mqtt://"),
+    ],
+    ids=["unknown CA", "wrong name", "plain port"],
+)
+def test_tls_failures_say_what_is_wrong(
+    broker: Mosquitto,
+    tls_broker: tuple[Mosquitto, Path],
+    caplog: pytest.LogCaptureFixture,
+    url: str,
+    trusted: bool,
+    reason: str,
+    hint: str,
+) -> None:
+    tls, cert = tls_broker
+    url = url.format(tls=tls.port, plain=broker.port)
+    sink = MqttSink(settings(url, ca_file=str(cert) if trusted else ""))
+    sink.on_start(stats())
+    try:
+        wait_until(lambda: any(reason in w for w in warnings(caplog)), f"{reason!r} reported")
+        assert hint in caplog.text and not sink.connected
+    finally:
+        sink.on_stop(stats())
+
+
+def test_connection_failures_are_named() -> None:
+    where = "broker.lan:1883"
+    unresolved = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert "name does not resolve" in why_connecting_failed(unresolved, where, tls=False)
+    assert "no answer" in why_connecting_failed(TimeoutError("timed out"), where, tls=False)
+    assert why_connecting_failed(None, where, tls=True) == f"the broker at {where} is unreachable"
+
+
+def test_home_assistant_discovers_the_reading_its_confidence_and_the_connection(
+    broker: Mosquitto, subscriber: Subscriber
+) -> None:
+    sink = MqttSink(settings(broker.url))
+    sink.on_start(stats())
+    assert subscriber.next(f"{TOPIC}/status") == "online"
+    sink.on_reading(reading("042", 4), stats())
+    subscriber.next(f"{TOPIC}/reading")
+
+    # What HA reads from the broker when it (re)starts: retained configs, then retained states.
+    configs = {t: json.loads(p) for t, p in retained_messages(broker, "homeassistant").items()}
+    assert sorted(configs) == [
+        "homeassistant/binary_sensor/shelf-1-a/status/config",
+        "homeassistant/sensor/shelf-1-a/confidence/config",
+        "homeassistant/sensor/shelf-1-a/reading/config",
+    ]
+    states = retained_messages(broker, "edge-digits")
+    for topic, config in configs.items():
+        node, object_id = topic.split("/")[2:4]
+        assert HA_ID.fullmatch(node) and HA_ID.fullmatch(object_id)
+        assert config["device"]["identifiers"] and config["device"]["name"] == "shelf-1-a"
+        assert config["origin"]["name"] == "edge-digits"
+        assert config["state_topic"] in states, f"{topic} names a state no one publishes"
+    assert len({c["unique_id"] for c in configs.values()}) == 3
+    assert len({json.dumps(c["device"]) for c in configs.values()}) == 1  # grouped as one
+
+    reading_sensor = configs["homeassistant/sensor/shelf-1-a/reading/config"]
+    confidence = configs["homeassistant/sensor/shelf-1-a/confidence/config"]
+    connectivity = configs["homeassistant/binary_sensor/shelf-1-a/status/config"]
+    published = json.loads(states[reading_sensor["state_topic"]])
+    assert template_fields(reading_sensor) == ["text"] and published["text"] == "042"
+    assert isinstance(json.loads(states[reading_sensor["json_attributes_topic"]]), dict)
+    assert confidence["state_topic"] == reading_sensor["state_topic"]
+    assert template_fields(confidence) == ["confidence"] and published["confidence"] == 0.95
+    for sensor in (reading_sensor, confidence):
+        assert states[sensor["availability_topic"]] == sensor["payload_available"]
+    assert states[connectivity["state_topic"]] == connectivity["payload_on"]
+    assert "availability_topic" not in connectivity  # offline is its state, not unavailable
+
+    sink.on_stop(stats())
+    states = retained_messages(broker, "edge-digits")
+    assert states[reading_sensor["availability_topic"]] == reading_sensor["payload_not_available"]
+    assert states[connectivity["state_topic"]] == connectivity["payload_off"]
+
+
+def template_fields(config: dict) -> list[str]:
+    """The reading's fields a config's value_template reads."""
+    return re.findall(r"value_json\.(\w+)", config["value_template"])
+
+
+def test_the_discovery_prefix_is_set_and_turning_discovery_off_takes_the_device_back(
+    broker: Mosquitto, subscriber: Subscriber
+) -> None:
+    prefix = "ha/discovery"
+    announcing = MqttSink(settings(broker.url, discovery_prefix=prefix))
+    announcing.on_start(stats())
+    assert subscriber.next(f"{TOPIC}/status") == "online"  # sent after the configs
+    assert len(retained_messages(broker, prefix)) == 3
+    assert retained_messages(broker, "homeassistant") == {}
+    announcing.on_stop(stats())
+
+    quiet = MqttSink(settings(broker.url, discovery_prefix=prefix, discovery=False))
+    quiet.on_start(stats())
+    assert subscriber.next(f"{TOPIC}/status", where="online") == "online"
+    assert retained_messages(broker, prefix) == {}  # HA removes entities whose config empties
+    quiet.on_stop(stats())
+
+
+@pytest.mark.parametrize("prefix", ["", "/homeassistant", "homeassistant/", "home/+", "a//b"])
+def test_unusable_discovery_prefixes_are_refused(prefix: str) -> None:
+    with pytest.raises(ConfigError, match=r"\[mqtt\] discovery_prefix"):
+        apply_overrides(Settings(), {"mqtt": {"discovery_prefix": prefix}}, "test.toml")

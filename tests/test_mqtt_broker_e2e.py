@@ -1,21 +1,24 @@
-"""`python -m edge` publishing to a real mosquitto: readings, stats, outage, and the Last Will."""
+"""`python -m edge` publishing to a real mosquitto: readings, stats, Home Assistant discovery,
+an outage, and the Last Will."""
 
+import json
 import time
 from pathlib import Path
 
 import pytest
-from mosquitto_broker import WAIT, Mosquitto, Subscriber
+from mosquitto_broker import WAIT, Mosquitto, Subscriber, retained_messages
 from recognizer_process import Recognizer, write_replay
 
 from edge.model import INT8_FILE
 
 TOPIC = "edge-digits/e2e-device"
+DISCOVERY = "homeassistant/sensor/e2e-device/reading/config"  # one of the device's configs
 OUTAGE = 3.0  # seconds without a broker; the replay makes a reading about every 0.8 s
 
 pytestmark = pytest.mark.slow
 
 
-def test_publishing_survives_a_broker_restart_and_a_killed_recognizer_goes_offline(
+def test_publishing_and_discovery_survive_a_broker_restart_and_a_killed_recognizer_goes_offline(
     mnist_test, tmp_path: Path
 ) -> None:
     broker = Mosquitto(tmp_path)  # not started yet: the recognizer must not care
@@ -27,7 +30,7 @@ def test_publishing_survives_a_broker_restart_and_a_killed_recognizer_goes_offli
     recognizer = Recognizer(replay, config, tmp_path)
     subscriber = None
     try:
-        wait_for_output(recognizer, "the broker is unreachable")
+        wait_for_output(recognizer, "is unreachable: connection refused")
         wait_for_output(recognizer, "confidence")  # reading all the same (console output)
         broker.start()
         subscriber = Subscriber(broker)
@@ -36,6 +39,11 @@ def test_publishing_survives_a_broker_restart_and_a_killed_recognizer_goes_offli
         assert first["device"] == "e2e-device" and first["digits"]
         figures = subscriber.next_json(f"{TOPIC}/stats")
         assert figures["model"] == INT8_FILE and figures["frames"] > 0
+        # Home Assistant finds the device, and the topics it names carry what it expects.
+        reading_sensor = json.loads(retained_messages(broker, "homeassistant")[DISCOVERY])
+        states = retained_messages(broker, "edge-digits")
+        assert set(json.loads(states[reading_sensor["state_topic"]])["text"]) <= set("0123456789?")
+        assert states[reading_sensor["availability_topic"]] == "online"
 
         broker.stop()
         time.sleep(OUTAGE)
@@ -47,7 +55,12 @@ def test_publishing_survives_a_broker_restart_and_a_killed_recognizer_goes_offli
         figures = subscriber.next_json(f"{TOPIC}/stats")
         assert figures["mqtt_dropped_readings"] > 0, "readings made during the outage"
         assert figures["mqtt_published_readings"] >= 2
+        # A broker without persistence forgot the retained configs; the device sent them again.
+        assert DISCOVERY in retained_messages(broker, "homeassistant")
         assert "MQTT: lost the connection" in recognizer.output()
+        assert f"WARNING edge.outputs.mqtt: MQTT: connected to 127.0.0.1:{broker.port} again" in (
+            recognizer.output()
+        )
 
         recognizer.kill()  # no goodbye: only the broker's Last Will can say it
         assert subscriber.next(f"{TOPIC}/status") == "offline"

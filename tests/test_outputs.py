@@ -1,5 +1,6 @@
 """Console and JSON-lines outputs, and which outputs the settings build."""
 
+import dataclasses
 import io
 import json
 
@@ -36,8 +37,32 @@ def test_console_prints_a_line_per_reading_and_notes_elsewhere():
         "4?7          confidence 0.41  latency 12.3 ms",
         "(nothing in view) confidence 0.00  latency 3.0 ms",
     ]
-    assert "demo scenes 640x480" in notes.getvalue() and "digits_int8.tflite" in notes.getvalue()
+    assert "demo scenes 640x480" in notes.getvalue()
+    assert "with the bundled model digits_int8.tflite (int8)" in notes.getvalue()
     assert "stopped after 30 frames" in notes.getvalue()
+
+
+def test_console_says_which_model_file_and_that_it_is_not_the_bundled_one():
+    notes = io.StringIO()
+    custom = dataclasses.replace(STATS, model="runs/7/line_int8.tflite", model_bundled=False)
+    ConsoleSink(io.StringIO(), notes).on_start(custom)
+    assert "with the model runs/7/line_int8.tflite (int8; yours, not the bundled one)" in (
+        notes.getvalue()
+    )
+
+
+def test_console_names_each_image_file_and_says_what_was_written_when_known():
+    out = io.StringIO()
+    sink = ConsoleSink(out, io.StringIO())
+    sink.on_reading(dataclasses.replace(READING, path="photos/a.jpg"), STATS)
+    empty = Reading("", 0.0, 0.0, 13, (), 3.0, empty_reason="no ink found", path="photos/b.jpg")
+    sink.on_reading(empty, STATS)
+    sink.on_reading(dataclasses.replace(READING, truth="437"), STATS)
+    assert out.getvalue().splitlines() == [
+        "photos/a.jpg: 4?7          confidence 0.41  latency 12.3 ms",
+        "photos/b.jpg: (nothing read: no ink found) confidence 0.00  latency 3.0 ms",
+        "4?7          written 437      confidence 0.41  latency 12.3 ms",
+    ]
 
 
 def test_json_lines_are_one_object_per_reading_and_stats_at_the_end():
@@ -50,7 +75,16 @@ def test_json_lines_are_one_object_per_reading_and_stats_at_the_end():
     assert reading["event"] == "reading" and reading["text"] == "4?7"
     assert reading["digits"][1] == {"digit": None, "confidence": 0.41, "box": [50, 20, 30, 40]}
     assert reading["latency_ms"] == 12.345
+    assert "path" not in reading and "truth" not in reading  # a camera's, in a room
     assert stats["event"] == "stats" and stats["frames"] == 30
+
+
+def test_json_lines_name_the_image_file_and_what_was_written_when_known():
+    out = io.StringIO()
+    sink = JsonLinesSink(out)
+    sink.on_reading(dataclasses.replace(READING, path="photos/a.jpg", truth="437"), STATS)
+    reading = json.loads(out.getvalue())
+    assert (reading["path"], reading["truth"], reading["text"]) == ("photos/a.jpg", "437", "4?7")
 
 
 def settings(**output) -> Settings:

@@ -40,21 +40,27 @@ def scene(mnist_test) -> Scene:
 
 
 class ListSource:
-    """Frames from a list; an exception in the list is raised when its turn comes."""
+    """Frames from a list (images, or whole Frames); an exception in the list is raised when its
+    turn comes. With `stills`, each image is a file of its own, named page-N.png."""
 
-    def __init__(self, items: list, pace_fps: float | None = None):
+    def __init__(self, items: list, pace_fps: float | None = None, stills: bool = False):
         self.items = list(items)
         self.pace_fps = pace_fps
+        self.stills = stills
         self.description = "test frames"
         self.skipped: list[int] = []
+        self._read = 0
 
     def read(self) -> Frame | None:
         if not self.items:
             return None
         item = self.items.pop(0)
+        self._read += 1
         if isinstance(item, Exception):
             raise item
-        return Frame(item, time.time())
+        if isinstance(item, Frame):
+            return item
+        return Frame(item, time.time(), path=f"page-{self._read}.png" if self.stills else "")
 
     def skip(self, count: int) -> int:
         dropped = min(count, len(self.items))
@@ -179,6 +185,51 @@ def test_bad_frames_are_counted_and_logged_and_the_loop_goes_on(reader, scene, c
     assert stats.failed_frames == 4 and stats.frames == 1
     assert [f.index for f in recorder.frames] == [4]
     assert "holiday.jpg" in caplog.text and "uint8" in caplog.text and "flat colour" in caplog.text
+
+
+def test_a_still_image_source_makes_one_reading_per_image_naming_it(reader, scene, mnist_test):
+    """Photos are not a camera's frames: each is read once, as it is, even when two read alike,
+    while the same frames from a camera make one reading after `stable_frames`."""
+    images, labels = mnist_test
+    other = render_scene(images[3:5], labels[3:5], np.random.default_rng(8))
+    paper = np.random.default_rng(0).normal(200, 2, (480, 640)).clip(0, 255).astype(np.uint8)
+    photos = [scene.frame, scene.frame, other.frame, paper]
+    recorder = Recorder()
+    stats = run(ListSource(photos, stills=True), reader, recorder, stable_frames=3)
+    assert [r.path for r in recorder.readings] == [f"page-{n}.png" for n in range(1, 5)]
+    assert [r.text for r in recorder.readings] == [scene.text, scene.text, other.text, ""]
+    assert recorder.readings[3].empty_reason == "no ink found"
+    assert [r.frame_index for r in recorder.readings] == [0, 1, 2, 3]
+    assert stats.readings == 4 == stats.frames
+    camera = Recorder()
+    run(ListSource(photos), reader, camera, stable_frames=2)
+    assert [r.text for r in camera.readings] == [scene.text]
+    assert [r.path for r in camera.readings] == [""]
+
+
+def test_what_is_written_goes_with_the_reading_when_the_source_knows_it(reader, scene):
+    frames = [Frame(scene.frame, time.time(), truth=scene.text) for _ in range(3)]
+    recorder = Recorder()
+    run(ListSource([*frames, Frame(scene.frame, time.time())]), reader, recorder, stable_frames=2)
+    assert [f.truth for f in recorder.frames] == [scene.text] * 3 + [None]
+    (reading,) = recorder.readings
+    assert (reading.text, reading.truth) == (scene.text, scene.text)
+
+
+def test_a_blank_image_file_is_told_as_a_file_and_a_blank_camera_frame_as_a_camera(reader, caplog):
+    white = np.full((480, 640), 255, np.uint8)
+    run(ListSource([white], stills=True), reader, Recorder())
+    (said,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert said == (
+        "frame 0 rejected: page-1.png: the image is one flat colour: nothing is written on it"
+    )
+    caplog.clear()
+    run(ListSource([white]), reader, Recorder())
+    (said,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert said == (
+        "frame 0 rejected: the image is one flat colour: nothing is written on it, the lens is "
+        "covered, or the camera is not exposing"
+    )
 
 
 def test_a_paper_with_no_digits_is_not_a_failed_frame(reader):

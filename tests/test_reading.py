@@ -1,10 +1,12 @@
 """Reading order, rejection of unsure digits, and the stabilizer, on boxes and scores built here."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from edge.events import DigitPrediction, FrameResult
-from edge.reading import Stabilizer, predictions, reading_order, text_of
+from edge.reading import Stabilizer, predictions, reading_of, reading_order, text_of
 
 
 def one_hot(digits: list[int], confidence: float = 0.99) -> np.ndarray:
@@ -125,6 +127,28 @@ def test_the_reading_carries_the_weakest_confidence_and_the_latency():
     assert reading.confidence == pytest.approx(0.7)
     assert reading.latency_ms == pytest.approx(25.0)
     assert [d.digit for d in reading.digits] == [4, None, 1]
+
+
+def test_a_still_images_reading_is_the_frame_as_it_is_with_its_file_and_truth():
+    still = dataclasses.replace(frame(4, "4?1", timestamp=100.0), path="a.jpg", truth="471")
+    reading = reading_of(still, now=100.02)
+    assert (reading.text, reading.frame_index, reading.path, reading.truth) == (
+        "4?1",
+        4,
+        "a.jpg",
+        "471",
+    )
+    assert reading.confidence == pytest.approx(0.7)
+    assert reading.latency_ms == pytest.approx(20.0)
+
+
+def test_a_stable_reading_says_what_the_confirming_frame_had_written():
+    stabilizer = Stabilizer(2)
+    for index, truth in enumerate(["12", "13"]):
+        reading = stabilizer.update(
+            dataclasses.replace(frame(index, "13"), truth=truth), now=100.05
+        )
+    assert reading is not None and reading.truth == "13"
 
 
 def test_stable_frames_below_one_is_refused():

@@ -14,6 +14,7 @@ from exif import with_exif_orientation
 
 from edge import sources
 from edge.config import SourceSettings
+from edge.scenes import SceneSettings, random_scene, sample_digits
 from edge.sources import (
     Capture,
     ImageFiles,
@@ -97,7 +98,8 @@ def test_every_replayed_source_is_oriented_as_the_camera_is_mounted(tmp_path):
     assert turned.description == "1 image file (turned 90°, mirrored top-bottom)"
     frame = turned.read()
     assert np.array_equal(frame.image, orient(cornered((40, 60, 3)), 90, vflip=True))
-    assert frame.name.endswith("page.png") and turned.read() is None
+    assert frame.path.endswith("page.png") and turned.read() is None
+    assert turned.stills  # turned, each file is still a picture of its own
     video = tmp_path / "clip.avi"
     write_video(video, 2)
     mirrored = open_source(SourceSettings(name=str(video), hflip=True, loop=True))
@@ -189,13 +191,13 @@ def test_image_files_replay_in_order_and_a_bad_one_does_not_stop_the_rest(tmp_pa
         cv2.imwrite(str(tmp_path / f"{index}.png"), image)
     (tmp_path / "1b.png").write_bytes(b"broken")
     source = open_source(SourceSettings(name=str(tmp_path)))
-    assert isinstance(source, ImageFiles) and source.pace_fps is None
+    assert isinstance(source, ImageFiles) and source.pace_fps is None and source.stills
     assert np.array_equal(source.read().image, images[0])
     assert np.array_equal(source.read().image, images[1])
     with pytest.raises(UnreadableFrame, match=r"1b.png"):
         source.read()
     frame = source.read()
-    assert np.array_equal(frame.image, images[2]) and frame.name.endswith("2.png")
+    assert np.array_equal(frame.image, images[2]) and frame.path == str(tmp_path / "2.png")
     assert source.read() is None
 
 
@@ -206,7 +208,7 @@ def test_image_files_loop_skip_and_pace(tmp_path):
     assert source.pace_fps == 12.5
     names = []
     for _ in range(4):
-        names.append(Path(source.read().name).name)
+        names.append(Path(source.read().path).name)
         source.skip(1)
     assert names == ["0.png", "2.png", "1.png", "0.png"]
 
@@ -226,10 +228,11 @@ def test_a_video_file_plays_to_its_end(tmp_path):
     path = tmp_path / "clip.avi"
     levels = write_video(path, 5)
     source = open_source(SourceSettings(name=str(path)))
-    assert isinstance(source, Capture)
+    assert isinstance(source, Capture) and not source.stills  # a video's frames are a view
     seen = []
     while (frame := source.read()) is not None:
         assert frame.image.shape == (120, 160, 3) and frame.image.dtype == np.uint8
+        assert frame.path == "" and frame.truth is None
         seen.append(float(frame.image.mean()))
     source.close()
     assert seen == pytest.approx(levels, abs=3)
@@ -378,7 +381,7 @@ def stand_in_picamera2(monkeypatch):
 def test_picamera2_gives_the_lores_y_plane_and_counts_dropped_frames(stand_in_picamera2):
     source = open_source(SourceSettings(name="picamera2", width=330, height=240, fps=30.0))
     camera = stand_in_picamera2.instances[0]
-    assert isinstance(source, PiCamera) and source.pace_fps is None
+    assert isinstance(source, PiCamera) and source.pace_fps is None and not source.stills
     assert camera.configured["lores"]["format"] == "YUV420"
     assert camera.configured["main"]["size"] == (660, 480)
     assert camera.configured["controls"] == {"FrameRate": 30.0}
@@ -446,3 +449,17 @@ def test_demo_holds_each_generated_scene_in_view_like_a_page_held_up():
     assert not np.array_equal(frames[3].image, frames[0].image)
     assert source.skip(3) == 3
     assert not np.array_equal(source.read().image, frames[3].image)
+
+
+def test_demo_frames_say_what_their_scene_has_written():
+    """The demo's truth is the scene generator's own: the same seed makes the same scenes."""
+    settings = SourceSettings(name="demo", width=320, height=240, fps=2.0)
+    source = open_source(settings)
+    assert not source.stills
+    images, labels = sample_digits()
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        scene = random_scene(images, labels, rng, SceneSettings(width=320, height=240))
+        held = [source.read() for _ in range(3)]  # 1.5 s at 2 fps
+        assert all(np.array_equal(f.image, scene.frame) for f in held)
+        assert [f.truth for f in held] == [scene.text] * 3 and scene.text.isdigit()

@@ -1,24 +1,34 @@
 """The web output on a real server (port 0), fed with results built here; no pipeline needed."""
 
 import asyncio
+import base64
+import contextlib
+import hashlib
 import http.client
 import json
 import logging
+import re
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import cv2
 import numpy as np
 import pytest
+from checkout import edge_command
 from mosquitto_broker import free_port
 
 from edge.config import MqttSettings, OutputSettings, Settings, WebSettings
 from edge.events import DigitPrediction, FrameResult, Reading, Stats
 from edge.outputs import OutputError, build_sinks
 from edge.outputs.mqtt import MqttSink
+from edge.sources import redact_url
 from edge.web.annotate import annotate_frame
 from edge.web.latest import Latest
+from edge.web.password import hash_password, hash_problem, verify_password
 from edge.web.sink import WebSink
 
 BOX = (40, 30, 50, 80)
@@ -53,7 +63,7 @@ def stats(**changes: object) -> Stats:
 
 @pytest.fixture
 def web() -> Iterator[WebSink]:
-    sink = WebSink("127.0.0.1", 0, max_stream_fps=50.0)
+    sink = WebSink(WebSettings(port=0), max_stream_fps=50.0)
     sink.on_start(stats())
     yield sink
     sink.on_stop(stats())
@@ -117,7 +127,7 @@ def test_a_taken_port_is_a_clear_error() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         with pytest.raises(OutputError, match=r"127\.0\.0\.1:\d+: the port is already in use"):
-            WebSink("127.0.0.1", taken.getsockname()[1])
+            WebSink(WebSettings(port=taken.getsockname()[1]))
 
 
 def test_the_factory_adds_the_web_and_mqtt_outputs_when_enabled() -> None:
@@ -219,12 +229,12 @@ def test_the_stream_shows_the_annotated_frames(web: WebSink) -> None:
 
 @pytest.mark.slow  # seconds of reconnect backoff / megabytes of stream
 def test_a_stalled_viewer_holds_nobody_up(caplog: pytest.LogCaptureFixture) -> None:
-    web = WebSink("127.0.0.1", 0, max_stream_fps=50.0)
+    web = WebSink(WebSettings(port=0), max_stream_fps=50.0)
     web.on_start(stats())
     noise = np.random.default_rng(0).integers(0, 256, (240, 320), np.uint8)  # ~60 kB JPEGs
     stalled = socket.create_connection(("127.0.0.1", web.port), timeout=TIMEOUT)
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: test\r\n\r\n")  # then never reads
+    stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # then never reads
     done = threading.Event()
 
     def play() -> None:
@@ -277,7 +287,7 @@ def test_events_send_history_then_each_new_reading_and_stats(web: WebSink) -> No
 
 
 def test_stopping_ends_open_streams() -> None:
-    sink = WebSink("127.0.0.1", 0)
+    sink = WebSink(WebSettings(port=0))
     sink.on_start(stats())
     events = get(sink, "/api/events")
     viewer = get(sink, "/stream.mjpg")
@@ -321,3 +331,281 @@ def test_latest_gives_waiters_only_the_newest_value() -> None:
         return [newest, woken, await waiter]
 
     assert asyncio.run(scenario()) == [(3, "c"), (4, "d"), None]
+
+
+# --- hostile clients: held connections, slow headers, too many viewers ----------------------
+
+# A recognizer's web output in a process of its own, with few open files allowed (like the
+# default 1024, only smaller): it prints its port, then serves until stdin closes.
+CAPPED_SERVER = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+import logging
+logging.basicConfig(level=logging.WARNING)
+from edge.config import WebSettings
+from edge.events import Stats
+from edge.web.sink import WebSink
+sink = WebSink(WebSettings(port=0, max_connections=48, max_streams=8))
+sink.on_start(Stats(model="m.tflite", quantized=True, source="test"))
+print(sink.port, flush=True)
+sys.stdin.read()
+sink.on_stop(Stats())
+"""
+
+
+def raw_request(port: int, head: bytes) -> socket.socket:
+    """A connection that sent `head` (maybe not a whole request) and reads nothing yet."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    connection.sendall(head)
+    return connection
+
+
+def closed_by_server(connection: socket.socket, within: float) -> bool:
+    connection.settimeout(within)
+    try:
+        while connection.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def test_held_connections_beyond_the_open_file_limit_leave_the_page_reachable() -> None:
+    """400 connections that never send a request, against a server allowed 256 open files:
+    without the cap, accept() fails with EMFILE, nobody gets the page and asyncio logs a
+    traceback per attempt (megabytes a second)."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", CAPPED_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    held = []
+    try:
+        port = int(server.stdout.readline())
+        held = [raw_request(port, b"") for _ in range(400)]
+        started = time.monotonic()
+        page = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        page.request("GET", "/")
+        response = page.getresponse()
+        body = response.read()
+        took = time.monotonic() - started
+        assert response.status == 200 and b"EventSource" in body
+        print(f"400 held connections, cap 48: the page in {took * 1000:.1f} ms")
+        still_open = sum(not closed_by_server(c, 0.01) for c in held)
+        assert still_open <= 48
+    finally:
+        for connection in held:
+            connection.close()
+        _, errors = server.communicate("", timeout=TIMEOUT)
+    assert "Traceback" not in errors and "out of system resource" not in errors
+    assert errors.count("WARNING") == 1, errors  # "at the cap", once, not per connection
+
+
+@pytest.fixture
+def quick_deadline(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebSink]:
+    monkeypatch.setattr("edge.web.sink.HEADER_TIMEOUT_S", 0.5)
+    sink = WebSink(WebSettings(port=0))
+    sink.on_start(stats())
+    yield sink
+    sink.on_stop(stats())
+
+
+def test_a_request_head_must_arrive_in_time_but_a_stream_may_last(quick_deadline: WebSink):
+    silent = raw_request(quick_deadline.port, b"")
+    # One header line every 0.2 s: each byte would restart uvicorn's keep-alive timer.
+    dripping = raw_request(quick_deadline.port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    for index in range(6):
+        with contextlib.suppress(OSError):  # closed under us: what the test wants
+            dripping.sendall(f"X-Drip-{index}: 1\r\n".encode())
+        time.sleep(0.2)
+    assert closed_by_server(silent, within=TIMEOUT)
+    assert closed_by_server(dripping, within=TIMEOUT)
+
+    events = get(quick_deadline, "/api/events")
+    deadline = time.monotonic() + 2.0  # four deadlines: the stream is past its request head
+    while time.monotonic() < deadline:
+        assert read_event(events)[0] in ("history", "stats")
+    events.close()
+    silent.close()
+    dripping.close()
+
+
+def test_streams_beyond_the_cap_are_turned_away_and_head_is_no_viewer() -> None:
+    sink = WebSink(WebSettings(port=0, max_streams=2))
+    sink.on_start(stats())
+    try:
+        head = http.client.HTTPConnection("127.0.0.1", sink.port, timeout=TIMEOUT)
+        head.request("HEAD", "/stream.mjpg")
+        response = head.getresponse()
+        assert response.status == 200
+        assert response.getheader("Content-Type").startswith("multipart/x-mixed-replace")
+        assert get_json(sink, "/api/stats")["viewers"] == 0
+
+        viewer, events = get(sink, "/stream.mjpg"), get(sink, "/api/events")
+        read_event(events)
+        turned_away = get(sink, "/api/events")
+        assert turned_away.status == 503 and turned_away.getheader("Retry-After") == "5"
+        assert get(sink, "/").status == 200  # the page and the API are not streams
+        viewer.close()
+        deadline = time.monotonic() + TIMEOUT
+        while (again := get(sink, "/stream.mjpg")).status == 503:  # the slot comes back
+            assert time.monotonic() < deadline, "a closed stream kept its slot"
+            time.sleep(0.05)
+        again.close()
+        events.close()
+    finally:
+        sink.on_stop(stats())
+
+
+# --- who may ask, and what browsers are told --------------------------------------------------
+
+
+def request(
+    sink: WebSink, path: str, host: str, method: str = "GET", **headers: str
+) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", sink.port, timeout=TIMEOUT)
+    connection.putrequest(method, path, skip_host=True)
+    connection.putheader("Host", host)
+    for name, value in headers.items():
+        connection.putheader(name.replace("_", "-"), value)
+    connection.endheaders()
+    return connection.getresponse()
+
+
+def test_only_the_pages_own_host_names_are_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("socket.gethostname", lambda: "Edge-Pi")
+    sink = WebSink(WebSettings(port=0, allowed_hosts=("digits.example.org",)))
+    sink.on_start(stats())
+    try:
+        for host in (
+            f"127.0.0.1:{sink.port}", "localhost", f"[::1]:{sink.port}", "192.168.1.20:8080",
+            "edge-pi.local", "EDGE-PI", "digits.example.org.",
+        ):  # fmt: skip
+            assert request(sink, "/api/stats", host).status == 200, host
+        # DNS rebinding: the attacker's name, resolving to the Pi, is still in the Host header.
+        for host in ("rebind.attacker.example", "localhost.attacker.example", "", "a:b:c"):
+            assert request(sink, "/api/stats", host).status == 400, host
+        # No redirect built from the Host header, whatever it says.
+        for host in ("localhost", "rebind.attacker.example"):
+            response = request(sink, "/api/stats/", host)
+            assert response.status in (400, 404) and response.getheader("Location") is None
+    finally:
+        sink.on_stop(stats())
+
+
+def test_every_response_carries_the_security_headers(web: WebSink) -> None:
+    for path, host, status in (
+        ("/", "localhost", 200),
+        ("/api/stats", "localhost", 200),
+        ("/metrics", "localhost", 200),
+        ("/nothing", "localhost", 404),
+        ("/", "rebind.attacker.example", 400),
+    ):
+        response = request(web, path, host)
+        assert response.status == status
+        assert response.getheader("X-Content-Type-Options") == "nosniff"
+        assert response.getheader("Referrer-Policy") == "no-referrer"
+        assert response.getheader("Cache-Control") == "no-store"
+        policy = response.getheader("Content-Security-Policy")
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_the_policy_allows_exactly_the_pages_own_inline_script_and_style(web: WebSink) -> None:
+    page = get(web, "/")
+    html = page.read().decode()
+    policy = page.getheader("Content-Security-Policy")
+    for tag in ("script", "style"):
+        (body,) = re.findall(rf"<{tag}>(.*?)</{tag}>", html, flags=re.DOTALL)
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_beyond_this_machine_a_login_or_a_trusted_network_is_required(password_hash: str):
+    with pytest.raises(OutputError, match=r"lets other machines in, and there is no login"):
+        WebSink(WebSettings(host="0.0.0.0", port=0))
+    with pytest.raises(OutputError, match="username and password_hash go together"):
+        WebSink(WebSettings(port=0, password_hash=password_hash))
+    trusted = WebSink(WebSettings(host="0.0.0.0", port=0, trusted_network=True))
+    assert trusted.access.startswith("no login: anyone on the network")
+    trusted.on_stop(stats())
+    local = WebSink(WebSettings(port=0))
+    assert local.access == "this machine only, no login"
+    local.on_stop(stats())
+
+
+def test_with_a_login_every_path_wants_it(password_hash: str) -> None:
+    sink = WebSink(WebSettings(host="0.0.0.0", port=0, username="pi", password_hash=password_hash))
+    assert sink.access == "login required (HTTP Basic, user 'pi')"
+    sink.on_start(stats())
+    try:
+        for path in ("/", "/api/stats", "/metrics", "/stream.mjpg", "/api/events"):
+            response = request(sink, path, "localhost")
+            assert response.status == 401, path
+            assert response.getheader("WWW-Authenticate").startswith('Basic realm="edge-digits"')
+        for wrong in (basic("pi", "guess"), basic("root", PASSWORD), "Basic !!", "Bearer x"):
+            assert request(sink, "/api/stats", "localhost", Authorization=wrong).status == 401
+        good = basic("pi", PASSWORD)
+        for _ in range(2):  # the second from the cache of accepted logins
+            assert request(sink, "/api/stats", "localhost", Authorization=good).status == 200
+        events = request(sink, "/api/events", "localhost", Authorization=good)
+        assert events.status == 200 and read_event(events)[0] == "history"
+        events.close()
+    finally:
+        sink.on_stop(stats())
+
+
+def test_password_hashes_check_and_refuse() -> None:
+    hashed = hash_password("hunter22")
+    assert hashed.startswith("scrypt:16384:8:1$") and hash_problem(hashed) is None
+    assert verify_password("hunter22", hashed) and not verify_password("hunter2", hashed)
+    assert hash_password("hunter22") != hashed  # salted
+    assert "at most N=131072" in hash_problem("scrypt:1048576:8:1$salt$" + "00" * 64)  # DoS
+    assert "64 bytes" in hash_problem("scrypt:16384:8:1$salt$00")
+    for bad in ("hunter22", "scrypt:16384:8:1$salt", "md5:1:1:1$s$00", "scrypt:16384:8:1$s$zz"):
+        assert "python -m edge.web.password" in hash_problem(bad), bad
+
+
+# --- secrets in a stream URL ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://viewer:s3cret@cam.local:8080/video.mjpg", "http://***@cam.local:8080/video.mjpg"),
+        ("rtsp://admin:p@ss@10.0.0.2:554/s?channel=1&pwd=s3cret", "rtsp://***@10.0.0.2:554/s?channel=1&pwd=***"),
+        ("http://cam.local/mjpg?user=me&password=s3cret&api_key=k", "http://cam.local/mjpg?user=me&password=***&api_key=***"),
+        ("http://cam.local/a@b", "http://cam.local/a@b"),
+        ("photos/*.jpg", "photos/*.jpg"),
+    ],
+)  # fmt: skip
+def test_a_stream_urls_credentials_are_redacted(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_a_stream_that_cannot_be_opened_names_no_password() -> None:
+    """The description (in the start line, /api/stats, the page, /metrics and MQTT stats) and
+    the error both come from the source's redacted description."""
+    url = f"http://viewer:s3cret@127.0.0.1:{free_port()}/video.mjpg?token=t0ken"
+    done = subprocess.run(
+        [*edge_command("--source", url)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert "http://***@127.0.0.1:" in done.stderr and "token=***" in done.stderr
+    assert "s3cret" not in done.stdout + done.stderr and "t0ken" not in done.stdout + done.stderr

@@ -1,12 +1,26 @@
-"""The load benchmark runs end to end (its figures are for people; nothing here is timed)."""
+"""The load benchmark runs end to end (its figures are for people; nothing here is timed), and
+a signal stops it with the recognizer it started."""
 
+import json
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from checkout import REPO
+from processes import HAS_PROC, children, running
 
 pytestmark = pytest.mark.slow
+
+STARTING_TIMEOUT_S = 60.0  # for the recognizer to serve its page
+# Measured: about 0.5 s from the signal to the end (the recognizer finishes its frame). The
+# bound catches a bench that goes on or never ends, generous for a loaded CI machine.
+STOP_WITHIN_S = 5.0
 
 
 def test_the_web_bench_runs_viewers_against_python_m_edge() -> None:
@@ -20,3 +34,45 @@ def test_the_web_bench_runs_viewers_against_python_m_edge() -> None:
     assert [row[:2] for row in rows] == [["no", "viewers"], ["3", "viewers"], ["no", "viewers"]]
     assert rows[1][5] == "4" and rows[0][2] == rows[2][2] == "0"  # served to, as the server saw
     assert "processed fps with viewers / without:" in result.stdout
+
+
+def serving(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=1) as answer:
+            return bool(json.load(answer).get("model"))
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="watches processes in /proc")
+@pytest.mark.parametrize(
+    ("signum", "moment"),
+    [(signal.SIGTERM, "starting"), (signal.SIGTERM, "measuring"), (signal.SIGINT, "measuring")],
+)
+def test_a_signal_stops_the_web_bench_and_its_recognizer(signum, moment) -> None:
+    bench = subprocess.Popen(
+        [sys.executable, "-m", "edge.web.bench", "--rounds", "1", "--seconds", "60"],
+        cwd=REPO,
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        started = bench.stdout.readline()  # "recognizer: python -m edge ... --config X"
+        config = Path(re.search(r"--config (\S+)", started)[1])
+        port = int(re.search(r"port = (\d+)", config.read_text())[1])
+        deadline = time.monotonic() + STARTING_TIMEOUT_S
+        while moment == "measuring" and not serving(port):
+            assert time.monotonic() < deadline, "the recognizer never served its page"
+            time.sleep(0.1)
+        [recognizer] = children(bench.pid)
+        sent = time.monotonic()
+        bench.send_signal(signum)
+        _, err = bench.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        bench.kill()
+    assert bench.returncode == 128 + signum
+    assert err.startswith("edge: stopped by") and "Traceback" not in err, err
+    assert not running(recognizer) and not config.parent.exists() and took < STOP_WITHIN_S

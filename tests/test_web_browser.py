@@ -5,9 +5,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from checkout import REPO, edge_command
@@ -16,6 +18,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from recognizer_process import Recognizer, write_replay
 
 from edge.model import INT8_FILE
+from edge.web.password import hash_password
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a Playwright download
 CHROMIUM_ARGS = [
@@ -33,35 +36,51 @@ UPDATE_TIMEOUT_MS = 20_000
 pytestmark = pytest.mark.slow
 
 
-def wait_for_stats(url: str, recognizer: Recognizer) -> dict:
+USER, PASSWORD = "pi", "correct horse battery"
+
+
+def wait_for_page(url: str, recognizer: Recognizer) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if recognizer.process.poll() is not None:
             raise AssertionError(f"python -m edge exited:\n{recognizer.output()}")
         try:
-            with urllib.request.urlopen(f"{url}api/stats", timeout=5) as response:
-                return json.load(response)
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except urllib.error.HTTPError:  # 401: up, and wanting the login
+            return
         except OSError:
             time.sleep(0.2)
     raise AssertionError(f"the page never came up at {url}:\n{recognizer.output()}")
 
 
-@pytest.fixture
-def served_page(mnist_test, tmp_path: Path) -> Iterator[str]:
+def serve_page(mnist_test, tmp_path: Path, web_config: str = "") -> Iterator[str]:
     port = free_port()
     replay = write_replay(mnist_test, tmp_path / "replay")
-    config = f'[web]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n'
+    config = f'[web]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n{web_config}'
     recognizer = Recognizer(replay, config, tmp_path)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for_stats(url, recognizer)
+        wait_for_page(url, recognizer)
         yield url
     finally:
         assert recognizer.stop() == 0, recognizer.output()
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
+def served_page(mnist_test, tmp_path: Path) -> Iterator[str]:
+    yield from serve_page(mnist_test, tmp_path)
+
+
+@pytest.fixture
+def served_with_login(mnist_test, tmp_path: Path) -> Iterator[str]:
+    login = f'username = "{USER}"\npassword_hash = "{hash_password(PASSWORD)}"\n'
+    yield from serve_page(mnist_test, tmp_path, login)
+
+
+def open_browser(**context: Any) -> Iterator[Page]:
+    """A page in headless chromium; every console message is kept in `page.console`, where the
+    browser reports what the Content Security Policy blocked."""
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         browser = playwright.chromium.launch_persistent_context(
             profile,
@@ -69,11 +88,25 @@ def page() -> Iterator[Page]:
             headless=True,
             args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 800},
+            **context,
         )
         try:
-            yield browser.new_page()
+            page = browser.new_page()
+            page.console = []  # type: ignore[attr-defined]
+            page.on("console", lambda message: page.console.append(message.text))
+            yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    yield from open_browser()
+
+
+@pytest.fixture
+def page_logged_in() -> Iterator[Page]:
+    yield from open_browser(http_credentials={"username": USER, "password": PASSWORD})
 
 
 def number(page: Page, selector: str) -> float:
@@ -110,6 +143,21 @@ def test_the_page_shows_the_live_view_readings_and_stats(served_page: str, page:
     page.wait_for_function("document.getElementById('video').naturalWidth == 640")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "live-page.png", full_page=True)
+    # Served with its Content Security Policy, and nothing on the page was blocked by it.
+    assert not [text for text in page.console if "Content Security Policy" in text]
+
+
+def test_behind_a_login_the_page_its_stream_and_its_events_all_work(
+    served_with_login: str, page_logged_in: Page
+) -> None:
+    with pytest.raises(urllib.error.HTTPError, match="401"):
+        urllib.request.urlopen(f"{served_with_login}api/stats", timeout=5)
+    page = page_logged_in
+    page.goto(served_with_login)
+    expect(page.locator("#connection")).to_have_text("live")  # the EventSource got in
+    expect(page.locator("#reading")).not_to_have_text("—", timeout=UPDATE_TIMEOUT_MS)
+    page.wait_for_function("document.getElementById('video').naturalWidth == 640")
+    assert not [text for text in page.console if "Content Security Policy" in text]
 
 
 def test_a_taken_port_stops_the_recognizer_with_a_clear_message(tmp_path: Path) -> None:

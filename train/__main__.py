@@ -2,16 +2,17 @@
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
+from edge.native_output import native_output_to_log
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH, LINE_READER
 from train.artifacts import ARTIFACTS_ENV, artifacts_dir
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
-from train.reader_settings import ReaderSettings
-from train.training import TrainSettings
+from train.settings import MIN_READER_STEPS, ReaderSettings, TrainSettings
 
 log = logging.getLogger("train")
 
@@ -39,9 +40,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--val-size", type=int, default=defaults.val_size)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
-        "--limit", type=int, help="train on the first N training images only (quick runs, tests)"
+        "--limit",
+        type=int,
+        help="train on the first N training digits only (a line-reader run stays as long: "
+        "--lines and --epochs set that)",
     )
     parser.add_argument("--no-augment", action="store_true", help="train on MNIST as it is")
+    parser.add_argument(
+        "--allow-short-run",
+        action="store_true",
+        help=f"train a line reader for fewer than {MIN_READER_STEPS:,} steps anyway (a throwaway "
+        "model for checking the pipeline: it reads few strings right)",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -54,11 +64,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.limit is not None and args.limit <= args.val_size:
         parser.error("--limit must be larger than --val-size")
+    if args.arch == LINE_READER and not args.allow_short_run:
+        steps = reader_settings(args).steps
+        if steps < MIN_READER_STEPS:
+            parser.error(
+                f"this run is {steps:,} training steps (--lines / --batch-size x --epochs), too "
+                f"short for the line reader to learn to read: it needs at least "
+                f"{MIN_READER_STEPS:,} (the default run is {ReaderSettings().steps:,}). Raise "
+                "--lines or --epochs (--limit sets how many digits lines are composed from, not "
+                "the run's length), or pass --allow-short-run for a throwaway model."
+            )
     return args
+
+
+def reader_settings(args: argparse.Namespace) -> ReaderSettings:
+    """The line reader's settings: the flags given, the recipe's defaults for the rest."""
+    return ReaderSettings(
+        lines=args.lines,
+        epochs=args.epochs or ReaderSettings.epochs,
+        batch_size=args.batch_size or ReaderSettings.batch_size,
+        learning_rate=args.lr,
+        val_size=args.val_size,
+        seed=args.seed,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines
     args = parse_args(argv)
     started = time.perf_counter()
     try:
@@ -70,20 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.arch == LINE_READER:
-        from train.reader_run import train_reader_and_report  # deferred: TensorFlow is slow
+        with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
+            from train.reader_run import train_reader_and_report
 
-        reader = ReaderSettings(
-            lines=args.lines,
-            epochs=args.epochs or ReaderSettings.epochs,
-            batch_size=args.batch_size or ReaderSettings.batch_size,
-            learning_rate=args.lr,
-            val_size=args.val_size,
-            seed=args.seed,
+        reader = reader_settings(args)
+        log.info(
+            "line reader: %s composed lines x %d epochs = %s steps of %d lines",
+            f"{reader.lines:,}",
+            reader.epochs,
+            f"{reader.steps:,}",
+            reader.batch_size,
         )
         train_reader_and_report(data, reader, args.limit, args.out, command, started)
         return 0
 
-    from train.run import train_and_report  # deferred: TensorFlow takes seconds to import
+    with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
+        from train.run import train_and_report
 
     defaults = TrainSettings()
     settings = TrainSettings(

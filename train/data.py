@@ -1,11 +1,14 @@
 """MNIST loading: the real keras download for users, or a local `.npz` in keras' layout."""
 
+import logging
 import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from edge.native_output import native_output_to_log
 
 DATA_ENV = "EDGE_DIGITS_MNIST"
 _EXPECTED = {
@@ -52,7 +55,10 @@ def load_mnist(path: Path | None) -> Mnist:
 
 
 def _download() -> Mnist:
-    import keras  # deferred: importing TensorFlow costs seconds and a local file needs none
+    # Deferred: importing TensorFlow costs seconds (and prints oneDNN lines); a local file needs
+    # none of it.
+    with native_output_to_log(logging.getLogger("train")):
+        import keras
 
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()

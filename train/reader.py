@@ -6,11 +6,12 @@ composed from MNIST training digits held out of training; MNIST's test digits ar
 after training, for the report.
 """
 
+import contextlib
 import logging
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import keras
 import numpy as np
@@ -18,7 +19,9 @@ import tensorflow as tf
 
 from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import WIDTH_STEP
-from train.reader_settings import ReaderSettings
+from train.batch_norm import recompute_batch_norm
+from train.progress import Progress
+from train.settings import ReaderSettings
 from train.strings import (
     CAMERA_EVALUATION,
     EVALUATION,
@@ -32,6 +35,7 @@ from train.strings import (
 log = logging.getLogger("train")
 
 _BATCH_WIDTH_STEP = 32  # batch widths are rounded up to this (fewer shapes to trace)
+_BATCH_NORM_LINES = 2048  # training lines batch-norm statistics are measured on each epoch
 
 
 # ---- making lines -------------------------------------------------------------------------------
@@ -52,21 +56,36 @@ def _make_chunk(job: tuple[int, int, StringStyle]) -> list[TrainingLine]:
 
 
 def make_lines(
-    digits: Digits, count: int, seed: int, style: StringStyle | None = None, workers: int = 2
+    digits: Digits,
+    count: int,
+    seed: int,
+    style: StringStyle | None = None,
+    workers: int = 2,
+    what: str = "composing lines",
 ) -> list[TrainingLine]:
-    """`count` lines composed from `digits`, the same for a seed whatever the worker count."""
+    """`count` lines composed from `digits`, the same for a seed whatever the worker count;
+    progress is shown as `what`."""
     style = style or StringStyle()
     chunk = 500
     jobs = [
         (seed * 1_000_003 + k, min(chunk, count - start), style)
         for k, start in enumerate(range(0, count, chunk))
     ]
-    if workers <= 1 or len(jobs) == 1:
-        _init_worker(digits.images, digits.labels)
-        return [line for job in jobs for line in _make_chunk(job)]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, _init_worker, (digits.images, digits.labels)) as pool:
-        return [line for lines in pool.imap(_make_chunk, jobs) for line in lines]
+    made: list[TrainingLine] = []
+    with Progress(what, count, "lines") as progress, contextlib.ExitStack() as stack:
+        if workers <= 1 or len(jobs) == 1:
+            _init_worker(digits.images, digits.labels)
+            chunks: Iterable[list[TrainingLine]] = map(_make_chunk, jobs)
+        else:
+            context = multiprocessing.get_context("fork")
+            pool = stack.enter_context(
+                context.Pool(workers, _init_worker, (digits.images, digits.labels))
+            )
+            chunks = pool.imap(_make_chunk, jobs)
+        for lines in chunks:
+            made += lines
+            progress.advance(len(lines))
+    return made
 
 
 def batches(
@@ -109,8 +128,8 @@ def fit_reader(
 ) -> list[float]:
     """Adam, linear warm-up then cosine decay, CTC loss (blank last). Returns the validation
     exact-string accuracy after each epoch."""
-    steps_per_epoch = math.ceil(len(train_lines) / settings.batch_size)
-    total = steps_per_epoch * settings.epochs
+    steps_per_epoch = settings.steps_per_epoch
+    total = settings.steps
     warmup = min(steps_per_epoch // 2, total // 4)
     schedule = keras.optimizers.schedules.CosineDecay(
         settings.learning_rate / 10,
@@ -141,6 +160,7 @@ def fit_reader(
         return loss
 
     rng = np.random.default_rng(settings.seed)
+    for_batch_norm = train_lines[:_BATCH_NORM_LINES]  # composed at random: a fair sample
     history = []
     for epoch in range(settings.epochs):
         started, losses = time.perf_counter(), []
@@ -157,6 +177,11 @@ def fit_reader(
                     steps_per_epoch,
                     np.mean(losses[-200:]),
                 )
+        # Validation reads with statistics measured under this epoch's final weights, as the
+        # saved model will (a short run's running averages would lag far behind).
+        recompute_batch_norm(
+            model, (images for images, _, _ in batches(for_batch_norm, settings.batch_size, None))
+        )
         accuracy = exact_accuracy(predict_lines(model, val_lines), val_lines)
         history.append(accuracy)
         log.info(
@@ -204,4 +229,9 @@ def evaluation_lines(
 ) -> list[TrainingLine]:
     """The composed evaluation strings (1-8 digits, gaps -0.15..+0.6 heights) from `digits`:
     black on white paper, or photographed as training's are (`camera`)."""
-    return make_lines(digits, count, seed, CAMERA_EVALUATION if camera else EVALUATION)
+    style, what = (
+        (CAMERA_EVALUATION, "composing photographed strings")
+        if camera
+        else (EVALUATION, "composing strings on white paper")
+    )
+    return make_lines(digits, count, seed, style, what=what)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import keras
 
-from train.architectures import LINE_READER, line_reader
+from train.architectures import LINE_READER, build
 from train.artifacts import MODEL_FILE, REPORT_FILE
 from train.data import Mnist
 from train.reader import (
@@ -17,8 +17,8 @@ from train.reader import (
     make_lines,
     predict_lines,
 )
-from train.reader_settings import ReaderSettings
 from train.reports import cores, provenance, write_json
+from train.settings import ReaderSettings
 from train.strings import Digits, TrainingLine, mnist_line
 from train.training import split_validation
 
@@ -49,14 +49,20 @@ def train_reader_and_report(
         data.x_train[:limit], data.y_train[:limit], settings.val_size, settings.seed
     )
     made = time.perf_counter()
-    train_lines = make_lines(Digits(x_fit, y_fit), settings.lines, settings.seed, workers=cores())
+    train_lines = make_lines(
+        Digits(x_fit, y_fit),
+        settings.lines,
+        settings.seed,
+        workers=cores(),
+        what="composing training lines",
+    )
     val_lines = evaluation_lines(
         Digits(x_val, y_val), settings.val_lines, seed=settings.seed + 1, camera=True
     )
     make_seconds = time.perf_counter() - made
     log.info("made %d training lines in %.0f s", len(train_lines), make_seconds)
 
-    model = line_reader()
+    model = build(LINE_READER)
     model.summary(print_fn=log.info)
     fit_started = time.perf_counter()
     history = fit_reader(model, train_lines, val_lines, settings)

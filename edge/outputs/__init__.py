@@ -27,7 +27,7 @@ def build_sinks(settings: Settings) -> list[Sink]:
     if settings.web.enabled:
         from edge.web.sink import WebSink
 
-        sinks.append(WebSink(settings.web.host, settings.web.port))
+        sinks.append(WebSink(settings.web))
     if settings.mqtt.enabled:
         from edge.outputs.mqtt import MqttSink
 

@@ -4,21 +4,29 @@ import json
 from typing import Any, TextIO
 
 from edge.events import Reading, Sink, Stats
+from edge.interrupts import check_reader, write_line
 from edge.outputs.payloads import reading_payload, stats_payload
 
 
 class JsonLinesSink(Sink):
-    """`{"event": "reading", ...}` per new reading and `{"event": "stats", ...}` at the end."""
+    """`{"event": "reading", ...}` per new reading and `{"event": "stats", ...}` at the end.
+
+    A reading names its image file ("path") for a still-image source, and what is really
+    written ("truth") when the source knows it (the demo). A closed stdout (`| head -1`) ends
+    the run quietly.
+    """
 
     def __init__(self, out: TextIO):
         self.out = out
 
     def _write(self, event: str, payload: dict[str, Any]) -> None:
-        self.out.write(json.dumps({"event": event, **payload}) + "\n")
-        self.out.flush()  # a reader at the other end of a pipe sees each reading at once
+        write_line(self.out, json.dumps({"event": event, **payload}))
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self._write("reading", reading_payload(reading))
+
+    def on_stats(self, stats: Stats) -> None:
+        check_reader(self.out)
 
     def on_stop(self, stats: Stats) -> None:
         self._write("stats", stats_payload(stats))

@@ -6,16 +6,22 @@ Topics under `edge-digits/<device>/`:
               (sent with the pipeline's stats event, so at most once a second)
     status    "online" / "offline", retained; "offline" is also the Last Will, so the broker
               announces a device that vanished without saying goodbye
+and, with `discovery` on, Home Assistant's retained config messages under `discovery_prefix`
+(edge.outputs.home_assistant), so the device appears in HA by itself.
 
 paho-mqtt's network thread connects and reconnects with backoff, so an unreachable broker never
 stops the recognizer. Readings that arrive while disconnected are counted as dropped (and logged
-on reconnect) rather than queued: the reading topic carries the present, not a backlog.
+on reconnect) rather than queued: the reading topic carries the present, not a backlog. An outage
+is a warning that says why (refused, unreachable, TLS, or plain MQTT at a TLS port), and so is its
+end, so a journal filtered to warnings shows both.
 """
 
 import json
 import logging
 import re
 import socket
+import ssl
+import sys
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +31,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.config import ConfigError, MqttSettings
 from edge.events import Reading, Sink, Stats
+from edge.outputs.home_assistant import discovery_configs
 from edge.outputs.payloads import reading_payload, stats_payload
 
 log = logging.getLogger(__name__)
@@ -54,32 +61,72 @@ def parse_broker_url(url: str) -> tuple[str, int, bool]:
     return parts.hostname, port or (8883 if tls else 1883), tls
 
 
+def why_connecting_failed(error: BaseException | None, address: str, tls: bool) -> str:
+    """What a failed connection attempt (paho's OSError, if known) says, in the config's terms."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        problem = (error.verify_message or str(error)).rstrip(".")
+        if "mismatch" in problem:
+            hint = "put the name the certificate was issued for in [mqtt] url"
+        elif "expired" in problem:
+            hint = "the broker needs a new certificate"
+        else:
+            hint = "set [mqtt] ca_file to the CA certificate that signed the broker's"
+        return f"the TLS certificate of the broker at {address} was rejected ({problem}): {hint}"
+    if tls and isinstance(error, (ssl.SSLError, ConnectionResetError, ConnectionAbortedError)):
+        detail = getattr(error, "reason", None) or error.strerror or error
+        return (
+            f"the TLS handshake with {address} failed ({detail}): if that port speaks plain MQTT"
+            " (usually 1883), the url must start with mqtt://"
+        )
+    if isinstance(error, socket.gaierror):
+        return (
+            f"the broker at {address} is unreachable: its name does not resolve ({error.strerror})"
+        )
+    if isinstance(error, ConnectionRefusedError):
+        return (
+            f"the broker at {address} is unreachable: connection refused "
+            "(the broker is down, or the host or port is wrong)"
+        )
+    if isinstance(error, TimeoutError):
+        return f"the broker at {address} is unreachable: no answer (wrong host, or a firewall)"
+    detail = f": {error.strerror or error}" if isinstance(error, OSError) else ""
+    return f"the broker at {address} is unreachable{detail}"
+
+
 class MqttSink(Sink):
     """Sink publishing to an MQTT broker; the pipeline thread only hands messages to paho."""
 
     def __init__(self, settings: MqttSettings) -> None:
-        self.host, self.port, tls = parse_broker_url(settings.url)
+        self.host, self.port, self.tls = parse_broker_url(settings.url)
         self.url = settings.url
         self.device = device_id(settings.device)
         self.topic = f"{TOPIC_ROOT}/{self.device}"
         self.stats_interval = settings.stats_interval
+        self.discovery = settings.discovery
+        self.discovery_prefix = settings.discovery_prefix
+        configs = discovery_configs(settings.discovery_prefix, self.device, self.topic)
+        # An empty retained config removes the entity from HA: turning discovery off takes back
+        # what an earlier run announced.
+        self._discovery = configs if settings.discovery else dict.fromkeys(configs, "")
         self.published_readings = 0
         self.dropped_readings = 0
         self._dropped_while_down = 0
         self._connected = False
-        self._reported_down = False
+        self._answered = False  # the broker sent a CONNACK on this connection
+        self._down_reason = ""  # the outage's last warning; "" while connected
+        self._down_since = 0.0
         self._next_stats = 0.0
-        self._client = self._make_client(settings, tls)
+        self._client = self._make_client(settings)
 
-    def _make_client(self, settings: MqttSettings, tls: bool) -> mqtt.Client:
+    def _make_client(self, settings: MqttSettings) -> mqtt.Client:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{TOPIC_ROOT}-{self.device}")
         if settings.username:
             client.username_pw_set(settings.username, settings.password or None)
-        if settings.ca_file and not tls:
+        if settings.ca_file and not self.tls:
             raise ConfigError(
                 f"[mqtt] ca_file is set but url {settings.url!r} is not TLS: use mqtts://."
             )
-        if tls:
+        if self.tls:
             try:
                 client.tls_set(ca_certs=settings.ca_file or None)  # None: the system's CAs
             except (OSError, ValueError) as exc:
@@ -96,9 +143,18 @@ class MqttSink(Sink):
     def connected(self) -> bool:
         return self._connected
 
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
     # -- Sink: called from the pipeline thread --
     def on_start(self, stats: Stats) -> None:
-        log.info("MQTT: connecting to %s as %s/", self.url, self.topic)
+        log.info(
+            "MQTT: connecting to %s as %s/ (Home Assistant discovery %s)",
+            self.url,
+            self.topic,
+            f"under {self.discovery_prefix}/" if self.discovery else "off",
+        )
         self._client.connect_async(self.host, self.port, keepalive=KEEPALIVE)
         self._client.loop_start()
         self._next_stats = time.monotonic()
@@ -153,41 +209,66 @@ class MqttSink(Sink):
     def _on_connect(
         self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
+        self._answered = True
         if reason.is_failure:
             self._report_down(
-                f"the broker refused the connection: {reason}; check [mqtt] "
+                f"the broker at {self.address} refused the connection: {reason}; check [mqtt] "
                 "username, password and device"
             )
             return
+        # Sent on every connect: a broker without persistence forgets retained messages when it
+        # restarts, and HA would lose the device until this one's next restart.
+        for topic, config in self._discovery.items():
+            client.publish(topic, config, qos=1, retain=True)
         client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
         self._connected = True
-        self._reported_down = False
         dropped, self._dropped_while_down = self._dropped_while_down, 0
-        log.info(
-            "MQTT: connected to %s:%d (%d readings dropped while disconnected)",
-            self.host,
-            self.port,
-            dropped,
-        )
+        if self._down_reason:
+            # At the outage's level, so whoever saw it start sees it end.
+            log.warning(
+                "MQTT: connected to %s again after %.0f s (%d readings dropped meanwhile)",
+                self.address,
+                time.monotonic() - self._down_since,
+                dropped,
+            )
+        else:
+            log.info(
+                "MQTT: connected to %s (%d readings dropped while connecting)",
+                self.address,
+                dropped,
+            )
+        self._down_reason = ""
 
     def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
-        self._report_down("the broker is unreachable (down, wrong host or port, or TLS refused)")
+        # paho calls this inside its `except OSError`, and passes no error: the one being
+        # handled is the reason (refused, unresolved, TLS certificate or handshake).
+        self._report_down(why_connecting_failed(sys.exception(), self.address, self.tls))
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
         was_connected, self._connected = self._connected, False
-        if was_connected and reason.is_failure:
-            self._report_down(f"lost the connection ({reason})")
+        answered, self._answered = self._answered, False
+        if not reason.is_failure:  # our own disconnect
+            return
+        if was_connected:
+            self._report_down(f"lost the connection to the broker at {self.address} ({reason})")
+        elif not answered:
+            # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word.
+            hint = "" if self.tls else ": if that port expects TLS (usually 8883), use mqtts://"
+            self._report_down(
+                f"the broker at {self.address} closed the connection without an MQTT answer{hint}"
+            )
 
     def _report_down(self, why: str) -> None:
-        """Warn once per outage, not on every retry."""
-        if not self._reported_down:
-            self._reported_down = True
-            log.warning(
-                "MQTT: %s at %s:%d; the recognizer keeps running, retrying with backoff "
-                "(readings are counted as dropped until connected)",
-                why,
-                self.host,
-                self.port,
-            )
+        """Warn when an outage starts and when its reason changes, not on every retry."""
+        if why == self._down_reason:
+            return
+        if not self._down_reason:
+            self._down_since = time.monotonic()
+        self._down_reason = why
+        log.warning(
+            "MQTT: %s; the recognizer keeps running, retrying with backoff "
+            "(readings are counted as dropped until connected)",
+            why,
+        )

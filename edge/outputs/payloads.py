@@ -24,6 +24,10 @@ def reading_payload(reading: Reading) -> dict[str, Any]:
     }
     if reading.empty_reason:
         payload["empty_reason"] = reading.empty_reason
+    if reading.path:
+        payload["path"] = reading.path
+    if reading.truth is not None:
+        payload["truth"] = reading.truth
     return payload
 
 

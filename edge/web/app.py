@@ -8,74 +8,143 @@ GET /api/stats          operator figures
 GET /api/events         Server-Sent Events: `history` on connect, `reading` on each new
                         reading (then `stats`), `stats` every second
 GET /metrics            Prometheus text format
+
+Every response goes through edge.web.security: the Host check, the login when one is set, and
+the security headers.
 """
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from edge.web.live import LiveView
 from edge.web.metrics import WebMetrics
+from edge.web.security import BasicAuth, HostCheck, SecurityHeaders, content_security_policy
 
 STATS_EVENT_INTERVAL = 1.0  # seconds; also keeps idle SSE connections alive through proxies
+STREAM_RETRY_AFTER_S = 5  # told to a viewer turned away because all stream slots are taken
 _BOUNDARY = "frame"
-_NO_CACHE = {"Cache-Control": "no-store"}
+_MJPEG = f"multipart/x-mixed-replace; boundary={_BOUNDARY}"
+_EVENTS = "text/event-stream"
 
 
-def create_app(live: LiveView, metrics: WebMetrics) -> Starlette:
+def create_app(
+    live: LiveView,
+    metrics: WebMetrics,
+    hosts: frozenset[str],
+    max_streams: int,
+    login: tuple[str, str] | None = None,
+) -> Starlette:
+    """The app: answers only to `hosts` (and IP addresses), at most `max_streams` open streams
+    (MJPEG and events together), and with `login` (user, password hash) only to that user."""
     page = files("edge.web").joinpath("page.html").read_text(encoding="utf-8")
+    streams = StreamSlots(max_streams)
 
     async def index(_: Request) -> Response:
-        return HTMLResponse(page, headers=_NO_CACHE)
+        return HTMLResponse(page)
 
     async def reading(_: Request) -> Response:
         _, recent = live.readings.current()
         if not recent:
-            return Response(status_code=204, headers=_NO_CACHE)
-        return JSONResponse(recent[-1], headers=_NO_CACHE)
+            return Response(status_code=204)
+        return JSONResponse(recent[-1])
 
     async def readings(_: Request) -> Response:
         _, recent = live.readings.current()
-        return JSONResponse(list(recent or ()), headers=_NO_CACHE)
+        return JSONResponse(list(recent or ()))
 
     async def stats(_: Request) -> Response:
-        return JSONResponse(_stats_with_viewers(live), headers=_NO_CACHE)
+        return JSONResponse(_stats_with_viewers(live))
 
     async def metrics_text(_: Request) -> Response:
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
 
-    async def stream(_: Request) -> Response:
+    def stream() -> Response:
+        return StreamingResponse(_mjpeg(live), media_type=_MJPEG)
+
+    def events() -> Response:
         return StreamingResponse(
-            _mjpeg(live),
-            media_type=f"multipart/x-mixed-replace; boundary={_BOUNDARY}",
-            headers=_NO_CACHE,
+            _server_sent_events(live), media_type=_EVENTS, headers={"X-Accel-Buffering": "no"}
         )
 
-    async def events(_: Request) -> Response:
-        return StreamingResponse(
-            _server_sent_events(live),
-            media_type="text/event-stream",
-            headers={**_NO_CACHE, "X-Accel-Buffering": "no"},
-        )
-
-    return Starlette(
+    middleware = [
+        Middleware(SecurityHeaders, csp=content_security_policy(page)),
+        Middleware(HostCheck, names=hosts),
+    ]
+    if login is not None:
+        middleware.append(Middleware(BasicAuth, username=login[0], password_hash=login[1]))
+    app = Starlette(
         routes=[
             Route("/", index),
-            Route("/stream.mjpg", stream),
+            Route("/stream.mjpg", streams.guard(stream, _MJPEG), methods=["GET"]),
             Route("/api/reading", reading),
             Route("/api/readings", readings),
             Route("/api/stats", stats),
-            Route("/api/events", events),
+            Route("/api/events", streams.guard(events, _EVENTS), methods=["GET"]),
             Route("/metrics", metrics_text),
-        ]
+        ],
+        middleware=middleware,
     )
+    # No redirect from /api/stats/ to /api/stats: it would be built from the Host header.
+    app.router.redirect_slashes = False
+    return app
+
+
+class StreamSlots:
+    """Counts open streams; one beyond `limit` gets 503 and a Retry-After instead.
+
+    A HEAD request only asks what the stream is: it gets the headers and takes no slot (nor
+    counts as a viewer).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open = 0
+
+    def guard(self, stream: Callable[[], Response], media_type: str) -> "_Guarded":
+        return _Guarded(self, stream, media_type)
+
+
+class _Guarded:
+    """An ASGI app (not a request handler) so that the slot is held exactly while it streams."""
+
+    def __init__(self, slots: StreamSlots, stream: Callable[[], Response], media_type: str):
+        self.slots = slots
+        self.stream = stream
+        self.media_type = media_type
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD":
+            response: Response = Response(media_type=self.media_type)
+        elif self.slots.open >= self.slots.limit:
+            response = PlainTextResponse(
+                "Too many open live views; try again shortly.\n",
+                503,
+                headers={"Retry-After": str(STREAM_RETRY_AFTER_S)},
+            )
+        else:
+            self.slots.open += 1
+            try:
+                await self.stream()(scope, receive, send)
+            finally:
+                self.slots.open -= 1
+            return
+        await response(scope, receive, send)
 
 
 def _stats_with_viewers(live: LiveView) -> dict[str, Any]:

@@ -7,7 +7,8 @@ fast as they can (plus `--stalled` ones that never read), `--rounds` times, and 
 no viewers. The source is paced at `--fps` like a camera; where the recognizer cannot keep up,
 CPU the web side takes shows as fewer frames processed (--fps 240 runs it about flat out). The
 viewers run in this process, on the same CPUs: on a Pi they would be other machines.
-Arguments after `--` go to `python -m edge` unchanged.
+Arguments after `--` go to `python -m edge` unchanged. On a terminal a bar shows the phase and
+how far it is; SIGINT or SIGTERM stops it, and the recognizer it started, with a line.
 """
 
 import argparse
@@ -15,7 +16,6 @@ import asyncio
 import concurrent.futures
 import json
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -27,10 +27,16 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STREAM_REQUEST = b"GET /stream.mjpg HTTP/1.1\r\nHost: bench\r\n\r\n"
+from tqdm import tqdm
+
+from edge.interrupts import stop_on_signals
+
+STREAM_REQUEST = b"GET /stream.mjpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"  # a Host it knows
 PART_MARK = b"Content-Type: image/jpeg"
 START_TIMEOUT = 60.0  # seconds for the recognizer to load its model and listen
 TOLERANCE = 0.10  # the goal: viewers cost at most 10 % of the processed fps
+STOP_TIMEOUT = 5.0  # seconds the recognizer has to end after SIGTERM
+SETTLE = 2.0  # seconds for viewers to connect and start streaming, or for the server to see them go
 
 
 @dataclass
@@ -134,27 +140,64 @@ def fetch_stats(port: int) -> dict:
         return json.load(response)
 
 
+class Clock:
+    """Waits the bench's planned seconds; on a terminal, a bar of them named after the phase."""
+
+    def __init__(self, seconds: float):
+        self._bar = tqdm(
+            total=round(seconds),
+            unit="s",
+            disable=None,
+            bar_format="{desc}{percentage:3.0f}%|{bar}| {n}/{total} s",
+        )
+        self._started = time.monotonic()
+
+    def phase(self, name: str) -> None:
+        self._bar.set_description(name)
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep `seconds`, the bar following."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(0.5, left))
+            self._bar.n = min(round(time.monotonic() - self._started), self._bar.total)
+            self._bar.refresh()
+
+    def close(self) -> None:
+        self._bar.close()
+
+
 def start_recognizer(args: argparse.Namespace, port: int, workdir: Path) -> subprocess.Popen:
     config = workdir / "bench.toml"
-    config.write_text(f'[web]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n')
+    streams = args.viewers + args.stalled  # all of them at once, over the usual cap
+    config.write_text(
+        f'[web]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n'
+        f"max_streams = {max(streams, 20)}\nmax_connections = {max(streams + 16, 100)}\n"
+    )
     command = [sys.executable, "-m", "edge", "--source", args.source, "--loop", "--realtime"]
     command += ["--fps", str(args.fps), "--config", str(config), *args.edge_args]
     print("recognizer:", " ".join(command), flush=True)
     log = workdir / "edge.log"  # a file, not a pipe nobody reads: a full pipe would stall it
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"python -m edge exited:\n{log.read_text(errors='replace')}")
-        try:
-            if fetch_stats(port).get("model"):
-                return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"python -m edge did not serve http://127.0.0.1:{port}/ in {START_TIMEOUT} s")
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"python -m edge exited:\n{log.read_text(errors='replace')}")
+            try:
+                if fetch_stats(port).get("model"):
+                    return process
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(
+            f"python -m edge did not serve http://127.0.0.1:{port}/ in {START_TIMEOUT} s"
+        )
+    except BaseException:  # not serving yet, or an interrupt: the recognizer must not outlive it
+        process.kill()
+        process.wait()
+        raise
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -166,16 +209,17 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(phase: Phase, port: int, seconds: float, pid: int) -> Phase:
+def measure(phase: Phase, port: int, seconds: float, pid: int, clock: Clock) -> Phase:
     """Sample the pipeline's figures once a second for `seconds`.
 
     The recognizer's own CPU use is measured too: unlike its fps, other load on the machine
     hardly changes it, so it shows what the web side costs even on a busy machine.
     """
+    clock.phase(phase.name)
     started, frames_before = time.monotonic(), fetch_stats(port)["frames"]
     cpu_before, own_before = cpu_seconds(pid), time.process_time()
     while (elapsed := time.monotonic() - started) < seconds:
-        time.sleep(min(1.0, seconds - elapsed))
+        clock.sleep(min(1.0, seconds - elapsed))
         stats = fetch_stats(port)
         phase.fps_samples.append(stats["processed_fps"])
         phase.viewers = max(phase.viewers, stats["viewers"])
@@ -193,38 +237,50 @@ def run(args: argparse.Namespace) -> list[Phase]:
     port = free_port()
     stalled = f" + {args.stalled} stalled" if args.stalled else ""
     phases = []
+    clock = Clock(args.warmup + args.rounds * (2 * args.seconds + 2 * SETTLE) + args.seconds)
     with tempfile.TemporaryDirectory() as workdir:
+        clock.phase("starting python -m edge")
         process = start_recognizer(args, port, Path(workdir))
+
+        def measured(name: str, watched: bool) -> Phase:
+            return measure(Phase(name, watched=watched), port, args.seconds, process.pid, clock)
+
         try:
-            time.sleep(args.warmup)
+            clock.phase("warming up")
+            clock.sleep(args.warmup)
             for _ in range(args.rounds):
-                phases.append(
-                    measure(Phase("no viewers", watched=False), port, args.seconds, process.pid)
-                )
+                phases.append(measured("no viewers", watched=False))
                 viewers = Viewers(port, args.viewers, args.stalled)
                 viewers.start()
-                time.sleep(2.0)  # connected and streaming
+                clock.sleep(SETTLE)
                 viewers.reset()
-                name = f"{args.viewers} viewers{stalled}"
-                watched = measure(Phase(name, watched=True), port, args.seconds, process.pid)
+                watched = measured(f"{args.viewers} viewers{stalled}", watched=True)
                 watched.received = list(viewers.frames)
                 watched.received_bytes = sum(viewers.bytes)
                 viewers.stop()
                 for problem in viewers.problems:
                     print(problem, file=sys.stderr)
                 phases.append(watched)
-                time.sleep(2.0)  # the server has seen them go
-            phases.append(
-                measure(Phase("no viewers", watched=False), port, args.seconds, process.pid)
-            )
+                clock.sleep(SETTLE)
+            phases.append(measured("no viewers", watched=False))
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+            clock.close()
+            stop(process)
             said = (Path(workdir) / "edge.log").read_text(errors="replace").splitlines()
             for line in said:
                 if line.startswith(("WARNING", "ERROR", "CRITICAL")):
                     print("recognizer:", line, file=sys.stderr)
     return phases
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop the recognizer as systemd would: SIGTERM, and SIGKILL if it has not ended soon."""
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def report(phases: list[Phase], cpus: int) -> None:
@@ -285,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=30.0, help="source pace (camera rate)")
     args = parser.parse_args(own)
     args.edge_args = edge_args
+    stop_on_signals()  # a signal unwinds `run`, which stops the recognizer on its way out
     report(run(args), os.cpu_count() or 1)
     return 0
 

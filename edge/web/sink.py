@@ -3,22 +3,33 @@
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import logging
+import resource
 import socket
 import threading
 
 import uvicorn
 
+from edge.config import WebSettings
 from edge.events import FrameResult, Reading, Sink, Stats
 from edge.outputs import OutputError
 from edge.outputs.payloads import reading_payload, stats_payload
 from edge.web.app import create_app
+from edge.web.connections import guarded
 from edge.web.live import LiveView
 from edge.web.metrics import WebMetrics
+from edge.web.security import page_hosts
 
 log = logging.getLogger(__name__)
 
 CLOSE_GRACE = 0.5  # seconds for open streams to end cleanly when stopping, before they are cut
+KEEP_ALIVE_S = 5  # an idle connection between requests is closed after this
+HEADER_TIMEOUT_S = 10.0  # a request head must be complete this long after connecting
+LISTEN_BACKLOG = 64  # connections the kernel queues; asyncio accepts up to this many at once
+# Files the process holds besides the page's connections: the model, the camera's devices and
+# frame buffers, MQTT, the journal, libraries. The unit's LimitNOFILE covers both.
+OTHER_FILES = 128
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -42,8 +53,37 @@ def listen_socket(host: str, port: int) -> socket.socket:
             errno.EADDRNOTAVAIL: "that address is not on this machine; use 127.0.0.1 or 0.0.0.0",
         }.get(exc.errno or 0, exc.strerror or str(exc))
         raise OutputError(f"[web] cannot listen on {host}:{port}: {reason}") from exc
-    sock.listen(128)  # clients queue from now on, even before the server thread is up
+    sock.listen(LISTEN_BACKLOG)  # clients queue from now on, even before the server thread is up
     return sock
+
+
+def ensure_open_files(needed: int) -> None:
+    """Raise the soft limit on open files to `needed` (up to the hard limit, as systemd
+    intends), or say what to change: running out makes the page unreachable for everyone."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        raise OutputError(
+            f"[web] max_connections needs {needed} open files and the limit is {hard}: lower "
+            "[web] max_connections, or raise LimitNOFILE= in the service (ulimit -n by hand)"
+        )
+    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
+def login_for(settings: WebSettings, loopback: bool) -> tuple[str, str] | None:
+    """(user, password hash) when a login is set; an error when one is needed and missing."""
+    if bool(settings.username) != bool(settings.password_hash):
+        raise OutputError("[web] username and password_hash go together: set both, or neither")
+    if settings.username:
+        return settings.username, settings.password_hash
+    if not loopback and not settings.trusted_network:
+        raise OutputError(
+            f"[web] host = {settings.host!r} lets other machines in, and there is no login: set "
+            "[web] username and password_hash (`python -m edge.web.password` makes the hash), "
+            "or trusted_network = true if everyone on this network may see the camera"
+        )
+    return None
 
 
 class WebSink(Sink):
@@ -54,17 +94,42 @@ class WebSink(Sink):
     slow client blocking only its own generator. The server runs in its own event loop thread.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8080, max_stream_fps: float = 10.0):
-        self._socket = listen_socket(host, port)
-        self.host = host
+    def __init__(self, settings: WebSettings, max_stream_fps: float = 10.0):
+        if settings.max_streams >= settings.max_connections:
+            raise OutputError(
+                "[web] max_streams must be below max_connections, or no one gets the page "
+                "while every stream is open"
+            )
+        self._socket = listen_socket(settings.host, settings.port)
+        try:
+            ensure_open_files(settings.max_connections + LISTEN_BACKLOG + OTHER_FILES)
+            bound = self._socket.getsockname()[0]
+            self.loopback = ipaddress.ip_address(bound.split("%")[0]).is_loopback
+            self.login = login_for(settings, self.loopback)
+        except OutputError:
+            self._socket.close()
+            raise
+        self.host = settings.host
         self.port = self._socket.getsockname()[1]  # the real one when port 0 asked for any
         self.live = LiveView(max_stream_fps=max_stream_fps)
         self.metrics = WebMetrics(self.live)
+        app = create_app(
+            self.live,
+            self.metrics,
+            page_hosts(settings.allowed_hosts),
+            settings.max_streams,
+            self.login,
+        )
         config = uvicorn.Config(
-            create_app(self.live, self.metrics),
+            app,
+            http=guarded(settings.max_connections, HEADER_TIMEOUT_S),
+            ws="none",
+            timeout_keep_alive=KEEP_ALIVE_S,
+            backlog=LISTEN_BACKLOG,
             log_config=None,  # the application's logging, not uvicorn's
             access_log=False,
             lifespan="off",
+            server_header=False,
             timeout_graceful_shutdown=2,  # streams end on their own; this is the backstop
         )
         self._server = uvicorn.Server(config)
@@ -76,12 +141,23 @@ class WebSink(Sink):
         host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)
         return f"http://{host}:{self.port}/"
 
+    @property
+    def access(self) -> str:
+        """Who may open the page, for the start-up line."""
+        if self.login is not None:
+            return f"login required (HTTP Basic, user {self.login[0]!r})"
+        if self.loopback:
+            return "this machine only, no login"
+        return "no login: anyone on the network may open it ([web] trusted_network = true)"
+
     def on_start(self, stats: Stats) -> None:
         self.live.stats = stats_payload(stats)
         self.live.start()
         self._thread = threading.Thread(target=self._serve, name="web", daemon=True)
         self._thread.start()
-        log.info("Live page on %s (listening on %s:%d)", self.url, self.host, self.port)
+        log.info(
+            "Live page on %s (listening on %s:%d); %s", self.url, self.host, self.port, self.access
+        )
 
     def on_frame(self, result: FrameResult, stats: Stats) -> None:
         self.live.show_frame(result)

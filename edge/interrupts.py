@@ -1,0 +1,89 @@
+"""How a command ends early: SIGINT (Ctrl-C), SIGTERM (systemd, kill), or a closed stdout.
+
+Each raises `Interrupted`, a SystemExit: it passes every `except Exception`, unwinds the
+`finally` blocks and `with` statements that clean up (a camera, a temporary folder), and,
+uncaught, ends the process quietly with the shell's status for the signal (128 + its number).
+A closed stdout (`python -m edge --json | head -1`) is SIGPIPE's case: the reader has gone, so
+the command ends without a word, as a Unix filter does.
+
+This module imports nothing heavy: `python -m edge` installs its handlers before it imports
+OpenCV and numpy, which take half a second or more on a Pi.
+"""
+
+import contextlib
+import os
+import select
+import signal
+from typing import NoReturn, TextIO
+
+SIGNAL_NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+_stderr = 2  # where stop_now writes: a copy of stderr once stop_on_signals has made one
+
+
+class Interrupted(SystemExit):
+    """A signal (or a closed stdout) ended the command; `code` is 128 + the signal number."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+def stop_on_signals() -> None:
+    """From now on SIGINT and SIGTERM stop the command at once with a one-line message."""
+    global _stderr
+    # The message goes to this copy: while LiteRT starts, stderr itself is redirected into the
+    # log (edge.native_output), and a Ctrl-C then must still say what it did.
+    _stderr = os.dup(2)
+    signal.signal(signal.SIGINT, stop_now)
+    signal.signal(signal.SIGTERM, stop_now)
+
+
+def stop_now(signum: int, _frame: object = None) -> NoReturn:
+    """A signal handler: say which signal stopped the command, then raise `Interrupted`."""
+    message = f"edge: stopped by {SIGNAL_NAMES.get(signum, signal.Signals(signum).name)}\n"
+    # os.write, not print: the handler may run inside a print to stderr, and sys.stderr's
+    # buffer refuses a reentrant write; and a closed stderr must not keep the command running.
+    with contextlib.suppress(OSError):
+        os.write(_stderr, message.encode())
+    raise Interrupted(signum)
+
+
+def reraise_interrupt(error: ImportError) -> None:
+    """Re-raise the interrupt an ImportError hides: a pybind11 module (LiteRT, libcamera)
+    interrupted while it initializes reports ImportError("initialization failed"), caused by the
+    interrupt, and that is no missing package."""
+    if error.__cause__ is not None and not isinstance(error.__cause__, Exception):
+        raise error.__cause__
+
+
+def write_line(out: TextIO, line: str) -> None:
+    """Write `line` and a newline to `out` at once (the reader of a pipe sees it now); a closed
+    pipe ends the command quietly (`pipe_closed`)."""
+    try:
+        out.write(line + "\n")
+        out.flush()
+    except BrokenPipeError:
+        pipe_closed(out)
+
+
+def check_reader(out: TextIO) -> None:
+    """End the command quietly when `out` is a pipe whose reader has gone, before anything is
+    written to it: a camera that sees nothing new writes nothing, yet `| head -1` waits for us."""
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError):  # not a file (a test's StringIO), or already closed
+        return
+    poller = select.poll()
+    poller.register(fd, 0)  # POLLERR is always reported: for a pipe, its reader has gone
+    if any(events & select.POLLERR for _fd, events in poller.poll(0)):
+        pipe_closed(out)
+
+
+def pipe_closed(out: TextIO) -> NoReturn:
+    """`out`'s reader has gone: raise Interrupted(SIGPIPE), with nothing said."""
+    # What is still buffered, and Python's own flush at exit, go to /dev/null from now on: a
+    # second BrokenPipeError would be printed as "Exception ignored ..." (and skip clean-up).
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, out.fileno())
+    os.close(devnull)
+    raise Interrupted(signal.SIGPIPE) from None

@@ -1,0 +1,112 @@
+"""A contact sheet of misread pictures, like training's misclassified.png: one tile each, the
+picture (cropped around the writing, or whole) with the boxes the reader found, what is written
+and what was read. Drawn with OpenCV, since the bench runs on the Pi, where matplotlib is not."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.events import Box
+
+MAX_TILES = 48  # enough to see the kinds of failure; a sheet of hundreds is not looked at
+COLUMNS = 6
+PICTURE_W, PICTURE_H = 224, 168  # each tile's picture: a camera's 4:3
+CAPTION_H = 56  # three lines: the name, what is written, what was read
+TITLE_H = 28
+GAP = 6  # white between tiles, so neighbouring pictures do not run into each other
+MARGIN = 0.4  # around the writing, in digit heights: enough to see what is next to it
+NAME_CHARS = 28  # what fits a tile's width
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_INK, _GREY = (0, 0, 0), (110, 110, 110)
+_WRONG = (40, 40, 220)  # BGR red: the reading, and the boxes it came from
+
+
+@dataclass(frozen=True)
+class Misread:
+    """A picture read wrong: `reading` None when it could not be read at all, `image` None when
+    it could not even be decoded; `focus` the part worth showing (the writing), else all of it."""
+
+    name: str
+    truth: str
+    reading: str | None
+    image: np.ndarray | None
+    found: tuple[Box, ...] = ()
+    focus: Box | None = None
+
+
+def write_sheet(misreads: Sequence[Misread], title: str, path: Path) -> int:
+    """Draw the first MAX_TILES of `misreads` under `title` into the PNG at `path`; the number
+    of tiles. Raises OSError when the file cannot be written."""
+    shown = list(misreads[:MAX_TILES])
+    columns = min(len(shown), COLUMNS)
+    rows = -(-len(shown) // COLUMNS)
+    tile_w, tile_h = PICTURE_W + GAP, PICTURE_H + CAPTION_H
+    title_w = cv2.getTextSize(title, _FONT, 0.45, 1)[0][0] + 12
+    sheet = np.full((TITLE_H + rows * tile_h, max(columns * tile_w, title_w), 3), 255, np.uint8)
+    _text(sheet, title, (6, 19), _INK)
+    for number, misread in enumerate(shown):
+        top, left = TITLE_H + number // COLUMNS * tile_h, number % COLUMNS * tile_w
+        sheet[top : top + PICTURE_H, left : left + PICTURE_W] = _picture(misread)
+        reading = "(could not read it)" if misread.reading is None else misread.reading
+        name = misread.name
+        if len(name) > NAME_CHARS:
+            name = "..." + name[3 - NAME_CHARS :]  # the end: a file name's number, a condition
+        _text(sheet, name, (left + 4, top + PICTURE_H + 16), _GREY)
+        _text(sheet, f"written {misread.truth}", (left + 4, top + PICTURE_H + 33), _INK)
+        _text(sheet, f"read {reading}", (left + 4, top + PICTURE_H + 50), _WRONG)
+    png = cv2.imencode(".png", sheet)[1]  # a PNG whatever the name ends in
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png.tobytes())
+    return len(shown)
+
+
+def _picture(misread: Misread) -> np.ndarray:
+    """The tile's picture: the focus (with a margin) or the whole image, fitted in and centred,
+    with the found boxes drawn in; a grey field when there is no image."""
+    tile = np.full((PICTURE_H, PICTURE_W, 3), 200, np.uint8)
+    image = misread.image
+    if image is None:
+        return tile
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    x0, y0, x1, y1 = _view(misread.focus, image.shape[1], image.shape[0])
+    scale = min(PICTURE_W / (x1 - x0), PICTURE_H / (y1 - y0))
+    width, height = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
+    shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    left, top = (PICTURE_W - width) // 2, (PICTURE_H - height) // 2
+    tile[top : top + height, left : left + width] = cv2.resize(
+        image[y0:y1, x0:x1], (width, height), interpolation=shrink
+    )
+    for x, y, w, h in misread.found:
+        corner = (left + round((x - x0) * scale), top + round((y - y0) * scale))
+        far = (corner[0] + round(w * scale), corner[1] + round(h * scale))
+        cv2.rectangle(tile, corner, far, _WRONG, 1)
+    return tile
+
+
+def _view(focus: Box | None, width: int, height: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the focus box grown by MARGIN of its height on each side, inside the
+    image; the whole image without one."""
+    if focus is None:
+        return 0, 0, width, height
+    x, y, w, h = focus
+    pad = round(MARGIN * h) + 8
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(width, x + w + pad), min(height, y + h + pad)
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else (0, 0, width, height)
+
+
+def enclosing(boxes: Sequence[Box]) -> Box | None:
+    """The smallest box holding all of `boxes`; None for none."""
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _text(sheet: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, ...]) -> None:
+    cv2.putText(sheet, text, origin, _FONT, 0.45, colour, 1, cv2.LINE_AA)

@@ -1,0 +1,81 @@
+"""Home Assistant MQTT discovery: the device announces its entities, so HA needs no YAML.
+
+One retained config message per entity at `<prefix>/<component>/<node_id>/<object_id>/config`
+(HA's per-component form, which older HA releases read too), each naming the same `device`,
+so HA shows one device with:
+    Reading       the digits read, as text ("0042" keeps its zeros, "52?" its doubt); the
+                  reading's JSON (digits with confidences and boxes, frame, latency) as attributes
+    Confidence    the reading's confidence in %
+    Connectivity  connected or not, from the status topic and its Last Will
+The first two are unavailable while the device is offline, so HA never shows a stale reading as
+current. See https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery.
+"""
+
+import json
+import re
+from typing import Any
+
+from edge import __version__
+
+ORIGIN = {"name": "edge-digits", "sw_version": __version__}  # which software sent the config
+
+
+def node_id(device: str) -> str:
+    """The device id as HA's node_id, which may hold only letters, digits, _ and -."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", device)
+
+
+def discovery_configs(prefix: str, device: str, topic: str) -> dict[str, str]:
+    """{config topic: JSON payload} for the device whose topics are under `topic`."""
+    node = node_id(device)
+    reading, status = f"{topic}/reading", f"{topic}/status"
+    availability = {
+        "availability_topic": status,
+        "payload_available": "online",
+        "payload_not_available": "offline",
+    }
+    entities: dict[tuple[str, str], dict[str, Any]] = {
+        ("sensor", "reading"): {
+            "name": "Reading",
+            "state_topic": reading,
+            "value_template": "{{ value_json.text }}",
+            "json_attributes_topic": reading,
+            "icon": "mdi:numeric",
+            **availability,
+        },
+        ("sensor", "confidence"): {
+            "name": "Confidence",
+            "state_topic": reading,
+            "value_template": "{{ (value_json.confidence * 100) | round(1) }}",
+            "unit_of_measurement": "%",
+            "state_class": "measurement",
+            "suggested_display_precision": 0,
+            "icon": "mdi:gauge",
+            **availability,
+        },
+        # No availability: offline is this entity's state ("Disconnected"), not its absence.
+        ("binary_sensor", "status"): {
+            "name": "Connectivity",
+            "state_topic": status,
+            "payload_on": "online",
+            "payload_off": "offline",
+            "device_class": "connectivity",
+            "entity_category": "diagnostic",
+        },
+    }
+    shared = {
+        "device": {
+            "identifiers": [f"edge-digits_{node}"],
+            "name": device,
+            "manufacturer": "edge-digits",
+            "model": "Handwritten digit reader",
+            "sw_version": __version__,
+        },
+        "origin": ORIGIN,
+    }
+    return {
+        f"{prefix}/{component}/{node}/{object_id}/config": json.dumps(
+            {**config, "unique_id": f"edge-digits_{node}_{object_id}", **shared}
+        )
+        for (component, object_id), config in entities.items()
+    }
