@@ -98,7 +98,6 @@ def test_real_phone_photos_of_single_digits_read_at_least_97_percent(reader):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="its lone thin 1 reads as nothing (789456230)")
 def test_the_whole_sheet_photo_reads_all_ten_digits_in_order(reader):
     [(name, digits)] = [(n, d) for n, d in named_truth(REAL).items() if len(d) > 1]
     assert recognize_file(REAL / name, reader).get("text") == digits
