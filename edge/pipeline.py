@@ -219,7 +219,8 @@ class Pipeline:
             if frame.path:  # a blank file is a blank picture, not a covered lens
                 self._failed(index, f"{frame.path}: {exc}")
             else:
-                self._failed(index, f"{exc}{CAMERA_BLANK * isinstance(exc, BlankFrame)}")
+                blank = isinstance(exc, BlankFrame)
+                self._failed(index, f"{exc}{CAMERA_BLANK}" if blank else str(exc))
             return
         text = text_of(read.digits)
         stage_ms = (capture_ms, read.find_ms, read.read_ms, (time.perf_counter() - started) * 1000)
