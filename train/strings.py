@@ -22,7 +22,7 @@ MAX_DIGITS = 12
 # How many digits a training line holds: short read-outs (meters, scores, codes) are the commonest.
 _LENGTH_WEIGHTS = np.array([20, 12, 12, 12, 10, 9, 8, 7, 5, 4, 4, 3], np.float64)
 _DRAWN_SHARE = 0.15  # digits drawn from strokes rather than taken from MNIST
-_EMPTY_SHARE = 0.08  # lines of no digits (a dash, a blob, a word): the reader reads nothing
+_EMPTY_SHARE = 0.06  # lines of no digits (a dash, a blob, a word): the reader reads nothing
 # Letters that no one reads as a digit, for words that are not numbers (labels, printed text).
 _LETTERS = "acdehkmnprtuvwxyACEFHKMNPRTUVWXY"
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
@@ -166,26 +166,13 @@ def _compose(
 def _distractor_only(
     height: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, ...]]:
-    """Ink that is not writing, on a canvas like `_compose`'s: a dash, a blob, specks, a word,
-    or what the finder may take for a line: a wedge of table where a sheet's corner cuts the
-    view, a shadow's soft rim."""
+    """Ink that is not writing: a dash, a blob, specks or a word, on a canvas like `_compose`'s."""
     margin = int(1.1 * height)
     length = int(height * rng.uniform(0.5, 4))
     canvas = np.zeros((int(height * 1.6) + 2 * margin, length + 3 * margin), np.float32)
     centre = (margin + length // 2, margin + int(height * 0.8))
-    kind = rng.integers(6)
-    if kind == 4:  # a wedge of table: solid, one long straight edge, as dark as the table is
-        legs = height * rng.uniform(0.4, 1.6, 2) * rng.choice([-1, 1], 2)
-        wedge = np.array(centre) + np.array([[0, 0], [legs[0], 0], [0, legs[1]]])
-        cv2.fillConvexPoly(canvas, np.round(wedge).astype(np.int32), float(rng.uniform(0.4, 1)))
-    elif kind == 5:  # a shadow's soft rim: a faint crescent with blurred edges
-        axes = (int(height * rng.uniform(0.6, 1.5)), int(height * rng.uniform(0.6, 1.5)))
-        cv2.ellipse(canvas, centre, axes, 0, 0, 360, 1.0, -1)
-        shift = (int(centre[0] + axes[0] * rng.uniform(0.3, 0.7)), centre[1])
-        cv2.ellipse(canvas, shift, axes, 0, 0, 360, 0.0, -1)
-        canvas = cv2.GaussianBlur(canvas, (0, 0), height * rng.uniform(0.05, 0.2))
-        canvas *= rng.uniform(0.5, 0.8) / canvas.max()
-    elif kind == 3:  # a word: a label, printed text
+    kind = rng.integers(4)
+    if kind == 3:  # a word: a label, printed text
         _write_word(canvas, (margin, centre[1] + int(height * 0.4)), height, rng)
     elif kind == 0:  # a dash or a line
         cv2.line(
