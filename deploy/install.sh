@@ -102,8 +102,9 @@ check_supported_os() {
             die "this is a 32-bit userland ($arch, kernel $kernel_arch): LiteRT publishes no" \
                 "32-bit ARM wheels. Install Raspberry Pi OS (64-bit) and run this again." ;;
         *)
+            # edge-digits is not on PyPI: the desktop installs what this script would.
             die "unsupported architecture '$arch': this installer is for Raspberry Pi OS (64-bit," \
-                "arm64). On a desktop, use: pip install 'edge-digits[edge]'." ;;
+                "arm64). On a desktop, install from this copy: pip install '${PACKAGE}[edge]'" ;;
     esac
 }
 

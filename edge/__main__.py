@@ -246,6 +246,8 @@ def run(settings: Settings, max_frames: int | None) -> int:
     try:  # closed however the run ends: even a signal before the loop starts (Interrupted)
         if settings.web.enabled:
             _announce_page(sinks)
+        if settings.mqtt.enabled:
+            _announce_broker(sinks)
         path = reader.model.path
         bundled = path.resolve() == BUNDLED_MODEL.resolve()
         stats = Stats(
@@ -270,7 +272,10 @@ def run(settings: Settings, max_frames: int | None) -> int:
             return EXIT_FAILED
     finally:
         source.close()
-    return EXIT_OK
+    # A photo that could not be read is an answer not given, as in `recognize` (a camera's bad
+    # frame is one of many); but a run stopped by a signal (systemctl stop) stopped cleanly.
+    failed = source.stills and stats.failed_frames and not pipeline.stopping
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _announce_page(sinks: list[Sink]) -> None:
@@ -282,6 +287,14 @@ def _announce_page(sinks: list[Sink]) -> None:
     if page.host in ("0.0.0.0", "::"):  # every network: the loopback URL works only here
         where += f" (from another machine: http://<this machine's address>:{page.port}/)"
     print(f"edge-digits: live page on {where}; {page.access}", file=sys.stderr, flush=True)
+
+
+def _announce_broker(sinks: list[Sink]) -> None:
+    """Where readings are published, on the console at any log level: what a subscriber needs."""
+    from edge.outputs.mqtt import MqttSink  # already loaded: build_sinks made one
+
+    broker = next(sink for sink in sinks if isinstance(sink, MqttSink))
+    print(f"edge-digits: MQTT to {broker.destination}", file=sys.stderr, flush=True)
 
 
 def _stop_on_signals(pipeline: Pipeline) -> None:

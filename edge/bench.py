@@ -33,7 +33,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -41,9 +41,11 @@ from tqdm import tqdm
 
 from edge.config import ROTATIONS, Settings
 from edge.events import Box, FrameResult, Sink, Stats
+from edge.interrupts import write_line
 from edge.lines import FindSettings
 from edge.misread_sheet import MAX_TILES, Misread, enclosing, write_sheet
 from edge.model import LineModel, model_file
+from edge.outputs.console import plural
 from edge.pipeline import STAGES, DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import Orient, recognize_file
@@ -65,7 +67,14 @@ _DIGIT_NAME = re.compile(r"^(\d)_")
 # Outside the working directory, which may be a checkout or the service's; the path is printed.
 DEFAULT_MISREADS = Path(tempfile.gettempdir()) / "edge-bench-misreads.png"
 
-Readout = tuple[str, list[tuple[Box, int | None]]]  # text, and each digit's box and value
+
+class Readout(NamedTuple):
+    """What was read from a scene: its text, each digit's box and value, and why nothing was
+    read when nothing was."""
+
+    text: str
+    found: list[tuple[Box, int | None]]
+    empty_reason: str | None = None
 
 
 class BenchError(Exception):
@@ -173,7 +182,8 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         report["real"], photo_misreads = real_bench(folders, truths, settings)
         misreads += photo_misreads
     report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    # A closed stdout (`| head`) ends the bench quietly, as it does run and recognize.
+    write_line(sys.stdout, json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
 
@@ -390,7 +400,9 @@ def accuracy_by_condition(
 
 
 def _readout(result: FrameResult | None) -> Readout | None:
-    return None if result is None else (result.text, [(d.box, d.digit) for d in result.digits])
+    if result is None:
+        return None
+    return Readout(result.text, [(d.box, d.digit) for d in result.digits], result.empty_reason)
 
 
 def overlap(a: Box, b: Box) -> float:
@@ -441,7 +453,8 @@ def format_table(report: dict[str, Any]) -> str:
     models = report["models"]
     kinds = list(models)
     rows = [
-        f"edge-digits bench: {report['scenes']} scenes ({report['digits']} digits), "
+        f"edge-digits bench: {plural(report['scenes'], 'scene')} "
+        f"({plural(report['digits'], 'digit')}), "
         f"{report['frame_size'][0]}x{report['frame_size'][1]}, {report['threads']} interpreter "
         f"thread(s), {report['opencv_threads']} OpenCV thread(s), seed {report['seed']}, "
         f"digits from the {report['digit_source']}",
@@ -484,7 +497,7 @@ def format_table(report: dict[str, Any]) -> str:
     ]
     for condition, count in report["conditions"].items():
         figures = [models[k]["by_condition"][condition] for k in kinds]
-        label = f"{condition} ({count}, {figures[0]['digits']} digits)"
+        label = f"{condition} ({count}, {plural(figures[0]['digits'], 'digit')})"
         cells = "".join(f"{f['exact_readout']:>14.2%}{f['per_digit']:>9.2%}" for f in figures)
         rows.append(f"{label:32}{cells}")
     return "\n".join(line.rstrip() for line in rows)
@@ -522,7 +535,8 @@ def format_real(real: dict[str, Any]) -> str:
             if (f := folder.get(kind))
         ]
         rows.append(
-            f"{folder['folder']}: {folder['photos']} photos, exact read-out " + ", ".join(kinds)
+            f"{folder['folder']}: {plural(folder['photos'], 'photo')}, exact read-out "
+            + ", ".join(kinds)
         )
         classes = folder["per_class"]
         rows.append(
@@ -534,6 +548,8 @@ def format_real(real: dict[str, Any]) -> str:
         for miss in folder["misses"]:
             reading = "(unreadable)" if miss["reading"] is None else repr(miss["reading"])
             why = miss.get("error") or miss.get("empty_reason") or ""
+            if "unsure" in miss:
+                why = f"unsure {miss['unsure']:.2f}"
             rows.append(f"    {miss['file']}  {miss['truth']}  {reading}  {why}".rstrip())
     return "\n".join(rows)
 
@@ -611,20 +627,20 @@ def _photo_misread(
         for x, y, w, h in (digit["box"] for digit in line.get("digits", []))
     )
     name = f"{folder.name}/{miss['file']}"
-    return Misread(name, miss["truth"], miss["reading"], image, found)
+    return Misread(name, miss["truth"], miss["reading"], image, found, why=miss["empty_reason"])
 
 
 def scene_misreads(scenes: list[Scene], readouts: list[Readout | None]) -> list[Misread]:
     """The scenes not read exactly, each shown around its writing and what was found."""
     misreads = []
     for index, (scene, readout) in enumerate(zip(scenes, readouts, strict=True)):
-        if readout is not None and readout[0] == scene.text:
+        if readout is not None and readout.text == scene.text:
             continue
-        found = tuple(box for box, _ in readout[1]) if readout else ()
-        text = readout[0] if readout else None
+        found = tuple(box for box, _ in readout.found) if readout else ()
+        text, why = (readout.text, readout.empty_reason) if readout else (None, None)
         focus = enclosing([*scene.boxes, *found])
         name = f"scene {index}, {scene.condition}"
-        misreads.append(Misread(name, scene.text, text, scene.frame, found, focus))
+        misreads.append(Misread(name, scene.text, text, scene.frame, found, focus, why))
     return misreads
 
 
@@ -632,18 +648,17 @@ def draw_misreads(misreads: list[Misread], report: dict[str, Any], path: Path) -
     """The contact sheet of `misreads` at `path` (a stale one removed when there are none):
     where it is, how many pictures were misread in all, and how many it shows. A sheet that
     cannot be written is said on stderr and in the report: it must not cost the figures."""
-    counts = []  # (misread, of, what)
+    counts = []  # (misread, of what)
     if "models" in report:
         exact = report["models"]["int8"]["exact_readouts"]
-        counts.append((report["scenes"] - exact, report["scenes"], "scenes"))
+        counts.append((report["scenes"] - exact, plural(report["scenes"], "scene")))
     for folder in report.get("real", {}).get("folders", []):
-        counts.append((len(folder["misses"]), folder["photos"], f"photos in {folder['folder']}"))
+        photos = f"{plural(folder['photos'], 'photo')} in {folder['folder']}"
+        counts.append((len(folder["misses"]), photos))
     misread = sum(count[0] for count in counts)
     drawn: dict[str, Any] = {"path": None, "misread": misread, "tiles": 0}
     model = report["models"]["int8"]["model"] if "models" in report else report["real"]["model"]
-    title = f"misread by {Path(model).name}: " + ", ".join(
-        f"{n} of {of} {what}" for n, of, what in counts
-    )
+    title = f"misread by {Path(model).name}: " + ", ".join(f"{n} of {of}" for n, of in counts)
     if misread > MAX_TILES:
         title += f"; the first {MAX_TILES} shown"
     try:
@@ -681,6 +696,9 @@ def real_figures(truth: dict[str, str], reads: dict[str, dict[str, Any]]) -> dic
             miss["empty_reason"] = line.get("empty_reason")
             if "error" in line:
                 miss["error"] = line["error"]
+            unsure = [d["confidence"] for d in line.get("digits", []) if d["digit"] is None]
+            if unsure:  # a "?": how far below --confidence the model was
+                miss["unsure"] = min(unsure)
             misses.append(miss)
     return {
         "photos": len(truth),

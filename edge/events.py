@@ -84,6 +84,10 @@ class Sink:
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         """A new stable reading (from a still-image source: every image's reading)."""
 
+    def on_file_error(self, path: str, error: str, stats: Stats) -> None:
+        """An image file of a still-image source could not be read: `error` says why (it
+        starts with the path, as `recognize` says it). A camera's bad frame is only logged."""
+
     def on_stats(self, stats: Stats) -> None:
         """Rates and stage medians were recomputed (every second while frames flow)."""
 

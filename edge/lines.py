@@ -118,13 +118,15 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
         return FoundLines([], ink, "too dark")
     grey, detection = greys[ink], small[ink]
-    if frame.ndim == 3 and _noisy(detection, noise_level(detection)):
+    noise = noise_level(detection)
+    if frame.ndim == 3 and _noisy(detection, noise):
         # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
         # colour blocks there are as dark as faint ink. Luma averages the channels.
         luma = cv2.cvtColor(frame[..., :3], cv2.COLOR_BGR2GRAY)
         grey = luma if ink == "dark" else cv2.bitwise_not(luma)
         detection = _shrink(grey, scale)
-    detection, sigma = _smoothed(detection)
+        noise = noise_level(detection)
+    detection, sigma = _smoothed(detection, noise)
     paper, mask = _paper_and_ink(detection, sigma)
     short_side = min(mask.shape)
     sensitive = ink_mask(detection, paper, sigma, _RULE_INK, hysteresis=False)
@@ -188,11 +190,11 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     return "light" if lighter > _POLARITY_BIAS * darker else "dark"
 
 
-def _smoothed(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _smoothed(grey: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarray]:
     """A detection-size grey image ready for finding ink, and its noise sigma per pixel
-    (`surface_noise`). A dim frame's noise is a large part of its light: it is averaged down
-    (its strokes are wider than the blur; a bright frame's faint pencil line would not be)."""
-    noise = noise_level(grey)
+    (`surface_noise`), given its sensor `noise` (`noise_level`). A dim frame's noise is a large
+    part of its light: it is averaged down (its strokes are wider than the blur; a bright
+    frame's faint pencil line would not be)."""
     sigma = surface_noise(grey, noise)
     if _noisy(grey, noise):
         return cv2.GaussianBlur(grey, (3, 3), 0), sigma / 2

@@ -14,12 +14,13 @@ from edge.events import Box
 MAX_TILES = 48  # enough to see the kinds of failure; a sheet of hundreds is not looked at
 COLUMNS = 6
 PICTURE_W, PICTURE_H = 224, 168  # each tile's picture: a camera's 4:3
-CAPTION_H = 56  # three lines: the name, what is written, what was read
+CAPTION_H = 73  # four lines: the name, what is written, what was read (two, with why not)
+CAPTION_LINE_H = 17
 TITLE_H = 28
 GAP = 6  # white between tiles, so neighbouring pictures do not run into each other
 MARGIN = 0.4  # around the writing, in digit heights: enough to see what is next to it
 NAME_CHARS = 28  # what fits a tile's width
-_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_FONT, _SCALE = cv2.FONT_HERSHEY_SIMPLEX, 0.45
 _INK, _GREY = (0, 0, 0), (110, 110, 110)
 _WRONG = (40, 40, 220)  # BGR red: the reading, and the boxes it came from
 
@@ -27,7 +28,8 @@ _WRONG = (40, 40, 220)  # BGR red: the reading, and the boxes it came from
 @dataclass(frozen=True)
 class Misread:
     """A picture read wrong: `reading` None when it could not be read at all, `image` None when
-    it could not even be decoded; `focus` the part worth showing (the writing), else all of it."""
+    it could not even be decoded; `focus` the part worth showing (the writing), else all of it;
+    `why` nothing was read, when nothing was."""
 
     name: str
     truth: str
@@ -35,6 +37,7 @@ class Misread:
     image: np.ndarray | None
     found: tuple[Box, ...] = ()
     focus: Box | None = None
+    why: str | None = None
 
 
 def write_sheet(misreads: Sequence[Misread], title: str, path: Path) -> int:
@@ -44,23 +47,45 @@ def write_sheet(misreads: Sequence[Misread], title: str, path: Path) -> int:
     columns = min(len(shown), COLUMNS)
     rows = -(-len(shown) // COLUMNS)
     tile_w, tile_h = PICTURE_W + GAP, PICTURE_H + CAPTION_H
-    title_w = cv2.getTextSize(title, _FONT, 0.45, 1)[0][0] + 12
+    title_w = cv2.getTextSize(title, _FONT, _SCALE, 1)[0][0] + 12
     sheet = np.full((TITLE_H + rows * tile_h, max(columns * tile_w, title_w), 3), 255, np.uint8)
     _text(sheet, title, (6, 19), _INK)
     for number, misread in enumerate(shown):
         top, left = TITLE_H + number // COLUMNS * tile_h, number % COLUMNS * tile_w
         sheet[top : top + PICTURE_H, left : left + PICTURE_W] = _picture(misread)
-        reading = "(could not read it)" if misread.reading is None else misread.reading
         name = misread.name
         if len(name) > NAME_CHARS:
             name = "..." + name[3 - NAME_CHARS :]  # the end: a file name's number, a condition
-        _text(sheet, name, (left + 4, top + PICTURE_H + 16), _GREY)
-        _text(sheet, f"written {misread.truth}", (left + 4, top + PICTURE_H + 33), _INK)
-        _text(sheet, f"read {reading}", (left + 4, top + PICTURE_H + 50), _WRONG)
+        lines = [(name, _GREY), (f"written {misread.truth}", _INK)]
+        lines += [(line, _WRONG) for line in _wrapped(_what_was_read(misread), PICTURE_W - 8)]
+        for line_number, (text, colour) in enumerate(lines[: CAPTION_H // CAPTION_LINE_H]):
+            baseline = top + PICTURE_H + 16 + line_number * CAPTION_LINE_H
+            _text(sheet, text, (left + 4, baseline), colour)
     png = cv2.imencode(".png", sheet)[1]  # a PNG whatever the name ends in
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png.tobytes())
     return len(shown)
+
+
+def _what_was_read(misread: Misread) -> str:
+    if misread.reading is None:
+        return "read (could not read it)"
+    if not misread.reading:
+        return f"read nothing ({misread.why})" if misread.why else "read nothing"
+    return f"read {misread.reading}"
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines no wider than `width` px, broken between words (a word wider than that
+    has a line of its own)."""
+    lines = [""]
+    for word in text.split():
+        longer = f"{lines[-1]} {word}".lstrip()
+        if lines[-1] and cv2.getTextSize(longer, _FONT, _SCALE, 1)[0][0] > width:
+            lines.append(word)
+        else:
+            lines[-1] = longer
+    return lines
 
 
 def _picture(misread: Misread) -> np.ndarray:
@@ -109,4 +134,4 @@ def enclosing(boxes: Sequence[Box]) -> Box | None:
 
 
 def _text(sheet: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, ...]) -> None:
-    cv2.putText(sheet, text, origin, _FONT, 0.45, colour, 1, cv2.LINE_AA)
+    cv2.putText(sheet, text, origin, _FONT, _SCALE, colour, 1, cv2.LINE_AA)

@@ -127,6 +127,11 @@ class _LiteRTModel:
 
     def __init__(self, model_path: Path = BUNDLED_MODEL, threads: int = 1, verify: bool = True):
         self.path = Path(model_path)
+        if self.path.is_dir():
+            raise ModelError(
+                f"{self.path} is a directory, not a .tflite file: name the model file itself "
+                "(--model DIR/NAME.tflite), or omit --model to use the bundled model."
+            )
         if not self.path.is_file():
             raise ModelError(
                 f"Model file {self.path} does not exist. Run `python -m train && python -m "

@@ -1,8 +1,9 @@
 """The loop: source -> find lines -> read lines -> reading -> stabilizer -> sinks.
 
-A still-image source's frames skip the stabilizer: each image is a reading of its own. Every
-stage is timed, and the operator figures (`Stats`) are kept up to date. A frame that
-cannot be used is counted and logged, never fatal; a live source that stops delivering is.
+A still-image source's frames skip the stabilizer: each image is a reading of its own, and
+an image file that cannot be read is said to the outputs as its reading would be. Every stage
+is timed, and the operator figures (`Stats`) are kept up to date. A frame that cannot be used
+is counted (and a camera's logged), never fatal; a live source that stops delivering is.
 """
 
 import logging
@@ -28,18 +29,18 @@ WINDOW = 120  # recent frames that stage medians and rates are taken over
 STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed (and sinks get on_stats)
 WARN_INTERVAL_S = 10.0  # a problem that repeats every frame is logged once in this long
 NO_DIGITS = "ink found, no digits read"
-# What a camera's or a video's blank frame may mean besides what a blank image file's does.
-CAMERA_BLANK = ", the lens is covered, or the camera is not exposing"
-
-
-class BlankFrame(FrameError):
-    """Every pixel of the frame is alike: nothing is written on it."""
+FLAT = "nothing written: the image is one flat colour"  # a blank sheet: read, as nothing
+# A camera's or a video's flat frame: more often a blind camera than a blank page in view.
+CAMERA_BLANK = (
+    "the image is one flat colour: nothing is written on it, the lens is covered, or the camera "
+    "is not exposing"
+)
 
 
 @dataclass(frozen=True)
 class FrameRead:
     """What one frame holds: its digits in reading order, why there are none if there are none
-    ("too dark", "no ink found", NO_DIGITS), and the find and read times in ms."""
+    ("too dark", "no ink found", NO_DIGITS, FLAT), and the find and read times in ms."""
 
     digits: tuple[DigitPrediction, ...]
     empty_reason: str | None
@@ -65,7 +66,7 @@ class DigitReader:
         found = find_lines(image, self.find)
         found_at = time.perf_counter()
         if not found.lines and is_single_colour(image):
-            raise BlankFrame("the image is one flat colour: nothing is written on it")
+            return FrameRead((), FLAT, (found_at - started) * 1000, 0.0)
         per_line = [self.lines.read(line) for line in found.lines]
         if any(_sure(digits) for digits in per_line):
             # Beside lines read with confidence, a line of nothing but unsure digits is a stray
@@ -194,7 +195,7 @@ class Pipeline:
                 try:
                     frame = self.source.read()
                 except UnreadableFrame as exc:
-                    self._failed(index, str(exc))
+                    self._failed(index, str(exc), exc.path)
                     index += 1
                     continue
                 if frame is None:  # a replay ended (a live source raises SourceError instead)
@@ -216,11 +217,10 @@ class Pipeline:
         try:
             read = self.reader.read(frame.image)
         except FrameError as exc:
-            if frame.path:  # a blank file is a blank picture, not a covered lens
-                self._failed(index, f"{frame.path}: {exc}")
-            else:
-                blank = isinstance(exc, BlankFrame)
-                self._failed(index, f"{exc}{CAMERA_BLANK}" if blank else str(exc))
+            self._failed(index, f"{frame.path}: {exc}" if frame.path else str(exc), frame.path)
+            return
+        if read.empty_reason == FLAT and not frame.path:  # a blank file is a blank sheet
+            self._failed(index, CAMERA_BLANK)
             return
         text = text_of(read.digits)
         stage_ms = (capture_ms, read.find_ms, read.read_ms, (time.perf_counter() - started) * 1000)
@@ -245,10 +245,18 @@ class Pipeline:
             self.stats.last_reading = reading.text
             self._notify(lambda sink: sink.on_reading(reading, self.stats))
 
-    def _failed(self, index: int, reason: str) -> None:
-        """Count a frame that could not be used; `reason` starts with what it is (until ':')."""
+    def _failed(self, index: int, reason: str, path: str = "") -> None:
+        """Count a frame that could not be used; `reason` starts with what it is (until ':').
+
+        An image file's failure goes to the outputs, as its reading would have: it is an answer
+        about that file. A camera's bad frame is only logged, once in a while.
+        """
         self.stats.failed_frames += 1
-        self._warn(reason.split(":")[0], "frame %d rejected: %s", index, reason)
+        if path:
+            log.info("frame %d rejected: %s", index, reason)
+            self._notify(lambda sink: sink.on_file_error(path, reason, self.stats))
+        else:
+            self._warn(reason.split(":")[0], "frame %d rejected: %s", index, reason)
 
     def _notify(self, call: Callable[[Sink], None]) -> None:
         """Call every sink; one failing output must not stop the others or the loop."""

@@ -2,8 +2,9 @@
 
 A read image gives `{"path", "text", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]}`
 with digits in reading order ("digit" null where unsure) and boxes in the image's own pixels
-(once turned by --rotation, --hflip, --vflip); an unreadable one gives `{"path", "error"}`
-saying what is wrong. A closed stdout (`| head -1`) ends it quietly.
+(once turned by --rotation, --hflip, --vflip), and "empty_reason" when nothing is read on it (a
+blank sheet too: that is an answer); an unreadable one gives `{"path", "error"}` saying what is
+wrong. A closed stdout (`| head -1`) ends it quietly.
 """
 
 import json

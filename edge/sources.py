@@ -35,6 +35,27 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm", ".gif"}
 )
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
+     ".wmv", ".flv", ".3gp", ".ogv", ".mjpeg", ".mjpg", ".h264", ".264", ".y4m"}
+)  # fmt: skip
+# What a file's first bytes say it is when its name does not: (offset, bytes, kind).
+_SIGNATURES = (
+    (0, b"\xff\xd8\xff", "image"),  # JPEG
+    (0, b"\x89PNG", "image"),
+    (0, b"GIF8", "image"),
+    (0, b"BM", "image"),
+    (0, b"II*\x00", "image"),  # TIFF, little-endian
+    (0, b"MM\x00*", "image"),  # TIFF, big-endian
+    (8, b"WEBP", "image"),
+    (4, b"ftyp", "video"),  # MP4, MOV, 3GP
+    (0, b"\x1a\x45\xdf\xa3", "video"),  # Matroska, WebM
+    (8, b"AVI ", "video"),
+    (0, b"\x00\x00\x01\xba", "video"),  # MPEG program stream
+    (0, b"OggS", "video"),
+    (0, b"FLV", "video"),
+    (0, b"\x30\x26\xb2\x75", "video"),  # ASF, WMV
+)
 GLOB_CHARS = frozenset("*?[")
 # The formats read, by Pillow's names: Pillow reads the header of these alone, and each is told
 # by its first bytes exactly as OpenCV tells it, so the size checked is the size decoded. GIF is
@@ -75,7 +96,12 @@ class SourceError(Exception):
 
 
 class UnreadableFrame(Exception):
-    """One frame (an image file) could not be read; the source goes on with the next."""
+    """One frame (an image file) could not be read; the source goes on with the next. `path`
+    names the file when the source read one (the message says what is wrong with it)."""
+
+    def __init__(self, message: str, path: str = ""):
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -400,7 +426,11 @@ class ImageFiles:
             self._next %= len(self._paths)
         path = self._paths[self._next]
         self._next += 1
-        return Frame(read_image(path, self._max_pixels), time.time(), path=str(path))
+        try:
+            image = read_image(path, self._max_pixels)
+        except UnreadableFrame as exc:
+            raise UnreadableFrame(str(exc), str(path)) from None
+        return Frame(image, time.time(), path=str(path))
 
     def skip(self, count: int) -> int:
         dropped = count if self._loop else min(count, len(self._paths) - self._next)
@@ -651,14 +681,37 @@ def _named_source(settings: SourceSettings) -> FrameSource:
     if "://" in name:
         return Capture(name, settings, live=True)
     path = Path(name)
-    if path.is_file() and path.suffix.lower() not in IMAGE_SUFFIXES:
-        return Capture(name, settings, live=False)
+    if path.is_file():
+        kind = file_kind(path)
+        if kind == "video":
+            return Capture(name, settings, live=False)
+        if kind is None:
+            raise SourceError(
+                f"--source {name}: not an image or a video (neither its name nor its first "
+                f"bytes say it is one). {CHOOSE_SOURCE}"
+            )
     try:
         paths = image_paths(name)
     except SourceError as exc:
         raise SourceError(f"--source {name}: {exc} {CHOOSE_SOURCE}") from None
     pace_fps = settings.fps if settings.realtime else None
     return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels)
+
+
+def file_kind(path: Path) -> str | None:
+    """What `path` is, "image" or "video", by its name, else by its first bytes; None for
+    neither. A file that cannot be opened counts as an image: reading it then says why."""
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    if suffix in VIDEO_SUFFIXES:
+        return "video"
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return "image"
+    return next((kind for at, start, kind in _SIGNATURES if head[at:].startswith(start)), None)
 
 
 def pi_camera_problem() -> str | None:

@@ -22,6 +22,7 @@ from processes import HAS_PROC, children, running
 
 from edge.bench import (
     BenchError,
+    Readout,
     _kept,
     accuracy,
     accuracy_by_condition,
@@ -42,6 +43,8 @@ from edge.misread_sheet import (
     PICTURE_W,
     TITLE_H,
     Misread,
+    _what_was_read,
+    _wrapped,
     write_sheet,
 )
 from edge.model import BUNDLED_MODEL
@@ -211,6 +214,13 @@ def test_a_folder_without_labelled_photos_is_refused(tmp_path):
         real_truths(tmp_path / "missing")
 
 
+RAW_REAL = {
+    "model": "m.tflite",
+    "quantized": True,
+    "mounting": {"rotation": 0, "hflip": False, "vflip": False},
+}
+
+
 def test_real_figures_exact_read_outs_per_kind_class_misses_and_the_misses():
     truth = {"4_a_1.png": "4", "4_a_2.png": "4", "7_a_1.png": "7", "1_a_1.png": "1",
              "seq-4071_a_1.png": "4071", "seq-11_a_1.png": "11", "bad.png": "3"}  # fmt: skip
@@ -223,6 +233,8 @@ def test_real_figures_exact_read_outs_per_kind_class_misses_and_the_misses():
         "seq-11_a_1.png": {"text": "1"},  # two 1s written touching, read as one
         "bad.png": {"error": "bad.png: not an image"},
     }
+    unsure = [{"digit": None, "confidence": c} for c in (0.52, 0.46)]
+    reads["seq-11_a_1.png"] = {"text": "??", "digits": unsure}
     figures = real_figures(truth, reads)
     assert figures["photos"] == 7
     assert list(figures)[1:3] == ["single", "multi"]
@@ -230,7 +242,7 @@ def test_real_figures_exact_read_outs_per_kind_class_misses_and_the_misses():
     assert figures["multi"] == {"right": 1, "of": 2, "exact": 0.5}
     assert figures["per_class"] == {
         "0": {"digits": 1, "missed": 0},
-        "1": {"digits": 4, "missed": 2},  # 1_a_1 and one of the two in seq-11
+        "1": {"digits": 4, "missed": 3},  # 1_a_1 and both in seq-11
         "3": {"digits": 1, "missed": 1},
         "4": {"digits": 3, "missed": 1},
         "7": {"digits": 2, "missed": 0},
@@ -238,7 +250,8 @@ def test_real_figures_exact_read_outs_per_kind_class_misses_and_the_misses():
     assert figures["misses"] == [
         {"file": "4_a_2.png", "truth": "4", "reading": "11", "empty_reason": None},
         {"file": "1_a_1.png", "truth": "1", "reading": "", "empty_reason": "no ink found"},
-        {"file": "seq-11_a_1.png", "truth": "11", "reading": "1", "empty_reason": None},
+        {"file": "seq-11_a_1.png", "truth": "11", "reading": "??", "empty_reason": None,
+         "unsure": 0.46},
         {"file": "bad.png", "truth": "3", "reading": None, "empty_reason": None,
          "error": "bad.png: not an image"},
     ]  # fmt: skip
@@ -252,7 +265,11 @@ def test_real_figures_exact_read_outs_per_kind_class_misses_and_the_misses():
     )
     assert "m.tflite, turned 180 degrees" in text
     assert "photos: 7 photos, exact read-out single-digit 2/5 = 40.0%, multi-digit 1/2" in text
-    assert "1: 2/4" in text and "bad.png  3  (unreadable)  bad.png: not an image" in text
+    assert "1: 3/4" in text and "bad.png  3  (unreadable)  bad.png: not an image" in text
+    assert "1_a_1.png  1  ''  no ink found" in text
+    assert "seq-11_a_1.png  11  '??'  unsure 0.46" in text  # how unsure the model was
+    one = {"folder": "one", **real_figures({"4_a_1.png": "4"}, {"4_a_1.png": {"text": "4"}})}
+    assert "one: 1 photo, exact read-out" in format_real({**RAW_REAL, "folders": [one]})
 
 
 def test_a_digit_counts_as_read_when_the_reading_lines_up_with_it():
@@ -345,13 +362,31 @@ def test_misread_scenes_are_the_ones_not_read_exactly_and_failed_frames():
         scene([7], [(10, 10, 20, 30)]),
         scene([5], [(10, 10, 20, 30)], "dim"),
     ]
-    readouts = [("4", [((10, 10, 50, 30), 4)]), ("7", [((10, 10, 20, 30), 7)]), None]
-    first, failed = scene_misreads(scenes, readouts)
+    readouts = [
+        Readout("4", [((10, 10, 50, 30), 4)]),
+        Readout("7", [((10, 10, 20, 30), 7)]),
+        Readout("", [], "too dark"),
+        None,
+    ]
+    first, empty, failed = scene_misreads([*scenes, scenes[2]], readouts)
     assert (first.name, first.truth, first.reading) == ("scene 0, touching", "40", "4")
     assert first.found == ((10, 10, 50, 30),) and first.focus == (10, 10, 50, 30)
+    assert (empty.reading, empty.why) == ("", "too dark")
     assert (failed.name, failed.reading, failed.found, failed.focus) == (
-        "scene 2, dim", None, (), (10, 10, 20, 30),
+        "scene 3, dim", None, (), (10, 10, 20, 30),
     )  # fmt: skip
+
+
+def test_a_tile_says_why_nothing_was_read_in_lines_that_fit_it():
+    assert _what_was_read(misread(0)) == "read 407"
+    assert _what_was_read(Misread("a", "4", None, None)) == "read (could not read it)"
+    nothing = Misread("b", "4", "", None, why="nothing written: the image is one flat colour")
+    said = _what_was_read(nothing)
+    assert said == "read nothing (nothing written: the image is one flat colour)"
+    lines = _wrapped(said, PICTURE_W - 8)
+    assert " ".join(lines) == said and len(lines) == 2
+    widths = [cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)[0][0] for line in lines]
+    assert max(widths) <= PICTURE_W - 8
 
 
 def test_nothing_misread_writes_no_sheet_and_removes_an_old_one(tmp_path):
@@ -393,6 +428,31 @@ def test_bench_real_draws_the_photos_it_misread(mnist_test, tmp_path):
 
 
 # --- ending early -----------------------------------------------------------------------------
+
+
+def test_a_closed_stdout_ends_the_bench_quietly(tmp_path):
+    """`bench ... | head`: as run and recognize, it ends with 141 and no traceback."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "7_t_1.png"), np.full((200, 300, 3), 230, np.uint8))
+    bench = subprocess.Popen(
+        edge_command(
+            "bench", "--real", str(photos), "--json", "--misreads", str(tmp_path / "m.png")
+        ),
+        cwd=REPO,
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    bench.stdout.close()  # the reader has gone before the report is written: head had its lines
+    try:
+        err = bench.stderr.read()
+        bench.wait(timeout=120)
+    finally:
+        bench.kill()
+    assert (bench.returncode, err) == (128 + signal.SIGPIPE, "")
+
 
 WATCHED_TIMEOUT_S = 120.0  # for the bench to reach the moment a test signals it in
 # Measured: 0.05-0.2 s from the signal to the bench's end, its children gone with it. The

@@ -87,6 +87,11 @@ def test_train_help_is_quick_and_imports_no_tensorflow(tmp_path: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
     seconds = time.perf_counter() - started
     assert result.returncode == 0 and "--allow-short-run" in result.stdout
+    # Every option says what it is for, and its default when it has one.
+    for phrase in ("--arch {", "what to train (default line_reader", "default 120,000",
+                   "held out for validation (default 5,000)", "seed for the validation split",
+                   "peak learning rate (default 0.002)"):  # fmt: skip
+        assert phrase in " ".join(result.stdout.split()), phrase
     assert result.stderr == "" and not TF_LOG.search(result.stdout)
     assert seconds < 2.0, f"python -m train --help took {seconds:.1f} s"
     imported = subprocess.run(

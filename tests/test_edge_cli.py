@@ -24,6 +24,7 @@ from edge.__main__ import FLAG_SETTINGS, parse_args, settings_from
 from edge.bench import accuracy, overlap
 from edge.config import Settings
 from edge.model import BUNDLED_MODEL, CARD_FILE
+from edge.pipeline import FLAT
 from edge.scenes import CONDITIONS, Scene, random_scene, render_scene
 
 NO_TENSORFLOW = ("tensorflow", "keras", "train", "quantize")
@@ -114,7 +115,23 @@ def test_recognize_goes_on_after_bad_files_and_exits_1(scene_dir, tmp_path):
     assert "not a readable image" in lines[1]["error"]
     assert "text" in lines[2] and "error" not in lines[2]
     assert "does not exist" in lines[3]["error"]
-    assert "one flat colour" in lines[4]["error"]
+    assert lines[4] == {"path": str(blank), "text": "", "digits": [], "empty_reason": FLAT}
+
+
+def test_a_blank_sheet_reads_as_nothing_written_not_as_an_error(tmp_path):
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((480, 640, 3), 255, np.uint8))
+    done = edge("recognize", str(blank))
+    assert done.returncode == 0, done.stderr
+    assert json_lines(done.stdout) == [
+        {"path": str(blank), "text": "", "digits": [], "empty_reason": FLAT}
+    ]
+    photo = edge("--source", str(blank))
+    assert photo.returncode == 0, photo.stderr
+    (line,) = photo.stdout.splitlines()
+    assert line.startswith("(nothing read) ") and line.endswith(f"  {blank}: {FLAT}")
+    assert "confidence" not in line and "WARNING" not in photo.stderr
+    assert "stopped after 1 frame (0 failed, 0 skipped), 1 reading," in photo.stderr
 
 
 def test_edge_never_imports_tensorflow(scene_dir):
@@ -165,26 +182,72 @@ def test_run_reads_a_video_file_end_to_end(scenes, tmp_path):
 
 def test_a_photo_source_reads_each_file_once_and_names_it(scenes, scene_dir):
     """N photos are N readings, whatever --stable-frames says (it is for a camera's frames),
-    even two alike in a row; a blank one is told as a file, not a covered lens."""
+    even two alike in a row; a blank one is a blank sheet, not a covered lens."""
     shutil.copy(scene_dir / "scene-0005.jpg", scene_dir / "scene-0006.jpg")
     truth = [scene.text for scene in scenes] + [scenes[-1].text]
     cv2.imwrite(str(scene_dir / "white.png"), np.full((480, 640, 3), 255, np.uint8))
     photos = sorted(scene_dir.glob("*.jpg"))
     done = edge("--source", str(scene_dir), "--json")
     assert done.returncode == 0, done.stderr
-    *readings, stats = json_lines(done.stdout)
+    *readings, blank, stats = json_lines(done.stdout)
     assert [r["path"] for r in readings] == [str(p) for p in photos]
     assert sum(r["text"] == text for r, text in zip(readings, truth, strict=True)) >= 6
-    assert (stats["readings"], stats["frames"], stats["failed_frames"]) == (7, 7, 1)
-    blank = f"{scene_dir / 'white.png'}: the image is one flat colour: nothing is written on it"
-    assert blank in done.stderr and "lens" not in done.stderr
+    assert (blank["path"], blank["text"], blank["empty_reason"]) == (
+        str(scene_dir / "white.png"), "", FLAT
+    )  # fmt: skip
+    assert (stats["readings"], stats["frames"], stats["failed_frames"]) == (8, 8, 0)
+    assert "lens" not in done.stderr
     console = edge("--source", str(scene_dir / "*.jpg"), "--stable-frames", "5")
     assert console.returncode == 0, console.stderr
     lines = console.stdout.splitlines()
-    assert [line.split(": ")[0] for line in lines] == [str(p) for p in photos]
-    assert all(" confidence " in line and line.endswith(" ms") for line in lines)
-    assert [line.split()[1] for line in lines] == [r["text"] for r in readings]
+    assert all(line.endswith(f" ms  {p}") for line, p in zip(lines, photos, strict=True))
+    assert len({line.index(str(p)) for line, p in zip(lines, photos, strict=True)}) == 1
+    assert all(" confidence " in line for line in lines)
+    assert [line.split()[0] for line in lines] == [r["text"] for r in readings]
     assert "stopped after 7 frames" in console.stderr and "7 readings" in console.stderr
+
+
+def test_a_photo_that_cannot_be_read_has_its_own_line_and_the_run_exits_1(scene_dir, tmp_path):
+    """As `recognize` says it: a photo is an answer asked for, not one of a camera's frames."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(scene_dir / "scene-0000.jpg", photos / "good.jpg")
+    (photos / "fake.jpg").write_text("a shopping list")
+    done = edge("--source", f"{photos}/", "--json")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    error, reading, stats = json_lines(done.stdout)
+    recognized = edge("recognize", f"{photos}/")
+    assert recognized.returncode == 1
+    assert error == {"event": "error", **json_lines(recognized.stdout)[0]}
+    assert "not a readable image" in error["error"] and error["path"] == str(photos / "fake.jpg")
+    assert reading["path"] == str(photos / "good.jpg") and reading["text"]
+    assert (stats["frames"], stats["failed_frames"]) == (1, 1)
+    console = edge("--source", f"{photos}/")
+    assert console.returncode == 1 and "WARNING" not in console.stderr
+    fake, good = console.stdout.splitlines()
+    assert fake.startswith("(unreadable) ") and fake.endswith(error["error"])
+    assert fake.index(error["path"]) == good.index(reading["path"])  # one column of paths
+
+
+def test_a_file_that_is_neither_an_image_nor_a_video_is_said_to_be_neither():
+    done = edge("--source", "README.md")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "edge: error: --source README.md: not an image or a video" in done.stderr
+
+
+def test_the_start_says_where_mqtt_publishes_without_the_password(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[mqtt]\nenabled = true\nurl = "mqtt://me:s3cret@127.0.0.1:1"\ndevice = "kitchen"\n'
+        'username = "me"\npassword = "s3cret"\n'
+    )
+    done = edge("--config", str(config), "--source", "demo", "--max-frames", "1", "-v")
+    assert done.returncode == 0, done.stderr
+    assert (
+        "edge-digits: MQTT to mqtt://127.0.0.1:1, topics edge-digits/kitchen/ (Home Assistant "
+        "discovery under homeassistant/)"
+    ) in done.stderr
+    assert "s3cret" not in done.stderr
 
 
 def test_sigterm_stops_a_looping_replay_cleanly(scene_dir):

@@ -330,7 +330,7 @@ def test_recognize_gives_each_bomb_its_error_line_and_reads_the_files_after_it(t
     assert peak_mb < 300, peak_mb  # the bombs cost nothing: a 40000x40000 decode is 1.6 GB
 
 
-def test_run_counts_logs_and_skips_a_bomb_and_goes_on(tmp_path):
+def test_run_says_a_bomb_is_refused_and_goes_on(tmp_path):
     frame = page()
     (tmp_path / "1-bomb.png").write_bytes(png_declaring(40000, 40000))
     cv2.imwrite(str(tmp_path / "2-page.png"), frame)
@@ -339,9 +339,11 @@ def test_run_counts_logs_and_skips_a_bomb_and_goes_on(tmp_path):
         tmp_path,
         timeout=120,
     )
-    assert code == 0 and "Traceback" not in err, err
-    assert "1-bomb.png: the image declares over 179.0 MP" in err
-    assert [json.loads(line)["text"] for line in out.splitlines() if '"text"' in line]
+    assert code == 1 and "Traceback" not in err, err  # a photo that failed: as recognize
+    error, reading, _ = (json.loads(line) for line in out.splitlines())
+    assert error["event"] == "error" and error["path"] == str(tmp_path / "1-bomb.png")
+    assert "1-bomb.png: the image declares over 179.0 MP" in error["error"]
+    assert reading["event"] == "reading" and reading["text"]
 
 
 # --- the fuzz ---------------------------------------------------------------------------------

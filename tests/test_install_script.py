@@ -434,6 +434,8 @@ def test_refuses_an_unsupported_system_and_says_why(
     assert reason in done.stderr
     assert pi.changes() == []
     assert pi.tree() == {"etc/os-release": OS_RELEASES[release].encode()}
+    if arch == "amd64":  # a desktop: installed from this copy, for edge-digits is not on PyPI
+        assert f"pip install '{pi.package}[edge]'" in done.stderr
 
 
 def test_refuses_a_root_without_os_release(pi: FakePi):

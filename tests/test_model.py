@@ -115,6 +115,18 @@ def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
         LineModel(tmp_path / "nothing.tflite")
 
 
+def test_a_directory_for_a_model_is_said_to_be_one(tmp_path: Path) -> None:
+    result = subprocess.run(
+        edge_command("--model", str(tmp_path), "--source", "demo"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"edge: error: {tmp_path} is a directory, not a .tflite file" in result.stderr
+
+
 def _with_card(tmp_path: Path, card: object) -> Path:
     model = tmp_path / BUNDLED_MODEL.name
     shutil.copy(BUNDLED_MODEL, model)

@@ -91,6 +91,19 @@ def test_broker_urls() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "discovery", "said"),
+    [
+        ("mqtt://user:pw@broker.lan", True, "mqtt://broker.lan:1883, topics edge-digits/shelf-1-a/ "
+         "(Home Assistant discovery under homeassistant/)"),
+        ("mqtts://[::1]:8884/?password=pw", False, "mqtts://[::1]:8884, topics edge-digits/"
+         "shelf-1-a/ (Home Assistant discovery off)"),
+    ],
+)  # fmt: skip
+def test_where_readings_go_is_said_without_credentials(url: str, discovery: bool, said: str):
+    assert MqttSink(settings(url, discovery=discovery)).destination == said
+
+
+@pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"url": "mqtt://:1883"}, "expected mqtt://host:port"),

@@ -34,12 +34,18 @@ def test_console_prints_a_line_per_reading_and_notes_elsewhere():
     sink.on_reading(Reading("", 0.0, 0.0, 13, (), 3.0), STATS)
     sink.on_stop(STATS)
     assert out.getvalue().splitlines() == [
-        "4?7          confidence 0.41  latency 12.3 ms",
-        "(nothing in view) confidence 0.00  latency 3.0 ms",
+        "4?7               confidence 0.41  latency   12.3 ms",
+        "(nothing in view)                  latency    3.0 ms",  # no digit to be sure of
     ]
     assert "demo scenes 640x480" in notes.getvalue()
     assert "with the bundled model digits_int8.tflite (int8)" in notes.getvalue()
-    assert "stopped after 30 frames" in notes.getvalue()
+    assert "stopped after 30 frames (0 failed, 0 skipped), 1 reading," in notes.getvalue()
+
+
+def test_console_counts_in_words_one_or_many():
+    notes = io.StringIO()
+    ConsoleSink(io.StringIO(), notes).on_stop(Stats(frames=1, readings=2))
+    assert "stopped after 1 frame (0 failed, 0 skipped), 2 readings," in notes.getvalue()
 
 
 def test_console_says_which_model_file_and_that_it_is_not_the_bundled_one():
@@ -51,17 +57,20 @@ def test_console_says_which_model_file_and_that_it_is_not_the_bundled_one():
     )
 
 
-def test_console_names_each_image_file_and_says_what_was_written_when_known():
+def test_console_names_each_image_file_last_and_says_what_was_written_when_known():
     out = io.StringIO()
     sink = ConsoleSink(out, io.StringIO())
-    sink.on_reading(dataclasses.replace(READING, path="photos/a.jpg"), STATS)
-    empty = Reading("", 0.0, 0.0, 13, (), 3.0, empty_reason="no ink found", path="photos/b.jpg")
+    sink.on_reading(dataclasses.replace(READING, path="photos/long-name-4071.jpg"), STATS)
+    empty = Reading("", 0.0, 0.0, 13, (), 3.0, empty_reason="no ink found", path="b.jpg")
     sink.on_reading(empty, STATS)
+    sink.on_file_error("c.jpg", "c.jpg: the JPEG is truncated (no end marker)", STATS)
     sink.on_reading(dataclasses.replace(READING, truth="437"), STATS)
     assert out.getvalue().splitlines() == [
-        "photos/a.jpg: 4?7          confidence 0.41  latency 12.3 ms",
-        "photos/b.jpg: (nothing read: no ink found) confidence 0.00  latency 3.0 ms",
-        "4?7          written 437      confidence 0.41  latency 12.3 ms",
+        "4?7               confidence 0.41  latency   12.3 ms  photos/long-name-4071.jpg",
+        "(nothing read)                     latency    3.0 ms  b.jpg: no ink found",
+        "(unreadable)                                          c.jpg: the JPEG is truncated (no "
+        "end marker)",
+        "4?7               written 437      confidence 0.41  latency   12.3 ms",
     ]
 
 
@@ -85,6 +94,16 @@ def test_json_lines_name_the_image_file_and_what_was_written_when_known():
     sink.on_reading(dataclasses.replace(READING, path="photos/a.jpg", truth="437"), STATS)
     reading = json.loads(out.getvalue())
     assert (reading["path"], reading["truth"], reading["text"]) == ("photos/a.jpg", "437", "4?7")
+
+
+def test_json_lines_say_which_image_file_failed_and_why_as_recognize_does():
+    out = io.StringIO()
+    JsonLinesSink(out).on_file_error("c.jpg", "c.jpg: the JPEG is truncated", STATS)
+    assert json.loads(out.getvalue()) == {
+        "event": "error",
+        "path": "c.jpg",
+        "error": "c.jpg: the JPEG is truncated",
+    }
 
 
 def settings(**output) -> Settings:

@@ -14,6 +14,7 @@ from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError
 from edge.model import LineModel
 from edge.pipeline import (
+    FLAT,
     NO_DIGITS,
     STAGES,
     DigitReader,
@@ -77,6 +78,7 @@ class Recorder(Sink):
         self.calls: list[str] = []
         self.frames: list[FrameResult] = []
         self.readings: list[Reading] = []
+        self.errors: list[tuple[str, str]] = []
 
     def on_start(self, stats: Stats) -> None:
         self.calls.append("start")
@@ -88,6 +90,10 @@ class Recorder(Sink):
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self.calls.append("reading")
         self.readings.append(reading)
+
+    def on_file_error(self, path: str, error: str, stats: Stats) -> None:
+        self.calls.append("error")
+        self.errors.append((path, error))
 
     def on_stop(self, stats: Stats) -> None:
         self.calls.append("stop")
@@ -143,6 +149,14 @@ def test_blank_paper_reads_nothing_and_says_why(reader):
     assert read.digits == () and read.empty_reason == NO_DIGITS
 
 
+@pytest.mark.parametrize(
+    "flat", [np.full((480, 640), 255, np.uint8), np.full((480, 640, 3), (30, 120, 200), np.uint8)]
+)
+def test_a_flat_image_reads_nothing_as_nothing_is_written_on_it(reader, flat):
+    read = reader.read(flat)
+    assert read.digits == () and read.empty_reason == FLAT
+
+
 def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene):
     recorder = Recorder()
     stats = run(ListSource([scene.frame] * 4), reader, recorder, stable_frames=2)
@@ -162,8 +176,6 @@ def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene
         (np.zeros((48, 64, 5), np.uint8), "shape"),
         (np.zeros((0, 640), np.uint8), "empty"),
         (np.zeros((0, 0, 3), np.uint8), "empty"),
-        (np.full((480, 640), 255, np.uint8), "one flat colour"),
-        (np.full((480, 640, 3), (30, 120, 200), np.uint8), "one flat colour"),
         ([[1, 2], [3, 4]], "numpy array"),
     ],
 )
@@ -216,20 +228,39 @@ def test_what_is_written_goes_with_the_reading_when_the_source_knows_it(reader, 
     assert (reading.text, reading.truth) == (scene.text, scene.text)
 
 
-def test_a_blank_image_file_is_told_as_a_file_and_a_blank_camera_frame_as_a_camera(reader, caplog):
+def test_a_blank_image_file_reads_nothing_and_a_blank_camera_frame_is_a_blind_camera(
+    reader, caplog
+):
     white = np.full((480, 640), 255, np.uint8)
-    run(ListSource([white], stills=True), reader, Recorder())
-    (said,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert said == (
-        "frame 0 rejected: page-1.png: the image is one flat colour: nothing is written on it"
-    )
-    caplog.clear()
-    run(ListSource([white]), reader, Recorder())
+    photos = Recorder()
+    stats = run(ListSource([white], stills=True), reader, photos)
+    assert [(r.path, r.text, r.empty_reason) for r in photos.readings] == [("page-1.png", "", FLAT)]
+    assert (stats.frames, stats.failed_frames) == (1, 0)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    run(ListSource([white]), reader, camera := Recorder())
+    assert camera.readings == [] and camera.frames == []
     (said,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert said == (
         "frame 0 rejected: the image is one flat colour: nothing is written on it, the lens is "
         "covered, or the camera is not exposing"
     )
+
+
+def test_an_image_file_that_fails_is_said_to_the_outputs_and_a_camera_frame_only_logged(
+    reader, scene, caplog
+):
+    truncated = UnreadableFrame("holiday.jpg: the JPEG is truncated; copy it again.", "holiday.jpg")
+    photos = Recorder()
+    source = ListSource([truncated, np.zeros((4, 4), np.float32), scene.frame], stills=True)
+    stats = run(source, reader, photos)
+    assert photos.calls == ["start", "error", "error", "frame", "reading", "stop"]
+    assert photos.errors[0] == ("holiday.jpg", "holiday.jpg: the JPEG is truncated; copy it again.")
+    assert photos.errors[1][0] == "page-2.png" and photos.errors[1][1].startswith("page-2.png: ")
+    assert (stats.failed_frames, stats.frames) == (2, 1)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    camera = Recorder()
+    run(ListSource([UnreadableFrame("frame 3: torn"), scene.frame]), reader, camera)
+    assert camera.errors == [] and "frame 0 rejected: frame 3: torn" in caplog.text
 
 
 def test_a_paper_with_no_digits_is_not_a_failed_frame(reader):

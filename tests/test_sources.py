@@ -194,8 +194,9 @@ def test_image_files_replay_in_order_and_a_bad_one_does_not_stop_the_rest(tmp_pa
     assert isinstance(source, ImageFiles) and source.pace_fps is None and source.stills
     assert np.array_equal(source.read().image, images[0])
     assert np.array_equal(source.read().image, images[1])
-    with pytest.raises(UnreadableFrame, match=r"1b.png"):
+    with pytest.raises(UnreadableFrame, match=r"1b.png") as unreadable:
         source.read()
+    assert unreadable.value.path == str(tmp_path / "1b.png")
     frame = source.read()
     assert np.array_equal(frame.image, images[2]) and frame.path == str(tmp_path / "2.png")
     assert source.read() is None
@@ -269,6 +270,25 @@ def test_a_file_that_is_not_a_video_says_what_to_do(tmp_path):
     path.write_bytes(b"\x00" * 4096)
     with pytest.raises(SourceError, match="convert it to MP4"):
         open_source(SourceSettings(name=str(path)))
+
+
+def test_a_file_that_is_neither_an_image_nor_a_video_is_said_to_be_neither(tmp_path):
+    notes = tmp_path / "README.md"
+    notes.write_text("# Notes\n\nNot a picture.\n")
+    with pytest.raises(SourceError, match=r"README\.md: not an image or a video.*--source"):
+        open_source(SourceSettings(name=str(notes)))
+
+
+def test_a_file_named_neither_way_is_told_by_its_first_bytes(tmp_path):
+    write_video(tmp_path / "clip.avi", 3)
+    (tmp_path / "clip.avi").rename(tmp_path / "recording")
+    video = open_source(SourceSettings(name=str(tmp_path / "recording")))
+    assert isinstance(video, Capture) and video.read() is not None
+    video.close()
+    image = picture(0)
+    (tmp_path / "scan.jfif").write_bytes(jpeg_bytes(image))
+    photo = open_source(SourceSettings(name=str(tmp_path / "scan.jfif")))
+    assert isinstance(photo, ImageFiles) and photo.read().image.shape == image.shape
 
 
 def test_a_webcam_that_is_not_there(monkeypatch):

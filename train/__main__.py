@@ -23,7 +23,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data", help=f"local MNIST .npz in keras' layout (default: ${DATA_ENV}, else download)"
     )
-    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH)
+    parser.add_argument(
+        "--arch",
+        choices=sorted(ARCHITECTURES),
+        default=DEFAULT_ARCH,
+        help=f"what to train (default {DEFAULT_ARCH}: the line reader the recognizer uses; the "
+        "others are single-digit designs for the comparison table)",
+    )
     parser.add_argument(
         "--epochs",
         type=int,
@@ -33,12 +39,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--lines",
         type=int,
         default=ReaderSettings.lines,
-        help=f"composed training lines ({LINE_READER} only)",
+        help=f"composed training lines ({LINE_READER} only; default {ReaderSettings.lines:,})",
     )
     parser.add_argument("--batch-size", type=int, help="default 64 (line reader) or 128")
-    parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak rate")
-    parser.add_argument("--val-size", type=int, default=defaults.val_size)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=defaults.learning_rate,
+        help=f"peak learning rate (default {defaults.learning_rate:g})",
+    )
+    parser.add_argument(
+        "--val-size",
+        type=int,
+        default=defaults.val_size,
+        help=f"MNIST training digits held out for validation (default {defaults.val_size:,})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=defaults.seed,
+        help="seed for the validation split, the weights, augmentation and composed lines "
+        f"(default {defaults.seed})",
+    )
     parser.add_argument(
         "--limit",
         type=int,

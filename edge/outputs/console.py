@@ -5,13 +5,20 @@ from typing import TextIO
 from edge.events import Reading, Sink, Stats
 from edge.interrupts import check_reader, write_line
 
+# The columns of a reading's line, so that lines one under another line up (the widest text
+# column entry is "(nothing in view)"); an image file's path comes last, where its length
+# moves nothing.
+TEXT_W, CONFIDENCE_W, LATENCY_W = 17, 15, 17
+PATH_AT = TEXT_W + 1 + CONFIDENCE_W + 2 + LATENCY_W + 2  # where an image file's path starts
+
 
 class ConsoleSink(Sink):
     """Readings as `4071  confidence 0.98  latency 12.3 ms` on `out`; start and stop on `notes`.
 
-    An image file's reading starts with its path (`photos/a.jpg: 4071 ...`); when the source
-    knows what is written (the demo), the line says it (`4071  written 4071 ...`). A closed
-    stdout or stderr (`| head -1`) ends the run quietly.
+    An image file's line ends with its path (and, when nothing was read, why), and a file that
+    could not be read has a line of its own saying why. When the source knows what is written
+    (the demo), the line says it (`4071  written 4071 ...`). A closed stdout or stderr
+    (`| head -1`) ends the run quietly.
     """
 
     def __init__(self, out: TextIO, notes: TextIO):
@@ -29,6 +36,10 @@ class ConsoleSink(Sink):
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         write_line(self.out, _reading_line(reading))
 
+    def on_file_error(self, path: str, error: str, stats: Stats) -> None:
+        # `error` starts with the path, as a reading's line ends with it: in the same column.
+        write_line(self.out, f"{'(unreadable)':<{PATH_AT}}{error}")
+
     def on_stats(self, stats: Stats) -> None:
         check_reader(self.out)
 
@@ -36,8 +47,8 @@ class ConsoleSink(Sink):
         stages = ", ".join(f"{stage} {ms:.2f}" for stage, ms in stats.stage_ms.items())
         write_line(
             self.notes,
-            f"edge-digits: stopped after {stats.frames} frames ({stats.failed_frames} failed, "
-            f"{stats.skipped_frames} skipped), {stats.readings} readings, "
+            f"edge-digits: stopped after {plural(stats.frames, 'frame')} ({stats.failed_frames} "
+            f"failed, {stats.skipped_frames} skipped), {plural(stats.readings, 'reading')}, "
             f"{stats.processed_fps:.1f} fps; median ms: {stages or 'none'}",
         )
 
@@ -45,14 +56,17 @@ class ConsoleSink(Sink):
 def _reading_line(reading: Reading) -> str:
     """One reading as the console shows it."""
     if reading.text:
-        text = reading.text
-    elif reading.path:  # a picture with nothing read on it, not a view that emptied
-        text = f"(nothing read: {reading.empty_reason})"
-    else:
-        text = "(nothing in view)"
+        text, confidence = reading.text, f"confidence {reading.confidence:.2f}"
+    else:  # a picture with nothing read on it, or a view that emptied: no digit to be sure of
+        text, confidence = "(nothing read)" if reading.path else "(nothing in view)", ""
     written = "" if reading.truth is None else f"written {reading.truth:<8} "
-    line = (
-        f"{text:<12} {written}confidence {reading.confidence:.2f}  "
-        f"latency {reading.latency_ms:.1f} ms"
-    )
-    return f"{reading.path}: {line}" if reading.path else line
+    latency = f"latency {reading.latency_ms:6.1f} ms"
+    line = f"{text:<{TEXT_W}} {written}{confidence:<{CONFIDENCE_W}}  {latency:<{LATENCY_W}}"
+    if reading.path:
+        line += f"  {reading.path}" + (f": {reading.empty_reason}" if reading.empty_reason else "")
+    return line
+
+
+def plural(count: int, noun: str) -> str:
+    """`count` and `noun`, with an s unless there is one: "1 frame", "0 frames"."""
+    return f"{count} {noun}{'s' * (count != 1)}"

@@ -12,8 +12,9 @@ class JsonLinesSink(Sink):
     """`{"event": "reading", ...}` per new reading and `{"event": "stats", ...}` at the end.
 
     A reading names its image file ("path") for a still-image source, and what is really
-    written ("truth") when the source knows it (the demo). A closed stdout (`| head -1`) ends
-    the run quietly.
+    written ("truth") when the source knows it (the demo). An image file that cannot be read is
+    `{"event": "error", "path", "error"}`, as `recognize` says it. A closed stdout (`| head -1`)
+    ends the run quietly.
     """
 
     def __init__(self, out: TextIO):
@@ -24,6 +25,9 @@ class JsonLinesSink(Sink):
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self._write("reading", reading_payload(reading))
+
+    def on_file_error(self, path: str, error: str, stats: Stats) -> None:
+        self._write("error", {"path": path, "error": error})
 
     def on_stats(self, stats: Stats) -> None:
         check_reader(self.out)

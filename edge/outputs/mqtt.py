@@ -98,7 +98,6 @@ class MqttSink(Sink):
 
     def __init__(self, settings: MqttSettings) -> None:
         self.host, self.port, self.tls = parse_broker_url(settings.url)
-        self.url = settings.url
         self.device = device_id(settings.device)
         self.topic = f"{TOPIC_ROOT}/{self.device}"
         self.stats_interval = settings.stats_interval
@@ -147,14 +146,19 @@ class MqttSink(Sink):
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
+    @property
+    def destination(self) -> str:
+        """Where readings go, for people: built from the parsed URL, so a password in it is
+        never shown."""
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6
+        discovery = f"under {self.discovery_prefix}/" if self.discovery else "off"
+        return (
+            f"{'mqtts' if self.tls else 'mqtt'}://{host}:{self.port}, topics {self.topic}/ "
+            f"(Home Assistant discovery {discovery})"
+        )
+
     # -- Sink: called from the pipeline thread --
     def on_start(self, stats: Stats) -> None:
-        log.info(
-            "MQTT: connecting to %s as %s/ (Home Assistant discovery %s)",
-            self.url,
-            self.topic,
-            f"under {self.discovery_prefix}/" if self.discovery else "off",
-        )
         self._client.connect_async(self.host, self.port, keepalive=KEEPALIVE)
         self._client.loop_start()
         self._next_stats = time.monotonic()
