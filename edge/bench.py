@@ -41,7 +41,7 @@ from tqdm import tqdm
 
 from edge.config import ROTATIONS, Settings
 from edge.events import Box, FrameResult, Sink, Stats
-from edge.interrupts import write_line
+from edge.interrupts import signals_held, write_line
 from edge.lines import FindSettings
 from edge.misread_sheet import MAX_TILES, Misread, enclosing, write_sheet
 from edge.model import LineModel, model_file
@@ -428,21 +428,24 @@ def _peak_rss_mb(
         command.append("--no-verify")
     # Through edge.peak_rss: started from this process, the figure would be the bench's own.
     # In a process group of its own, so that it and the command it runs stop with the bench.
-    with subprocess.Popen(
-        [sys.executable, "-m", "edge.peak_rss", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as measuring:
-        try:
-            with _elapsed(f"{kind}: peak memory of python -m edge"):
-                out, err = measuring.communicate()
-        except BaseException:  # an interrupt above all
+    measuring = None
+    try:
+        with signals_held():  # an interrupt inside Popen would leave its child running, unheld
+            measuring = subprocess.Popen(
+                [sys.executable, "-m", "edge.peak_rss", *command],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+        with _elapsed(f"{kind}: peak memory of python -m edge"):
+            out, err = measuring.communicate()
+    except BaseException:  # an interrupt above all
+        if measuring is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(measuring.pid, signal.SIGKILL)  # its output is of no use now
-            measuring.wait()
-            raise
+            measuring.communicate()
+        raise
     if measuring.returncode != 0:
         raise BenchError(f"`{' '.join(command)}` failed ({measuring.returncode}): {err.strip()}")
     return round(int(out) / 1024, 1)

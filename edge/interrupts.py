@@ -14,10 +14,12 @@ import contextlib
 import os
 import select
 import signal
+from collections.abc import Iterator
 from typing import NoReturn, TextIO
 
 SIGNAL_NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
 _stderr = 2  # where stop_now writes: a copy of stderr once stop_on_signals has made one
+_held: list[int] | None = None  # signals that came while held (`signals_held`), else None
 
 
 class Interrupted(SystemExit):
@@ -38,14 +40,37 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, stop_now)
 
 
-def stop_now(signum: int, _frame: object = None) -> NoReturn:
-    """A signal handler: say which signal stopped the command, then raise `Interrupted`."""
+def stop_now(signum: int, _frame: object = None) -> None:
+    """A signal handler: say which signal stopped the command, then raise `Interrupted` (at
+    once, or when `signals_held` ends)."""
+    if _held is not None:
+        _held.append(signum)
+        return
     message = f"edge: stopped by {SIGNAL_NAMES.get(signum, signal.Signals(signum).name)}\n"
     # os.write, not print: the handler may run inside a print to stderr, and sys.stderr's
     # buffer refuses a reentrant write; and a closed stderr must not keep the command running.
     with contextlib.suppress(OSError):
         os.write(_stderr, message.encode())
     raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then `stop_now` runs as usual).
+
+    For starting a child process: an `Interrupted` raised inside `subprocess.Popen`, after the
+    fork, leaves a child nobody holds, which outlives the command. Held, the signal arrives once
+    the caller has the Popen and can stop it. (Not by blocking the signals: a child inherits a
+    blocked mask, and would then ignore the SIGTERM meant to stop it.)
+    """
+    global _held
+    _held = []
+    try:
+        yield
+    finally:
+        held, _held = _held, None
+        if held:
+            stop_now(held[0])
 
 
 def reraise_interrupt(error: ImportError) -> None:

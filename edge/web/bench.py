@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from edge.interrupts import stop_on_signals
+from edge.interrupts import signals_held, stop_on_signals
 
 STREAM_REQUEST = b"GET /stream.mjpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"  # a Host it knows
 PART_MARK = b"Content-Type: image/jpeg"
@@ -178,9 +178,10 @@ def start_recognizer(args: argparse.Namespace, port: int, workdir: Path) -> subp
     command += ["--fps", str(args.fps), "--config", str(config), *args.edge_args]
     print("recognizer:", " ".join(command), flush=True)
     log = workdir / "edge.log"  # a file, not a pipe nobody reads: a full pipe would stall it
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    process = None
     try:
+        with log.open("wb") as output, signals_held():
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -195,8 +196,9 @@ def start_recognizer(args: argparse.Namespace, port: int, workdir: Path) -> subp
             f"python -m edge did not serve http://127.0.0.1:{port}/ in {START_TIMEOUT} s"
         )
     except BaseException:  # not serving yet, or an interrupt: the recognizer must not outlive it
-        process.kill()
-        process.wait()
+        if process is not None:
+            process.kill()
+            process.wait()
         raise
 
 
