@@ -133,7 +133,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     rules = straight_lines(
         sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), detection
     )
-    grouping = cv2.subtract(mask, rules)
+    grouping = cv2.subtract(_without_table_at_the_border(mask), rules)
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height)
     if not groups:
@@ -240,6 +240,20 @@ def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.
     thick_pieces[0] = 0
     strokes = thick_pieces[labels]
     return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
+
+
+def _without_table_at_the_border(mask: np.ndarray) -> np.ndarray:
+    """The mask less its pieces at the frame's border that are table (`_table_beside_sheet`):
+    the wedge a turned sheet's corner leaves in view, as dark beside the paper as ink."""
+    edge = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+    if not edge.any():
+        return mask
+    _, labels = cv2.connectedComponents(mask, connectivity=8)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    table = [p for p in np.unique(border[border > 0]) if _table_beside_sheet(labels == p)]
+    if not table:
+        return mask
+    return np.where(np.isin(labels, table), 0, mask).astype(np.uint8)
 
 
 def _unexplained_dark(dark: np.ndarray) -> bool:

@@ -191,3 +191,15 @@ def test_the_sliver_of_table_at_a_turned_pages_corner_is_not_a_line():
     cv2.fillPoly(frame, [np.int32([[0, 0], [30, 0], [0, 112]])], (40, 40, 40))
     lines = find_lines(frame).lines
     assert len(lines) == 1 and lines[0].box[0] > 200, [line.box for line in lines]
+
+
+@pytest.mark.parametrize("grey", [110, 150])
+def test_a_wedge_of_grey_table_where_a_turned_sheets_corner_cuts_the_view_is_not_a_line(grey):
+    frame = page(ink_of("58", 50), at=(250, 200))
+    # A mid-grey table is brighter than half the paper, and a wedge narrower than the paper
+    # estimate's reach is dark against it throughout, like a marker's stroke; but its outline
+    # is mostly the frame's edge.
+    cv2.fillPoly(frame, [np.int32([[0, 400], [0, 480], [45, 480]])], (grey, grey, grey))
+    cv2.fillPoly(frame, [np.int32([[590, 0], [640, 0], [640, 60]])], (grey, grey, grey))
+    lines = find_lines(frame).lines
+    assert len(lines) == 1 and 200 < lines[0].box[0] < 300, [line.box for line in lines]
