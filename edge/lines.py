@@ -37,6 +37,7 @@ DETECT_ROWS = 240  # the frame is shrunk by the whole factor that brings it clos
 _STROKE = 0.1  # of the short side: wider than an ordinary pen's stroke
 _WIDEST_STROKE = 0.34  # of the short side: a close-up's marker stroke is still ink
 _INK = 0.2  # darkness (of full black) that is ink; half that is faint ink, if it touches ink
+_BRIGHT_PAPER = 60  # grey level: paper dimmer than this asks ink to be darker (see _paper_and_ink)
 _RULE_INK = 0.1  # printed lines are looked for in a more sensitive mask: they are often faint
 _SPECK = 0.5  # pieces under this (of the minimum digit height) each way are specks
 _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, grid line or edge
@@ -218,7 +219,11 @@ def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.
     short_side = min(grey.shape)
     stroke, widest = round(_STROKE * short_side), round(_WIDEST_STROKE * short_side)
     paper = paper_brightness(grey, stroke)
-    mask = cv2.bitwise_and(ink_mask(grey, paper, sigma), on_paper(grey, paper, stroke))
+    # In a dim frame a fifth of the paper's light is a few grey levels: as much as a shadow's
+    # gradient or a JPEG's blocks differ by. Ink is then asked to be darker, up to twice.
+    dimness = _BRIGHT_PAPER / max(1, percentile_u8(grey, 90))
+    level = _INK * min(2.0, max(1.0, dimness))
+    mask = cv2.bitwise_and(ink_mask(grey, paper, sigma, level), on_paper(grey, paper, stroke))
     # Only a stroke too wide for the first estimate leaves dark pixels it did not call ink:
     # without them (most frames) the second estimate is not worth its cost.
     dark = cv2.compare(grey, _UNEXPLAINED * percentile_u8(grey, 90), cv2.CMP_LT)

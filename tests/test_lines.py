@@ -203,3 +203,18 @@ def test_a_wedge_of_grey_table_where_a_turned_sheets_corner_cuts_the_view_is_not
     cv2.fillPoly(frame, [np.int32([[590, 0], [640, 0], [640, 60]])], (grey, grey, grey))
     lines = find_lines(frame).lines
     assert len(lines) == 1 and 200 < lines[0].box[0] < 300, [line.box for line in lines]
+
+
+@pytest.mark.parametrize(("paper", "shade"), [(24, 0.5), (18, 0.7)])
+def test_a_dim_jpeg_with_a_shadow_gives_only_its_writing(paper, shade):
+    # Paper at a tenth of full light or less, a hand's soft shadow, JPEG blocks: a fifth of the
+    # paper's light is a few grey levels, as much as the shadow's gradient and the blocks.
+    grey = (paper, paper + 1, paper + 2)
+    frame = page(ink_of("58", 60), at=(250, 150), paper=grey, colour=(paper // 5,) * 3)
+    light = np.ones(frame.shape[:2], np.float32)
+    cv2.circle(light, (330, 420), 140, shade, -1)
+    light = cv2.GaussianBlur(light, (0, 0), 25)[..., None]
+    shadowed = np.clip(frame * light, 0, 255).astype(np.uint8)
+    jpeg = cv2.imdecode(cv2.imencode(".jpg", shadowed, [cv2.IMWRITE_JPEG_QUALITY, 60])[1], 1)
+    lines = find_lines(jpeg).lines
+    assert len(lines) == 1 and lines[0].geometry.height < 100, [line.box for line in lines]
