@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import pytest
 from checkout import REPO, edge_command
+from processes import HAS_PROC
 
 from edge.scenes import random_scene
 
@@ -35,9 +36,7 @@ MESSAGES = {
 BOTH_SIGNALS = pytest.mark.parametrize(
     "signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"]
 )
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/status").is_file(), reason="watches the process through Linux's /proc"
-)
+pytestmark = pytest.mark.skipif(not HAS_PROC, reason="watches the process through Linux's /proc")
 
 
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
