@@ -64,7 +64,8 @@ _UNEXPLAINED_SHARE = 0.005
 _TABLE_OUTLINE = 0.6  # a thick piece whose outline is this much frame edge is table, not ink
 _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
 _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
-_RULE_SPAN = 0.5  # a slanted straight line across this much of the frame is a rule
+_RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
+_RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
 
@@ -391,16 +392,73 @@ def straight_lines(
     segments = cv2.HoughLinesP(
         half * 255, 1, np.pi / 180, threshold=length // 4, minLineLength=length // 2, maxLineGap=2
     )
+    rules = np.zeros_like(found)
     for x0, y0, x1, y1 in 2 * segments.reshape(-1, 4) if segments is not None else ():
+        if rules[y0, x0] and rules[(y0 + y1) // 2, (x0 + x1) // 2] and rules[y1, x1]:
+            continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
+        rule = _rule_through(thick, (x0, y0, x1, y1))
+        if rule is not None:
+            cv2.line(rules, *rule, 1, 3)
+            continue
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
             cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+    found = cv2.bitwise_or(found, rules)
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
     found = cv2.bitwise_or(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
+
+
+def _rule_through(
+    mask: np.ndarray, segment: tuple[int, int, int, int]
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The rule (or grid line) that `segment` (x0, y0, x1, y1) is part of, as its end points
+    at the frame's edges, if `mask` holds one there: a straight line on the mask for most of
+    its way across the frame (`_RULE_SPAN`), however faint and broken, and up to the frame's
+    edges at both ends. A pen stroke, however long and straight, ends inside the frame.
+
+    The line is fitted to the mask's pixels near it: Hough's degree steps put a long line's
+    ends pixels off the rule."""
+    h, w = mask.shape
+    x0, y0, x1, y1 = (float(v) for v in segment)
+    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
+    reach = (w + h) / length  # beyond the frame from either end
+    first = (round(x0 - reach * (x1 - x0)), round(y0 - reach * (y1 - y0)))
+    last = (round(x1 + reach * (x1 - x0)), round(y1 + reach * (y1 - y0)))
+    _, first, last = cv2.clipLine((0, 0, w, h), first, last)
+    along = np.array(last, np.float64) - first
+    t = np.linspace(0.0, 1.0, max(2, round(float(np.hypot(*along)))))
+    normal = np.array([-along[1], along[0]]) / max(1.0, float(np.hypot(*along)))
+
+    def on_mask(offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
+        """[len(t), 2 * spread + 1]: whether each px within `spread` of the line (shifted by
+        `offset` px along its normal) is on the mask, and its offset."""
+        across = offset[:, None] + np.arange(-spread, spread + 1)[None, :]
+        xs = np.round(first[0] + t[:, None] * along[0] + across * normal[0])
+        ys = np.round(first[1] + t[:, None] * along[1] + across * normal[1])
+        xs, ys = np.clip(xs, 0, w - 1).astype(int), np.clip(ys, 0, h - 1).astype(int)
+        return mask[ys, xs] > 0, across
+
+    hits, across = on_mask(np.zeros_like(t), 4)
+    rows = hits.any(axis=1)
+    if rows.mean() < _RULE_SPAN:
+        return None
+    centres = (hits * across).sum(axis=1)[rows] / hits.sum(axis=1)[rows]
+    # The least-squares line through the hits' offsets (np.polyfit's answer, at a tenth of
+    # its cost).
+    spread = t[rows] - t[rows].mean()
+    slope = float((spread * (centres - centres.mean())).sum() / max(1e-9, (spread**2).sum()))
+    offset = centres.mean() + slope * (t - t[rows].mean())
+    on = on_mask(offset, 1)[0].any(axis=1)
+    ends = max(3, round(_RULE_END * len(on)))
+    if on.mean() < _RULE_SPAN or on[:ends].mean() < 0.5 or on[-ends:].mean() < 0.5:
+        return None
+    start = np.round(np.array(first) + offset[0] * normal).astype(int)
+    end = np.round(np.array(last) + offset[-1] * normal).astype(int)
+    return (int(start[0]), int(start[1])), (int(end[0]), int(end[1]))
 
 
 def _kernel(along: tuple[int, int], length: int) -> tuple[int, int]:

@@ -218,3 +218,20 @@ def test_a_dim_jpeg_with_a_shadow_gives_only_its_writing(paper, shade):
     jpeg = cv2.imdecode(cv2.imencode(".jpg", shadowed, [cv2.IMWRITE_JPEG_QUALITY, 60])[1], 1)
     lines = find_lines(jpeg).lines
     assert len(lines) == 1 and lines[0].geometry.height < 100, [line.box for line in lines]
+
+
+def test_faint_broken_rules_on_a_turned_page_do_not_join_the_writing():
+    # Rules at 25 degrees, faint and broken into dashes shorter than half the frame (as a dim
+    # or blurred photo shows them), crossing the frame from edge to edge.
+    frame = page(ink_of("3085", 44), at=(220, 200))
+    angle = np.radians(-25)
+    direction = np.array([np.cos(angle), np.sin(angle)])
+    for offset in range(-400, 700, 50):
+        start = np.array([0.0, offset])
+        for t in range(0, 1200, 60):
+            a, b = start + t * direction, start + (t + 48) * direction
+            cv2.line(frame, tuple(a.astype(int)), tuple(b.astype(int)), (170, 160, 150), 2)
+    # (A rule cut short by the frame's corner may stay, as a line of its own.)
+    writing = [line for line in find_lines(frame).lines if line.geometry.length > 150]
+    assert len(writing) == 1
+    assert writing[0].geometry.height < 1.5 * 44, writing[0].geometry
