@@ -66,6 +66,8 @@ _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a tabl
 _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
+_TABLE_CONTRAST = 0.8  # a table is darker than this, of the sheet's brightness
+_SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between table and sheet per px
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
 
@@ -135,7 +137,10 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     rules = straight_lines(
         sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), detection
     )
-    grouping = cv2.subtract(_without_table_at_the_border(mask), rules)
+    stroke = round(_STROKE * short_side)
+    table = table_around_sheet(detection, stroke)
+    grouping = _without_table_at_the_border(_without_table(mask, table, stroke))
+    grouping = cv2.subtract(grouping, rules)
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height)
     if not groups:
@@ -246,6 +251,74 @@ def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.
     thick_pieces[0] = 0
     strokes = thick_pieces[labels]
     return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
+
+
+def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
+    """uint8 0/255: the table around a sheet or card in view, or nothing. Table is what is
+    darker than the sheet (Otsu's threshold between the two), too wide to be a stroke, lies
+    along the frame's edge (`_table_beside_sheet`), and meets the paper at a sharp edge: a
+    shadow on the paper is as dark, but its edge is soft. The paper's brightness estimate
+    spills a stroke's width across a sheet's edge, so without this the table along the outline
+    would be as dark beside it as ink."""
+    table = np.zeros_like(grey)
+    _, dark = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    below, above = grey[dark > 0], grey[dark == 0]
+    if not len(below) or not len(above) or below.mean() > _TABLE_CONTRAST * above.mean():
+        return table
+    size = 2 * (stroke // 2) + 1
+    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
+    count, labels = cv2.connectedComponents(dark, connectivity=8)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    if count < 2 or not border.any():
+        return table
+    # How sharp an edge is: the grey's slope across it, of the step between the two sides.
+    slope = (
+        cv2.magnitude(
+            cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+        )
+        / 8
+    )  # Sobel's 3x3 weights sum to 8 along a step: slope in grey levels per px
+    step = float(above.mean() - below.mean())
+    h, w = grey.shape
+    for piece in np.unique(border[border > 0]):
+        region = labels == piece
+        if not _table_beside_sheet(region):
+            continue
+        contours, _ = cv2.findContours(
+            region.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
+        )
+        outline = np.concatenate(contours)[:, 0]
+        inside = (
+            (outline[:, 0] > 1)
+            & (outline[:, 0] < w - 2)
+            & (outline[:, 1] > 1)
+            & (outline[:, 1] < h - 2)
+        )
+        if inside.sum() < 8:
+            continue
+        edge = cv2.dilate(slope, np.ones((5, 5), np.uint8))  # the edge is within 2 px
+        sharpness = quantile(edge[outline[inside, 1], outline[inside, 0]], 0.5) / step
+        if sharpness >= _SHARP_EDGE:
+            table[region] = 255
+    return cv2.dilate(table, np.ones((5, 5), np.uint8))
+
+
+def _without_table(mask: np.ndarray, table: np.ndarray, stroke: int) -> np.ndarray:
+    """The mask less the `table` (0/255, `table_around_sheet`) and its pieces that lie mostly
+    on it: the table beside a sheet's outline, as dark as ink against the paper's level spilt
+    across the edge. At the frame's border, pieces mostly within a `stroke` (px) of the table
+    go too: a table's wedge narrows to a tip too thin for `table_around_sheet` to reach."""
+    if not table.any():
+        return mask
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    size = np.bincount(labels.ravel(), minlength=count)
+    near = cv2.dilate(table, np.ones((2 * stroke + 1, 2 * stroke + 1), np.uint8))
+    on_table = np.bincount(labels[table > 0], minlength=count) >= 0.5 * size
+    near_table = np.bincount(labels[near > 0], minlength=count) >= 0.5 * size
+    at_border = np.zeros(count, bool)
+    at_border[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    keep = ~(on_table | (near_table & at_border))
+    return cv2.subtract(mask * keep[labels].astype(np.uint8), table)
 
 
 def _without_table_at_the_border(mask: np.ndarray) -> np.ndarray:
