@@ -48,6 +48,8 @@ _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
 _MAX_TILT = 35.0  # degrees; a steeper "line" is a column of separate digits
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
+_WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
+_SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)
 _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
 _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
 _DARKEST_PAPER = 0.4  # of the brightest paper in view: paper in a shadow, not a dark table
@@ -193,7 +195,17 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     # Each polarity against its own ground: the light case's grey is the inverted brightest
     # channel, so its ink is dark too, and on paper it stands out as little as noise does.
     darker = float(cv2.subtract(cv2.medianBlur(dark, size), dark).sum(dtype=np.float64))
-    lighter = float(cv2.subtract(cv2.medianBlur(light, size), light).sum(dtype=np.float64))
+    lighter = cv2.subtract(cv2.medianBlur(light, size), light)
+    # A card or sheet on a dark table is light against it at the corners of its outline, as
+    # chalk is; but it is wider than any stroke. Light that wide is not ink.
+    _, bright = cv2.threshold(light, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ground, sheet = light[bright == 0], light[bright > 0]
+    if len(ground) and len(sheet) and sheet.mean() < _SHEET_CONTRAST * ground.mean():
+        # (Otsu's split of a board's uneven light is no sheet: the two halves differ little.)
+        square = np.ones((2 * round(_WIDEST_CHALK * min(light.shape)) + 1,) * 2, np.uint8)
+        sheets = cv2.dilate(cv2.morphologyEx(bright, cv2.MORPH_OPEN, square), square)
+        lighter = cv2.subtract(lighter, sheets)
+    lighter = float(lighter.sum(dtype=np.float64))
     return "light" if lighter > _POLARITY_BIAS * darker else "dark"
 
 

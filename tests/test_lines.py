@@ -116,6 +116,20 @@ def test_printed_rules_and_grids_do_not_join_lines_of_writing():
         assert lines[0].box[1] < 200 < lines[1].box[1]
 
 
+@pytest.mark.parametrize("table", [35, 70])
+def test_a_yellow_note_on_a_dark_table_is_dark_ink_on_paper_not_chalk(table):
+    # Bright against the table at its corners as chalk is, but wider than any chalk stroke.
+    rng = np.random.default_rng(3)
+    frame = np.clip(rng.normal(table, 6, (480, 640, 3)), 0, 255).astype(np.uint8)
+    note = np.zeros((480, 640), np.uint8)
+    cv2.fillPoly(note, [cv2.boxPoints(((330, 250), (380, 240), 12)).astype(np.int32)], 1)
+    yellow = page(ink_of("62", 44), at=(270, 220), paper=(150, 225, 235))
+    found = find_lines(np.where(note[..., None] > 0, yellow, frame))
+    assert found.ink == "dark"
+    [line] = found.lines
+    assert line.geometry.height < 1.5 * 44
+
+
 def test_chalk_on_a_board_is_light_ink():
     board = page(ink_of("2024", 50), paper=(60, 80, 45), colour=(230, 230, 230))
     assert choose_ink(to_grey(board, "dark"), to_grey(board, "light")) == "light"
