@@ -477,13 +477,14 @@ def straight_lines(
     segments = cv2.HoughLinesP(
         half * 255, 1, np.pi / 180, threshold=length // 4, minLineLength=length // 2, maxLineGap=2
     )
-    rules = np.zeros_like(found)
+    rules, drawn = np.zeros_like(found), np.zeros_like(found)
     for x0, y0, x1, y1 in 2 * segments.reshape(-1, 4) if segments is not None else ():
-        if rules[y0, x0] and rules[(y0 + y1) // 2, (x0 + x1) // 2] and rules[y1, x1]:
+        if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
         rule = _rule_through(thick, (x0, y0, x1, y1))
         if rule is not None:
             cv2.line(rules, *rule, 1, 3)
+            cv2.line(drawn, *rule, 1, 7)  # within Hough's half-size pixels of it
             continue
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
@@ -518,16 +519,20 @@ def _rule_through(
     t = np.linspace(0.0, 1.0, max(2, round(float(np.hypot(*along)))))
     normal = np.array([-along[1], along[0]]) / max(1.0, float(np.hypot(*along)))
 
-    def on_mask(offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
-        """[len(t), 2 * spread + 1]: whether each px within `spread` of the line (shifted by
-        `offset` px along its normal) is on the mask, and its offset."""
+    def on_mask(t: np.ndarray, offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
+        """[len(t), 2 * spread + 1]: whether each px within `spread` of the line at `t` (0-1
+        along it, shifted by `offset` px along its normal) is on the mask, and its offset."""
         across = offset[:, None] + np.arange(-spread, spread + 1)[None, :]
         xs = np.round(first[0] + t[:, None] * along[0] + across * normal[0])
         ys = np.round(first[1] + t[:, None] * along[1] + across * normal[1])
         xs, ys = np.clip(xs, 0, w - 1).astype(int), np.clip(ys, 0, h - 1).astype(int)
         return mask[ys, xs] > 0, across
 
-    hits, across = on_mask(np.zeros_like(t), 4)
+    # Most segments are a pen's strokes: a few dozen points along the line tell them apart.
+    coarse = np.linspace(0.0, 1.0, 32)
+    if on_mask(coarse, np.zeros_like(coarse), 4)[0].any(axis=1).mean() < 0.8 * _RULE_SPAN:
+        return None
+    hits, across = on_mask(t, np.zeros_like(t), 4)
     rows = hits.any(axis=1)
     if rows.mean() < _RULE_SPAN:
         return None
@@ -537,7 +542,7 @@ def _rule_through(
     spread = t[rows] - t[rows].mean()
     slope = float((spread * (centres - centres.mean())).sum() / max(1e-9, (spread**2).sum()))
     offset = centres.mean() + slope * (t - t[rows].mean())
-    on = on_mask(offset, 1)[0].any(axis=1)
+    on = on_mask(t, offset, 1)[0].any(axis=1)
     ends = max(3, round(_RULE_END * len(on)))
     if on.mean() < _RULE_SPAN or on[:ends].mean() < 0.5 or on[-ends:].mean() < 0.5:
         return None
