@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from edge.events import Box
 from edge.ink import (
@@ -69,6 +70,8 @@ _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
 _TABLE_CONTRAST = 0.8  # a table is darker than this, of the sheet's brightness
+_ALONG_EDGE = 9  # outline points over which an edge's sharpness is taken (a median)
+_SHARP_SHARE = 0.7  # of a table's outline (off the frame's edge) is a sharp edge
 _SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between table and sheet per px
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
@@ -290,7 +293,9 @@ def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
         )
         / 8
     )  # Sobel's 3x3 weights sum to 8 along a step: slope in grey levels per px
-    step = float(above.mean() - below.mean())
+    # Within 2 px of an outline (the edge is there or thereabouts), of the step between the two
+    # sides; smoothed along the outline, so a pen's stroke or noise does not decide.
+    sharpness = cv2.dilate(slope, np.ones((5, 5), np.uint8)) / float(above.mean() - below.mean())
     h, w = grey.shape
     for piece in np.unique(border[border > 0]):
         region = labels == piece
@@ -299,18 +304,26 @@ def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
         contours, _ = cv2.findContours(
             region.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
         )
-        outline = np.concatenate(contours)[:, 0]
-        inside = (
-            (outline[:, 0] > 1)
-            & (outline[:, 0] < w - 2)
-            & (outline[:, 1] > 1)
-            & (outline[:, 1] < h - 2)
-        )
-        if inside.sum() < 8:
-            continue
-        edge = cv2.dilate(slope, np.ones((5, 5), np.uint8))  # the edge is within 2 px
-        sharpness = quantile(edge[outline[inside, 1], outline[inside, 0]], 0.5) / step
-        if sharpness >= _SHARP_EDGE:
+        sharp, soft = [], []
+        for contour in contours:
+            points = contour[:, 0]
+            along = sharpness[points[:, 1], points[:, 0]]
+            if len(along) >= _ALONG_EDGE:
+                reach = _ALONG_EDGE // 2
+                around = np.concatenate([along[-reach:], along, along[:reach]])
+                along = np.median(sliding_window_view(around, _ALONG_EDGE), axis=1)
+            inside = (
+                (points[:, 0] > 1)
+                & (points[:, 0] < w - 2)
+                & (points[:, 1] > 1)
+                & (points[:, 1] < h - 2)
+            )
+            sharp.append(points[inside & (along >= _SHARP_EDGE)])
+            soft.append(points[inside & (along < _SHARP_EDGE)])
+        sharp_points, soft_points = np.concatenate(sharp), np.concatenate(soft)
+        # A shadow that reaches the table joins it in one dark piece, its outline part sharp
+        # and part soft: the shadow may hold writing, so the piece is left as it is.
+        if len(sharp_points) >= _SHARP_SHARE * (len(sharp_points) + len(soft_points)):
             table[region] = 255
     return cv2.dilate(table, np.ones((5, 5), np.uint8))
 
