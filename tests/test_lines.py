@@ -264,3 +264,17 @@ def test_cards_and_sheets_on_tables_mostly_give_only_their_writing():
         boxes = [line.box for line in find_lines(scene.frame).lines]
         clean += all(writing[y : y + h, x : x + w].mean() >= 0.25 for x, y, w, h in boxes)
     assert clean >= 18
+
+
+def test_writing_in_a_shadow_that_reaches_the_table_is_kept():
+    # The shadow and the table strip beside the sheet are one dark piece; the table's edge is
+    # sharp, the shadow's soft, and the writing in the shadow is writing.
+    frame = page(ink_of("831", 60, gap=0.2), at=(220, 60)).astype(np.float32)
+    shade = np.zeros((480, 640), np.float32)
+    cv2.circle(shade, (300, 40), 190, 1.0, -1)
+    shade = cv2.GaussianBlur(shade, (0, 0), 25)
+    frame *= 1 - 0.45 * shade[..., None]
+    frame[:, 570:] = (40, 60, 80)
+    lines = find_lines(np.clip(frame, 0, 255).astype(np.uint8)).lines
+    assert len(lines) == 1, [line.box for line in lines]
+    assert lines[0].box[0] < 240 and lines[0].geometry.height < 1.5 * 60
