@@ -529,7 +529,7 @@ def _rule_through(
     last = (round(x1 + reach * (x1 - x0)), round(y1 + reach * (y1 - y0)))
     _, first, last = cv2.clipLine((0, 0, w, h), first, last)
     along = np.array(last, np.float64) - first
-    t = np.linspace(0.0, 1.0, max(2, round(float(np.hypot(*along)))))
+    t = np.linspace(0.0, 1.0, max(2, round(float(np.hypot(*along)) / 2)))  # every 2 px
     normal = np.array([-along[1], along[0]]) / max(1.0, float(np.hypot(*along)))
 
     def on_mask(t: np.ndarray, offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
@@ -541,10 +541,11 @@ def _rule_through(
         xs, ys = np.clip(xs, 0, w - 1).astype(int), np.clip(ys, 0, h - 1).astype(int)
         return mask[ys, xs] > 0, across
 
-    # Most segments are a pen's strokes: a few dozen points along the line tell them apart.
-    coarse = np.linspace(0.0, 1.0, 32)
-    if on_mask(coarse, np.zeros_like(coarse), 4)[0].any(axis=1).mean() < 0.8 * _RULE_SPAN:
-        return None
+    # Most lines that are not rules (a sheet's edge, a long stroke) end inside the frame: its
+    # ends, looked at first, tell them apart cheaply.
+    for end in (np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)):
+        if on_mask(end, np.zeros_like(end), 4)[0].any(axis=1).mean() < 0.5:
+            return None
     hits, across = on_mask(t, np.zeros_like(t), 4)
     rows = hits.any(axis=1)
     if rows.mean() < _RULE_SPAN:
