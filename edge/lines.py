@@ -286,21 +286,21 @@ def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
     border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     if count < 2 or not border.any():
         return table
-    # How sharp an edge is: the grey's slope across it, of the step between the two sides.
-    slope = (
-        cv2.magnitude(
-            cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-        )
-        / 8
-    )  # Sobel's 3x3 weights sum to 8 along a step: slope in grey levels per px
-    # Within 2 px of an outline (the edge is there or thereabouts), of the step between the two
-    # sides; smoothed along the outline, so a pen's stroke or noise does not decide.
-    sharpness = cv2.dilate(slope, np.ones((5, 5), np.uint8)) / float(above.mean() - below.mean())
+    candidates = [labels == p for p in np.unique(border[border > 0])]
+    candidates = [region for region in candidates if _table_beside_sheet(region)]
+    if not candidates:
+        return table
+    # How sharp an edge is: the grey's slope across it (Sobel's 3x3 weights sum to 8 along a
+    # step), within 2 px of an outline (the edge is there or thereabouts), of the step between
+    # the two sides; below, smoothed along the outline, so a pen's stroke or noise does not
+    # decide.
+    slope = cv2.magnitude(
+        cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    )
+    step = 8 * float(above.mean() - below.mean())
+    sharpness = cv2.dilate(slope, np.ones((5, 5), np.uint8)) / step
     h, w = grey.shape
-    for piece in np.unique(border[border > 0]):
-        region = labels == piece
-        if not _table_beside_sheet(region):
-            continue
+    for region in candidates:
         contours, _ = cv2.findContours(
             region.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
         )
