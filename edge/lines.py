@@ -66,6 +66,10 @@ _UNEXPLAINED = 0.4
 _UNEXPLAINED_SHARE = 0.005
 _TABLE_OUTLINE = 0.6  # a thick piece whose outline is this much frame edge is table, not ink
 _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
+_SMALLEST_BOX = 0.04  # of the short side: a printed box's side is at least this long
+_HOLLOW = 0.3  # of a box's area: at least this much of it is holes (paper inside the lines)
+_BOX_CORNER = 20  # degrees: a box's corners are right angles, give or take this
+_STRAIGHT_SIDES = 0.9  # of a box's outline within 2 px of its four sides
 _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
@@ -145,7 +149,8 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     stroke = round(_STROKE * short_side)
     table = table_around_sheet(detection, stroke)
     grouping = _without_table_at_the_border(_without_table(mask, table, stroke))
-    grouping = cv2.subtract(grouping, rules)
+    boxes = printed_boxes(sensitive)
+    grouping = cv2.subtract(grouping, cv2.bitwise_or(rules, boxes))
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height)
     if not groups:
@@ -563,6 +568,69 @@ def _rule_through(
     start = np.round(np.array(first) + offset[0] * normal).astype(int)
     end = np.round(np.array(last) + offset[-1] * normal).astype(int)
     return (int(start[0]), int(start[1])), (int(end[0]), int(end[1]))
+
+
+def printed_boxes(mask: np.ndarray) -> np.ndarray:
+    """uint8 0/1: the lines of the printed boxes in an ink mask (detection size): a box round
+    a digit, the cells of a comb, a table's cells. A box is a piece of ink whose outline is a
+    four-sided figure with straight sides and near-right corners, hollow (a box holds paper
+    and a digit; a written 0 is round and has no corners). Its sides, and those of its cells
+    that are boxes too (a comb's walls), are the box's lines: not writing, so a line is fitted
+    to the digits inside, not to the box (whose sides, in the line, read as 1s)."""
+    found = np.zeros_like(mask)
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hierarchy is None:
+        return found
+    smallest = _SMALLEST_BOX * min(mask.shape)
+    h, w = mask.shape
+    parents = hierarchy[0, :, 3]
+    for index in np.flatnonzero(parents < 0):
+        outer = contours[index]
+        if len(outer) < 2 * smallest:
+            continue  # a speck or a stroke: its outline is shorter than any box's
+        x, y, bw, bh = cv2.boundingRect(outer)
+        if x == 0 or y == 0 or x + bw == w or y + bh == h:
+            continue  # ruled or squared paper runs off the frame; a printed box is in it
+        corners = _box_corners(outer, smallest)
+        if corners is None:
+            continue
+        cells = [c for c in np.flatnonzero(parents == index)]
+        if sum(cv2.contourArea(contours[c]) for c in cells) < _HOLLOW * cv2.contourArea(corners):
+            continue  # a box holds paper: this is a blob
+        cv2.polylines(found, [corners], True, 1, 3)
+        for cell in cells:  # a comb's cells: its walls
+            walls = _box_corners(contours[cell], smallest)
+            if walls is not None:
+                cv2.polylines(found, [walls], True, 1, 3)
+    return cv2.bitwise_and(found, mask)
+
+
+def _box_corners(contour: np.ndarray, smallest: float) -> np.ndarray | None:
+    """The four corners of an outline that is a box (int32 [4, 1, 2]), or None: four straight
+    sides, each at least `smallest` px, meeting at near-right angles, the outline within 2 px
+    of them all along."""
+    perimeter = cv2.arcLength(contour, True)
+    if perimeter < 4 * smallest:
+        return None
+    corners = cv2.approxPolyDP(contour, 0.03 * perimeter, True)
+    if len(corners) != 4 or not cv2.isContourConvex(corners):
+        return None
+    points = corners[:, 0].astype(np.float64)
+    sides = np.roll(points, -1, axis=0) - points
+    lengths = np.hypot(sides[:, 0], sides[:, 1])
+    if lengths.min() < smallest:
+        return None
+    cosines = [
+        abs(float(np.dot(sides[k], sides[(k + 1) % 4]))) / (lengths[k] * lengths[(k + 1) % 4])
+        for k in range(4)
+    ]
+    if max(cosines) > math.cos(math.radians(90 - _BOX_CORNER)):
+        return None
+    reach = np.maximum(contour[:, 0].max(axis=0), corners[:, 0].max(axis=0)) + 4
+    outline = np.zeros((int(reach[1]), int(reach[0])), np.uint8)
+    cv2.polylines(outline, [corners], True, 1, 5)
+    on = outline[contour[:, 0, 1], contour[:, 0, 0]]
+    return corners if on.mean() >= _STRAIGHT_SIDES else None
 
 
 def _kernel(along: tuple[int, int], length: int) -> tuple[int, int]:

@@ -278,3 +278,17 @@ def test_writing_in_a_shadow_that_reaches_the_table_is_kept():
     lines = find_lines(np.clip(frame, 0, 255).astype(np.uint8)).lines
     assert len(lines) == 1, [line.box for line in lines]
     assert lines[0].box[0] < 240 and lines[0].geometry.height < 1.5 * 60
+
+
+@pytest.mark.parametrize("text", ["7", "4071"])
+def test_a_printed_box_or_comb_is_not_part_of_the_line(text):
+    # A box's sides, in the line image, read as 1s: the line is fitted to the digits inside.
+    ink = ink_of(text, 40, gap=0.9)
+    frame = page(ink, at=(200, 200))
+    left, top, right, bottom = 186, 184, 214 + ink.shape[1], 256
+    cv2.rectangle(frame, (left, top), (right, bottom), (90, 90, 90), 2)
+    for k in range(1, len(text)):  # a comb's walls, between the digits
+        x = left + round(k * (right - left) / len(text))
+        cv2.line(frame, (x, top), (x, bottom), (90, 90, 90), 2)
+    [line] = find_lines(frame).lines
+    assert line.geometry.height < 1.3 * 40, line.geometry
