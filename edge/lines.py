@@ -75,7 +75,7 @@ _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across 
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
 _TABLE_CONTRAST = 0.8  # a table is darker than this, of the sheet's brightness
 _ALONG_EDGE = 9  # outline points over which an edge's sharpness is taken (a median)
-_SHARP_SHARE = 0.7  # of a table's outline (off the frame's edge) is a sharp edge
+_SHARP_SHARE = 0.9  # of a table's outline (holes too; off the frame's edge) is a sharp edge
 _SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between table and sheet per px
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
@@ -276,8 +276,10 @@ def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.
 def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
     """uint8 0/255: the table around a sheet or card in view, or nothing. Table is what is
     darker than the sheet (Otsu's threshold between the two), too wide to be a stroke, lies
-    along the frame's edge (`_table_beside_sheet`), and meets the paper at a sharp edge: a
-    shadow on the paper is as dark, but its edge is soft. The paper's brightness estimate
+    along the frame's edge (`_table_beside_sheet`), and meets the paper at a sharp edge along
+    nearly all its outline (`_SHARP_SHARE`): a shadow on the paper is as dark, but its edge is
+    soft, and a shadow that falls across the sheet's edge joins the table in one piece, which
+    may hold writing. The paper's brightness estimate
     spills a stroke's width across a sheet's edge, so without this the table along the outline
     would be as dark beside it as ink."""
     table = np.zeros_like(grey)
@@ -306,9 +308,8 @@ def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
     sharpness = cv2.dilate(slope, np.ones((5, 5), np.uint8)) / step
     h, w = grey.shape
     for region in candidates:
-        contours, _ = cv2.findContours(
-            region.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
-        )
+        # Its holes' outlines too: a table all round a card meets it at the hole's edge.
+        contours, _ = cv2.findContours(region.view(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
         sharp, soft = [], []
         for contour in contours:
             points = contour[:, 0]

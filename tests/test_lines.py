@@ -292,3 +292,19 @@ def test_a_printed_box_or_comb_is_not_part_of_the_line(text):
         cv2.line(frame, (x, top), (x, bottom), (90, 90, 90), 2)
     [line] = find_lines(frame).lines
     assert line.geometry.height < 1.3 * 40, line.geometry
+
+
+@pytest.mark.parametrize(("table", "shade"), [(40, 0.5), (90, 0.4)])
+def test_writing_in_a_shadow_across_a_card_on_a_table_is_kept(table, shade):
+    # The table all round the card and the shadow on it are one dark piece. The table meets
+    # the card at a sharp edge, the shadow at a soft one; the piece is not all table.
+    rng = np.random.default_rng(3)
+    frame = np.clip(rng.normal(table, 5, (480, 640, 3)), 0, 255)
+    card = page(ink_of("583", 50, gap=0.3), at=(220, 150)).astype(np.float64)
+    frame[60:420, 100:540] = card[60:420, 100:540]
+    shadow = np.zeros((480, 640), np.float32)
+    cv2.circle(shadow, (320, 40), 170, 1.0, -1)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 20)
+    frame = np.clip(frame * (1 - shade * shadow[..., None]), 0, 255).astype(np.uint8)
+    [line] = find_lines(frame).lines
+    assert line.box[0] < 230 and line.geometry.height < 1.3 * 50, line.geometry
