@@ -254,7 +254,7 @@ def test_faint_broken_rules_on_a_turned_page_do_not_join_the_writing():
 def test_cards_and_sheets_on_tables_mostly_give_only_their_writing():
     # The bench's sheet-on-table scenes (sample digits, a fixed seed): a line whose box is
     # mostly off the digits is table (a card's outline, the table's grain) read as writing.
-    # Measured: 12 of 40 without `table_around_sheet`, 21 with it.
+    # Measured: 12 of 40 before `table_around_sheet` and `printed_boxes`, 31 with them.
     scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(11), 40, ["sheet-on-table"])
     clean = 0
     for scene in scenes:
@@ -263,7 +263,7 @@ def test_cards_and_sheets_on_tables_mostly_give_only_their_writing():
             writing[max(y, 0) : y + h + 1, max(x, 0) : x + w + 1] = True
         boxes = [line.box for line in find_lines(scene.frame).lines]
         clean += all(writing[y : y + h, x : x + w].mean() >= 0.25 for x, y, w, h in boxes)
-    assert clean >= 18
+    assert clean >= 27
 
 
 def test_writing_in_a_shadow_that_reaches_the_table_is_kept():
