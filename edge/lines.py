@@ -206,13 +206,11 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     lighter = cv2.subtract(cv2.medianBlur(light, size), light)
     # A card or sheet on a dark table is light against it at the corners of its outline, as
     # chalk is; but it is wider than any stroke. Light that wide is not ink.
-    _, bright = cv2.threshold(light, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    ground, sheet = light[bright == 0], light[bright > 0]
-    if len(ground) and len(sheet) and sheet.mean() < _SHEET_CONTRAST * ground.mean():
-        # (Otsu's split of a board's uneven light is no sheet: the two halves differ little.)
-        square = np.ones((2 * round(_WIDEST_CHALK * min(light.shape)) + 1,) * 2, np.uint8)
-        sheets = cv2.dilate(cv2.morphologyEx(bright, cv2.MORPH_OPEN, square), square)
-        lighter = cv2.subtract(lighter, sheets)
+    # (In the light grey, the sheet is the darker half; a board's uneven light is no sheet.)
+    size = 2 * round(_WIDEST_CHALK * min(light.shape)) + 1
+    sheets = _wide_dark(light, _SHEET_CONTRAST, size)
+    if sheets is not None:
+        lighter = cv2.subtract(lighter, cv2.dilate(sheets[0], np.ones((size, size), np.uint8)))
     lighter = float(lighter.sum(dtype=np.float64))
     return "light" if lighter > _POLARITY_BIAS * darker else "dark"
 
@@ -283,14 +281,12 @@ def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
     spills a stroke's width across a sheet's edge, so without this the table along the outline
     would be as dark beside it as ink."""
     table = np.zeros_like(grey)
-    _, dark = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    below, above = grey[dark > 0], grey[dark == 0]
-    if not len(below) or not len(above) or below.mean() > _TABLE_CONTRAST * above.mean():
+    split = _wide_dark(grey, _TABLE_CONTRAST, 2 * (stroke // 2) + 1)
+    if split is None:
         return table
-    size = 2 * (stroke // 2) + 1
-    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
+    dark, step = split
     count, labels = cv2.connectedComponents(dark, connectivity=8)
-    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    border = _border(labels)
     if count < 2 or not border.any():
         return table
     candidates = [labels == p for p in np.unique(border[border > 0])]
@@ -304,8 +300,7 @@ def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
     slope = cv2.magnitude(
         cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
     )
-    step = 8 * float(above.mean() - below.mean())
-    sharpness = cv2.dilate(slope, np.ones((5, 5), np.uint8)) / step
+    sharpness = cv2.dilate(slope, np.ones((5, 5), np.uint8)) / (8 * step)
     h, w = grey.shape
     for region in candidates:
         # Its holes' outlines too: a table all round a card meets it at the hole's edge.
@@ -347,19 +342,37 @@ def _without_table(mask: np.ndarray, table: np.ndarray, stroke: int) -> np.ndarr
     on_table = np.bincount(labels[table > 0], minlength=count) >= 0.5 * size
     near_table = np.bincount(labels[near > 0], minlength=count) >= 0.5 * size
     at_border = np.zeros(count, bool)
-    at_border[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    at_border[_border(labels)] = True
     keep = ~(on_table | (near_table & at_border))
     return cv2.subtract(mask * keep[labels].astype(np.uint8), table)
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    """The pixels along the frame's four edges, as one 1-D array."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
+def _wide_dark(grey: np.ndarray, contrast: float, size: int) -> tuple[np.ndarray, float] | None:
+    """Otsu's darker half of `grey` opened by a `size` px square (uint8 0/255: only what is
+    wider than that both ways) and the step between the halves' mean levels; or None when they
+    differ too little to be two surfaces (the darker's mean over `contrast` of the lighter's:
+    uneven light on one surface)."""
+    _, dark = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    below, above = grey[dark > 0], grey[dark == 0]
+    if not len(below) or not len(above) or below.mean() > contrast * above.mean():
+        return None
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
+    return wide, float(above.mean() - below.mean())
 
 
 def _without_table_at_the_border(mask: np.ndarray) -> np.ndarray:
     """The mask less its pieces at the frame's border that are table (`_table_beside_sheet`):
     the wedge a turned sheet's corner leaves in view, as dark beside the paper as ink."""
-    edge = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+    edge = _border(mask)
     if not edge.any():
         return mask
     _, labels = cv2.connectedComponents(mask, connectivity=8)
-    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    border = _border(labels)
     table = [p for p in np.unique(border[border > 0]) if _table_beside_sheet(labels == p)]
     if not table:
         return mask
@@ -496,19 +509,18 @@ def straight_lines(
     segments = cv2.HoughLinesP(
         half * 255, 1, np.pi / 180, threshold=length // 4, minLineLength=length // 2, maxLineGap=2
     )
-    rules, drawn = np.zeros_like(found), np.zeros_like(found)
+    drawn = np.zeros_like(found)
     for x0, y0, x1, y1 in 2 * segments.reshape(-1, 4) if segments is not None else ():
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
         rule = _rule_through(thick, (x0, y0, x1, y1))
         if rule is not None:
-            cv2.line(rules, *rule, 1, 3)
+            cv2.line(found, *rule, 1, 3)
             cv2.line(drawn, *rule, 1, 7)  # within Hough's half-size pixels of it
             continue
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
             cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
-    found = cv2.bitwise_or(found, rules)
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
     found = cv2.bitwise_or(
