@@ -21,7 +21,7 @@ class TrainSettings:
 class ReaderSettings:
     """The line reader's run."""
 
-    lines: int = 135_000  # composed training lines made for the run
+    lines: int = 120_000  # composed training lines made for the run
     epochs: int = 4
     batch_size: int = 64
     learning_rate: float = 2e-3

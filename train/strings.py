@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 
 from edge.ink import LINE_HEIGHT, LineGeometry, ink_darkness, line_image, paper_brightness
-from edge.scenes import touching_x
 from train.glyphs import draw_digit
 
 MAX_DIGITS = 12
@@ -38,8 +37,7 @@ class StringStyle:
 
     max_digits: int = MAX_DIGITS
     gaps: tuple[float, float] = (-0.2, 0.8)  # between neighbours, in digit heights
-    close_share: float = 0.3  # strings written tight (gaps up to 0.1 heights)
-    touching_share: float = 0.2  # strings whose neighbours slide together until strokes meet
+    close_share: float = 0.35  # strings written tight (gaps up to 0.1 heights)
     empty_share: float = _EMPTY_SHARE
     camera: bool = True  # photographed (papers, inks, rules, light, blur, noise, JPEG) or clean
     drawn_share: float = _DRAWN_SHARE  # digits drawn from strokes rather than taken from MNIST
@@ -47,11 +45,12 @@ class StringStyle:
 
 # The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights, written in
 # black on white paper; and the same strings photographed as training's are.
-_EVALUATION_SPACING = {"gaps": (-0.15, 0.6), "close_share": 0.35, "touching_share": 0.0}
 EVALUATION = StringStyle(
-    max_digits=8, **_EVALUATION_SPACING, empty_share=0.0, camera=False, drawn_share=0
+    max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0, camera=False, drawn_share=0
 )
-CAMERA_EVALUATION = StringStyle(max_digits=8, **_EVALUATION_SPACING, empty_share=0.0, drawn_share=0)
+CAMERA_EVALUATION = StringStyle(
+    max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0, drawn_share=0
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def random_line(
         weights = _LENGTH_WEIGHTS[: style.max_digits]
         count = 1 + int(rng.choice(style.max_digits, p=weights / weights.sum()))
         text = tuple(int(d) for d in rng.integers(0, 10, count))
-        ink, box = compose(text, height, digits, style, rng)
+        ink, box = _compose(text, height, digits, style, rng)
     grey = _photograph(ink, box, height, rng) if style.camera else _on_white_paper(ink, rng)
     darkness = ink_darkness(grey, paper_brightness(grey, round(0.45 * height) + 3))
     image = line_image(darkness, _finder_geometry(box, rng))
@@ -132,7 +131,7 @@ def _slanted(glyph: np.ndarray, shear: float) -> np.ndarray:
     return cv2.warpAffine(glyph, matrix, (w + extra, h), flags=cv2.INTER_LINEAR)
 
 
-def compose(
+def _compose(
     text: tuple[int, ...],
     height: float,
     digits: Digits,
@@ -142,11 +141,7 @@ def compose(
     """The string's ink on a canvas with room around it, and the box of its ink."""
     glyphs = [_glyph(d, height, digits, style.drawn_share, rng) for d in text]
     low, high = style.gaps
-    spacing = rng.random()
-    touching = spacing < style.touching_share
-    if touching:  # boxes overlap, then each digit slides left until its strokes meet the last's
-        gaps = rng.uniform(low, 0.0, len(text))
-    elif spacing < style.touching_share + style.close_share:  # tight: touching or nearly
+    if rng.random() < style.close_share:  # written tight: neighbours touch or nearly
         gaps = rng.uniform(low, min(high, 0.1), len(text))
     else:
         gaps = rng.uniform(max(low, -0.05), high, len(text))
@@ -155,18 +150,13 @@ def compose(
     canvas = np.zeros((int(height * 1.6) + 2 * margin, width), np.float32)
     x = float(margin)
     drift = rng.uniform(-0.04, 0.04)  # baseline slope
-    before = None
     for glyph, gap in zip(glyphs, gaps, strict=True):
         h, w = glyph.shape
         base = margin + height * 1.2 + drift * (x - margin) + rng.normal(0, 0.04 * height)
         top, left = int(base - h), int(x)
         top = min(max(top, 0), canvas.shape[0] - h)
-        if touching and before is not None:
-            left = touching_x(before, glyph, left, top, height)
-            x = float(left)
         region = canvas[top : top + h, left : left + w]
         np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
-        before = (glyph, left, top)
         x += w + gap * height
     ys, xs = np.nonzero(canvas > 0.3)
     box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
@@ -176,7 +166,7 @@ def compose(
 def _distractor_only(
     height: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, ...]]:
-    """Ink that is not writing: a dash, a blob, specks or a word, on a canvas like `compose`'s."""
+    """Ink that is not writing: a dash, a blob, specks or a word, on a canvas like `_compose`'s."""
     margin = int(1.1 * height)
     length = int(height * rng.uniform(0.5, 4))
     canvas = np.zeros((int(height * 1.6) + 2 * margin, length + 3 * margin), np.float32)
