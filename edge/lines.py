@@ -509,11 +509,16 @@ def straight_lines(
     segments = cv2.HoughLinesP(
         half * 255, 1, np.pi / 180, threshold=length // 4, minLineLength=length // 2, maxLineGap=2
     )
+    segments = 2 * segments.reshape(-1, 4) if segments is not None else np.zeros((0, 4), int)
+    chords = [_chord(segment, w, h) for segment in segments]
+    # Most lines that are not rules (a sheet's edge, a long stroke) end inside the frame: their
+    # chords' ends, looked at first (all at once), tell them apart cheaply.
+    reach_the_edges = _ends_on_mask(thick, chords)
     drawn = np.zeros_like(found)
-    for x0, y0, x1, y1 in 2 * segments.reshape(-1, 4) if segments is not None else ():
+    for (x0, y0, x1, y1), chord, at_edges in zip(segments, chords, reach_the_edges, strict=True):
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
-        rule = _rule_through(thick, (x0, y0, x1, y1))
+        rule = _rule_through(thick, chord) if at_edges else None
         if rule is not None:
             cv2.line(found, *rule, 1, 3)
             cv2.line(drawn, *rule, 1, 7)  # within Hough's half-size pixels of it
@@ -529,23 +534,52 @@ def straight_lines(
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask)
 
 
-def _rule_through(
-    mask: np.ndarray, segment: tuple[int, int, int, int]
-) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The rule (or grid line) that `segment` (x0, y0, x1, y1) is part of, as its end points
-    at the frame's edges, if `mask` holds one there: a straight line on the mask for most of
-    its way across the frame (`_RULE_SPAN`), however faint and broken, and up to the frame's
-    edges at both ends. A pen stroke, however long and straight, ends inside the frame.
+Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
 
-    The line is fitted to the mask's pixels near it: Hough's degree steps put a long line's
-    ends pixels off the rule."""
-    h, w = mask.shape
+
+def _chord(segment: tuple[int, int, int, int], w: int, h: int) -> Chord:
+    """The line through `segment` (x0, y0, x1, y1) across a w x h frame, edge to edge."""
     x0, y0, x1, y1 = (float(v) for v in segment)
     length = max(1.0, math.hypot(x1 - x0, y1 - y0))
     reach = (w + h) / length  # beyond the frame from either end
     first = (round(x0 - reach * (x1 - x0)), round(y0 - reach * (y1 - y0)))
     last = (round(x1 + reach * (x1 - x0)), round(y1 + reach * (y1 - y0)))
     _, first, last = cv2.clipLine((0, 0, w, h), first, last)
+    return first, last
+
+
+def _ends_on_mask(mask: np.ndarray, chords: list[Chord]) -> np.ndarray:
+    """bool [len(chords)]: whether `mask` holds each chord near both its ends (within 4 px of
+    it, for at least half of the first and of the last `_RULE_END` of its way)."""
+    if not chords:
+        return np.zeros(0, bool)
+    h, w = mask.shape
+    first = np.array([c[0] for c in chords], np.float64)
+    along = np.array([c[1] for c in chords], np.float64) - first
+    normal = np.stack([-along[:, 1], along[:, 0]], axis=1)
+    normal /= np.maximum(1.0, np.hypot(along[:, 0], along[:, 1]))[:, np.newaxis]
+    ends = np.stack([np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)])
+    t = ends[np.newaxis, :, :, np.newaxis]  # [chord, end, 8 steps, 9 offsets]
+    across = np.arange(-4, 5, dtype=np.float64)
+    points = []
+    for axis, size in ((0, w), (1, h)):
+        start, step, side = (v[:, axis].reshape(-1, 1, 1, 1) for v in (first, along, normal))
+        points.append(np.clip(np.round(start + t * step + across * side), 0, size - 1).astype(int))
+    on = mask[points[1], points[0]] > 0
+    return (on.any(axis=3).mean(axis=2) >= 0.5).all(axis=1)
+
+
+def _rule_through(mask: np.ndarray, chord: Chord) -> Chord | None:
+    """The rule (or grid line) along `chord` (`_chord`), as its end points at the frame's
+    edges, if `mask` holds one there: a straight line on the mask for most of its way across
+    the frame (`_RULE_SPAN`), however faint and broken, and up to the frame's edges at both
+    ends (which `_ends_on_mask` looks at first). A pen stroke, however long and straight, ends
+    inside the frame.
+
+    The line is fitted to the mask's pixels near it: Hough's degree steps put a long line's
+    ends pixels off the rule."""
+    h, w = mask.shape
+    first, last = chord
     along = np.array(last, np.float64) - first
     t = np.linspace(0.0, 1.0, max(2, round(float(np.hypot(*along)) / 2)))  # every 2 px
     normal = np.array([-along[1], along[0]]) / max(1.0, float(np.hypot(*along)))
@@ -559,11 +593,6 @@ def _rule_through(
         xs, ys = np.clip(xs, 0, w - 1).astype(int), np.clip(ys, 0, h - 1).astype(int)
         return mask[ys, xs] > 0, across
 
-    # Most lines that are not rules (a sheet's edge, a long stroke) end inside the frame: its
-    # ends, looked at first, tell them apart cheaply.
-    for end in (np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)):
-        if on_mask(end, np.zeros_like(end), 4)[0].any(axis=1).mean() < 0.5:
-            return None
     hits, across = on_mask(t, np.zeros_like(t), 4)
     rows = hits.any(axis=1)
     if rows.mean() < _RULE_SPAN:
@@ -744,35 +773,36 @@ def group_lines(mask: np.ndarray, min_height: float) -> list[_Pieces]:
             i = parent[i]
         return i
 
+    # Every pair at once: [i, j] compares piece i (rows) with piece j (columns).
     x0, y0 = boxes[:, 0], boxes[:, 1]
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
     heights = boxes[:, 3]
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    for i in range(len(boxes)):
-        overlap = np.minimum(y1[i], y1) - np.maximum(y0[i], y0)
-        shorter = np.minimum(heights[i], heights)
-        gap = np.maximum(x0 - x1[i], x0[i] - x1)
-        taller = np.maximum(heights[i], heights)
-        # Neighbours on a line, tilted up to _MAX_TILT: they overlap vertically, are near, and
-        # the line between their centres is no steeper than the tilt.
-        slope = (
-            np.abs(cy - cy[i])
-            <= np.tan(np.radians(_MAX_TILT + 5)) * np.abs(cx - cx[i]) + 0.25 * shorter
-        )
-        near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
-        # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
-        vertical_gap = -overlap
-        near |= (gap <= _PIECE_GAP * taller) & (vertical_gap <= _PIECE_GAP * taller)
-        # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
-        inside = (
-            (heights < 0.6 * heights[i])
-            & (x0 >= x0[i] - 0.3 * heights[i])
-            & (x1 <= x1[i] + 0.3 * heights[i])
-            & (y0 >= y0[i] - 0.3 * heights[i])
-            & (y1 <= y1[i] + 0.3 * heights[i])
-        )
-        for j in np.flatnonzero(near | inside):
-            parent[root(int(j))] = root(i)
+    column = np.newaxis
+    overlap = np.minimum(y1[:, column], y1) - np.maximum(y0[:, column], y0)
+    shorter = np.minimum(heights[:, column], heights)
+    gap = np.maximum(x0 - x1[:, column], x0[:, column] - x1)
+    taller = np.maximum(heights[:, column], heights)
+    # Neighbours on a line, tilted up to _MAX_TILT: they overlap vertically, are near, and the
+    # line between their centres is no steeper than the tilt.
+    slope = (
+        np.abs(cy - cy[:, column])
+        <= np.tan(np.radians(_MAX_TILT + 5)) * np.abs(cx - cx[:, column]) + 0.25 * shorter
+    )
+    near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
+    # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
+    near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
+    # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
+    reach = 0.3 * heights[:, column]
+    near |= (
+        (heights < 0.6 * heights[:, column])
+        & (x0 >= x0[:, column] - reach)
+        & (x1 <= x1[:, column] + reach)
+        & (y0 >= y0[:, column] - reach)
+        & (y1 <= y1[:, column] + reach)
+    )
+    for i, j in np.argwhere(np.triu(near | near.T, 1)):  # each joined pair once
+        parent[root(int(j))] = root(int(i))
     groups: dict[int, list[int]] = {}
     for i in range(len(boxes)):
         groups.setdefault(root(i), []).append(i)
