@@ -267,7 +267,7 @@ def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.
         if _table_beside_sheet(labels == piece):
             thick_pieces[piece] = 0
     thick_pieces[0] = 0
-    strokes = thick_pieces[labels]
+    strokes = np.take(thick_pieces, labels)
     return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
 
 
@@ -344,7 +344,7 @@ def _without_table(mask: np.ndarray, table: np.ndarray, stroke: int) -> np.ndarr
     at_border = np.zeros(count, bool)
     at_border[_border(labels)] = True
     keep = ~(on_table | (near_table & at_border))
-    return cv2.subtract(mask * keep[labels].astype(np.uint8), table)
+    return cv2.subtract(mask * np.take(keep, labels).astype(np.uint8), table)
 
 
 def _border(image: np.ndarray) -> np.ndarray:
@@ -358,11 +358,14 @@ def _wide_dark(grey: np.ndarray, contrast: float, size: int) -> tuple[np.ndarray
     differ too little to be two surfaces (the darker's mean over `contrast` of the lighter's:
     uneven light on one surface)."""
     _, dark = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    below, above = grey[dark > 0], grey[dark == 0]
-    if not len(below) or not len(above) or below.mean() > contrast * above.mean():
+    darker = cv2.countNonZero(dark)
+    if darker in (0, dark.size):
+        return None
+    below, above = cv2.mean(grey, dark)[0], cv2.mean(grey, cv2.bitwise_not(dark))[0]
+    if below > contrast * above:
         return None
     wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
-    return wide, float(above.mean() - below.mean())
+    return wide, above - below
 
 
 def _without_table_at_the_border(mask: np.ndarray) -> np.ndarray:
@@ -446,7 +449,7 @@ def ink_mask(
     joined = np.zeros(count, np.uint8)
     joined[labels[strong > 0]] = 1
     joined[0] = 0
-    return joined[labels]
+    return np.take(joined, labels)  # (np.take: faster than indexing by a label image)
 
 
 def noise_level(grey: np.ndarray) -> float:
@@ -479,7 +482,8 @@ def surface_noise(grey: np.ndarray, noise: float) -> np.ndarray:
         .reshape(rows, columns, size)
     )
     median, upper = size // 2, (9 * size) // 10
-    ranked = np.partition(blocks, (median, upper), axis=-1)
+    # A stable sort of uint8 is numpy's radix sort: a quarter of np.partition's time here.
+    ranked = np.sort(blocks, axis=-1, kind="stable")
     spread = (ranked[..., upper].astype(np.float32) - ranked[..., median]) / 1.28
     quiet = cv2.morphologyEx(spread, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     texture = cv2.resize(quiet, grey.shape[::-1], interpolation=cv2.INTER_LINEAR)
