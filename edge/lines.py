@@ -457,7 +457,7 @@ def noise_level(grey: np.ndarray) -> float:
     neighbouring pixels: their upper quartile (ink edges are few; a median of integer
     differences is too coarse), scaled to a sigma (for Gaussian noise: 1.15 * sqrt(2) sigma)."""
     step = cv2.absdiff(grey[:, 1:], grey[:, :-1])
-    histogram = np.bincount(step.ravel(), minlength=256).cumsum()
+    histogram = cv2.calcHist([step], [0], None, [256], [0, 256]).ravel().cumsum()
     upper_quartile = int(np.searchsorted(histogram, 0.75 * histogram[-1]))
     return max(0.5, upper_quartile / (1.15 * math.sqrt(2)))
 
