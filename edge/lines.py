@@ -369,17 +369,30 @@ def _wide_dark(grey: np.ndarray, contrast: float, size: int) -> tuple[np.ndarray
 
 
 def _without_table_at_the_border(mask: np.ndarray) -> np.ndarray:
-    """The mask less its pieces at the frame's border that are table (`_table_beside_sheet`):
-    the wedge a turned sheet's corner leaves in view, as dark beside the paper as ink."""
+    """The mask less its pieces at the frame's border that are table (`_table_beside_sheet`)
+    and solid: the wedge a turned sheet's corner leaves in view, as dark beside the paper as
+    ink. A dark grid printed to the frame's edges lies along them too, with the digits on it
+    in one piece, but it is a lattice: mostly holes."""
     edge = _border(mask)
     if not edge.any():
         return mask
     _, labels = cv2.connectedComponents(mask, connectivity=8)
     border = _border(labels)
-    table = [p for p in np.unique(border[border > 0]) if _table_beside_sheet(labels == p)]
+    table = [
+        p
+        for p in np.unique(border[border > 0])
+        if _table_beside_sheet(labels == p) and not _mostly_holes(labels == p)
+    ]
     if not table:
         return mask
     return np.where(np.isin(labels, table), 0, mask).astype(np.uint8)
+
+
+def _mostly_holes(piece: np.ndarray) -> bool:
+    """Whether a piece (bool mask) covers under half of what its outline encloses."""
+    contours, _ = cv2.findContours(piece.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = cv2.drawContours(np.zeros(piece.shape, np.uint8), contours, -1, 1, cv2.FILLED)
+    return 2 * cv2.countNonZero(piece.view(np.uint8)) < cv2.countNonZero(filled)
 
 
 def _unexplained_dark(dark: np.ndarray) -> bool:
