@@ -378,18 +378,16 @@ def _without_table_at_the_border(mask: np.ndarray) -> np.ndarray:
         return mask
     _, labels = cv2.connectedComponents(mask, connectivity=8)
     border = _border(labels)
-    table = [
-        p
-        for p in np.unique(border[border > 0])
-        if _table_beside_sheet(labels == p) and not _mostly_holes(labels == p)
-    ]
+    pieces = [labels == p for p in np.unique(border[border > 0])]
+    table = [piece for piece in pieces if _table_beside_sheet(piece) and not _mostly_holes(piece)]
     if not table:
         return mask
-    return np.where(np.isin(labels, table), 0, mask).astype(np.uint8)
+    return np.where(np.logical_or.reduce(table), 0, mask).astype(np.uint8)
 
 
 def _mostly_holes(piece: np.ndarray) -> bool:
-    """Whether a piece (bool mask) covers under half of what its outline encloses."""
+    """Whether a piece (bool mask) covers under half of what its outline encloses: a grid, not
+    a table's wedge. (Not a test of table in general: the table all round a card encloses it.)"""
     contours, _ = cv2.findContours(piece.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = cv2.drawContours(np.zeros(piece.shape, np.uint8), contours, -1, 1, cv2.FILLED)
     return 2 * cv2.countNonZero(piece.view(np.uint8)) < cv2.countNonZero(filled)
