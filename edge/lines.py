@@ -57,7 +57,7 @@ _DARKEST_PAPER = 0.4  # of the brightest paper in view: paper in a shadow, not a
 _TEXTURE_BLOCK = 16  # px at detection size: blocks over which the surface's texture is measured
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
-_SMALLEST_LINE = 0.4  # of the tallest line's height
+SMALLEST_LINE = 0.4  # of the tallest line's height that reads (edge.pipeline)
 _FAINTEST = 0.3  # of the boldest line's ink darkness
 _SLIVER = 4.0  # a piece this many times longer than wide may be a sliver of table
 # Pixels darker than this (of the paper's brightness) that are not ink, over this share of the
@@ -148,26 +148,26 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     )
     stroke = round(_STROKE * short_side)
     table = table_around_sheet(detection, stroke)
-    grouping = _without_table_at_the_border(_without_table(mask, table, stroke))
     boxes = printed_boxes(sensitive)
-    grouping = cv2.subtract(grouping, cv2.bitwise_or(rules, boxes))
+    # A table's wedge at the border is judged both joined to the sheet's edge and, the edge
+    # taken out as a printed line, alone: its tip is cut off from the rest by then.
+    grouping = _without_table_at_the_border(mask)
+    grouping = _without_table(cv2.subtract(grouping, cv2.bitwise_or(rules, boxes)), table, stroke)
+    grouping = _without_table_at_the_border(grouping)
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height)
     if not groups:
         return FoundLines([], ink, "no ink found")
-    # The writing in one view is written with one pen, about one size: far fainter or far
-    # smaller than the boldest and tallest line is a shadow's rim, texture, print from the
-    # other side of the sheet, not a line to read.
+    # The writing in one view is written with one pen: far fainter than the boldest line is a
+    # shadow's rim, texture, print from the other side of the sheet, not a line to read. (Far
+    # smaller than the tallest is judged once lines are read: `edge.pipeline`.)
     groups = [g for g in groups if not _sliver_of_table(g, detection)]
     if not groups:
         return FoundLines([], ink, "no ink found")
     darkness = ink_darkness(detection, paper)
     inks = [quantile(darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
-    geometries = [_fit(g, scale) for g in groups]
-    tallest = max(g.height for g in geometries)
-    geometries = [g for g in geometries if g.height >= _SMALLEST_LINE * tallest]
-    lines = [_cut(grey, paper, scale, geometry) for geometry in geometries]
+    lines = [_cut(grey, paper, scale, _fit(g, scale)) for g in groups]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
@@ -330,21 +330,27 @@ def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
 
 
 def _without_table(mask: np.ndarray, table: np.ndarray, stroke: int) -> np.ndarray:
-    """The mask less the `table` (0/255, `table_around_sheet`) and its pieces that lie mostly
-    on it: the table beside a sheet's outline, as dark as ink against the paper's level spilt
-    across the edge. At the frame's border, pieces mostly within a `stroke` (px) of the table
-    go too: a table's wedge narrows to a tip too thin for `table_around_sheet` to reach."""
+    """The mask (0/1, printed lines already taken out) less the `table` (0/255,
+    `table_around_sheet`): the table beside a sheet's outline, as dark as ink against the
+    paper's level spilt across the edge. Of what is left, pieces mostly within a `stroke` (px)
+    of the table that touch it or the frame's border go too: a table's wedge narrows to a tip
+    too thin for `table_around_sheet` to reach.
+
+    The table goes before pieces are judged: judged whole, the ring of table round a card,
+    the rules that meet it and the digits written on them were one piece mostly on the table.
+    """
     if not table.any():
         return mask
+    mask = cv2.subtract(mask, table // 255)
     count, labels = cv2.connectedComponents(mask, connectivity=8)
     size = np.bincount(labels.ravel(), minlength=count)
     near = cv2.dilate(table, np.ones((2 * stroke + 1, 2 * stroke + 1), np.uint8))
-    on_table = np.bincount(labels[table > 0], minlength=count) >= 0.5 * size
     near_table = np.bincount(labels[near > 0], minlength=count) >= 0.5 * size
-    at_border = np.zeros(count, bool)
-    at_border[_border(labels)] = True
-    keep = ~(on_table | (near_table & at_border))
-    return cv2.subtract(mask * np.take(keep, labels).astype(np.uint8), table)
+    touching = np.zeros(count, bool)
+    touching[_border(labels)] = True
+    touching[labels[cv2.dilate(table, np.ones((3, 3), np.uint8)) > 0]] = True
+    keep = ~(near_table & touching)
+    return mask * np.take(keep, labels).astype(np.uint8)
 
 
 def _border(image: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 from edge.events import DigitPrediction, FrameResult, Sink, Stats
 from edge.ink import FrameError
 from edge.line_reader import LineReader
-from edge.lines import FindSettings, find_lines
+from edge.lines import SMALLEST_LINE, FindSettings, find_lines
 from edge.model import LineModel
 from edge.reading import Stabilizer, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, UnreadableFrame
@@ -68,10 +68,20 @@ class DigitReader:
         if not found.lines and is_single_colour(image):
             return FrameRead((), FLAT, (found_at - started) * 1000, 0.0)
         per_line = [self.lines.read(line) for line in found.lines]
-        if any(_sure(digits) for digits in per_line):
-            # Beside lines read with confidence, a line of nothing but unsure digits is a stray
-            # mark (a rule's end, a smudge) more often than writing.
-            per_line = [digits if _sure(digits) else [] for digits in per_line]
+        sure = [_sure(digits) for digits in per_line]
+        # The writing in one view is about one size: a line far smaller than the tallest that
+        # reads is a speck or a fleck of texture. The tallest that reads, not the tallest found:
+        # a table or a shadow can be the biggest dark thing in view.
+        heights = [line.geometry.height for line in found.lines]
+        tallest = max(
+            (h for h, s in zip(heights, sure, strict=True) if s), default=max(heights, default=0)
+        )
+        # Beside lines read with confidence, a line of nothing but unsure digits is a stray
+        # mark (a rule's end, a smudge) more often than writing.
+        per_line = [
+            digits if (s or not any(sure)) and h >= SMALLEST_LINE * tallest else []
+            for digits, s, h in zip(per_line, sure, heights, strict=True)
+        ]
         order = reading_order([line.box for line in found.lines])
         digits = tuple(digit for index in order for digit in per_line[index])
         reason = found.empty_reason or (None if digits else NO_DIGITS)

@@ -324,3 +324,22 @@ def test_digits_on_a_dark_grid_over_the_whole_page_are_found(grid):
     x, _, w, _ = line.box
     assert x < 210 and x + w > 200 + ink.shape[1] - 10, line.box
     assert line.geometry.height < 1.4 * 60, line.geometry
+
+
+@pytest.mark.parametrize(
+    ("table", "left", "top", "text"), [(60, 60, 150, "0"), (100, 40, 120, "7"), (60, 360, 150, "0")]
+)
+def test_a_digit_on_a_ruled_card_at_the_frames_edge_is_found(table, left, top, text):
+    # The paper estimate spills across the card's edge, so the table just beside it is as
+    # dark as ink: a ring round the card, reaching the frame's edge and joined by the rules to
+    # the digit written on one. Judged as one piece it was table, digit and all; the table
+    # is now taken out and the rules too before what is left is judged.
+    rng = np.random.default_rng(4)
+    frame = np.clip(rng.normal(table, 6, (480, 640, 3)), 0, 255)
+    card = page(ink_of(text, 60), at=(left + 40, top + 70))
+    for y in range(top + 130, 480, 64):  # blue rules from edge to edge, one under the digit
+        cv2.line(card, (left, y), (left + 240, y), (200, 150, 120), 2)
+    frame[top:476, left : left + 240] = card[top:476, left : left + 240]
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.5).astype(np.uint8)  # a camera's soft focus
+    [line] = find_lines(frame).lines
+    assert line.box[0] < left + 50 and line.geometry.height < 1.4 * 60, line.geometry

@@ -140,6 +140,23 @@ def test_touching_digits_are_read_as_two_with_a_box_each(reader, mnist_test):
     assert first[0] < second[0] and first[0] + first[2] <= second[0] + second[2] // 2
 
 
+def test_a_big_smudge_that_reads_nothing_does_not_hide_small_digits_below_it(reader, mnist_test):
+    # The writing in a view is about one size, so a line far smaller than the tallest is
+    # dropped; the tallest is the tallest line that reads: a smudge, a shadow or a table can
+    # be the biggest dark thing in view.
+    images, labels = mnist_test
+    paper = np.random.default_rng(0).normal(225, 2, (480, 640)).clip(0, 255)
+    for k, digit in enumerate((4, 0, 7, 1)):
+        image = images[np.flatnonzero(labels == digit)[0]].astype(np.float64) / 255
+        x, y, w, h = cv2.boundingRect(images[np.flatnonzero(labels == digit)[0]])
+        glyph = cv2.resize(image[y : y + h, x : x + w], (round(w * 30 / h), 30))
+        region = paper[420:450, 330 + 32 * k : 330 + 32 * k + glyph.shape[1]]
+        region[:] = region * (1 - glyph.clip(0, 1)) + 30 * glyph.clip(0, 1)
+    frame = paper.astype(np.uint8)
+    cv2.ellipse(frame, (150, 150), (70, 120), 20, 0, 360, 90, -1)
+    assert "".join(str(d.digit) for d in reader.read(frame).digits) == "4071"
+
+
 def test_blank_paper_reads_nothing_and_says_why(reader):
     paper = np.random.default_rng(0).normal(200, 2, (480, 640)).clip(0, 255).astype(np.uint8)
     assert reader.read(paper).empty_reason == "no ink found"
