@@ -17,7 +17,7 @@ import numpy as np
 from edge.events import DigitPrediction, FrameResult, Sink, Stats
 from edge.ink import FrameError
 from edge.line_reader import LineReader
-from edge.lines import SMALLEST_LINE, FindSettings, find_lines
+from edge.lines import SMALLEST_LINE, FindSettings, Line, find_lines
 from edge.model import LineModel
 from edge.reading import Stabilizer, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, UnreadableFrame
@@ -67,26 +67,38 @@ class DigitReader:
         found_at = time.perf_counter()
         if not found.lines and is_single_colour(image):
             return FrameRead((), FLAT, (found_at - started) * 1000, 0.0)
-        per_line = [self.lines.read(line) for line in found.lines]
-        sure = [_sure(digits) for digits in per_line]
-        # The writing in one view is about one size: a line far smaller than the tallest that
-        # reads is a speck or a fleck of texture. The tallest that reads, not the tallest found:
-        # a table or a shadow can be the biggest dark thing in view.
-        heights = [line.geometry.height for line in found.lines]
-        tallest = max(
-            (h for h, s in zip(heights, sure, strict=True) if s), default=max(heights, default=0)
-        )
-        # Beside lines read with confidence, a line of nothing but unsure digits is a stray
-        # mark (a rule's end, a smudge) more often than writing.
-        per_line = [
-            digits if (s or not any(sure)) and h >= SMALLEST_LINE * tallest else []
-            for digits, s, h in zip(per_line, sure, heights, strict=True)
-        ]
+        per_line = self._read_lines(found.lines)
         order = reading_order([line.box for line in found.lines])
         digits = tuple(digit for index in order for digit in per_line[index])
         reason = found.empty_reason or (None if digits else NO_DIGITS)
         read_at = time.perf_counter()
         return FrameRead(digits, reason, (found_at - started) * 1000, (read_at - found_at) * 1000)
+
+    def _read_lines(self, lines: Sequence[Line]) -> list[list[DigitPrediction]]:
+        """Each line's digits, in the order of `lines` ([] for a line left out), read tallest
+        first.
+
+        The writing in one view is about one size: a line far smaller (`SMALLEST_LINE`) than
+        the tallest line that reads is a speck or a fleck of texture, and is not read at all.
+        The tallest that reads, not the tallest found: a table, a shadow or a smudge can be the
+        biggest dark thing in view. Beside lines read with confidence, a line of nothing but
+        unsure digits is a stray mark (a rule's end, a smudge) more often than writing; with
+        none read with confidence, lines far smaller than the tallest found are left out.
+        """
+        per_line: list[list[DigitPrediction]] = [[] for _ in lines]
+        heights = [line.geometry.height for line in lines]
+        tallest_sure = 0.0
+        for index in sorted(range(len(lines)), key=lambda i: -heights[i]):
+            if heights[index] < SMALLEST_LINE * tallest_sure:
+                break  # and so is every line after it
+            per_line[index] = self.lines.read(lines[index])
+            if not tallest_sure and _sure(per_line[index]):
+                tallest_sure = heights[index]
+        tallest = tallest_sure or max(heights, default=0.0)
+        return [
+            digits if (_sure(digits) or not tallest_sure) and h >= SMALLEST_LINE * tallest else []
+            for digits, h in zip(per_line, heights, strict=True)
+        ]
 
 
 def _sure(digits: Sequence[DigitPrediction]) -> bool:
