@@ -1,10 +1,22 @@
 """The reader's training strings (train.strings): composed as writing is, cut as the device cuts."""
 
+import dataclasses
+
+import cv2
 import numpy as np
 import pytest
 
 from edge.ink import LINE_HEIGHT
-from train.strings import EVALUATION, MAX_DIGITS, MAX_WIDTH, Digits, random_line
+from train.glyphs import with_continental_strokes
+from train.strings import (
+    EVALUATION,
+    MAX_DIGITS,
+    MAX_WIDTH,
+    Digits,
+    StringStyle,
+    compose,
+    random_line,
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +47,44 @@ def test_evaluation_strings_have_the_issues_lengths_and_are_never_empty(digits: 
     rng = np.random.default_rng(3)
     lengths = {len(random_line(digits, rng, EVALUATION).labels) for _ in range(200)}
     assert lengths == set(range(1, 9))
+
+
+def test_a_label_beside_a_string_widens_its_ink_and_is_not_in_its_digits(digits: Digits) -> None:
+    labelled = dataclasses.replace(StringStyle(), label_share=1.0)
+    plain = dataclasses.replace(labelled, label_share=0.0)
+    for seed in range(20):
+        text = (4, 0, 7)
+        ink, box = compose(text, 30.0, digits, labelled, np.random.default_rng(seed))
+        bare, bare_box = compose(text, 30.0, digits, plain, np.random.default_rng(seed))
+        # The same digits (drawn first from the same seed), and a word of at least two letters.
+        assert box[2] > bare_box[2] + 15, (box, bare_box)
+        assert ink.sum() > bare.sum()
+
+
+def _stem(height: int = 60, width: int = 6) -> np.ndarray:
+    """A bare 1: a vertical stroke, as MNIST's writers write it."""
+    return np.ones((height, width), np.float32)
+
+
+def test_a_continental_1_gains_a_flag_down_left_from_its_top() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        flagged = with_continental_strokes(_stem(), 1, rng)
+        assert flagged.dtype == np.float32 and flagged.min() >= 0 and flagged.max() <= 1
+        ink = flagged > 0.5
+        h, w = ink.shape
+        assert w >= 6 + 0.2 * 60, w  # the flag widens the digit
+        stem = np.flatnonzero(ink[int(0.7 * h)])  # below the flag, above a foot
+        assert ink[: h // 2, : stem.min() - 2].any(), "no flag left of the stem's top half"
+
+
+def test_a_continental_7_is_crossed_and_other_digits_are_left_alone() -> None:
+    rng = np.random.default_rng(1)
+    seven = np.zeros((60, 40), np.float32)
+    cv2.line(seven, (0, 2), (39, 2), 1.0, 4)  # the bar
+    cv2.line(seven, (39, 2), (12, 59), 1.0, 4)  # the stem
+    crossed = with_continental_strokes(seven, 7, rng)
+    middle = crossed[int(0.4 * crossed.shape[0]) : int(0.65 * crossed.shape[0])] > 0.5
+    assert middle.sum(axis=1).max() > 2 * (seven[30] > 0.5).sum()  # a bar across the stem
+    three = np.eye(30, dtype=np.float32)
+    assert with_continental_strokes(three, 3, rng) is three

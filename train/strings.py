@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from edge.ink import LINE_HEIGHT, LineGeometry, ink_darkness, line_image, paper_brightness
-from train.glyphs import draw_digit
+from train.glyphs import draw_digit, with_continental_strokes
 
 MAX_DIGITS = 12
 # How many digits a training line holds: short read-outs (meters, scores, codes) are the commonest.
@@ -41,16 +41,22 @@ class StringStyle:
     empty_share: float = _EMPTY_SHARE
     camera: bool = True  # photographed (papers, inks, rules, light, blur, noise, JPEG) or clean
     drawn_share: float = _DRAWN_SHARE  # digits drawn from strokes rather than taken from MNIST
+    label_share: float = 0.08  # strings with a word beside them (a label, a unit), not read
+    continental_share: float = 0.25  # MNIST 1s given a flag, 7s a bar (`with_continental_strokes`)
 
 
 # The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights, written in
 # black on white paper; and the same strings photographed as training's are.
+_EVALUATION_SPACING = {
+    "gaps": (-0.15, 0.6),
+    "close_share": 0.35,
+    "label_share": 0.0,
+    "continental_share": 0.0,
+}
 EVALUATION = StringStyle(
-    max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0, camera=False, drawn_share=0
+    max_digits=8, **_EVALUATION_SPACING, empty_share=0.0, camera=False, drawn_share=0
 )
-CAMERA_EVALUATION = StringStyle(
-    max_digits=8, gaps=(-0.15, 0.6), close_share=0.35, empty_share=0.0, drawn_share=0
-)
+CAMERA_EVALUATION = StringStyle(max_digits=8, **_EVALUATION_SPACING, empty_share=0.0, drawn_share=0)
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ def random_line(
         weights = _LENGTH_WEIGHTS[: style.max_digits]
         count = 1 + int(rng.choice(style.max_digits, p=weights / weights.sum()))
         text = tuple(int(d) for d in rng.integers(0, 10, count))
-        ink, box = _compose(text, height, digits, style, rng)
+        ink, box = compose(text, height, digits, style, rng)
     grey = _photograph(ink, box, height, rng) if style.camera else _on_white_paper(ink, rng)
     darkness = ink_darkness(grey, paper_brightness(grey, round(0.45 * height) + 3))
     image = line_image(darkness, _finder_geometry(box, rng))
@@ -98,12 +104,12 @@ def mnist_line(image: np.ndarray) -> np.ndarray:
 
 
 def _glyph(
-    digit: int, height: float, digits: Digits, drawn_share: float, rng: np.random.Generator
+    digit: int, height: float, digits: Digits, style: StringStyle, rng: np.random.Generator
 ) -> np.ndarray:
     """Ink opacity (float32 0-1) of one digit written about `height` px tall."""
     size = height * rng.uniform(0.85, 1.1)
     pen_kind = rng.random()
-    if rng.random() < drawn_share:
+    if rng.random() < style.drawn_share:
         pen = size * (rng.uniform(0.05, 0.1) if pen_kind < 0.7 else rng.uniform(0.12, 0.25))
         glyph = draw_digit(digit, max(8, round(size)), pen, rng)
     else:
@@ -120,6 +126,9 @@ def _glyph(
             glyph = cv2.dilate(glyph, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
         elif pen_kind < 0.15 and min(glyph.shape) > 6:  # fine pen: the stroke thinned down
             glyph = cv2.erode(glyph, np.ones((2, 2), np.uint8))
+        # (Only drawn for when asked: the evaluation strings must stay the same strings.)
+        if digit in (1, 7) and style.continental_share and rng.random() < style.continental_share:
+            glyph = with_continental_strokes(glyph, digit, rng)
     return _slanted(glyph, rng.uniform(-0.3, 0.3))
 
 
@@ -131,7 +140,7 @@ def _slanted(glyph: np.ndarray, shear: float) -> np.ndarray:
     return cv2.warpAffine(glyph, matrix, (w + extra, h), flags=cv2.INTER_LINEAR)
 
 
-def _compose(
+def compose(
     text: tuple[int, ...],
     height: float,
     digits: Digits,
@@ -139,7 +148,7 @@ def _compose(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The string's ink on a canvas with room around it, and the box of its ink."""
-    glyphs = [_glyph(d, height, digits, style.drawn_share, rng) for d in text]
+    glyphs = [_glyph(d, height, digits, style, rng) for d in text]
     low, high = style.gaps
     if rng.random() < style.close_share:  # written tight: neighbours touch or nearly
         gaps = rng.uniform(low, min(high, 0.1), len(text))
@@ -158,15 +167,38 @@ def _compose(
         region = canvas[top : top + h, left : left + w]
         np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
         x += w + gap * height
+    if style.label_share and rng.random() < style.label_share:
+        canvas = _labelled(canvas, margin, margin + height * 1.2, height, rng)
     ys, xs = np.nonzero(canvas > 0.3)
     box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
     return canvas, box
 
 
+def _labelled(
+    canvas: np.ndarray, margin: int, baseline: float, height: float, rng: np.random.Generator
+) -> np.ndarray:
+    """The string's canvas with a word written before or after it on its baseline ("Nr.", a
+    unit, a name): a line holds words beside numbers, which the reader learns to pass over."""
+    word = np.zeros((canvas.shape[0], int(6 * height)), np.float32)
+    _write_word(word, (0, int(baseline)), height * rng.uniform(0.5, 1.0), rng)
+    columns = np.flatnonzero(word.max(axis=0) > 0.3)
+    inked = np.flatnonzero(canvas.max(axis=0) > 0.3)
+    if not len(columns) or not len(inked):
+        return canvas
+    word = word[:, : columns.max() + 1]
+    digits = canvas[:, inked.min() : inked.max() + 1]
+    gap, edge = (
+        np.zeros((canvas.shape[0], int(n)), np.float32)
+        for n in (rng.uniform(0.25, 0.8) * height, margin)
+    )
+    parts = (word, gap, digits) if rng.random() < 0.6 else (digits, gap, word)
+    return np.hstack([edge, *parts, edge])
+
+
 def _distractor_only(
     height: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, ...]]:
-    """Ink that is not writing: a dash, a blob, specks or a word, on a canvas like `_compose`'s."""
+    """Ink that is not writing: a dash, a blob, specks or a word, on a canvas like `compose`'s."""
     margin = int(1.1 * height)
     length = int(height * rng.uniform(0.5, 4))
     canvas = np.zeros((int(height * 1.6) + 2 * margin, length + 3 * margin), np.float32)
