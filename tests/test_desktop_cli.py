@@ -153,11 +153,9 @@ def test_compare_marks_failed_runs_and_shows_the_readers_figures(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     reports = REPO / "edge" / "models" / "reports"
+    bundled = json.loads((reports / "parity_report.json").read_text())
     reader = _run_dir(
-        tmp_path,
-        "reader",
-        json.loads((reports / "train_report.json").read_text()),
-        json.loads((reports / "parity_report.json").read_text()),
+        tmp_path, "reader", json.loads((reports / "train_report.json").read_text()), bundled
     )
     train = {"architecture": "lenet5", "parameters": 61706, "epochs": 8, "wall_seconds": 79}
     figures = {"accuracy": 0.9, "bytes": 2048, "us_per_image": 17.4}
@@ -165,5 +163,13 @@ def test_compare_marks_failed_runs_and_shows_the_readers_figures(
     failed = _run_dir(tmp_path, "failed", train, parity)
     assert compare.main([str(reader), str(failed)]) == 0
     out = capsys.readouterr().out
-    assert "| line_reader | 173,179 | 120,000 x 4 | 94.15% | 94.25% | 91.25% | 99.24% |" in out
+    float_, int8 = bundled["float"], bundled["int8"]
+    figures = [
+        float_["strings_exact"],
+        int8["strings_exact"],
+        int8["camera_strings_exact"],
+        int8["mnist_test_as_lines_exact"],
+    ]
+    percents = " | ".join(f"{v * 100:.2f}%" for v in figures)
+    assert f"| line_reader | 173,179 | 120,000 x 4 | {percents} |" in out
     assert "| lenet5 **(failed parity)** | 61,706 | 8 | 90.00% |" in out
