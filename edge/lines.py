@@ -57,7 +57,6 @@ _DARKEST_PAPER = 0.4  # of the brightest paper in view: paper in a shadow, not a
 _TEXTURE_BLOCK = 16  # px at detection size: blocks over which the surface's texture is measured
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
-SMALLEST_LINE = 0.4  # of the tallest line's height that reads (edge.pipeline)
 _FAINTEST = 0.3  # of the boldest line's ink darkness
 _SLIVER = 4.0  # a piece this many times longer than wide may be a sliver of table
 # Pixels darker than this (of the paper's brightness) that are not ink, over this share of the

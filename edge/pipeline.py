@@ -17,7 +17,7 @@ import numpy as np
 from edge.events import DigitPrediction, FrameResult, Sink, Stats
 from edge.ink import FrameError
 from edge.line_reader import LineReader
-from edge.lines import SMALLEST_LINE, FindSettings, Line, find_lines
+from edge.lines import FindSettings, Line, find_lines
 from edge.model import LineModel
 from edge.reading import Stabilizer, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, UnreadableFrame
@@ -46,6 +46,9 @@ class FrameRead:
     empty_reason: str | None
     find_ms: float
     read_ms: float
+
+
+_SMALLEST_LINE = 0.4  # of the tallest line's height that reads (see DigitReader._read_lines)
 
 
 class DigitReader:
@@ -78,7 +81,7 @@ class DigitReader:
         """Each line's digits, in the order of `lines` ([] for a line left out), read tallest
         first.
 
-        The writing in one view is about one size: a line far smaller (`SMALLEST_LINE`) than
+        The writing in one view is about one size: a line far smaller (`_SMALLEST_LINE`) than
         the tallest line that reads is a speck or a fleck of texture, and is not read at all.
         The tallest that reads, not the tallest found: a table, a shadow or a smudge can be the
         biggest dark thing in view. Beside lines read with confidence, a line of nothing but
@@ -89,14 +92,16 @@ class DigitReader:
         heights = [line.geometry.height for line in lines]
         tallest_sure = 0.0
         for index in sorted(range(len(lines)), key=lambda i: -heights[i]):
-            if heights[index] < SMALLEST_LINE * tallest_sure:
+            if heights[index] < _SMALLEST_LINE * tallest_sure:
                 break  # and so is every line after it
             per_line[index] = self.lines.read(lines[index])
             if not tallest_sure and _sure(per_line[index]):
                 tallest_sure = heights[index]
-        tallest = tallest_sure or max(heights, default=0.0)
+        if tallest_sure:
+            return [digits if _sure(digits) else [] for digits in per_line]
+        tallest = max(heights, default=0.0)
         return [
-            digits if (_sure(digits) or not tallest_sure) and h >= SMALLEST_LINE * tallest else []
+            digits if h >= _SMALLEST_LINE * tallest else []
             for digits, h in zip(per_line, heights, strict=True)
         ]
 

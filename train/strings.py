@@ -47,16 +47,17 @@ class StringStyle:
 
 # The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights, written in
 # black on white paper; and the same strings photographed as training's are.
-_EVALUATION_SPACING = {
+_EVALUATION = {
+    "max_digits": 8,
     "gaps": (-0.15, 0.6),
     "close_share": 0.35,
+    "empty_share": 0.0,
+    "drawn_share": 0.0,
     "label_share": 0.0,
     "continental_share": 0.0,
 }
-EVALUATION = StringStyle(
-    max_digits=8, **_EVALUATION_SPACING, empty_share=0.0, camera=False, drawn_share=0
-)
-CAMERA_EVALUATION = StringStyle(max_digits=8, **_EVALUATION_SPACING, empty_share=0.0, drawn_share=0)
+EVALUATION = StringStyle(**_EVALUATION, camera=False)
+CAMERA_EVALUATION = StringStyle(**_EVALUATION)
 
 
 @dataclass(frozen=True)
