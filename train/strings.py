@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from edge.ink import LINE_HEIGHT, LineGeometry, ink_darkness, line_image, paper_brightness
+from edge.scenes import touching_x
 from train.glyphs import draw_digit, with_continental_strokes
 
 MAX_DIGITS = 12
@@ -37,7 +38,8 @@ class StringStyle:
 
     max_digits: int = MAX_DIGITS
     gaps: tuple[float, float] = (-0.2, 0.8)  # between neighbours, in digit heights
-    close_share: float = 0.35  # strings written tight (gaps up to 0.1 heights)
+    close_share: float = 0.3  # strings written tight (gaps up to 0.1 heights)
+    touching_share: float = 0.1  # strings whose neighbours slide together until strokes meet
     empty_share: float = _EMPTY_SHARE
     camera: bool = True  # photographed (papers, inks, rules, light, blur, noise, JPEG) or clean
     drawn_share: float = _DRAWN_SHARE  # digits drawn from strokes rather than taken from MNIST
@@ -51,6 +53,7 @@ _EVALUATION = {
     "max_digits": 8,
     "gaps": (-0.15, 0.6),
     "close_share": 0.35,
+    "touching_share": 0.0,
     "empty_share": 0.0,
     "drawn_share": 0.0,
     "label_share": 0.0,
@@ -151,7 +154,11 @@ def compose(
     """The string's ink on a canvas with room around it, and the box of its ink."""
     glyphs = [_glyph(d, height, digits, style, rng) for d in text]
     low, high = style.gaps
-    if rng.random() < style.close_share:  # written tight: neighbours touch or nearly
+    spacing = rng.random()
+    touching = spacing < style.touching_share
+    if touching:  # boxes overlap, then each digit slides left until its strokes meet the last's
+        gaps = rng.uniform(low, 0.0, len(text))
+    elif spacing < style.touching_share + style.close_share:  # tight: touching or nearly
         gaps = rng.uniform(low, min(high, 0.1), len(text))
     else:
         gaps = rng.uniform(max(low, -0.05), high, len(text))
@@ -160,13 +167,18 @@ def compose(
     canvas = np.zeros((int(height * 1.6) + 2 * margin, width), np.float32)
     x = float(margin)
     drift = rng.uniform(-0.04, 0.04)  # baseline slope
+    before = None
     for glyph, gap in zip(glyphs, gaps, strict=True):
         h, w = glyph.shape
         base = margin + height * 1.2 + drift * (x - margin) + rng.normal(0, 0.04 * height)
         top, left = int(base - h), int(x)
         top = min(max(top, 0), canvas.shape[0] - h)
+        if touching and before is not None:
+            left = touching_x(before, glyph, left, top, height)
+            x = float(left)
         region = canvas[top : top + h, left : left + w]
         np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
+        before = (glyph, left, top)
         x += w + gap * height
     if style.label_share and rng.random() < style.label_share:
         canvas = _labelled(canvas, margin, margin + height * 1.2, height, rng)
