@@ -72,7 +72,7 @@ _PRINT_COLOURS = (
 # How much room a printed box leaves around its digit, in digit heights: under 1 the digit
 # touches or crosses the box's lines, as a hurried hand does.
 _BOX_FITS = {"roomy": (1.3, 1.7), "snug": (1.08, 1.2), "touching": (0.85, 0.95)}
-TOUCH_REACH = 0.35  # touching digits slide together at most this far (digit heights)
+_TOUCH_REACH = 0.35  # touching digits slide together at most this far (digit heights)
 
 
 @dataclass(frozen=True)
@@ -478,8 +478,8 @@ def touching_x(
 
     Glyphs are float ink opacity [h, w] (ink where > 0.5) placed by their top-left corner;
     `before` is (glyph, x, y). Returns gx if the two already meet, else the first x further
-    left where a row of the two touches (within TOUCH_REACH of `height`, px, and never past
-    the left third of `before`). Used by the "touching" scenes and by the reader's training
+    left where a row of the two touches (within _TOUCH_REACH x `height` px of gx, and never
+    past the left third of `before`). Used by the "touching" scenes and by the reader's training
     strings, so both join digits the same way."""
     left_glyph, bx, by = before
     first, last = max(by, gy), min(by + left_glyph.shape[0], gy + glyph.shape[0])
@@ -493,7 +493,7 @@ def touching_x(
     their_right = bx + theirs.shape[1] - 1 - np.argmax(theirs[:, ::-1], axis=1)
     our_left = np.argmax(ours, axis=1)
     touch = int((their_right - our_left)[both].max())  # one pixel of ink in common
-    lowest = max(round(gx - TOUCH_REACH * height), bx + left_glyph.shape[1] // 3)
+    lowest = max(round(gx - _TOUCH_REACH * height), bx + left_glyph.shape[1] // 3)
     return max(min(gx, touch), lowest)
 
 
