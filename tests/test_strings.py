@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edge.ink import LINE_HEIGHT
-from train.glyphs import with_continental_strokes
+from train.glyphs import draw_digit, with_continental_strokes, with_lifted_bar
 from train.strings import (
     EVALUATION,
     MAX_DIGITS,
@@ -62,7 +62,7 @@ def joined_share(digits: Digits, style: StringStyle, seed: int) -> float:
 
 
 def test_touching_strings_are_joined_and_close_ones_mostly_not(digits: Digits) -> None:
-    plain = dataclasses.replace(StringStyle(), label_share=0.0)
+    plain = dataclasses.replace(StringStyle(), label_share=0.0, lifted_bar_share=0.0)
     touching = dataclasses.replace(plain, touching_share=1.0, close_share=0.0)
     close = dataclasses.replace(plain, touching_share=0.0, close_share=1.0)
     # A digit's own ink is sometimes in two pieces (a 4, a 5), so not every touching string is
@@ -111,3 +111,27 @@ def test_a_continental_7_is_crossed_and_other_digits_are_left_alone() -> None:
     assert middle.sum(axis=1).max() > 2 * (seven[30] > 0.5).sum()  # a bar across the stem
     three = np.eye(30, dtype=np.float32)
     assert with_continental_strokes(three, 3, rng) is three
+
+
+def test_some_drawn_5s_have_their_bar_lifted_clear_of_the_stem() -> None:
+    rng = np.random.default_rng(6)
+    pieces = []
+    for _ in range(40):
+        ink = (draw_digit(5, 40, 3.0, rng) > 0.5).astype(np.uint8)
+        pieces.append(cv2.connectedComponents(ink, connectivity=8)[0] - 1)
+    # Written in one go (one piece) or with the bar lifted (two): both kinds are drawn.
+    assert set(pieces) == {1, 2}
+
+
+def test_an_mnist_5s_bar_is_lifted_clear_of_its_stem(digits: Digits) -> None:
+    rng = np.random.default_rng(7)
+    fives = digits.images[digits.by_digit[5][:30]]
+    split = 0
+    for image in fives:
+        x, y, w, h = cv2.boundingRect(image)
+        glyph = image[y : y + h, x : x + w].astype(np.float32) / 255.0
+        lifted = with_lifted_bar(glyph, rng)
+        before = cv2.connectedComponents((glyph > 0.5).astype(np.uint8), connectivity=8)[0]
+        after = cv2.connectedComponents((lifted > 0.5).astype(np.uint8), connectivity=8)[0]
+        split += after > before  # the bar is a piece of its own
+    assert split >= 15  # measured 20 of 30: some 5s' bars are apart already, or drawn oddly

@@ -2,8 +2,9 @@
 
 MNIST's writers (US census staff and students) write a 1 as a bare stroke and a 7 without a
 bar. Much of the world does not: a continental 1 has a flag (and often a foot), a 7 is crossed,
-a 4 is two strokes that do not meet at the top, a 9 has a straight stem. Each digit here is a
-few strokes in a unit box (x 0..0.7, y 0..1, y down), every point jittered so no two are alike.
+a 4 is two strokes that do not meet at the top, a 5's bar is lifted clear of its stem, a 9
+has a straight stem. Each digit here is a few strokes in a unit box (x 0..0.7, y 0..1, y down),
+every point jittered so no two are alike.
 """
 
 import math
@@ -51,6 +52,9 @@ def digit_strokes(digit: int, rng: np.random.Generator) -> list[Stroke]:
         return [[(0.5, 0.0), (0.0, 0.65), (0.7, 0.65)], [(0.5, 0.0), (0.5, 1.0)]]
     if digit == 5:
         bowl = _arc(0.33, 0.68, 0.33, 0.3, 220, 490)
+        if style < 0.4:  # the bar written last, lifted clear of the stem
+            lift = 0.1 + 0.15 * rng.random()
+            return [[(0.08, 0.05), (0.06, 0.43), *bowl[1:]], [(lift + 0.1, 0.0), (0.7, -0.02)]]
         return [[(0.08, 0.05), (0.06, 0.43), *bowl[1:]], [(0.08, 0.02), (0.65, 0.0)]]
     if digit == 6:
         loop = _arc(0.35, 0.72, 0.3, 0.27, 180, 540)
@@ -138,3 +142,28 @@ def with_continental_strokes(glyph: np.ndarray, digit: int, rng: np.random.Gener
     canvas = np.maximum(canvas, drawn.astype(np.float32) / 255.0)
     ys, xs_ = np.nonzero(canvas > 0.05)
     return canvas[ys.min() : ys.max() + 1, xs_.min() : xs_.max() + 1]
+
+
+def with_lifted_bar(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A written 5 (float32 ink opacity, cropped to its ink) whose bar is lifted clear of the
+    stem, as many writers add it last: the ink of the top quarter right of the stem is moved up
+    and right by 4-15 % of the height, leaving a gap at the stem's top."""
+    h, w = glyph.shape
+    ink = glyph > 0.5
+    band, low = max(1, round(0.25 * h)), round(0.45 * h)
+    lefts = [int(np.argmax(ink[y])) for y in range(band, low) if ink[y].any()]
+    runs = ink.sum(axis=1)
+    if not lefts or not runs.any():
+        return glyph
+    pen = max(1, int(np.median(runs[runs > 0])))
+    stem = int(np.median(lefts)) + pen  # the bar begins right of the stem's stroke
+    if stem >= w - 2:
+        return glyph
+    up, right = (round(rng.uniform(0.04, 0.1) * h), round(rng.uniform(0.05, 0.15) * h))
+    canvas = cv2.copyMakeBorder(glyph, up, 0, 0, right, cv2.BORDER_CONSTANT, value=0)
+    bar = canvas[up : up + band, stem:w].copy()
+    canvas[up : up + band, stem:w] = 0.0
+    region = canvas[0:band, stem + right : w + right]
+    np.maximum(region, bar, out=region)
+    ys, xs = np.nonzero(canvas > 0.05)
+    return canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]

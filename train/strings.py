@@ -17,7 +17,7 @@ import numpy as np
 
 from edge.ink import LINE_HEIGHT, LineGeometry, ink_darkness, line_image, paper_brightness
 from edge.scenes import touching_x
-from train.glyphs import draw_digit, with_continental_strokes
+from train.glyphs import draw_digit, with_continental_strokes, with_lifted_bar
 
 MAX_DIGITS = 12
 # How many digits a training line holds: short read-outs (meters, scores, codes) are the commonest.
@@ -45,6 +45,7 @@ class StringStyle:
     drawn_share: float = _DRAWN_SHARE  # digits drawn from strokes rather than taken from MNIST
     label_share: float = 0.08  # strings with a word beside them (a label, a unit), not read
     continental_share: float = 0.25  # MNIST 1s given a flag, 7s a bar (`with_continental_strokes`)
+    lifted_bar_share: float = 0.25  # MNIST 5s whose bar is lifted clear of the stem
 
 
 # The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights, written in
@@ -58,6 +59,7 @@ _EVALUATION = {
     "drawn_share": 0.0,
     "label_share": 0.0,
     "continental_share": 0.0,
+    "lifted_bar_share": 0.0,
 }
 EVALUATION = StringStyle(**_EVALUATION, camera=False)
 CAMERA_EVALUATION = StringStyle(**_EVALUATION)
@@ -133,6 +135,8 @@ def _glyph(
         # (Only drawn for when asked: the evaluation strings must stay the same strings.)
         if digit in (1, 7) and style.continental_share and rng.random() < style.continental_share:
             glyph = with_continental_strokes(glyph, digit, rng)
+        if digit == 5 and style.lifted_bar_share and rng.random() < style.lifted_bar_share:
+            glyph = with_lifted_bar(glyph, rng)
     return _slanted(glyph, rng.uniform(-0.3, 0.3))
 
 
