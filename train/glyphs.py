@@ -98,6 +98,12 @@ def draw_digit(digit: int, height: int, pen: float, rng: np.random.Generator) ->
     return canvas.astype(np.float32) / 255.0
 
 
+def _pen_width(runs: np.ndarray) -> int:
+    """A written digit's stroke width, px: the median ink run of its inked rows (`runs`, ink
+    pixels per row, at least one row inked)."""
+    return max(1, int(np.median(runs[runs > 0])))
+
+
 def with_continental_strokes(glyph: np.ndarray, digit: int, rng: np.random.Generator) -> np.ndarray:
     """A written 1 or 7 (float32 ink opacity, cropped to its ink) with the stroke a continental
     writer adds: a 1's flag down-left from its top (and sometimes a foot), a 7's bar across its
@@ -110,7 +116,7 @@ def with_continental_strokes(glyph: np.ndarray, digit: int, rng: np.random.Gener
     runs = ink.sum(axis=1)
     if not runs.any():
         return glyph
-    pen = max(1, int(np.median(runs[runs > 0])))
+    pen = _pen_width(runs)
     rows = np.flatnonzero(runs)
     strokes: list[tuple[tuple[float, float], tuple[float, float]]] = []
     if digit == 1:
@@ -155,7 +161,7 @@ def with_lifted_bar(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     runs = ink.sum(axis=1)
     if not lefts or not runs.any():
         return glyph
-    pen = max(1, int(np.median(runs[runs > 0])))
+    pen = _pen_width(runs)
     stem = int(np.median(lefts)) + pen  # the bar begins right of the stem's stroke
     if stem >= w - 2:
         return glyph
