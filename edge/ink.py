@@ -29,7 +29,7 @@ WIDTH_STEP = 4  # the reader gives one column of scores per 4 input pixels
 MIN_WIDTH = 32
 _FULL_INK = 85  # percentile of a line's ink pixels that is scaled to full white
 _INK_LEVEL = 40  # darkness (0-255) that counts as ink when measuring a line's ink level
-_THIN_SHARE = 0.75  # of a line's horizontal ink runs one pixel long: its strokes are thin
+_THIN_SHARE = 0.75  # of a line's stroke pixels a pixel wide across the stroke: its pen is fine
 _STROKE_LEVEL = 96  # line-image level (0-255) that counts as a stroke when measuring its width
 _MAX_GAIN = 6.0  # a faint line is stretched at most this much: beyond it is noise
 _DARKEST_PAPER = 6  # grey level under which the ratio ink / paper is meaningless noise
@@ -165,17 +165,22 @@ def widen_thin_strokes(image: np.ndarray) -> np.ndarray:
     """The line image (uint8 [LINE_HEIGHT, W], ink white) with strokes a pixel wide widened to
     two. A fine pen's stroke on a big digit, or a far-off page's, is a pixel wide at the
     reader's scale; MNIST's strokes, which the reader learnt from, are two to three, and a lone
-    thin 1 read as nothing. The stroke width is measured by the ink's horizontal runs: all but a
-    few (a 7's bar) one pixel long; a printed box's thin sides beside a pen's digit are not widened.
+    thin 1 read as nothing, a big thin 0 too. Thin strokes: most stroke pixels (_THIN_SHARE) are
+    a pixel wide across their stroke, sideways or up and down; a printed box's thin sides beside
+    a pen's digit are not widened.
     """
     ink = image >= _STROKE_LEVEL
     # The ends of a line are its blank margins, unless printed rules or a grid run through
     # them: thin printed lines widened read as 1s.
     if ink[:, :WIDTH_STEP].any() or ink[:, -WIDTH_STEP:].any():
         return image
-    run_starts = ink[:, 1:-1] & ~ink[:, :-2]  # the margins are blank: no run starts there
-    one_pixel = run_starts & ~ink[:, 2:]
-    if np.count_nonzero(one_pixel) < _THIN_SHARE * max(1, np.count_nonzero(run_starts)):
+    # Measured both ways: a 0's top and bottom, or a 7's bar, are level strokes, a pixel tall
+    # but runs of several pixels along the rows.
+    padded = np.pad(ink, 1)
+    alone_sideways = ~padded[1:-1, :-2] & ~padded[1:-1, 2:]
+    alone_up_down = ~padded[:-2, 1:-1] & ~padded[2:, 1:-1]
+    thin = ink & (alone_sideways | alone_up_down)
+    if np.count_nonzero(thin) < _THIN_SHARE * max(1, np.count_nonzero(ink)):
         return image
     return cv2.dilate(image, np.ones((1, 2), np.uint8))
 

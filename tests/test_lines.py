@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, to_grey
+from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, to_grey, widen_thin_strokes
 from edge.lines import FindSettings, choose_ink, find_lines
 from edge.scenes import mixed_scenes, sample_digits
 
@@ -73,6 +73,15 @@ def test_a_digit_filling_the_frame_and_touching_its_edges_is_one_line():
     frame = page(ink[60:540], at=(150, 0))
     lines = find_lines(frame).lines
     assert len(lines) == 1 and lines[0].geometry.height > 300
+
+
+@pytest.mark.parametrize("pen, widened", [(1, True), (2, False)])
+def test_a_fine_pens_one_pixel_strokes_are_widened_whichever_way_they_run(pen, widened):
+    # A big 0 in a fine pen at the reader's height: its sides are a pixel wide, and its top
+    # and bottom a pixel tall (runs of ink along the rows, which a 1's stem never has).
+    line = np.zeros((LINE_HEIGHT, 44), np.uint8)
+    cv2.ellipse(line, (22, 16), (16, 10), 0, 0, 360, 255, pen)
+    assert (np.count_nonzero(widen_thin_strokes(line)) > np.count_nonzero(line)) == widened
 
 
 def test_red_ink_is_as_dark_as_black_in_the_darkest_channel():
