@@ -14,7 +14,7 @@ INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
 
-def _conv_bn(x, filters: int, kernel: int = 3):
+def _conv_bn(x, filters: int, kernel: int | tuple[int, int] = 3):
     """Conv without bias (batch norm supplies it), then BN and ReLU; folds into one int8 op."""
     x = layers.Conv2D(filters, kernel, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
@@ -129,6 +129,7 @@ def line_reader() -> keras.Model:
     x = layers.Conv2D(96, (2, 3), use_bias=False)(x)  # 1 x W/4: the column's features
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
+    x = _conv_bn(x, 96, (1, 5))  # context along the line: neighbouring columns' features
     x = layers.Dropout(0.2)(x)
     x = layers.Conv2D(NUM_CLASSES + 1, 1)(x)
     x = layers.Reshape((-1, NUM_CLASSES + 1))(x)
