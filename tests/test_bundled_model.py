@@ -25,7 +25,7 @@ def parity(mnist_path: Path) -> dict:
 
 def test_composed_test_strings_are_read_exactly(parity: dict) -> None:
     assert parity["test_strings"] == 2000
-    assert parity["int8"]["strings_exact"] >= 0.935  # measured 0.9450; issue #11: 0.96
+    assert parity["int8"]["strings_exact"] >= 0.935  # measured 0.9465; issue #11: 0.96
 
 
 def test_int8_reads_what_float_reads(parity: dict) -> None:

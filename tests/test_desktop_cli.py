@@ -171,5 +171,5 @@ def test_compare_marks_failed_runs_and_shows_the_readers_figures(
         int8["mnist_test_as_lines_exact"],
     ]
     percents = " | ".join(f"{v * 100:.2f}%" for v in figures)
-    assert f"| line_reader | 173,179 | 120,000 x 5 | {percents} |" in out
+    assert f"| line_reader | 219,643 | 120,000 x 5 | {percents} |" in out
     assert "| lenet5 **(failed parity)** | 61,706 | 8 | 90.00% |" in out
