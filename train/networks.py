@@ -108,7 +108,8 @@ def mlp30_sigmoid() -> keras.Model:
 
 def line_reader() -> keras.Model:
     """The default: a convolutional line reader for CTC (a CRNN after Shi, Bai & Yao 2015, with
-    the recurrent layers left out so the whole model is builtin int8 ops).
+    the recurrent layers left out so the whole model is builtin int8 ops; a convolution along
+    the line over 5 columns stands in for their context).
 
     Input `[N, 32, W, 1]` (W any multiple of 4; grey / 255, white ink on black); output
     `[N, W / 4, 11]` softmax over the digits 0-9 and the CTC blank (index 10). Height is pooled
