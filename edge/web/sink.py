@@ -164,8 +164,9 @@ class WebSink(Sink):
         self.metrics.observe(result)
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
-        self.live.add_reading(reading_payload(reading))
+        # The counts first: a stream woken by the reading sends them right after it.
         self.live.stats = stats_payload(stats)
+        self.live.add_reading(reading_payload(reading))
 
     def on_stats(self, stats: Stats) -> None:
         self.live.stats = stats_payload(stats)
