@@ -169,7 +169,7 @@ def widen_thin_strokes(image: np.ndarray) -> np.ndarray:
     reader's scale; MNIST's strokes, which the reader learnt from, are two to three, and a lone
     thin 1 read as nothing, a big thin 0 too. Thin strokes: half the stroke pixels (_THIN_SHARE)
     are a pixel wide across their stroke, sideways or up and down; they are widened both ways.
-    A printed box's thin sides beside a pen's digit are not widened.
+    A line whose ends hold ink (printed rules or a grid running through it) is left as it is.
     """
     ink = image >= _STROKE_LEVEL
     # The ends of a line are its blank margins, unless printed rules or a grid run through

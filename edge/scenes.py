@@ -402,7 +402,7 @@ def _write_digits(
             for digit, size in zip(digits, sizes, strict=True)
         ]
         if layout.ink_gaps:
-            glyphs = [_inked_part(glyph) for glyph in glyphs]
+            glyphs = [inked_part(glyph) for glyph in glyphs]
         if in_cells:
             cell_h = layout.printed.cell * height
             cell_w = max(layout.printed.aspect * cell_h, 1.0)
@@ -456,8 +456,8 @@ def _write_digits(
     return _Written(alpha, masks, height, cells)
 
 
-def _inked_part(glyph: np.ndarray) -> np.ndarray:
-    """The glyph cut to its ink and the ink's soft edge."""
+def inked_part(glyph: np.ndarray) -> np.ndarray:
+    """The glyph (float ink opacity, 0-1) cut to its ink and the ink's soft edge (above 0.05)."""
     ys, xs = np.nonzero(glyph > 0.05)
     return glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 

@@ -45,7 +45,7 @@ def reader() -> DigitReader:
 
 
 # What the bundled reader still gets wrong, each marked so a fix shows up (strict: the suite
-# fails when one starts to pass, so the mark is then removed). Session 10's reader reads them all.
+# fails when one starts to pass, so the mark is then removed). The bundled reader reads them all.
 KNOWN_MISSES: dict[str, str] = {}
 
 

@@ -12,6 +12,8 @@ import math
 import cv2
 import numpy as np
 
+from edge.scenes import inked_part
+
 Stroke = list[tuple[float, float]]
 
 
@@ -145,9 +147,7 @@ def with_continental_strokes(glyph: np.ndarray, digit: int, rng: np.random.Gener
     for (x0, y0), (x1, y1) in strokes:
         ends = np.round(np.array([[x0 + left, y0 + pen], [x1 + left, y1 + pen]]) * 16).astype(int)
         cv2.line(drawn, tuple(ends[0]), tuple(ends[1]), 255, pen, cv2.LINE_AA, shift=4)
-    canvas = np.maximum(canvas, drawn.astype(np.float32) / 255.0)
-    ys, xs_ = np.nonzero(canvas > 0.05)
-    return canvas[ys.min() : ys.max() + 1, xs_.min() : xs_.max() + 1]
+    return inked_part(np.maximum(canvas, drawn.astype(np.float32) / 255.0))
 
 
 def with_lifted_bar(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -158,10 +158,9 @@ def with_lifted_bar(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ink = glyph > 0.5
     band, low = max(1, round(0.25 * h)), round(0.45 * h)
     lefts = [int(np.argmax(ink[y])) for y in range(band, low) if ink[y].any()]
-    runs = ink.sum(axis=1)
-    if not lefts or not runs.any():
+    if not lefts:
         return glyph
-    pen = _pen_width(runs)
+    pen = _pen_width(ink.sum(axis=1))
     stem = int(np.median(lefts)) + pen  # the bar begins right of the stem's stroke
     if stem >= w - 2:
         return glyph
@@ -171,5 +170,4 @@ def with_lifted_bar(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     canvas[up : up + band, stem:w] = 0.0
     region = canvas[0:band, stem + right : w + right]
     np.maximum(region, bar, out=region)
-    ys, xs = np.nonzero(canvas > 0.05)
-    return canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    return inked_part(canvas)
