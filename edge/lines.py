@@ -403,9 +403,19 @@ def _unexplained_dark(dark: np.ndarray) -> bool:
     stroke (`_UNEXPLAINED_SHARE` of the frame) that is not a table beside a sheet."""
     if cv2.countNonZero(dark) < _UNEXPLAINED_SHARE * dark.size:
         return False
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    _, labels, stats = _pieces_with_boxes(dark)
     big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _UNEXPLAINED_SHARE * dark.size) + 1
     return any(not _table_beside_sheet(labels == piece) for piece in big)
+
+
+def _pieces_with_boxes(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """cv2.connectedComponentsWithStats (8-connected) less the centroids: the count, labels and
+    stats. Grana's BBDT numbers the pieces as the default (Spaghetti) does, both scanning 2x2
+    blocks in the same order, and gathers the stats at a third of its cost."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        mask, 8, cv2.CV_32S, cv2.CCL_BBDT
+    )
+    return count, labels, stats
 
 
 def _table_beside_sheet(piece: np.ndarray) -> bool:
@@ -776,7 +786,7 @@ def group_lines(mask: np.ndarray, min_height: float) -> list[_Pieces]:
     along a line tilted up to _MAX_TILT, and pieces of one digit, joined."""
     # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece.
     linked = cv2.dilate(mask, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(linked, connectivity=8)
+    count, labels, stats = _pieces_with_boxes(linked)
     boxes = stats[1:, :4].astype(np.float64)
     ids = np.arange(1, count)
     # Specks: noise, dust, a stub of an erased rule (sizes include the 2 px of linking).
@@ -833,8 +843,9 @@ def group_lines(mask: np.ndarray, min_height: float) -> list[_Pieces]:
         right, bottom = (member_boxes[:, :2] + member_boxes[:, 2:]).max(axis=0).astype(int)
         if bottom - top < min_height:
             continue
-        window = labels[top:bottom, left:right]
-        inked = np.isin(window, ids[members]) & (mask[top:bottom, left:right] > 0)
+        member = np.zeros(count, bool)
+        member[ids[members]] = True
+        inked = np.take(member, labels[top:bottom, left:right]) & (mask[top:bottom, left:right] > 0)
         ys, xs = np.nonzero(inked)
         lines.append(_Pieces(member_boxes, xs + left, ys + top))
     return lines
