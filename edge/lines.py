@@ -131,17 +131,19 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         return FoundLines([], ink, "too dark")
     grey, detection = greys[ink], small[ink]
     noise = noise_level(detection)
-    if frame.ndim == 3 and _noisy(detection, noise):
+    noisy = _noisy(detection, noise)
+    if frame.ndim == 3 and noisy:
         # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
         # colour blocks there are as dark as faint ink. Luma averages the channels.
         luma = cv2.cvtColor(frame[..., :3], cv2.COLOR_BGR2GRAY)
         grey = luma if ink == "dark" else cv2.bitwise_not(luma)
         detection = _shrink(grey, scale)
         noise = noise_level(detection)
-    detection, sigma = _smoothed(detection, noise)
-    paper, mask = _paper_and_ink(detection, sigma)
+        noisy = _noisy(detection, noise)
+    detection, sigma = _smoothed(detection, noise, noisy)
+    paper, mask, contrast = _paper_and_ink(detection, sigma)
     short_side = min(mask.shape)
-    sensitive = ink_mask(detection, paper, sigma, _RULE_INK, hysteresis=False)
+    sensitive = ink_mask(contrast, _RULE_INK, hysteresis=False)
     rules = straight_lines(
         sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), detection
     )
@@ -163,8 +165,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     groups = [g for g in groups if not _sliver_of_table(g, detection)]
     if not groups:
         return FoundLines([], ink, "no ink found")
-    darkness = ink_darkness(detection, paper)
-    inks = [quantile(darkness[g.ys, g.xs], 0.9) for g in groups]
+    inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
     lines = [_cut(grey, paper, scale, _fit(g, scale)) for g in groups]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
@@ -214,13 +215,13 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     return "light" if lighter > _POLARITY_BIAS * darker else "dark"
 
 
-def _smoothed(grey: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def _smoothed(grey: np.ndarray, noise: float, noisy: bool) -> tuple[np.ndarray, np.ndarray]:
     """A detection-size grey image ready for finding ink, and its noise sigma per pixel
-    (`surface_noise`), given its sensor `noise` (`noise_level`). A dim frame's noise is a large
-    part of its light: it is averaged down (its strokes are wider than the blur; a bright
-    frame's faint pencil line would not be)."""
+    (`surface_noise`), given its sensor `noise` (`noise_level`) and whether that is `_noisy`.
+    A dim frame's noise is a large part of its light: it is averaged down (its strokes are
+    wider than the blur; a bright frame's faint pencil line would not be)."""
     sigma = surface_noise(grey, noise)
-    if _noisy(grey, noise):
+    if noisy:
         return cv2.GaussianBlur(grey, (3, 3), 0), sigma / 2
     return grey, sigma
 
@@ -230,9 +231,12 @@ def _noisy(grey: np.ndarray, noise: float) -> bool:
     return noise > _NOISY * percentile_u8(grey, 90)
 
 
-def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The paper estimate and the ink mask of a detection-size grey image whose surface's
-    noise is `sigma` (grey levels per pixel, see `_smoothed`).
+def _paper_and_ink(
+    grey: np.ndarray, sigma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, "_InkContrast"]:
+    """The paper estimate, the ink mask and the ink's contrast against that paper, of a
+    detection-size grey image whose surface's noise is `sigma` (grey levels per pixel, see
+    `_smoothed`).
 
     Two paper estimates: one closing over ordinary strokes (a tenth of the short side), which
     follows shadows and a sheet's edge closely, and one closing over a close-up's marker
@@ -241,23 +245,27 @@ def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.
     """
     short_side = min(grey.shape)
     stroke, widest = round(_STROKE * short_side), round(_WIDEST_STROKE * short_side)
+    margin = _noise_margin(sigma)
     paper = paper_brightness(grey, stroke)
+    contrast = _ink_contrast(grey, paper, margin)
     # In a dim frame a fifth of the paper's light is a few grey levels: as much as a shadow's
     # gradient or a JPEG's blocks differ by. Ink is then asked to be darker, up to twice.
-    dimness = _BRIGHT_PAPER / max(1, percentile_u8(grey, 90))
-    level = _INK * min(2.0, max(1.0, dimness))
-    mask = cv2.bitwise_and(ink_mask(grey, paper, sigma, level), on_paper(grey, paper, stroke))
+    brightness = percentile_u8(grey, 90)
+    level = _INK * min(2.0, max(1.0, _BRIGHT_PAPER / max(1, brightness)))
+    mask = cv2.bitwise_and(ink_mask(contrast, level), on_paper(grey, paper, stroke))
     # Only a stroke too wide for the first estimate leaves dark pixels it did not call ink:
     # without them (most frames) the second estimate is not worth its cost.
-    dark = cv2.compare(grey, _UNEXPLAINED * percentile_u8(grey, 90), cv2.CMP_LT)
+    dark = cv2.compare(grey, _UNEXPLAINED * brightness, cv2.CMP_LT)
     if not _unexplained_dark(cv2.subtract(dark, mask * 255)):
-        return paper, mask
+        return paper, mask, contrast
     wide_paper = paper_brightness(grey, widest)
-    wide = cv2.bitwise_and(ink_mask(grey, wide_paper, sigma), on_paper(grey, wide_paper, widest))
+    wide = cv2.bitwise_and(
+        ink_mask(_ink_contrast(grey, wide_paper, margin)), on_paper(grey, wide_paper, widest)
+    )
     thick = max(2, round(0.25 * _STROKE * short_side))
     core = cv2.erode(wide, np.ones((2 * thick + 1, 2 * thick + 1), np.uint8))
     if not core.any():
-        return paper, mask
+        return paper, mask, contrast
     count, labels = cv2.connectedComponents(wide, connectivity=8)
     thick_pieces = np.zeros(count, np.uint8)
     thick_pieces[np.unique(labels[core > 0])] = 1
@@ -267,7 +275,8 @@ def _paper_and_ink(grey: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.
             thick_pieces[piece] = 0
     thick_pieces[0] = 0
     strokes = np.take(thick_pieces, labels)
-    return np.where(strokes > 0, wide_paper, paper), cv2.bitwise_or(mask, strokes)
+    paper = np.where(strokes > 0, wide_paper, paper)
+    return paper, cv2.bitwise_or(mask, strokes), _ink_contrast(grey, paper, margin)
 
 
 def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
@@ -448,21 +457,33 @@ def on_paper(grey: np.ndarray, paper: np.ndarray, widest_stroke: int) -> np.ndar
     return cv2.bitwise_and(closed, bright) // 255
 
 
-def ink_mask(
-    grey: np.ndarray,
-    paper: np.ndarray,
-    sigma: float | np.ndarray,
-    level: float = _INK,
-    hysteresis: bool = True,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class _InkContrast:
+    """A grey image against a paper estimate: its ink darkness (`ink_darkness`), and where it
+    is darker than the paper by well over the noise (uint8 0/1, `_noise_margin`)."""
+
+    darkness: np.ndarray
+    above_noise: np.ndarray
+
+
+def _noise_margin(sigma: np.ndarray) -> np.ndarray:
+    """uint8: how much darker than the paper ink is (grey levels, per pixel), for a surface's
+    noise `sigma` (float32 per pixel): a dim frame's noise is a large fraction of its paper's
+    brightness, a desk's grain is more than a sheet's."""
+    return np.clip(np.multiply(_NOISE_MARGIN, sigma), 0, 255).astype(np.uint8)
+
+
+def _ink_contrast(grey: np.ndarray, paper: np.ndarray, margin: np.ndarray) -> _InkContrast:
+    """The ink contrast of `grey` against `paper`, ink darker by more than `margin`."""
+    above_noise = cv2.compare(cv2.subtract(paper, grey), margin, cv2.CMP_GT) // 255
+    return _InkContrast(ink_darkness(grey, paper), above_noise)
+
+
+def ink_mask(contrast: _InkContrast, level: float = _INK, hysteresis: bool = True) -> np.ndarray:
     """uint8 0/1: ink (darkness >= `level`), and faint ink (>= half that) touching it; in both,
-    darker than the paper by well over its noise `sigma` (grey levels, for the whole image or
-    float32 per pixel: a dim frame's noise is a large fraction of its paper's brightness, a
-    desk's grain is more than a sheet's). `hysteresis=False`: ink alone."""
-    darkness = ink_darkness(grey, paper)
-    contrast = cv2.subtract(paper, grey)
-    margin = np.clip(np.multiply(_NOISE_MARGIN, sigma), 0, 255).astype(np.uint8)
-    above_noise = cv2.compare(contrast, margin, cv2.CMP_GT) // 255
+    darker than the paper by well over its noise (`_InkContrast`). `hysteresis=False`: ink
+    alone."""
+    darkness, above_noise = contrast.darkness, contrast.above_noise
     strong = cv2.threshold(darkness, round(255 * level) - 1, 1, cv2.THRESH_BINARY)[1]
     faint = cv2.threshold(darkness, round(255 * level / 2) - 1, 1, cv2.THRESH_BINARY)[1]
     strong = cv2.bitwise_and(strong, above_noise)
