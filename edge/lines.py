@@ -601,6 +601,9 @@ def _chord(segment: tuple[int, int, int, int], w: int, h: int) -> Chord:
     return first, last
 
 
+_CHORD_ENDS = np.stack([np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)])
+
+
 def _ends_on_mask(mask: np.ndarray, chords: list[Chord]) -> np.ndarray:
     """bool [len(chords)]: whether `mask` holds each chord near both its ends (within 4 px of
     it, for at least half of the first and of the last `_RULE_END` of its way)."""
@@ -611,8 +614,7 @@ def _ends_on_mask(mask: np.ndarray, chords: list[Chord]) -> np.ndarray:
     along = np.array([c[1] for c in chords], np.float64) - first
     normal = np.stack([-along[:, 1], along[:, 0]], axis=1)
     normal /= np.maximum(1.0, np.hypot(along[:, 0], along[:, 1]))[:, np.newaxis]
-    ends = np.stack([np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)])
-    t = ends[np.newaxis, :, :, np.newaxis]  # [chord, end, 8 steps, 9 offsets]
+    t = _CHORD_ENDS[np.newaxis, :, :, np.newaxis]  # [chord, end, 8 steps, 9 offsets]
     across = np.arange(-4, 5, dtype=np.float64)
     points = []
     for axis, size in ((0, w), (1, h)):
@@ -620,6 +622,11 @@ def _ends_on_mask(mask: np.ndarray, chords: list[Chord]) -> np.ndarray:
         points.append(np.clip(np.round(start + t * step + across * side), 0, size - 1).astype(int))
     on = mask[points[1], points[0]] > 0
     return (on.any(axis=3).mean(axis=2) >= 0.5).all(axis=1)
+
+
+def _share(flags: np.ndarray) -> float:
+    """The share of a 1-D bool array that is True: its mean, without np.mean's overhead."""
+    return np.count_nonzero(flags) / len(flags)
 
 
 def _rule_through(mask: np.ndarray, chord: Chord) -> Chord | None:
@@ -636,29 +643,32 @@ def _rule_through(mask: np.ndarray, chord: Chord) -> Chord | None:
     along = np.array(last, np.float64) - first
     t = np.linspace(0.0, 1.0, max(2, round(float(np.hypot(*along)) / 2)))  # every 2 px
     normal = np.array([-along[1], along[0]]) / max(1.0, float(np.hypot(*along)))
+    # x and y stacked on a first axis (each worked out as it would be on its own).
+    start, step, side = (np.reshape(v, (2, 1, 1)) for v in (np.array(first, float), along, normal))
+    limits = np.array([w - 1, h - 1]).reshape(2, 1, 1)
 
     def on_mask(t: np.ndarray, offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
         """[len(t), 2 * spread + 1]: whether each px within `spread` of the line at `t` (0-1
         along it, shifted by `offset` px along its normal) is on the mask, and its offset."""
         across = offset[:, None] + np.arange(-spread, spread + 1)[None, :]
-        xs = np.round(first[0] + t[:, None] * along[0] + across * normal[0])
-        ys = np.round(first[1] + t[:, None] * along[1] + across * normal[1])
-        xs, ys = np.clip(xs, 0, w - 1).astype(int), np.clip(ys, 0, h - 1).astype(int)
-        return mask[ys, xs] > 0, across
+        xs, ys = np.clip(np.round(start + t[:, None] * step + across * side), 0, limits)
+        return mask[ys.astype(int), xs.astype(int)] > 0, across
 
     hits, across = on_mask(t, np.zeros_like(t), 4)
     rows = hits.any(axis=1)
-    if rows.mean() < _RULE_SPAN:
+    if _share(rows) < _RULE_SPAN:
         return None
     centres = (hits * across).sum(axis=1)[rows] / hits.sum(axis=1)[rows]
     # The least-squares line through the hits' offsets (np.polyfit's answer, at a tenth of
     # its cost).
-    spread = t[rows] - t[rows].mean()
-    slope = float((spread * (centres - centres.mean())).sum() / max(1e-9, (spread**2).sum()))
-    offset = centres.mean() + slope * (t - t[rows].mean())
+    t_mean = t[rows].mean()
+    spread = t[rows] - t_mean
+    centres_mean = centres.mean()
+    slope = float((spread * (centres - centres_mean)).sum() / max(1e-9, (spread**2).sum()))
+    offset = centres_mean + slope * (t - t_mean)
     on = on_mask(t, offset, 1)[0].any(axis=1)
     ends = max(3, round(_RULE_END * len(on)))
-    if on.mean() < _RULE_SPAN or on[:ends].mean() < 0.5 or on[-ends:].mean() < 0.5:
+    if _share(on) < _RULE_SPAN or _share(on[:ends]) < 0.5 or _share(on[-ends:]) < 0.5:
         return None
     start = np.round(np.array(first) + offset[0] * normal).astype(int)
     end = np.round(np.array(last) + offset[-1] * normal).astype(int)
@@ -755,6 +765,9 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     return _is_an_edge(grey, segment, round(2 * minor) + 3)
 
 
+_EDGE_SAMPLES = np.linspace(0.1, 0.9, 9)  # along a segment: where its two sides are compared
+
+
 def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: int) -> bool:
     """Whether a straight segment is the edge of a sheet: clearly darker on one side than on
     the other all along (paper on one side, table on the other). A pen's stroke has paper on
@@ -762,7 +775,7 @@ def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: in
     x0, y0, x1, y1 = (float(v) for v in segment)
     length = max(1.0, math.hypot(x1 - x0, y1 - y0))
     nx, ny = -(y1 - y0) / length, (x1 - x0) / length
-    t = np.linspace(0.1, 0.9, 9)
+    t = _EDGE_SAMPLES
     xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
     h, w = grey.shape
 
@@ -775,7 +788,7 @@ def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: in
     darker, brighter = np.minimum(one, other), np.maximum(one, other)
     below = one < other if quantile(one, 0.5) < quantile(other, 0.5) else other < one
     return bool(
-        quantile(darker, 0.5) < _EDGE_RATIO * quantile(brighter, 0.5) and below.mean() >= 0.8
+        quantile(darker, 0.5) < _EDGE_RATIO * quantile(brighter, 0.5) and _share(below) >= 0.8
     )
 
 
