@@ -440,7 +440,14 @@ def _table_beside_sheet(piece: np.ndarray) -> bool:
     """Whether a thick dark piece (bool mask) is table, not a close-up's stroke: a stroke meets
     the frame's edge end on, a table lies along it, so more of its outline is the frame's edge
     than borders the sheet."""
-    contours, _ = cv2.findContours(piece.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    # Its outline traced within its box and a pixel round it (where the frame goes on): the
+    # points tracing the whole frame gives, at a fraction of the cost.
+    x, y, w, h = cv2.boundingRect(piece.view(np.uint8))
+    left, top = max(0, x - 1), max(0, y - 1)
+    box = piece[top : y + h + 1, left : x + w + 1].view(np.uint8)
+    contours, _ = cv2.findContours(
+        box, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE, offset=(left, top)
+    )
     outline = np.concatenate(contours)[:, 0]
     rows, columns = piece.shape
     on_edge = (
