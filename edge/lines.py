@@ -195,9 +195,9 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
     pen, brighter for chalk. A sheet's edge on a table stands out both ways and cancels out;
     a tie goes to dark ink, the common case.
     """
-    # Looked at small (about 60 rows): the ground is the bulk of the picture, and a median's
+    # Looked at small (about 40 rows): the ground is the bulk of the picture, and a median's
     # cost grows with its window.
-    factor = max(1, round(min(dark.shape) / 60))
+    factor = max(1, round(min(dark.shape) / 40))
     dark, light = _shrink(dark, factor), _shrink(light, factor)
     size = 2 * round(0.075 * min(dark.shape)) + 1
     # Each polarity against its own ground: the light case's grey is the inverted brightest
