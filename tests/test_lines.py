@@ -166,6 +166,32 @@ def test_a_line_tilted_30_degrees_is_read_along_its_direction():
     assert line.geometry.height == pytest.approx(40, rel=0.35)
 
 
+def ruled_page_turned(text: str, degrees: float, rules: bool = True) -> np.ndarray:
+    """`text` 50 px tall written on a ruled page turned `degrees` counter-clockwise."""
+    canvas = np.zeros((480, 640), np.float32)
+    ink = ink_of(text, 50, gap=0.15)
+    canvas[200 : 200 + ink.shape[0], 300 : 300 + ink.shape[1]] = ink
+    if rules:
+        for row in range(-300, 800, 55):
+            cv2.line(canvas, (-400, row + 52), (1040, row + 52), 0.35, 2)
+    centre = (300 + ink.shape[1] / 2, 225)
+    turned = cv2.warpAffine(canvas, cv2.getRotationMatrix2D(centre, degrees, 1.0), (640, 480))
+    return page(turned, at=(0, 0))
+
+
+@pytest.mark.parametrize("text", ["7", "29"])
+@pytest.mark.parametrize("degrees", [-25, 15])
+def test_a_short_line_on_a_turned_ruled_page_is_cut_along_the_rules(text, degrees):
+    # One or two digits do not spread along their line far enough to give its slant; the rules
+    # they are written on do.
+    writing = find_lines(ruled_page_turned(text, degrees)).lines
+    [line] = [line for line in writing if line.geometry.height > 30]  # not a rule's stub
+    assert line.geometry.angle == pytest.approx(-degrees, abs=4)
+    # On a page without rules nothing says which way is up: the line is cut level.
+    [level] = find_lines(ruled_page_turned(text, degrees, rules=False)).lines
+    assert level.geometry.angle == 0
+
+
 def test_blank_paper_has_no_ink():
     found = find_lines(page(np.zeros((10, 10), np.float32)))
     assert found.lines == [] and found.empty_reason == "no ink found"
