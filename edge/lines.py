@@ -145,10 +145,10 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     paper, mask, contrast = _paper_and_ink(detection, sigma)
     short_side = min(mask.shape)
     sensitive = ink_mask(contrast, _RULE_INK, hysteresis=False)
-    rules, slants = straight_lines(
+    rules, crossing = straight_lines(
         sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), detection
     )
-    page_slant = _page_slant(slants)
+    page_slant = _page_slant(crossing)
     stroke = round(_STROKE * short_side)
     table = table_around_sheet(detection, stroke)
     boxes = printed_boxes(sensitive)
@@ -557,12 +557,11 @@ def surface_noise(grey: np.ndarray, noise: float) -> np.ndarray:
 
 def straight_lines(
     mask: np.ndarray, length: int, thickest: int, grey: np.ndarray | None = None
-) -> tuple[np.ndarray, list[float]]:
+) -> tuple[np.ndarray, list["Chord"]]:
     """uint8 0/1: the thin horizontal and vertical straight runs of `mask`, at least `length` px
     long and under `thickest` px thick (rules, grid lines, a table's cells, a sheet's edge), a
-    little slant allowed. A close-up's thick stroke is long too, but not thin. And the slants
-    (degrees, -90 to 90, clockwise as y grows down) of the rules running edge to edge that
-    Hough found at a slant (`_rule_through`)."""
+    little slant allowed. A close-up's thick stroke is long too, but not thin. And the rules
+    among them that run edge to edge, as end points (`_rule_through`)."""
     length = max(3, length)
     found = np.zeros_like(mask)
     thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
@@ -586,7 +585,7 @@ def straight_lines(
     # chords' ends, looked at first (all at once), tell them apart cheaply.
     reach_the_edges = _ends_on_mask(thick, chords)
     drawn = np.zeros_like(found)
-    slants: list[float] = []
+    crossing: list[Chord] = []
     for (x0, y0, x1, y1), chord, at_edges in zip(segments, chords, reach_the_edges, strict=True):
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
@@ -594,8 +593,7 @@ def straight_lines(
         if rule is not None:
             cv2.line(found, *rule, 1, 3)
             cv2.line(drawn, *rule, 1, 7)  # within Hough's half-size pixels of it
-            (ax, ay), (bx, by) = rule
-            slants.append((math.degrees(math.atan2(by - ay, bx - ax)) + 90.0) % 180.0 - 90.0)
+            crossing.append(rule)
             continue
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
@@ -605,7 +603,7 @@ def straight_lines(
     found = cv2.bitwise_or(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
-    return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask), slants
+    return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask), crossing
 
 
 Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
@@ -910,12 +908,17 @@ def group_lines(mask: np.ndarray, min_height: float) -> list[_Pieces]:
     return lines
 
 
-def _page_slant(slants: list[float]) -> float:
-    """The slant of a ruled page (degrees) from its rules' (`straight_lines`), or 0: at least
-    two near-level rules agreeing within `_RULE_AGREEMENT` of their median. Writing follows the
-    page's rules, so this is the slant of a short line whose own pieces do not spread far
-    enough along it to say (one or two digits on a turned, ruled page). A page's texture or a
-    table's edges give "rules" at any angle, which do not agree."""
+def _page_slant(rules: list[Chord]) -> float:
+    """The slant of a ruled page (degrees, clockwise as y grows down) from the rules that cross
+    the frame (`straight_lines`), or 0: at least two near-level rules agreeing within
+    `_RULE_AGREEMENT` of their median. Writing follows the page's rules, so this is the slant
+    of a short line whose own pieces do not spread far enough along it to say (one or two
+    digits on a turned, ruled page). A page's texture or a table's edges give "rules" at any
+    angle, which do not agree."""
+    slants = [
+        (math.degrees(math.atan2(by - ay, bx - ax)) + 90.0) % 180.0 - 90.0
+        for (ax, ay), (bx, by) in rules
+    ]
     level = np.array([a for a in slants if abs(a) <= _MAX_TILT])
     if len(level) < 2:
         return 0.0
@@ -923,7 +926,7 @@ def _page_slant(slants: list[float]) -> float:
     return median if np.abs(level - median).max() <= _RULE_AGREEMENT else 0.0
 
 
-def _fit(pieces: _Pieces, scale: int, page_slant: float = 0.0) -> LineGeometry:
+def _fit(pieces: _Pieces, scale: int, page_slant: float) -> LineGeometry:
     """The line through `pieces` (mask pixels) as frame-pixel geometry: its direction from the
     big pieces' centres (`page_slant`, degrees, when they do not spread along it), its length
     and height from the ink's extent along and across it."""
