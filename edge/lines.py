@@ -765,14 +765,24 @@ def _kernel(along: tuple[int, int], length: int) -> tuple[int, int]:
 
 def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     """Whether a line's ink is a thin sliver along a sheet's edge at the frame's border (the
-    table in a corner of a turned page): long and thin, touching the border, darker on one
-    side than the other all along (`_is_an_edge`)."""
+    table in a corner of a turned page): most of its ink in pieces at the border, and those
+    long and thin, darker on one side than the other all along (`_is_an_edge`). Those pieces
+    alone are judged: a row of digits joined by a shadow's rim or blob at the border is long
+    and thin too."""
     h, w = grey.shape
     xs, ys = pieces.xs, pieces.ys
-    if len(xs) < 5 or not (
-        xs.min() <= 1 or ys.min() <= 1 or xs.max() >= w - 2 or ys.max() >= h - 2
-    ):
+    if len(xs) < 5:
         return False
+    # Piece boxes are grown by a pixel (`group_lines` links pieces): one at 0 or at the far
+    # edge holds ink within a pixel of the border.
+    x0, y0, bw, bh = pieces.boxes.T
+    border = (x0 <= 0) | (y0 <= 0) | (x0 + bw >= w) | (y0 + bh >= h)
+    at_border = np.zeros(len(xs), bool)
+    for x, y, width, height in pieces.boxes[border]:
+        at_border |= (xs >= x) & (xs < x + width) & (ys >= y) & (ys < y + height)
+    if 2 * np.count_nonzero(at_border) < len(xs):
+        return False
+    xs, ys = xs[at_border], ys[at_border]
     cx, cy = xs.mean(), ys.mean()
     covariance = np.cov(np.stack([xs - cx, ys - cy]))
     values, vectors = np.linalg.eigh(covariance)

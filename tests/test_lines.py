@@ -242,6 +242,19 @@ def test_the_sliver_of_table_at_a_turned_pages_corner_is_not_a_line():
     assert len(lines) == 1 and lines[0].box[0] > 200, [line.box for line in lines]
 
 
+def test_a_line_that_a_shadows_rim_at_the_border_joins_is_not_taken_for_table():
+    frame = page(ink_of("1121", 50), at=(400, 200))
+    # A shadow's rim, thin and dark, runs in from the frame's edge beside the writing and
+    # joins its line; below, the shadow: the whole line is long, thin, at the border, and
+    # darker on one side. Its piece at the border alone is no sheet's edge.
+    cv2.line(frame, (639, 240), (585, 236), (70, 70, 70), 3)
+    shade = np.zeros(frame.shape[:2], np.float32)
+    shade[250:] = 1
+    shadowed = frame * (1 - 0.5 * cv2.GaussianBlur(shade, (0, 0), 6)[..., None])
+    lines = find_lines(shadowed.astype(np.uint8)).lines
+    assert len(lines) == 1 and lines[0].box[0] < 400 < 600 < sum(lines[0].box[::2])
+
+
 @pytest.mark.parametrize("grey", [110, 150])
 def test_a_wedge_of_grey_table_where_a_turned_sheets_corner_cuts_the_view_is_not_a_line(grey):
     frame = page(ink_of("58", 50), at=(250, 200))
