@@ -65,6 +65,7 @@ _SLIVER = 4.0  # a piece this many times longer than wide may be a sliver of tab
 _UNEXPLAINED = 0.4
 _UNEXPLAINED_SHARE = 0.005
 _TABLE_OUTLINE = 0.6  # a thick piece whose outline is this much frame edge is table, not ink
+_COMPACT = 2.5  # a piece spread less than this many times more one way than the other is compact
 _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
 _SMALLEST_BOX = 0.04  # of the short side: a printed box's side is at least this long
 _HOLLOW = 0.3  # of a box's area: at least this much of it is holes (paper inside the lines)
@@ -358,11 +359,28 @@ def _without_table(mask: np.ndarray, table: np.ndarray, stroke: int) -> np.ndarr
     size = stats[:, cv2.CC_STAT_AREA]
     near = cv2.dilate(table, np.ones((2 * stroke + 1, 2 * stroke + 1), np.uint8))
     near_table = np.bincount(labels[near > 0], minlength=count) >= 0.5 * size
-    touching = np.zeros(count, bool)
-    touching[_border(labels)] = True
-    touching[labels[cv2.dilate(table, np.ones((3, 3), np.uint8)) > 0]] = True
-    keep = ~(near_table & touching)
-    return mask * np.take(keep, labels).astype(np.uint8)
+    contact = np.bincount(labels[cv2.dilate(table, np.ones((3, 3), np.uint8)) > 0], minlength=count)
+    at_border = np.zeros(count, bool)
+    at_border[_border(labels)] = True
+    drop = near_table & (at_border | (contact > 0))
+    drop[0] = False  # (the paper)
+    # A piece of table lies along it. A digit written near a card's edge may touch the table
+    # too, at a point (through the end of a rule that runs to the edge); it is compact.
+    for piece in np.flatnonzero(drop & ~at_border):
+        drop[piece] = not _touches_at_a_point(labels, stats[piece], piece, contact[piece])
+    return mask * np.take(~drop, labels).astype(np.uint8)
+
+
+def _touches_at_a_point(labels: np.ndarray, box: np.ndarray, piece: int, contact: int) -> bool:
+    """Whether a piece (`piece` in `labels`, its stats row `box`) touching the table along
+    `contact` px is compact (its spread one way under `_COMPACT` times the other's) and
+    touches it at a point: along under half its size (the square root of its area)."""
+    x, y, w, h, area = box[:5]
+    if contact >= 0.5 * math.sqrt(area):
+        return False
+    ys, xs = np.nonzero(labels[y : y + h, x : x + w] == piece)
+    minor, major = np.sqrt(np.maximum(np.linalg.eigvalsh(np.cov(np.stack([xs, ys]))), 0.0))
+    return bool(major < _COMPACT * max(minor, 0.5))
 
 
 def _border(image: np.ndarray) -> np.ndarray:

@@ -374,6 +374,23 @@ def test_digits_on_a_dark_grid_over_the_whole_page_are_found(grid):
     assert line.geometry.height < 1.4 * 60, line.geometry
 
 
+@pytest.mark.parametrize(("table", "rule"), [(60, 200), (100, 185)])
+def test_a_digit_at_a_cards_edge_touching_a_rule_that_runs_to_the_table_is_kept(table, rule):
+    # The last digit, 4 px from the card's edge, lies mostly within a stroke of the table and
+    # touches it through the end of the rule across it: at a point, where the table's rim
+    # lies along it.
+    rng = np.random.default_rng(4)
+    frame = np.clip(rng.normal(table, 6, (480, 640, 3)), 0, 255)
+    ink = ink_of("4649", 50)
+    card = page(ink, at=(456 - ink.shape[1], 180))
+    for y in (130, rule, 330):
+        cv2.line(card, (100, y), (460, y), (200, 150, 120), 2)
+    frame[100:420, 100:460] = card[100:420, 100:460]
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.5).astype(np.uint8)
+    [line] = find_lines(frame).lines
+    assert sum(line.box[::2]) > 450, line.box
+
+
 @pytest.mark.parametrize(
     ("table", "left", "top", "text"), [(60, 60, 150, "0"), (100, 40, 120, "7"), (60, 360, 150, "0")]
 )
