@@ -346,8 +346,9 @@ def _without_table(mask: np.ndarray, table: np.ndarray, stroke: int) -> np.ndarr
     """The mask (0/1, printed lines already taken out) less the `table` (0/255,
     `table_around_sheet`): the table beside a sheet's outline, as dark as ink against the
     paper's level spilt across the edge. Of what is left, pieces mostly within a `stroke` (px)
-    of the table that touch it or the frame's border go too: a table's wedge narrows to a tip
-    too thin for `table_around_sheet` to reach.
+    of the table that touch the frame's border, or the table other than at a point
+    (`_touches_at_a_point`), go too: a table's wedge narrows to a tip too thin for
+    `table_around_sheet` to reach, and its rim lies along it.
 
     The table goes before pieces are judged: judged whole, the ring of table round a card,
     the rules that meet it and the digits written on them were one piece mostly on the table.
