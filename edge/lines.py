@@ -48,6 +48,7 @@ _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
 _MAX_TILT = 35.0  # degrees; a steeper "line" is a column of separate digits
+_LEVEL = math.tan(math.radians(_MAX_TILT))  # a line this steep or less is level: a rule
 _RULE_AGREEMENT = 5.0  # degrees: a ruled page's rules agree this well, perspective and all
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
@@ -605,7 +606,9 @@ def straight_lines(
     reach_the_edges = _ends_on_mask(thick, chords)
     drawn = np.zeros_like(found)
     crossing: list[Chord] = []
-    for (x0, y0, x1, y1), chord, at_edges in zip(segments, chords, reach_the_edges, strict=True):
+    level: list[np.ndarray] = []
+    for segment, chord, at_edges in zip(segments, chords, reach_the_edges, strict=True):
+        x0, y0, x1, y1 = segment
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
         rule = _rule_through(thick, chord) if at_edges else None
@@ -617,6 +620,10 @@ def straight_lines(
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
             cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+        elif math.hypot(x1 - x0, y1 - y0) >= length and abs(y1 - y0) <= abs(x1 - x0) * _LEVEL:
+            level.append(segment)
+    for x0, y0, x1, y1 in _ruled_together(level, 3 * thickest):
+        cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
     found = cv2.bitwise_or(
@@ -626,6 +633,35 @@ def straight_lines(
 
 
 Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
+
+
+def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray]:
+    """The segments (x0, y0, x1, y1; long, near-level straight lines on the mask that do not
+    cross the frame) that are rules of a card or sheet in view: each in step with another
+    (their slants within `_RULE_AGREEMENT`), at least `apart` px from it, beside it along
+    their way (each overlapping half the other). A card's rules come several, parallel, one
+    above another; a pen's stroke, however long and straight, has no such twin."""
+    if len(segments) < 2:
+        return []
+    ends = np.array(segments, np.float64).reshape(-1, 2, 2)
+    ends = np.where((ends[:, 0, 0] > ends[:, 1, 0])[:, None, None], ends[:, ::-1], ends)
+    along = ends[:, 1] - ends[:, 0]
+    slants = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
+    middles = ends.mean(axis=1)
+    ruled = np.zeros(len(segments), bool)
+    for i in range(len(segments)):
+        unit = along[i] / np.hypot(*along[i])
+        offsets = (middles - middles[i]) @ np.array([-unit[1], unit[0]])
+        spans = (ends - ends[i, 0]) @ unit  # [n, 2]: where each lies along segment i
+        overlap = np.minimum(spans[:, 1], np.hypot(*along[i])) - np.maximum(spans[:, 0], 0.0)
+        shorter = np.minimum(np.hypot(along[:, 0], along[:, 1]), np.hypot(*along[i]))
+        twins = (
+            (np.abs(slants - slants[i]) <= _RULE_AGREEMENT)
+            & (np.abs(offsets) >= apart)
+            & (overlap >= 0.5 * shorter)
+        )
+        ruled[i] = twins.any()
+    return [segment for segment, keep in zip(segments, ruled, strict=True) if keep]
 
 
 def _chord(segment: tuple[int, int, int, int], w: int, h: int) -> Chord:

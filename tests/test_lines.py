@@ -374,6 +374,26 @@ def test_digits_on_a_dark_grid_over_the_whole_page_are_found(grid):
     assert line.geometry.height < 1.4 * 60, line.geometry
 
 
+@pytest.mark.parametrize(("angle", "table"), [(-6, 60), (4, 60), (4, 90)])
+def test_the_rules_of_a_card_that_do_not_reach_the_frames_edges_do_not_join_its_lines(angle, table):
+    # A small ruled card turned on a table: its rules end at its edges, well inside the frame,
+    # and are shorter than half the frame; two of them, parallel, each through a line.
+    rng = np.random.default_rng(4)
+    frame = np.clip(rng.normal(table, 6, (480, 640, 3)), 0, 255).astype(np.float32)
+    card = page(ink_of("067", 50), at=(70, 50), size=(200, 280))
+    card = np.minimum(card, page(ink_of("2", 50), at=(140, 125), size=(200, 280)))
+    for y in (95, 170):
+        cv2.line(card, (0, y), (280, y), (200, 150, 120), 2)
+    turn = cv2.getRotationMatrix2D((140, 100), angle, 1.0)
+    turn[:, 2] += (180, 140)
+    on_card = cv2.warpAffine(np.ones((200, 280), np.float32), turn, (640, 480))[..., None]
+    frame = frame * (1 - on_card) + cv2.warpAffine(card, turn, (640, 480)) * on_card
+    lines = find_lines(cv2.GaussianBlur(frame, (0, 0), 1.2).astype(np.uint8)).lines
+    assert len(lines) == 2 and all(line.geometry.height < 60 for line in lines), [
+        line.box for line in lines
+    ]
+
+
 @pytest.mark.parametrize(("table", "rule"), [(60, 200), (100, 185)])
 def test_a_digit_at_a_cards_edge_touching_a_rule_that_runs_to_the_table_is_kept(table, rule):
     # The last digit, 4 px from the card's edge, lies mostly within a stroke of the table and
