@@ -72,8 +72,10 @@ class LiveView:
                 continue
             started = time.monotonic()
             try:
-                self.jpeg.publish(encode_jpeg(annotate_frame(result), self.jpeg_quality))
+                jpeg = encode_jpeg(annotate_frame(result), self.jpeg_quality)
+                # Counted before a viewer can have it: one that has read it sees the count.
                 self.encoded_frames += 1
+                self.jpeg.publish(jpeg)
             except (cv2.error, ValueError) as exc:  # a bad frame must not end the stream
                 log.warning("Live view: frame %d not shown (%s)", result.index, exc)
             # The cap: newer frames that arrive meanwhile simply replace `_result`.
