@@ -622,8 +622,8 @@ def straight_lines(
             cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
         elif math.hypot(x1 - x0, y1 - y0) >= length and abs(y1 - y0) <= abs(x1 - x0) * _LEVEL:
             level.append(segment)
-    for x0, y0, x1, y1 in _ruled_together(level, 3 * thickest):
-        cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+    for segment in _ruled_together(level, 3 * thickest):
+        cv2.line(found, *_followed(thick, segment, gap), 1, 3)
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
     found = cv2.bitwise_or(
@@ -633,6 +633,34 @@ def straight_lines(
 
 
 Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
+
+
+def _followed(mask: np.ndarray, segment: np.ndarray, gap: int) -> Chord:
+    """A Hough segment (x0, y0, x1, y1) of a line on `mask`, its ends followed out along it for
+    as long as the mask holds the line (gaps under `gap` px bridged): Hough gives a rule that
+    writing crosses in pieces, and a piece left out joins the writing to the card's edge."""
+    h, w = mask.shape
+    x0, y0, x1, y1 = (float(v) for v in segment)
+    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    ends = []
+    for (x, y), sign in (((x0, y0), -1.0), ((x1, y1), 1.0)):
+        steps = np.arange(1, w + h)
+        xs = np.round(x + sign * steps * ux).astype(int)
+        ys = np.round(y + sign * steps * uy).astype(int)
+        inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+        xs, ys, steps = xs[inside], ys[inside], steps[inside]
+        held = mask[ys, xs] > 0
+        misses = np.flatnonzero(~held)
+        # The first run of `gap` misses in a row ends the line (or the frame does).
+        run = np.flatnonzero(np.diff(misses, prepend=-2) != 1)  # where each run of misses starts
+        starts = misses[run]
+        lengths = np.diff(np.append(run, len(misses)))
+        ending = starts[lengths >= gap]
+        last = (ending[0] if len(ending) else len(steps)) - 1
+        reach = steps[last] if last >= 0 else 0
+        ends.append((round(x + sign * reach * ux), round(y + sign * reach * uy)))
+    return ends[0], ends[1]
 
 
 def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray]:

@@ -374,7 +374,7 @@ def test_digits_on_a_dark_grid_over_the_whole_page_are_found(grid):
     assert line.geometry.height < 1.4 * 60, line.geometry
 
 
-@pytest.mark.parametrize(("angle", "table"), [(-6, 60), (4, 60), (4, 90)])
+@pytest.mark.parametrize(("angle", "table"), [(-6, 60), (-6, 90), (4, 60), (4, 90)])
 def test_the_rules_of_a_card_that_do_not_reach_the_frames_edges_do_not_join_its_lines(angle, table):
     # A small ruled card turned on a table: its rules end at its edges, well inside the frame,
     # and are shorter than half the frame; two of them, parallel, each through a line.
