@@ -650,14 +650,9 @@ def _followed(mask: np.ndarray, segment: np.ndarray, gap: int) -> Chord:
         ys = np.round(y + sign * steps * uy).astype(int)
         inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
         xs, ys, steps = xs[inside], ys[inside], steps[inside]
-        held = mask[ys, xs] > 0
-        misses = np.flatnonzero(~held)
-        # The first run of `gap` misses in a row ends the line (or the frame does).
-        run = np.flatnonzero(np.diff(misses, prepend=-2) != 1)  # where each run of misses starts
-        starts = misses[run]
-        lengths = np.diff(np.append(run, len(misses)))
-        ending = starts[lengths >= gap]
-        last = (ending[0] if len(ending) else len(steps)) - 1
+        # The line ends where `gap` steps in a row miss it, or at the frame's edge.
+        missed = np.append(mask[ys, xs] == 0, np.ones(gap, bool)).astype(np.int32)
+        last = np.argmax(np.convolve(missed, np.ones(gap, np.int32), "valid") >= gap) - 1
         reach = steps[last] if last >= 0 else 0
         ends.append((round(x + sign * reach * ux), round(y + sign * reach * uy)))
     return ends[0], ends[1]
