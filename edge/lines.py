@@ -381,8 +381,16 @@ def _touches_at_a_point(labels: np.ndarray, box: np.ndarray, piece: int, contact
     if contact >= 0.5 * math.sqrt(area):
         return False
     ys, xs = np.nonzero(labels[y : y + h, x : x + w] == piece)
-    minor, major = np.sqrt(np.maximum(np.linalg.eigvalsh(np.cov(np.stack([xs, ys]))), 0.0))
+    minor, major, _ = _spreads(xs, ys)
     return bool(major < _COMPACT * max(minor, 0.5))
+
+
+def _spreads(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """The spread (standard deviation, px) of pixels across and along their main direction,
+    and that direction (a unit vector): their covariance's principal axes."""
+    values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    minor, major = np.sqrt(np.maximum(values, 0.0))
+    return float(minor), float(major), vectors[:, 1]
 
 
 def _border(image: np.ndarray) -> np.ndarray:
@@ -669,7 +677,7 @@ def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray
     ends = np.array(segments, np.float64).reshape(-1, 2, 2)
     ends = np.where((ends[:, 0, 0] > ends[:, 1, 0])[:, None, None], ends[:, ::-1], ends)
     along = ends[:, 1] - ends[:, 0]
-    slants = np.degrees(np.arctan2(along[:, 1], along[:, 0]))
+    slants = _slants(along)
     middles = ends.mean(axis=1)
     ruled = np.zeros(len(segments), bool)
     for i in range(len(segments)):
@@ -685,6 +693,12 @@ def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray
         )
         ruled[i] = twins.any()
     return [segment for segment, keep in zip(segments, ruled, strict=True) if keep]
+
+
+def _slants(along: np.ndarray) -> np.ndarray:
+    """The slants (degrees in [-90, 90), clockwise as y grows down) of lines going `along`
+    ([n, 2]: dx, dy), whichever way each is traced."""
+    return (np.degrees(np.arctan2(along[:, 1], along[:, 0])) + 90.0) % 180.0 - 90.0
 
 
 def _chord(segment: tuple[int, int, int, int], w: int, h: int) -> Chord:
@@ -861,13 +875,11 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     if 2 * np.count_nonzero(at_border) < len(xs):
         return False
     xs, ys = xs[at_border], ys[at_border]
-    cx, cy = xs.mean(), ys.mean()
-    covariance = np.cov(np.stack([xs - cx, ys - cy]))
-    values, vectors = np.linalg.eigh(covariance)
-    minor, major = np.sqrt(np.maximum(values, 0.0))
+    minor, major, direction = _spreads(xs, ys)
     if major < _SLIVER * max(minor, 0.5):
         return False
-    dx, dy = vectors[:, 1] * 2 * major
+    cx, cy = xs.mean(), ys.mean()
+    dx, dy = direction * 2 * major
     segment = (round(cx - dx), round(cy - dy), round(cx + dx), round(cy + dy))
     return _is_an_edge(grey, segment, round(2 * minor) + 3)
 
@@ -1003,11 +1015,9 @@ def _page_slant(rules: list[Chord]) -> float:
     of a short line whose own pieces do not spread far enough along it to say (one or two
     digits on a turned, ruled page). A page's texture or a table's edges give "rules" at any
     angle, which do not agree."""
-    slants = [
-        (math.degrees(math.atan2(by - ay, bx - ax)) + 90.0) % 180.0 - 90.0
-        for (ax, ay), (bx, by) in rules
-    ]
-    level = np.array([a for a in slants if abs(a) <= _MAX_TILT])
+    ends = np.array(rules, np.float64).reshape(-1, 2, 2)
+    slants = _slants(ends[:, 1] - ends[:, 0])
+    level = slants[np.abs(slants) <= _MAX_TILT]
     if len(level) < 2:
         return 0.0
     median = float(np.median(level))
