@@ -601,11 +601,18 @@ def straight_lines(
         found = cv2.bitwise_or(found, cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel))
     # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
     # across at least half the frame, drawn over the mask. Voted for at half size (a quarter of
-    # the pixels), on the mask thickened so a thin line stays one line there.
+    # the pixels), on the mask thickened so a thin line stays one line there. Hough takes a found
+    # line's pixels away, so a grid line is cut where it crosses lines found before it, by as
+    # much as they are thick (up to `thickest`, half that at half size): such gaps are bridged.
     h, w = mask.shape
     half = cv2.resize(thick, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)
     segments = cv2.HoughLinesP(
-        half * 255, 1, np.pi / 180, threshold=length // 4, minLineLength=length // 2, maxLineGap=2
+        half * 255,
+        1,
+        np.pi / 180,
+        threshold=length // 4,
+        minLineLength=length // 2,
+        maxLineGap=thickest // 2 + 1,
     )
     segments = 2 * segments.reshape(-1, 4) if segments is not None else np.zeros((0, 4), int)
     chords = [_chord(segment, w, h) for segment in segments]

@@ -374,6 +374,25 @@ def test_digits_on_a_dark_grid_over_the_whole_page_are_found(grid):
     assert line.geometry.height < 1.4 * 60, line.geometry
 
 
+@pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56)])
+def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle, pitch):
+    # Squared paper turned a little, its grid ending short of the frame's bottom and right: its
+    # lines do not run edge to edge, and Hough, which takes each found line's pixels away, sees
+    # the lines found later cut at every crossing. Left unfound, their cells and stubs are lines.
+    frame = page(ink_of("3103", 60, gap=0.5), at=(150, 170)).astype(np.float32)
+    grid = np.zeros((600, 800), np.float32)
+    for k in range(0, 800, pitch):
+        cv2.line(grid, (k, 0), (k, 540), 1.0, 3)
+    for k in range(0, 540, pitch):
+        cv2.line(grid, (0, k), (760, k), 1.0, 3)
+    turn = cv2.getRotationMatrix2D((400, 300), angle, 1.0)
+    turn[:, 2] -= (80, 80)
+    frame *= 1 - 0.45 * cv2.warpAffine(grid, turn, (640, 480))[..., None]
+    [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 1.0).astype(np.uint8)).lines
+    x, y, w, h = line.box
+    assert x < 160 and x + w > 150 + 4 * 60 and y < 175 and y + h > 225, line.box
+
+
 @pytest.mark.parametrize(("angle", "table"), [(-6, 60), (-6, 90), (4, 60), (4, 90)])
 def test_the_rules_of_a_card_that_do_not_reach_the_frames_edges_do_not_join_its_lines(angle, table):
     # A small ruled card turned on a table: its rules end at its edges, well inside the frame,
