@@ -863,11 +863,13 @@ def _kernel(along: tuple[int, int], length: int) -> tuple[int, int]:
 
 
 def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
-    """Whether a line's ink is a thin sliver along a sheet's edge at the frame's border (the
-    table in a corner of a turned page): most of its ink in pieces at the border, and those
-    long and thin, darker on one side than the other all along (`_is_an_edge`). Those pieces
-    alone are judged: a row of digits joined by a shadow's rim or blob at the border is long
-    and thin too."""
+    """Whether a line's ink is a thin sliver along a sheet's edge: long and thin, darker on one
+    side than the other all along (`_is_an_edge`), as a pen's stroke never is. Judged are the
+    line's pieces at the frame's border when they hold most of its ink (the table in a corner
+    of a turned page), and alone: a row of digits joined by a shadow's rim or blob at the
+    border is long and thin too. Elsewhere only a line of one piece is (a stretch of a card's
+    edge where the table is not found): a row of digits written along a card's edge is long
+    and thin, and has the table on one side."""
     h, w = grey.shape
     xs, ys = pieces.xs, pieces.ys
     if len(xs) < 5:
@@ -879,9 +881,10 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     at_border = np.zeros(len(xs), bool)
     for x, y, width, height in pieces.boxes[border]:
         at_border |= (xs >= x) & (xs < x + width) & (ys >= y) & (ys < y + height)
-    if 2 * np.count_nonzero(at_border) < len(xs):
+    if 2 * np.count_nonzero(at_border) >= len(xs):
+        xs, ys = xs[at_border], ys[at_border]
+    elif len(pieces.boxes) > 1:
         return False
-    xs, ys = xs[at_border], ys[at_border]
     minor, major, direction = _spreads(xs, ys)
     if major < _SLIVER * max(minor, 0.5):
         return False
