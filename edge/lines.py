@@ -61,6 +61,7 @@ _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is 
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 _FAINTEST = 0.3  # of the boldest line's ink darkness
 _SLIVER = 4.0  # a piece this many times longer than wide may be a sliver of table
+_MOST_INK = 0.8  # of a line's ink: a piece holding this much is what the line is
 # Pixels darker than this (of the paper's brightness) that are not ink, over this share of the
 # frame, are a stroke too wide for the ordinary paper estimate (or a dark table).
 _UNEXPLAINED = 0.4
@@ -867,9 +868,10 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     side than the other all along (`_is_an_edge`), as a pen's stroke never is. Judged are the
     line's pieces at the frame's border when they hold most of its ink (the table in a corner
     of a turned page), and alone: a row of digits joined by a shadow's rim or blob at the
-    border is long and thin too. Elsewhere only a line of one piece is (a stretch of a card's
-    edge where the table is not found): a row of digits written along a card's edge is long
-    and thin, and has the table on one side."""
+    border is long and thin too. Elsewhere only a line that is mostly one piece is, and that
+    piece (a stretch of a card's edge where the table is not found, a rule's stub beside it):
+    a row of digits written along a card's edge is long and thin, and has the table on one
+    side."""
     h, w = grey.shape
     xs, ys = pieces.xs, pieces.ys
     if len(xs) < 5:
@@ -884,7 +886,11 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     if 2 * np.count_nonzero(at_border) >= len(xs):
         xs, ys = xs[at_border], ys[at_border]
     elif len(pieces.boxes) > 1:
-        return False
+        x, y, width, height = pieces.boxes[np.argmax(bw * bh)]
+        inside = (xs >= x) & (xs < x + width) & (ys >= y) & (ys < y + height)
+        if np.count_nonzero(inside) < _MOST_INK * len(xs):
+            return False
+        xs, ys = xs[inside], ys[inside]
     minor, major, direction = _spreads(xs, ys)
     if major < _SLIVER * max(minor, 0.5):
         return False

@@ -317,11 +317,12 @@ def test_cards_and_sheets_on_tables_mostly_give_only_their_writing():
 def test_a_cards_edge_alone_in_view_is_not_a_line_to_read():
     # The bench's sheet-on-table scenes (sample digits, a fixed seed). Where the table is not
     # found (a shadow across the card makes it darker than the table), a stretch of the card's
-    # edge is one long thin piece: read, it is a 1. It is darker on one side all along, which a
-    # pen's stroke never is. Counted: lines mostly off the writing and at least half as tall as
-    # it (far shorter ones go unread, `edge.pipeline`). Measured: 14 before the edge test was
-    # made of such pieces anywhere in the frame (it was made only at the frame's border), 11.
-    scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(12), 40, ["sheet-on-table"])
+    # edge is a long thin piece (a rule's stub beside it, maybe): read, it is a 1. It is darker
+    # on one side all along, which a pen's stroke never is. Counted: lines mostly off the
+    # writing and at least half as tall as it (far shorter ones go unread, `edge.pipeline`).
+    # Measured: 22 when only pieces at the frame's border were judged so; 18 judging too a
+    # line of one piece anywhere; 17 a line mostly one piece.
+    scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(12), 80, ["sheet-on-table"])
     read_as_writing = 0
     for scene in scenes:
         writing = np.zeros(scene.frame.shape[:2], bool)
@@ -333,7 +334,7 @@ def test_a_cards_edge_alone_in_view_is_not_a_line_to_read():
             for line in find_lines(scene.frame).lines
             for x, y, w, h in [line.box]
         )
-    assert read_as_writing <= 11
+    assert read_as_writing <= 17
 
 
 def test_writing_in_a_shadow_that_reaches_the_table_is_kept():
