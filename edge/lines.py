@@ -158,7 +158,8 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # A table's wedge at the border is judged both joined to the sheet's edge and, the edge
     # taken out as a printed line, alone: its tip is cut off from the rest by then.
     grouping = _without_table_at_the_border(mask)
-    grouping = _without_table(cv2.subtract(grouping, cv2.bitwise_or(rules, boxes)), table, stroke)
+    grouping = _without_printed_lines(grouping, cv2.bitwise_or(rules, boxes), max(3, stroke // 3))
+    grouping = _without_table(grouping, table, stroke)
     grouping = _without_table_at_the_border(grouping)
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height)
@@ -177,6 +178,21 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
     return FoundLines(lines, ink)
+
+
+def _without_printed_lines(mask: np.ndarray, printed: np.ndarray, across: int) -> np.ndarray:
+    """uint8 0/1: `mask` less the printed lines on it (rules, grid lines, box walls), except
+    where writing crosses a level one: where ink lies above and below it within `across` px.
+    A digit written over a rule is cut in two by the rule's removal, and its halves, a rule's
+    width apart, would be grouped as lines of their own. (Halves side by side, cut by an
+    upright line, are grouped as neighbours are.)"""
+    kept = cv2.subtract(mask, printed)
+    bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((across, 1), np.uint8))
+    # Not along an upright line: its broken remnants above and below a rule would mend it (a
+    # grid's stubs joined into one net with the writing).
+    upright = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((2 * across, 1), np.uint8))
+    level = cv2.subtract(printed, cv2.dilate(upright, np.ones((3, 3), np.uint8)))
+    return cv2.bitwise_or(kept, cv2.bitwise_and(bridged, level))
 
 
 def quantile(values: np.ndarray, q: float) -> float:

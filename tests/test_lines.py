@@ -397,6 +397,20 @@ def test_digits_on_a_dark_grid_over_the_whole_page_are_found(grid):
     assert line.geometry.height < 1.4 * 60, line.geometry
 
 
+@pytest.mark.parametrize("text", ["3603", "5218"])
+def test_digits_written_across_a_rule_stay_one_line(text):
+    # A ruled page, one rule through the digits' upper third: taken out with it, each digit is
+    # cut in two, a rule's width apart, and the halves above it were grouped as a line of
+    # their own. Where ink lies above and below a rule, writing crosses it: kept for grouping.
+    ink = ink_of(text, 50, gap=0.3)
+    frame = page(ink, at=(150, 200))
+    for y in (135, 215, 295):
+        cv2.line(frame, (0, y - 6), (639, y + 6), (150, 110, 80), 3)
+    [line] = find_lines(frame).lines
+    x, y, w, h = line.box
+    assert x < 155 and x + w > 150 + ink.shape[1] - 5 and y < 200 and y + h > 250, line.box
+
+
 @pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56)])
 def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle, pitch):
     # Squared paper turned a little, its grid ending short of the frame's bottom and right: its
