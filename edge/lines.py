@@ -190,7 +190,7 @@ def _without_printed_lines(mask: np.ndarray, printed: np.ndarray, across: int) -
     bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((across, 1), np.uint8))
     # Not along an upright line: its broken remnants above and below a rule would mend it (a
     # grid's stubs joined into one net with the writing).
-    upright = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((2 * across, 1), np.uint8))
+    upright = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((across, 1), np.uint8))
     level = cv2.subtract(printed, cv2.dilate(upright, np.ones((3, 3), np.uint8)))
     return cv2.bitwise_or(kept, cv2.bitwise_and(bridged, level))
 
