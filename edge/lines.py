@@ -8,8 +8,9 @@ not writing (specks, lines, blobs) largely to the reader, which reads nothing th
    light, shadows and dim rooms do not read as ink, and a digit stroke up to a third of the
    frame wide (a close-up) stays ink;
 3. long straight lines (rules, grids, table cells, a paper's edge) are left out of the
-   *grouping*, so they do not join everything on a page into one line (the reader, trained on
-   ruled, squared and boxed paper, ignores what remains of them in a line image);
+   *grouping*, so they do not join everything on a page into one line, except where writing
+   crosses a rule (the reader, trained on ruled, squared and boxed paper, ignores what remains
+   of them in a line image);
 4. ink pieces are grouped into lines (neighbours that overlap vertically and are near), each
    line's direction is fitted (tilted paper, up to ~35 degrees), and it is cut out along that
    direction at full resolution (`edge.ink.line_image`).
