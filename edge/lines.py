@@ -898,13 +898,12 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     x0, y0, bw, bh = pieces.boxes.T
     border = (x0 <= 0) | (y0 <= 0) | (x0 + bw >= w) | (y0 + bh >= h)
     at_border = np.zeros(len(xs), bool)
-    for x, y, width, height in pieces.boxes[border]:
-        at_border |= (xs >= x) & (xs < x + width) & (ys >= y) & (ys < y + height)
+    for box in pieces.boxes[border]:
+        at_border |= _in_box(xs, ys, box)
     if 2 * np.count_nonzero(at_border) >= len(xs):
         xs, ys = xs[at_border], ys[at_border]
     elif len(pieces.boxes) > 1:
-        x, y, width, height = pieces.boxes[np.argmax(bw * bh)]
-        inside = (xs >= x) & (xs < x + width) & (ys >= y) & (ys < y + height)
+        inside = _in_box(xs, ys, pieces.boxes[np.argmax(bw * bh)])
         if np.count_nonzero(inside) < _MOST_INK * len(xs):
             return False
         xs, ys = xs[inside], ys[inside]
@@ -915,6 +914,12 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     dx, dy = direction * 2 * major
     segment = (round(cx - dx), round(cy - dy), round(cx + dx), round(cy + dy))
     return _is_an_edge(grey, segment, round(2 * minor) + 3)
+
+
+def _in_box(xs: np.ndarray, ys: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """bool: which of the pixels (xs, ys) lie in `box` (x, y, width, height)."""
+    x, y, width, height = box
+    return (xs >= x) & (xs < x + width) & (ys >= y) & (ys < y + height)
 
 
 _EDGE_SAMPLES = np.linspace(0.1, 0.9, 9)  # along a segment: where its two sides are compared
