@@ -900,13 +900,12 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     at_border = np.zeros(len(xs), bool)
     for box in pieces.boxes[border]:
         at_border |= _in_box(xs, ys, box)
-    if 2 * np.count_nonzero(at_border) >= len(xs):
-        xs, ys = xs[at_border], ys[at_border]
-    elif len(pieces.boxes) > 1:
-        inside = _in_box(xs, ys, pieces.boxes[np.argmax(bw * bh)])
-        if np.count_nonzero(inside) < _MOST_INK * len(xs):
+    judged = at_border
+    if 2 * np.count_nonzero(at_border) < len(xs):  # elsewhere: its biggest piece, if most of it
+        judged = _in_box(xs, ys, pieces.boxes[np.argmax(bw * bh)])
+        if np.count_nonzero(judged) < _MOST_INK * len(xs):
             return False
-        xs, ys = xs[inside], ys[inside]
+    xs, ys = xs[judged], ys[judged]
     minor, major, direction = _spreads(xs, ys)
     if major < _SLIVER * max(minor, 0.5):
         return False

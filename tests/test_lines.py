@@ -4,9 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, to_grey, widen_thin_strokes
 from edge.lines import FindSettings, choose_ink, find_lines
-from edge.scenes import mixed_scenes, sample_digits
+from edge.scenes import Scene, mixed_scenes, sample_digits
 
 IMAGES, LABELS = sample_digits()
 PAPER = (225, 235, 240)  # BGR off-white
@@ -299,7 +300,7 @@ def test_faint_broken_rules_on_a_turned_page_do_not_join_the_writing():
     assert writing[0].geometry.height < 1.5 * 44, writing[0].geometry
 
 
-def written_in(scene) -> np.ndarray:
+def written_in(scene: Scene) -> np.ndarray:
     """bool [h, w]: where a generated scene's digits are (their boxes, grown by a pixel)."""
     writing = np.zeros(scene.frame.shape[:2], bool)
     for x, y, w, h in scene.boxes:
@@ -307,7 +308,7 @@ def written_in(scene) -> np.ndarray:
     return writing
 
 
-def off_the(writing: np.ndarray, box) -> bool:
+def off_the(writing: np.ndarray, box: Box) -> bool:
     """Whether a line's box is mostly off the writing: table or print read as a line."""
     x, y, w, h = box
     return writing[y : y + h, x : x + w].mean() < 0.25
