@@ -159,11 +159,12 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # A table's wedge at the border is judged both joined to the sheet's edge and, the edge
     # taken out as a printed line, alone: its tip is cut off from the rest by then.
     grouping = _without_table_at_the_border(mask)
-    grouping = _without_printed_lines(grouping, cv2.bitwise_or(rules, boxes), max(3, stroke // 3))
+    printed = cv2.bitwise_or(rules, boxes)
+    grouping = _without_printed_lines(grouping, printed, max(3, stroke // 3))
     grouping = _without_table(grouping, table, stroke)
     grouping = _without_table_at_the_border(grouping)
     min_height = max(2.0, settings.min_height / scale)
-    groups = group_lines(grouping, min_height)
+    groups = group_lines(grouping, min_height, printed)
     if not groups:
         return FoundLines([], ink, "no ink found")
     # The writing in one view is written with one pen: far fainter than the boldest line is a
@@ -194,6 +195,43 @@ def _without_printed_lines(mask: np.ndarray, printed: np.ndarray, across: int) -
     upright = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((across, 1), np.uint8))
     level = cv2.subtract(printed, cv2.dilate(upright, np.ones((3, 3), np.uint8)))
     return cv2.bitwise_or(kept, cv2.bitwise_and(bridged, level))
+
+
+def _cut_by_a_printed_line(
+    labels: np.ndarray, ids: np.ndarray, boxes: np.ndarray, printed: np.ndarray, most: np.ndarray
+) -> np.ndarray:
+    """bool [n, n]: pairs of pieces (label `ids` [n], `boxes` [n, 4] x, y, w, h, of `labels`)
+    that are one stroke cut by a printed line it was written across (`printed`, uint8 0/1):
+    the upper piece ends on the line where the lower one starts, no further apart sideways than
+    up and down (a stroke up to 45 degrees from upright), and up and down by no more than
+    `most` px ([n, n]) once the line's rows are left out. A slanted stroke's halves are not one
+    above the other, so the mask's mending (`_without_printed_lines`) misses them. A piece that
+    runs from one printed line to the next is not a stroke's half but what is left of a grid's
+    line: joined, such stubs would make a net."""
+    cut = np.zeros(most.shape, bool)
+    tops, bottoms = boxes[:, 1].astype(int), (boxes[:, 1] + boxes[:, 3]).astype(int)
+    apart = np.maximum(tops - bottoms[:, np.newaxis], tops[:, np.newaxis] - bottoms)
+    sideways = np.abs(boxes[:, 0, np.newaxis] - boxes[:, 0]) <= boxes[:, 2, np.newaxis] + most
+    for i, j in np.argwhere(np.triu(sideways & (apart > most) & (apart <= 3 * most), 1)):
+        upper, lower = (i, j) if tops[i] < tops[j] else (j, i)
+        top, bottom = bottoms[upper], tops[lower]
+        ends = np.flatnonzero(labels[top - 1] == ids[upper])  # where it meets the line
+        starts = np.flatnonzero(labels[bottom] == ids[lower])
+        if np.abs(ends[:, np.newaxis] - starts).min() > bottom - top + 1:
+            continue
+        if _on_printed(labels, ids[upper], tops[upper], printed) or _on_printed(
+            labels, ids[lower], bottoms[lower] - 1, printed
+        ):
+            continue
+        left, right = min(ends.min(), starts.min()), max(ends.max(), starts.max()) + 1
+        printed_rows = np.count_nonzero(printed[top:bottom, left:right].any(axis=1))
+        cut[i, j] = cut[j, i] = bottom - top - printed_rows <= most[i, j]
+    return cut
+
+
+def _on_printed(labels: np.ndarray, piece: int, row: int, printed: np.ndarray) -> bool:
+    """Whether a piece's end `row` (its first or last) lies on a printed line."""
+    return bool(printed[row, labels[row] == piece].any())
 
 
 def quantile(values: np.ndarray, q: float) -> float:
@@ -652,7 +690,7 @@ def straight_lines(
             continue
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
-            cv2.line(found, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+            cv2.line(found, *_followed(thick, segment, gap), 1, 3)
         elif math.hypot(x1 - x0, y1 - y0) >= length and abs(y1 - y0) <= abs(x1 - x0) * _LEVEL:
             level.append(segment)
     for segment in _ruled_together(level, 3 * thickest):
@@ -670,8 +708,10 @@ Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the fr
 
 def _followed(mask: np.ndarray, segment: np.ndarray, gap: int) -> Chord:
     """A Hough segment (x0, y0, x1, y1) of a line on `mask`, its ends followed out along it for
-    as long as the mask holds the line (gaps under `gap` px bridged): Hough gives a rule that
-    writing crosses in pieces, and a piece left out joins the writing to the card's edge."""
+    as long as the mask holds the line (gaps under `gap` px bridged): Hough gives a line in
+    pieces (writing crosses a rule, a grid's lines cross each other), and a piece left out
+    joins the writing to the card's edge, or is a stroke of its own (a grid line's end past
+    its last crossing, read as a 1)."""
     h, w = mask.shape
     x0, y0, x1, y1 = (float(v) for v in segment)
     length = max(1.0, math.hypot(x1 - x0, y1 - y0))
@@ -975,9 +1015,12 @@ class _Pieces:
     ys: np.ndarray
 
 
-def group_lines(mask: np.ndarray, min_height: float) -> list[_Pieces]:
+def group_lines(
+    mask: np.ndarray, min_height: float, printed: np.ndarray | None = None
+) -> list[_Pieces]:
     """The ink pieces of each line (mask pixels): pieces that overlap vertically and are near,
-    along a line tilted up to _MAX_TILT, and pieces of one digit, joined."""
+    along a line tilted up to _MAX_TILT, and pieces of one digit, joined: a stroke's halves
+    apart only by a printed line it crosses too (`printed`, uint8 0/1, or None)."""
     # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece.
     linked = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     count, labels, stats = _pieces_with_boxes(linked)
@@ -1016,6 +1059,8 @@ def group_lines(mask: np.ndarray, min_height: float) -> list[_Pieces]:
     near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
     near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
+    if printed is not None:
+        near |= _cut_by_a_printed_line(labels, ids, boxes, printed, _PIECE_GAP * taller)
     # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
     reach = 0.3 * heights[:, column]
     near |= (

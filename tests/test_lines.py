@@ -301,9 +301,11 @@ def test_faint_broken_rules_on_a_turned_page_do_not_join_the_writing():
 
 
 def written_in(scene: Scene) -> np.ndarray:
-    """bool [h, w]: where a generated scene's digits are (their boxes, grown by a pixel)."""
+    """bool [h, w]: where a generated scene's digits are (their boxes, grown by a pixel, and a
+    narrow digit's to its height: a line round a lone 1 is as wide as it is tall)."""
     writing = np.zeros(scene.frame.shape[:2], bool)
     for x, y, w, h in scene.boxes:
+        x, w = min(x, x + (w - h) // 2), max(w, h)
         writing[max(y, 0) : y + h + 1, max(x, 0) : x + w + 1] = True
     return writing
 
@@ -317,7 +319,8 @@ def off_the(writing: np.ndarray, box: Box) -> bool:
 def test_cards_and_sheets_on_tables_mostly_give_only_their_writing():
     # The bench's sheet-on-table scenes (sample digits, a fixed seed): a line whose box is
     # mostly off the digits is table (a card's outline, the table's grain) read as writing.
-    # Measured: 12 of 40 before `table_around_sheet` and `printed_boxes`, 31 with them.
+    # Measured: 12 of 40 before `table_around_sheet` and `printed_boxes`, 31 with them (34
+    # since a line round a lone 1 counts as on the writing, as it is).
     scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(11), 40, ["sheet-on-table"])
     clean = 0
     for scene in scenes:
@@ -332,8 +335,8 @@ def test_a_cards_edge_alone_in_view_is_not_a_line_to_read():
     # edge is a long thin piece (a rule's stub beside it, maybe): read, it is a 1. It is darker
     # on one side all along, which a pen's stroke never is. Counted: lines mostly off the
     # writing and at least half as tall as it (far shorter ones go unread, `edge.pipeline`).
-    # Measured: 22 when only pieces at the frame's border were judged so; 18 judging too a
-    # line of one piece anywhere; 17 a line mostly one piece.
+    # Measured: 16 when only pieces at the frame's border were judged so; 10 judging too a
+    # line mostly one piece, anywhere.
     scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(12), 80, ["sheet-on-table"])
     read_as_writing = 0
     for scene in scenes:
@@ -343,7 +346,7 @@ def test_a_cards_edge_alone_in_view_is_not_a_line_to_read():
             off_the(writing, line.box) and line.geometry.height >= tallest / 2
             for line in find_lines(scene.frame).lines
         )
-    assert read_as_writing <= 17
+    assert read_as_writing <= 10
 
 
 def test_writing_in_a_shadow_that_reaches_the_table_is_kept():
@@ -420,6 +423,23 @@ def test_digits_written_across_a_rule_stay_one_line(text):
     assert x < 155 and x + w > 150 + ink.shape[1] - 5 and y < 200 and y + h > 250, line.box
 
 
+@pytest.mark.parametrize(("height", "slant"), [(30, 0.5), (40, -0.4)])
+def test_a_slanted_stroke_written_across_a_rule_stays_one_line(height, slant):
+    # A fine pen's 1 and 7, slanted, a rule through their middle: taken out with it, each
+    # stroke is cut in two, and its halves are not one above the other, so no mending up and
+    # down rejoins them. The halves were grouped as lines of their own ("17" read "1711").
+    frame = page(np.zeros((1, 1), np.float32))
+    shift = round(height * slant / 2)
+    cv2.line(frame, (250 + shift, 200), (250 - shift, 200 + height), BLACK, 2)
+    corner = 262 + height // 2  # a 7: its bar, then its stem
+    cv2.line(frame, (262, 200), (corner, 200), BLACK, 2)
+    cv2.line(frame, (corner, 200), (corner - 2 * shift, 200 + height), BLACK, 2)
+    cv2.line(frame, (0, 200 + height // 2), (639, 200 + height // 2), (150, 110, 80), 4)
+    [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 0.8)).lines
+    x, y, w, h = line.box
+    assert x < 245 and x + w > 270 + height // 2 and y < 200 and y + h > 200 + height, line.box
+
+
 @pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56)])
 def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle, pitch):
     # Squared paper turned a little, its grid ending short of the frame's bottom and right: its
@@ -432,6 +452,25 @@ def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle
     for k in range(0, 540, pitch):
         cv2.line(grid, (0, k), (760, k), 1.0, 3)
     turn = cv2.getRotationMatrix2D((400, 300), angle, 1.0)
+    turn[:, 2] -= (80, 80)
+    frame *= 1 - 0.45 * cv2.warpAffine(grid, turn, (640, 480))[..., None]
+    [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 1.0).astype(np.uint8)).lines
+    x, y, w, h = line.box
+    assert x < 160 and x + w > 150 + 4 * 60 and y < 175 and y + h > 225, line.box
+
+
+def test_a_grid_lines_end_past_its_last_crossing_is_not_a_line():
+    # Squared paper whose upright lines run on past the last level one, by about a digit's
+    # height: Hough gives the lines in pieces, and a line drawn only as far as its pieces
+    # reach left its end, a lone upright stroke, to be read as a 1. A found line's ends are
+    # followed out along the ink.
+    frame = page(ink_of("3103", 60, gap=0.5), at=(150, 170)).astype(np.float32)
+    grid = np.zeros((600, 800), np.float32)
+    for k in range(0, 800, 40):
+        cv2.line(grid, (k, 0), (k, 550), 1.0, 3)
+    for k in range(0, 521, 40):
+        cv2.line(grid, (0, k), (760, k), 1.0, 3)
+    turn = cv2.getRotationMatrix2D((400, 300), -3, 1.0)
     turn[:, 2] -= (80, 80)
     frame *= 1 - 0.45 * cv2.warpAffine(grid, turn, (640, 480))[..., None]
     [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 1.0).astype(np.uint8)).lines
