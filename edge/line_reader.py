@@ -20,6 +20,37 @@ from edge.model import LineModel
 _BOX_INK = 96  # line-image level (0-255) that counts as the digit's ink when boxing it
 _RULE_LENGTH = 26  # line-image px: a straight run along the line this long is a rule
 _TALL_PIECE = 6  # line-image px: ink pieces shorter than this are not a digit's strokes
+_SURE = 0.9  # a line whose every digit is read this surely is read once
+_SHIFTS = (1, -1)  # px down, up: the copies an unsure line is read again from
+
+
+def line_scores(model: LineModel, image: np.ndarray) -> np.ndarray:
+    """float32 `[W / 4, 11]`: the reader's per-step class probabilities for a line image (uint8
+    `[32, W]`, W a multiple of 4, see `LineModel.read`).
+
+    A line with a digit read less surely than `_SURE` is read again from copies of it shifted a
+    pixel down and up, and the three readings averaged: test-time augmentation, as the
+    multi-crop evaluation of Krizhevsky, Sutskever & Hinton (2012). Where a stroke falls
+    against the reader's pooling grid sways an unsure reading, and the views' errors differ.
+    Measured on 1,500 strings of each kind composed from held-out MNIST training digits
+    (validation, seed 321; int8 run L), exact: photographed 94.13 -> 94.47 %, written touching
+    76.47 -> 77.07 %, black on white 95.0 -> 96.2 %, reading again 11 %, 32 % and 7 % of lines.
+    """
+    scores = model.read(image)
+    if all(digit.confidence >= _SURE for digit in ctc_greedy_decode(scores)):
+        return scores
+    views = [scores] + [model.read(_shifted(image, dy)) for dy in _SHIFTS]
+    return np.mean(views, axis=0, dtype=np.float32)
+
+
+def _shifted(image: np.ndarray, dy: int) -> np.ndarray:
+    """The line image moved `dy` px down (up if negative), the rows left bare black (paper)."""
+    moved = np.zeros_like(image)
+    if dy > 0:
+        moved[dy:] = image[:-dy]
+    else:
+        moved[:dy] = image[-dy:]
+    return moved
 
 
 class LineReader:
@@ -31,7 +62,7 @@ class LineReader:
 
     def read(self, line: Line) -> list[DigitPrediction]:
         """The digits of `line`, left to right along it, with frame boxes."""
-        decoded = ctc_greedy_decode(self.model.read(line.image))
+        decoded = ctc_greedy_decode(line_scores(self.model, line.image))
         return [
             DigitPrediction(
                 d.digit if d.confidence >= self.confidence else None,

@@ -11,6 +11,7 @@ import numpy as np
 
 from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT, WIDTH_STEP
+from edge.line_reader import line_scores
 from edge.model import LineModel
 from train.data import Mnist
 from train.progress import Progress
@@ -45,7 +46,7 @@ def read_all(
         width = WIDTH_STEP * -(-line.image.shape[1] // WIDTH_STEP)
         image = np.zeros((LINE_HEIGHT, width), np.uint8)
         image[:, : line.image.shape[1]] = line.image
-        texts.append("".join(str(d.digit) for d in ctc_greedy_decode(model.read(image))))
+        texts.append("".join(str(d.digit) for d in ctc_greedy_decode(line_scores(model, image))))
         progress.advance()
     return texts, (time.perf_counter() - started) * 1000 / max(len(lines), 1)
 

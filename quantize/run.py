@@ -80,31 +80,7 @@ def quantize_and_check(
     int8_path.write_bytes(int8_model)
 
     if reader:
-        log.info("Reading composed MNIST-test strings and MNIST test digits with both models...")
-        parity = evaluate_reader_pair(float_path, int8_path, data)
-        problems = violations(
-            parity["int8"]["strings_exact"],
-            parity["accuracy_drop"],
-            parity["same_string"],
-            thresholds,
-            measured="reads of test strings exactly",
-            agreeing="int8 and float read the same string",
-        )
-        log.info(
-            "strings exact: float %.4f  int8 %.4f  same string %.4f; photographed: float %.4f  "
-            "int8 %.4f; MNIST test as lines: float %.4f  int8 %.4f; int8 %d bytes (%.1fx "
-            "smaller), %.2f ms per line",
-            parity["float"]["strings_exact"],
-            parity["int8"]["strings_exact"],
-            parity["same_string"],
-            parity["float"]["camera_strings_exact"],
-            parity["int8"]["camera_strings_exact"],
-            parity["float"]["mnist_test_as_lines_exact"],
-            parity["int8"]["mnist_test_as_lines_exact"],
-            parity["int8"]["bytes"],
-            parity["size_ratio"],
-            parity["int8"]["ms_per_line"],
-        )
+        parity, problems = _reader_parity(float_path, int8_path, data, thresholds)
     else:
         log.info("Evaluating float and int8 models on %d test images...", len(data.x_test))
         parity = evaluate_pair(float_path, int8_path, data.x_test, data.y_test)
@@ -123,8 +99,8 @@ def quantize_and_check(
             parity["size_ratio"],
             parity["int8"]["us_per_image"],
         )
-    parity["thresholds"] = thresholds.__dict__
-    parity["passed"] = not problems
+        parity["thresholds"] = thresholds.__dict__
+        parity["passed"] = not problems
     (out / PARITY_FILE).write_text(json.dumps(parity, indent=2) + "\n")
     (out / CARD_FILE).unlink(missing_ok=True)
     if problems:
@@ -136,6 +112,77 @@ def quantize_and_check(
     card = build_card(int8_path, float_path, train_report, contract, command, calib)
     write_card(out, card)
     return Outcome(reader, [])
+
+
+def _reader_parity(
+    float_path: Path, int8_path: Path, data: Mnist, thresholds: ReaderThresholds
+) -> tuple[dict, list[str]]:
+    """Both readers on the composed test strings and MNIST's test digits, as edge reads lines;
+    the parity report and its violations of `thresholds`."""
+    log.info("Reading composed MNIST-test strings and MNIST test digits with both models...")
+    parity = evaluate_reader_pair(float_path, int8_path, data)
+    problems = violations(
+        parity["int8"]["strings_exact"],
+        parity["accuracy_drop"],
+        parity["same_string"],
+        thresholds,
+        measured="reads of test strings exactly",
+        agreeing="int8 and float read the same string",
+    )
+    log.info(
+        "strings exact: float %.4f  int8 %.4f  same string %.4f; photographed: float %.4f  "
+        "int8 %.4f; MNIST test as lines: float %.4f  int8 %.4f; int8 %d bytes (%.1fx "
+        "smaller), %.2f ms per line",
+        parity["float"]["strings_exact"],
+        parity["int8"]["strings_exact"],
+        parity["same_string"],
+        parity["float"]["camera_strings_exact"],
+        parity["int8"]["camera_strings_exact"],
+        parity["float"]["mnist_test_as_lines_exact"],
+        parity["int8"]["mnist_test_as_lines_exact"],
+        parity["int8"]["bytes"],
+        parity["size_ratio"],
+        parity["int8"]["ms_per_line"],
+    )
+    parity["thresholds"] = thresholds.__dict__
+    parity["passed"] = not problems
+    return parity, problems
+
+
+def remeasure_reader(directory: Path, data: Mnist, command: str) -> list[str]:
+    """Read the test strings and digits again with the float and int8 readers a quantize run
+    left in `directory`, as edge reads lines now, and rewrite the figures: the parity report
+    (beside the card, or in its `reports/` folder, as `edge/models` keeps it) and the card's
+    `accuracy`, which notes the command. For a change in how edge reads a line, not in the
+    model: the files, and so the card's checksums, stay as they are. Returns parity's
+    violations (of the thresholds the report held); then the card is left as it was.
+
+    Raises QuantizeInputError when the folder holds no line reader's files and card.
+    """
+    float_path, int8_path, card_path = (directory / n for n in (FLOAT_FILE, INT8_FILE, CARD_FILE))
+    missing = [path.name for path in (float_path, int8_path, card_path) if not path.is_file()]
+    if missing:
+        raise QuantizeInputError(
+            f"{directory} has no {', '.join(missing)}: --remeasure reads again the models a "
+            "`python -m quantize` run wrote there."
+        )
+    card = json.loads(card_path.read_text())
+    if card.get("kind") != "line_reader":
+        raise QuantizeInputError(f"{card_path} is not a line reader's card: nothing to re-read")
+    report_path = directory / "reports" / PARITY_FILE
+    if not report_path.is_file():
+        report_path = directory / PARITY_FILE
+    before = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    thresholds = ReaderThresholds(**before.get("thresholds", {}))
+    parity, problems = _reader_parity(float_path, int8_path, data, thresholds)
+    report_path.write_text(json.dumps(parity, indent=2) + "\n")
+    if problems:
+        return problems
+    int8 = LineModel(int8_path, verify=False)
+    contract = reader_contract(parity, int8.input_quantization, int8.output_quantization)
+    card["accuracy"] = {**contract["accuracy"], "remeasured_by": command}
+    write_card(directory, card)
+    return []
 
 
 def is_line_reader(model: keras.Model) -> bool:

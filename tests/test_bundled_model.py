@@ -25,17 +25,17 @@ def parity(mnist_path: Path) -> dict:
 
 def test_composed_test_strings_are_read_exactly(parity: dict) -> None:
     assert parity["test_strings"] == 2000
-    assert parity["int8"]["strings_exact"] >= 0.935  # measured 0.9465; issue #11: 0.96
+    assert parity["int8"]["strings_exact"] >= 0.945  # measured 0.951; issue #11: 0.96
 
 
 def test_int8_reads_what_float_reads(parity: dict) -> None:
-    assert parity["same_string"] >= 0.993  # measured 0.9955; issue #11: 0.995
+    assert parity["same_string"] >= 0.995  # measured 0.999; issue #11: 0.995
     assert parity["accuracy_drop"] <= 0.005
 
 
 def test_mnist_test_digits_read_as_one_digit_lines(parity: dict) -> None:
     assert parity["mnist_test_digits"] == 10000
-    assert parity["int8"]["mnist_test_as_lines_exact"] >= 0.991  # 0.9924; issue #11: 0.994
+    assert parity["int8"]["mnist_test_as_lines_exact"] >= 0.992  # 0.9931; issue #11: 0.994
 
 
 def test_int8_file_fits_the_budget() -> None:
