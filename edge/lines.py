@@ -198,21 +198,27 @@ def _without_printed_lines(mask: np.ndarray, printed: np.ndarray, across: int) -
 
 
 def _cut_by_a_printed_line(
-    labels: np.ndarray, ids: np.ndarray, boxes: np.ndarray, printed: np.ndarray, most: np.ndarray
+    labels: np.ndarray,
+    ids: np.ndarray,
+    boxes: np.ndarray,
+    printed: np.ndarray,
+    gap: np.ndarray,
+    apart: np.ndarray,
+    most: np.ndarray,
 ) -> np.ndarray:
-    """bool [n, n]: pairs of pieces (label `ids` [n], `boxes` [n, 4] x, y, w, h, of `labels`)
-    that are one stroke cut by a printed line it was written across (`printed`, uint8 0/1):
-    the upper piece ends on the line where the lower one starts, no further apart sideways than
-    up and down (a stroke up to 45 degrees from upright), and up and down by no more than
-    `most` px ([n, n]) once the line's rows are left out. A slanted stroke's halves are not one
-    above the other, so the mask's mending (`_without_printed_lines`) misses them. A piece that
-    runs from one printed line to the next is not a stroke's half but what is left of a grid's
-    line: joined, such stubs would make a net."""
+    """bool [n, n]: pairs of pieces (label `ids` [n], `boxes` [n, 4] x, y, w, h, of `labels`;
+    `gap` and `apart` [n, n], px between their boxes sideways and up and down) that are one
+    stroke cut by a printed line it was written across (`printed`, uint8 0/1): the upper piece
+    ends on the line where the lower one starts, no further apart sideways than up and down (a
+    stroke up to 45 degrees from upright), and up and down by no more than `most` px ([n, n])
+    once the line's rows are left out. A slanted stroke's halves are not one above the other,
+    so the mask's mending (`_without_printed_lines`) misses them. A piece that runs from one
+    printed line to the next is not a stroke's half but what is left of a grid's line: joined,
+    such stubs would make a net."""
     cut = np.zeros(most.shape, bool)
     tops, bottoms = boxes[:, 1].astype(int), (boxes[:, 1] + boxes[:, 3]).astype(int)
-    apart = np.maximum(tops - bottoms[:, np.newaxis], tops[:, np.newaxis] - bottoms)
-    sideways = np.abs(boxes[:, 0, np.newaxis] - boxes[:, 0]) <= boxes[:, 2, np.newaxis] + most
-    for i, j in np.argwhere(np.triu(sideways & (apart > most) & (apart <= 3 * most), 1)):
+    candidates = (apart > most) & (apart <= 3 * most) & (gap <= apart + 1)
+    for i, j in np.argwhere(np.triu(candidates, 1)):
         upper, lower = (i, j) if tops[i] < tops[j] else (j, i)
         top, bottom = bottoms[upper], tops[lower]
         ends = np.flatnonzero(labels[top - 1] == ids[upper])  # where it meets the line
@@ -1060,7 +1066,9 @@ def group_lines(
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
     near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
     if printed is not None:
-        near |= _cut_by_a_printed_line(labels, ids, boxes, printed, _PIECE_GAP * taller)
+        near |= _cut_by_a_printed_line(
+            labels, ids, boxes, printed, gap, -overlap, _PIECE_GAP * taller
+        )
     # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
     reach = 0.3 * heights[:, column]
     near |= (

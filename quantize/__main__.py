@@ -14,6 +14,7 @@ from quantize.parity import ParityThresholds
 from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import MODEL_FILE, PARITY_FILE, REPORT_FILE, artifacts_dir
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+from train.desktop_install import missing_desktop_install
 
 log = logging.getLogger("quantize")
 
@@ -59,7 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="read the test strings and digits again with the line readers a quantize run left "
         "in DIR (e.g. edge/models), as edge reads lines now, and rewrite its parity report and "
-        "the card's figures; after a change in edge's reading, not in the model",
+        "the card's figures; after a change in edge's reading, not in the model (only --data "
+        "is used with it)",
     )
     return parser.parse_args(argv)
 
@@ -68,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = parse_args(argv)
+    missing = missing_desktop_install("quantize")
+    if missing:
+        log.error("error: %s", missing)
+        return 2
     command = "python -m quantize " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.remeasure:
         return remeasure(args.remeasure, args.data, command)

@@ -159,6 +159,8 @@ def remeasure_reader(directory: Path, data: Mnist, command: str) -> list[str]:
 
     Raises QuantizeInputError when the folder holds no line reader's files and card.
     """
+    if not directory.is_dir():
+        raise QuantizeInputError(f"there is no folder {directory}")
     float_path, int8_path, card_path = (directory / n for n in (FLOAT_FILE, INT8_FILE, CARD_FILE))
     missing = [path.name for path in (float_path, int8_path, card_path) if not path.is_file()]
     if missing:

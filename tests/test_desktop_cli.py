@@ -173,3 +173,24 @@ def test_compare_marks_failed_runs_and_shows_the_readers_figures(
     percents = " | ".join(f"{v * 100:.2f}%" for v in figures)
     assert f"| line_reader | 219,643 | 120,000 x 5 | {percents} |" in out
     assert "| lenet5 **(failed parity)** | 61,706 | 8 | 90.00% |" in out
+
+
+@pytest.mark.parametrize("tool", ["train", "quantize"])
+def test_without_tensorflow_the_desktop_tools_say_what_to_install(tool: str) -> None:
+    # The edge install (a Pi's) leaves TensorFlow out; run there, the desktop tools say what to
+    # install instead of failing on an import. (An entry of None in sys.modules hides a module.)
+    argument = "--remeasure" if tool == "quantize" else "--data"
+    hidden = (
+        "import runpy, sys; sys.modules['tensorflow'] = None; "
+        f"sys.argv = ['{tool}', '{argument}', 'x']; runpy.run_module('{tool}', run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", hidden],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert_clean_failure(result, f"python -m {tool} needs TensorFlow", 'pip install -e ".[train]"')

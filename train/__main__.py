@@ -12,6 +12,7 @@ from edge.native_output import native_output_to_log
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH, LINE_READER
 from train.artifacts import ARTIFACTS_ENV, artifacts_dir
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+from train.desktop_install import missing_desktop_install
 from train.settings import MIN_READER_STEPS, ReaderSettings, TrainSettings
 
 log = logging.getLogger("train")
@@ -115,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines
     args = parse_args(argv)
+    missing = missing_desktop_install("train")
+    if missing:
+        log.error("error: %s", missing)
+        return 2
     started = time.perf_counter()
     try:
         data = load_mnist(resolve_data_path(args.data))
