@@ -167,6 +167,17 @@ def test_the_bundle_hint_works_as_printed(fresh_reader: Path, checkout: Path) ->
     assert "Bundle it:" not in result.stderr  # it is bundled now
 
 
+def remeasure(folder: Path, mnist_path: Path) -> subprocess.CompletedProcess:
+    """`python -m quantize --remeasure FOLDER`, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "quantize", "--remeasure", str(folder), "--data", str(mnist_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
 def test_remeasure_rewrites_the_figures_and_keeps_the_files(fresh_reader: Path, mnist_path: Path):
     # After a change in how edge reads a line, the shipped readers' figures are measured again
     # without retraining: the same files, their card's checksums holding, new figures.
@@ -176,13 +187,7 @@ def test_remeasure_rewrites_the_figures_and_keeps_the_files(fresh_reader: Path, 
     card = json.loads(card_path.read_text())
     card["accuracy"]["int8_strings_exact"] = -1.0  # a figure gone stale
     card_path.write_text(json.dumps(card))
-    result = subprocess.run(
-        [sys.executable, "-m", "quantize", "--remeasure", str(folder), "--data", str(mnist_path)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    result = remeasure(folder, mnist_path)
     assert result.returncode == 0, result.stderr
     card, report = json.loads(card_path.read_text()), json.loads(report_path.read_text())
     assert card["accuracy"]["int8_strings_exact"] == report["int8"]["strings_exact"] >= 0.0
@@ -193,13 +198,7 @@ def test_remeasure_rewrites_the_figures_and_keeps_the_files(fresh_reader: Path, 
 
 
 def test_remeasure_says_what_is_missing(tmp_path: Path, mnist_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "quantize", "--remeasure", str(tmp_path), "--data", str(mnist_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = remeasure(tmp_path, mnist_path)
     assert result.returncode == 2
     assert "has no digits_float.tflite, digits_int8.tflite, model_card.json" in result.stderr
     assert "Traceback" not in result.stderr
