@@ -67,7 +67,8 @@ def evaluate_reader_pair(float_path: Path, int8_path: Path, data: Mnist) -> dict
     }
     read: dict[str, dict[str, list[str]]] = {}
     total = 2 * sum(map(len, sets.values()))
-    with Progress("reading test lines with float and int8", total, "lines") as progress:
+    what = f"reading {total // 2:,} test lines with the float model, then the int8 one"
+    with Progress(what, total, "reads") as progress:
         for kind, path in (("float", float_path), ("int8", int8_path)):
             model = LineModel(path, threads=1, verify=False)
             read[kind], figures = {}, {"bytes": path.stat().st_size}

@@ -131,7 +131,7 @@ def test_a_blank_sheet_reads_as_nothing_written_not_as_an_error(tmp_path):
     (line,) = photo.stdout.splitlines()
     assert line.startswith("(nothing read) ") and line.endswith(f"  {blank}: {FLAT}")
     assert "confidence" not in line and "WARNING" not in photo.stderr
-    assert "stopped after 1 frame (0 failed, 0 skipped), 1 reading," in photo.stderr
+    assert "stopped after 1 frame (0 failed, 0 dropped while busy), 1 reading," in photo.stderr
 
 
 def test_edge_never_imports_tensorflow(scene_dir):

@@ -37,15 +37,16 @@ def test_console_prints_a_line_per_reading_and_notes_elsewhere():
         "4?7               confidence 0.41  latency   12.3 ms",
         "(nothing in view)                  latency    3.0 ms",  # no digit to be sure of
     ]
-    assert "demo scenes 640x480" in notes.getvalue()
-    assert "with the bundled model digits_int8.tflite (int8)" in notes.getvalue()
-    assert "stopped after 30 frames (0 failed, 0 skipped), 1 reading," in notes.getvalue()
+    told = notes.getvalue()
+    assert "demo scenes 640x480" in told
+    assert "with the bundled model digits_int8.tflite (int8)" in told
+    assert "stopped after 30 frames (0 failed, 0 dropped while busy), 1 reading," in told
 
 
 def test_console_counts_in_words_one_or_many():
     notes = io.StringIO()
     ConsoleSink(io.StringIO(), notes).on_stop(Stats(frames=1, readings=2))
-    assert "stopped after 1 frame (0 failed, 0 skipped), 2 readings," in notes.getvalue()
+    assert "stopped after 1 frame (0 failed, 0 dropped while busy), 2 readings," in notes.getvalue()
 
 
 def test_console_says_which_model_file_and_that_it_is_not_the_bundled_one():

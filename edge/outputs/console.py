@@ -48,7 +48,8 @@ class ConsoleSink(Sink):
         write_line(
             self.notes,
             f"edge-digits: stopped after {plural(stats.frames, 'frame')} ({stats.failed_frames} "
-            f"failed, {stats.skipped_frames} skipped), {plural(stats.readings, 'reading')}, "
+            f"failed, {stats.skipped_frames} dropped while busy), "
+            f"{plural(stats.readings, 'reading')}, "
             f"{stats.processed_fps:.1f} fps; median ms: {stages or 'none'}",
         )
 
