@@ -24,25 +24,26 @@ _SURE = 0.9  # a line whose every digit is read this surely is read once
 _SHIFTS = (1, -1)  # px down, up: the copies an unsure line is read again from
 
 
-def line_scores(model: LineModel, image: np.ndarray) -> np.ndarray:
-    """float32 `[W / 4, 11]`: the reader's per-step class probabilities for a line image (uint8
-    `[32, W]`, W a multiple of 4, see `LineModel.read`).
+def read_digits(model: LineModel, image: np.ndarray) -> list[DecodedDigit]:
+    """The digits the reader reads in a line image (uint8 `[32, W]`, W a multiple of 4, see
+    `LineModel.read`), CTC-decoded (`edge.ctc.ctc_greedy_decode`).
 
     A line with a digit read less surely than `_SURE` is read again from copies of it shifted a
-    pixel down and up, and the three readings averaged: test-time augmentation, as the
-    multi-crop evaluation of Krizhevsky, Sutskever & Hinton (2012). Where a stroke falls
-    against the reader's pooling grid sways an unsure reading, and the views' errors differ.
-    Measured on 1,500 strings of each kind composed from held-out MNIST training digits
-    (validation, seed 777; int8 run L; digits under 0.6 read "?"), read exactly: photographed
-    92.47 -> 92.87 %, written touching 72.47 -> 73.67 %, black on white 95.0 -> 95.47 %; read
-    wrong with no "?": 4.47 -> 3.80 %, 14.67 -> 13.93 %, 3.20 -> 2.27 %. About 11 %, 32 % and 7 %
-    of lines are read again (seed 321).
+    pixel down and up, and the three readings' scores averaged before decoding: test-time
+    augmentation, as the multi-crop evaluation of Krizhevsky, Sutskever & Hinton (2012). Where
+    a stroke falls against the reader's pooling grid sways an unsure reading, and the views'
+    errors differ. Measured on 1,500 strings of each kind composed from held-out MNIST training
+    digits (validation, seed 777; int8 run L; digits under 0.6 read "?"), read exactly:
+    photographed 92.47 -> 92.87 %, written touching 72.47 -> 73.67 %, black on white 95.0 ->
+    95.47 %; read wrong with no "?": 4.47 -> 3.80 %, 14.67 -> 13.93 %, 3.20 -> 2.27 %. About
+    11 %, 32 % and 7 % of lines are read again (seed 321).
     """
     scores = model.read(image)
-    if all(digit.confidence >= _SURE for digit in ctc_greedy_decode(scores)):
-        return scores
+    digits = ctc_greedy_decode(scores)
+    if all(digit.confidence >= _SURE for digit in digits):
+        return digits
     views = [scores] + [model.read(_shifted(image, dy)) for dy in _SHIFTS]
-    return np.mean(views, axis=0, dtype=np.float32)
+    return ctc_greedy_decode(np.mean(views, axis=0, dtype=np.float32))
 
 
 def _shifted(image: np.ndarray, dy: int) -> np.ndarray:
@@ -64,7 +65,7 @@ class LineReader:
 
     def read(self, line: Line) -> list[DigitPrediction]:
         """The digits of `line`, left to right along it, with frame boxes."""
-        decoded = ctc_greedy_decode(line_scores(self.model, line.image))
+        decoded = read_digits(self.model, line.image)
         return [
             DigitPrediction(
                 d.digit if d.confidence >= self.confidence else None,

@@ -13,7 +13,7 @@ from edge.native_output import native_output_to_log
 from quantize.parity import ParityThresholds
 from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import MODEL_FILE, PARITY_FILE, REPORT_FILE, artifacts_dir
-from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+from train.data import DATA_ENV, DataError, Mnist, load_mnist, resolve_data_path
 from train.desktop_install import missing_desktop_install
 
 log = logging.getLogger("quantize")
@@ -75,9 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("error: %s", missing)
         return 2
     command = "python -m quantize " + shlex.join(sys.argv[1:] if argv is None else argv)
-    if args.remeasure:
-        return remeasure(args.remeasure, args.data, command)
-    if not args.model.is_file():
+    if not args.remeasure and not args.model.is_file():
         log.error(
             "error: no Keras model at %s. Run `python -m train` first, or pass --model PATH.",
             args.model,
@@ -88,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         log.error("error: %s", exc)
         return 2
+    if args.remeasure:
+        return remeasure(args.remeasure, data, command)
 
     with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
         from quantize.run import QuantizeInputError, quantize_and_check
@@ -132,13 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def remeasure(directory: Path, data_path: str | None, command: str) -> int:
+def remeasure(directory: Path, data: Mnist, command: str) -> int:
     """`--remeasure DIR`: the exit status (0 figures rewritten, 1 parity fails, 2 bad input)."""
-    try:
-        data = load_mnist(resolve_data_path(data_path))
-    except DataError as exc:
-        log.error("error: %s", exc)
-        return 2
     with native_output_to_log(log):
         from quantize.run import QuantizeInputError, remeasure_reader
     try:

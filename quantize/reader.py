@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from edge.ctc import BLANK, ctc_greedy_decode
+from edge.ctc import BLANK
 from edge.ink import LINE_HEIGHT, WIDTH_STEP
-from edge.line_reader import line_scores
+from edge.line_reader import read_digits
 from edge.model import LineModel
 from train.data import Mnist
 from train.progress import Progress
@@ -46,7 +46,7 @@ def read_all(
         width = WIDTH_STEP * -(-line.image.shape[1] // WIDTH_STEP)
         image = np.zeros((LINE_HEIGHT, width), np.uint8)
         image[:, : line.image.shape[1]] = line.image
-        texts.append("".join(str(d.digit) for d in ctc_greedy_decode(line_scores(model, image))))
+        texts.append("".join(str(d.digit) for d in read_digits(model, image)))
         progress.advance()
     return texts, (time.perf_counter() - started) * 1000 / max(len(lines), 1)
 

@@ -8,7 +8,16 @@ from pathlib import Path
 import keras
 
 from edge.ink import LINE_HEIGHT
-from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, DigitClassifier, LineModel
+from edge.model import (
+    CARD_FILE,
+    FLOAT_FILE,
+    INT8_FILE,
+    DigitClassifier,
+    LineModel,
+    ModelError,
+    read_card,
+    verify_against_card,
+)
 from quantize.calibration import calibration_set
 from quantize.card import build_card, digit_contract, write_card
 from quantize.convert import int8_violations, to_float_tflite, to_int8_tflite
@@ -157,7 +166,8 @@ def remeasure_reader(directory: Path, data: Mnist, command: str) -> list[str]:
     model: the files, and so the card's checksums, stay as they are. Returns parity's
     violations (of the thresholds the report held); then the card is left as it was.
 
-    Raises QuantizeInputError when the folder holds no line reader's files and card.
+    Raises QuantizeInputError when the folder holds no line reader's files and card, or files
+    that are not the ones the card records.
     """
     if not directory.is_dir():
         raise QuantizeInputError(f"there is no folder {directory}")
@@ -168,7 +178,12 @@ def remeasure_reader(directory: Path, data: Mnist, command: str) -> list[str]:
             f"{directory} has no {', '.join(missing)}: --remeasure reads again the models a "
             "`python -m quantize` run wrote there."
         )
-    card = json.loads(card_path.read_text())
+    try:
+        card = read_card(int8_path)
+        for path in (int8_path, float_path):  # figures of other files would pass as the card's
+            verify_against_card(path, card)
+    except ModelError as exc:
+        raise QuantizeInputError(str(exc)) from exc
     if card.get("kind") != "line_reader":
         raise QuantizeInputError(f"{card_path} is not a line reader's card: nothing to re-read")
     report_path = directory / "reports" / PARITY_FILE

@@ -4,6 +4,7 @@ the user waits; short runs that would give a useless model refused up front."""
 import json
 import logging
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -194,3 +195,14 @@ def test_without_tensorflow_the_desktop_tools_say_what_to_install(tool: str) -> 
     )
     assert result.returncode == 2
     assert_clean_failure(result, f"python -m {tool} needs TensorFlow", 'pip install -e ".[train]"')
+
+
+def test_remeasure_refuses_files_their_card_does_not_describe(tmp_path: Path, mnist_path: Path):
+    # New figures written beside a card whose checksums are of other files would pass for theirs.
+    models = tmp_path / "models"
+    shutil.copytree(REPO / "edge" / "models", models)
+    with (models / "digits_float.tflite").open("ab") as model:
+        model.write(b"\0")
+    result = run("quantize", "--remeasure", str(models), "--data", str(mnist_path), cwd=REPO)
+    assert result.returncode == 2
+    assert_clean_failure(result, "digits_float.tflite fails its sha256 check")

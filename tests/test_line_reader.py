@@ -1,10 +1,10 @@
-"""Reading a line's scores: once when the reader is sure, else averaged over shifted copies."""
+"""Reading a line: once when the reader is sure, else its scores averaged over shifted copies."""
 
 import numpy as np
 
-from edge.ctc import BLANK
+from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT
-from edge.line_reader import line_scores
+from edge.line_reader import read_digits
 
 
 class ScriptedReader:
@@ -36,13 +36,13 @@ def a_line() -> np.ndarray:
 def test_a_line_read_surely_is_read_once():
     sure = steps(BLANK, 1, BLANK, 7, sure=0.95)
     reader = ScriptedReader(sure)
-    assert line_scores(reader, a_line()) is sure
+    assert read_digits(reader, a_line()) == ctc_greedy_decode(sure)
     assert len(reader.seen) == 1
 
 
 def test_a_line_that_reads_nothing_is_read_once():
     reader = ScriptedReader(steps(BLANK, BLANK, BLANK, BLANK, sure=0.99))
-    line_scores(reader, a_line())
+    assert read_digits(reader, a_line()) == []
     assert len(reader.seen) == 1
 
 
@@ -51,8 +51,10 @@ def test_an_unsure_line_is_read_again_shifted_a_pixel_down_and_up_and_averaged()
     down, up = steps(BLANK, 1, BLANK, 1, sure=0.9), steps(BLANK, 1, BLANK, 7, sure=0.9)
     reader = ScriptedReader(unsure, down, up)
     line = a_line()
-    scores = line_scores(reader, line)
-    np.testing.assert_allclose(scores, (unsure + down + up) / 3, rtol=1e-6)
+    digits = read_digits(reader, line)
+    averaged = ctc_greedy_decode((unsure + down + up) / 3)
+    assert [d.digit for d in digits] == [d.digit for d in averaged] == [1, 7]
+    np.testing.assert_allclose([d.confidence for d in digits], [d.confidence for d in averaged])
     first, moved_down, moved_up = reader.seen
     np.testing.assert_array_equal(first, line)
     np.testing.assert_array_equal(moved_down[1:], line[:-1])
