@@ -74,6 +74,7 @@ _SMALLEST_BOX = 0.04  # of the short side: a printed box's side is at least this
 _HOLLOW = 0.3  # of a box's area: at least this much of it is holes (paper inside the lines)
 _BOX_CORNER = 20  # degrees: a box's corners are right angles, give or take this
 _STRAIGHT_SIDES = 0.9  # of a box's outline within 2 px of its four sides
+_REGULAR = 0.2  # of a comb's cell width: its cells are as wide as each other, within this
 _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
@@ -862,7 +863,7 @@ def printed_boxes(mask: np.ndarray) -> np.ndarray:
     a digit, the cells of a comb, a table's cells. A box is a piece of ink whose outline is a
     four-sided figure with straight sides and near-right corners, hollow (a box holds paper
     and a digit; a written 0 is round and has no corners). Its sides, and those of its cells
-    that are boxes too (a comb's walls), are the box's lines: not writing, so a line is fitted
+    that are a comb's (`_comb_cells`), are the box's lines: not writing, so a line is fitted
     to the digits inside, not to the box (whose sides, in the line, read as 1s)."""
     found = np.zeros_like(mask)
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
@@ -872,7 +873,17 @@ def printed_boxes(mask: np.ndarray) -> np.ndarray:
     h, w = mask.shape
     parents = hierarchy[0, :, 3]
     # A speck or a stroke: its outline is shorter than any box's.
-    long_enough = np.array([len(contour) for contour in contours]) >= 2 * smallest
+    lengths = np.array([len(contour) for contour in contours])
+    long_enough = lengths >= 2 * smallest
+    # What is written in boxes: the centres of the pieces long enough to be a digit's.
+    pieces = np.flatnonzero((parents < 0) & (lengths >= smallest))
+    written = np.array(
+        [
+            [x + bw / 2, y + bh / 2]
+            for x, y, bw, bh in map(cv2.boundingRect, (contours[i] for i in pieces))
+        ],
+        np.float64,
+    ).reshape(-1, 2)
     for index in np.flatnonzero((parents < 0) & long_enough):
         outer = contours[index]
         x, y, bw, bh = cv2.boundingRect(outer)
@@ -885,11 +896,42 @@ def printed_boxes(mask: np.ndarray) -> np.ndarray:
         if sum(cv2.contourArea(contours[c]) for c in cells) < _HOLLOW * cv2.contourArea(corners):
             continue  # a box holds paper: this is a blob
         cv2.polylines(found, [corners], True, 1, 3)
-        for cell in cells:  # a comb's cells: its walls
-            walls = _box_corners(contours[cell], smallest)
-            if walls is not None:
-                cv2.polylines(found, [walls], True, 1, 3)
+        others = np.delete(written, np.flatnonzero(pieces == index), axis=0)
+        cv2.polylines(
+            found, _comb_cells([contours[c] for c in cells], others, smallest), True, 1, 3
+        )
     return cv2.bitwise_and(found, mask)
+
+
+def _comb_cells(holes: list[np.ndarray], written: np.ndarray, smallest: float) -> list[np.ndarray]:
+    """The corners (int32 [4, 1, 2] each) of a box's holes (outlines) that are a comb's cells,
+    whose walls are printed lines: boxes too, as wide as the cells something is written in
+    (`written`, [m, 2]: centres of other pieces), within `_REGULAR` of it. A 1 written from a
+    box's top to its bottom splits it into two boxes, empty and narrower than a cell, and
+    would be taken for a wall; a comb's empty cells are as wide as its written ones."""
+    cells = [corners for hole in holes if (corners := _box_corners(hole, smallest)) is not None]
+    if not cells:
+        return []
+    widths = np.array([_width(corners) for corners in cells])
+    filled = np.array([_holds(corners, written) for corners in cells])
+    if not filled.any():
+        return []
+    pitch = float(np.median(widths[filled]))
+    regular = np.abs(widths - pitch) <= _REGULAR * pitch
+    return [corners for corners, keep in zip(cells, regular, strict=True) if keep]
+
+
+def _width(corners: np.ndarray) -> float:
+    """A four-sided box's (corners int32 [4, 1, 2]) width: its level sides' mean length (px)."""
+    sides = np.roll(corners[:, 0], -1, axis=0) - corners[:, 0]
+    level = np.abs(sides[:, 0]) >= np.abs(sides[:, 1])
+    return float(np.hypot(sides[level, 0], sides[level, 1]).mean()) if level.any() else 0.0
+
+
+def _holds(corners: np.ndarray, points: np.ndarray) -> bool:
+    """Whether any of `points` ([m, 2]: x, y) lies within a box's corners' bounding box."""
+    low, high = corners[:, 0].min(axis=0), corners[:, 0].max(axis=0)
+    return bool(((points >= low) & (points <= high)).all(axis=1).any())
 
 
 def _box_corners(contour: np.ndarray, smallest: float) -> np.ndarray | None:

@@ -377,6 +377,40 @@ def test_a_printed_box_or_comb_is_not_part_of_the_line(text):
     assert line.geometry.height < 1.3 * 40, line.geometry
 
 
+def test_a_combs_empty_cells_walls_are_not_read():
+    # A form's comb has more cells than digits: the walls between its empty cells are printed
+    # lines too (as wide apart as the written cells' walls), not 1s after the digits.
+    ink = ink_of("4071", 40, gap=0.9)
+    frame = page(ink, at=(200, 200))
+    pitch = round(ink.shape[1] / 4 + 0.225 * 40)
+    left, top, bottom = 186, 184, 256
+    right = left + 6 * pitch
+    cv2.rectangle(frame, (left, top), (right, bottom), (90, 90, 90), 2)
+    for k in range(1, 6):
+        cv2.line(frame, (left + k * pitch, top), (left + k * pitch, bottom), (90, 90, 90), 2)
+    [line] = find_lines(frame).lines
+    x, _, w, _ = line.box
+    assert x + w < left + 4.5 * pitch, (line.box, left + 4 * pitch)
+
+
+def test_a_1_written_in_a_box_from_its_top_to_its_bottom_is_not_a_wall():
+    # Boxes as tall as the digits: the 1 splits its box in two, each a box itself, but empty
+    # and narrower than the cells written in, not a comb's cells.
+    ink = np.zeros((50, 3 * 66), np.float32)
+    ink[:, 31:35] = 1  # a 1 written straight down
+    for k, digit in ((1, "4"), (2, "7")):
+        glyph = ink_of(digit, 50)
+        x = 66 * k + 33 - glyph.shape[1] // 2
+        ink[:, x : x + glyph.shape[1]] = glyph
+    frame = page(ink, at=(150, 200))
+    for k in range(3):
+        cv2.rectangle(frame, (150 + 66 * k + 5, 200), (150 + 66 * k + 61, 249), (90, 90, 90), 2)
+    lines = find_lines(frame).lines
+    assert len(lines) == 1, [line.box for line in lines]
+    x, _, w, _ = lines[0].box
+    assert x <= 150 + 31 and x + w >= 150 + 66 * 2 + 33, lines[0].box
+
+
 @pytest.mark.parametrize(("table", "shade"), [(40, 0.5), (90, 0.4)])
 def test_writing_in_a_shadow_across_a_card_on_a_table_is_kept(table, shade):
     # The table all round the card and the shadow on it are one dark piece. The table meets
