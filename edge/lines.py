@@ -151,7 +151,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     short_side = min(mask.shape)
     sensitive = ink_mask(contrast, _RULE_INK, hysteresis=False)
     rules, crossing = straight_lines(
-        sensitive, round(_RULE * short_side), max(3, round(0.03 * short_side)), detection
+        sensitive, round(_RULE * short_side), _thickest_rule(mask.shape), detection
     )
     page_slant = _page_slant(crossing)
     stroke = round(_STROKE * short_side)
@@ -159,9 +159,8 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     boxes = printed_boxes(sensitive)
     # A table's wedge at the border is judged both joined to the sheet's edge and, the edge
     # taken out as a printed line, alone: its tip is cut off from the rest by then.
-    grouping = _without_table_at_the_border(mask)
     printed = cv2.bitwise_or(rules, boxes)
-    grouping = _without_printed_lines(grouping, printed, max(3, stroke // 3))
+    grouping = cv2.subtract(_without_table_at_the_border(mask), printed)
     grouping = _without_table(grouping, table, stroke)
     grouping = _without_table_at_the_border(grouping)
     min_height = max(2.0, settings.min_height / scale)
@@ -183,21 +182,6 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     return FoundLines(lines, ink)
 
 
-def _without_printed_lines(mask: np.ndarray, printed: np.ndarray, across: int) -> np.ndarray:
-    """uint8 0/1: `mask` less the printed lines on it (rules, grid lines, box walls), except
-    where writing crosses a level one: where ink lies above and below it within `across` px.
-    A digit written over a rule is cut in two by the rule's removal, and its halves, a rule's
-    width apart, would be grouped as lines of their own. (Halves side by side, cut by an
-    upright line, are grouped as neighbours are.)"""
-    kept = cv2.subtract(mask, printed)
-    bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((across, 1), np.uint8))
-    # Not along an upright line: its broken remnants above and below a rule would mend it (a
-    # grid's stubs joined into one net with the writing).
-    upright = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((across, 1), np.uint8))
-    level = cv2.subtract(printed, cv2.dilate(upright, np.ones((3, 3), np.uint8)))
-    return cv2.bitwise_or(kept, cv2.bitwise_and(bridged, level))
-
-
 def _cut_by_a_printed_line(
     labels: np.ndarray,
     ids: np.ndarray,
@@ -212,13 +196,16 @@ def _cut_by_a_printed_line(
     stroke cut by a printed line it was written across (`printed`, uint8 0/1): the upper piece
     ends on the line where the lower one starts, no further apart sideways than up and down (a
     stroke up to 45 degrees from upright), and up and down by no more than `most` px ([n, n])
-    once the line's rows are left out. A slanted stroke's halves are not one above the other,
-    so the mask's mending (`_without_printed_lines`) misses them. A piece that runs from one
+    once the line's rows are left out. A digit written over a rule is cut in two when the rule
+    is taken out, and its halves, a rule's width apart, would be lines of their own; a
+    slanted stroke's halves are not even one above the other. A piece that runs from one
     printed line to the next is not a stroke's half but what is left of a grid's line: joined,
-    such stubs would make a net."""
+    such stubs would make a net. (Halves side by side, cut by an upright line, are grouped as
+    neighbours are.)"""
     cut = np.zeros(most.shape, bool)
     tops, bottoms = boxes[:, 1].astype(int), (boxes[:, 1] + boxes[:, 3]).astype(int)
-    candidates = (apart > most) & (apart <= 3 * most) & (gap <= apart + 1)
+    thickest = _thickest_rule(labels.shape)
+    candidates = (apart > most) & (apart <= most + thickest + 2) & (gap <= apart + 1)
     for i, j in np.argwhere(np.triu(candidates, 1)):
         upper, lower = (i, j) if tops[i] < tops[j] else (j, i)
         top, bottom = bottoms[upper], tops[lower]
@@ -234,6 +221,12 @@ def _cut_by_a_printed_line(
         printed_rows = np.count_nonzero(printed[top:bottom, left:right].any(axis=1))
         cut[i, j] = cut[j, i] = bottom - top - printed_rows <= most[i, j]
     return cut
+
+
+def _thickest_rule(shape: tuple[int, ...]) -> int:
+    """px: the thickest a printed line (rule, grid line, box wall) is, in a detection-size
+    image of `shape`."""
+    return max(3, round(0.03 * min(shape[:2])))
 
 
 def _on_printed(labels: np.ndarray, piece: int, row: int, printed: np.ndarray) -> bool:

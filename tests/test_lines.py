@@ -460,8 +460,8 @@ def test_digits_written_across_a_rule_stay_one_line(text):
 @pytest.mark.parametrize(("height", "slant"), [(30, 0.5), (40, -0.4)])
 def test_a_slanted_stroke_written_across_a_rule_stays_one_line(height, slant):
     # A fine pen's 1 and 7, slanted, a rule through their middle: taken out with it, each
-    # stroke is cut in two, and its halves are not one above the other, so no mending up and
-    # down rejoins them. The halves were grouped as lines of their own ("17" read "1711").
+    # stroke is cut in two, and its halves are not even one above the other. The halves were
+    # grouped as lines of their own ("17" read "1711").
     frame = page(np.zeros((1, 1), np.float32))
     shift = round(height * slant / 2)
     cv2.line(frame, (250 + shift, 200), (250 - shift, 200 + height), BLACK, 2)
