@@ -82,6 +82,9 @@ _TABLE_CONTRAST = 0.8  # a table is darker than this, of the sheet's brightness
 _ALONG_EDGE = 9  # outline points over which an edge's sharpness is taken (a median)
 _SHARP_SHARE = 0.9  # of a table's outline (holes too; off the frame's edge) is a sharp edge
 _SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between table and sheet per px
+_RING = 3  # px (detection size) round a piece at the border: its surroundings
+_SHADOW_SIDE = 0.3  # of those surroundings as dark as the piece: it goes on a shadow
+_AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter than this is as dark
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
 
@@ -163,6 +166,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     grouping = cv2.subtract(_without_table_at_the_border(mask), printed)
     grouping = _without_table(grouping, table, stroke)
     grouping = _without_table_at_the_border(grouping)
+    grouping = _without_shadow_tips(grouping, detection, paper)
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height, printed)
     if not groups:
@@ -447,6 +451,39 @@ def _spreads(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, np.ndarray]:
     values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
     minor, major = np.sqrt(np.maximum(values, 0.0))
     return float(minor), float(major), vectors[:, 1]
+
+
+def _without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """The mask (uint8 0/1, detection size) less its pieces at the frame's border that go on a
+    darker surface: a shadow the frame's edge cuts off narrows to a tip there, narrower than the
+    paper estimate closes over (`paper_brightness`), and as dark against it as ink; read, a
+    tip is a 1 or a 4 beside the writing. Ink has paper round it. A tip has the rest of the
+    shadow on one side: of the pixels round it (within `_RING` px), at least
+    `_SHADOW_SIDE` are about as dark as it is (no brighter than `_AS_DARK` of the way from its
+    median grey to its paper's)."""
+    if not _border(mask).any():
+        return mask
+    _, labels, stats = _pieces_with_boxes(mask)
+    border = _border(labels)
+    kept = mask.copy()
+    h, w = mask.shape
+    near = np.ones((2 * _RING + 1, 2 * _RING + 1), np.uint8)
+    for piece in np.unique(border[border > 0]):
+        x, y, bw, bh = stats[piece, :4]
+        rows = slice(max(0, y - _RING), min(h, y + bh + _RING))
+        columns = slice(max(0, x - _RING), min(w, x + bw + _RING))
+        pieces = labels[rows, columns]
+        inked = pieces == piece
+        ring = (cv2.dilate(inked.view(np.uint8), near) > 0) & ~inked
+        if not ring.any():
+            continue
+        region = grey[rows, columns]
+        level = quantile(region[inked], 0.5)
+        ground = quantile(paper[rows, columns][inked], 0.5)
+        dark = region[ring] <= level + _AS_DARK * (ground - level)
+        if np.count_nonzero(dark) >= _SHADOW_SIDE * np.count_nonzero(ring):
+            kept[rows, columns][inked] = 0
+    return kept
 
 
 def _border(image: np.ndarray) -> np.ndarray:

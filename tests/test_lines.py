@@ -1,5 +1,7 @@
 """Finding lines of writing in frames built here: sizes, inks, paper, rules, light, tilt."""
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -7,7 +9,7 @@ import pytest
 from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, to_grey, widen_thin_strokes
 from edge.lines import FindSettings, choose_ink, find_lines
-from edge.scenes import Scene, mixed_scenes, sample_digits
+from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
 
 IMAGES, LABELS = sample_digits()
 PAPER = (225, 235, 240)  # BGR off-white
@@ -347,6 +349,25 @@ def test_a_cards_edge_alone_in_view_is_not_a_line_to_read():
             for line in find_lines(scene.frame).lines
         )
     assert read_as_writing <= 10
+
+
+def test_a_shadow_the_frames_edge_cuts_off_leaves_no_line():
+    # Plain scenes, each with a shadow (sample digits, fixed seeds). Where the frame's edge
+    # cuts a shadow off, it narrows to a tip narrower than the paper estimate closes over, as
+    # dark against it as ink; read, a 1 or a 4 beside the writing. Counted as in the test
+    # above. Measured: 9 before such tips were left out, 5 since.
+    shadowed = dataclasses.replace(SceneSettings(), shadow_prob=1.0)
+    read_as_writing = 0
+    for seed in (31, 32):
+        scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(seed), 60, ["plain"], shadowed)
+        for scene in scenes:
+            writing = written_in(scene)
+            tallest = max(h for _, _, _, h in scene.boxes)
+            read_as_writing += sum(
+                off_the(writing, line.box) and line.geometry.height >= tallest / 2
+                for line in find_lines(scene.frame).lines
+            )
+    assert read_as_writing <= 5
 
 
 def test_writing_in_a_shadow_that_reaches_the_table_is_kept():
