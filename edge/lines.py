@@ -85,6 +85,8 @@ _SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between tabl
 _RING = 3  # px (detection size) round a piece at the border: its surroundings
 _SHADOW_SIDE = 0.3  # of those surroundings as dark as the piece: it goes on a shadow
 _AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter than this is as dark
+_PRINT_REACH = 3  # px (detection size) from a printed line: ink this near may be what is left of it
+_ON_PRINT = 0.9  # of a line's ink that near printed lines: the line is what is left of them
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 
 
@@ -175,6 +177,8 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # shadow's rim, texture, print from the other side of the sheet, not a line to read. (Far
     # smaller than the tallest is judged once lines are read: `edge.pipeline`.)
     groups = [g for g in groups if not _sliver_of_table(g, detection)]
+    if printed.any():
+        groups = [g for g in groups if not _left_of_print(g, printed)]
     if not groups:
         return FoundLines([], ink, "no ink found")
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
@@ -1031,6 +1035,22 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     dx, dy = direction * 2 * major
     segment = (round(cx - dx), round(cy - dy), round(cx + dx), round(cy + dy))
     return _is_an_edge(grey, segment, round(2 * minor) + 3)
+
+
+def _left_of_print(pieces: "_Pieces", printed: np.ndarray) -> bool:
+    """Whether a line's ink is what is left of printed lines (`printed`, uint8 0/1) once they
+    are taken out: at least `_ON_PRINT` of it within `_PRINT_REACH` px of them. A grid seen in
+    perspective is not straight enough to be taken out whole: a crossing, a cell's side or a
+    sliver along a line is left, and read, it is a 1 or a 7. Writing on a grid lies in its
+    cells as much as on its lines."""
+    size = 2 * _PRINT_REACH + 1
+    x0, y0 = pieces.xs.min(), pieces.ys.min()
+    x1, y1 = pieces.xs.max() + 1, pieces.ys.max() + 1
+    h, w = printed.shape
+    top, left = max(0, y0 - _PRINT_REACH), max(0, x0 - _PRINT_REACH)
+    region = printed[top : min(h, y1 + _PRINT_REACH), left : min(w, x1 + _PRINT_REACH)]
+    near = cv2.dilate(region, np.ones((size, size), np.uint8))
+    return np.count_nonzero(near[pieces.ys - top, pieces.xs - left]) >= _ON_PRINT * len(pieces.xs)
 
 
 def _in_box(xs: np.ndarray, ys: np.ndarray, box: np.ndarray) -> np.ndarray:

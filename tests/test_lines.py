@@ -495,6 +495,21 @@ def test_a_slanted_stroke_written_across_a_rule_stays_one_line(height, slant):
     assert x < 245 and x + w > 270 + height // 2 and y < 200 and y + h > 200 + height, line.box
 
 
+def test_what_a_grid_in_perspective_leaves_is_not_read_as_lines():
+    # The bench's boxes-and-grids scenes (sample digits, fixed seeds): a grid seen in
+    # perspective is not taken out whole, and what is left (a crossing, a cell's side) was
+    # found as lines of its own. Counted: lines mostly off the writing, of any size. Measured:
+    # 126 of 253 lines before such remnants were dropped, 68 of 193 since.
+    read_as_writing = 0
+    for seed in (41, 42):
+        for scene in mixed_scenes(IMAGES, LABELS, np.random.default_rng(seed), 60, ["boxes-grid"]):
+            writing = written_in(scene)
+            read_as_writing += sum(
+                off_the(writing, line.box) for line in find_lines(scene.frame).lines
+            )
+    assert read_as_writing <= 75
+
+
 @pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56)])
 def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle, pitch):
     # Squared paper turned a little, its grid ending short of the frame's bottom and right: its
