@@ -86,9 +86,6 @@ def percentile_u8(image: np.ndarray, q: float) -> int:
     return int(np.searchsorted(counts, q / 100 * counts[-1]))
 
 
-_ACROSS_RULES = np.ones((3, 1), np.uint8)  # 3 rows: a light rule thinner than this is not paper
-
-
 def paper_brightness(grey: np.ndarray, widest_stroke: int) -> np.ndarray:
     """How bright the paper is under every pixel (uint8, same shape): every dark feature
     narrower than `widest_stroke` px closed over, then smoothed a little. Worked out at half
@@ -100,10 +97,6 @@ def paper_brightness(grey: np.ndarray, widest_stroke: int) -> np.ndarray:
     )
     size = 2 * (widest_stroke // (2 * factor)) + 3  # odd, wider than the widest stroke
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-    # Level lines brighter than the paper, a few px thin, are opened away first: a yellow
-    # pad's light blue rules, in the darkest channel, are brighter than its paper, and closed
-    # over they would raise the paper's estimate between them until the paper read as ink.
-    small = cv2.morphologyEx(small, cv2.MORPH_OPEN, _ACROSS_RULES, borderType=cv2.BORDER_REPLICATE)
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     # Only a little smoothing: wider would carry a bright sheet's level across its edge onto
     # a dark table beside it, which would then read as ink along the sheet's outline.
