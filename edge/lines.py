@@ -909,15 +909,10 @@ def printed_boxes(mask: np.ndarray) -> np.ndarray:
     # A speck or a stroke: its outline is shorter than any box's.
     lengths = np.array([len(contour) for contour in contours])
     long_enough = lengths >= 2 * smallest
-    # What is written in boxes: the centres of the pieces long enough to be a digit's.
+    # What is written in boxes: the centres of the pieces long enough to be a digit's, worked
+    # out once a box is found (most frames have none).
     pieces = np.flatnonzero((parents < 0) & (lengths >= smallest))
-    written = np.array(
-        [
-            [x + bw / 2, y + bh / 2]
-            for x, y, bw, bh in map(cv2.boundingRect, (contours[i] for i in pieces))
-        ],
-        np.float64,
-    ).reshape(-1, 2)
+    written: np.ndarray | None = None
     for index in np.flatnonzero((parents < 0) & long_enough):
         outer = contours[index]
         x, y, bw, bh = cv2.boundingRect(outer)
@@ -930,6 +925,10 @@ def printed_boxes(mask: np.ndarray) -> np.ndarray:
         if sum(cv2.contourArea(contours[c]) for c in cells) < _HOLLOW * cv2.contourArea(corners):
             continue  # a box holds paper: this is a blob
         cv2.polylines(found, [corners], True, 1, 3)
+        if written is None:
+            rects = np.array([cv2.boundingRect(contours[i]) for i in pieces], np.float64)
+            rects = rects.reshape(-1, 4)
+            written = rects[:, :2] + rects[:, 2:] / 2
         others = np.delete(written, np.flatnonzero(pieces == index), axis=0)
         cv2.polylines(
             found, _comb_cells([contours[c] for c in cells], others, smallest), True, 1, 3
@@ -947,7 +946,9 @@ def _comb_cells(holes: list[np.ndarray], written: np.ndarray, smallest: float) -
     if not cells:
         return []
     widths = np.array([_width(corners) for corners in cells])
-    filled = np.array([_holds(corners, written) for corners in cells])
+    filled = np.array(
+        [_in_box(written[:, 0], written[:, 1], cv2.boundingRect(c)).any() for c in cells]
+    )
     if not filled.any():
         return []
     pitch = float(np.median(widths[filled]))
@@ -960,12 +961,6 @@ def _width(corners: np.ndarray) -> float:
     sides = np.roll(corners[:, 0], -1, axis=0) - corners[:, 0]
     level = np.abs(sides[:, 0]) >= np.abs(sides[:, 1])
     return float(np.hypot(sides[level, 0], sides[level, 1]).mean()) if level.any() else 0.0
-
-
-def _holds(corners: np.ndarray, points: np.ndarray) -> bool:
-    """Whether any of `points` ([m, 2]: x, y) lies within a box's corners' bounding box."""
-    low, high = corners[:, 0].min(axis=0), corners[:, 0].max(axis=0)
-    return bool(((points >= low) & (points <= high)).all(axis=1).any())
 
 
 def _box_corners(contour: np.ndarray, smallest: float) -> np.ndarray | None:
