@@ -88,6 +88,15 @@ _AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter tha
 _PRINT_REACH = 3  # px (detection size) from a printed line: ink this near may be what is left of it
 _ON_PRINT = 0.9  # of a line's ink that near printed lines: the line is what is left of them
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
+# Writing over printed lines, told from the print by colour (`written_over_print`): how much
+# greyer it is (0-1: its palest channel's darkness over its darkest's), or darker in its palest
+# channel, than the print; how dark it must be at all (its darkest channel); and how long a
+# piece of it may be, in the thickest printed lines (a stroke crossing a line, or along one).
+_GREYER_THAN_PRINT = 0.25
+_DARKER_THAN_PRINT = 0.25
+_WRITING_DARKNESS = 0.2
+_OVER_PRINT_SPAN = 3
+_PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at most
 
 
 @dataclass(frozen=True)
@@ -169,8 +178,15 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     grouping = _without_table(grouping, table, stroke)
     grouping = _without_table_at_the_border(grouping)
     grouping = _without_shadow_tips(grouping, detection, paper)
+    glue = None
+    if ink == "dark" and not noisy and printed.any():
+        colour = small["dark"][..., np.newaxis]
+        if frame.ndim == 3:
+            colour = cv2.resize(frame[..., :3], colour.shape[1::-1], interpolation=cv2.INTER_AREA)
+        glue = written_over_print(colour, printed, grouping, paper)
+        printed = cv2.subtract(printed, glue)
     min_height = max(2.0, settings.min_height / scale)
-    groups = group_lines(grouping, min_height, printed)
+    groups = group_lines(grouping, min_height, printed, glue)
     if not groups:
         return FoundLines([], ink, "no ink found")
     # The writing in one view is written with one pen: far fainter than the boldest line is a
@@ -229,6 +245,85 @@ def _cut_by_a_printed_line(
         printed_rows = np.count_nonzero(printed[top:bottom, left:right].any(axis=1))
         cut[i, j] = cut[j, i] = bottom - top - printed_rows <= most[i, j]
     return cut
+
+
+def written_over_print(
+    colour: np.ndarray, printed: np.ndarray, writing: np.ndarray, paper: np.ndarray
+) -> np.ndarray:
+    """uint8 0/1: the pixels of printed lines (`printed`, 0/1) that are writing crossing them
+    or running along them, told from the print by colour, and beside the rest of the writing
+    (`writing`, the ink mask without printed lines).
+
+    Grids and forms are often printed in a pale or a bright colour (a form's "dropout" colour
+    is chosen so that a scanner drops it); pen and pencil are grey or far darker. Taken out
+    with the print, a digit's stroke is cut where it crosses a grid's line, and its pieces
+    become lines of their own. A pixel of print is writing when it is greyer than the print
+    (`_GREYER_THAN_PRINT`; its palest channel's darkness over its darkest's) or, where the
+    writing is darker than the print in its palest channel (`_DARKER_THAN_PRINT`, a black pen
+    on a grey grid), nearer the writing's darkness there than the print's. Darkness is each
+    channel's against the paper under the pixel (`paper`, uint8, the darkest channel's
+    estimate, times the paper's tint measured beside the print). Only pieces up to
+    `_OVER_PRINT_SPAN` thickest printed lines long count: a sheet's edge against a grey table
+    is grey too, but long. `colour`: uint8 [h, w, 3] BGR, or [h, w, 1] grey, at the size of
+    the masks. Where print and writing are alike (a blue ballpoint on a blue grid) nothing is
+    found.
+    """
+    found = np.zeros_like(printed)
+    meets = cv2.bitwise_and(cv2.dilate(printed, np.ones((3, 3), np.uint8)), writing)
+    if not cv2.countNonZero(meets):
+        return found
+    # Pixels are judged only where writing meets print, and as far round as a piece of
+    # writing over print may reach; the print's own colour is measured all over the frame
+    # (near the writing, much of what was taken for print may be writing).
+    reach = _OVER_PRINT_SPAN * _thickest_rule(printed.shape)
+    x, y, w, h = cv2.boundingRect(meets)
+    top, left = max(0, y - reach), max(0, x - reach)
+    near = (slice(top, y + h + reach), slice(left, x + w + reach))
+    around = cv2.dilate(printed[near], np.ones((5, 5), np.uint8))
+    beside = (around > 0) & (printed[near] == 0) & (writing[near] == 0)
+    if not beside.any():
+        return found
+    paper_colour = colour[near][beside]
+    tint = np.array([quantile(paper_colour[:, c], 0.5) for c in range(colour.shape[2])], np.float32)
+    tint /= max(1.0, float(tint.min()))
+
+    def darkness(ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """0-1, each: how much darker than the paper under them pixels are in their palest
+        channel and in their darkest."""
+        under = np.maximum(paper[ys, xs], 1).astype(np.float32)
+        channels = [colour[ys, xs, c] / (tint[c] * under) for c in range(len(tint))]
+        palest = 1.0 - np.minimum(1.0, np.maximum.reduce(channels))
+        return palest, 1.0 - np.minimum(1.0, np.minimum.reduce(channels))
+
+    # The print's colour, on a sample of its pixels (every other row and column, unless
+    # that misses them all: a few pixels of print).
+    ys, xs = np.nonzero(printed[::2, ::2])
+    ys, xs = (2 * ys, 2 * xs) if len(ys) else np.nonzero(printed)
+    step = max(1, len(ys) // _PRINT_SAMPLE)
+    print_palest, print_darkest = darkness(ys[::step], xs[::step])
+    print_grey = quantile(print_palest / np.maximum(print_darkest, 0.05), 0.5)
+    ys, xs = np.nonzero(printed[near])
+    ys, xs = ys + top, xs + left
+    palest, darkest = darkness(ys, xs)
+    over = (palest / np.maximum(darkest, 0.05) > print_grey + _GREYER_THAN_PRINT) & (
+        darkest >= _WRITING_DARKNESS
+    )
+    wys, wxs = np.nonzero(writing[near])
+    ink = quantile(darkness(wys + top, wxs + left)[0], 0.5)
+    print_darkness = quantile(print_palest, 0.75)
+    if ink - print_darkness >= _DARKER_THAN_PRINT:
+        over |= palest > (ink + print_darkness) / 2
+    if not over.any():
+        return found
+    pixels = np.zeros_like(printed[near])
+    pixels[ys[over] - top, xs[over] - left] = 1
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(pixels, connectivity=8)
+    kept = np.zeros(count, np.uint8)
+    kept[np.unique(labels[cv2.dilate(writing[near], np.ones((3, 3), np.uint8)) > 0])] = 1
+    kept[stats[:, 2:4].max(axis=1) > reach] = 0
+    kept[0] = 0
+    found[near] = np.take(kept, labels)
+    return found
 
 
 def _thickest_rule(shape: tuple[int, ...]) -> int:
@@ -1109,13 +1204,19 @@ class _Pieces:
 
 
 def group_lines(
-    mask: np.ndarray, min_height: float, printed: np.ndarray | None = None
+    mask: np.ndarray,
+    min_height: float,
+    printed: np.ndarray | None = None,
+    glue: np.ndarray | None = None,
 ) -> list[_Pieces]:
     """The ink pieces of each line (mask pixels): pieces that overlap vertically and are near,
     along a line tilted up to _MAX_TILT, and pieces of one digit, joined: a stroke's halves
-    apart only by a printed line it crosses too (`printed`, uint8 0/1, or None)."""
+    apart only by a printed line it crosses too (`printed`, uint8 0/1, or None), or joined by
+    `glue` (uint8 0/1, or None: writing over printed lines, `written_over_print`, which joins
+    pieces but is not taken for a line's ink: it is print too)."""
     # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece.
-    linked = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    joined = mask if glue is None else cv2.bitwise_or(mask, glue)
+    linked = cv2.dilate(joined, np.ones((3, 3), np.uint8))
     count, labels, stats = _pieces_with_boxes(linked)
     boxes = stats[1:, :4].astype(np.float64)
     ids = np.arange(1, count)

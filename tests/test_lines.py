@@ -8,7 +8,7 @@ import pytest
 
 from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, to_grey, widen_thin_strokes
-from edge.lines import FindSettings, choose_ink, find_lines
+from edge.lines import FindSettings, choose_ink, find_lines, written_over_print
 from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
 
 IMAGES, LABELS = sample_digits()
@@ -496,6 +496,90 @@ def test_a_slanted_stroke_written_across_a_rule_stays_one_line(height, slant):
     [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 0.8)).lines
     x, y, w, h = line.box
     assert x < 245 and x + w > 270 + height // 2 and y < 200 and y + h > 200 + height, line.box
+
+
+@pytest.mark.parametrize(
+    ("pen", "grid"),
+    [
+        ((30, 30, 30), (215, 185, 150)),  # a black pen on a pale blue grid
+        ((95, 95, 95), (215, 185, 150)),  # pencil on it
+        ((30, 30, 30), (150, 95, 55)),  # a black pen on a dark blue grid
+        ((30, 30, 30), (160, 160, 160)),  # a black pen on a grey grid: darker, not greyer
+    ],
+)
+def test_a_stroke_from_a_grid_line_across_the_next_is_one_line(pen, grid):
+    # A 1 written down from one line of squared paper across the next: taken out with the
+    # grid, it is cut in two, and its upper half runs from printed line to printed line as a
+    # grid's own stub does, so it was not joined to the lower half ("1" read as two lines).
+    # Where the stroke crosses the print it is greyer or darker than the print: it joins.
+    frame = np.empty((480, 640, 3), np.float32)
+    frame[:] = PAPER
+    for k in range(0, 640, 40):
+        cv2.line(frame, (k, 0), (k, 479), grid, 3)
+        cv2.line(frame, (0, k), (639, k), grid, 3)
+    cv2.line(frame, (300, 160), (294, 232), pen, 3)
+    frame = cv2.GaussianBlur(frame, (0, 0), 0.8)
+    noise = np.random.default_rng(0).normal(0, 2, frame.shape)
+    [line] = find_lines(np.clip(frame + noise, 0, 255).astype(np.uint8)).lines
+    x, y, w, h = line.box
+    assert y < 165 and y + h > 227 and x < 294 < 300 < x + w, line.box
+
+
+def test_a_blue_pen_on_a_blue_grid_is_not_taken_for_print_nor_joined_to_it():
+    # Writing over print is told from it by colour; a blue ballpoint on a pale blue grid is
+    # still bluer than grey, and the grid's lines stay print: the line is the digits' only.
+    ink = ink_of("3603", 50, gap=0.5)
+    frame = page(ink, at=(150, 170), colour=(125, 55, 25)).astype(np.float32)
+    for k in range(0, 640, 40):
+        cv2.line(frame, (k, 0), (k, 479), (215, 185, 150), 2)
+        cv2.line(frame, (0, k), (639, k), (215, 185, 150), 2)
+    [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 0.8).astype(np.uint8)).lines
+    x, _, w, h = line.box
+    assert x < 155 and x + w > 150 + ink.shape[1] - 5 and h < 1.6 * 50, line.box
+
+
+def print_and_writing(pen, rule=(215, 185, 150), size=(120, 160)):
+    """A detection-size page (colour, printed, writing, paper) with a printed rule across row
+    60 (rows 59-61) and a stroke in `pen` down column 80 across it (rows 30-90)."""
+    colour = np.empty((*size, 3), np.uint8)
+    colour[:] = PAPER
+    colour[59:62] = rule
+    colour[30:91, 79:82] = pen
+    printed = np.zeros(size, np.uint8)
+    printed[58:63] = 1  # the rule's band, the stroke's pixels on it too
+    writing = np.zeros(size, np.uint8)
+    writing[30:91, 79:82] = 1
+    writing[58:63] = 0
+    paper = np.full(size, min(PAPER), np.uint8)  # the darkest channel's estimate
+    return colour, printed, writing, paper
+
+
+@pytest.mark.parametrize("pen", [(30, 30, 30), (95, 95, 95)])
+def test_a_grey_stroke_across_a_coloured_rule_is_writing_over_print(pen):
+    colour, printed, writing, paper = print_and_writing(pen)
+    over = written_over_print(colour, printed, writing, paper)
+    assert over[58:63, 79:82].all() and over.sum() == 15
+
+
+def test_a_stroke_like_the_print_or_a_long_grey_edge_is_not_writing_over_print():
+    # A blue ballpoint across a dark blue rule: as blue as the print, and hardly darker.
+    colour, printed, writing, paper = print_and_writing((125, 55, 25), rule=(150, 95, 55))
+    assert not written_over_print(colour, printed, writing, paper).any()
+    # A grey table's edge along a coloured rule's end, the writing touching it: grey, but
+    # longer than a stroke across a printed line.
+    colour, printed, writing, paper = print_and_writing((30, 30, 30))
+    colour[:, 150:153] = (90, 90, 90)
+    printed[:, 149:154] = 1
+    assert not written_over_print(colour, printed, writing, paper)[:, 149:154].any()
+
+
+def test_print_on_odd_rows_and_columns_only_is_measured_too():
+    colour, printed, writing, paper = print_and_writing((30, 30, 30))
+    printed[:] = 0
+    printed[57, 81] = 1  # a lone pixel of print on the stroke, missed by every other row
+    writing[57, 81] = 0
+    colour[57, 81] = (215, 185, 150)
+    assert not written_over_print(colour, printed, writing, paper).any()
 
 
 def test_what_a_grid_in_perspective_leaves_is_not_read_as_lines():
