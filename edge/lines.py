@@ -96,6 +96,7 @@ _GREYER_THAN_PRINT = 0.25
 _DARKER_THAN_PRINT = 0.25
 _WRITING_DARKNESS = 0.2
 _OVER_PRINT_SPAN = 3
+_OF_THE_STROKE = 0.5  # of a thick stroke's own darkness: fainter is what it touches
 _PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at most
 
 
@@ -404,7 +405,10 @@ def _paper_and_ink(
     Two paper estimates: one closing over ordinary strokes (a tenth of the short side), which
     follows shadows and a sheet's edge closely, and one closing over a close-up's marker
     strokes (a third), which does not. Ink is what the first finds, plus the thick strokes only
-    the second finds: pieces of its mask too thick to be a sheet's edge or a shadow's rim.
+    the second finds: pieces of its mask too thick to be a sheet's edge or a shadow's rim, and
+    of each only what is at least `_OF_THE_STROKE` as dark as the piece's own ink (its 90th
+    percentile): the second estimate does not follow a shadow or a table either, and where one
+    touches the writing it is part of the piece.
     """
     short_side = min(grey.shape)
     stroke, widest = round(_STROKE * short_side), round(_WIDEST_STROKE * short_side)
@@ -422,9 +426,8 @@ def _paper_and_ink(
     if not _unexplained_dark(cv2.subtract(dark, mask * 255)):
         return paper, mask, contrast
     wide_paper = paper_brightness(grey, widest)
-    wide = cv2.bitwise_and(
-        ink_mask(_ink_contrast(grey, wide_paper, margin)), on_paper(grey, wide_paper, widest)
-    )
+    wide_contrast = _ink_contrast(grey, wide_paper, margin)
+    wide = cv2.bitwise_and(ink_mask(wide_contrast), on_paper(grey, wide_paper, widest))
     thick = max(2, round(0.25 * _STROKE * short_side))
     core = cv2.erode(wide, np.ones((2 * thick + 1, 2 * thick + 1), np.uint8))
     if not core.any():
@@ -433,11 +436,17 @@ def _paper_and_ink(
     thick_pieces = np.zeros(count, np.uint8)
     thick_pieces[np.unique(labels[core > 0])] = 1
     thick_pieces[0] = 0
+    wide_darkness = wide_contrast.darkness
+    faintest = np.zeros(count, np.uint8)  # per piece: the faintest darkness of its stroke
     for piece in np.flatnonzero(thick_pieces):
-        if _table_beside_sheet(labels == piece):
+        inside = labels == piece
+        if _table_beside_sheet(inside):
             thick_pieces[piece] = 0
+        else:
+            faintest[piece] = round(_OF_THE_STROKE * quantile(wide_darkness[inside], 0.9))
     thick_pieces[0] = 0
     strokes = np.take(thick_pieces, labels)
+    strokes = cv2.bitwise_and(strokes, (wide_darkness >= np.take(faintest, labels)).view(np.uint8))
     paper = np.where(strokes > 0, wide_paper, paper)
     return paper, cv2.bitwise_or(mask, strokes), _ink_contrast(grey, paper, margin)
 
