@@ -184,7 +184,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         colour = small["dark"][..., np.newaxis]
         if frame.ndim == 3:
             colour = cv2.resize(frame[..., :3], colour.shape[1::-1], interpolation=cv2.INTER_AREA)
-        glue = written_over_print(colour, printed, grouping, paper)
+        glue = written_over_print(colour, printed, grouping, paper, table)
         printed = cv2.subtract(printed, glue)
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height, printed, glue)
@@ -249,7 +249,11 @@ def _cut_by_a_printed_line(
 
 
 def written_over_print(
-    colour: np.ndarray, printed: np.ndarray, writing: np.ndarray, paper: np.ndarray
+    colour: np.ndarray,
+    printed: np.ndarray,
+    writing: np.ndarray,
+    paper: np.ndarray,
+    table: np.ndarray | None = None,
 ) -> np.ndarray:
     """uint8 0/1: the pixels of printed lines (`printed`, 0/1) that are writing crossing them
     or running along them, told from the print by colour, and beside the rest of the writing
@@ -266,8 +270,10 @@ def written_over_print(
     estimate, times the paper's tint measured beside the print). Only pieces up to
     `_OVER_PRINT_SPAN` thickest printed lines long count: a sheet's edge against a grey table
     is grey too, but long. `colour`: uint8 [h, w, 3] BGR, or [h, w, 1] grey, at the size of
-    the masks. Where print and writing are alike (a blue ballpoint on a blue grid) nothing is
-    found.
+    the masks. The print's colour is measured away from `table` (uint8 0/255, or None: the
+    table round a sheet, `table_around_sheet`): a card's outline against a grey table is found
+    with the printed lines, but it is the table's colour, not the print's. Where print and
+    writing are alike (a blue ballpoint on a dark blue grid) nothing is found.
     """
     found = np.zeros_like(printed)
     meets = cv2.bitwise_and(cv2.dilate(printed, np.ones((3, 3), np.uint8)), writing)
@@ -296,10 +302,14 @@ def written_over_print(
         palest = 1.0 - np.minimum(1.0, np.maximum.reduce(channels))
         return palest, 1.0 - np.minimum(1.0, np.minimum.reduce(channels))
 
-    # The print's colour, on a sample of its pixels (every other row and column, unless
-    # that misses them all: a few pixels of print).
-    ys, xs = np.nonzero(printed[::2, ::2])
-    ys, xs = (2 * ys, 2 * xs) if len(ys) else np.nonzero(printed)
+    # The print's colour, on a sample of its pixels off the table (every other row and
+    # column, unless that misses them all: a few pixels of print).
+    on_sheet = printed
+    if table is not None and table.any():
+        on_sheet = cv2.subtract(printed, cv2.dilate(table, np.ones((7, 7), np.uint8)) // 255)
+        on_sheet = on_sheet if on_sheet.any() else printed
+    ys, xs = np.nonzero(on_sheet[::2, ::2])
+    ys, xs = (2 * ys, 2 * xs) if len(ys) else np.nonzero(on_sheet)
     step = max(1, len(ys) // _PRINT_SAMPLE)
     print_palest, print_darkest = darkness(ys[::step], xs[::step])
     print_grey = quantile(print_palest / np.maximum(print_darkest, 0.05), 0.5)

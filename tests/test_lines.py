@@ -540,6 +540,20 @@ def test_a_stroke_from_a_grid_line_across_the_next_is_one_line(pen, grid):
     assert y < 165 and y + h > 227 and x < 294 < 300 < x + w, line.box
 
 
+def test_a_digit_across_a_cards_rule_joins_its_line_on_a_dark_table():
+    # One of the bench's sheet-on-table scenes (sample digits, a fixed seed): "296" on a ruled
+    # card, the rule through the digits. The card's outline is found with the printed lines,
+    # and it is the table's grey: measured with it, the print looked as grey as the pen, the 2
+    # was not joined across the rule, and was a line of its own.
+    scene = mixed_scenes(IMAGES, LABELS, np.random.default_rng(31), 120, ["sheet-on-table"])[60]
+    writing = written_in(scene)
+    [box] = [line.box for line in find_lines(scene.frame).lines]
+    assert not off_the(writing, box), box
+    left = min(bx for bx, _, _, _ in scene.boxes)
+    right = max(bx + bw for bx, _, bw, _ in scene.boxes)
+    assert box[0] <= left and box[0] + box[2] >= right, (box, scene.boxes)
+
+
 def test_a_blue_pen_on_a_blue_grid_is_not_taken_for_print_nor_joined_to_it():
     # Writing over print is told from it by colour; a blue ballpoint on a pale blue grid is
     # still bluer than grey, and the grid's lines stay print: the line is the digits' only.
