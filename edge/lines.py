@@ -153,7 +153,8 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     grey, detection = greys[ink], small[ink]
     noise = noise_level(detection)
     noisy = _noisy(detection, noise)
-    if frame.ndim == 3 and noisy:
+    in_colour = frame.ndim == 3 and frame.shape[2] >= 3  # (H, W, 1) is grey
+    if in_colour and noisy:
         # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
         # colour blocks there are as dark as faint ink. Luma averages the channels.
         luma = cv2.cvtColor(frame[..., :3], cv2.COLOR_BGR2GRAY)
@@ -182,7 +183,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     glue = None
     if ink == "dark" and not noisy and printed.any():
         colour = small["dark"][..., np.newaxis]
-        if frame.ndim == 3:
+        if in_colour:
             colour = cv2.resize(frame[..., :3], colour.shape[1::-1], interpolation=cv2.INTER_AREA)
         glue = written_over_print(colour, printed, grouping, paper, table)
         printed = cv2.subtract(printed, glue)

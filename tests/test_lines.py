@@ -195,6 +195,18 @@ def test_a_short_line_on_a_turned_ruled_page_is_cut_along_the_rules(text, degree
     assert level.geometry.angle == 0
 
 
+@pytest.mark.parametrize(("light", "noise"), [(1.0, 0), (0.25, 8)])
+def test_a_one_channel_frame_is_read_as_grey_however_noisy(light, noise):
+    # (H, W, 1) is a grey frame: a dim, noisy one (luma is taken of a colour frame's channels
+    # then) raised OpenCV's "bad number of channels".
+    frame = cv2.cvtColor(page(ink_of("4071", 40)), cv2.COLOR_BGR2GRAY) * np.float32(light)
+    frame += np.random.default_rng(1).normal(0, noise, frame.shape)
+    frame = np.clip(frame, 0, 255).astype(np.uint8)[..., np.newaxis]
+    [line] = find_lines(frame).lines
+    x, y, _, _ = line.box
+    assert 70 < x < 100 and 175 < y < 200, line.box
+
+
 def test_blank_paper_has_no_ink():
     found = find_lines(page(np.zeros((10, 10), np.float32)))
     assert found.lines == [] and found.empty_reason == "no ink found"
@@ -527,6 +539,14 @@ def test_a_stroke_from_a_grid_line_across_the_next_is_one_line(pen, grid):
     # grid, it is cut in two, and its upper half runs from printed line to printed line as a
     # grid's own stub does, so it was not joined to the lower half ("1" read as two lines).
     # Where the stroke crosses the print it is greyer or darker than the print: it joins.
+    [line] = find_lines(squared_paper_with_a_1(pen, grid)).lines
+    x, y, w, h = line.box
+    assert y < 165 and y + h > 227 and x < 294 < 300 < x + w, line.box
+
+
+def squared_paper_with_a_1(pen, grid) -> np.ndarray:
+    """A BGR frame of squared paper (`grid`, 40 px) with a 1 in `pen` from one grid line
+    (y = 160) across the next."""
     frame = np.empty((480, 640, 3), np.float32)
     frame[:] = PAPER
     for k in range(0, 640, 40):
@@ -535,7 +555,20 @@ def test_a_stroke_from_a_grid_line_across_the_next_is_one_line(pen, grid):
     cv2.line(frame, (300, 160), (294, 232), pen, 3)
     frame = cv2.GaussianBlur(frame, (0, 0), 0.8)
     noise = np.random.default_rng(0).normal(0, 2, frame.shape)
-    [line] = find_lines(np.clip(frame + noise, 0, 255).astype(np.uint8)).lines
+    return np.clip(frame + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("layout", ["grey", "one channel", "BGRA"])
+def test_writing_over_print_is_found_in_every_frame_layout(layout):
+    # A grey frame has no colour to tell print from writing by, only darkness: a black pen on a
+    # grey grid is still one line. A one-channel colour frame is grey too (it failed here once).
+    frame = squared_paper_with_a_1((30, 30, 30), (160, 160, 160))
+    frame = {
+        "grey": cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY),
+        "one channel": cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)[..., np.newaxis],
+        "BGRA": cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA),
+    }[layout]
+    [line] = find_lines(frame).lines
     x, y, w, h = line.box
     assert y < 165 and y + h > 227 and x < 294 < 300 < x + w, line.box
 
