@@ -182,9 +182,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     grouping = _without_shadow_tips(grouping, detection, paper)
     glue = None
     if ink == "dark" and not noisy and printed.any():
-        colour = small["dark"][..., np.newaxis]
-        if in_colour:
-            colour = cv2.resize(frame[..., :3], colour.shape[1::-1], interpolation=cv2.INTER_AREA)
+        colour = _shrink(frame[..., :3], scale) if in_colour else small["dark"][..., np.newaxis]
         glue = written_over_print(colour, printed, grouping, paper, table)
         printed = cv2.subtract(printed, glue)
     min_height = max(2.0, settings.min_height / scale)
@@ -281,7 +279,7 @@ def written_over_print(
     if not cv2.countNonZero(meets):
         return found
     # Pixels are judged only where writing meets print, and as far round as a piece of
-    # writing over print may reach; the print's own colour is measured all over the frame
+    # writing over print may reach; the print's own colour is measured all over the sheet
     # (near the writing, much of what was taken for print may be writing).
     reach = _OVER_PRINT_SPAN * _thickest_rule(printed.shape)
     x, y, w, h = cv2.boundingRect(meets)
@@ -356,11 +354,12 @@ def quantile(values: np.ndarray, q: float) -> float:
     return float(np.partition(values, k)[k])
 
 
-def _shrink(grey: np.ndarray, scale: int) -> np.ndarray:
+def _shrink(image: np.ndarray, scale: int) -> np.ndarray:
+    """A grey or colour image made `scale` times smaller (area averaging)."""
     if scale == 1:
-        return grey
-    h, w = grey.shape
-    return cv2.resize(grey, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
+        return image
+    h, w = image.shape[:2]
+    return cv2.resize(image, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
 
 
 def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
