@@ -1,9 +1,12 @@
-"""Greedy CTC decoding: repeats merge, blanks separate, each digit keeps its steps."""
+"""CTC decoding: repeats merge, blanks separate, each digit keeps its steps; the forward algorithm
+and Viterbi alignment checked against every path counted."""
+
+import itertools
 
 import numpy as np
 import pytest
 
-from edge.ctc import BLANK, ctc_greedy_decode
+from edge.ctc import BLANK, ctc_align, ctc_greedy_decode, ctc_log_likelihoods
 
 
 def steps(*labels: int, sure: float = 0.9) -> np.ndarray:
@@ -42,3 +45,76 @@ def test_all_blank_and_no_steps_read_nothing():
 def test_wrong_shape_is_refused():
     with pytest.raises(ValueError, match="shape"):
         ctc_greedy_decode(np.zeros((5, 10), np.float32))
+
+
+def brute_force(probabilities: np.ndarray, classes: tuple[int, ...]) -> dict:
+    """Every path over `classes` (blank among them): each reading's total probability and its
+    likeliest path."""
+    totals: dict[tuple[int, ...], float] = {}
+    best: dict[tuple[int, ...], tuple[float, tuple[int, ...]]] = {}
+    steps_count = len(probabilities)
+    for path in itertools.product(classes, repeat=steps_count):
+        chance = float(np.prod(probabilities[np.arange(steps_count), path]))
+        reading = tuple(
+            c for i, c in enumerate(path) if c != BLANK and (i == 0 or path[i - 1] != c)
+        )
+        totals[reading] = totals.get(reading, 0.0) + chance
+        if chance > best.get(reading, (-1.0, ()))[0]:
+            best[reading] = (chance, path)
+    return {"totals": totals, "best": best}
+
+
+def runs_of(path: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(first, last) steps of each run of a digit along a path."""
+    runs, step = [], 0
+    while step < len(path):
+        end = step
+        while end + 1 < len(path) and path[end + 1] == path[step]:
+            end += 1
+        if path[step] != BLANK:
+            runs.append((step, end))
+        step = end + 1
+    return runs
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_forward_algorithm_and_viterbi_agree_with_every_path_counted(seed):
+    rng = np.random.default_rng(seed)
+    probabilities = rng.dirichlet(np.full(BLANK + 1, 0.5), size=int(rng.integers(1, 6)))
+    counted = brute_force(probabilities, (0, 1, 2, BLANK))
+    readings = sorted(counted["totals"])
+    likelihoods = ctc_log_likelihoods([probabilities], readings)[0]
+    for reading, likelihood in zip(readings, likelihoods, strict=True):
+        assert np.exp(likelihood) == pytest.approx(counted["totals"][reading], rel=1e-6)
+        aligned = ctc_align(probabilities, reading)
+        assert tuple(d.digit for d in aligned) == reading
+        _, path = counted["best"][reading]
+        assert [(d.first_step, d.last_step) for d in aligned] == runs_of(path)
+
+
+def test_views_of_different_lengths_are_weighed_alike_and_too_few_steps_read_nothing():
+    _ = BLANK
+    short = steps(_, 4, _, sure=0.8)
+    longer = np.concatenate([short, steps(_, _, sure=1.0)])  # sure blanks change nothing
+    likelihoods = ctc_log_likelihoods([short, longer], [(4,), (4, 4), (4, 4, 4)])
+    assert likelihoods[0, 0] == pytest.approx(likelihoods[1, 0])
+    assert likelihoods[0, 0] > likelihoods[0, 1]
+    assert likelihoods[0, 2] == -np.inf  # 4 4 4 needs blanks between: 5 steps at least
+    assert ctc_align(short, (4, 4, 4)) is None
+    assert ctc_align(short, ()) == []
+
+
+def test_a_repeated_digit_is_aligned_with_a_blank_between():
+    _ = BLANK
+    probabilities = steps(_, 3, 3, 3, _, sure=0.7)
+    decoded = ctc_align(probabilities, (3, 3))
+    assert [d.digit for d in decoded] == [3, 3]
+    first, second = decoded
+    assert first.last_step + 1 < second.first_step  # a step between them is the blank
+
+
+def test_likelihoods_and_alignment_refuse_wrong_shapes():
+    with pytest.raises(ValueError, match="shape"):
+        ctc_log_likelihoods([np.zeros((5, 10), np.float32)], [(1,)])
+    with pytest.raises(ValueError, match="shape"):
+        ctc_align(np.zeros((5, 10), np.float32), (1,))

@@ -1,6 +1,7 @@
-"""Reading a line: once when the reader is sure, else its scores averaged over shifted copies."""
+"""Reading a line: once when the reader is sure, else the reading most likely over several views."""
 
 import numpy as np
+import pytest
 
 from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT
@@ -46,17 +47,53 @@ def test_a_line_that_reads_nothing_is_read_once():
     assert len(reader.seen) == 1
 
 
-def test_an_unsure_line_is_read_again_shifted_a_pixel_down_and_up_and_averaged():
+def test_shifted_copies_that_read_alike_and_surely_enough_are_the_reading():
     unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
-    down, up = steps(BLANK, 1, BLANK, 1, sure=0.9), steps(BLANK, 1, BLANK, 7, sure=0.9)
+    down, up = steps(BLANK, 1, BLANK, 7, sure=0.8), steps(BLANK, 1, BLANK, 7, sure=0.7)
     reader = ScriptedReader(unsure, down, up)
-    line = a_line()
-    digits = read_digits(reader, line)
-    averaged = ctc_greedy_decode((unsure + down + up) / 3)
-    assert [d.digit for d in digits] == [d.digit for d in averaged] == [1, 7]
-    np.testing.assert_allclose([d.confidence for d in digits], [d.confidence for d in averaged])
-    first, moved_down, moved_up = reader.seen
+    digits = read_digits(reader, a_line())
+    assert digits == ctc_greedy_decode((unsure + down + up) / 3)
+    assert [d.digit for d in digits] == [1, 7] and min(d.confidence for d in digits) >= 0.6
+    assert len(reader.seen) == 3
+
+
+def test_an_unsure_line_read_unalike_is_read_again_shifted_and_stretched():
+    unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
+    down = steps(BLANK, 1, BLANK, 1, sure=0.9)  # reads unlike the others
+    views = [steps(BLANK, 1, BLANK, 7, sure=0.9)] * 5
+    reader = ScriptedReader(unsure, down, *views)
+    line = a_line()  # 16 px wide
+    read_digits(reader, line)
+    first, moved_down, moved_up, *stretched = reader.seen
     np.testing.assert_array_equal(first, line)
     np.testing.assert_array_equal(moved_down[1:], line[:-1])
     np.testing.assert_array_equal(moved_up[:-1], line[1:])
     assert not moved_down[0].any() and not moved_up[-1].any()  # bare paper comes in
+    # 0.8, 0.9, 1.1 and 1.25 times as wide, to a multiple of 4 px; as high
+    assert [image.shape for image in stretched] == [(LINE_HEIGHT, w) for w in (12, 16, 16, 20)]
+    assert stretched[3][8:24, 7:11].all() and not stretched[3][:, :6].any()  # the 1, moved
+
+
+def test_views_that_agree_with_the_averaged_reading_leave_it_as_it_was():
+    unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
+    down, up = steps(BLANK, 1, BLANK, 1, sure=0.9), steps(BLANK, 1, BLANK, 7, sure=0.9)
+    stretched = [steps(BLANK, 1, BLANK, 7, sure=0.9)] * 4
+    digits = read_digits(ScriptedReader(unsure, down, up, *stretched), a_line())
+    averaged = ctc_greedy_decode((unsure + down + up) / 3)
+    assert [d.digit for d in averaged] == [1, 7]
+    assert digits == averaged
+
+
+def test_the_reading_most_likely_over_all_views_wins_placed_on_the_averaged_scores():
+    unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
+    down, up = steps(BLANK, 1, BLANK, 1, sure=0.9), steps(BLANK, 1, BLANK, 7, sure=0.9)
+    averaged = (unsure + down + up) / 3
+    assert [d.digit for d in ctc_greedy_decode(averaged)] == [1, 7]  # a 7 by a little
+    # Stretched, the line reads 11 surely, each view at its own number of steps.
+    stretched = [steps(BLANK, 1, BLANK, 1, BLANK, sure=0.9)[:n] for n in (4, 5, 4, 5)]
+    digits = read_digits(ScriptedReader(unsure, down, up, *stretched), a_line())
+    assert [d.digit for d in digits] == [1, 1]
+    assert [(d.first_step, d.last_step) for d in digits] == [(1, 1), (3, 3)]
+    second_one = 1 - np.prod(1 - averaged[2:4, 1].astype(np.float64))  # its step and the one before
+    assert digits[1].confidence == pytest.approx(second_one)
+    assert digits[1].confidence < 0.6  # the views disagree: an unsure digit ("?" by default)
