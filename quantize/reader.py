@@ -43,12 +43,18 @@ def read_all(
     texts = []
     started = time.perf_counter()
     for line in lines:
-        width = WIDTH_STEP * -(-line.image.shape[1] // WIDTH_STEP)
-        image = np.zeros((LINE_HEIGHT, width), np.uint8)
-        image[:, : line.image.shape[1]] = line.image
-        texts.append("".join(str(d.digit) for d in read_digits(model, image)))
+        texts.append("".join(str(d.digit) for d in read_digits(model, line_input(line.image))))
         progress.advance()
     return texts, (time.perf_counter() - started) * 1000 / max(len(lines), 1)
+
+
+def line_input(image: np.ndarray) -> np.ndarray:
+    """A composed line (uint8 `[32, W]`) padded with black (paper) on the right to a multiple
+    of `WIDTH_STEP` px wide, as the reader takes it."""
+    width = WIDTH_STEP * -(-image.shape[1] // WIDTH_STEP)
+    padded = np.zeros((LINE_HEIGHT, width), np.uint8)
+    padded[:, : image.shape[1]] = image
+    return padded
 
 
 def evaluate_reader_pair(float_path: Path, int8_path: Path, data: Mnist) -> dict[str, Any]:

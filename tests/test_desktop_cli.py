@@ -206,3 +206,33 @@ def test_remeasure_refuses_files_their_card_does_not_describe(tmp_path: Path, mn
     result = run("quantize", "--remeasure", str(models), "--data", str(mnist_path), cwd=REPO)
     assert result.returncode == 2
     assert_clean_failure(result, "digits_float.tflite fails its sha256 check")
+
+
+def test_validation_reads_the_held_out_strings_once_and_as_edge_reads(mnist_path: Path):
+    result = run("quantize.validation", "--lines", "60", "--data", str(mnist_path), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "from the 5000 training digits its run held out (training seed 1" in result.stderr
+    rows = re.findall(
+        r"^\| ([a-z ]+) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+) \|$", result.stderr, re.M
+    )
+    assert [row[0] for row in rows] == ["black on white", "photographed", "touching"]
+    figures = {kind: [float(v) for v in values] for kind, *values in rows}
+    once, as_edge, reads = figures["black on white"]
+    assert as_edge >= 85.0 and once >= 85.0  # run L reads 94-95 % of 3,000 such strings
+    assert 1.0 <= reads <= 7.0  # a line is read once, or again from up to 6 more views
+    assert figures["touching"][2] > reads  # touching strings are read less surely
+
+
+def test_validation_needs_the_runs_seed_and_a_readable_model(tmp_path: Path, mnist_path: Path):
+    models = tmp_path / "models"
+    shutil.copytree(REPO / "edge" / "models", models)
+    card = json.loads((models / "model_card.json").read_text())
+    del card["training"]["seed"]
+    (models / "model_card.json").write_text(json.dumps(card))
+    args = ("--data", str(mnist_path), "--lines", "5")
+    result = run("quantize.validation", "--models", str(models), *args, cwd=REPO)
+    assert result.returncode == 2
+    assert_clean_failure(result, "records no training seed")
+    result = run("quantize.validation", "--models", str(tmp_path / "none"), *args, cwd=REPO)
+    assert result.returncode == 2
+    assert_clean_failure(result, "holds no digits_int8.tflite and model_card.json")

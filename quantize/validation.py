@@ -1,0 +1,160 @@
+"""`python -m quantize.validation`: how the int8 line reader in a folder reads validation strings,
+read once and as `edge` reads a line (`edge.line_reader.read_digits`).
+
+The strings are composed from the MNIST *training* digits the reader's run held out (the
+`--val-size` digits `train.training.split_validation` drew with the run's seed, from its model
+card), so a change in how `edge` reads lines is chosen here, never on MNIST's test digits:
+black on white and photographed as the test strings are (1-8 digits, gaps -0.15..+0.6 digit
+heights), and written touching as training's touching strings are. Exact read-outs, no "?".
+"""
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.ctc import ctc_greedy_decode
+from edge.line_reader import read_digits
+from edge.model import CARD_FILE, INT8_FILE, MODELS_DIR, LineModel, ModelError, read_card
+from edge.native_output import native_output_to_log
+from train.data import DataError, load_mnist, resolve_data_path
+from train.desktop_install import missing_desktop_install
+from train.settings import ReaderSettings
+from train.strings import CAMERA_EVALUATION, EVALUATION, Digits, StringStyle
+
+log = logging.getLogger("quantize")
+
+# Training's touching strings (every neighbour slid over until strokes meet), photographed.
+TOUCHING = StringStyle(
+    max_digits=8, touching_share=1.0, close_share=0.0, empty_share=0.0, label_share=0.0
+)
+KINDS = {"black on white": EVALUATION, "photographed": CAMERA_EVALUATION, "touching": TOUCHING}
+
+
+@dataclass(frozen=True)
+class KindFigures:
+    kind: str
+    lines: int
+    once: float  # exact read-outs, each line read once (greedy CTC)
+    as_edge_reads: float  # exact read-outs, read as edge reads a line
+    reads_per_line: float  # the reader's runs per line as edge reads (views of unsure lines)
+
+
+class _CountingReads:
+    """A LineModel that counts how often it is run."""
+
+    def __init__(self, model: LineModel):
+        self.model = model
+        self.reads = 0
+
+    def read(self, image: np.ndarray) -> np.ndarray:
+        self.reads += 1
+        return self.model.read(image)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m quantize.validation", description=__doc__)
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=MODELS_DIR,
+        metavar="DIR",
+        help=f"folder with {INT8_FILE} and its model card (default: the bundled edge/models)",
+    )
+    parser.add_argument(
+        "--data", help="MNIST .npz in keras' layout (default: $EDGE_DIGITS_MNIST, else download)"
+    )
+    parser.add_argument("--lines", type=int, default=3000, help="strings of each kind (3000)")
+    parser.add_argument("--seed", type=int, default=777, help="composing seed (777)")
+    parser.add_argument(
+        "--val-size",
+        type=int,
+        default=ReaderSettings().val_size,
+        help="training digits the run held out (its --val-size; default %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
+def kind_figures(
+    model: LineModel, kind: str, images: list[np.ndarray], truths: list[tuple[int, ...]]
+) -> KindFigures:
+    """Line images (uint8 `[32, W]`, W a multiple of 4) read once and as edge reads them,
+    against their `truths`: exact read-outs, and runs of the reader."""
+    counting = _CountingReads(model)
+    once = as_edge = 0
+    for image, truth in zip(images, truths, strict=True):
+        once += tuple(d.digit for d in ctc_greedy_decode(model.read(image))) == truth
+        as_edge += tuple(d.digit for d in read_digits(counting, image)) == truth
+    count = max(1, len(images))
+    return KindFigures(kind, len(images), once / count, as_edge / count, counting.reads / count)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = parse_args(argv)
+    missing = missing_desktop_install("quantize")
+    if missing:
+        log.error("error: %s", missing)
+        return 2
+    if args.lines < 1 or args.val_size < 1:
+        log.error("error: --lines and --val-size must be at least 1")
+        return 2
+    int8_path = args.models / INT8_FILE
+    if not (int8_path.is_file() and (args.models / CARD_FILE).is_file()):
+        log.error(
+            "error: %s holds no %s and %s: pass --models DIR, a folder `python -m quantize` "
+            "wrote (the card names the run's training seed, and so its validation digits).",
+            args.models,
+            INT8_FILE,
+            CARD_FILE,
+        )
+        return 2
+    try:
+        card = read_card(int8_path)
+        model = LineModel(int8_path, threads=1, verify=True)
+        data = load_mnist(resolve_data_path(args.data))
+    except (ModelError, DataError) as exc:
+        log.error("error: %s", exc)
+        return 2
+    train_seed = card.get("training", {}).get("seed")
+    if not isinstance(train_seed, int):
+        log.error(
+            "error: %s records no training seed, so its validation digits are unknown",
+            int8_path.parent,
+        )
+        return 2
+    with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
+        from quantize.reader import line_input
+        from train.reader import make_lines
+        from train.training import split_validation
+    _, _, x_val, y_val = split_validation(data.x_train, data.y_train, args.val_size, train_seed)
+    digits = Digits(x_val, y_val)
+    figures = []
+    for kind, style in KINDS.items():
+        lines = make_lines(digits, args.lines, args.seed, style, what=f"composing {kind} strings")
+        images = [line_input(line.image) for line in lines]
+        figures.append(kind_figures(model, kind, images, [tuple(ln.labels) for ln in lines]))
+    log.info(
+        "\n%s on %d strings of each kind from the %d training digits its run held out "
+        "(training seed %d, composing seed %d), read exactly:",
+        int8_path,
+        args.lines,
+        args.val_size,
+        train_seed,
+        args.seed,
+    )
+    log.info(
+        "| strings | read once | as edge reads | reads per line |\n| --- | ---: | ---: | ---: |"
+    )
+    for f in figures:
+        log.info(f"| {f.kind} | {f.once:.2%} | {f.as_edge_reads:.2%} | {f.reads_per_line:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
