@@ -12,6 +12,7 @@ alignments of it, and Viterbi alignment (`ctc_align`) the likeliest path that re
 let the line reader weigh the readings of several views of one line against each other.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,19 @@ def ctc_greedy_decode(probabilities: np.ndarray) -> list[DecodedDigit]:
     _check(probabilities)
     best = probabilities.argmax(axis=1)
     return _digits(probabilities, best)
+
+
+def ctc_greedy_labels(probabilities: np.ndarray) -> tuple[int, ...]:
+    """The digits best-path decoding reads in float `[T, 11]` probabilities, without their
+    steps and confidences (`ctc_greedy_decode`'s digits, at a fraction of its cost).
+
+    Raises ValueError for any other shape.
+    """
+    _check(probabilities)
+    best = probabilities.argmax(axis=1)
+    kept = best != BLANK
+    kept[1:] &= best[1:] != best[:-1]
+    return tuple(best[kept].tolist())
 
 
 def ctc_align(probabilities: np.ndarray, labels: Sequence[int]) -> list[DecodedDigit] | None:
@@ -151,17 +165,17 @@ def _digits(
     """The digits a path reads: `labels` [T], a class per step, split into runs where the
     label changes (or, given `runs` [T], where that does) and the blanks dropped."""
     runs = labels if runs is None else runs
+    if len(runs) == 0:
+        return []
+    starts = np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1]]))
+    ends = np.append(starts[1:], len(runs)) - 1
     digits: list[DecodedDigit] = []
-    step = 0
-    steps = len(labels)
-    while step < steps:
-        end = step
-        while end + 1 < steps and runs[end + 1] == runs[step]:
-            end += 1
+    for step, end in zip(starts.tolist(), ends.tolist(), strict=True):
         label = int(labels[step])
-        if label != BLANK:
-            around = probabilities[max(0, step - 1) : end + 2, label].astype(np.float64)
-            emitted = 1.0 - float(np.prod(1.0 - np.clip(around, 0.0, 1.0)))
-            digits.append(DecodedDigit(label, emitted, step, end))
-        step = end + 1
+        if label == BLANK:
+            continue
+        around = probabilities[max(0, step - 1) : end + 2, label].tolist()
+        # (math on a few floats: a fraction of numpy's cost per call, on every line read)
+        missed = math.prod(1.0 - min(1.0, max(0.0, p)) for p in around)
+        digits.append(DecodedDigit(label, 1.0 - missed, step, end))
     return digits

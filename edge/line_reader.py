@@ -11,7 +11,13 @@ import itertools
 import cv2
 import numpy as np
 
-from edge.ctc import DecodedDigit, ctc_align, ctc_greedy_decode, ctc_log_likelihoods
+from edge.ctc import (
+    DecodedDigit,
+    ctc_align,
+    ctc_greedy_decode,
+    ctc_greedy_labels,
+    ctc_log_likelihoods,
+)
 from edge.events import Box, DigitPrediction
 from edge.ink import WIDTH_STEP
 from edge.lines import Line
@@ -56,12 +62,15 @@ def read_digits(model: LineModel, image: np.ndarray) -> list[DecodedDigit]:
     same_width = [scores] + [model.read(_shifted(image, dy)) for dy in _SHIFTS]
     averaged = np.mean(same_width, axis=0, dtype=np.float32)
     greedy = ctc_greedy_decode(averaged)
-    readings = {_labels(ctc_greedy_decode(view)) for view in same_width}
+    readings = {ctc_greedy_labels(view) for view in same_width}
     if readings == {_labels(greedy)} and all(d.confidence >= _AGREED for d in greedy):
         return greedy
     views = same_width + [model.read(_stretched(image, factor)) for factor in _STRETCHES]
-    readings |= {_labels(ctc_greedy_decode(view)) for view in views[len(same_width) :]}
-    candidates = sorted(readings | {_labels(greedy)})  # a fixed order: ties go one way
+    readings |= {ctc_greedy_labels(view) for view in views[len(same_width) :]}
+    readings.add(_labels(greedy))
+    if len(readings) == 1:  # every view reads the same: nothing to weigh
+        return greedy
+    candidates = sorted(readings)  # a fixed order: ties go one way
     likelihoods = np.logaddexp.reduce(ctc_log_likelihoods(views, candidates), axis=0)
     best = candidates[int(np.argmax(likelihoods))]
     if best == _labels(greedy):

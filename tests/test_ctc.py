@@ -6,7 +6,13 @@ import itertools
 import numpy as np
 import pytest
 
-from edge.ctc import BLANK, ctc_align, ctc_greedy_decode, ctc_log_likelihoods
+from edge.ctc import (
+    BLANK,
+    ctc_align,
+    ctc_greedy_decode,
+    ctc_greedy_labels,
+    ctc_log_likelihoods,
+)
 
 
 def steps(*labels: int, sure: float = 0.9) -> np.ndarray:
@@ -35,6 +41,14 @@ def test_confidence_is_the_chance_the_digit_is_emitted_over_its_steps():
     [four] = ctc_greedy_decode(probabilities)
     assert four.digit == 4
     assert four.confidence == pytest.approx(1 - 0.7 * 0.4 * 0.4 * (1 - 0.4 / 10))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_labels_alone_are_the_greedy_readings(seed):
+    rng = np.random.default_rng(seed)
+    probabilities = rng.dirichlet(np.full(BLANK + 1, 0.3), size=int(rng.integers(0, 40)))
+    expected = tuple(d.digit for d in ctc_greedy_decode(probabilities))
+    assert ctc_greedy_labels(probabilities) == expected
 
 
 def test_all_blank_and_no_steps_read_nothing():

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from edge.ctc import BLANK, ctc_greedy_decode
+from edge.ctc import BLANK, ctc_greedy_labels
 from edge.ink import WIDTH_STEP
 from train.batch_norm import recompute_batch_norm
 from train.progress import Progress
@@ -215,7 +215,7 @@ def predict_lines(
             images[row, :, : lines[index].image.shape[1], 0] = lines[index].image / 255.0
         probabilities = model(images, training=False).numpy()
         for row, index in enumerate(group):
-            texts[index] = "".join(str(d.digit) for d in ctc_greedy_decode(probabilities[row]))
+            texts[index] = "".join(map(str, ctc_greedy_labels(probabilities[row])))
     return texts
 
 
