@@ -75,7 +75,8 @@ def read_digits(model: LineModel, image: np.ndarray) -> list[DecodedDigit]:
     best = candidates[int(np.argmax(likelihoods))]
     if best == _labels(greedy):
         return greedy
-    return ctc_align(averaged, best) or greedy
+    aligned = ctc_align(averaged, best)
+    return greedy if aligned is None else aligned
 
 
 def _labels(digits: list[DecodedDigit]) -> tuple[int, ...]:

@@ -97,3 +97,11 @@ def test_the_reading_most_likely_over_all_views_wins_placed_on_the_averaged_scor
     second_one = 1 - np.prod(1 - averaged[2:4, 1].astype(np.float64))  # its step and the one before
     assert digits[1].confidence == pytest.approx(second_one)
     assert digits[1].confidence < 0.6  # the views disagree: an unsure digit ("?" by default)
+
+
+def test_views_that_read_nothing_outweigh_a_faint_digit():
+    faint, up = steps(BLANK, 1, BLANK, BLANK, sure=0.85), steps(BLANK, 1, BLANK, BLANK, sure=0.8)
+    nothing = steps(BLANK, BLANK, BLANK, BLANK, sure=0.9)
+    assert [d.digit for d in ctc_greedy_decode((faint + nothing + up) / 3)] == [1]
+    reader = ScriptedReader(faint, nothing, up, *[nothing[:n] for n in (3, 4, 4, 5)])
+    assert read_digits(reader, a_line()) == []  # a speck, read as a 1 only now and then
