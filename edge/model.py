@@ -75,7 +75,10 @@ def read_card(model_path: Path) -> dict[str, Any]:
             "`python -m quantize` with the model, or pass --no-verify to skip the sha256 check."
         ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"Model card {card_path} is unreadable ({exc}).") from exc
+        raise ModelError(
+            f"Model card {card_path} is unreadable ({exc}). Copy the {CARD_FILE} written by "
+            "`python -m quantize` with the model again, or re-run it to write a new one."
+        ) from exc
     if not isinstance(card, dict):
         raise ModelError(
             f"Model card {card_path} holds a JSON {_json_kind(card)}, not an object; re-run "

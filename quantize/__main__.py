@@ -3,7 +3,6 @@
 import argparse
 import json
 import logging
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from quantize.parity import ParityThresholds
 from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import MODEL_FILE, PARITY_FILE, REPORT_FILE, artifacts_dir
 from train.data import DATA_ENV, DataError, Mnist, load_mnist, resolve_data_path
-from train.desktop_install import missing_desktop_install
+from train.desktop_install import desktop_tool_ready
 
 log = logging.getLogger("quantize")
 
@@ -67,12 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = parse_args(argv)
-    missing = missing_desktop_install("quantize")
-    if missing:
-        log.error("error: %s", missing)
+    if not desktop_tool_ready("quantize", log):
         return 2
     command = "python -m quantize " + shlex.join(sys.argv[1:] if argv is None else argv)
     if not args.remeasure and not args.model.is_file():

@@ -10,7 +10,6 @@ heights), and written touching as training's touching strings are. Exact read-ou
 
 import argparse
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from edge.line_reader import read_digits
 from edge.model import CARD_FILE, INT8_FILE, MODELS_DIR, LineModel, ModelError, read_card
 from edge.native_output import native_output_to_log
 from train.data import DataError, load_mnist, resolve_data_path
-from train.desktop_install import missing_desktop_install
+from train.desktop_install import desktop_tool_ready
 from train.settings import ReaderSettings
 from train.strings import CAMERA_EVALUATION, EVALUATION, Digits, StringStyle
 
@@ -71,6 +70,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lines", type=int, default=3000, help="strings of each kind (3000)")
     parser.add_argument("--seed", type=int, default=777, help="composing seed (777)")
     parser.add_argument(
+        "--train-seed",
+        type=int,
+        help="the run's training seed (default: the one its model card records)",
+    )
+    parser.add_argument(
         "--val-size",
         type=int,
         default=ReaderSettings().val_size,
@@ -94,16 +98,17 @@ def kind_figures(
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = parse_args(argv)
-    missing = missing_desktop_install("quantize")
-    if missing:
-        log.error("error: %s", missing)
+    if not desktop_tool_ready("quantize.validation", log):
         return 2
-    if args.lines < 1 or args.val_size < 1:
-        log.error("error: --lines and --val-size must be at least 1")
-        return 2
+    for flag, value, least in (("--lines", args.lines, 1), ("--val-size", args.val_size, 1)):
+        if value < least:
+            log.error("error: %s must be at least %d, got %d", flag, least, value)
+            return 2
+    for flag, value in (("--seed", args.seed), ("--train-seed", args.train_seed)):
+        if value is not None and value < 0:
+            log.error("error: %s must be 0 or more, got %d", flag, value)
+            return 2
     int8_path = args.models / INT8_FILE
     if not (int8_path.is_file() and (args.models / CARD_FILE).is_file()):
         log.error(
@@ -121,11 +126,21 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelError, DataError) as exc:
         log.error("error: %s", exc)
         return 2
-    train_seed = card.get("training", {}).get("seed")
+    if args.val_size >= len(data.x_train):
+        log.error(
+            "error: --val-size %d leaves no training digits of %d; give the run's --val-size",
+            args.val_size,
+            len(data.x_train),
+        )
+        return 2
+    training = card.get("training")
+    recorded = training.get("seed") if isinstance(training, dict) else None
+    train_seed = args.train_seed if args.train_seed is not None else recorded
     if not isinstance(train_seed, int):
         log.error(
-            "error: %s records no training seed, so its validation digits are unknown",
-            int8_path.parent,
+            "error: %s records no training seed, so its validation digits are unknown; pass "
+            "--train-seed N, the --seed its `python -m train` run was given (default 1).",
+            args.models / CARD_FILE,
         )
         return 2
     with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
@@ -139,20 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         lines = make_lines(digits, args.lines, args.seed, style, what=f"composing {kind} strings")
         images = [line_input(line.image) for line in lines]
         figures.append(kind_figures(model, kind, images, [tuple(ln.labels) for ln in lines]))
-    log.info(
-        "\n%s on %d strings of each kind from the %d training digits its run held out "
-        "(training seed %d, composing seed %d), read exactly:",
-        int8_path,
-        args.lines,
-        args.val_size,
-        train_seed,
-        args.seed,
+    # The figures are the command's output (stdout); progress and errors go to the log (stderr).
+    print(
+        f"{int8_path} on {args.lines} strings of each kind from the {args.val_size} training "
+        f"digits its run held out (training seed {train_seed}, composing seed {args.seed}), "
+        "read exactly:"
     )
-    log.info(
-        "| strings | read once | as edge reads | reads per line |\n| --- | ---: | ---: | ---: |"
-    )
+    print("| strings | read once | as edge reads | reads per line |\n| --- | ---: | ---: | ---: |")
     for f in figures:
-        log.info(f"| {f.kind} | {f.once:.2%} | {f.as_edge_reads:.2%} | {f.reads_per_line:.2f} |")
+        print(f"| {f.kind} | {f.once:.2%} | {f.as_edge_reads:.2%} | {f.reads_per_line:.2f} |")
     return 0
 
 

@@ -211,10 +211,9 @@ def test_remeasure_refuses_files_their_card_does_not_describe(tmp_path: Path, mn
 def test_validation_reads_the_held_out_strings_once_and_as_edge_reads(mnist_path: Path):
     result = run("quantize.validation", "--lines", "60", "--data", str(mnist_path), cwd=REPO)
     assert result.returncode == 0, result.stderr
-    assert "from the 5000 training digits its run held out (training seed 1" in result.stderr
-    rows = re.findall(
-        r"^\| ([a-z ]+) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+) \|$", result.stderr, re.M
-    )
+    out = result.stdout  # the figures; progress goes to stderr
+    assert "from the 5000 training digits its run held out (training seed 1" in out
+    rows = re.findall(r"^\| ([a-z ]+) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+) \|$", out, re.M)
     assert [row[0] for row in rows] == ["black on white", "photographed", "touching"]
     figures = {kind: [float(v) for v in values] for kind, *values in rows}
     once, as_edge, reads = figures["black on white"]
@@ -223,16 +222,31 @@ def test_validation_reads_the_held_out_strings_once_and_as_edge_reads(mnist_path
     assert figures["touching"][2] > reads  # touching strings are read less surely
 
 
-def test_validation_needs_the_runs_seed_and_a_readable_model(tmp_path: Path, mnist_path: Path):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--lines", "0"), "--lines must be at least 1, got 0"),
+        (("--seed", "-1"), "--seed must be 0 or more"),
+        (("--val-size", "70000"), "--val-size 70000 leaves no training digits of 60000"),
+        (("--models", "nowhere"), "holds no digits_int8.tflite and model_card.json"),
+    ],
+)
+def test_validation_refuses_bad_flags_in_a_line(mnist_path: Path, args: tuple, message: str):
+    result = run("quantize.validation", "--data", str(mnist_path), *args, cwd=REPO)
+    assert result.returncode == 2
+    assert_clean_failure(result, message)
+
+
+def test_validation_needs_the_runs_seed_from_its_card_or_the_flag(tmp_path: Path, mnist_path):
     models = tmp_path / "models"
     shutil.copytree(REPO / "edge" / "models", models)
     card = json.loads((models / "model_card.json").read_text())
     del card["training"]["seed"]
     (models / "model_card.json").write_text(json.dumps(card))
-    args = ("--data", str(mnist_path), "--lines", "5")
-    result = run("quantize.validation", "--models", str(models), *args, cwd=REPO)
+    args = ("--models", str(models), "--data", str(mnist_path), "--lines", "5")
+    result = run("quantize.validation", *args, cwd=REPO)
     assert result.returncode == 2
-    assert_clean_failure(result, "records no training seed")
-    result = run("quantize.validation", "--models", str(tmp_path / "none"), *args, cwd=REPO)
-    assert result.returncode == 2
-    assert_clean_failure(result, "holds no digits_int8.tflite and model_card.json")
+    assert_clean_failure(result, "records no training seed", "pass --train-seed N")
+    result = run("quantize.validation", *args, "--train-seed", "1", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "(training seed 1, composing seed 777)" in result.stdout

@@ -46,12 +46,24 @@ def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
         load_mnist(tmp_path / "nope.npz")
 
 
-@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04truncated"])
-def test_corrupt_file_is_a_data_error(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r"not an \.npz file \(not a zip archive\).*--data"),
+        (b"not a zip at all", r"not an \.npz file \(not a zip archive\).*--data"),
+        (b"PK\x05\x06" + bytes(18), r"lacks x_test"),  # an empty zip: no arrays in it
+    ],
+)
+def test_corrupt_file_is_a_data_error(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.npz"
     path.write_bytes(content)
-    with pytest.raises(DataError, match=r"not a readable \.npz"):
+    with pytest.raises(DataError, match=message):
         load_mnist(path)
+
+
+def test_a_folder_given_for_the_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"is a folder.*the \.npz file itself"):
+        load_mnist(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 import argparse
 import logging
-import os
 import shlex
 import sys
 import time
@@ -12,7 +11,7 @@ from edge.native_output import native_output_to_log
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH, LINE_READER
 from train.artifacts import ARTIFACTS_ENV, artifacts_dir
 from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
-from train.desktop_install import missing_desktop_install
+from train.desktop_install import desktop_tool_ready
 from train.settings import MIN_READER_STEPS, ReaderSettings, TrainSettings
 
 log = logging.getLogger("train")
@@ -113,12 +112,8 @@ def reader_settings(args: argparse.Namespace) -> ReaderSettings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines
     args = parse_args(argv)
-    missing = missing_desktop_install("train")
-    if missing:
-        log.error("error: %s", missing)
+    if not desktop_tool_ready("train", log):
         return 2
     started = time.perf_counter()
     try:

@@ -41,10 +41,20 @@ def load_mnist(path: Path | None) -> Mnist:
     """Load MNIST from `path` (keras' npz layout), or with `keras.datasets.mnist.load_data()`."""
     if path is None:
         return _download()
+    if path.is_dir():
+        raise DataError(
+            f"MNIST file {path} is a folder. Pass --data PATH (or set {DATA_ENV}) to the .npz "
+            "file itself (x_train, y_train, x_test, y_test as keras writes it)."
+        )
     if not path.is_file():
         raise DataError(
             f"MNIST file {path} does not exist. Pass --data PATH (or set {DATA_ENV}) to an .npz "
             "with x_train, y_train, x_test, y_test as keras writes it, or omit both to download."
+        )
+    if not zipfile.is_zipfile(path):  # numpy would call it pickled data: not helpful
+        raise DataError(
+            f"{path} is not an .npz file (not a zip archive). Pass --data PATH (or set "
+            f"{DATA_ENV}) to an .npz with x_train, y_train, x_test, y_test as keras writes it."
         )
     try:
         with np.load(path, allow_pickle=False) as npz:
