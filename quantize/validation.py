@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.ctc import ctc_greedy_decode
+from edge.ctc import ctc_greedy_labels
 from edge.line_reader import read_digits
 from edge.model import CARD_FILE, INT8_FILE, MODELS_DIR, LineModel, ModelError, read_card
 from edge.native_output import native_output_to_log
@@ -91,7 +91,7 @@ def kind_figures(
     counting = _CountingReads(model)
     once = as_edge = 0
     for image, truth in zip(images, truths, strict=True):
-        once += tuple(d.digit for d in ctc_greedy_decode(model.read(image))) == truth
+        once += ctc_greedy_labels(model.read(image)) == truth
         as_edge += tuple(d.digit for d in read_digits(counting, image)) == truth
     count = max(1, len(images))
     return KindFigures(kind, len(images), once / count, as_edge / count, counting.reads / count)
