@@ -15,13 +15,13 @@ def desktop_tool_ready(tool: str, log: logging.Logger) -> bool:
     its desktop install is here; if not, says on `log` what to install."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    missing = missing_desktop_install(tool)
+    missing = _missing_desktop_install(tool)
     if missing:
         log.error("error: %s", missing)
     return missing is None
 
 
-def missing_desktop_install(tool: str) -> str | None:
+def _missing_desktop_install(tool: str) -> str | None:
     """The error to show when TensorFlow is not installed for `tool`, or None when it is."""
     if importlib.util.find_spec("tensorflow") is not None:
         return None
