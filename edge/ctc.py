@@ -66,7 +66,7 @@ def ctc_align(probabilities: np.ndarray, labels: Sequence[int]) -> list[DecodedD
     steps, count = len(probabilities), len(states)
     if steps == 0:
         return None if len(labels) else []
-    log_p = np.log(np.maximum(probabilities.astype(np.float64), _FLOOR))[:, states]
+    log_p = _log(probabilities)[:, states]
     skip = _can_skip(states)
     best = np.full(count, -np.inf)
     best[:2] = log_p[0, :2]
@@ -108,7 +108,7 @@ def ctc_log_likelihoods(
     log_p = np.full((len(views), steps, BLANK + 1), -np.inf)  # [V, T, 11]
     log_p[..., BLANK] = 0.0  # padding: a blank for sure
     for index, view in enumerate(views):
-        log_p[index, : len(view)] = np.log(np.maximum(view.astype(np.float64), _FLOOR))
+        log_p[index, : len(view)] = _log(view)
     extended = [_extended(reading) for reading in readings]
     width = max(len(states) for states in extended)
     states = np.full((len(readings), width), BLANK)  # [R, S]; states past a reading's own are
@@ -134,6 +134,11 @@ def ctc_log_likelihoods(
 def _check(probabilities: np.ndarray) -> None:
     if probabilities.ndim != 2 or probabilities.shape[1] != BLANK + 1:
         raise ValueError(f"expected probabilities of shape (T, 11), got {probabilities.shape}")
+
+
+def _log(probabilities: np.ndarray) -> np.ndarray:
+    """float64 natural logs of probabilities, floored at `_FLOOR`."""
+    return np.log(np.maximum(probabilities.astype(np.float64), _FLOOR))
 
 
 def _extended(labels: Sequence[int]) -> np.ndarray:

@@ -62,25 +62,22 @@ def read_digits(model: LineModel, image: np.ndarray) -> list[DecodedDigit]:
     same_width = [scores] + [model.read(_shifted(image, dy)) for dy in _SHIFTS]
     averaged = np.mean(same_width, axis=0, dtype=np.float32)
     greedy = ctc_greedy_decode(averaged)
-    readings = {ctc_greedy_labels(view) for view in same_width}
-    if readings == {_labels(greedy)} and all(d.confidence >= _AGREED for d in greedy):
+    greedy_read = tuple(d.digit for d in greedy)
+    readings = {greedy_read} | {ctc_greedy_labels(view) for view in same_width}
+    if len(readings) == 1 and all(d.confidence >= _AGREED for d in greedy):
         return greedy
-    views = same_width + [model.read(_stretched(image, factor)) for factor in _STRETCHES]
-    readings |= {ctc_greedy_labels(view) for view in views[len(same_width) :]}
-    readings.add(_labels(greedy))
+    stretched = [model.read(_stretched(image, factor)) for factor in _STRETCHES]
+    readings |= {ctc_greedy_labels(view) for view in stretched}
     if len(readings) == 1:  # every view reads the same: nothing to weigh
         return greedy
     candidates = sorted(readings)  # a fixed order: ties go one way
+    views = same_width + stretched
     likelihoods = np.logaddexp.reduce(ctc_log_likelihoods(views, candidates), axis=0)
     best = candidates[int(np.argmax(likelihoods))]
-    if best == _labels(greedy):
+    if best == greedy_read:
         return greedy
     aligned = ctc_align(averaged, best)
     return greedy if aligned is None else aligned
-
-
-def _labels(digits: list[DecodedDigit]) -> tuple[int, ...]:
-    return tuple(digit.digit for digit in digits)
 
 
 def _shifted(image: np.ndarray, dy: int) -> np.ndarray:

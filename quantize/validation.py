@@ -37,7 +37,6 @@ KINDS = {"black on white": EVALUATION, "photographed": CAMERA_EVALUATION, "touch
 @dataclass(frozen=True)
 class KindFigures:
     kind: str
-    lines: int
     once: float  # exact read-outs, each line read once (greedy CTC)
     as_edge_reads: float  # exact read-outs, read as edge reads a line
     reads_per_line: float  # the reader's runs per line as edge reads (views of unsure lines)
@@ -94,7 +93,7 @@ def kind_figures(
         once += ctc_greedy_labels(model.read(image)) == truth
         as_edge += tuple(d.digit for d in read_digits(counting, image)) == truth
     count = max(1, len(images))
-    return KindFigures(kind, len(images), once / count, as_edge / count, counting.reads / count)
+    return KindFigures(kind, once / count, as_edge / count, counting.reads / count)
 
 
 def main(argv: list[str] | None = None) -> int:
