@@ -14,6 +14,10 @@ the truth taken as ../shared/tools/score_readings.py takes it: from DIR/truth.tx
 `FILE DIGITS`) if there is one, else from the file names (`<d>_<source>_<n>.<ext>` holds the
 one digit d, `seq-<digits>_<source>_<n>.<ext>` several, in reading order).
 
+`--real-lines DIR` sets each writer's single-digit photos in DIR side by side into lines of 2-5
+digits (`edge.real_lines`), at gaps from 0.4 digit heights down to none, and scores the exact
+read-outs per gap: real strokes, written close.
+
 What the model under test misread, scenes and photos, is drawn on a contact sheet (`--misreads`).
 Long steps show progress bars on a terminal. SIGINT or SIGTERM stops the bench at once, its
 temporary scenes removed and its measuring processes stopped.
@@ -47,13 +51,16 @@ from edge.misread_sheet import MAX_TILES, Misread, enclosing, write_sheet
 from edge.model import LineModel, model_file
 from edge.outputs.console import plural
 from edge.pipeline import STAGES, DigitReader, Pipeline
-from edge.reading import Stabilizer
+from edge.reading import Stabilizer, text_of
+from edge.real_lines import LINE_GAPS, real_lines, writers_digits
 from edge.recognize import Orient, recognize_file
 from edge.scenes import CONDITIONS, Scene, SceneSettings, mixed_scenes, sample_digits
 from edge.sources import ImageFiles, UnreadableFrame, decode_image, orientation_of
 
 MNIST_ENV = "EDGE_DIGITS_MNIST"
 DEFAULT_SCENES = 200
+DEFAULT_LINES_PER_WRITER = 20
+_LISTED_MISSES = 12  # of a folder's misread lines, printed in the table
 JPEG_QUALITY = 95  # what a camera app saves; the scenes carry their own compression already
 # A found box is a true digit's when they share half of the smaller one. Not IoU: a "1" is a
 # few pixels wide, and a box two pixels narrower than the truth halves its IoU.
@@ -143,6 +150,23 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         f"DIR/{TRUTH_FILE}, else from names like 4_me_1.jpg or seq-4071_me_1.jpg); repeatable",
     )
     parser.add_argument(
+        "--real-lines",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="read lines of 2-5 digits set together from each writer's single-digit photos in "
+        "DIR (named <digit>_<writer>_<n>.jpg), their ink "
+        + ", ".join(map(str, LINE_GAPS))
+        + " digit heights apart; repeatable",
+    )
+    parser.add_argument(
+        "--lines-per-writer",
+        type=int,
+        default=DEFAULT_LINES_PER_WRITER,
+        metavar="N",
+        help="--real-lines: lines of each writer at each gap (default %(default)s)",
+    )
+    parser.add_argument(
         "--rotation", type=int, choices=ROTATIONS, help="turn each --real photo clockwise (degrees)"
     )
     parser.add_argument("--hflip", action="store_true", help="mirror each --real photo left-right")
@@ -173,14 +197,23 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     it, its measuring processes with `_peak_rss_mb`."""
     folders = list(args.real or [])
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
+    line_folders = list(args.real_lines or [])
+    line_truths = [real_truths(folder, "--real-lines") for folder in line_folders]
+    if line_folders and args.lines_per_writer < 1:
+        raise BenchError(f"--lines-per-writer must be at least 1, got {args.lines_per_writer}")
     report: dict[str, Any] = {}
     misreads: list[Misread] = []
-    if args.scenes is not None or not folders:
+    if args.scenes is not None or not (folders or line_folders):
         scenes_report, misreads = scene_bench(args, settings)
         report.update(scenes_report)
     if folders:
         report["real"], photo_misreads = real_bench(folders, truths, settings)
         misreads += photo_misreads
+    if line_folders:
+        report["real_lines"], line_misreads = real_lines_bench(
+            line_folders, line_truths, settings, args.lines_per_writer, args.seed
+        )
+        misreads += line_misreads
     report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
     # A closed stdout (`| head`) ends the bench quietly, as it does run and recognize.
     write_line(sys.stdout, json.dumps(report, indent=2) if args.json else format_report(report))
@@ -511,6 +544,8 @@ def format_report(report: dict[str, Any]) -> str:
     parts = [format_table(report)] if "models" in report else []
     if "real" in report:
         parts.append(format_real(report["real"]))
+    if "real_lines" in report:
+        parts.append(format_real_lines(report["real_lines"]))
     sheet = report["misread_sheet"]
     if sheet["path"]:
         first = f"the first {sheet['tiles']} " if sheet["tiles"] < sheet["misread"] else ""
@@ -557,12 +592,39 @@ def format_real(real: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def real_truths(folder: Path) -> dict[str, str]:
+def format_real_lines(real_lines: dict[str, Any]) -> str:
+    """Each folder's lines read exactly, per gap, and the first misses."""
+    rows = [
+        f"lines set from single-digit photos (edge.real_lines, seed {real_lines['seed']}), "
+        f"read as frames: {real_lines['model']}"
+    ]
+    for folder in real_lines["folders"]:
+        rows.append(
+            f"{folder['folder']}: {plural(folder['writers'], 'writer')}, "
+            f"{plural(folder['lines'], 'line')}, exact read-out {folder['exact']:.1%}"
+        )
+        rows.append(
+            "  by gap (digit heights): "
+            + ", ".join(
+                f"{gap}: {f['right']}/{f['of']} = {f['exact']:.1%}"
+                for gap, f in folder["per_gap"].items()
+            )
+        )
+        shown = folder["misses"][:_LISTED_MISSES]
+        if shown:
+            rows.append(
+                f"  misses ({len(folder['misses'])}, the first {len(shown)}): "
+                + ", ".join(f"{m['truth']} read {m['reading']!r}" for m in shown)
+            )
+    return "\n".join(rows)
+
+
+def real_truths(folder: Path, flag: str = "--real") -> dict[str, str]:
     """File name -> the digits it shows, for the labelled photos in `folder`: from its
     truth.txt (lines `FILE DIGITS`) if there is one, else from the names, as
     ../shared/tools/score_readings.py reads them."""
     if not folder.is_dir():
-        raise BenchError(f"--real {folder}: no such folder")
+        raise BenchError(f"{flag} {folder}: no such folder")
     listed = folder / TRUTH_FILE
     if listed.is_file():
         truth = {}
@@ -616,6 +678,62 @@ def real_bench(
     return report, misreads
 
 
+def real_lines_bench(
+    folders: list[Path],
+    truths: list[dict[str, str]],
+    settings: Settings,
+    per_writer: int,
+    seed: int,
+) -> tuple[dict[str, Any], list[Misread]]:
+    """Lines set together from each writer's single-digit photos (`edge.real_lines`), `seed`
+    drawing them, read as frames are: exact read-outs per gap, and the lines misread."""
+    path = model_file(settings.model)
+    model = LineModel(path, settings.model.threads, settings.model.verify)
+    reader = DigitReader(model, settings.reading.confidence, FindSettings(ink=settings.reading.ink))
+    scored, misreads = [], []
+    for folder, truth in zip(folders, truths, strict=True):
+        cuts = writers_digits(folder, truth)
+        if not cuts:
+            raise BenchError(
+                f"--real-lines {folder}: no writer there has photos of two digits or more, named "
+                "<digit>_<writer>_<n>.jpg (e.g. 4_me_1.jpg and 7_me_1.jpg), to set into lines"
+            )
+        lines = real_lines(cuts, per_writer, list(LINE_GAPS), seed)
+        tallies: dict[float, list[int]] = {gap: [0, 0] for gap in LINE_GAPS}
+        misses = []
+        for line in tqdm(lines, f"reading lines from {folder}", unit=" lines", disable=None):
+            read = reader.read(line.frame)
+            reading = text_of(read.digits)
+            tallies[line.gap][0] += reading == line.text
+            tallies[line.gap][1] += 1
+            if reading == line.text:
+                continue
+            misses.append(
+                {"writer": line.writer, "gap": line.gap, "truth": line.text, "reading": reading}
+            )
+            if len(misreads) < MAX_TILES:
+                name = f"{folder.name}: {line.writer}'s digits, {line.gap} apart"
+                found = tuple(digit.box for digit in read.digits)
+                why = read.empty_reason
+                misreads.append(Misread(name, line.text, reading, line.frame, found, None, why))
+        right = sum(t[0] for t in tallies.values())
+        scored.append(
+            {
+                "folder": str(folder),
+                "writers": len(cuts),
+                "lines": len(lines),
+                "exact": round(right / max(1, len(lines)), 4),
+                "per_gap": {
+                    str(gap): {"right": r, "of": of, "exact": round(r / max(1, of), 4)}
+                    for gap, (r, of) in tallies.items()
+                },
+                "misses": misses,
+            }
+        )
+    report = {"model": str(path), "quantized": model.quantized, "seed": seed, "folders": scored}
+    return report, misreads
+
+
 def _photo_misread(
     folder: Path, miss: dict[str, Any], line: dict[str, Any], upright: Orient, max_pixels: int
 ) -> Misread:
@@ -658,9 +776,16 @@ def draw_misreads(misreads: list[Misread], report: dict[str, Any], path: Path) -
     for folder in report.get("real", {}).get("folders", []):
         photos = f"{plural(folder['photos'], 'photo')} in {folder['folder']}"
         counts.append((len(folder["misses"]), photos))
+    for folder in report.get("real_lines", {}).get("folders", []):
+        lines = f"{plural(folder['lines'], 'line')} from {folder['folder']}"
+        counts.append((len(folder["misses"]), lines))
     misread = sum(count[0] for count in counts)
     drawn: dict[str, Any] = {"path": None, "misread": misread, "tiles": 0}
-    model = report["models"]["int8"]["model"] if "models" in report else report["real"]["model"]
+    model = (
+        report["models"]["int8"]["model"]
+        if "models" in report
+        else (report.get("real") or report["real_lines"])["model"]
+    )
     title = f"misread by {Path(model).name}: " + ", ".join(f"{n} of {of}" for n, of in counts)
     if misread > MAX_TILES:
         title += f"; the first {MAX_TILES} shown"

@@ -1,0 +1,152 @@
+"""Lines of real handwriting made from labelled photos of single digits, for `bench --real-lines`.
+
+A folder of single-digit photos by several writers (`4_me_1.jpg`: the digit, then the writer)
+holds no line of several digits, yet lines are what a camera sees. The lines made here are
+strings of 2-5 of one writer's own digits: each photo is cut to the ink the finder finds in it,
+relative to its own paper, scaled to one height (50-90 px) and set on one white page, the
+digits' ink a chosen gap apart (in digit heights: 0 is ink boxes touching), each digit a little
+above or below the last. The strokes are a real pen's, the spacing is chosen: how the reader
+copes with real writing set close is measured, which neither the photos alone nor generated
+scenes measure. A line made from the photos a reader is developed on measures it; tuning on it
+would only fit those photos.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.ink import ink_darkness, paper_brightness, to_grey
+from edge.lines import find_lines
+from edge.sources import UnreadableFrame, decode_image
+
+LINE_GAPS = (0.4, 0.2, 0.1, 0.05, 0.0)  # digit heights between neighbours' ink
+FRAME_SIZE = (640, 480)  # px (width, height) of the page a line is set on
+_PAPER = 225  # grey level of that page; its ink is as dark, relative to it, as in the photo
+_INK = 0.3  # darkness (of full black, relative to the paper) that is a digit's ink
+_FAINT = 0.15  # darkness, over the paper's grain, that is still ink
+_SPECK = 0.01  # of the digit's height: ink thinner than this both ways is the paper's
+_GRAIN = 90  # percentile of the paper's darkness around the ink taken as its grain
+_HEIGHTS = (50, 90)  # px: a line's digits are scaled to one height in this range
+_LENGTHS = (2, 5)  # digits a line holds, both included
+_JITTER = 0.1  # of the height: each digit sits up to this far above or below the line
+
+
+@dataclass(frozen=True)
+class RealLine:
+    writer: str
+    gap: float  # between neighbouring digits' ink, in digit heights
+    text: str
+    frame: np.ndarray  # uint8 [480, 640, 3] BGR
+
+
+def ink_cut(image: np.ndarray) -> np.ndarray | None:
+    """float32 `[h, w]` in 0-1: the ink darkness (relative to the paper under it, `edge.ink`)
+    of the tallest line of writing `find_lines` finds in a photo (uint8 grey or BGR), cut to
+    the line's extent as the finder measured it; None when the photo holds no ink the finder
+    takes for writing."""
+    found = find_lines(image).lines
+    if not found:
+        return None
+    line = max(found, key=lambda line: line.geometry.height)
+    grey = to_grey(image)
+    geometry = line.geometry
+    widest = max(3, round(0.4 * max(geometry.length, geometry.height)))
+    darkness = ink_darkness(grey, paper_brightness(grey, widest))
+    corners = cv2.boxPoints(
+        ((geometry.cx, geometry.cy), (geometry.length, geometry.height), -geometry.angle)
+    )
+    h, w = grey.shape
+    left, top = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, (w - 1, h - 1))
+    right, bottom = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 1, 1, (w, h))
+    cut = darkness[top:bottom, left:right].astype(np.float32)
+    # The paper's grain, a shade darker than the paper estimate here and there, would set the
+    # cut off as a grey patch on the page: the paper around the ink says how dark it gets.
+    x, y, bw, bh = line.box
+    around = darkness[y : y + bh, x : x + bw]
+    paper = around[around < _INK * 255]
+    grain = float(np.percentile(paper, _GRAIN)) if paper.size else 0.0
+    cut = np.clip((cut - grain) / (255.0 - grain), 0.0, 1.0)
+    # The finder's extent is generous (a speck beside the digit widens it): cut to the rows
+    # and columns that hold ink, faint ink too (a pencil's stem), less the paper's specks
+    # (what an opening by a hundredth of the digit's height takes away).
+    size = max(1, round(_SPECK * cut.shape[0]))
+    ink = cv2.morphologyEx((cut >= _FAINT).view(np.uint8), cv2.MORPH_OPEN, np.ones((size, size)))
+    rows = np.flatnonzero(ink.any(axis=1))
+    columns = np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
+        return None
+    return cut[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+
+
+def set_on_page(
+    cuts: list[np.ndarray], gap: float, height: int, rng: np.random.Generator
+) -> np.ndarray | None:
+    """uint8 `[480, 640, 3]`: the ink `cuts` (float32 darkness, each cut to its ink) scaled to
+    `height` px and set left to right on a white page, `gap` heights apart, centred; None when
+    they do not fit across the page."""
+    scaled = [
+        cv2.resize(
+            cut, (max(1, round(cut.shape[1] * height / cut.shape[0])), height), cv2.INTER_AREA
+        )
+        for cut in cuts
+    ]
+    space = round(gap * height)
+    width = sum(s.shape[1] for s in scaled) + space * (len(scaled) - 1)
+    page_w, page_h = FRAME_SIZE
+    jitter = round(_JITTER * height)
+    if width > page_w - 2 * jitter or height + 2 * jitter > page_h:
+        return None
+    ink = np.zeros((page_h, page_w), np.float32)
+    x, top = (page_w - width) // 2, (page_h - height) // 2
+    for piece in scaled:
+        y = top + int(rng.integers(-jitter, jitter + 1))
+        region = ink[y : y + height, x : x + piece.shape[1]]
+        np.maximum(region, piece, out=region)
+        x += piece.shape[1] + space
+    grey = np.clip(_PAPER * (1.0 - ink), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+def writers_digits(folder: Path, truth: dict[str, str]) -> dict[str, dict[int, np.ndarray]]:
+    """Writer -> digit -> its ink cut (`ink_cut`), from the single-digit photos in `truth`
+    (file name -> digits) named `<digit>_<writer>_<n>.<ext>`; a photo that cannot be read or
+    holds no ink is left out (each writer's first photo of a digit is kept)."""
+    cuts: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
+    for name, digits in sorted(truth.items()):
+        parts = name.split("_")
+        if len(digits) != 1 or len(parts) < 3 or int(digits) in cuts[parts[1]]:
+            continue
+        try:
+            image, _ = decode_image(folder / name)
+        except UnreadableFrame:
+            continue
+        cut = ink_cut(image)
+        if cut is not None:
+            cuts[parts[1]][int(digits)] = cut
+    return {writer: digits for writer, digits in cuts.items() if len(digits) >= 2}
+
+
+def real_lines(
+    cuts: dict[str, dict[int, np.ndarray]], per_writer: int, gaps: list[float], seed: int
+) -> list[RealLine]:
+    """For each gap, `per_writer` lines of each writer's digits (`writers_digits`): 2-5 of
+    them, drawn at random (repeats allowed) with `seed`; a line too long for the page is drawn
+    again, up to ten times."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for gap in gaps:
+        for writer, digits in sorted(cuts.items()):
+            known = sorted(digits)
+            for _ in range(per_writer):
+                for _attempt in range(10):
+                    count = int(rng.integers(_LENGTHS[0], _LENGTHS[1] + 1))
+                    text = [known[i] for i in rng.integers(0, len(known), count)]
+                    height = int(rng.integers(_HEIGHTS[0], _HEIGHTS[1] + 1))
+                    frame = set_on_page([digits[d] for d in text], gap, height, rng)
+                    if frame is not None:
+                        lines.append(RealLine(writer, gap, "".join(map(str, text)), frame))
+                        break
+    return lines

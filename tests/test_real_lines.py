@@ -1,0 +1,109 @@
+"""Lines set together from single-digit photos (edge.real_lines), and `bench --real-lines`."""
+
+import itertools
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+from checkout import REPO, edge_command
+from test_bench import bench_json
+
+from edge.bench import BenchError, real_lines_bench, real_truths
+from edge.config import Settings
+from edge.real_lines import FRAME_SIZE, LINE_GAPS, ink_cut, real_lines, set_on_page, writers_digits
+
+REAL_DEV = REPO.parent / "shared" / "data" / "real-dev"
+
+
+def photo_of(text: str, paper: int = 215, grain: float = 6.0, seed: int = 0) -> np.ndarray:
+    """A grey photo of `text` written big in dark ink on grainy, unevenly lit paper."""
+    rng = np.random.default_rng(seed)
+    light = np.linspace(0.85, 1.0, 360, dtype=np.float32)[np.newaxis, :]
+    page = np.full((300, 360), paper, np.float32) * light + rng.normal(0, grain, (300, 360))
+    ink = np.zeros((300, 360), np.uint8)
+    cv2.putText(ink, text, (110, 220), cv2.FONT_HERSHEY_SIMPLEX, 6, 255, 14)
+    page[ink > 0] = 40
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def test_a_photo_is_cut_to_its_ink_relative_to_its_paper():
+    photo = photo_of("7")
+    ys, xs = np.nonzero(photo == 40)
+    cut = ink_cut(photo)
+    assert cut is not None and cut.dtype == np.float32
+    assert abs(cut.shape[0] - (ys.max() - ys.min() + 1)) <= 3
+    assert abs(cut.shape[1] - (xs.max() - xs.min() + 1)) <= 3
+    # The paper's grain and its light falling off are taken away; the ink is dark.
+    assert np.median(cut) < 0.05 and cut.max() > 0.7
+
+
+def test_a_blank_photo_has_no_ink_to_cut():
+    assert ink_cut(np.full((300, 360), 215, np.uint8)) is None
+
+
+def test_digits_are_set_the_gap_apart_centred_on_a_white_page():
+    bar = np.ones((40, 8), np.float32)  # a 1: a bare stroke
+    frame = set_on_page([bar, bar, bar], 0.25, 60, np.random.default_rng(0))
+    assert frame is not None and frame.shape == (FRAME_SIZE[1], FRAME_SIZE[0], 3)
+    columns = np.flatnonzero((frame[..., 0] < 100).any(axis=0))
+    runs = np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1)
+    assert [len(run) for run in runs] == [12, 12, 12]  # each scaled to 60 px tall
+    assert [b[0] - a[-1] - 1 for a, b in itertools.pairwise(runs)] == [15, 15]  # 0.25 x 60
+    assert abs((columns[0] + columns[-1]) / 2 - FRAME_SIZE[0] / 2) <= 1
+    assert frame.max() == 225  # the page's paper
+
+
+def test_a_line_too_long_for_the_page_is_not_set():
+    wide = np.ones((40, 60), np.float32)
+    assert set_on_page([wide] * 8, 0.4, 90, np.random.default_rng(0)) is None
+
+
+def test_each_writer_gives_lines_of_their_own_digits(tmp_path):
+    for name, text in (("3_ann_1.png", "3"), ("7_ann_1.png", "7"), ("5_bo_1.png", "5")):
+        cv2.imwrite(str(tmp_path / name), photo_of(text))
+    (tmp_path / "4_ann_2.png").write_bytes(b"not an image")
+    cv2.imwrite(str(tmp_path / "seq-37_ann_1.png"), photo_of("37"))
+    cuts = writers_digits(tmp_path, real_truths(tmp_path))
+    # Bo wrote one digit: no line of two can be made of it; Ann's unreadable 4 is left out.
+    assert sorted(cuts) == ["ann"] and sorted(cuts["ann"]) == [3, 7]
+    lines = real_lines(cuts, 4, [0.3, 0.0], seed=1)
+    assert [line.gap for line in lines] == [0.3] * 4 + [0.0] * 4
+    assert all(2 <= len(line.text) <= 5 and set(line.text) <= {"3", "7"} for line in lines)
+    again = real_lines(cuts, 4, [0.3, 0.0], seed=1)
+    assert [line.text for line in again] == [line.text for line in lines]
+    assert all(np.array_equal(a.frame, b.frame) for a, b in zip(again, lines, strict=True))
+
+
+def test_a_folder_of_no_writers_with_two_digits_is_refused(tmp_path):
+    cv2.imwrite(str(tmp_path / "5_bo_1.png"), photo_of("5"))
+    with pytest.raises(BenchError, match="no writer there has photos of two digits or more"):
+        real_lines_bench([tmp_path], [real_truths(tmp_path)], Settings(), 2, 0)
+
+
+def test_real_writing_set_close_is_read_per_gap():
+    """The bundled reader on real-dev's writers' digits set into lines: 3 lines of each writer
+    at each gap (210). Measured at 20 a writer (1,400 lines, seed 5): 92.1 % exact; 96.1 % at
+    0.4 heights apart, 88.2 % with the digits' ink boxes touching."""
+    report, _ = bench_json("--real-lines", str(REAL_DEV), "--lines-per-writer", "3")
+    folder = report["real_lines"]["folders"][0]
+    assert folder["writers"] == 14 and folder["lines"] == 14 * 3 * len(LINE_GAPS)
+    assert list(folder["per_gap"]) == [str(gap) for gap in LINE_GAPS]
+    assert folder["exact"] >= 0.85
+    assert folder["per_gap"]["0.4"]["exact"] >= 0.9
+    assert len(folder["misses"]) == round((1 - folder["exact"]) * folder["lines"])
+    assert "models" not in report  # no scenes unless --scenes is given
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--lines-per-writer", "0"], "--lines-per-writer must be at least 1, got 0"),
+        (["--real-lines", "/nonexistent"], "--real-lines /nonexistent: no such folder"),
+    ],
+)
+def test_bad_real_lines_options_are_one_line_errors(args, message):
+    if "--real-lines" not in args:
+        args = ["--real-lines", str(REAL_DEV), *args]
+    done = subprocess.run(edge_command("bench", *args), capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2 and message in done.stderr
