@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.ink import ink_darkness, paper_brightness, to_grey
+from edge.ink import FrameError, ink_darkness, paper_brightness, to_grey
 from edge.lines import find_lines
 from edge.sources import UnreadableFrame, decode_image
 
@@ -44,9 +44,10 @@ class RealLine:
 
 def ink_cut(image: np.ndarray) -> np.ndarray | None:
     """float32 `[h, w]` in 0-1: the ink darkness (relative to the paper under it, `edge.ink`)
-    of the tallest line of writing `find_lines` finds in a photo (uint8 grey or BGR), cut to
-    the line's extent as the finder measured it; None when the photo holds no ink the finder
-    takes for writing."""
+    of the tallest line of writing `find_lines` finds in a photo (uint8 grey or BGR), less
+    the paper's grain, cut to the rows and columns of that line that hold ink; None when the
+    photo holds no ink the finder takes for writing. Raises edge.ink.FrameError for a frame
+    that is not an image (`find_lines`)."""
     found = find_lines(image).lines
     if not found:
         return None
@@ -112,8 +113,9 @@ def set_on_page(
 
 def writers_digits(folder: Path, truth: dict[str, str]) -> dict[str, dict[int, np.ndarray]]:
     """Writer -> digit -> its ink cut (`ink_cut`), from the single-digit photos in `truth`
-    (file name -> digits) named `<digit>_<writer>_<n>.<ext>`; a photo that cannot be read or
-    holds no ink is left out (each writer's first photo of a digit is kept)."""
+    (file name -> digits) named `<digit>_<writer>_<n>.<ext>`; a photo that cannot be read, is
+    too small to be a frame or holds no ink is left out (each writer's first photo of a digit
+    is kept). Only writers with two digits or more are kept: a line needs two."""
     cuts: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
     for name, digits in sorted(truth.items()):
         parts = name.split("_")
@@ -121,9 +123,9 @@ def writers_digits(folder: Path, truth: dict[str, str]) -> dict[str, dict[int, n
             continue
         try:
             image, _ = decode_image(folder / name)
-        except UnreadableFrame:
+            cut = ink_cut(image)
+        except (UnreadableFrame, FrameError):
             continue
-        cut = ink_cut(image)
         if cut is not None:
             cuts[parts[1]][int(digits)] = cut
     return {writer: digits for writer, digits in cuts.items() if len(digits) >= 2}

@@ -63,9 +63,11 @@ def test_each_writer_gives_lines_of_their_own_digits(tmp_path):
     for name, text in (("3_ann_1.png", "3"), ("7_ann_1.png", "7"), ("5_bo_1.png", "5")):
         cv2.imwrite(str(tmp_path / name), photo_of(text))
     (tmp_path / "4_ann_2.png").write_bytes(b"not an image")
+    cv2.imwrite(str(tmp_path / "2_ann_1.png"), np.full((20, 20), 200, np.uint8))  # too small
     cv2.imwrite(str(tmp_path / "seq-37_ann_1.png"), photo_of("37"))
     cuts = writers_digits(tmp_path, real_truths(tmp_path))
-    # Bo wrote one digit: no line of two can be made of it; Ann's unreadable 4 is left out.
+    # Bo wrote one digit: no line of two can be made of it; Ann's unreadable 4 and her 2,
+    # too small to be a frame, are left out.
     assert sorted(cuts) == ["ann"] and sorted(cuts["ann"]) == [3, 7]
     lines = real_lines(cuts, 4, [0.3, 0.0], seed=1)
     assert [line.gap for line in lines] == [0.3] * 4 + [0.0] * 4
