@@ -53,26 +53,18 @@ def ink_cut(image: np.ndarray) -> np.ndarray | None:
         return None
     line = max(found, key=lambda line: line.geometry.height)
     grey = to_grey(image)
-    geometry = line.geometry
-    widest = max(3, round(0.4 * max(geometry.length, geometry.height)))
-    darkness = ink_darkness(grey, paper_brightness(grey, widest))
-    corners = cv2.boxPoints(
-        ((geometry.cx, geometry.cy), (geometry.length, geometry.height), -geometry.angle)
-    )
-    h, w = grey.shape
-    left, top = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, (w - 1, h - 1))
-    right, bottom = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 1, 1, (w, h))
-    cut = darkness[top:bottom, left:right].astype(np.float32)
+    x, y, w, h = line.box  # the line image's reach, its margins round the ink included
+    widest = max(3, round(0.4 * max(w, h)))
+    darkness = ink_darkness(grey, paper_brightness(grey, widest))[y : y + h, x : x + w]
     # The paper's grain, a shade darker than the paper estimate here and there, would set the
     # cut off as a grey patch on the page: the paper around the ink says how dark it gets.
-    x, y, bw, bh = line.box
-    around = darkness[y : y + bh, x : x + bw]
-    paper = around[around < _INK * 255]
+    paper = darkness[darkness < _INK * 255]
     grain = float(np.percentile(paper, _GRAIN)) if paper.size else 0.0
-    cut = np.clip((cut - grain) / (255.0 - grain), 0.0, 1.0)
-    # The finder's extent is generous (a speck beside the digit widens it): cut to the rows
-    # and columns that hold ink, faint ink too (a pencil's stem), less the paper's specks
-    # (what an opening by a hundredth of the digit's height takes away).
+    cut = np.clip((darkness.astype(np.float32) - grain) / (255.0 - grain), 0.0, 1.0)
+    # Not to the line's own extent: a close-up's long straight stroke (a 7's bar) is taken for
+    # a printed line and left out of it, though the reader reads it. Cut to the rows and
+    # columns that hold ink, faint ink too (a pencil's stem), less the paper's specks (what an
+    # opening by a hundredth of the line's height takes away).
     size = max(1, round(_SPECK * cut.shape[0]))
     ink = cv2.morphologyEx((cut >= _FAINT).view(np.uint8), cv2.MORPH_OPEN, np.ones((size, size)))
     rows = np.flatnonzero(ink.any(axis=1))
