@@ -102,11 +102,23 @@ def condition_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def seed_number(text: str) -> int:
+    """`--seed`: a whole number, 0 or more (numpy's generators take no negative seed)."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, got {text!r}") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"a seed is 0 or more, got {seed}")
+    return seed
+
+
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenes",
         type=int,
-        help=f"how many scenes (default {DEFAULT_SCENES}; with --real, no scenes unless given)",
+        help=f"how many scenes (default {DEFAULT_SCENES}; with --real or --real-lines, no scenes "
+        "unless given)",
     )
     parser.add_argument(
         "--conditions",
@@ -117,7 +129,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         # argparse formats help with %: a description's own "%" must be doubled.
         + "; ".join(f"{name}: {what}" for name, what in CONDITIONS.items()).replace("%", "%%"),
     )
-    parser.add_argument("--seed", type=int, default=0, help="scene generator seed (default 0)")
+    parser.add_argument(
+        "--seed",
+        type=seed_number,
+        default=0,
+        help="seed of the scenes and of --real-lines' lines (default 0)",
+    )
     parser.add_argument("--width", type=int, default=640, help="scene width (default 640)")
     parser.add_argument("--height", type=int, default=480, help="scene height (default 480)")
     parser.add_argument(
@@ -162,9 +179,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lines-per-writer",
         type=int,
-        default=DEFAULT_LINES_PER_WRITER,
         metavar="N",
-        help="--real-lines: lines of each writer at each gap (default %(default)s)",
+        help=f"--real-lines: lines of each writer at each gap (default {DEFAULT_LINES_PER_WRITER})",
     )
     parser.add_argument(
         "--rotation", type=int, choices=ROTATIONS, help="turn each --real photo clockwise (degrees)"
@@ -198,9 +214,13 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     folders = list(args.real or [])
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
     line_folders = list(args.real_lines or [])
+    per_writer = args.lines_per_writer
+    if per_writer is not None and not line_folders:
+        raise BenchError("--lines-per-writer is for --real-lines DIR: give a folder too")
+    per_writer = DEFAULT_LINES_PER_WRITER if per_writer is None else per_writer
+    if per_writer < 1:
+        raise BenchError(f"--lines-per-writer must be at least 1, got {per_writer}")
     line_truths = [real_truths(folder, "--real-lines") for folder in line_folders]
-    if line_folders and args.lines_per_writer < 1:
-        raise BenchError(f"--lines-per-writer must be at least 1, got {args.lines_per_writer}")
     report: dict[str, Any] = {}
     misreads: list[Misread] = []
     if args.scenes is not None or not (folders or line_folders):
@@ -211,7 +231,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         misreads += photo_misreads
     if line_folders:
         report["real_lines"], line_misreads = real_lines_bench(
-            line_folders, line_truths, settings, args.lines_per_writer, args.seed
+            line_folders, line_truths, settings, per_writer, args.seed
         )
         misreads += line_misreads
     report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
@@ -614,8 +634,12 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
         if shown:
             rows.append(
                 f"  misses ({len(folder['misses'])}, the first {len(shown)}): "
-                + ", ".join(f"{m['truth']} read {m['reading']!r}" for m in shown)
+                + ", ".join(
+                    f"{m['truth']} read {m['reading']!r} ({m['writer']}, {m['gap']})" for m in shown
+                )
             )
+        for name, why in folder["left_out"].items():
+            rows.append(f"  left out: {name}: {why}")
     return "\n".join(rows)
 
 
@@ -624,7 +648,8 @@ def real_truths(folder: Path, flag: str = "--real") -> dict[str, str]:
     truth.txt (lines `FILE DIGITS`) if there is one, else from the names, as
     ../shared/tools/score_readings.py reads them."""
     if not folder.is_dir():
-        raise BenchError(f"{flag} {folder}: no such folder")
+        what = "a file, not a folder" if folder.exists() else "no such folder"
+        raise BenchError(f"{flag} {folder}: {what}")
     listed = folder / TRUTH_FILE
     if listed.is_file():
         truth = {}
@@ -642,10 +667,13 @@ def real_truths(folder: Path, flag: str = "--real") -> dict[str, str]:
             if match and path.suffix.lower() in REAL_SUFFIXES:
                 truth[path.name] = match.group(1)
     if not truth:
-        raise BenchError(
-            f"no labelled images in {folder}: give it a {TRUTH_FILE} (lines `FILE DIGITS`) or "
-            "name the photos <digit>_<source>_<n>.jpg or seq-<digits>_<source>_<n>.jpg"
+        naming = (
+            "name the photos <digit>_<writer>_<n>.jpg, one digit each"
+            if flag == "--real-lines"
+            else f"give it a {TRUTH_FILE} (lines `FILE DIGITS`) or name the photos "
+            "<digit>_<source>_<n>.jpg or seq-<digits>_<source>_<n>.jpg"
         )
+        raise BenchError(f"no labelled images in {folder}: {naming}")
     return truth
 
 
@@ -692,16 +720,22 @@ def real_lines_bench(
     reader = DigitReader(model, settings.reading.confidence, FindSettings(ink=settings.reading.ink))
     scored, misreads = [], []
     for folder, truth in zip(folders, truths, strict=True):
-        cuts = writers_digits(folder, truth)
+        cuts, left_out = writers_digits(folder, truth)
         if not cuts:
+            unread = "".join(f"; {name}: {why}" for name, why in left_out.items())
             raise BenchError(
-                f"--real-lines {folder}: no writer there has photos of two digits or more, named "
-                "<digit>_<writer>_<n>.jpg (e.g. 4_me_1.jpg and 7_me_1.jpg), to set into lines"
+                f"--real-lines {folder}: no writer there has readable photos of two digits or "
+                "more, named <digit>_<writer>_<n>.jpg (e.g. 4_me_1.jpg and 7_me_1.jpg), to set "
+                f"into lines{unread}"
             )
-        lines = real_lines(cuts, per_writer, list(LINE_GAPS), seed)
+        count = per_writer * len(cuts) * len(LINE_GAPS)
+        lines = real_lines(cuts, per_writer, list(LINE_GAPS), seed)  # made as they are read
         tallies: dict[float, list[int]] = {gap: [0, 0] for gap in LINE_GAPS}
         misses = []
-        for line in tqdm(lines, f"reading lines from {folder}", unit=" lines", disable=None):
+        reading_lines = tqdm(
+            lines, f"reading lines from {folder}", count, unit=" lines", disable=None
+        )
+        for line in reading_lines:
             read = reader.read(line.frame)
             reading = text_of(read.digits)
             tallies[line.gap][0] += reading == line.text
@@ -721,13 +755,14 @@ def real_lines_bench(
             {
                 "folder": str(folder),
                 "writers": len(cuts),
-                "lines": len(lines),
-                "exact": round(right / max(1, len(lines)), 4),
+                "lines": sum(t[1] for t in tallies.values()),
+                "exact": round(right / max(1, sum(t[1] for t in tallies.values())), 4),
                 "per_gap": {
                     str(gap): {"right": r, "of": of, "exact": round(r / max(1, of), 4)}
                     for gap, (r, of) in tallies.items()
                 },
                 "misses": misses,
+                "left_out": left_out,
             }
         )
     report = {"model": str(path), "quantized": model.quantized, "seed": seed, "folders": scored}

@@ -11,7 +11,9 @@ scenes measure. A line made from the photos a reader is developed on measures it
 would only fit those photos.
 """
 
+import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ _SPECK = 0.01  # of the digit's height: ink thinner than this both ways is the p
 _GRAIN = 90  # percentile of the paper's darkness around the ink taken as its grain
 _HEIGHTS = (50, 90)  # px: a line's digits are scaled to one height in this range
 _LENGTHS = (2, 5)  # digits a line holds, both included
+_PHOTO_NAME = re.compile(r"^(\d)_([^_]+)_")  # <digit>_<writer>_<n>.<ext>
 _JITTER = 0.1  # of the height: each digit sits up to this far above or below the line
 
 
@@ -103,34 +106,42 @@ def set_on_page(
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
 
-def writers_digits(folder: Path, truth: dict[str, str]) -> dict[str, dict[int, np.ndarray]]:
-    """Writer -> digit -> its ink cut (`ink_cut`), from the single-digit photos in `truth`
-    (file name -> digits) named `<digit>_<writer>_<n>.<ext>`; a photo that cannot be read, is
-    too small to be a frame or holds no ink is left out (each writer's first photo of a digit
-    is kept). Only writers with two digits or more are kept: a line needs two."""
+def writers_digits(
+    folder: Path, truth: dict[str, str]
+) -> tuple[dict[str, dict[int, np.ndarray]], dict[str, str]]:
+    """Writer -> digit -> its ink cut (`ink_cut`), from the photos in `truth` (file name ->
+    digits) named `<digit>_<writer>_<n>.<ext>` (each writer's first photo of a digit), and the
+    photos left out, each with why: unreadable, too small to be a frame, or no ink found. Only
+    writers with two digits or more are kept: a line needs two."""
     cuts: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
-    for name, digits in sorted(truth.items()):
-        parts = name.split("_")
-        if len(digits) != 1 or len(parts) < 3 or int(digits) in cuts[parts[1]]:
+    left_out = {}
+    for name in sorted(truth):
+        match = _PHOTO_NAME.match(name)
+        if not match or match.group(1) != truth[name]:
+            continue
+        digit, writer = int(match.group(1)), match.group(2)
+        if digit in cuts[writer]:
             continue
         try:
             image, _ = decode_image(folder / name)
             cut = ink_cut(image)
-        except (UnreadableFrame, FrameError):
+        except (UnreadableFrame, FrameError) as exc:
+            left_out[name] = str(exc)
             continue
-        if cut is not None:
-            cuts[parts[1]][int(digits)] = cut
-    return {writer: digits for writer, digits in cuts.items() if len(digits) >= 2}
+        if cut is None:
+            left_out[name] = "no ink found"
+            continue
+        cuts[writer][digit] = cut
+    return {writer: digits for writer, digits in cuts.items() if len(digits) >= 2}, left_out
 
 
 def real_lines(
     cuts: dict[str, dict[int, np.ndarray]], per_writer: int, gaps: list[float], seed: int
-) -> list[RealLine]:
+) -> Iterator[RealLine]:
     """For each gap, `per_writer` lines of each writer's digits (`writers_digits`): 2-5 of
     them, drawn at random (repeats allowed) with `seed`; a line too long for the page is drawn
-    again, up to ten times."""
+    again, up to ten times. Made one at a time, as they are asked for: a page is 0.9 MB."""
     rng = np.random.default_rng(seed)
-    lines = []
     for gap in gaps:
         for writer, digits in sorted(cuts.items()):
             known = sorted(digits)
@@ -141,6 +152,5 @@ def real_lines(
                     height = int(rng.integers(_HEIGHTS[0], _HEIGHTS[1] + 1))
                     frame = set_on_page([digits[d] for d in text], gap, height, rng)
                     if frame is not None:
-                        lines.append(RealLine(writer, gap, "".join(map(str, text)), frame))
+                        yield RealLine(writer, gap, "".join(map(str, text)), frame)
                         break
-    return lines

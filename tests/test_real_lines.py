@@ -65,22 +65,27 @@ def test_each_writer_gives_lines_of_their_own_digits(tmp_path):
     (tmp_path / "4_ann_2.png").write_bytes(b"not an image")
     cv2.imwrite(str(tmp_path / "2_ann_1.png"), np.full((20, 20), 200, np.uint8))  # too small
     cv2.imwrite(str(tmp_path / "seq-37_ann_1.png"), photo_of("37"))
-    cuts = writers_digits(tmp_path, real_truths(tmp_path))
+    cv2.imwrite(str(tmp_path / "8__1.png"), photo_of("8"))  # no writer named
+    cuts, left_out = writers_digits(tmp_path, real_truths(tmp_path))
     # Bo wrote one digit: no line of two can be made of it; Ann's unreadable 4 and her 2,
-    # too small to be a frame, are left out.
+    # too small to be a frame, are left out, and said to be.
     assert sorted(cuts) == ["ann"] and sorted(cuts["ann"]) == [3, 7]
-    lines = real_lines(cuts, 4, [0.3, 0.0], seed=1)
+    assert sorted(left_out) == ["2_ann_1.png", "4_ann_2.png"]
+    assert "32x32" in left_out["2_ann_1.png"]
+    lines = list(real_lines(cuts, 4, [0.3, 0.0], seed=1))
     assert [line.gap for line in lines] == [0.3] * 4 + [0.0] * 4
     assert all(2 <= len(line.text) <= 5 and set(line.text) <= {"3", "7"} for line in lines)
-    again = real_lines(cuts, 4, [0.3, 0.0], seed=1)
+    again = list(real_lines(cuts, 4, [0.3, 0.0], seed=1))
     assert [line.text for line in again] == [line.text for line in lines]
     assert all(np.array_equal(a.frame, b.frame) for a, b in zip(again, lines, strict=True))
 
 
-def test_a_folder_of_no_writers_with_two_digits_is_refused(tmp_path):
+def test_a_folder_of_no_writers_with_two_digits_is_refused_with_what_was_left_out(tmp_path):
     cv2.imwrite(str(tmp_path / "5_bo_1.png"), photo_of("5"))
-    with pytest.raises(BenchError, match="no writer there has photos of two digits or more"):
+    (tmp_path / "6_bo_1.png").write_bytes(b"not an image")
+    with pytest.raises(BenchError, match="no writer there has readable photos of two") as raised:
         real_lines_bench([tmp_path], [real_truths(tmp_path)], Settings(), 2, 0)
+    assert "6_bo_1.png: " in str(raised.value)
 
 
 def test_real_writing_set_close_is_read_per_gap():
@@ -100,12 +105,20 @@ def test_real_writing_set_close_is_read_per_gap():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--lines-per-writer", "0"], "--lines-per-writer must be at least 1, got 0"),
+        (["--real-lines", "DEV", "--lines-per-writer", "0"], "must be at least 1, got 0"),
         (["--real-lines", "/nonexistent"], "--real-lines /nonexistent: no such folder"),
+        (["--real-lines", "DEV/0_dcaj_1.png"], "0_dcaj_1.png: a file, not a folder"),
+        (["--real-lines", "EMPTY"], "name the photos <digit>_<writer>_<n>.jpg, one digit each"),
+        (["--real-lines", "WILD"], "no writer there has readable photos of two digits or more"),
+        (["--lines-per-writer", "5"], "--lines-per-writer is for --real-lines DIR"),
+        (["--real-lines", "DEV", "--seed", "-1"], "a seed is 0 or more, got -1"),
     ],
 )
-def test_bad_real_lines_options_are_one_line_errors(args, message):
-    if "--real-lines" not in args:
-        args = ["--real-lines", str(REAL_DEV), *args]
+def test_bad_real_lines_options_are_one_line_errors(args, message, tmp_path):
+    # wild-cases' truth is in a truth.txt, its names name no writer.
+    folders = {"DEV": REAL_DEV, "EMPTY": tmp_path, "WILD": REAL_DEV.parent / "wild-cases"}
+    for short, folder in folders.items():
+        args = [arg.replace(short, str(folder)) for arg in args]
     done = subprocess.run(edge_command("bench", *args), capture_output=True, text=True, cwd=REPO)
-    assert done.returncode == 2 and message in done.stderr
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
