@@ -208,7 +208,8 @@ class _Recorder(Sink):
 def bench(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bench and print its table (or JSON); 0 when it ran.
 
-    With --real the scenes run only when --scenes is given too, so scoring photos is quick.
+    With --real or --real-lines the scenes run only when --scenes is given too, so scoring
+    photos is quick.
     A signal (edge.interrupts) unwinds it: its folder of scenes goes with the `with` that made
     it, its measuring processes with `_peak_rss_mb`."""
     folders = list(args.real or [])
