@@ -27,9 +27,9 @@ from edge.sources import UnreadableFrame, decode_image
 LINE_GAPS = (0.4, 0.2, 0.1, 0.05, 0.0)  # digit heights between neighbours' ink
 FRAME_SIZE = (640, 480)  # px (width, height) of the page a line is set on
 _PAPER = 225  # grey level of that page; its ink is as dark, relative to it, as in the photo
-_INK = 0.3  # darkness (of full black, relative to the paper) that is a digit's ink
+_INK = 0.3  # darkness (of full black, relative to the paper) under which a pixel is paper
 _FAINT = 0.15  # darkness, over the paper's grain, that is still ink
-_SPECK = 0.01  # of the digit's height: ink thinner than this both ways is the paper's
+_SPECK = 0.01  # of the line's height: ink thinner than this both ways is the paper's
 _GRAIN = 90  # percentile of the paper's darkness around the ink taken as its grain
 _HEIGHTS = (50, 90)  # px: a line's digits are scaled to one height in this range
 _LENGTHS = (2, 5)  # digits a line holds, both included
