@@ -221,7 +221,8 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     per_writer = DEFAULT_LINES_PER_WRITER if per_writer is None else per_writer
     if per_writer < 1:
         raise BenchError(f"--lines-per-writer must be at least 1, got {per_writer}")
-    line_truths = [real_truths(folder, "--real-lines") for folder in line_folders]
+    for folder in line_folders:  # a bad folder stops it before work
+        _check_folder(folder, "--real-lines")
     report: dict[str, Any] = {}
     misreads: list[Misread] = []
     if args.scenes is not None or not (folders or line_folders):
@@ -232,7 +233,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         misreads += photo_misreads
     if line_folders:
         report["real_lines"], line_misreads = real_lines_bench(
-            line_folders, line_truths, settings, per_writer, args.seed
+            line_folders, settings, per_writer, args.seed
         )
         misreads += line_misreads
     report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
@@ -644,13 +645,18 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def real_truths(folder: Path, flag: str = "--real") -> dict[str, str]:
-    """File name -> the digits it shows, for the labelled photos in `folder`: from its
-    truth.txt (lines `FILE DIGITS`) if there is one, else from the names, as
-    ../shared/tools/score_readings.py reads them."""
+def _check_folder(folder: Path, flag: str) -> None:
+    """BenchError unless `folder`, given to `flag`, is a folder."""
     if not folder.is_dir():
         what = "a file, not a folder" if folder.exists() else "no such folder"
         raise BenchError(f"{flag} {folder}: {what}")
+
+
+def real_truths(folder: Path) -> dict[str, str]:
+    """File name -> the digits it shows, for the labelled photos in `folder`: from its
+    truth.txt (lines `FILE DIGITS`) if there is one, else from the names, as
+    ../shared/tools/score_readings.py reads them."""
+    _check_folder(folder, "--real")
     listed = folder / TRUTH_FILE
     if listed.is_file():
         truth = {}
@@ -668,13 +674,10 @@ def real_truths(folder: Path, flag: str = "--real") -> dict[str, str]:
             if match and path.suffix.lower() in REAL_SUFFIXES:
                 truth[path.name] = match.group(1)
     if not truth:
-        naming = (
-            "name the photos <digit>_<writer>_<n>.jpg, one digit each"
-            if flag == "--real-lines"
-            else f"give it a {TRUTH_FILE} (lines `FILE DIGITS`) or name the photos "
-            "<digit>_<source>_<n>.jpg or seq-<digits>_<source>_<n>.jpg"
+        raise BenchError(
+            f"no labelled images in {folder}: give it a {TRUTH_FILE} (lines `FILE DIGITS`) or "
+            "name the photos <digit>_<source>_<n>.jpg or seq-<digits>_<source>_<n>.jpg"
         )
-        raise BenchError(f"no labelled images in {folder}: {naming}")
     return truth
 
 
@@ -683,9 +686,7 @@ def real_bench(
 ) -> tuple[dict[str, Any], list[Misread]]:
     """Every labelled photo through the reader `recognize` builds from `settings` (the model,
     confidence, ink, and the camera's mounting applied to each photo); and the misread ones."""
-    path = model_file(settings.model)
-    model = LineModel(path, settings.model.threads, settings.model.verify)
-    reader = DigitReader(model, settings.reading.confidence, FindSettings(ink=settings.reading.ink))
+    path, model, reader = _settings_reader(settings)
     upright = orientation_of(settings.source)
     max_pixels = settings.source.max_pixels
     scored, misreads = [], []
@@ -708,29 +709,23 @@ def real_bench(
 
 
 def real_lines_bench(
-    folders: list[Path],
-    truths: list[dict[str, str]],
-    settings: Settings,
-    per_writer: int,
-    seed: int,
+    folders: list[Path], settings: Settings, per_writer: int, seed: int
 ) -> tuple[dict[str, Any], list[Misread]]:
     """Lines set together from each writer's single-digit photos (`edge.real_lines`), `seed`
     drawing them, read as frames are: exact read-outs per gap, and the lines misread."""
-    path = model_file(settings.model)
-    model = LineModel(path, settings.model.threads, settings.model.verify)
-    reader = DigitReader(model, settings.reading.confidence, FindSettings(ink=settings.reading.ink))
+    path, model, reader = _settings_reader(settings)
     scored, misreads = [], []
-    for folder, truth in zip(folders, truths, strict=True):
-        cuts, left_out = writers_digits(folder, truth)
+    for folder in folders:
+        cuts, left_out = writers_digits(folder)
         if not cuts:
             unread = "".join(f"; {name}: {why}" for name, why in left_out.items())
             raise BenchError(
                 f"--real-lines {folder}: no writer there has readable photos of two digits or "
-                "more, named <digit>_<writer>_<n>.jpg (e.g. 4_me_1.jpg and 7_me_1.jpg), to set "
-                f"into lines{unread}"
+                "more to set into lines: name the photos <digit>_<writer>_<n>.jpg, one digit "
+                f"each (e.g. 4_me_1.jpg and 7_me_1.jpg){unread}"
             )
         count = per_writer * len(cuts) * len(LINE_GAPS)
-        lines = real_lines(cuts, per_writer, list(LINE_GAPS), seed)  # made as they are read
+        lines = real_lines(cuts, per_writer, LINE_GAPS, seed)  # made as they are read
         tallies: dict[float, list[int]] = {gap: [0, 0] for gap in LINE_GAPS}
         misses = []
         reading_lines = tqdm(
@@ -751,13 +746,13 @@ def real_lines_bench(
                 found = tuple(digit.box for digit in read.digits)
                 why = read.empty_reason
                 misreads.append(Misread(name, line.text, reading, line.frame, found, None, why))
-        right = sum(t[0] for t in tallies.values())
+        right, read = (sum(t[k] for t in tallies.values()) for k in (0, 1))
         scored.append(
             {
                 "folder": str(folder),
                 "writers": len(cuts),
-                "lines": sum(t[1] for t in tallies.values()),
-                "exact": round(right / max(1, sum(t[1] for t in tallies.values())), 4),
+                "lines": read,
+                "exact": round(right / max(1, read), 4),
                 "per_gap": {
                     str(gap): {"right": r, "of": of, "exact": round(r / max(1, of), 4)}
                     for gap, (r, of) in tallies.items()
@@ -768,6 +763,14 @@ def real_lines_bench(
         )
     report = {"model": str(path), "quantized": model.quantized, "seed": seed, "folders": scored}
     return report, misreads
+
+
+def _settings_reader(settings: Settings) -> tuple[Path, LineModel, DigitReader]:
+    """The model file `settings` name, the model, and the reader `recognize` builds on it."""
+    path = model_file(settings.model)
+    model = LineModel(path, settings.model.threads, settings.model.verify)
+    reader = DigitReader(model, settings.reading.confidence, FindSettings(ink=settings.reading.ink))
+    return path, model, reader
 
 
 def _photo_misread(

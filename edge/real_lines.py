@@ -13,7 +13,7 @@ would only fit those photos.
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,24 +106,22 @@ def set_on_page(
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
 
-def writers_digits(
-    folder: Path, truth: dict[str, str]
-) -> tuple[dict[str, dict[int, np.ndarray]], dict[str, str]]:
-    """Writer -> digit -> its ink cut (`ink_cut`), from the photos in `truth` (file name ->
-    digits) named `<digit>_<writer>_<n>.<ext>` (each writer's first photo of a digit), and the
+def writers_digits(folder: Path) -> tuple[dict[str, dict[int, np.ndarray]], dict[str, str]]:
+    """Writer -> digit -> its ink cut (`ink_cut`), from the photos in `folder` named
+    `<digit>_<writer>_<n>.<ext>` (each writer's first photo of a digit, by name), and the
     photos left out, each with why: unreadable, too small to be a frame, or no ink found. Only
     writers with two digits or more are kept: a line needs two."""
     cuts: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
     left_out = {}
-    for name in sorted(truth):
-        match = _PHOTO_NAME.match(name)
-        if not match or match.group(1) != truth[name]:
+    for path in sorted(folder.iterdir()):
+        match = _PHOTO_NAME.match(path.name)
+        if not match or not path.is_file():
             continue
-        digit, writer = int(match.group(1)), match.group(2)
+        digit, writer, name = int(match.group(1)), match.group(2), path.name
         if digit in cuts[writer]:
             continue
         try:
-            image, _ = decode_image(folder / name)
+            image, _ = decode_image(path)
             cut = ink_cut(image)
         except (UnreadableFrame, FrameError) as exc:
             left_out[name] = str(exc)
@@ -136,7 +134,7 @@ def writers_digits(
 
 
 def real_lines(
-    cuts: dict[str, dict[int, np.ndarray]], per_writer: int, gaps: list[float], seed: int
+    cuts: dict[str, dict[int, np.ndarray]], per_writer: int, gaps: Sequence[float], seed: int
 ) -> Iterator[RealLine]:
     """For each gap, `per_writer` lines of each writer's digits (`writers_digits`): 2-5 of
     them, drawn at random (repeats allowed) with `seed`; a line too long for the page is drawn

@@ -9,7 +9,7 @@ import pytest
 from checkout import REPO, edge_command
 from test_bench import bench_json
 
-from edge.bench import BenchError, real_lines_bench, real_truths
+from edge.bench import BenchError, real_lines_bench
 from edge.config import Settings
 from edge.real_lines import FRAME_SIZE, LINE_GAPS, ink_cut, real_lines, set_on_page, writers_digits
 
@@ -66,7 +66,7 @@ def test_each_writer_gives_lines_of_their_own_digits(tmp_path):
     cv2.imwrite(str(tmp_path / "2_ann_1.png"), np.full((20, 20), 200, np.uint8))  # too small
     cv2.imwrite(str(tmp_path / "seq-37_ann_1.png"), photo_of("37"))
     cv2.imwrite(str(tmp_path / "8__1.png"), photo_of("8"))  # no writer named
-    cuts, left_out = writers_digits(tmp_path, real_truths(tmp_path))
+    cuts, left_out = writers_digits(tmp_path)
     # Bo wrote one digit: no line of two can be made of it; Ann's unreadable 4 and her 2,
     # too small to be a frame, are left out, and said to be.
     assert sorted(cuts) == ["ann"] and sorted(cuts["ann"]) == [3, 7]
@@ -84,7 +84,7 @@ def test_a_folder_of_no_writers_with_two_digits_is_refused_with_what_was_left_ou
     cv2.imwrite(str(tmp_path / "5_bo_1.png"), photo_of("5"))
     (tmp_path / "6_bo_1.png").write_bytes(b"not an image")
     with pytest.raises(BenchError, match="no writer there has readable photos of two") as raised:
-        real_lines_bench([tmp_path], [real_truths(tmp_path)], Settings(), 2, 0)
+        real_lines_bench([tmp_path], Settings(), 2, 0)
     assert "6_bo_1.png: " in str(raised.value)
 
 
