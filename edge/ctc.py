@@ -61,31 +61,57 @@ def ctc_align(probabilities: np.ndarray, labels: Sequence[int]) -> list[DecodedD
 
     Raises ValueError for probabilities of any other shape.
     """
-    _check(probabilities)
+    return ctc_align_views([probabilities], labels)[0]
+
+
+def ctc_align_views(
+    views: Sequence[np.ndarray], labels: Sequence[int]
+) -> list[list[DecodedDigit] | None]:
+    """`ctc_align` of one reading on each of several views (float `[T, 11]` each, T may
+    differ), all at once: the views are padded with blank steps, which a path that has read
+    the digits stays on, so each view's path is its own.
+
+    Raises ValueError for probabilities of any other shape.
+    """
+    for view in views:
+        _check(view)
     states = _extended(labels)
-    steps, count = len(probabilities), len(states)
+    steps, count = max((len(view) for view in views), default=0), len(states)
     if steps == 0:
-        return None if len(labels) else []
-    log_p = _log(probabilities)[:, states]
+        return [None if len(labels) else [] for _ in views]
+    log_p = np.full((len(views), steps, BLANK + 1), -np.inf)  # [V, T, 11]
+    log_p[..., BLANK] = 0.0  # padding: a blank for sure
+    for index, view in enumerate(views):
+        log_p[index, : len(view)] = _log(view)
+    log_p = log_p[..., states]  # [V, T, S]
     skip = _can_skip(states)
-    best = np.full(count, -np.inf)
-    best[:2] = log_p[0, :2]
-    came_from = np.zeros((steps, count), np.int8)  # 0: stayed, 1: one state on, 2: two on
+    best = np.full((len(views), count), -np.inf)
+    best[:, :2] = log_p[:, 0, :2]
+    came_from = np.zeros((len(views), steps, count), np.int8)  # 0: stayed, 1: one on, 2: two on
     for step in range(1, steps):
         moves = np.stack([best, _later(best, 1), np.where(skip, _later(best, 2), -np.inf)])
-        came_from[step] = moves.argmax(axis=0)
-        best = moves.max(axis=0) + log_p[step]
-    state = count - 1 if count == 1 or best[-1] >= best[-2] else count - 2
-    if not np.isfinite(best[state]):
-        return None
-    path = np.empty(steps, np.int64)
+        came_from[:, step] = moves.argmax(axis=0)
+        best = moves.max(axis=0) + log_p[:, step]
+    # A path ends on the last digit or the blank after it (after padding: the blank).
+    state = np.full(len(views), count - 1)
+    if count > 1:
+        state[best[:, -2] > best[:, -1]] = count - 2
+    rows = np.arange(len(views))
+    reached = np.isfinite(best[rows, state])
+    path = np.empty((len(views), steps), np.int64)
     for step in range(steps - 1, -1, -1):
-        path[step] = state
-        state -= came_from[step, state]
-    # Steps on a blank state read as the blank; consecutive steps on one digit's state form
-    # its run, and two runs of one digit are apart by the blank between them.
-    path_labels = np.where(path % 2 == 1, states[path], BLANK)
-    return _digits(probabilities, path_labels, path)
+        path[:, step] = state
+        state = state - came_from[rows, step, state]
+    aligned: list[list[DecodedDigit] | None] = []
+    for view, view_path, found in zip(views, path, reached, strict=True):
+        if not found:
+            aligned.append(None)
+            continue
+        own = view_path[: len(view)]
+        # Steps on a blank state read as the blank; consecutive steps on one digit's state
+        # form its run, and two runs of one digit are apart by the blank between them.
+        aligned.append(_digits(view, np.where(own % 2 == 1, states[own], BLANK), own))
+    return aligned
 
 
 def ctc_log_likelihoods(

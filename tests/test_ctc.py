@@ -9,6 +9,7 @@ import pytest
 from edge.ctc import (
     BLANK,
     ctc_align,
+    ctc_align_views,
     ctc_greedy_decode,
     ctc_greedy_labels,
     ctc_log_likelihoods,
@@ -116,6 +117,22 @@ def test_views_of_different_lengths_are_weighed_alike_and_too_few_steps_read_not
     assert likelihoods[0, 2] == -np.inf  # 4 4 4 needs blanks between: 5 steps at least
     assert ctc_align(short, (4, 4, 4)) is None
     assert ctc_align(short, ()) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_views_aligned_at_once_are_each_aligned_as_alone(seed):
+    rng = np.random.default_rng(seed)
+    views = [rng.dirichlet(np.full(BLANK + 1, 0.5), size=n).astype(np.float32) for n in (3, 9, 6)]
+    for reading in [(), (5,), (2, 7, 2), (1, 1, 1, 1)]:
+        together = ctc_align_views(views, reading)
+        assert together == [ctc_align(view, reading) for view in views]
+        assert [tuple(d.digit for d in aligned or []) for aligned in together[1:2]] == [reading]
+    # 1 1 1 1 needs 7 steps (blanks between): the views of 3 and 6 cannot read it.
+    assert [aligned is None for aligned in ctc_align_views(views, (1, 1, 1, 1))] == [
+        True,
+        False,
+        True,
+    ]
 
 
 def test_a_repeated_digit_is_aligned_with_a_blank_between():
