@@ -98,6 +98,7 @@ _WRITING_DARKNESS = 0.2
 _OVER_PRINT_SPAN = 3
 _OF_THE_STROKE = 0.5  # of a thick stroke's own darkness: fainter is what it touches
 _PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at most
+_GRID_CROSSINGS = 20  # thick crossings of printed lines that say the page is a thick grid
 
 
 @dataclass(frozen=True)
@@ -851,11 +852,37 @@ def straight_lines(
     for segment in _ruled_together(level, 3 * thickest):
         cv2.line(found, *_followed(thick, segment, gap), 1, 3)
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
+    solid = cv2.subtract(solid, _grid_crossings(solid, found, thickest))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
     found = cv2.bitwise_or(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask), crossing
+
+
+def _grid_crossings(solid: np.ndarray, found: np.ndarray, thickest: int) -> np.ndarray:
+    """uint8 0/1: the pieces of `solid` (ink too thick to be a printed line, uint8 0/1) that
+    are a thick grid's crossings, or nothing. Where two printed lines cross, their ink is a
+    square as wide as both, and on thick squared paper every crossing is one: taken for
+    writing, they are left behind as dots, which join the writing into one tall line of grid.
+    Pieces under two `thickest` across, on the lines `found` (uint8 0/1), are crossings when
+    the frame shows a grid: at least `_GRID_CROSSINGS` of them where found lines cross. (A
+    ruled page's rules do not cross; a dim frame's noise leaves a few such pieces on them.)"""
+    if not solid.any():
+        return solid
+    arm = 2 * thickest
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    small = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < arm
+    small[0] = False
+    level = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((1, arm), np.uint8))
+    upright = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((arm, 1), np.uint8))
+    crossed = np.zeros(count, bool)
+    crossed[labels[cv2.bitwise_and(level, upright) > 0]] = True
+    if np.count_nonzero(small & crossed) < _GRID_CROSSINGS:
+        return np.zeros_like(solid)
+    on_found = np.zeros(count, bool)
+    on_found[labels[found > 0]] = True
+    return np.take((small & on_found).view(np.uint8), labels)
 
 
 Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges

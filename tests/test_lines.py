@@ -648,13 +648,14 @@ def test_what_a_grid_in_perspective_leaves_is_not_read_as_lines():
     # The bench's boxes-and-grids scenes (sample digits, fixed seeds): a grid seen in
     # perspective is not taken out whole, and what is left (a crossing, a cell's side) was
     # found as lines of its own. Counted: lines mostly off the writing, of any size. Measured:
-    # 126 of 253 lines before such remnants were dropped, 68 of 193 since.
+    # 126 of 253 lines before such remnants were dropped, 68 of 193 since; 57 of 185 since a
+    # thick grid's crossings are known for print (`edge.lines._grid_crossings`), 67 before.
     off_writing = 0
     for seed in (41, 42):
         for scene in mixed_scenes(IMAGES, LABELS, np.random.default_rng(seed), 60, ["boxes-grid"]):
             writing = written_in(scene)
             off_writing += sum(off_the(writing, line.box) for line in find_lines(scene.frame).lines)
-    assert off_writing <= 75
+    assert off_writing <= 62
 
 
 @pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56)])
