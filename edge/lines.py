@@ -868,16 +868,21 @@ def _grid_crossings(solid: np.ndarray, found: np.ndarray, thickest: int) -> np.n
     Pieces under two `thickest` across, on the lines `found` (uint8 0/1), are crossings when
     the frame shows a grid: at least `_GRID_CROSSINGS` of them where found lines cross. (A
     ruled page's rules do not cross; a dim frame's noise leaves a few such pieces on them.)"""
-    if not solid.any():
-        return solid
+    # (Each crossing is a square `thickest` wide at least: most frames have too few such
+    # pixels, and labelling them costs more than this.)
+    if cv2.countNonZero(solid) < _GRID_CROSSINGS * thickest * thickest:
+        return np.zeros_like(solid)
     arm = 2 * thickest
+    level = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((1, arm), np.uint8))
+    upright = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((arm, 1), np.uint8))
+    crossings = cv2.bitwise_and(cv2.bitwise_and(level, upright), solid)
+    if cv2.countNonZero(crossings) < _GRID_CROSSINGS:
+        return np.zeros_like(solid)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     small = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < arm
     small[0] = False
-    level = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((1, arm), np.uint8))
-    upright = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((arm, 1), np.uint8))
     crossed = np.zeros(count, bool)
-    crossed[labels[cv2.bitwise_and(level, upright) > 0]] = True
+    crossed[labels[crossings > 0]] = True
     if np.count_nonzero(small & crossed) < _GRID_CROSSINGS:
         return np.zeros_like(solid)
     on_found = np.zeros(count, bool)
