@@ -47,7 +47,7 @@ def read_digits(model: LineModel, image: np.ndarray) -> list[DecodedDigit]:
     fewer column steps each). Each view's greedy reading, and the averaged scores', is a
     candidate; the one read is the candidate most likely over all the views taken together
     (the views' mean probability of it, each by CTC's forward algorithm,
-    `edge.ctc.ctc_log_likelihoods`), placed on the averaged scores (`edge.ctc.ctc_align`).
+    `edge.ctc.ctc_log_likelihoods`), placed on the averaged scores (`edge.ctc.ctc_align_views`).
     Each of its digits is as sure as the views read it: the median of its confidences on
     each view's alignment of that reading (`_confident_over`). A 1 written close beside a
     digit is faint on the averaged scores and sure on most stretched views: read, not "?".
