@@ -99,6 +99,8 @@ _OVER_PRINT_SPAN = 3
 _OF_THE_STROKE = 0.5  # of a thick stroke's own darkness: fainter is what it touches
 _PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at most
 _GRID_CROSSINGS = 20  # thick crossings of printed lines that say the page is a thick grid
+_STUB_SPREAD = 0.2  # of the thickest print: a stub of a printed line is straighter than this
+_STUB_WIDTH = 0.6  # of the thickest print: and thinner than this
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,13 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # smaller than the tallest is judged once lines are read: `edge.pipeline`.)
     groups = [g for g in groups if not _sliver_of_table(g, detection)]
     if printed.any():
-        groups = [g for g in groups if not _left_of_print(g, printed)]
+        thickest = _thickest_rule(grouping.shape)
+        groups = [
+            g
+            for g in groups
+            if not _left_of_print(g, printed)
+            and not _print_cut_by_the_frame(g, grouping.shape, thickest)
+        ]
     if not groups:
         return FoundLines([], ink, "no ink found")
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
@@ -1192,6 +1200,25 @@ def _left_of_print(pieces: "_Pieces", printed: np.ndarray) -> bool:
     region = printed[top : min(h, y1 + _PRINT_REACH), left : min(w, x1 + _PRINT_REACH)]
     near = cv2.dilate(region, np.ones((size, size), np.uint8))
     return np.count_nonzero(near[pieces.ys - top, pieces.xs - left]) >= _ON_PRINT * len(pieces.xs)
+
+
+def _print_cut_by_the_frame(pieces: "_Pieces", shape: tuple[int, ...], thickest: int) -> bool:
+    """Whether a line, on a page with print, is a printed line's end that the frame's edge
+    cuts off: one piece that reaches the edge of a frame of `shape`, straight (its ink's
+    spread across its run under `_STUB_SPREAD` of `thickest`, the thickest print in px) and
+    thin (its ink over its length under `_STUB_WIDTH` of it). A grid turned in view crosses
+    the frame's corners in stubs too short to be found as print, and read, a stub is a 1. A
+    1 written at the frame's edge on a page seen that close is a thicker stroke."""
+    h, w = shape[:2]
+    xs, ys = pieces.xs, pieces.ys
+    if len(pieces.boxes) != 1 or len(xs) < 3:
+        return False
+    if not (xs.min() == 0 or ys.min() == 0 or xs.max() == w - 1 or ys.max() == h - 1):
+        return False
+    spread = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    across, along = np.sqrt(np.maximum(spread, 0.0))
+    length = math.sqrt(12) * along  # an even run's length, from its standard deviation
+    return bool(across <= _STUB_SPREAD * thickest and len(xs) <= _STUB_WIDTH * thickest * length)
 
 
 def _in_box(xs: np.ndarray, ys: np.ndarray, box: np.ndarray) -> np.ndarray:
