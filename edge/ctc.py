@@ -79,11 +79,7 @@ def ctc_align_views(
     steps, count = max((len(view) for view in views), default=0), len(states)
     if steps == 0:
         return [None if len(labels) else [] for _ in views]
-    log_p = np.full((len(views), steps, BLANK + 1), -np.inf)  # [V, T, 11]
-    log_p[..., BLANK] = 0.0  # padding: a blank for sure
-    for index, view in enumerate(views):
-        log_p[index, : len(view)] = _log(view)
-    log_p = log_p[..., states]  # [V, T, S]
+    log_p = _padded_logs(views, steps)[..., states]  # [V, T, S]
     skip = _can_skip(states)
     best = np.full((len(views), count), -np.inf)
     best[:, :2] = log_p[:, 0, :2]
@@ -131,10 +127,7 @@ def ctc_log_likelihoods(
     if not readings or steps == 0:  # no steps read nothing, for sure
         empty = np.array([len(reading) == 0 for reading in readings], bool)
         return np.where(empty, 0.0, -np.inf)[np.newaxis].repeat(len(views), axis=0)
-    log_p = np.full((len(views), steps, BLANK + 1), -np.inf)  # [V, T, 11]
-    log_p[..., BLANK] = 0.0  # padding: a blank for sure
-    for index, view in enumerate(views):
-        log_p[index, : len(view)] = _log(view)
+    log_p = _padded_logs(views, steps)  # [V, T, 11]
     extended = [_extended(reading) for reading in readings]
     width = max(len(states) for states in extended)
     states = np.full((len(readings), width), BLANK)  # [R, S]; states past a reading's own are
@@ -165,6 +158,16 @@ def _check(probabilities: np.ndarray) -> None:
 def _log(probabilities: np.ndarray) -> np.ndarray:
     """float64 natural logs of probabilities, floored at `_FLOOR`."""
     return np.log(np.maximum(probabilities.astype(np.float64), _FLOOR))
+
+
+def _padded_logs(views: Sequence[np.ndarray], steps: int) -> np.ndarray:
+    """float64 `[V, steps, 11]`: each view's `_log` probabilities, padded to `steps` with
+    blank steps (a blank for sure), which leave every path's score as it is."""
+    log_p = np.full((len(views), steps, BLANK + 1), -np.inf)
+    log_p[..., BLANK] = 0.0
+    for index, view in enumerate(views):
+        log_p[index, : len(view)] = _log(view)
+    return log_p
 
 
 def _extended(labels: Sequence[int]) -> np.ndarray:

@@ -169,9 +169,8 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     paper, mask, contrast = _paper_and_ink(detection, sigma)
     short_side = min(mask.shape)
     sensitive = ink_mask(contrast, _RULE_INK, hysteresis=False)
-    rules, crossing = straight_lines(
-        sensitive, round(_RULE * short_side), _thickest_rule(mask.shape), detection
-    )
+    thickest = _thickest_rule(mask.shape)
+    rules, crossing = straight_lines(sensitive, round(_RULE * short_side), thickest, detection)
     page_slant = _page_slant(crossing)
     stroke = round(_STROKE * short_side)
     table = table_around_sheet(detection, stroke)
@@ -197,7 +196,6 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # smaller than the tallest is judged once lines are read: `edge.pipeline`.)
     groups = [g for g in groups if not _sliver_of_table(g, detection)]
     if printed.any():
-        thickest = _thickest_rule(grouping.shape)
         groups = [
             g
             for g in groups
@@ -1215,8 +1213,7 @@ def _print_cut_by_the_frame(pieces: "_Pieces", shape: tuple[int, ...], thickest:
         return False
     if not (xs.min() == 0 or ys.min() == 0 or xs.max() == w - 1 or ys.max() == h - 1):
         return False
-    spread = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
-    across, along = np.sqrt(np.maximum(spread, 0.0))
+    across, along, _ = _spreads(xs, ys)
     length = math.sqrt(12) * along  # an even run's length, from its standard deviation
     return bool(across <= _STUB_SPREAD * thickest and len(xs) <= _STUB_WIDTH * thickest * length)
 
