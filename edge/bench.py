@@ -25,6 +25,7 @@ temporary scenes removed and its measuring processes stopped.
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
 import re
@@ -34,7 +35,8 @@ import sys
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -632,6 +634,13 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
                 for gap, f in folder["per_gap"].items()
             )
         )
+        kinds = folder["miss_kinds"]
+        if folder["misses"]:
+            rows.append(
+                f"  how: {plural(kinds['unsure'], 'line')} with a '?'; digits left out: "
+                f"{_tally(kinds['left_out'])}; read as another: {_tally(kinds['read_as'])}; "
+                f"added: {_tally(kinds['added'])}"
+            )
         shown = folder["misses"][:_LISTED_MISSES]
         if shown:
             rows.append(
@@ -643,6 +652,41 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
         for name, why in folder["left_out"].items():
             rows.append(f"  left out: {name}: {why}")
     return "\n".join(rows)
+
+
+def miss_kinds(misreads: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """How lines were misread, from (truth, reading) pairs: lines with a '?' (`unsure`), and
+    in the others the digits left out, added and read as another ("9>1": a 9 read as 1), each
+    with its count, commonest first. A reading's digits are matched to the truth's by
+    `difflib.SequenceMatcher`; a stretch of one length read as another of a different length
+    counts as its digits left out and the reading's added."""
+    unsure = 0
+    left_out: Counter[str] = Counter()
+    added: Counter[str] = Counter()
+    read_as: Counter[str] = Counter()
+    for truth, reading in misreads:
+        if "?" in reading:
+            unsure += 1
+            continue
+        for op, t1, t2, r1, r2 in difflib.SequenceMatcher(None, truth, reading).get_opcodes():
+            if op == "replace" and t2 - t1 == r2 - r1:
+                pairs = zip(truth[t1:t2], reading[r1:r2], strict=True)
+                read_as.update(f"{a}>{b}" for a, b in pairs)
+            elif op != "equal":
+                left_out.update(truth[t1:t2])
+                added.update(reading[r1:r2])
+    return {
+        "unsure": unsure,
+        "left_out": dict(left_out.most_common()),
+        "added": dict(added.most_common()),
+        "read_as": dict(read_as.most_common()),
+    }
+
+
+def _tally(counts: dict[str, int]) -> str:
+    """`{"1": 33, "6": 2}` -> "1 x33, 6 x2" (the commonest five), or "none"."""
+    shown = [f"{what} x{count}" for what, count in list(counts.items())[:5]]
+    return ", ".join(shown) if shown else "none"
 
 
 def _check_folder(folder: Path, flag: str) -> None:
@@ -758,6 +802,7 @@ def real_lines_bench(
                     for gap, (r, of) in tallies.items()
                 },
                 "misses": misses,
+                "miss_kinds": miss_kinds((m["truth"], m["reading"]) for m in misses),
                 "left_out": left_out,
             }
         )

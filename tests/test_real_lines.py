@@ -9,7 +9,7 @@ import pytest
 from checkout import REPO, edge_command
 from test_bench import bench_json
 
-from edge.bench import BenchError, real_lines_bench
+from edge.bench import BenchError, format_real_lines, miss_kinds, real_lines_bench
 from edge.config import Settings
 from edge.real_lines import FRAME_SIZE, LINE_GAPS, ink_cut, real_lines, set_on_page, writers_digits
 
@@ -99,7 +99,32 @@ def test_real_writing_set_close_is_read_per_gap():
     assert folder["exact"] >= 0.85
     assert folder["per_gap"]["0.4"]["exact"] >= 0.9
     assert len(folder["misses"]) == round((1 - folder["exact"]) * folder["lines"])
+    kinds = folder["miss_kinds"]
+    assert kinds == miss_kinds((m["truth"], m["reading"]) for m in folder["misses"])
+    assert kinds["unsure"] == sum("?" in m["reading"] for m in folder["misses"])
     assert "models" not in report  # no scenes unless --scenes is given
+    assert "lines with a '?'; digits left out: " in format_real_lines(report["real_lines"])
+
+
+def test_misread_lines_are_told_apart_by_how_they_were_misread():
+    kinds = miss_kinds(
+        [
+            ("411", "41"),  # a 1 set close, left out
+            ("9218", "928"),
+            ("4655", "4155"),  # a 6 read as 1
+            ("8193", "8?93"),  # unsure: counted as a line, not by digit
+            ("31", "311"),  # a 1 added
+            ("12", "7"),  # two digits read as one: both left out, the 7 added
+        ]
+    )
+    assert kinds == {
+        "unsure": 1,
+        "left_out": {"1": 3, "2": 1},
+        "added": {"1": 1, "7": 1},
+        "read_as": {"6>1": 1},
+    }
+    assert list(kinds["left_out"]) == ["1", "2"]  # commonest first
+    assert miss_kinds([]) == {"unsure": 0, "left_out": {}, "added": {}, "read_as": {}}
 
 
 @pytest.mark.parametrize(
