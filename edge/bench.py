@@ -16,7 +16,8 @@ one digit d, `seq-<digits>_<source>_<n>.<ext>` several, in reading order).
 
 `--real-lines DIR` sets each writer's single-digit photos in DIR side by side into lines of 2-5
 digits (`edge.real_lines`), at gaps from 0.4 digit heights down to none, and scores the exact
-read-outs per gap: real strokes, written close.
+read-outs per gap, and how the misread lines were misread (`miss_kinds`): real strokes,
+written close.
 
 What the model under test misread, scenes and photos, is drawn on a contact sheet (`--misreads`).
 Long steps show progress bars on a terminal. SIGINT or SIGTERM stops the bench at once, its
