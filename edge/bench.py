@@ -635,8 +635,8 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
                 for gap, f in folder["per_gap"].items()
             )
         )
-        kinds = folder["miss_kinds"]
         if folder["misses"]:
+            kinds = folder["miss_kinds"]
             rows.append(
                 f"  how: {plural(kinds['unsure'], 'line')} with a '?'; digits left out: "
                 f"{_tally(kinds['left_out'])}; read as another: {_tally(kinds['read_as'])}; "
@@ -658,9 +658,9 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
 def miss_kinds(misreads: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """How lines were misread, from (truth, reading) pairs: lines with a '?' (`unsure`), and
     in the others the digits left out, added and read as another ("9>1": a 9 read as 1), each
-    with its count, commonest first. A reading's digits are matched to the truth's by
-    `difflib.SequenceMatcher`; a stretch of one length read as another of a different length
-    counts as its digits left out and the reading's added."""
+    with its count, commonest first. The reading is lined up with the truth as `--real`'s
+    per-class misses are (`_lined_up`); a stretch of one length read as another of a
+    different length counts as its digits left out and the reading's added."""
     unsure = 0
     left_out: Counter[str] = Counter()
     added: Counter[str] = Counter()
@@ -669,7 +669,7 @@ def miss_kinds(misreads: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if "?" in reading:
             unsure += 1
             continue
-        for op, t1, t2, r1, r2 in difflib.SequenceMatcher(None, truth, reading).get_opcodes():
+        for op, t1, t2, r1, r2 in _lined_up(truth, reading):
             if op == "replace" and t2 - t1 == r2 - r1:
                 pairs = zip(truth[t1:t2], reading[r1:r2], strict=True)
                 read_as.update(f"{a}>{b}" for a, b in pairs)
@@ -889,7 +889,7 @@ def real_figures(truth: dict[str, str], reads: dict[str, dict[str, Any]]) -> dic
     """Exact read-outs of single- and multi-digit photos, misses per digit class, and the misses.
 
     `reads[name]` is `recognize`'s line for the photo (`text`, or `error`). A true digit is
-    missed when the reading, lined up with the truth (longest common subsequence), leaves it out.
+    missed when the reading, lined up with the truth (`_lined_up`), leaves it out.
     """
     kinds: dict[str, list[int]] = {}
     classes = {str(d): {"digits": 0, "missed": 0} for d in range(10)}
@@ -925,24 +925,17 @@ def real_figures(truth: dict[str, str], reads: dict[str, dict[str, Any]]) -> dic
 
 
 def _kept(truth: str, reading: str) -> list[bool]:
-    """For each character of `truth`, whether a longest common subsequence with `reading`
+    """For each character of `truth`, whether the reading, lined up with it (`_lined_up`),
     keeps it."""
-    rows, cols = len(truth), len(reading)
-    longest = np.zeros((rows + 1, cols + 1), int)
-    for i in range(rows - 1, -1, -1):
-        for j in range(cols - 1, -1, -1):
-            if truth[i] == reading[j]:
-                longest[i, j] = longest[i + 1, j + 1] + 1
-            else:
-                longest[i, j] = max(longest[i + 1, j], longest[i, j + 1])
-    kept = [False] * rows
-    i = j = 0
-    while i < rows and j < cols:
-        if truth[i] == reading[j]:
-            kept[i] = True
-            i, j = i + 1, j + 1
-        elif longest[i + 1, j] >= longest[i, j + 1]:
-            i += 1
-        else:
-            j += 1
+    kept = [False] * len(truth)
+    for op, t1, t2, _, _ in _lined_up(truth, reading):
+        if op == "equal":
+            kept[t1:t2] = [True] * (t2 - t1)
     return kept
+
+
+def _lined_up(truth: str, reading: str) -> list[tuple[str, int, int, int, int]]:
+    """How `reading` lines up with `truth`: `difflib.SequenceMatcher`'s opcodes (equal,
+    replace, delete, insert, each with its stretch of truth and of reading), built from the
+    longest matching stretches."""
+    return difflib.SequenceMatcher(None, truth, reading, autojunk=False).get_opcodes()
