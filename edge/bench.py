@@ -62,6 +62,7 @@ from edge.sources import ImageFiles, UnreadableFrame, decode_image, orientation_
 
 MNIST_ENV = "EDGE_DIGITS_MNIST"
 DEFAULT_SCENES = 200
+DIGIT_SETS = {"test": "test set", "train": "training set"}  # --digits: MNIST's two sets
 DEFAULT_LINES_PER_WRITER = 20
 _LISTED_MISSES = 12  # of a folder's misread lines, printed in the table
 JPEG_QUALITY = 95  # what a camera app saves; the scenes carry their own compression already
@@ -144,6 +145,14 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         "--data",
         help=f"MNIST .npz (keras' layout) whose test digits the scenes show "
         f"(default: ${MNIST_ENV}, else the bundled sample)",
+    )
+    parser.add_argument(
+        "--digits",
+        choices=DIGIT_SETS,
+        default="test",
+        help="which of MNIST's digits the scenes show: test (default; the figures issue #11 "
+        "asks for) or train (scenes to tune the finder on, which never sees the test digits; "
+        "needs --data)",
     )
     parser.add_argument(
         "--float-model",
@@ -267,7 +276,7 @@ def scene_bench(
             "the float columns are left out; --float-model PATH names one",
             file=sys.stderr,
         )
-    images, labels, digit_source = _digits(args.data)
+    images, labels, digit_source = bench_digits(args.data, args.digits)
     scene_settings = SceneSettings(width=args.width, height=args.height)
     rng = np.random.default_rng(args.seed)
     with _elapsed(f"making {count} scenes"):
@@ -348,24 +357,33 @@ def _elapsed(what: str) -> Iterator[None]:
         line.close()
 
 
-def _digits(data: str | None) -> tuple[np.ndarray, np.ndarray, str]:
-    """Digits and labels to write scenes with, and where they came from.
+def bench_digits(data: str | None, split: str = "test") -> tuple[np.ndarray, np.ndarray, str]:
+    """Digits (uint8 [N, 28, 28], white on black) and labels to write scenes with, and where
+    they came from.
 
-    The MNIST test set when given (--data or $EDGE_DIGITS_MNIST), else the bundled sample, so
-    the bench also runs on a Pi without the dataset.
+    MNIST's test set, or with `split` "train" its training set, when given (--data or
+    $EDGE_DIGITS_MNIST); else the bundled sample of test digits, so the bench also runs on a Pi
+    without the dataset. Raises BenchError for a file that is not MNIST, or for training
+    digits asked for without one.
     """
     path = data or os.environ.get(MNIST_ENV)
     if not path:
+        if split != "test":
+            raise BenchError(
+                f"--digits {split} needs MNIST: pass --data PATH or set ${MNIST_ENV} (the "
+                "bundled sample holds test digits only)."
+            )
         images, labels = sample_digits()
         return images, labels, f"bundled sample ({len(images)} MNIST test digits)"
     try:
         with np.load(path, allow_pickle=False) as npz:
-            return npz["x_test"], npz["y_test"], f"MNIST test set ({path})"
+            images, labels = npz[f"x_{split}"], npz[f"y_{split}"]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise BenchError(
-            f"{path} is not an MNIST .npz with x_test and y_test ({exc}); pass --data PATH "
-            f"(or unset ${MNIST_ENV} to use the bundled sample)."
+            f"{path} is not an MNIST .npz with x_{split} and y_{split} ({exc}); pass --data "
+            f"PATH (or unset ${MNIST_ENV} to use the bundled sample)."
         ) from exc
+    return images, labels, f"MNIST {DIGIT_SETS[split]} ({path})"
 
 
 def _write_scenes(scenes: list[Scene], folder: Path) -> list[Path]:

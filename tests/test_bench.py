@@ -26,6 +26,7 @@ from edge.bench import (
     _kept,
     accuracy,
     accuracy_by_condition,
+    bench_digits,
     condition_list,
     draw_misreads,
     float_beside,
@@ -297,6 +298,26 @@ def test_the_float_model_is_the_one_quantize_wrote_beside_the_int8_one(tmp_path)
     (tmp_path / "mine_float.tflite").write_bytes(b"float")
     assert float_beside(tmp_path / "mine.tflite") is None  # no int8 in the name to go by
     assert float_beside(BUNDLED_MODEL) == BUNDLED_MODEL.with_name("digits_float.tflite")
+
+
+def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(mnist_path, monkeypatch):
+    with np.load(mnist_path, allow_pickle=False) as npz:
+        x_train, x_test = npz["x_train"], npz["x_test"]
+    images, _, source = bench_digits(str(mnist_path))
+    assert np.array_equal(images, x_test) and source.startswith("MNIST test set")
+    images, labels, source = bench_digits(str(mnist_path), "train")
+    assert np.array_equal(images, x_train) and len(labels) == len(x_train)
+    assert source == f"MNIST training set ({mnist_path})"
+    monkeypatch.delenv("EDGE_DIGITS_MNIST", raising=False)
+    assert bench_digits(None)[2].startswith("bundled sample")
+    with pytest.raises(BenchError, match="--digits train needs MNIST: pass --data PATH"):
+        bench_digits(None, "train")
+
+
+def test_the_bench_says_which_digits_its_scenes_show(mnist_path, tmp_path):
+    quick = ["--scenes", "1", "--conditions", "plain", "--no-verify", "--data", str(mnist_path)]
+    report, _ = bench_json(*quick, "--digits", "train", "--misreads", str(tmp_path / "m.png"))
+    assert report["digit_source"] == f"MNIST training set ({mnist_path})"
 
 
 def bench_json(*args: str, cwd: Path = REPO) -> tuple[dict, str]:
