@@ -1,7 +1,8 @@
 """`python -m edge bench`: the real pipeline on generated scenes, int8 against float, one run;
 and with `--real DIR`, the reader on folders of labelled photos.
 
-Scenes (640x480 by default) are generated from MNIST test digits with a fixed seed, an equal
+Scenes (640x480 by default) are generated from MNIST test digits (with `--digits train`, its
+training digits: the scenes the finder is tuned on) with a fixed seed, an equal
 share of each scene condition (`edge.scenes.CONDITIONS`: plain, digits close or touching,
 coloured ink, a card on a table, printed boxes, chalk, dim light, a turned page; `--conditions`
 picks some), and written as JPEG files, then replayed through the same pipeline `python -m edge`
