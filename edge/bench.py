@@ -144,8 +144,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=480, help="scene height (default 480)")
     parser.add_argument(
         "--data",
-        help=f"MNIST .npz (keras' layout) whose test digits the scenes show "
-        f"(default: ${MNIST_ENV}, else the bundled sample)",
+        help=f"MNIST .npz (keras' layout) whose digits (--digits) the scenes show "
+        f"(default: ${MNIST_ENV}, else the bundled sample of test digits)",
     )
     parser.add_argument(
         "--digits",
@@ -380,9 +380,11 @@ def bench_digits(data: str | None, split: str = "test") -> tuple[np.ndarray, np.
         with np.load(path, allow_pickle=False) as npz:
             images, labels = npz[f"x_{split}"], npz[f"y_{split}"]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        # The bundled sample stands in for test digits only.
+        fallback = f" (or unset ${MNIST_ENV} to use the bundled sample)" if split == "test" else ""
         raise BenchError(
             f"{path} is not an MNIST .npz with x_{split} and y_{split} ({exc}); pass --data "
-            f"PATH (or unset ${MNIST_ENV} to use the bundled sample)."
+            f"PATH{fallback}."
         ) from exc
     return images, labels, f"MNIST {DIGIT_SETS[split]} ({path})"
 

@@ -300,7 +300,9 @@ def test_the_float_model_is_the_one_quantize_wrote_beside_the_int8_one(tmp_path)
     assert float_beside(BUNDLED_MODEL) == BUNDLED_MODEL.with_name("digits_float.tflite")
 
 
-def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(mnist_path, monkeypatch):
+def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(
+    mnist_path, monkeypatch, tmp_path
+):
     with np.load(mnist_path, allow_pickle=False) as npz:
         x_train, x_test = npz["x_train"], npz["x_test"]
     images, _, source = bench_digits(str(mnist_path))
@@ -312,6 +314,9 @@ def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(mnist_path
     assert bench_digits(None)[2].startswith("bundled sample")
     with pytest.raises(BenchError, match="--digits train needs MNIST: pass --data PATH"):
         bench_digits(None, "train")
+    np.savez(tmp_path / "tests_only.npz", x_test=x_test[:5], y_test=x_test[:5, 0, 0])
+    with pytest.raises(BenchError, match=r"with x_train and y_train .*; pass --data PATH\.$"):
+        bench_digits(str(tmp_path / "tests_only.npz"), "train")  # no sample offered instead
 
 
 def test_the_bench_says_which_digits_its_scenes_show(mnist_path, tmp_path):
