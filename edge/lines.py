@@ -101,6 +101,7 @@ _PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at mos
 _GRID_CROSSINGS = 20  # thick crossings of printed lines that say the page is a thick grid
 _STUB_SPREAD = 0.2  # of the thickest print: a stub of a printed line is straighter than this
 _STUB_WIDTH = 0.6  # of the thickest print: and thinner than this
+_PAGE_SEGMENTS = 4  # Hough segments in step that say a turned page's printed lines are in view
 
 
 @dataclass(frozen=True)
@@ -806,8 +807,9 @@ def straight_lines(
 ) -> tuple[np.ndarray, list["Chord"]]:
     """uint8 0/1: the thin horizontal and vertical straight runs of `mask`, at least `length` px
     long and under `thickest` px thick (rules, grid lines, a table's cells, a sheet's edge), a
-    little slant allowed. A close-up's thick stroke is long too, but not thin. And the rules
-    among them that run edge to edge, as end points (`_rule_through`)."""
+    little slant allowed, and the same along a turned page's own axes (`page_axes`). A
+    close-up's thick stroke is long too, but not thin. And the rules among them that run edge
+    to edge, as end points (`_rule_through`)."""
     length = max(3, length)
     found = np.zeros_like(mask)
     thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
@@ -857,6 +859,8 @@ def straight_lines(
             level.append(segment)
     for segment in _ruled_together(level, 3 * thickest):
         cv2.line(found, *_followed(thick, segment, gap), 1, 3)
+    for slant in page_axes(segments):
+        found = cv2.bitwise_or(found, _runs_along(thick, slant, gap, length))
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
     solid = cv2.subtract(solid, _grid_crossings(solid, found, thickest))
     found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
@@ -864,6 +868,58 @@ def straight_lines(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask), crossing
+
+
+def page_axes(segments: np.ndarray) -> list[float]:
+    """The slants (degrees, as `_slants`) along which a turned page's printed lines are looked
+    for as straight runs, from Hough's segments (x0, y0, x1, y1): a family of lines is at
+    least `_PAGE_SEGMENTS` segments within `_RULE_AGREEMENT` of their median, level or
+    upright. Both families there: a grid, and both its axes. One family: the axis square to
+    it. On a dense grid Hough takes the lines it finds first from those that cross them, so
+    the second family can go unseen; a ruled page's rules are Hough's to find, and nothing
+    long runs square to them. Only axes more than a degree off the frame's are given (the
+    axis-aligned openings find the rest); [] with no family."""
+    if len(segments) < _PAGE_SEGMENTS:
+        return []
+    ends = np.asarray(segments, np.float64).reshape(-1, 2, 2)
+    slants = _slants(ends[:, 1] - ends[:, 0])
+    upright = np.abs(slants) > 90 - _MAX_TILT
+    # Each family as its turn from the frame's own axis (level: the slant; upright: from 90).
+    turns = []
+    for members in (slants[~upright], (slants[upright] % 180.0) - 90.0):
+        median = float(np.median(members)) if len(members) else 0.0
+        agreeing = np.count_nonzero(np.abs(members - median) <= _RULE_AGREEMENT)
+        turns.append(median if agreeing >= _PAGE_SEGMENTS else None)
+    level, up = turns
+    if level is None and up is None:
+        return []
+    if up is None:
+        axes = [level + 90.0]
+    elif level is None:
+        axes = [up]  # the level axis, square to the upright family
+    else:
+        axes = [level, up + 90.0]
+    off_the_frames = np.abs((np.array(axes) + 90.0) % 90.0 - 45.0) < 44.0  # by over a degree
+    return [slant for slant, off in zip(axes, off_the_frames, strict=True) if off]
+
+
+def _runs_along(mask: np.ndarray, slant: float, gap: int, length: int) -> np.ndarray:
+    """uint8 0/1: the straight runs of `mask` at least `length` px long along `slant` (degrees,
+    clockwise as y grows down), gaps under `gap` px closed along it first: the openings of
+    `straight_lines`, on the mask turned so that direction is level. Nothing unless there are
+    `_PAGE_SEGMENTS` such runs or more: a page's printed lines come many, parallel, where a
+    lone run that way is more often a card's edge against the table."""
+    h, w = mask.shape
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), slant, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    size = (math.ceil(w * cos + h * sin), math.ceil(w * sin + h * cos))
+    turn[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
+    level = cv2.warpAffine(mask, turn, size, flags=cv2.INTER_NEAREST)
+    level = cv2.morphologyEx(level, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+    level = cv2.morphologyEx(level, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    if cv2.connectedComponents(level, connectivity=8)[0] - 1 < _PAGE_SEGMENTS:
+        return np.zeros_like(mask)
+    return cv2.warpAffine(level, turn, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
 
 
 def _grid_crossings(solid: np.ndarray, found: np.ndarray, thickest: int) -> np.ndarray:

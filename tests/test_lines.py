@@ -1,6 +1,7 @@
 """Finding lines of writing in frames built here: sizes, inks, paper, rules, light, tilt."""
 
 import dataclasses
+import math
 
 import cv2
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, to_grey, widen_thin_strokes
-from edge.lines import FindSettings, choose_ink, find_lines, written_over_print
+from edge.lines import FindSettings, choose_ink, find_lines, page_axes, written_over_print
 from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
 
 IMAGES, LABELS = sample_digits()
@@ -659,11 +660,13 @@ def test_what_a_grid_in_perspective_leaves_is_not_read_as_lines():
     assert off_writing <= 50
 
 
-@pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56)])
+@pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56), (6, 40), (8, 40), (6, 32)])
 def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle, pitch):
     # Squared paper turned a little, its grid ending short of the frame's bottom and right: its
     # lines do not run edge to edge, and Hough, which takes each found line's pixels away, sees
     # the lines found later cut at every crossing. Left unfound, their cells and stubs are lines.
+    # Turned 6 degrees or more, the frame's level and upright openings miss them too: they are
+    # opened along the page's own axes (`edge.lines.page_axes`); 9-12 lines were found before.
     frame = page(ink_of("3103", 60, gap=0.5), at=(150, 170)).astype(np.float32)
     grid = np.zeros((600, 800), np.float32)
     for k in range(0, 800, pitch):
@@ -676,6 +679,33 @@ def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle
     [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 1.0).astype(np.uint8)).lines
     x, y, w, h = line.box
     assert x < 160 and x + w > 150 + 4 * 60 and y < 175 and y + h > 225, line.box
+
+
+def test_a_turned_pages_axes_come_from_its_printed_lines():
+    def segments(*slants):
+        return np.array(
+            [
+                [
+                    100,
+                    100,
+                    100 + round(200 * math.cos(math.radians(s))),
+                    100 + round(200 * math.sin(math.radians(s))),
+                ]
+                for s in slants
+            ]
+        )
+
+    grid = segments(-6, -6, -5, -7, 84, 84, 85, 83)
+    assert np.allclose(page_axes(grid), [-6, 84], atol=0.5)
+    # A dense grid whose upright lines Hough did not see, or a ruled page: the axis square to
+    # the family that is there (nothing long runs that way on a ruled page).
+    assert np.allclose(page_axes(segments(-6, -6, -5, -7)), [84], atol=0.5)
+    assert np.allclose(page_axes(segments(84, 84, 85, 83)), [-6], atol=0.5)
+    # Level and upright pages are the frame's own openings' to find; too few segments say
+    # nothing; nor do segments that do not agree (a page's texture, a table's edges).
+    assert page_axes(segments(0, 0, 0, 1, 90, 90, 90, 90)) == []
+    assert page_axes(segments(-6, -6, -5)) == []
+    assert page_axes(segments(-30, -10, 10, 30, 20)) == []
 
 
 def test_a_grid_lines_end_past_its_last_crossing_is_not_a_line():
