@@ -9,6 +9,7 @@ people meet (digits written close or touching, coloured ink, a card on a table, 
 and grids, chalk on a board, a dim room, a page turned on the desk). Everything is drawn from
 the caller's random generator, so a seed gives the same scene on every machine."""
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -73,6 +74,13 @@ _PRINT_COLOURS = (
 # touches or crosses the box's lines, as a hurried hand does.
 _BOX_FITS = {"roomy": (1.3, 1.7), "snug": (1.08, 1.2), "touching": (0.85, 0.95)}
 _TOUCH_REACH = 0.35  # touching digits slide together at most this far (digit heights)
+
+
+class DigitsDoNotFit(ValueError):
+    """The digits cannot all be written on the paper in view, even at the smallest size."""
+
+
+_REDRAWS = 20  # draws of a random scene before digits that do not fit are an error
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,9 @@ def random_scene(
     at least 2 when the condition is about neighbours ("close", "touching").
 
     Four by default: a meter reading, a house number, a year, which is what the product reads.
+    Where the digits drawn do not fit on the paper in view (a small card far off, the paper's
+    edge across the view), the scene is drawn again, up to `_REDRAWS` times; then
+    DigitsDoNotFit (a ValueError) is raised: settings that leave no room.
     """
     if len(images) == 0 or len(images) != len(labels):
         raise ValueError(
@@ -199,8 +210,15 @@ def random_scene(
     if max_digits < 1:
         raise ValueError(f"max_digits must be at least 1, got {max_digits}")
     fewest = 2 if condition in ("close", "touching") and max_digits >= 2 else 1
-    picked = rng.choice(len(images), size=int(rng.integers(fewest, max_digits + 1)))
-    return render_scene(images[picked], labels[picked], rng, settings, condition)
+
+    def draw() -> Scene:
+        picked = rng.choice(len(images), size=int(rng.integers(fewest, max_digits + 1)))
+        return render_scene(images[picked], labels[picked], rng, settings, condition)
+
+    for _ in range(_REDRAWS - 1):
+        with contextlib.suppress(DigitsDoNotFit):
+            return draw()
+    return draw()
 
 
 def render_scene(
@@ -214,7 +232,8 @@ def render_scene(
 
     Digits fill rows left to right, top to bottom (in printed boxes: one row of boxes), so the
     scene's boxes and labels follow the given order. `condition` is one of CONDITIONS. Raises
-    ValueError when the digits cannot all fit at the drawn size.
+    ValueError for bad digits or labels, and DigitsDoNotFit (a ValueError) when the digits
+    cannot all fit on the paper in view, even written smaller.
     """
     if digits.dtype != np.uint8 or digits.ndim != 3 or digits.shape[1:] != (28, 28):
         raise ValueError(f"digits must be uint8 [N, 28, 28], got {digits.dtype} {digits.shape}")
@@ -416,7 +435,7 @@ def _write_digits(
         if fits:
             break
         if height * 0.85 < settings.digit_height[0] * h:
-            raise ValueError(
+            raise DigitsDoNotFit(
                 f"{len(digits)} digits at least {settings.digit_height[0] * h:.0f} px high do not "
                 f"fit in a {w}x{h} scene; pass fewer digits or a smaller SceneSettings.digit_height"
             )

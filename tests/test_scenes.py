@@ -10,6 +10,7 @@ import pytest
 from edge.scenes import (
     CONDITIONS,
     SAMPLE_DIGITS,
+    DigitsDoNotFit,
     SceneSettings,
     mixed_scenes,
     pen_path,
@@ -129,6 +130,19 @@ def test_the_frame_size_is_the_settings(mnist_test):
     images, labels = mnist_test
     scene = random_scene(images, labels, np.random.default_rng(0), SceneSettings(320, 240))
     assert scene.frame.shape == (240, 320, 3)
+
+
+def test_a_random_scene_whose_digits_do_not_fit_on_its_card_is_drawn_again():
+    # Seed 694's first draw: 4 sample digits on a card too small and far off for them, even
+    # written at the smallest size. `python -m edge bench --seed 3` stopped on such a draw,
+    # and so could the demo's endless scenes.
+    images, labels = sample_digits()
+    rng = np.random.default_rng(694)
+    picked = rng.choice(len(images), size=int(rng.integers(1, 5)))
+    with pytest.raises(DigitsDoNotFit, match="do not fit"):
+        render_scene(images[picked], labels[picked], rng, condition="sheet-on-table")
+    scene = random_scene(images, labels, np.random.default_rng(694), condition="sheet-on-table")
+    assert scene.frame.shape == (480, 640, 3) and 1 <= len(scene.labels) <= 4
 
 
 def test_too_many_digits_for_the_frame_is_refused(mnist_test):
