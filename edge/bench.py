@@ -58,7 +58,14 @@ from edge.pipeline import STAGES, DigitReader, Pipeline
 from edge.reading import Stabilizer, text_of
 from edge.real_lines import LINE_GAPS, real_lines, writers_digits
 from edge.recognize import Orient, recognize_file
-from edge.scenes import CONDITIONS, Scene, SceneSettings, mixed_scenes, sample_digits
+from edge.scenes import (
+    CONDITIONS,
+    DigitsDoNotFit,
+    Scene,
+    SceneSettings,
+    mixed_scenes,
+    sample_digits,
+)
 from edge.sources import ImageFiles, UnreadableFrame, decode_image, orientation_of
 
 MNIST_ENV = "EDGE_DIGITS_MNIST"
@@ -277,11 +284,19 @@ def scene_bench(
             "the float columns are left out; --float-model PATH names one",
             file=sys.stderr,
         )
+    try:
+        scene_settings = SceneSettings(width=args.width, height=args.height)
+    except ValueError as exc:
+        raise BenchError(f"--width {args.width} --height {args.height}: {exc}") from None
     images, labels, digit_source = bench_digits(args.data, args.digits)
-    scene_settings = SceneSettings(width=args.width, height=args.height)
     rng = np.random.default_rng(args.seed)
     with _elapsed(f"making {count} scenes"):
-        scenes = mixed_scenes(images, labels, rng, count, conditions, scene_settings)
+        try:
+            scenes = mixed_scenes(images, labels, rng, count, conditions, scene_settings)
+        except DigitsDoNotFit as exc:
+            raise BenchError(
+                f"the scenes could not be made ({exc}): bench a bigger --width and --height"
+            ) from None
     report: dict[str, Any] = {
         "scenes": len(scenes),
         "digits": sum(len(s.labels) for s in scenes),

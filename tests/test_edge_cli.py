@@ -545,6 +545,7 @@ def test_bench_options_pick_conditions_and_real_folders():
         (["--real", "no/such/folder"], "--real no/such/folder: no such folder"),
         (["--scenes", "3"], "--scenes 3 cannot give each of 9 conditions a scene"),
         (["--conditions", "nope"], "unknown condition nope: choose from all, plain, close"),
+        (["--width", "64", "--height", "48"], "--width 64 --height 48: scene size 64x48 is below"),
     ],
 )
 def test_bench_refuses_what_it_cannot_run_with_a_message(args, message):
