@@ -9,15 +9,16 @@ is counted (and a camera's logged), never fatal; a live source that stops delive
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from edge.events import DigitPrediction, FrameResult, Sink, Stats
-from edge.ink import FrameError
+from edge.ink import FrameError, Ink
 from edge.line_reader import LineReader
-from edge.lines import FindSettings, Line, find_lines
+from edge.lines import FindSettings, FoundLines, Line, find_lines
 from edge.model import LineModel
 from edge.reading import Stabilizer, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, UnreadableFrame
@@ -49,6 +50,16 @@ class FrameRead:
 
 
 _SMALLEST_LINE = 0.4  # of the tallest line's height that reads (see DigitReader._read_lines)
+_OTHER_INK: dict[Ink, Ink] = {"dark": "light", "light": "dark"}
+
+
+class _Look(NamedTuple):
+    """One look at a frame: the lines found, their digits in reading order, and the times."""
+
+    found: FoundLines
+    digits: tuple[DigitPrediction, ...]
+    find_ms: float
+    read_ms: float
 
 
 class DigitReader:
@@ -64,18 +75,42 @@ class DigitReader:
         cv2.setNumThreads(1)
 
     def read(self, image: np.ndarray) -> FrameRead:
-        """The frame's digits and timings; FrameError for a frame that is not an image."""
+        """The frame's digits and timings; FrameError for a frame that is not an image.
+
+        With the ink polarity left to the finder ("auto") and chosen by a narrow margin
+        (`edge.lines.FoundLines.ink_in_doubt`), a frame read with no digit sure is looked at
+        again with the other polarity, and read so if that reads a digit surely: the polarity
+        is chosen from the whole view (`edge.lines.light_over_dark`), and a shadow's edge
+        across a board, or a dim page's grain, can outweigh thin chalk or a faint pencil. Such
+        a frame costs two looks.
+        """
+        look = self._look(image, self.find)
+        if not look.found.lines and is_single_colour(image):
+            return FrameRead((), FLAT, look.find_ms, look.read_ms)
+        find_ms, read_ms = look.find_ms, look.read_ms
+        if (
+            look.found.ink_in_doubt
+            and look.found.empty_reason != "too dark"
+            and not _sure(look.digits)
+        ):
+            other_ink = replace(self.find, ink=_OTHER_INK[look.found.ink])
+            again = self._look(image, other_ink)
+            find_ms, read_ms = find_ms + again.find_ms, read_ms + again.read_ms
+            if _sure(again.digits):
+                look = again
+        reason = look.found.empty_reason or (None if look.digits else NO_DIGITS)
+        return FrameRead(look.digits, reason, find_ms, read_ms)
+
+    def _look(self, image: np.ndarray, find: FindSettings) -> "_Look":
+        """The frame's lines found with `find`, their digits in reading order, and the times."""
         started = time.perf_counter()
-        found = find_lines(image, self.find)
+        found = find_lines(image, find)
         found_at = time.perf_counter()
-        if not found.lines and is_single_colour(image):
-            return FrameRead((), FLAT, (found_at - started) * 1000, 0.0)
         per_line = self._read_lines(found.lines)
         order = reading_order([line.box for line in found.lines])
         digits = tuple(digit for index in order for digit in per_line[index])
-        reason = found.empty_reason or (None if digits else NO_DIGITS)
         read_at = time.perf_counter()
-        return FrameRead(digits, reason, (found_at - started) * 1000, (read_at - found_at) * 1000)
+        return _Look(found, digits, (found_at - started) * 1000, (read_at - found_at) * 1000)
 
     def _read_lines(self, lines: Sequence[Line]) -> list[list[DigitPrediction]]:
         """Each line's digits, in the order of `lines` ([] for a line left out), read tallest

@@ -12,6 +12,7 @@ from edge import pipeline as pipeline_module
 from edge.bench import overlap
 from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError
+from edge.lines import FindSettings, find_lines
 from edge.model import LineModel
 from edge.pipeline import (
     FLAT,
@@ -24,7 +25,7 @@ from edge.pipeline import (
     is_single_colour,
 )
 from edge.reading import Stabilizer
-from edge.scenes import Scene, render_scene
+from edge.scenes import Scene, mixed_scenes, render_scene, sample_digits
 from edge.sources import Frame, SourceError, UnreadableFrame
 
 
@@ -164,6 +165,24 @@ def test_blank_paper_reads_nothing_and_says_why(reader):
     cv2.line(dash, (200, 240), (260, 240), 40, 4)  # ink, but no digit
     read = reader.read(dash)
     assert read.digits == () and read.empty_reason == NO_DIGITS
+
+
+def test_chalk_the_view_took_for_dark_ink_is_read_with_the_other_polarity(reader, scene):
+    # A bench chalkboard scene (sample digits, seed 5): thin chalk, a shadow's edge across the
+    # board, and the view as a whole looked like dark ink (`edge.lines.choose_ink`). Read
+    # that way the line is a hollow, and nothing reads: "ink found, no digits read".
+    images, labels = sample_digits()
+    board = mixed_scenes(images, labels, np.random.default_rng(5), 300, ["chalkboard"])[38]
+    found = find_lines(board.frame)
+    assert found.ink == "dark" and found.ink_in_doubt
+    read = reader.read(board.frame)
+    assert "".join(str(d.digit) for d in read.digits) == board.text == "1872"
+    assert read.empty_reason is None
+    # Told the ink, it is not second-guessed.
+    dark = DigitReader(reader.model, 0.6, FindSettings(ink="dark")).read(board.frame)
+    assert dark.digits == () and dark.empty_reason == NO_DIGITS
+    # Pen on paper is no doubt dark ink: one look.
+    assert not find_lines(scene.frame).ink_in_doubt
 
 
 @pytest.mark.parametrize(
