@@ -660,6 +660,23 @@ def test_what_a_grid_in_perspective_leaves_is_not_read_as_lines():
     assert off_writing <= 50
 
 
+def on_turned_grid(
+    frame: np.ndarray, angle: float, pitch: int, darkness: float = 0.45, thickness: int = 3
+) -> np.ndarray:
+    """`frame` (BGR) on squared paper of `pitch` px, its lines `thickness` px and `darkness`
+    (of the paper) dark, turned `angle` degrees and ending short of the frame's bottom and
+    right; softened as a lens does."""
+    grid = np.zeros((600, 800), np.float32)
+    for k in range(0, 800, pitch):
+        cv2.line(grid, (k, 0), (k, 540), 1.0, thickness)
+    for k in range(0, 540, pitch):
+        cv2.line(grid, (0, k), (760, k), 1.0, thickness)
+    turn = cv2.getRotationMatrix2D((400, 300), angle, 1.0)
+    turn[:, 2] -= (80, 80)
+    printed = frame * (1 - darkness * cv2.warpAffine(grid, turn, (640, 480))[..., None])
+    return cv2.GaussianBlur(printed, (0, 0), 1.0).astype(np.uint8)
+
+
 @pytest.mark.parametrize(("angle", "pitch"), [(4, 48), (2, 56), (6, 40), (8, 40), (6, 32)])
 def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle, pitch):
     # Squared paper turned a little, its grid ending short of the frame's bottom and right: its
@@ -667,16 +684,9 @@ def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle
     # the lines found later cut at every crossing. Left unfound, their cells and stubs are lines.
     # Turned 6 degrees or more, the frame's level and upright openings miss them too: they are
     # opened along the page's own axes (`edge.lines.page_axes`); 9-12 lines were found before.
-    frame = page(ink_of("3103", 60, gap=0.5), at=(150, 170)).astype(np.float32)
-    grid = np.zeros((600, 800), np.float32)
-    for k in range(0, 800, pitch):
-        cv2.line(grid, (k, 0), (k, 540), 1.0, 3)
-    for k in range(0, 540, pitch):
-        cv2.line(grid, (0, k), (760, k), 1.0, 3)
-    turn = cv2.getRotationMatrix2D((400, 300), angle, 1.0)
-    turn[:, 2] -= (80, 80)
-    frame *= 1 - 0.45 * cv2.warpAffine(grid, turn, (640, 480))[..., None]
-    [line] = find_lines(cv2.GaussianBlur(frame, (0, 0), 1.0).astype(np.uint8)).lines
+    [line] = find_lines(
+        on_turned_grid(page(ink_of("3103", 60, gap=0.5), at=(150, 170)), angle, pitch)
+    ).lines
     x, y, w, h = line.box
     assert x < 160 and x + w > 150 + 4 * 60 and y < 175 and y + h > 225, line.box
 

@@ -1,12 +1,14 @@
 """The loop with the real line finder and the bundled reader, fed frames built in the test (and,
 for the events sinks get, a stand-in reader that finds a 7 at once)."""
 
+import itertools
 import logging
 import time
 
 import cv2
 import numpy as np
 import pytest
+from test_lines import ink_of, on_turned_grid, page
 
 from edge import pipeline as pipeline_module
 from edge.bench import overlap
@@ -183,6 +185,20 @@ def test_chalk_the_view_took_for_dark_ink_is_read_with_the_other_polarity(reader
     assert dark.digits == () and dark.empty_reason == NO_DIGITS
     # Pen on paper is no doubt dark ink: one look.
     assert not find_lines(scene.frame).ink_in_doubt
+
+
+def test_digits_on_squared_paper_turned_in_view_are_read(reader):
+    # 60 pages: squared paper turned 4-16 degrees, its grid ending inside the frame, pitches of
+    # 24-40 px, lines 2 or 4 px wide and 45 or 70 % dark. Read exactly: 22 while a grid's lines
+    # were opened along the frame's axes only, 43 along the page's own (`page_axes`) too.
+    writing = page(ink_of("3103", 60, gap=0.5), at=(150, 170))
+    right = 0
+    for angle, pitch, darkness, thickness in itertools.product(
+        (4, 6, 8, 12, 16), (24, 32, 40), (0.45, 0.7), (2, 4)
+    ):
+        frame = on_turned_grid(writing, angle, pitch, darkness, thickness)
+        right += "".join(str(d.digit) for d in reader.read(frame).digits) == "3103"
+    assert right >= 40
 
 
 @pytest.mark.parametrize(
