@@ -672,12 +672,7 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
             )
         )
         if folder["misses"]:
-            kinds = folder["miss_kinds"]
-            rows.append(
-                f"  how: {plural(kinds['unsure'], 'line')} with a '?'; digits left out: "
-                f"{_tally(kinds['left_out'])}; read as another: {_tally(kinds['read_as'])}; "
-                f"added: {_tally(kinds['added'])}"
-            )
+            rows.append(f"  how: {format_miss_kinds(folder['miss_kinds'])}")
         shown = folder["misses"][:_LISTED_MISSES]
         if shown:
             rows.append(
@@ -720,10 +715,20 @@ def miss_kinds(misreads: Iterable[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
+def format_miss_kinds(kinds: dict[str, Any]) -> str:
+    """One line for `miss_kinds`: "3 lines with a '?'; digits left out: 19 (1 x8, ...); read
+    as another: ...; added: ...", each kind's total and its commonest five."""
+    return (
+        f"{plural(kinds['unsure'], 'line')} with a '?'; digits left out: "
+        f"{_tally(kinds['left_out'])}; read as another: {_tally(kinds['read_as'])}; "
+        f"added: {_tally(kinds['added'])}"
+    )
+
+
 def _tally(counts: dict[str, int]) -> str:
-    """`{"1": 33, "6": 2}` -> "1 x33, 6 x2" (the commonest five), or "none"."""
+    """`{"1": 33, "6": 2}` -> "35 (1 x33, 6 x2)" (the total, the commonest five), or "none"."""
     shown = [f"{what} x{count}" for what, count in list(counts.items())[:5]]
-    return ", ".join(shown) if shown else "none"
+    return f"{sum(counts.values())} ({', '.join(shown)})" if shown else "none"
 
 
 def _check_folder(folder: Path, flag: str) -> None:

@@ -5,7 +5,9 @@ The strings are composed from the MNIST *training* digits the reader's run held 
 `--val-size` digits `train.training.split_validation` drew with the run's seed, from its model
 card), so a change in how `edge` reads lines is chosen here, never on MNIST's test digits:
 black on white and photographed as the test strings are (1-8 digits, gaps -0.15..+0.6 digit
-heights), and written touching as training's touching strings are. Exact read-outs, no "?".
+heights), and written touching as training's touching strings are. Exact read-outs, no "?";
+and how the strings misread as `edge` reads them were misread (digits left out, read as
+another, added: `edge.bench.miss_kinds`).
 """
 
 import argparse
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.bench import format_miss_kinds, miss_kinds
 from edge.ctc import ctc_greedy_labels
 from edge.line_reader import read_digits
 from edge.model import CARD_FILE, INT8_FILE, MODELS_DIR, LineModel, ModelError, read_card
@@ -40,6 +43,7 @@ class KindFigures:
     once: float  # exact read-outs, each line read once (greedy CTC)
     as_edge_reads: float  # exact read-outs, read as edge reads a line
     reads_per_line: float  # the reader's runs per line as edge reads (views of unsure lines)
+    misreads: list[tuple[str, str]]  # (truth, reading) of each line edge reads wrong
 
 
 class _CountingReads:
@@ -88,12 +92,16 @@ def kind_figures(
     """Line images (uint8 `[32, W]`, W a multiple of 4) read once and as edge reads them,
     against their `truths`: exact read-outs, and runs of the reader."""
     counting = _CountingReads(model)
-    once = as_edge = 0
+    once = 0
+    misreads = []
     for image, truth in zip(images, truths, strict=True):
         once += ctc_greedy_labels(model.read(image)) == truth
-        as_edge += tuple(d.digit for d in read_digits(counting, image)) == truth
+        reading = tuple(d.digit for d in read_digits(counting, image))
+        if reading != truth:
+            misreads.append(("".join(map(str, truth)), "".join(map(str, reading))))
     count = max(1, len(images))
-    return KindFigures(kind, once / count, as_edge / count, counting.reads / count)
+    as_edge = (len(images) - len(misreads)) / count
+    return KindFigures(kind, once / count, as_edge, counting.reads / count, misreads)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| strings | read once | as edge reads | reads per line |\n| --- | ---: | ---: | ---: |")
     for f in figures:
         print(f"| {f.kind} | {f.once:.2%} | {f.as_edge_reads:.2%} | {f.reads_per_line:.2f} |")
+    print("\nHow the strings misread as edge reads them were misread:")
+    for f in figures:
+        print(f"- {f.kind}: {format_miss_kinds(miss_kinds(f.misreads))}")
     return 0
 
 

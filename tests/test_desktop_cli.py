@@ -220,6 +220,10 @@ def test_validation_reads_the_held_out_strings_once_and_as_edge_reads(mnist_path
     assert as_edge >= 85.0 and once >= 85.0  # run L reads 94-95 % of 3,000 such strings
     assert 1.0 <= reads <= 7.0  # a line is read once, or again from up to 6 more views
     assert figures["touching"][2] > reads  # touching strings are read less surely
+    # How the misread strings were misread, kind by kind: touching strings lose digits.
+    how = dict(re.findall(r"^- ([a-z ]+): (.+)$", out, re.M))
+    assert list(how) == ["black on white", "photographed", "touching"]
+    assert re.match(r"0 lines with a '\?'; digits left out: \d+ \(", how["touching"])
 
 
 @pytest.mark.parametrize(
