@@ -153,9 +153,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     ink: Ink = "light" if settings.ink == "light" else "dark"
     in_doubt = False
     if settings.ink == "auto":
-        ratio = light_over_dark(small["dark"], small["light"])
-        ink = "light" if ratio > _POLARITY_BIAS else "dark"
-        in_doubt = _POLARITY_BIAS / _DOUBT < ratio < _POLARITY_BIAS * _DOUBT
+        ink, in_doubt = choose_ink(small["dark"], small["light"])
     # The brightest the frame gets (paper, or chalk) says whether there is light to read by.
     if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
         return FoundLines([], ink, "too dark", in_doubt)
@@ -375,11 +373,14 @@ def _shrink(image: np.ndarray, scale: int) -> np.ndarray:
     return cv2.resize(image, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
 
 
-def choose_ink(dark: np.ndarray, light: np.ndarray) -> Ink:
+def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
     """ "dark" (pen on paper) or "light" (chalk on a board) for a frame's grey images in which
     dark or light ink would be dark (`to_grey`): light when `light_over_dark` is over
-    `_POLARITY_BIAS`. A tie goes to dark ink, the common case."""
-    return "light" if light_over_dark(dark, light) > _POLARITY_BIAS else "dark"
+    `_POLARITY_BIAS`, a tie going to dark ink, the common case. And whether the choice is in
+    doubt: the ratio within a factor `_DOUBT` of the bias."""
+    ratio = light_over_dark(dark, light)
+    in_doubt = _POLARITY_BIAS / _DOUBT < ratio < _POLARITY_BIAS * _DOUBT
+    return ("light" if ratio > _POLARITY_BIAS else "dark"), in_doubt
 
 
 def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
