@@ -101,7 +101,7 @@ class DigitReader:
         reason = look.found.empty_reason or (None if look.digits else NO_DIGITS)
         return FrameRead(look.digits, reason, find_ms, read_ms)
 
-    def _look(self, image: np.ndarray, find: FindSettings) -> "_Look":
+    def _look(self, image: np.ndarray, find: FindSettings) -> _Look:
         """The frame's lines found with `find`, their digits in reading order, and the times."""
         started = time.perf_counter()
         found = find_lines(image, find)
