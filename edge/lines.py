@@ -138,7 +138,7 @@ class FoundLines:
     lines: list[Line]
     ink: Ink
     empty_reason: str | None = None  # "too dark" | "no ink found"
-    ink_in_doubt: bool = False  # "auto" chose the polarity by a narrow margin (`_DOUBT`)
+    ink_in_doubt: bool = False  # "auto" chose by a narrow margin (`_DOUBT`); never "too dark"
 
 
 def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> FoundLines:
@@ -156,7 +156,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         ink, in_doubt = choose_ink(small["dark"], small["light"])
     # The brightest the frame gets (paper, or chalk) says whether there is light to read by.
     if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
-        return FoundLines([], ink, "too dark", in_doubt)
+        return FoundLines([], ink, "too dark")  # as dark either way: nothing to doubt
     grey, detection = greys[ink], small[ink]
     noise = noise_level(detection)
     noisy = _noisy(detection, noise)
@@ -194,7 +194,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height, printed, glue)
     if not groups:
-        return FoundLines([], ink, "no ink found", in_doubt)
+        return FoundLines([], ink, "no ink found", ink_in_doubt=in_doubt)
     # The writing in one view is written with one pen: far fainter than the boldest line is a
     # shadow's rim, texture, print from the other side of the sheet, not a line to read. (Far
     # smaller than the tallest is judged once lines are read: `edge.pipeline`.)
@@ -207,14 +207,14 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
             and not _print_cut_by_the_frame(g, grouping.shape, thickest)
         ]
     if not groups:
-        return FoundLines([], ink, "no ink found", in_doubt)
+        return FoundLines([], ink, "no ink found", ink_in_doubt=in_doubt)
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
     lines = [_cut(grey, paper, scale, _fit(g, scale, page_slant)) for g in groups]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
-    return FoundLines(lines, ink, None, in_doubt)
+    return FoundLines(lines, ink, ink_in_doubt=in_doubt)
 
 
 def _cut_by_a_printed_line(

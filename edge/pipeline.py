@@ -88,11 +88,7 @@ class DigitReader:
         if not look.found.lines and is_single_colour(image):
             return FrameRead((), FLAT, look.find_ms, look.read_ms)
         find_ms, read_ms = look.find_ms, look.read_ms
-        if (
-            look.found.ink_in_doubt
-            and look.found.empty_reason != "too dark"
-            and not _sure(look.digits)
-        ):
+        if look.found.ink_in_doubt and not _sure(look.digits):
             other_ink = replace(self.find, ink=_OTHER_INK[look.found.ink])
             again = self._look(image, other_ink)
             find_ms, read_ms = find_ms + again.find_ms, read_ms + again.read_ms

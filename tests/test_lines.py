@@ -159,7 +159,9 @@ def test_a_dim_frame_is_read_while_legible_and_a_dark_one_says_so():
     dim = np.clip(frame * 0.08 + np.random.default_rng(1).normal(0, 1.0, frame.shape), 0, 255)
     assert len(find_lines(dim.astype(np.uint8)).lines) == 1
     dark = np.random.default_rng(2).integers(0, 4, (480, 640, 3)).astype(np.uint8)
-    assert find_lines(dark).empty_reason == "too dark"
+    too_dark = find_lines(dark)
+    assert too_dark.empty_reason == "too dark"
+    assert not too_dark.ink_in_doubt  # as dark with either ink: not worth a second look
 
 
 def test_a_line_tilted_30_degrees_is_read_along_its_direction():
