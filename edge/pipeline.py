@@ -78,21 +78,22 @@ class DigitReader:
         """The frame's digits and timings; FrameError for a frame that is not an image.
 
         With the ink polarity left to the finder ("auto") and chosen by a narrow margin
-        (`edge.lines.FoundLines.ink_in_doubt`), a frame read with no digit sure is looked at
-        again with the other polarity, and read so if that reads a digit surely: the polarity
-        is chosen from the whole view (`edge.lines.light_over_dark`), and a shadow's edge
-        across a board, or a dim page's grain, can outweigh thin chalk or a faint pencil. Such
-        a frame costs two looks.
+        (`edge.lines.FoundLines.ink_in_doubt`), the frame is looked at again with the other
+        polarity, and read so if that reading is the surer (`_surer`): the polarity is chosen
+        from the whole view (`edge.lines.light_over_dark`), and a shadow's edge across a board,
+        or a dim page's grain, can outweigh thin chalk or a faint pencil. Read with the wrong
+        polarity, chalk's edges can still look like digits, less surely. Such a frame costs two
+        looks.
         """
         look = self._look(image, self.find)
         if not look.found.lines and is_single_colour(image):
             return FrameRead((), FLAT, look.find_ms, look.read_ms)
         find_ms, read_ms = look.find_ms, look.read_ms
-        if look.found.ink_in_doubt and not _sure(look.digits):
+        if look.found.ink_in_doubt:
             other_ink = replace(self.find, ink=_OTHER_INK[look.found.ink])
             again = self._look(image, other_ink)
             find_ms, read_ms = find_ms + again.find_ms, read_ms + again.read_ms
-            if _sure(again.digits):
+            if _surer(again.digits, look.digits):
                 look = again
         reason = look.found.empty_reason or (None if look.digits else NO_DIGITS)
         return FrameRead(look.digits, reason, find_ms, read_ms)
@@ -139,6 +140,21 @@ class DigitReader:
 
 def _sure(digits: Sequence[DigitPrediction]) -> bool:
     return any(d.digit is not None for d in digits)
+
+
+def _surer(digits: Sequence[DigitPrediction], than: Sequence[DigitPrediction]) -> bool:
+    """Whether one reading of a frame is surer than another: it reads a digit surely where
+    the other reads none, or it reads no fewer digits at a higher mean confidence. (Fewer
+    digits read more surely is what a wrong polarity gives: an edge of a stroke read alone.)"""
+    if not _sure(digits):
+        return False
+    if not _sure(than):
+        return True
+    return len(digits) >= len(than) and _mean_confidence(digits) > _mean_confidence(than)
+
+
+def _mean_confidence(digits: Sequence[DigitPrediction]) -> float:
+    return sum(d.confidence for d in digits) / len(digits)
 
 
 def is_single_colour(image: np.ndarray) -> bool:
