@@ -51,6 +51,11 @@ class FrameRead:
 
 _SMALLEST_LINE = 0.4  # of the tallest line's height that reads (see DigitReader._read_lines)
 _OTHER_INK: dict[Ink, Ink] = {"dark": "light", "light": "dark"}
+# A frame whose ink polarity was in doubt, read at this mean confidence, is not looked at again
+# with the other polarity. Measured on 215 such frames of held-out bench scenes (training
+# digits, seeds 62 and 63): 179 read at 0.99 or more; every reading the other polarity bettered
+# had read under 0.97.
+_NO_SECOND_LOOK = 0.99
 
 
 class _Look(NamedTuple):
@@ -79,17 +84,17 @@ class DigitReader:
 
         With the ink polarity left to the finder ("auto") and chosen by a narrow margin
         (`edge.lines.FoundLines.ink_in_doubt`), the frame is looked at again with the other
-        polarity, and read so if that reading is the surer (`_surer`): the polarity is chosen
-        from the whole view (`edge.lines.light_over_dark`), and a shadow's edge across a board,
-        or a dim page's grain, can outweigh thin chalk or a faint pencil. Read with the wrong
-        polarity, chalk's edges can still look like digits, less surely. Such a frame costs two
-        looks.
+        polarity, unless it read its digits at a mean confidence of `_NO_SECOND_LOOK` or more,
+        and read so if that reading is the surer (`_surer`): the polarity is chosen from the
+        whole view (`edge.lines.light_over_dark`), and a shadow's edge across a board, or a dim
+        page's grain, can outweigh thin chalk or a faint pencil. Read with the wrong polarity,
+        chalk's edges can still look like digits, less surely. Such a frame costs two looks.
         """
         look = self._look(image, self.find)
         if not look.found.lines and is_single_colour(image):
             return FrameRead((), FLAT, look.find_ms, look.read_ms)
         find_ms, read_ms = look.find_ms, look.read_ms
-        if look.found.ink_in_doubt:
+        if look.found.ink_in_doubt and _mean_confidence(look.digits) < _NO_SECOND_LOOK:
             other_ink = replace(self.find, ink=_OTHER_INK[look.found.ink])
             again = self._look(image, other_ink)
             find_ms, read_ms = find_ms + again.find_ms, read_ms + again.read_ms
@@ -154,7 +159,8 @@ def _surer(digits: Sequence[DigitPrediction], than: Sequence[DigitPrediction]) -
 
 
 def _mean_confidence(digits: Sequence[DigitPrediction]) -> float:
-    return sum(d.confidence for d in digits) / len(digits)
+    """The digits' mean confidence; 0 for none."""
+    return sum(d.confidence for d in digits) / len(digits) if digits else 0.0
 
 
 def is_single_colour(image: np.ndarray) -> bool:
