@@ -26,6 +26,7 @@ if __name__ == "__main__":
     stop_on_signals()
 
 import argparse
+import difflib
 import logging
 import signal
 import sys
@@ -102,7 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_mounting(run)
 
-    recognize = commands.add_parser("recognize", help="one JSON line per image file")
+    recognize = commands.add_parser(
+        "recognize",
+        help="one JSON line per image file",
+        description="Read image files: one JSON line per image, its digits or why it has none.",
+    )
     _add_common(recognize)
     _add_mounting(recognize)
     recognize.add_argument("paths", nargs="+", metavar="PATH", help="image files, dirs or globs")
@@ -169,13 +174,29 @@ def web_address(text: str) -> tuple[str | None, int]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Arguments with `run` filled in when no command is named (`python -m edge --json`)."""
+    parser = build_parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        parser.error(_not_a_command(argv[0]))
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv = ["run", *argv]
-    parser = build_parser()
+    if argv[0] == "recognize" and "--json" in argv:
+        parser.error("recognize always prints one JSON line per image: leave out --json")
     args = parser.parse_args(argv)
     if args.command == "run" and args.max_frames is not None and args.max_frames < 1:
         parser.error("--max-frames must be at least 1")
     return args
+
+
+def _not_a_command(word: str) -> str:
+    """What to say of a first word that is not a command: the command it is close to, if any
+    (a misspelling), else how to read image files (the likeliest thing meant)."""
+    close = difflib.get_close_matches(word, COMMANDS, n=1)
+    if close:
+        return f"{word!r} is not a command: did you mean {close[0]!r}?"
+    return (
+        f"{word!r} is not a command ({', '.join(COMMANDS)}); to read image files: "
+        f"python -m edge recognize {word}"
+    )
 
 
 # flag (argparse dest) -> the setting it overrides

@@ -102,7 +102,12 @@ def verify_against_card(model_path: Path, card: dict[str, Any]) -> None:
             "file names; re-run `python -m quantize` to write it again."
         )
     if model_path.name not in files:
-        raise ModelError(f"{model_path.name} is not listed in its model card {CARD_FILE}.")
+        listed = ", ".join(sorted(files)) or "none"
+        raise ModelError(
+            f"{model_path.name} is not listed in its model card {card_path} (it lists "
+            f"{listed}): --model names the .tflite model file itself, e.g. "
+            f"{model_path.parent / 'digits_int8.tflite'}."
+        )
     entry = files[model_path.name]
     expected = entry.get("sha256") if isinstance(entry, dict) else None
     if not isinstance(expected, str):
@@ -152,7 +157,10 @@ class _LiteRTModel:
                 )
                 self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
-            raise ModelError(f"{self.path} is not a loadable TFLite model ({exc}).") from exc
+            raise ModelError(
+                f"{self.path} is not a loadable TFLite model ({exc}): copy it again, or write "
+                "it again with `python -m quantize`."
+            ) from exc
         self.threads = threads
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]

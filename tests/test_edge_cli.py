@@ -527,6 +527,20 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
     assert accuracy([Scene(upright, tuple(truth), scene.labels)], [readout])["per_digit"] >= 0.8
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["recognise", "page.jpg"], "'recognise' is not a command: did you mean 'recognize'?"),
+        (["page.jpg"], "to read image files: python -m edge recognize page.jpg"),
+        (["recognize", "--json", "page.jpg"], "recognize always prints one JSON line per image"),
+    ],
+)
+def test_a_mistaken_command_line_says_what_was_meant(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        parse_args(argv)
+    assert exited.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_bench_options_pick_conditions_and_real_folders():
     args = parse_args(["bench"])
     assert args.scenes is None and args.conditions == tuple(CONDITIONS) and args.real is None

@@ -81,7 +81,7 @@ def test_the_single_digit_wrapper_still_classifies_crops(mnist_test: tuple) -> N
 def test_truncated_model_without_verification_is_a_model_error(tmp_path: Path) -> None:
     broken = tmp_path / BUNDLED_MODEL.name
     broken.write_bytes(BUNDLED_MODEL.read_bytes()[:5000])
-    with pytest.raises(ModelError, match="is not a loadable TFLite model"):
+    with pytest.raises(ModelError, match=r"is not a loadable TFLite model.*copy it again"):
         LineModel(broken, verify=False)
 
 
@@ -99,8 +99,14 @@ def test_model_missing_from_its_card_is_refused(tmp_path: Path) -> None:
     renamed = tmp_path / "other.tflite"
     shutil.copy(BUNDLED_MODEL, renamed)
     shutil.copy(MODELS_DIR / CARD_FILE, tmp_path / CARD_FILE)
-    with pytest.raises(ModelError, match="not listed in its model card"):
+    with pytest.raises(ModelError, match="not listed in its model card") as refused:
         LineModel(renamed)
+    # It says which files the card lists, and that --model names the .tflite file itself.
+    assert "digits_int8.tflite" in str(refused.value) and "the .tflite model file" in str(
+        refused.value
+    )
+    with pytest.raises(ModelError, match=r"--model names the \.tflite model file itself"):
+        LineModel(tmp_path / CARD_FILE)  # the card given for the model
 
 
 def test_unreadable_card_is_named(tmp_path: Path) -> None:
