@@ -106,7 +106,7 @@ def verify_against_card(model_path: Path, card: dict[str, Any]) -> None:
         raise ModelError(
             f"{model_path.name} is not listed in its model card {card_path} (it lists "
             f"{listed}): --model names the .tflite model file itself, e.g. "
-            f"{model_path.parent / 'digits_int8.tflite'}."
+            f"{model_path.parent / INT8_FILE}."
         )
     entry = files[model_path.name]
     expected = entry.get("sha256") if isinstance(entry, dict) else None

@@ -190,7 +190,7 @@ def test_chalk_the_view_took_for_dark_ink_is_read_with_the_other_polarity(reader
 def test_chalk_read_surely_but_wrongly_as_dark_ink_is_read_with_the_other_polarity(reader):
     # Bench chalkboard scenes (sample digits, seed 5) whose view looked like dark ink: read
     # that way, the chalk's edges read as other digits, surely but less surely than the chalk
-    # itself reads as light ink. Of these 300 scenes, 580 -> 588 of 600 (seeds 5 and 6) were
+    # itself reads as light ink. Of 600 such scenes (seeds 5 and 6, 300 each), 580 -> 588 were
     # read once the surer of the two readings was kept.
     images, labels = sample_digits()
     boards = mixed_scenes(images, labels, np.random.default_rng(5), 300, ["chalkboard"])
