@@ -121,3 +121,30 @@ def test_views_that_read_nothing_outweigh_a_faint_digit():
     assert [d.digit for d in ctc_greedy_decode((faint + nothing + up) / 3)] == [1]
     reader = ScriptedReader(faint, nothing, up, *[nothing[:n] for n in (3, 4, 4, 5)])
     assert read_digits(reader, a_line()) == []  # a speck, read as a 1 only now and then
+
+
+def test_two_ones_on_neighbouring_steps_are_read_again_wider_and_kept_when_sure():
+    # "3" then a 1 over two neighbouring steps: CTC's greedy reading is "31".
+    close = steps(BLANK, 3, BLANK, 1, 1, BLANK, sure=0.95)
+    wide = steps(BLANK, BLANK, 3, BLANK, 1, BLANK, 1, BLANK, BLANK, sure=0.97)
+    reader = ScriptedReader(close, wide)
+    digits = read_digits(reader, a_line())
+    assert [d.digit for d in digits] == [3, 1, 1]
+    assert [d.confidence for d in digits] == [d.confidence for d in ctc_greedy_decode(wide)]
+    # Its steps mapped back onto the line's own, for the boxes: the 3 where it was read.
+    assert [(d.first_step, d.last_step) for d in digits] == [(1, 1), (2, 2), (4, 4)]
+    assert len(reader.seen) == 2 and reader.seen[1].shape[1] == 24  # 1.5 times the line's 16 px
+
+
+@pytest.mark.parametrize(
+    "wide_labels, sure",
+    [
+        ((BLANK, 3, BLANK, 1, BLANK, 7, BLANK), 0.97),  # another digit, not one more 1
+        ((BLANK, 3, BLANK, 1, BLANK, 1, 1, BLANK, 1), 0.97),  # two more 1s
+        ((BLANK, 3, BLANK, 1, BLANK, 1, BLANK), 0.6),  # one more 1, read unsurely
+    ],
+)
+def test_a_wider_view_that_does_not_surely_read_one_more_1_leaves_the_reading(wide_labels, sure):
+    close = steps(BLANK, 3, BLANK, 1, 1, BLANK, sure=0.95)
+    reader = ScriptedReader(close, steps(*wide_labels, sure=sure))
+    assert read_digits(reader, a_line()) == ctc_greedy_decode(close)
