@@ -148,3 +148,85 @@ def test_a_wider_view_that_does_not_surely_read_one_more_1_leaves_the_reading(wi
     close = steps(BLANK, 3, BLANK, 1, 1, BLANK, sure=0.95)
     reader = ScriptedReader(close, steps(*wide_labels, sure=sure))
     assert read_digits(reader, a_line()) == ctc_greedy_decode(close)
+
+
+def two_pieces() -> np.ndarray:
+    """A 32 px line: a thin 1 (columns 8-9) close beside a wider digit (13-21)."""
+    image = np.zeros((LINE_HEIGHT, 32), np.uint8)
+    image[7:25, 8:10] = 255
+    image[7:25, 13:22] = 255
+    return image
+
+
+def test_a_1_left_out_beside_a_digit_is_read_from_the_lines_pieces_read_apart():
+    line = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.95)  # "0", surely
+    one = steps(BLANK, BLANK, BLANK, BLANK, 1, BLANK, BLANK, BLANK, sure=0.97)
+    zero = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.98)
+    reader = ScriptedReader(line, one, zero)
+    digits = read_digits(reader, two_pieces())
+    assert [d.digit for d in digits] == [1, 0]
+    assert [d.confidence for d in digits] == [
+        ctc_greedy_decode(piece)[0].confidence for piece in (one, zero)
+    ]
+    # Each piece alone, centred on a blank line of the reader's smallest width.
+    alone = reader.seen[1:]
+    assert [image.shape for image in alone] == [(LINE_HEIGHT, 32)] * 2
+    assert np.array_equal(alone[0][:, 15:17], two_pieces()[:, 8:10]) and alone[0].sum() == (
+        two_pieces()[:, 8:10].sum()
+    )
+    assert np.array_equal(alone[1][:, 11:20], two_pieces()[:, 13:22])
+    # Steps mapped back onto the line's: the 1 at columns 8-9 (step 2), the 0 at 13-21 (3-5).
+    assert [(d.first_step, d.last_step) for d in digits] == [(2, 2), (4, 5)]
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ((7, 0.97), (0, 0.98)),  # another digit added, not a 1
+        ((1, 0.7), (0, 0.98)),  # a 1 read unsurely
+        ((1, 0.97), (6, 0.98)),  # a 1, but the 0 read as a 6
+        ((None, 0.97), (0, 0.98)),  # nothing more
+    ],
+)
+def test_pieces_that_do_not_surely_read_only_1s_more_leave_the_reading(first, second):
+    line = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.95)
+    pieces = [
+        steps(BLANK, BLANK, BLANK, *([] if digit is None else [digit]), BLANK, sure=sure)
+        for digit, sure in (first, second)
+    ]
+    reader = ScriptedReader(line, *pieces)
+    assert read_digits(reader, two_pieces()) == ctc_greedy_decode(line)
+    assert len(reader.seen) == 3
+
+
+def _with(image: np.ndarray, rows: slice, columns: slice, level: int = 255) -> np.ndarray:
+    image = image.copy()
+    image[rows, columns] = level
+    return image
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        _with(two_pieces(), slice(0, 32), slice(26, 27)),  # a box's side, top to bottom
+        _with(two_pieces(), slice(7, 25), slice(1, 2)),  # ink in the line's blank end
+        _with(two_pieces(), slice(20, 25), slice(25, 26)),  # a tick of a comb, short
+        _with(two_pieces(), slice(7, 25), slice(25, 26), level=100),  # a faint sheet's edge
+        two_pieces()[:, :12],  # one piece
+    ],
+    ids=["box-side", "blank-end", "tick", "faint", "one-piece"],
+)
+def test_a_line_whose_pieces_are_not_more_writing_than_its_digits_is_not_read_apart(image):
+    line = steps(BLANK, BLANK, 1, BLANK, 0, 0, BLANK, BLANK, sure=0.95)  # "10", surely
+    if image.shape[1] == 12:
+        image = np.pad(image, ((0, 0), (0, 20)))
+    reader = ScriptedReader(line, *[line] * 3)
+    assert read_digits(reader, image) == ctc_greedy_decode(line)
+    assert len(reader.seen) == 1
+
+
+def test_a_line_read_as_nothing_is_not_read_in_pieces():
+    nothing = steps(BLANK, BLANK, BLANK, BLANK, BLANK, BLANK, BLANK, BLANK, sure=0.95)
+    reader = ScriptedReader(nothing, *[nothing] * 3)
+    assert read_digits(reader, two_pieces()) == []
+    assert len(reader.seen) == 1
