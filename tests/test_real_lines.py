@@ -109,22 +109,28 @@ def test_real_writing_set_close_is_read_per_gap():
     assert "lines with a '?'; digits left out: " in format_real_lines(report["real_lines"])
 
 
+def writers_lines_read_right(texts: tuple[str, ...], heights: tuple[int, ...]) -> tuple[int, int]:
+    """How many of `texts` set from each real-dev writer's own photos, the digits' ink a tenth
+    of their height apart, at each of `heights` px, the bundled reader reads right; of how
+    many lines."""
+    cuts, _ = writers_digits(REAL_DEV)
+    reader = DigitReader(LineModel(), 0.6)
+    right, lines = 0, 0
+    for writer, text, height in itertools.product(sorted(cuts), texts, heights):
+        pieces = [cuts[writer][int(c)] for c in text]
+        frame = set_on_page(pieces, 0.1, height, np.random.default_rng(0))
+        assert frame is not None
+        right += text_of(reader.read(frame).digits) == text
+        lines += 1
+    return right, lines
+
+
 def test_two_ones_real_writers_write_close_are_read_as_two():
     """ "11", "311" and "114" of each real-dev writer's own photos, the digits' ink a tenth of
     their height apart (70 px tall): 42 lines. CTC merges two 1s that fall on neighbouring
     steps; `edge.line_reader` reads such a line again wider. Measured: 39 of 42 read right,
     33 without that second look."""
-    cuts, _ = writers_digits(REAL_DEV)
-    reader = DigitReader(LineModel(), 0.6)  # the bundled reader
-    right, lines = 0, 0
-    for writer in sorted(cuts):
-        for text in ("11", "311", "114"):
-            frame = set_on_page(
-                [cuts[writer][int(c)] for c in text], 0.1, 70, np.random.default_rng(0)
-            )
-            assert frame is not None
-            right += text_of(reader.read(frame).digits) == text
-            lines += 1
+    right, lines = writers_lines_read_right(("11", "311", "114"), (70,))
     assert lines == 42
     assert right >= 37
 
@@ -134,17 +140,7 @@ def test_a_1_real_writers_write_close_beside_another_digit_is_read():
     ink a tenth of their height apart, 50 and 70 px tall: 168 lines. A thin 1 that close
     shares a reader step with its neighbour's edge; `edge.line_reader` reads the line's pieces
     apart. Measured: 164 of 168 read right, 158 without that."""
-    cuts, _ = writers_digits(REAL_DEV)
-    reader = DigitReader(LineModel(), 0.6)  # the bundled reader
-    right, lines = 0, 0
-    for writer, text, height in itertools.product(
-        sorted(cuts), ("41", "71", "21", "14", "17", "12"), (50, 70)
-    ):
-        pieces = [cuts[writer][int(c)] for c in text]
-        frame = set_on_page(pieces, 0.1, height, np.random.default_rng(0))
-        assert frame is not None
-        right += text_of(reader.read(frame).digits) == text
-        lines += 1
+    right, lines = writers_lines_read_right(("41", "71", "21", "14", "17", "12"), (50, 70))
     assert lines == 168
     assert right >= 162
 
