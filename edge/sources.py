@@ -24,7 +24,7 @@ from typing import BinaryIO, Protocol
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from edge.config import SourceSettings
 from edge.interrupts import reraise_interrupt
@@ -39,22 +39,22 @@ VIDEO_SUFFIXES = frozenset(
     {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
      ".wmv", ".flv", ".3gp", ".ogv", ".mjpeg", ".mjpg", ".h264", ".264", ".y4m"}
 )  # fmt: skip
-# What a file's first bytes say it is when its name does not: (offset, bytes, kind).
+# What a file's first bytes say it is when its name does not: (offset, bytes, kind, format).
 _SIGNATURES = (
-    (0, b"\xff\xd8\xff", "image"),  # JPEG
-    (0, b"\x89PNG", "image"),
-    (0, b"GIF8", "image"),
-    (0, b"BM", "image"),
-    (0, b"II*\x00", "image"),  # TIFF, little-endian
-    (0, b"MM\x00*", "image"),  # TIFF, big-endian
-    (8, b"WEBP", "image"),
-    (4, b"ftyp", "video"),  # MP4, MOV, 3GP
-    (0, b"\x1a\x45\xdf\xa3", "video"),  # Matroska, WebM
-    (8, b"AVI ", "video"),
-    (0, b"\x00\x00\x01\xba", "video"),  # MPEG program stream
-    (0, b"OggS", "video"),
-    (0, b"FLV", "video"),
-    (0, b"\x30\x26\xb2\x75", "video"),  # ASF, WMV
+    (0, b"\xff\xd8\xff", "image", "JPEG"),
+    (0, b"\x89PNG", "image", "PNG"),
+    (0, b"GIF8", "image", "GIF"),
+    (0, b"BM", "image", "BMP"),
+    (0, b"II*\x00", "image", "TIFF"),  # little-endian
+    (0, b"MM\x00*", "image", "TIFF"),  # big-endian
+    (8, b"WEBP", "image", "WebP"),
+    (4, b"ftyp", "video", "MP4"),  # MP4, MOV, 3GP
+    (0, b"\x1a\x45\xdf\xa3", "video", "Matroska"),  # Matroska, WebM
+    (8, b"AVI ", "video", "AVI"),
+    (0, b"\x00\x00\x01\xba", "video", "MPEG"),  # MPEG program stream
+    (0, b"OggS", "video", "Ogg"),
+    (0, b"FLV", "video", "FLV"),
+    (0, b"\x30\x26\xb2\x75", "video", "ASF"),  # ASF, WMV
 )
 GLOB_CHARS = frozenset("*?[")
 # The formats read, by Pillow's names: Pillow reads the header of these alone, and each is told
@@ -172,21 +172,32 @@ def image_paths(spec: str) -> list[Path]:
     """The images a file, directory or glob names, sorted; SourceError if there are none."""
     path = Path(spec)
     if GLOB_CHARS & set(spec):
-        found = sorted(_globbed(spec))
-        images = [p for p in found if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        images = sorted(p for p in _globbed(spec) if _named_image(p))
         what = f"the pattern {spec!r}"
     elif path.is_dir():
-        images = sorted(
-            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-        )
+        images = sorted(p for p in path.iterdir() if _named_image(p))
         what = f"the directory {spec}"
     elif path.is_file():
         return [path]
+    elif path.exists():
+        raise SourceError(
+            f"{spec} is not a regular file (a pipe, socket or device); save the image to a file."
+        )
+    elif path.is_symlink():
+        raise SourceError(f"{spec} is a broken symlink: its target does not exist.")
     else:
         raise SourceError(f"{spec} does not exist.")
     if not images:
         raise SourceError(f"No images in {what} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}).")
     return images
+
+
+def _named_image(path: Path) -> bool:
+    """Whether a folder's entry is an image file by its name: a regular file, or a broken
+    symlink, kept so that reading it says what is wrong rather than leaving it out unsaid. (A
+    pipe is left out: opening one waits for a writer, and would stall the batch.)"""
+    broken = path.is_symlink() and not path.exists()
+    return path.suffix.lower() in IMAGE_SUFFIXES and (path.is_file() or broken)
 
 
 def _globbed(spec: str) -> list[Path]:
@@ -228,14 +239,20 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
         with path.open("rb") as file:
             if os.fstat(file.fileno()).st_size == 0:
                 raise UnreadableFrame(f"{path}: the file is empty; copy it again.")
-            kind, width, height = _declared(file, path, max_pixels)
+            kind, width, height, transparent = _declared(file, path, max_pixels)
             _check_size(path, width, height, os.fstat(file.fileno()).st_size, max_pixels)
             file.seek(0)
             data = np.frombuffer(file.read(), np.uint8)
     except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            raise UnreadableFrame(
+                f"{path}: a broken symlink (its target does not exist); link it again or remove it."
+            ) from exc
         raise UnreadableFrame(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
     factor = reduction(width, height)
-    if kind == "GIF":
+    if transparent:
+        image = _laid_on_a_ground(data, path, factor)
+    elif kind == "GIF":
         image = _first_gif_frame(data, path, factor)
     else:
         if kind in ("JPEG", "MPO") and not jpeg_is_complete(data):
@@ -252,8 +269,9 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
             image = None
     if image is None:
         raise UnreadableFrame(
-            f"{path}: not a readable image (corrupt or truncated: the {kind} decoder failed); "
-            "copy it again, or save it again as a JPEG or PNG."
+            f"{path}: not a readable image (the {kind} decoder failed: the file is corrupt or "
+            f"truncated, or a kind of {kind} it does not read, such as float samples); copy it "
+            "again, or save it again as an 8-bit JPEG or PNG."
         )
     if factor > 1:
         log.debug("%s: %dx%d decoded at 1/%d", path, width, height, factor)
@@ -272,28 +290,49 @@ def reduction(width: int, height: int) -> int:
     return max(keeps_side, next(fits, 8))
 
 
-def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, int]:
-    """The format, width and height an image file's header declares (no pixel is decoded)."""
+def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, int, bool]:
+    """The format, width and height an image file's header declares (no pixel is decoded), and
+    whether it has transparency (an alpha channel, or a colour marked transparent)."""
     try:
         with warnings.catch_warnings():
             # Pillow's DecompressionBombWarning (over 89.5 MP): max_pixels decides instead.
             warnings.simplefilter("ignore")
             image = Image.open(file, formats=HEADER_FORMATS)  # not closed: the file is ours
             kind, (width, height) = image.format, image.size
+            transparent = "A" in image.getbands() or "transparency" in image.info
     except Image.DecompressionBombError as exc:  # over 2 x 89.5 MP: beyond any max_pixels
-        pillow_limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
-        raise UnreadableFrame(
-            _too_big(path, f"over {pillow_limit / 1e6:.1f} MP", max_pixels)
-        ) from exc
+        # Pillow's message gives the size: "Image size (400000000 pixels) exceeds limit ..."
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        declared = (
+            f"{int(pixels[1]) / 1e6:.1f} MP"
+            if pixels
+            else f"over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.1f} MP"
+        )
+        raise UnreadableFrame(_too_big(path, declared, max_pixels)) from exc
     except Exception as exc:  # Pillow's plugins raise many kinds for a corrupt header
         log.debug("%s: Pillow: %r", path, exc)
+        file.seek(0)
+        announced = _signature(file.read(16))
+        if announced and announced[0] == "image":
+            raise UnreadableFrame(
+                f"{path}: not a readable image (a {announced[1]} file whose header is corrupt "
+                "or cut short); copy it again."
+            ) from exc
         raise UnreadableFrame(
-            f"{path}: not a readable image (not a {', '.join(HEADER_FORMATS)} file, or its "
-            "header is corrupt); use a JPEG or PNG."
+            f"{path}: not a readable image (not a {', '.join(HEADER_FORMATS)} file); use a "
+            "JPEG or PNG."
         ) from exc
     if kind not in DECODED_FORMATS or width < 1 or height < 1:
         raise UnreadableFrame(f"{path}: not a readable image ({kind}); use a JPEG or PNG.")
-    return kind, width, height
+    return kind, width, height, transparent
+
+
+def _signature(head: bytes) -> tuple[str, str] | None:
+    """(kind, format) that a file's first 16 bytes announce, or None."""
+    return next(
+        ((kind, name) for at, start, kind, name in _SIGNATURES if head[at:].startswith(start)),
+        None,
+    )
 
 
 def _check_size(path: Path, width: int, height: int, file_bytes: int, max_pixels: int) -> None:
@@ -321,6 +360,41 @@ def _too_big(path: Path, declared: str, max_pixels: int) -> str:
         "MP): it is corrupt, or a photo too large to decode here. Save it smaller, or raise "
         "max_pixels in the [source] section of the config."
     )
+
+
+def _laid_on_a_ground(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
+    """A picture with transparency as BGR (upright by its EXIF orientation, its sides reduced
+    `factor`), laid on a ground that stands apart from what is drawn: white under dark
+    strokes, black under light ones.
+
+    A drawing or a screenshot exported with a transparent background holds its writing in the
+    opaque pixels; the colour stored under the transparent ones is arbitrary (most often
+    black), and read as it is it would hide dark writing. Viewers show it on a ground of their
+    own; this one is chosen by the opaque pixels' mean brightness (Rec. 601 luma), alpha
+    weighted. Composited by Pillow, in 8 bits: no float copy of a large picture.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data), formats=HEADER_FORMATS) as picture:
+                upright = ImageOps.exif_transpose(picture).convert("RGBA")
+    except Exception as exc:  # a corrupt file fails in many ways
+        log.debug("%s: Pillow: %r", path, exc)
+        raise UnreadableFrame(
+            f"{path}: not a readable image (corrupt or truncated); copy it again, or save it "
+            "again as a JPEG or PNG."
+        ) from exc
+    if factor > 1:
+        upright = upright.reduce(factor)
+    sample = np.asarray(upright.resize((64, 64), Image.Resampling.BOX), np.float32)
+    opacity = sample[..., 3] / 255.0
+    luma = sample[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    drawn = float((luma * opacity).sum() / opacity.sum()) if opacity.any() else 255.0
+    ground = Image.new(
+        "RGBA", upright.size, (255, 255, 255, 255) if drawn < 128 else (0, 0, 0, 255)
+    )
+    flat = np.asarray(Image.alpha_composite(ground, upright).convert("RGB"))
+    return cv2.cvtColor(flat, cv2.COLOR_RGB2BGR)
 
 
 def _first_gif_frame(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
@@ -711,7 +785,8 @@ def file_kind(path: Path) -> str | None:
             head = file.read(16)
     except OSError:
         return "image"
-    return next((kind for at, start, kind in _SIGNATURES if head[at:].startswith(start)), None)
+    announced = _signature(head)
+    return announced[0] if announced else None
 
 
 def pi_camera_problem() -> str | None:

@@ -1,6 +1,7 @@
 """Frame sources on files written here (images, videos), and the Pi camera through a stand-in."""
 
 import dataclasses
+import os
 import sys
 import types
 from dataclasses import dataclass
@@ -158,6 +159,75 @@ def test_a_file_that_is_not_an_image_is_unreadable(tmp_path, content, message):
 def test_a_missing_file_is_unreadable(tmp_path):
     with pytest.raises(UnreadableFrame, match="cannot be read"):
         read_image(tmp_path / "gone.jpg")
+
+
+def test_a_jpeg_cut_inside_its_header_is_named_as_a_jpeg(tmp_path):
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(jpeg_bytes(picture(4))[:300])
+    with pytest.raises(UnreadableFrame, match=r"a JPEG file whose header is corrupt or cut short"):
+        read_image(path)
+
+
+def _written_4071(ink: tuple[int, int, int], stored_ground: tuple[int, int, int]) -> np.ndarray:
+    """BGRA: "4071" in `ink`, opaque, on transparent pixels whose stored colour is
+    `stored_ground` (what an app leaves under them)."""
+    image = np.zeros((120, 320, 4), np.uint8)
+    image[..., :3] = stored_ground
+    cv2.putText(image, "4071", (10, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, (*ink, 255), 9)
+    return image
+
+
+@pytest.mark.parametrize(
+    ("ink", "stored_ground", "ground"),
+    [((0, 0, 0), (0, 0, 0), 255),  # dark writing over black made transparent: on white
+     ((200, 30, 30), (0, 0, 0), 255),  # a blue pen's
+     ((255, 255, 255), (255, 255, 255), 0)],  # chalk-like light strokes: on black
+)  # fmt: skip
+def test_a_transparent_background_is_laid_on_a_ground_the_writing_stands_out_on(
+    tmp_path, ink, stored_ground, ground
+):
+    """Read as OpenCV stores it, the transparent pixels' colour is whatever the app left there,
+    the same as the ink in the first case: the writing was invisible."""
+    drawing = _written_4071(ink, stored_ground)
+    path = tmp_path / "drawing.png"
+    cv2.imwrite(str(path), drawing)
+    image = read_image(path)
+    assert image.shape == (120, 320, 3)
+    opaque, clear = drawing[..., 3] == 255, drawing[..., 3] == 0  # (and smoothed edges)
+    assert (image[clear] == ground).all()
+    assert np.abs(image[opaque].astype(int) - ink).max() <= 1
+
+
+def test_a_palette_picture_with_a_transparent_colour_is_laid_on_a_ground_too(tmp_path):
+    from PIL import Image
+
+    written = _written_4071((0, 0, 0), (0, 0, 0))[..., 3] > 0
+    palette = Image.fromarray(written.astype(np.uint8), "P")
+    palette.putpalette([0, 0, 0, 10, 10, 10])  # index 0, transparent, is black too
+    path = tmp_path / "palette.png"
+    palette.save(path, transparency=0)
+    image = read_image(path)
+    assert (image[~written] == 255).all() and (image[written] == 10).all()
+
+
+def test_a_broken_symlink_in_a_folder_is_listed_and_says_what_is_wrong(tmp_path):
+    cv2.imwrite(str(tmp_path / "a.png"), picture(5))
+    (tmp_path / "b.png").symlink_to(tmp_path / "moved-away.png")
+    assert image_paths(str(tmp_path)) == [tmp_path / "a.png", tmp_path / "b.png"]
+    assert image_paths(str(tmp_path / "*.png")) == [tmp_path / "a.png", tmp_path / "b.png"]
+    with pytest.raises(UnreadableFrame, match=r"b.png: a broken symlink"):
+        read_image(tmp_path / "b.png")
+    with pytest.raises(SourceError, match=r"b.png is a broken symlink"):
+        image_paths(str(tmp_path / "b.png"))
+
+
+def test_a_pipe_is_not_read_named_or_in_a_folder(tmp_path):
+    """Opening a pipe waits for a writer: a batch would stall on it."""
+    cv2.imwrite(str(tmp_path / "a.png"), picture(5))
+    os.mkfifo(tmp_path / "fifo.png")
+    with pytest.raises(SourceError, match=r"fifo.png is not a regular file"):
+        image_paths(str(tmp_path / "fifo.png"))
+    assert image_paths(str(tmp_path)) == [tmp_path / "a.png"]
 
 
 def test_image_paths_from_a_file_a_directory_and_a_glob(tmp_path):
