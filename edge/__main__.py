@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--loop", action="store_true", help="replay files forever")
     run.add_argument(
         "--max-frames",
-        type=int,
+        type=_at_least_one,
         help="stop after this many frames (default: when the source ends, or Ctrl-C)",
     )
     _add_mounting(run)
@@ -181,10 +181,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         argv = ["run", *argv]
     if argv[0] == "recognize" and "--json" in argv:
         parser.error("recognize always prints one JSON line per image: leave out --json")
-    args = parser.parse_args(argv)
-    if args.command == "run" and args.max_frames is not None and args.max_frames < 1:
-        parser.error("--max-frames must be at least 1")
-    return args
+    return parser.parse_args(argv)
+
+
+def _at_least_one(text: str) -> int:
+    """A count of 1 or more, as argparse's `type` (its error is shown with the command's usage)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
+    return value
 
 
 def _not_a_command(word: str) -> str:

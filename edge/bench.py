@@ -243,6 +243,10 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         raise BenchError(f"--lines-per-writer must be at least 1, got {per_writer}")
     for folder in line_folders:  # a bad folder stops it before work
         _check_folder(folder, "--real-lines")
+    if args.misreads.suffix.lower() != ".png":
+        raise BenchError(
+            f"--misreads {args.misreads}: the contact sheet is a PNG; end its name in .png"
+        )
     report: dict[str, Any] = {}
     misreads: list[Misread] = []
     if args.scenes is not None or not (folders or line_folders):
@@ -391,15 +395,21 @@ def bench_digits(data: str | None, split: str = "test") -> tuple[np.ndarray, np.
             )
         images, labels = sample_digits()
         return images, labels, f"bundled sample ({len(images)} MNIST test digits)"
+    named_by = "--data" if data else f"${MNIST_ENV}"
+    # The bundled sample stands in for test digits only.
+    fallback = " (or name none to use the bundled sample)" if split == "test" else ""
+    if not Path(path).is_file():
+        raise BenchError(
+            f"{path} ({named_by}) does not exist: name MNIST's mnist.npz, in keras' layout"
+            f"{fallback}."
+        )
     try:
         with np.load(path, allow_pickle=False) as npz:
             images, labels = npz[f"x_{split}"], npz[f"y_{split}"]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        # The bundled sample stands in for test digits only.
-        fallback = f" (or unset ${MNIST_ENV} to use the bundled sample)" if split == "test" else ""
         raise BenchError(
-            f"{path} is not an MNIST .npz with x_{split} and y_{split} ({exc}); pass --data "
-            f"PATH{fallback}."
+            f"{path} ({named_by}) is not an MNIST .npz with x_{split} and y_{split} ({exc}): "
+            f"name MNIST's mnist.npz, in keras' layout{fallback}."
         ) from exc
     return images, labels, f"MNIST {DIGIT_SETS[split]} ({path})"
 

@@ -77,7 +77,9 @@ def ink_greys(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise FrameError(f"a frame must be (H, W) grey or (H, W, 3) BGR, got shape {frame.shape}")
     if min(dark.shape) < 32:
         raise FrameError(
-            f"a frame must be at least 32x32 pixels, got {dark.shape[1]}x{dark.shape[0]}"
+            f"a frame must be at least 32x32 pixels, got {dark.shape[1]}x{dark.shape[0]}: "
+            "enlarge the picture (an MNIST-sized 28x28 digit 4 times), or pad it with blank "
+            "paper around the writing"
         )
     return dark, light
 

@@ -61,7 +61,7 @@ def write_sheet(misreads: Sequence[Misread], title: str, path: Path) -> int:
         for line_number, (text, colour) in enumerate(lines[: CAPTION_H // CAPTION_LINE_H]):
             baseline = top + PICTURE_H + 16 + line_number * CAPTION_LINE_H
             _text(sheet, text, (left + 4, baseline), colour)
-    png = cv2.imencode(".png", sheet)[1]  # a PNG whatever the name ends in
+    png = cv2.imencode(".png", sheet)[1]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png.tobytes())
     return len(shown)

@@ -101,8 +101,14 @@ def verify_against_card(model_path: Path, card: dict[str, Any]) -> None:
             f'Model card {card_path}: "files" is a JSON {_json_kind(files)}, not an object of '
             "file names; re-run `python -m quantize` to write it again."
         )
+    if not files:
+        raise ModelError(
+            f"Model card {card_path} lists no model files: it is empty, or not the card "
+            "`python -m quantize` writes. Copy the card written with the model again, or re-run "
+            "`python -m quantize`."
+        )
     if model_path.name not in files:
-        listed = ", ".join(sorted(files)) or "none"
+        listed = ", ".join(sorted(files))
         raise ModelError(
             f"{model_path.name} is not listed in its model card {card_path} (it lists "
             f"{listed}): --model names the .tflite model file itself, e.g. "
@@ -138,12 +144,14 @@ class _LiteRTModel:
         if self.path.is_dir():
             raise ModelError(
                 f"{self.path} is a directory, not a .tflite file: name the model file itself "
-                "(--model DIR/NAME.tflite), or omit --model to use the bundled model."
+                f"({self.path / INT8_FILE}, say), or name no model (no --model, no [model] "
+                "path in the config) to use the bundled one."
             )
         if not self.path.is_file():
             raise ModelError(
                 f"Model file {self.path} does not exist. Run `python -m train && python -m "
-                "quantize`, or omit --model to use the bundled model."
+                "quantize` to make it, or name no model (no --model, no [model] path in the "
+                "config) to use the bundled one."
             )
         self.card = read_card(self.path) if verify else {}
         if verify:

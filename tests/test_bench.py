@@ -315,8 +315,16 @@ def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(
     with pytest.raises(BenchError, match="--digits train needs MNIST: pass --data PATH"):
         bench_digits(None, "train")
     np.savez(tmp_path / "tests_only.npz", x_test=x_test[:5], y_test=x_test[:5, 0, 0])
-    with pytest.raises(BenchError, match=r"with x_train and y_train .*; pass --data PATH\.$"):
+    with pytest.raises(
+        BenchError, match=r"\(--data\) is not an MNIST .npz with x_train and y_train .*layout\.$"
+    ):
         bench_digits(str(tmp_path / "tests_only.npz"), "train")  # no sample offered instead
+    missing = tmp_path / "moved.npz"
+    with pytest.raises(BenchError, match=r"moved.npz \(--data\) does not exist: .*bundled sample"):
+        bench_digits(str(missing))
+    monkeypatch.setenv("EDGE_DIGITS_MNIST", str(missing))
+    with pytest.raises(BenchError, match=r"moved.npz \(\$EDGE_DIGITS_MNIST\) does not exist"):
+        bench_digits(None)
 
 
 def test_the_bench_says_which_digits_its_scenes_show(mnist_path, tmp_path):
@@ -451,6 +459,19 @@ def test_bench_real_draws_the_photos_it_misread(mnist_test, tmp_path):
         "tiles": len(misses),
     }
     assert cv2.imread(str(sheet)).shape[0] == TITLE_H + PICTURE_H + CAPTION_H  # one row of them
+
+
+def test_a_contact_sheet_named_other_than_png_is_refused_before_any_work(tmp_path):
+    sheet = tmp_path / "misses.jpg"
+    done = subprocess.run(
+        edge_command("bench", "--scenes", "1", "--misreads", str(sheet)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "the contact sheet is a PNG; end its name in .png" in done.stderr
+    assert not sheet.exists()
 
 
 # --- ending early -----------------------------------------------------------------------------

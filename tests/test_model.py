@@ -117,8 +117,10 @@ def test_unreadable_card_is_named(tmp_path: Path) -> None:
 
 
 def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="does not exist"):
+    """Whether --model or the config's [model] path named it: the message fits both."""
+    with pytest.raises(ModelError, match="does not exist") as error:
         LineModel(tmp_path / "nothing.tflite")
+    assert "no --model, no [model] path in the config" in str(error.value)
 
 
 def test_a_directory_for_a_model_is_said_to_be_one(tmp_path: Path) -> None:
@@ -148,6 +150,8 @@ def _with_card(tmp_path: Path, card: object) -> Path:
         ({"files": ["digits_int8.tflite"]}, '"files" is a JSON array'),
         ({"files": {"digits_int8.tflite": "abc"}}, "no sha256 string"),
         ({"files": {"digits_int8.tflite": {"sha256": 12}}}, "no sha256 string"),
+        ({}, "lists no model files: it is empty"),
+        ({"files": {}}, "lists no model files: it is empty"),
     ],
 )
 def test_a_card_of_the_wrong_shape_is_a_model_error_naming_it(

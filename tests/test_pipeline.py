@@ -247,6 +247,7 @@ def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene
         (np.zeros((0, 640), np.uint8), "empty"),
         (np.zeros((0, 0, 3), np.uint8), "empty"),
         ([[1, 2], [3, 4]], "numpy array"),
+        (np.zeros((28, 28), np.uint8), "got 28x28: enlarge the picture"),
     ],
 )
 def test_an_unusable_frame_is_refused_with_a_reason(reader, bad, message):

@@ -29,7 +29,7 @@ from edge.sources import redact_url
 from edge.web.annotate import annotate_frame
 from edge.web.latest import Latest
 from edge.web.password import hash_password, hash_problem, verify_password
-from edge.web.sink import WebSink
+from edge.web.sink import WebSink, page_url
 
 BOX = (40, 30, 50, 80)
 TIMEOUT = 10.0  # seconds: a broken server fails the test instead of hanging it
@@ -344,7 +344,7 @@ import logging
 logging.basicConfig(level=logging.WARNING)
 from edge.config import WebSettings
 from edge.events import Stats
-from edge.web.sink import WebSink
+from edge.web.sink import WebSink, page_url
 sink = WebSink(WebSettings(port=0, max_connections=48, max_streams=8))
 sink.on_start(Stats(model="m.tflite", quantized=True, source="test"))
 print(sink.port, flush=True)
@@ -582,6 +582,15 @@ def test_password_hashes_check_and_refuse() -> None:
         assert "python -m edge.web.password" in hash_problem(bad), bad
 
 
+def test_the_password_tool_explains_itself_and_hashes_a_piped_password() -> None:
+    tool = [sys.executable, "-m", "edge.web.password"]
+    shown = subprocess.run([*tool, "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "password_hash line to put under [web]" in shown.stdout
+    piped = subprocess.run(tool, input="hunter22\n", capture_output=True, text=True, timeout=60)
+    hashed = piped.stdout.strip().removeprefix('password_hash = "').removesuffix('"')
+    assert piped.returncode == 0 and verify_password("hunter22", hashed)
+
+
 # --- secrets in a stream URL ------------------------------------------------------------------
 
 
@@ -609,3 +618,13 @@ def test_a_stream_that_cannot_be_opened_names_no_password() -> None:
     assert done.returncode == 2
     assert "http://***@127.0.0.1:" in done.stderr and "token=***" in done.stderr
     assert "s3cret" not in done.stdout + done.stderr and "t0ken" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [("127.0.0.1", "http://127.0.0.1:8080/"), ("0.0.0.0", "http://127.0.0.1:8080/"),
+     ("::", "http://[::1]:8080/"), ("::1", "http://[::1]:8080/"),
+     ("fe80::1%eth0", "http://[fe80::1%25eth0]:8080/"), ("pi.local", "http://pi.local:8080/")],
+)  # fmt: skip
+def test_the_printed_url_of_the_page_opens_in_a_browser_ipv6_too(host, url):
+    assert page_url(host, 8080) == url

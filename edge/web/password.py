@@ -4,6 +4,7 @@ A hash reads `scrypt:N:r:p$salt$hex`, so the config holds no password.
 `python -m edge.web.password` asks for one and prints the line to put under [web].
 """
 
+import argparse
 import getpass
 import hashlib
 import hmac
@@ -60,8 +61,14 @@ def _scrypt(password: str, salt: str, n: int, r: int, p: int) -> bytes:
     )  # fmt: skip
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Ask for a password twice (or read one line from a pipe) and print its [web] line."""
+    argparse.ArgumentParser(
+        prog="python -m edge.web.password",
+        description="Ask for the live page's password (twice; or read one line from a pipe) "
+        "and print the password_hash line to put under [web] in the config (scrypt: the "
+        "config holds no password).",
+    ).parse_args(argv)
     if sys.stdin.isatty():
         password = getpass.getpass("Password for the live page: ")
         if getpass.getpass("Again: ") != password:

@@ -86,6 +86,16 @@ def login_for(settings: WebSettings, loopback: bool) -> tuple[str, str] | None:
     return None
 
 
+def page_url(host: str, port: int) -> str:
+    """The live page's URL on this machine for a server listening on `host` and `port`: every
+    network (0.0.0.0, ::) opened through the loopback address, an IPv6 address bracketed
+    (RFC 3986) and its zone's "%" escaped (RFC 6874)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in host:
+        return f"http://[{host.replace('%', '%25')}]:{port}/"
+    return f"http://{host}:{port}/"
+
+
 class WebSink(Sink):
     """Sink serving the live page; its pipeline-side methods only store references and copies.
 
@@ -138,8 +148,7 @@ class WebSink(Sink):
 
     @property
     def url(self) -> str:
-        host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)
-        return f"http://{host}:{self.port}/"
+        return page_url(self.host, self.port)
 
     @property
     def access(self) -> str:
