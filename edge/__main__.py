@@ -34,7 +34,7 @@ from typing import Any
 
 import cv2
 
-from edge.bench import BenchError, add_bench_arguments, bench
+from edge.bench import BenchError, add_bench_arguments, bench, whole_number
 from edge.config import (
     ROTATIONS,
     ConfigError,
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--loop", action="store_true", help="replay files forever")
     run.add_argument(
         "--max-frames",
-        type=_at_least_one,
+        type=whole_number(1, "a frame count"),
         help="stop after this many frames (default: when the source ends, or Ctrl-C)",
     )
     _add_mounting(run)
@@ -182,17 +182,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if argv[0] == "recognize" and "--json" in argv:
         parser.error("recognize always prints one JSON line per image: leave out --json")
     return parser.parse_args(argv)
-
-
-def _at_least_one(text: str) -> int:
-    """A count of 1 or more, as argparse's `type` (its error is shown with the command's usage)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
-    return value
 
 
 def _not_a_command(word: str) -> str:

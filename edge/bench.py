@@ -38,7 +38,7 @@ import tempfile
 import threading
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -114,15 +114,23 @@ def condition_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def seed_number(text: str) -> int:
-    """`--seed`: a whole number, 0 or more (numpy's generators take no negative seed)."""
-    try:
-        seed = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a seed is a whole number, got {text!r}") from None
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"a seed is 0 or more, got {seed}")
-    return seed
+def whole_number(least: int, what: str) -> Callable[[str], int]:
+    """An argparse `type`: a whole number, `least` or more; its errors name `what` ("a seed"),
+    and argparse shows them with the command's own usage."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} is a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{what} is {least} or more, got {value}")
+        return value
+
+    return parse
+
+
+seed_number = whole_number(0, "a seed")  # `--seed`: numpy's generators take no negative seed
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:

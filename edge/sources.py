@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -251,7 +251,7 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
         raise UnreadableFrame(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
     factor = reduction(width, height)
     if transparent:
-        image = _laid_on_a_ground(data, path, factor)
+        image = _laid_on_a_ground(data, path, kind, factor)
     elif kind == "GIF":
         image = _first_gif_frame(data, path, factor)
     else:
@@ -362,10 +362,31 @@ def _too_big(path: Path, declared: str, max_pixels: int) -> str:
     )
 
 
-def _laid_on_a_ground(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
-    """A picture with transparency as BGR (upright by its EXIF orientation, its sides reduced
-    `factor`), laid on a ground that stands apart from what is drawn: white under dark
-    strokes, black under light ones.
+_Read = TypeVar("_Read")
+
+
+def _by_pillow(
+    data: np.ndarray, path: Path, kind: str, read: Callable[[Image.Image], _Read]
+) -> _Read:
+    """What `read` makes of the picture in `data` (a file's bytes), opened by Pillow as a `kind`
+    file (its format's name, "GIF"); UnreadableFrame if that fails."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data), formats=[kind]) as picture:
+                return read(picture)
+    except Exception as exc:  # a corrupt file fails in many ways
+        log.debug("%s: Pillow: %r", path, exc)
+        raise UnreadableFrame(
+            f"{path}: not a readable image (corrupt or truncated {kind}); copy it again, or "
+            "save it again as a PNG."
+        ) from exc
+
+
+def _laid_on_a_ground(data: np.ndarray, path: Path, kind: str, factor: int) -> np.ndarray:
+    """A picture with transparency (a `kind` file: "PNG") as BGR, upright by its EXIF
+    orientation, its sides reduced `factor`, laid on a ground that stands apart from what is
+    drawn: white under dark strokes, black under light ones.
 
     A drawing or a screenshot exported with a transparent background holds its writing in the
     opaque pixels; the colour stored under the transparent ones is arbitrary (most often
@@ -373,17 +394,9 @@ def _laid_on_a_ground(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
     own; this one is chosen by the opaque pixels' mean brightness (Rec. 601 luma), alpha
     weighted. Composited by Pillow, in 8 bits: no float copy of a large picture.
     """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data), formats=HEADER_FORMATS) as picture:
-                upright = ImageOps.exif_transpose(picture).convert("RGBA")
-    except Exception as exc:  # a corrupt file fails in many ways
-        log.debug("%s: Pillow: %r", path, exc)
-        raise UnreadableFrame(
-            f"{path}: not a readable image (corrupt or truncated); copy it again, or save it "
-            "again as a JPEG or PNG."
-        ) from exc
+    upright = _by_pillow(
+        data, path, kind, lambda picture: ImageOps.exif_transpose(picture).convert("RGBA")
+    )
     if factor > 1:
         upright = upright.reduce(factor)
     sample = np.asarray(upright.resize((64, 64), Image.Resampling.BOX), np.float32)
@@ -399,19 +412,12 @@ def _laid_on_a_ground(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
 
 def _first_gif_frame(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
     """A GIF's first frame as BGR, by Pillow (few OpenCV builds decode GIF), reduced `factor`."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data), formats=["GIF"]) as gif:
-                frame = gif if gif.mode in ("P", "L") else gif.convert("RGB")
-                pixels = np.asarray(frame)
-                palette = frame.getpalette() if frame.mode == "P" else None
-    except Exception as exc:  # a corrupt GIF fails in many ways
-        log.debug("%s: Pillow: %r", path, exc)
-        raise UnreadableFrame(
-            f"{path}: not a readable image (corrupt or truncated GIF); copy it again, or save "
-            "it again as a PNG."
-        ) from exc
+
+    def pixels_and_palette(gif: Image.Image) -> tuple[np.ndarray, list[int] | None]:
+        frame = gif if gif.mode in ("P", "L") else gif.convert("RGB")
+        return np.asarray(frame), frame.getpalette() if frame.mode == "P" else None
+
+    pixels, palette = _by_pillow(data, path, "GIF", pixels_and_palette)
     if palette is not None:  # colours looked up once: no full-size RGB copy on the way
         bgr = np.zeros((256, 3), np.uint8)
         colours = np.asarray(palette[: 3 * 256], np.uint8).reshape(-1, 3)
