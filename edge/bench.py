@@ -407,9 +407,9 @@ def bench_digits(data: str | None, split: str = "test") -> tuple[np.ndarray, np.
     # The bundled sample stands in for test digits only.
     fallback = " (or name none to use the bundled sample)" if split == "test" else ""
     if not Path(path).is_file():
+        problem = "is not a file" if Path(path).exists() else "does not exist"
         raise BenchError(
-            f"{path} ({named_by}) does not exist: name MNIST's mnist.npz, in keras' layout"
-            f"{fallback}."
+            f"{path} ({named_by}) {problem}: name MNIST's mnist.npz, in keras' layout{fallback}."
         )
     try:
         with np.load(path, allow_pickle=False) as npz:

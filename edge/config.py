@@ -61,6 +61,9 @@ def setting(default: Any, check: Check | None = None) -> Any:
     return field(default=default, metadata={"check": check} if check else {})
 
 
+MOST_PIXELS = 150_000_000  # the largest max_pixels a config may set
+
+
 @dataclass(frozen=True)
 class SourceSettings:
     name: str = setting("auto", not_empty)  # auto | picamera2 | demo | webcam:N | file | URL
@@ -75,7 +78,7 @@ class SourceSettings:
     vflip: bool = setting(False)  # mirror top-bottom
     # Image files declaring more pixels are refused before decoding (memory). 8192x6144 is the
     # largest 50 MP phone photo; Pillow, which reads the header, refuses over 2 x 89.5 MP.
-    max_pixels: int = setting(8192 * 6144, between(1_000_000, 150_000_000))
+    max_pixels: int = setting(8192 * 6144, between(1_000_000, MOST_PIXELS))
 
 
 @dataclass(frozen=True)

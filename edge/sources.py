@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from edge.config import SourceSettings
+from edge.config import MOST_PIXELS, SourceSettings
 from edge.interrupts import reraise_interrupt
 from edge.scenes import SceneSettings, random_scene, sample_digits
 
@@ -308,7 +308,7 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
             if pixels
             else f"over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.1f} MP"
         )
-        raise UnreadableFrame(_too_big(path, declared, max_pixels)) from exc
+        raise UnreadableFrame(_too_big(path, declared, max_pixels, beyond_any=True)) from exc
     except Exception as exc:  # Pillow's plugins raise many kinds for a corrupt header
         log.debug("%s: Pillow: %r", path, exc)
         file.seek(0)
@@ -341,7 +341,7 @@ def _check_size(path: Path, width: int, height: int, file_bytes: int, max_pixels
     pixels = width * height
     if pixels > max_pixels:
         declared = f"{width}x{height} pixels ({pixels / 1e6:.1f} MP)"
-        raise UnreadableFrame(_too_big(path, declared, max_pixels))
+        raise UnreadableFrame(_too_big(path, declared, max_pixels, pixels > MOST_PIXELS))
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise UnreadableFrame(
             f"{path}: the image is {width}x{height}, a strip over {MAX_ASPECT} times as long as "
@@ -354,11 +354,13 @@ def _check_size(path: Path, width: int, height: int, file_bytes: int, max_pixels
         )
 
 
-def _too_big(path: Path, declared: str, max_pixels: int) -> str:
+def _too_big(path: Path, declared: str, max_pixels: int, beyond_any: bool) -> str:
+    """The refusal of a picture declaring more pixels than `max_pixels`; raising the setting is
+    offered unless the picture is `beyond_any` value it may take (MOST_PIXELS)."""
+    raise_it = "" if beyond_any else ", or raise max_pixels in the [source] section of the config"
     return (
         f"{path}: the image declares {declared}, more than max_pixels ({max_pixels / 1e6:.1f} "
-        "MP): it is corrupt, or a photo too large to decode here. Save it smaller, or raise "
-        "max_pixels in the [source] section of the config."
+        f"MP): it is corrupt, or a photo too large to decode here. Save it smaller{raise_it}."
     )
 
 

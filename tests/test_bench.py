@@ -322,6 +322,8 @@ def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(
     missing = tmp_path / "moved.npz"
     with pytest.raises(BenchError, match=r"moved.npz \(--data\) does not exist: .*bundled sample"):
         bench_digits(str(missing))
+    with pytest.raises(BenchError, match=r"\(--data\) is not a file: name MNIST's mnist.npz"):
+        bench_digits(str(tmp_path))  # the folder that holds it
     monkeypatch.setenv("EDGE_DIGITS_MNIST", str(missing))
     with pytest.raises(BenchError, match=r"moved.npz \(\$EDGE_DIGITS_MNIST\) does not exist"):
         bench_digits(None)
