@@ -183,7 +183,7 @@ def image_paths(spec: str) -> list[Path]:
         raise SourceError(
             f"{spec} is not a regular file (a pipe, socket or device); save the image to a file."
         )
-    elif path.is_symlink():
+    elif _broken_link(path):
         raise SourceError(f"{spec} is a broken symlink: its target does not exist.")
     else:
         raise SourceError(f"{spec} does not exist.")
@@ -196,8 +196,12 @@ def _named_image(path: Path) -> bool:
     """Whether a folder's entry is an image file by its name: a regular file, or a broken
     symlink, kept so that reading it says what is wrong rather than leaving it out unsaid. (A
     pipe is left out: opening one waits for a writer, and would stall the batch.)"""
-    broken = path.is_symlink() and not path.exists()
-    return path.suffix.lower() in IMAGE_SUFFIXES and (path.is_file() or broken)
+    return path.suffix.lower() in IMAGE_SUFFIXES and (path.is_file() or _broken_link(path))
+
+
+def _broken_link(path: Path) -> bool:
+    """Whether `path` is a symlink whose target does not exist."""
+    return path.is_symlink() and not path.exists()
 
 
 def _globbed(spec: str) -> list[Path]:
@@ -244,7 +248,7 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
             file.seek(0)
             data = np.frombuffer(file.read(), np.uint8)
     except OSError as exc:
-        if path.is_symlink() and not path.exists():
+        if _broken_link(path):
             raise UnreadableFrame(
                 f"{path}: a broken symlink (its target does not exist); link it again or remove it."
             ) from exc
