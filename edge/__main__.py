@@ -28,6 +28,7 @@ if __name__ == "__main__":
 import argparse
 import difflib
 import logging
+import shlex
 import signal
 import sys
 from typing import Any
@@ -172,6 +173,13 @@ def web_address(text: str) -> tuple[str | None, int]:
     return host.removeprefix("[").removesuffix("]") or None, int(port)
 
 
+def web_text(host: str | None, port: int) -> str:
+    """`--web`'s value written back from what `web_address` made of it."""
+    if host is None:
+        return str(port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Arguments with `run` filled in when no command is named (`python -m edge --json`)."""
     parser = build_parser()
@@ -220,21 +228,39 @@ SWITCH_SETTINGS = {  # store_true flags: only `True` overrides
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Defaults, then the config file, then the flags that were given (each checked alike)."""
+    """Defaults, then the config file, then the flags that were given (each checked alike; a
+    wrong value is named as it was typed, `--threads 0`, not by the key it sets)."""
     settings = load_settings(resolve_config_path(args.config))
+    for typed, changes in flag_changes(args):
+        settings = apply_overrides(settings, changes, origin=typed, flag=True)
+    return settings
+
+
+def flag_changes(args: argparse.Namespace) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+    """Each flag that was given, as typed (`--threads 0`), with the settings it changes."""
+    given = []
     for dest, (section, key) in FLAG_SETTINGS.items():
         value = getattr(args, dest, None)
         if value is not None:
-            flag = "--" + dest.replace("_", "-")
-            settings = apply_overrides(settings, {section: {key: value}}, origin=flag)
+            given.append((f"{_flag(dest)} {_as_typed(value)}", {section: {key: value}}))
     for dest, changes in SWITCH_SETTINGS.items():
         if getattr(args, dest, False):
-            settings = apply_overrides(settings, changes, origin="--" + dest.replace("_", "-"))
+            given.append((_flag(dest), changes))
     if getattr(args, "web", None):
         host, port = args.web
         web: dict[str, Any] = {"enabled": True, "port": port} | ({"host": host} if host else {})
-        settings = apply_overrides(settings, {"web": web}, origin="--web")
-    return settings
+        given.append((f"--web {_as_typed(web_text(host, port))}", {"web": web}))
+    return given
+
+
+def _flag(dest: str) -> str:
+    """The flag argparse stores as `dest`: "stable_frames" -> "--stable-frames"."""
+    return "--" + dest.replace("_", "-")
+
+
+def _as_typed(value: object) -> str:
+    """A flag's value as a shell would take it back: quoted when empty or spaced."""
+    return shlex.quote(value) if isinstance(value, str) else str(value)
 
 
 def configure_logging(level_name: str, verbose: int) -> None:
@@ -260,7 +286,7 @@ def run(settings: Settings, max_frames: int | None) -> int:
     """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT."""
     reader = load_reader(settings)
     sinks = build_sinks(settings)
-    source = open_source(settings.source)
+    source = open_source(settings.source, settings.reading.ink)
     try:  # closed however the run ends: even a signal before the loop starts (Interrupted)
         if settings.web.enabled:
             _announce_page(sinks)

@@ -801,7 +801,9 @@ def real_bench(
         scored.append({"folder": str(folder), **figures})
         for miss in figures["misses"][: MAX_TILES - len(misreads)]:  # decoded again: only these
             line = reads[miss["file"]]
-            misreads.append(_photo_misread(folder, miss, line, upright, max_pixels))
+            misreads.append(
+                _photo_misread(folder, miss, line, upright, max_pixels, reader.find.ink)
+            )
     source = settings.source
     report = {
         "model": str(path),
@@ -879,11 +881,17 @@ def _settings_reader(settings: Settings) -> tuple[Path, LineModel, DigitReader]:
 
 
 def _photo_misread(
-    folder: Path, miss: dict[str, Any], line: dict[str, Any], upright: Orient, max_pixels: int
+    folder: Path,
+    miss: dict[str, Any],
+    line: dict[str, Any],
+    upright: Orient,
+    max_pixels: int,
+    ink: str,
 ) -> Misread:
-    """A misread photo as the reader saw it (upright, reduced if large), its found boxes too."""
+    """A misread photo as the reader saw it (upright, reduced if large, a transparent one on the
+    ground for the reader's `ink`), its found boxes too."""
     try:
-        image, reduced = decode_image(folder / miss["file"], max_pixels)
+        image, reduced = decode_image(folder / miss["file"], max_pixels, ink)
         image = upright(image)
     except UnreadableFrame:
         image, reduced = None, 1

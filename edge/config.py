@@ -25,7 +25,8 @@ ROTATIONS = (0, 90, 180, 270)  # degrees clockwise a frame is turned (camera mou
 
 
 class ConfigError(Exception):
-    """The configuration cannot be used; the message names the file (or flag) and the key."""
+    """The configuration cannot be used; the message names the file and the key, or the flag
+    as it was typed."""
 
 
 Check = Callable[[Any], str | None]  # returns what is wrong with a value, or None if it is fine
@@ -205,10 +206,14 @@ def load_settings(path: Path | None) -> Settings:
     return apply_overrides(Settings(), document, origin=str(path))
 
 
-def apply_overrides(settings: Settings, changes: Mapping[str, Any], origin: str) -> Settings:
+def apply_overrides(
+    settings: Settings, changes: Mapping[str, Any], origin: str, *, flag: bool = False
+) -> Settings:
     """`settings` with `changes` ({section: {key: value}}) validated and applied.
 
-    `origin` (a file name, or "command line") starts every error message.
+    `origin` (a file name, or "command line") starts every error message. With `flag`, it is
+    the command-line flag as typed that makes the changes (`--threads 0`), and a wrong value is
+    named by it alone (`--threads 0: must be between 1 and 64`): the user typed no key.
     """
     sections = {}
     for section_name, values in changes.items():
@@ -221,13 +226,13 @@ def apply_overrides(settings: Settings, changes: Mapping[str, Any], origin: str)
             raise ConfigError(f"{origin}: {section_name} must be a [{section_name}] table.")
         current = getattr(settings, section_name)
         sections[section_name] = dataclasses.replace(
-            current, **_validated(section_name, type(current), values, origin)
+            current, **_validated(section_name, type(current), values, origin, flag)
         )
     return dataclasses.replace(settings, **sections)
 
 
 def _validated(
-    section: str, schema: type, values: Mapping[str, Any], origin: str
+    section: str, schema: type, values: Mapping[str, Any], origin: str, flag: bool
 ) -> dict[str, Any]:
     fields = {f.name: f for f in dataclasses.fields(schema)}
     result = {}
@@ -238,13 +243,20 @@ def _validated(
         expected = fields[key].type
         value = _coerced(value, expected)
         if value is None:
-            raise ConfigError(f"{where} = {values[key]!r}: expected {_TYPE_NAMES[expected]}.")
+            wrong = _wrong_value(where, values[key], origin, flag)
+            raise ConfigError(f"{wrong}: expected {_TYPE_NAMES[expected]}.")
         check = fields[key].metadata.get("check")
         problem = check(value) if check else None
         if problem:
-            raise ConfigError(f"{where} = {value!r}: {problem}.")
+            raise ConfigError(f"{_wrong_value(where, value, origin, flag)}: {problem}.")
         result[key] = value
     return result
+
+
+def _wrong_value(where: str, value: Any, origin: str, flag: bool) -> str:
+    """How a wrong value's message starts: a file's `path: [section] key = value`, or the
+    command-line flag as typed (`origin`), which names no key."""
+    return origin if flag else f"{where} = {value!r}"
 
 
 def _coerced(value: Any, expected: type) -> Any:

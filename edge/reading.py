@@ -8,12 +8,14 @@ image is read once, as it is: `reading_of`).
 import itertools
 import math
 from collections.abc import Sequence
+from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 
 from edge.events import Box, DigitPrediction, FrameResult, Reading
 
 UNCERTAIN = "?"
+_HUNDREDTH = Decimal("0.01")
 # Neighbours on a line overlap vertically even on tilted paper; the next line down does not.
 SAME_ROW_OFFSET = 0.5  # max vertical centre offset between neighbours, in box heights
 
@@ -74,6 +76,13 @@ def predictions(
 def text_of(digits: Sequence[DigitPrediction]) -> str:
     """The read-out: digits in order, "?" where the model was unsure."""
     return "".join(UNCERTAIN if d.digit is None else str(d.digit) for d in digits)
+
+
+def confidence_text(confidence: float) -> str:
+    """A confidence for people, to two decimals rounded down: 0.9961 is "0.99", as "1.00"
+    would read as certainty, and no confidence shows above a threshold it is under."""
+    # From its shortest decimal form: 0.29 is 0.28999999999999998 as a binary float.
+    return str(Decimal(repr(float(confidence))).quantize(_HUNDREDTH, rounding=ROUND_DOWN))
 
 
 class Stabilizer:

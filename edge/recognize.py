@@ -66,9 +66,10 @@ def recognize_file(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, Any]:
     """The read-out of one image (boxes in its pixels once turned upright, even when a large
-    photo was decoded reduced), or what made it unreadable."""
+    photo was decoded reduced), or what made it unreadable. A picture with transparency is laid
+    on a ground for the ink the reader is told to find (`decode_image`)."""
     try:
-        image, reduced = decode_image(path, max_pixels)
+        image, reduced = decode_image(path, max_pixels, reader.find.ink)
         read = reader.read(upright(image))
     except UnreadableFrame as exc:
         return {"path": str(path), "error": str(exc)}

@@ -9,6 +9,7 @@ carries on with the next.
 """
 
 import dataclasses
+import errno
 import glob
 import io
 import logging
@@ -183,8 +184,9 @@ def image_paths(spec: str) -> list[Path]:
         raise SourceError(
             f"{spec} is not a regular file (a pipe, socket or device); save the image to a file."
         )
-    elif _broken_link(path):
-        raise SourceError(f"{spec} is a broken symlink: its target does not exist.")
+    elif dead_link := _dead_link(path):
+        what, why = dead_link
+        raise SourceError(f"{spec} is {what}: {why}.")
     else:
         raise SourceError(f"{spec} does not exist.")
     if not images:
@@ -193,15 +195,27 @@ def image_paths(spec: str) -> list[Path]:
 
 
 def _named_image(path: Path) -> bool:
-    """Whether a folder's entry is an image file by its name: a regular file, or a broken
-    symlink, kept so that reading it says what is wrong rather than leaving it out unsaid. (A
-    pipe is left out: opening one waits for a writer, and would stall the batch.)"""
-    return path.suffix.lower() in IMAGE_SUFFIXES and (path.is_file() or _broken_link(path))
+    """Whether a folder's entry is an image file by its name: a regular file, or a symlink that
+    leads to no file (broken, or a loop), kept so that reading it says what is wrong rather
+    than leaving it out unsaid. (A pipe is left out: opening one waits for a writer, and would
+    stall the batch.)"""
+    return path.suffix.lower() in IMAGE_SUFFIXES and (
+        path.is_file() or _dead_link(path) is not None
+    )
 
 
-def _broken_link(path: Path) -> bool:
-    """Whether `path` is a symlink whose target does not exist."""
-    return path.is_symlink() and not path.exists()
+def _dead_link(path: Path) -> tuple[str, str] | None:
+    """What `path` is, and why it leads to no file, when it is a symlink that leads nowhere:
+    ("a broken symlink", "its target does not exist") or ("a symlink loop", "its links lead
+    back to themselves"); None for anything else."""
+    if not path.is_symlink() or path.exists():  # exists() is False for a loop too
+        return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop", "its links lead back to themselves"
+    return "a broken symlink", "its target does not exist"
 
 
 def _globbed(spec: str) -> list[Path]:
@@ -222,15 +236,19 @@ def _globbed(spec: str) -> list[Path]:
     ]
 
 
-def read_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def read_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS, ink: str = "auto") -> np.ndarray:
     """An image file as BGR, turned upright by its EXIF orientation (as a phone shows it); a
     large photo reduced (`decode_image`)."""
-    return decode_image(path, max_pixels)[0]
+    return decode_image(path, max_pixels, ink)[0]
 
 
-def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, int]:
+def decode_image(
+    path: Path, max_pixels: int = DEFAULT_MAX_PIXELS, ink: str = "auto"
+) -> tuple[np.ndarray, int]:
     """An image file as BGR, upright by its EXIF orientation, and the factor (1, 2, 4 or 8) its
-    sides were reduced by; UnreadableFrame, saying what to do, for anything else.
+    sides were reduced by; UnreadableFrame, saying what to do, for anything else. A picture
+    with transparency is laid on a ground that stands apart from the `ink` ([reading] ink:
+    "dark", "light", or "auto", told by the picture; `_laid_on_a_ground`).
 
     No pixel is decoded before the header is read (by Pillow, which reads only the header): a
     file that is not one of HEADER_FORMATS, that declares more than `max_pixels` or a strip's
@@ -248,14 +266,13 @@ def decode_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.n
             file.seek(0)
             data = np.frombuffer(file.read(), np.uint8)
     except OSError as exc:
-        if _broken_link(path):
-            raise UnreadableFrame(
-                f"{path}: a broken symlink (its target does not exist); link it again or remove it."
-            ) from exc
+        if dead_link := _dead_link(path):
+            what, why = dead_link
+            raise UnreadableFrame(f"{path}: {what} ({why}); link it again or remove it.") from exc
         raise UnreadableFrame(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
     factor = reduction(width, height)
     if transparent:
-        image = _laid_on_a_ground(data, path, kind, factor)
+        image = _laid_on_a_ground(data, path, kind, factor, ink)
     elif kind == "GIF":
         image = _first_gif_frame(data, path, factor)
     else:
@@ -389,7 +406,10 @@ def _by_pillow(
         ) from exc
 
 
-def _laid_on_a_ground(data: np.ndarray, path: Path, kind: str, factor: int) -> np.ndarray:
+_GROUNDS = {"dark": (255, 255, 255, 255), "light": (0, 0, 0, 255)}  # RGBA under each ink
+
+
+def _laid_on_a_ground(data: np.ndarray, path: Path, kind: str, factor: int, ink: str) -> np.ndarray:
     """A picture with transparency (a `kind` file: "PNG") as BGR, upright by its EXIF
     orientation, its sides reduced `factor`, laid on a ground that stands apart from what is
     drawn: white under dark strokes, black under light ones.
@@ -397,23 +417,30 @@ def _laid_on_a_ground(data: np.ndarray, path: Path, kind: str, factor: int) -> n
     A drawing or a screenshot exported with a transparent background holds its writing in the
     opaque pixels; the colour stored under the transparent ones is arbitrary (most often
     black), and read as it is it would hide dark writing. Viewers show it on a ground of their
-    own; this one is chosen by the opaque pixels' mean brightness (Rec. 601 luma), alpha
-    weighted. Composited by Pillow, in 8 bits: no float copy of a large picture.
+    own; this one follows the user's `ink` ("dark" or "light"), or with "auto" the opaque
+    pixels' mean brightness (Rec. 601 luma), alpha weighted. Composited by Pillow, in 8 bits:
+    no float copy of a large picture.
     """
     upright = _by_pillow(
         data, path, kind, lambda picture: ImageOps.exif_transpose(picture).convert("RGBA")
     )
     if factor > 1:
         upright = upright.reduce(factor)
-    sample = np.asarray(upright.resize((64, 64), Image.Resampling.BOX), np.float32)
+    ground = Image.new("RGBA", upright.size, _GROUNDS[_drawn_ink(upright, ink)])
+    flat = np.asarray(Image.alpha_composite(ground, upright).convert("RGB"))
+    return cv2.cvtColor(flat, cv2.COLOR_RGB2BGR)
+
+
+def _drawn_ink(picture: Image.Image, ink: str) -> str:
+    """The ink on the RGBA `picture`, "dark" or "light": the user's `ink`, or with "auto" what
+    its opaque pixels are on the whole (their mean luma, alpha weighted, under mid-grey or not)."""
+    if ink != "auto":
+        return ink
+    sample = np.asarray(picture.resize((64, 64), Image.Resampling.BOX), np.float32)
     opacity = sample[..., 3] / 255.0
     luma = sample[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
     drawn = float((luma * opacity).sum() / opacity.sum()) if opacity.any() else 255.0
-    ground = Image.new(
-        "RGBA", upright.size, (255, 255, 255, 255) if drawn < 128 else (0, 0, 0, 255)
-    )
-    flat = np.asarray(Image.alpha_composite(ground, upright).convert("RGB"))
-    return cv2.cvtColor(flat, cv2.COLOR_RGB2BGR)
+    return "dark" if drawn < 128 else "light"
 
 
 def _first_gif_frame(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
@@ -497,12 +524,14 @@ class ImageFiles:
         pace_fps: float | None,
         loop: bool,
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        ink: str = "auto",
     ):
         self.description = f"{len(paths)} image file{'s' * (len(paths) != 1)}"
         self.pace_fps = pace_fps
         self._paths = paths
         self._loop = loop
         self._max_pixels = max_pixels
+        self._ink = ink  # [reading] ink: a transparent picture's ground stands apart from it
         self._next = 0
 
     def read(self) -> Frame | None:
@@ -513,7 +542,7 @@ class ImageFiles:
         path = self._paths[self._next]
         self._next += 1
         try:
-            image = read_image(path, self._max_pixels)
+            image = read_image(path, self._max_pixels, self._ink)
         except UnreadableFrame as exc:
             raise UnreadableFrame(str(exc), str(path)) from None
         return Frame(image, time.time(), path=str(path))
@@ -742,16 +771,17 @@ class Oriented:
         self._source.close()
 
 
-def open_source(settings: SourceSettings) -> FrameSource:
+def open_source(settings: SourceSettings, ink: str = "auto") -> FrameSource:
     """The source `settings.name` names, its frames oriented as `settings` say the camera is
-    mounted; SourceError says what is wrong and how to choose."""
-    source = _named_source(settings)
+    mounted (image files with transparency laid on a ground for the `ink`, [reading] ink);
+    SourceError says what is wrong and how to choose."""
+    source = _named_source(settings, ink)
     if isinstance(source, PiCamera) or not (settings.rotation or settings.hflip or settings.vflip):
         return source  # the Pi camera orients its own frames: libcamera does the mirroring
     return Oriented(source, settings)
 
 
-def _named_source(settings: SourceSettings) -> FrameSource:
+def _named_source(settings: SourceSettings, ink: str) -> FrameSource:
     name = settings.name.strip()
     if name == "auto":
         return _first_camera(settings)
@@ -781,7 +811,7 @@ def _named_source(settings: SourceSettings) -> FrameSource:
     except SourceError as exc:
         raise SourceError(f"--source {name}: {exc} {CHOOSE_SOURCE}") from None
     pace_fps = settings.fps if settings.realtime else None
-    return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels)
+    return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels, ink)
 
 
 def file_kind(path: Path) -> str | None:

@@ -146,6 +146,12 @@ def test_a_bad_flag_names_the_command_line():
         apply_overrides(Settings(), {"model": {"threads": 0}}, origin="command line")
 
 
+def test_a_flags_wrong_value_is_named_by_the_flag_as_typed_not_by_its_key():
+    with pytest.raises(ConfigError) as error:
+        apply_overrides(Settings(), {"model": {"threads": 0}}, origin="--threads 0", flag=True)
+    assert str(error.value) == "--threads 0: must be between 1 and 64."
+
+
 def test_flag_wins_over_environment_which_wins_over_nothing(tmp_path, monkeypatch):
     env = {CONFIG_ENV: str(tmp_path / "env.toml")}
     assert resolve_config_path("given.toml", env) == Path("given.toml")

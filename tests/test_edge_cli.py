@@ -22,7 +22,7 @@ from exif import with_exif_orientation
 
 from edge.__main__ import FLAG_SETTINGS, parse_args, settings_from
 from edge.bench import accuracy, overlap
-from edge.config import Settings
+from edge.config import ConfigError, Settings
 from edge.model import BUNDLED_MODEL, CARD_FILE
 from edge.pipeline import FLAT
 from edge.scenes import CONDITIONS, Scene, random_scene, render_scene
@@ -116,6 +116,30 @@ def test_recognize_goes_on_after_bad_files_and_exits_1(scene_dir, tmp_path):
     assert "text" in lines[2] and "error" not in lines[2]
     assert "does not exist" in lines[3]["error"]
     assert lines[4] == {"path": str(blank), "text": "", "digits": [], "empty_reason": FLAT}
+
+
+def test_recognize_calls_a_symlink_loop_a_loop_named_alone_or_in_a_folder(scene_dir, tmp_path):
+    good = sorted(scene_dir.iterdir())[0]
+    shutil.copy(good, tmp_path / "a.jpg")
+    (tmp_path / "loop.png").symlink_to("back.png")
+    (tmp_path / "back.png").symlink_to("loop.png")
+    done = edge("recognize", str(tmp_path / "loop.png"), str(tmp_path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    lines = json_lines(done.stdout)
+    assert [Path(line["path"]).name for line in lines] == [
+        "loop.png",
+        "a.jpg",
+        "back.png",
+        "loop.png",
+    ]
+    assert (
+        lines[0]["error"]
+        == f"{tmp_path / 'loop.png'} is a symlink loop: its links lead back to themselves."
+    )
+    assert "text" in lines[1] and "error" not in lines[1]
+    for line in lines[2:]:  # the folder's batch went on past them, a line each
+        assert "a symlink loop (its links lead back to themselves)" in line["error"]
+        assert "broken" not in line["error"]
 
 
 def test_a_blank_sheet_reads_as_nothing_written_not_as_an_error(tmp_path):
@@ -316,7 +340,8 @@ def test_a_stream_that_ends_is_an_error_exit(scenes, tmp_path):
         (["--rotation", "45"], "--rotation: invalid choice: 45 (choose from 0, 90, 180, 270)"),
         (["--ink", "white"], "--ink: invalid choice: 'white'"),
         (["--web", "localhost"], "--web: 'localhost': expected [HOST:]PORT"),
-        (["--web", "70000"], "--web: [web] port = 70000: must be between 1 and 65535"),
+        (["--web", "70000"], "--web 70000: must be between 1 and 65535"),
+        (["--threads", "0"], "--threads 0: must be between 1 and 64"),
     ],
 )
 def test_what_cannot_start_exits_2_with_a_message(args, message):
@@ -377,6 +402,27 @@ def test_a_camera_mounting_the_config_cannot_use_names_the_file_and_the_key(tmp_
     done = edge("--config", str(config), "--source", "demo")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{config}: [source] rotation = 45: must be one of 0, 90, 180, 270" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["--threads", "0"], "--threads 0: must be between 1 and 64."),
+     (["--confidence", "1.5"], "--confidence 1.5: must be between 0.0 and 1.0."),
+     (["--source", ""], "--source '': must not be empty."),
+     (["--web", "0.0.0.0:70000"], "--web 0.0.0.0:70000: must be between 1 and 65535."),
+     (["--stable-frames", "0"], "--stable-frames 0: must be between 1 and 1000.")],
+)  # fmt: skip
+def test_a_flags_wrong_value_is_named_as_typed_and_a_files_by_its_key(tmp_path, flags, message):
+    """The user typed a flag, not a key: `--threads 0`, not `[model] threads = 0`."""
+    config = tmp_path / "config.toml"
+    config.write_text("[model]\nthreads = 2\n")
+    with pytest.raises(ConfigError) as error:
+        settings_from(parse_args(["--config", str(config), *flags]))
+    assert str(error.value) == message
+    config.write_text("[model]\nthreads = 0\n")
+    with pytest.raises(ConfigError) as error:
+        settings_from(parse_args(["recognize", "--config", str(config), "page.jpg"]))
+    assert str(error.value) == f"{config}: [model] threads = 0: must be between 1 and 64."
 
 
 def test_mounting_and_ink_flags_override_the_config(tmp_path):

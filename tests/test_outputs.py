@@ -43,6 +43,22 @@ def test_console_prints_a_line_per_reading_and_notes_elsewhere():
     assert "stopped after 30 frames (0 failed, 0 dropped while busy), 1 reading," in told
 
 
+def test_console_rounds_confidence_down_so_under_1_never_reads_as_certain():
+    """0.9961 (an int8 model's 255/256) printed to the nearest hundredth is 1.00: certainty."""
+    out = io.StringIO()
+    sink = ConsoleSink(out, io.StringIO())
+    for confidence in (0.9961, 1.0, 0.29, 0.596):  # 0.29 is 0.28999... as a binary float
+        sink.on_reading(dataclasses.replace(READING, confidence=confidence), STATS)
+    shown = [line.split("confidence ")[1][:4] for line in out.getvalue().splitlines()]
+    assert shown == ["0.99", "1.00", "0.29", "0.59"]
+
+
+def test_json_keeps_a_confidence_that_the_console_rounds_down():
+    out = io.StringIO()
+    JsonLinesSink(out).on_reading(dataclasses.replace(READING, confidence=0.9961), STATS)
+    assert json.loads(out.getvalue())["confidence"] == 0.9961
+
+
 def test_console_counts_in_words_one_or_many():
     notes = io.StringIO()
     ConsoleSink(io.StringIO(), notes).on_stop(Stats(frames=1, readings=2))

@@ -15,6 +15,9 @@ from exif import with_exif_orientation
 
 from edge import sources
 from edge.config import SourceSettings
+from edge.lines import FindSettings
+from edge.pipeline import FrameRead
+from edge.recognize import recognize_file
 from edge.scenes import SceneSettings, random_scene, sample_digits
 from edge.sources import (
     Capture,
@@ -198,6 +201,33 @@ def test_a_transparent_background_is_laid_on_a_ground_the_writing_stands_out_on(
     assert np.abs(image[opaque].astype(int) - ink).max() <= 1
 
 
+@pytest.mark.parametrize(
+    ("ink", "setting", "ground"),
+    [((0, 0, 0), "light", 0),  # told light ink: a black ground, whatever the strokes look like
+     ((255, 255, 255), "dark", 255),  # told dark ink: a white one
+     ((0, 0, 0), "auto", 255)],  # auto: as the strokes look
+)  # fmt: skip
+def test_a_transparent_pictures_ground_follows_the_ink_the_user_set(tmp_path, ink, setting, ground):
+    """The user's --ink is what the finder looks for: the ground must stand apart from that."""
+    drawing, path = _written_4071(ink, (128, 128, 128)), tmp_path / "drawing.png"
+    cv2.imwrite(str(path), drawing)
+    clear = drawing[..., 3] == 0
+    assert (read_image(path, ink=setting)[clear] == ground).all()
+    frame = open_source(SourceSettings(name=str(tmp_path)), ink=setting).read()
+    assert (frame.image[clear] == ground).all()
+
+    class StandInReader:  # what `recognize` hands the reader told this ink
+        find = FindSettings(ink=setting)
+
+        def read(self, image: np.ndarray) -> FrameRead:
+            self.image = image
+            return FrameRead((), None, 0.0, 0.0)
+
+    reader = StandInReader()
+    recognize_file(path, reader)  # type: ignore[arg-type]
+    assert (reader.image[clear] == ground).all()
+
+
 def test_a_palette_picture_with_a_transparent_colour_is_laid_on_a_ground_too(tmp_path):
     from PIL import Image
 
@@ -219,6 +249,25 @@ def test_a_broken_symlink_in_a_folder_is_listed_and_says_what_is_wrong(tmp_path)
         read_image(tmp_path / "b.png")
     with pytest.raises(SourceError, match=r"b.png is a broken symlink"):
         image_paths(str(tmp_path / "b.png"))
+
+
+def test_a_symlink_loop_is_called_a_loop_named_alone_or_in_a_folder(tmp_path):
+    """A loop leads to no file as a broken link does, but "its target does not exist" sends
+    the user looking for a file that was never there."""
+    cv2.imwrite(str(tmp_path / "a.png"), picture(5))
+    (tmp_path / "loop.png").symlink_to(tmp_path / "back.png")
+    (tmp_path / "back.png").symlink_to(tmp_path / "loop.png")
+    listed = [tmp_path / "a.png", tmp_path / "back.png", tmp_path / "loop.png"]
+    assert image_paths(str(tmp_path)) == listed  # each has its own line; the batch goes on
+    assert image_paths(str(tmp_path / "*.png")) == listed
+    loop = r"loop.png: a symlink loop \(its links lead back to themselves\); link it again"
+    with pytest.raises(UnreadableFrame, match=loop):
+        read_image(tmp_path / "loop.png")
+    with pytest.raises(SourceError, match=r"loop.png is a symlink loop: its links lead back"):
+        image_paths(str(tmp_path / "loop.png"))
+    with pytest.raises(SourceError, match=r"loop.png is a symlink loop") as error:
+        open_source(SourceSettings(name=str(tmp_path / "loop.png")))
+    assert "broken" not in str(error.value)
 
 
 def test_a_pipe_is_not_read_named_or_in_a_folder(tmp_path):

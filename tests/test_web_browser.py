@@ -10,11 +10,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from checkout import REPO, edge_command
 from mosquitto_broker import free_port
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, Route, expect, sync_playwright
 from recognizer_process import Recognizer, write_replay
 
 from edge.model import INT8_FILE
@@ -175,3 +176,29 @@ def test_a_taken_port_stops_the_recognizer_with_a_clear_message(tmp_path: Path) 
     assert result.returncode == 2, result.stderr
     assert "cannot listen on 127.0.0.1:" in result.stderr
     assert "the port is already in use" in result.stderr and "[web] port" in result.stderr
+
+
+def test_a_confidence_under_1_never_shows_as_100_percent(page: Page) -> None:
+    """The page rounds a confidence down: 0.9961 (an int8 model's 255/256) is 99.6% and 99%,
+    not the 100% that reads as certainty. The page is served by a stand-in that sends three
+    readings as the recognizer's event stream would: no recognizer needed."""
+    readings = [
+        {"text": "4071", "confidence": confidence, "timestamp": 1.7e9, "digits": []}
+        for confidence in (1.0, 0.29, 0.9961)  # 0.29 * 100 is 28.999999999999996
+    ]
+    html = (REPO / "edge" / "web" / "page.html").read_text(encoding="utf-8")
+
+    def answer(route: Route) -> None:
+        path = urlparse(route.request.url).path
+        if path == "/":
+            route.fulfill(body=html, content_type="text/html")
+        elif path == "/api/events":
+            history = f"event: history\ndata: {json.dumps(readings)}\nretry: 600000\n\n"
+            route.fulfill(body=history, content_type="text/event-stream")
+        else:
+            route.fulfill(status=404)
+
+    page.route("http://edge.test/**", answer)
+    page.goto("http://edge.test/")
+    expect(page.locator("#confidence")).to_have_text("confidence 99.6%")
+    expect(page.locator("#history li span")).to_have_text(["4071 99%", "4071 29%", "4071 100%"])

@@ -4,6 +4,7 @@ from typing import TextIO
 
 from edge.events import Reading, Sink, Stats
 from edge.interrupts import check_reader, write_line
+from edge.reading import confidence_text
 
 # The columns of a reading's line, so that lines one under another line up (the widest text
 # column entry is "(nothing in view)"); an image file's path comes last, where its length
@@ -57,7 +58,7 @@ class ConsoleSink(Sink):
 def _reading_line(reading: Reading) -> str:
     """One reading as the console shows it."""
     if reading.text:
-        text, confidence = reading.text, f"confidence {reading.confidence:.2f}"
+        text, confidence = reading.text, f"confidence {confidence_text(reading.confidence)}"
     else:  # a picture with nothing read on it, or a view that emptied: no digit to be sure of
         text, confidence = "(nothing read)" if reading.path else "(nothing in view)", ""
     written = "" if reading.truth is None else f"written {reading.truth:<8} "

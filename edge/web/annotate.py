@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 
 from edge.events import FrameResult
+from edge.reading import confidence_text
 
 _SURE = (80, 200, 60)  # BGR green: a digit that counts in the reading
 _UNSURE = (40, 140, 255)  # orange: a candidate the model was not confident about ("?")
@@ -18,7 +19,7 @@ def annotate_frame(result: FrameResult) -> np.ndarray:
         x, y, w, h = prediction.box
         colour = _SURE if prediction.digit is not None else _UNSURE
         name = "?" if prediction.digit is None else str(prediction.digit)
-        label = f"{name} {prediction.confidence:.2f}"
+        label = f"{name} {confidence_text(prediction.confidence)}"
         cv2.rectangle(picture, (x, y), (x + w, y + h), colour, 2)
         (text_w, text_h), baseline = cv2.getTextSize(label, _FONT, 0.6, 2)
         top = max(y - text_h - baseline - 4, 0)
