@@ -28,8 +28,9 @@ from edge.events import Box
 from edge.ink import (
     Ink,
     LineGeometry,
+    checked_frame,
+    grey_of,
     ink_darkness,
-    ink_greys,
     line_image,
     paper_brightness,
     percentile_u8,
@@ -146,10 +147,12 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
 
     Raises edge.ink.FrameError for a frame that is not an image (wrong type, shape, size).
     """
-    dark, light = ink_greys(frame)
-    greys = {"dark": dark, "light": light}
-    scale = max(1, round(min(dark.shape) / DETECT_ROWS))
-    small = {kind: _shrink(grey, scale) for kind, grey in greys.items()}
+    frame = checked_frame(frame)
+    scale = max(1, round(min(frame.shape[:2]) / DETECT_ROWS))
+    # Shrunk first, in colour: the greys are taken at detection size (a third of the pixels
+    # of a colour frame's), and at frame size only where a line is cut out (`_cut`).
+    shrunk = _shrink(frame, scale)
+    small = {kind: grey_of(shrunk, kind) for kind in ("dark", "light")}
     ink: Ink = "light" if settings.ink == "light" else "dark"
     in_doubt = False
     if settings.ink == "auto":
@@ -157,16 +160,15 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # The brightest the frame gets (paper, or chalk) says whether there is light to read by.
     if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
         return FoundLines([], ink, "too dark")  # as dark either way: nothing to doubt
-    grey, detection = greys[ink], small[ink]
+    detection = small[ink]
     noise = noise_level(detection)
     noisy = _noisy(detection, noise)
-    in_colour = frame.ndim == 3 and frame.shape[2] >= 3  # (H, W, 1) is grey
-    if in_colour and noisy:
+    in_colour = frame.ndim == 3
+    luma = in_colour and noisy
+    if luma:
         # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
         # colour blocks there are as dark as faint ink. Luma averages the channels.
-        luma = cv2.cvtColor(frame[..., :3], cv2.COLOR_BGR2GRAY)
-        grey = luma if ink == "dark" else cv2.bitwise_not(luma)
-        detection = _shrink(grey, scale)
+        detection = grey_of(shrunk, ink, luma=True)
         noise = noise_level(detection)
         noisy = _noisy(detection, noise)
     detection, sigma = _smoothed(detection, noise, noisy)
@@ -188,7 +190,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     grouping = _without_shadow_tips(grouping, detection, paper)
     glue = None
     if ink == "dark" and not noisy and printed.any():
-        colour = _shrink(frame[..., :3], scale) if in_colour else small["dark"][..., np.newaxis]
+        colour = shrunk[..., :3] if in_colour else small["dark"][..., np.newaxis]
         glue = written_over_print(colour, printed, grouping, paper, table)
         printed = cv2.subtract(printed, glue)
     min_height = max(2.0, settings.min_height / scale)
@@ -210,7 +212,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         return FoundLines([], ink, "no ink found", ink_in_doubt=in_doubt)
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
-    lines = [_cut(grey, paper, scale, _fit(g, scale, page_slant)) for g in groups]
+    lines = [_cut(frame, (ink, luma), paper, scale, _fit(g, scale, page_slant)) for g in groups]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
@@ -394,7 +396,10 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     # Looked at small (about 40 rows): the ground is the bulk of the picture, and a median's
     # cost grows with its window.
     factor = max(1, round(min(dark.shape) / 40))
-    dark, light = _shrink(dark, factor), _shrink(light, factor)
+    # (Cut to whole blocks of `factor`: OpenCV's area averaging by a whole factor is several
+    # times faster than by a fractional one.)
+    rows, columns = (side - side % factor for side in dark.shape)
+    dark, light = (_shrink(grey[:rows, :columns], factor) for grey in (dark, light))
     size = 2 * round(0.075 * min(dark.shape)) + 1
     # Each polarity against its own ground: the light case's grey is the inverted brightest
     # channel, so its ink is dark too, and on paper it stands out as little as noise does.
@@ -842,7 +847,7 @@ def straight_lines(
     segments = cv2.HoughLinesP(
         half * 255,
         1,
-        np.pi / 180,
+        np.pi / 90,
         threshold=length // 4,
         minLineLength=length // 2,
         maxLineGap=thickest // 2 + 1,
@@ -981,19 +986,24 @@ def _followed(mask: np.ndarray, segment: np.ndarray, gap: int) -> Chord:
     x0, y0, x1, y1 = (float(v) for v in segment)
     length = max(1.0, math.hypot(x1 - x0, y1 - y0))
     ux, uy = (x1 - x0) / length, (y1 - y0) / length
-    ends = []
-    for (x, y), sign in (((x0, y0), -1.0), ((x1, y1), 1.0)):
-        steps = np.arange(1, w + h)
-        xs = np.round(x + sign * steps * ux).astype(int)
-        ys = np.round(y + sign * steps * uy).astype(int)
-        inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
-        xs, ys, steps = xs[inside], ys[inside], steps[inside]
-        # The line ends where `gap` steps in a row miss it, or at the frame's edge.
-        missed = np.append(mask[ys, xs] == 0, np.ones(gap, bool)).astype(np.int32)
-        last = np.argmax(np.convolve(missed, np.ones(gap, np.int32), "valid") >= gap) - 1
-        reach = steps[last] if last >= 0 else 0
-        ends.append((round(x + sign * reach * ux), round(y + sign * reach * uy)))
-    return ends[0], ends[1]
+    # Both ends at once: row 0 steps back from (x0, y0), row 1 on from (x1, y1). A ray from
+    # inside the frame leaves it within hypot(w, h) steps, so over `gap` of the w + h steps
+    # are past the edge, where the mask counts as missing.
+    steps = np.arange(1, w + h, dtype=np.float64)
+    xs = np.round(np.array([[x0], [x1]]) + np.array([[-ux], [ux]]) * steps).astype(int)
+    ys = np.round(np.array([[y0], [y1]]) + np.array([[-uy], [uy]]) * steps).astype(int)
+    inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+    missed = np.ones(xs.shape, np.int32)
+    missed[inside] = mask[ys[inside], xs[inside]] == 0
+    # The line ends where `gap` steps in a row miss it (or at the frame's edge): the first
+    # window of `gap` steps all missed, by a running count.
+    count = np.cumsum(missed, axis=1)
+    windows = count[:, gap - 1 :] - np.pad(count, ((0, 0), (1, 0)))[:, :-gap]
+    reach = np.argmax(windows >= gap, axis=1)  # steps before that window: the line's reach
+    return (
+        (round(x0 - reach[0] * ux), round(y0 - reach[0] * uy)),
+        (round(x1 + reach[1] * ux), round(y1 + reach[1] * uy)),
+    )
 
 
 def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray]:
@@ -1082,20 +1092,22 @@ def _rule_through(mask: np.ndarray, chord: Chord) -> Chord | None:
     h, w = mask.shape
     first, last = chord
     along = np.array(last, np.float64) - first
-    t = np.linspace(0.0, 1.0, max(2, round(float(np.hypot(*along)) / 2)))  # every 2 px
-    normal = np.array([-along[1], along[0]]) / max(1.0, float(np.hypot(*along)))
-    # x and y stacked on a first axis (each worked out as it would be on its own).
-    start, step, side = (np.reshape(v, (2, 1, 1)) for v in (np.array(first, float), along, normal))
-    limits = np.array([w - 1, h - 1]).reshape(2, 1, 1)
+    length = math.hypot(*along)
+    count = max(2, round(length / 2))  # every 2 px
+    t = np.arange(count) * (1.0 / (count - 1))  # (np.linspace's values, at a third of its cost)
+    t[-1] = 1.0
+    normal = np.array([-along[1], along[0]]) / max(1.0, length)
+    xs_on, ys_on = first[0] + t * along[0], first[1] + t * along[1]
 
-    def on_mask(t: np.ndarray, offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
-        """[len(t), 2 * spread + 1]: whether each px within `spread` of the line at `t` (0-1
-        along it, shifted by `offset` px along its normal) is on the mask, and its offset."""
-        across = offset[:, None] + np.arange(-spread, spread + 1)[None, :]
-        xs, ys = np.clip(np.round(start + t[:, None] * step + across * side), 0, limits)
-        return mask[ys.astype(int), xs.astype(int)] > 0, across
+    def on_mask(offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
+        """[len(t), 2 * spread + 1]: whether each px within `spread` of the line at `t`
+        (shifted by `offset` px along its normal) is on the mask, and its offset."""
+        across = offset[:, None] + np.arange(-spread, spread + 1)
+        xs = np.clip(np.round(xs_on[:, None] + across * normal[0]), 0, w - 1).astype(np.intp)
+        ys = np.clip(np.round(ys_on[:, None] + across * normal[1]), 0, h - 1).astype(np.intp)
+        return mask[ys, xs] > 0, across
 
-    hits, across = on_mask(t, np.zeros_like(t), 4)
+    hits, across = on_mask(np.zeros_like(t), 4)
     rows = hits.any(axis=1)
     if _share(rows) < _RULE_SPAN:
         return None
@@ -1107,7 +1119,7 @@ def _rule_through(mask: np.ndarray, chord: Chord) -> Chord | None:
     centres_mean = centres.mean()
     slope = float((spread * (centres - centres_mean)).sum() / max(1e-9, (spread**2).sum()))
     offset = centres_mean + slope * (t - t_mean)
-    on = on_mask(t, offset, 1)[0].any(axis=1)
+    on = on_mask(offset, 1)[0].any(axis=1)
     ends = max(3, round(_RULE_END * len(on)))
     if _share(on) < _RULE_SPAN or _share(on[:ends]) < 0.5 or _share(on[-ends:]) < 0.5:
         return None
@@ -1488,19 +1500,26 @@ def _fit(pieces: _Pieces, scale: int, page_slant: float) -> LineGeometry:
     )
 
 
-def _cut(grey: np.ndarray, paper_small: np.ndarray, scale: int, geometry: LineGeometry) -> Line:
-    """The line's image, from the ink darkness of its own region at full resolution."""
+def _cut(
+    frame: np.ndarray,
+    grey: tuple[Ink, bool],
+    paper_small: np.ndarray,
+    scale: int,
+    geometry: LineGeometry,
+) -> Line:
+    """The line's image, from the ink darkness of its own region of `frame` at full resolution,
+    in the grey `grey_of` gives for `grey` (the ink, and whether from luma)."""
     to_line = geometry.to_line()
     width = geometry.image_width()
     to_frame = cv2.invertAffineTransform(to_line)
     corners = np.array([[0, 0, 1], [width, 0, 1], [0, 32, 1], [width, 32, 1]], np.float64)
     points = corners @ to_frame.T
-    h, w = grey.shape
+    h, w = frame.shape[:2]
     left = int(np.clip(np.floor(points[:, 0].min()) - 2, 0, w - 1))
     top = int(np.clip(np.floor(points[:, 1].min()) - 2, 0, h - 1))
     right = int(np.clip(np.ceil(points[:, 0].max()) + 2, left + 1, w))
     bottom = int(np.clip(np.ceil(points[:, 1].max()) + 2, top + 1, h))
-    region = grey[top:bottom, left:right]
+    region = grey_of(frame[top:bottom, left:right], *grey)
     paper = _paper_region(paper_small, scale, (left, top, right, bottom))
     darkness = ink_darkness(region, paper)
     shifted = LineGeometry(
