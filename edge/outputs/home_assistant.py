@@ -46,7 +46,8 @@ def discovery_configs(prefix: str, device: str, topic: str) -> dict[str, str]:
         ("sensor", "confidence"): {
             "name": "Confidence",
             "state_topic": reading,
-            "value_template": "{{ (value_json.confidence * 100) | round(1) }}",
+            # Rounded down, as the console and the page show it: 99.6 % is not certainty.
+            "value_template": "{{ (value_json.confidence * 100) | round(0, 'floor') }}",
             "unit_of_measurement": "%",
             "state_class": "measurement",
             "suggested_display_precision": 0,
