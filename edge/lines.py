@@ -205,7 +205,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         groups = [
             g
             for g in groups
-            if not _left_of_print(g, printed)
+            if not (_left_of_print(g, printed) and not _written_over(g, glue))
             and not _print_cut_by_the_frame(g, grouping.shape, thickest)
         ]
     if not groups:
@@ -1284,6 +1284,19 @@ def _left_of_print(pieces: "_Pieces", printed: np.ndarray) -> bool:
     return np.count_nonzero(near[pieces.ys - top, pieces.xs - left]) >= _ON_PRINT * len(pieces.xs)
 
 
+def _written_over(pieces: "_Pieces", glue: np.ndarray | None) -> bool:
+    """Whether writing over printed lines (`glue`, uint8 0/1 or None: `written_over_print`,
+    told from the print by its colour) is part of the line: then it is writing, however near
+    the print the rest of its ink lies (`_left_of_print`). A small digit written on a ruled
+    page keeps little ink clear of the rules once they are taken out, and the rest is over
+    them: taken for what is left of the print, it was lost ("no ink found")."""
+    if glue is None:
+        return False
+    x0, y0 = pieces.xs.min(), pieces.ys.min()
+    x1, y1 = pieces.xs.max() + 1, pieces.ys.max() + 1
+    return bool(glue[max(0, y0 - 1) : y1 + 1, max(0, x0 - 1) : x1 + 1].any())
+
+
 def _print_cut_by_the_frame(pieces: "_Pieces", shape: tuple[int, ...], thickest: int) -> bool:
     """Whether a line, on a page with print, is a printed line's end that the frame's edge
     cuts off: one piece that reaches the edge of a frame of `shape`, straight (its ink's
@@ -1368,11 +1381,12 @@ def group_lines(
     printed: np.ndarray | None = None,
     glue: np.ndarray | None = None,
 ) -> list[_Pieces]:
-    """The ink pieces of each line (mask pixels): pieces that overlap vertically and are near,
-    along a line tilted up to _MAX_TILT, and pieces of one digit, joined: a stroke's halves
-    apart only by a printed line it crosses too (`printed`, uint8 0/1, or None), or joined by
-    `glue` (uint8 0/1, or None: writing over printed lines, `written_over_print`, which joins
-    pieces but is not taken for a line's ink: it is print too)."""
+    """The ink pieces of each line (pixels of the mask and of `glue`): pieces that overlap
+    vertically and are near, along a line tilted up to _MAX_TILT, and pieces of one digit,
+    joined: a stroke's halves apart only by a printed line it crosses too (`printed`, uint8
+    0/1, or None), or joined by `glue` (uint8 0/1, or None: writing over printed lines,
+    `written_over_print`), which is part of the line's ink: a small digit's strokes along a
+    rule are much of its height, and the line is fitted to its ink."""
     # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece.
     joined = mask if glue is None else cv2.bitwise_or(mask, glue)
     linked = cv2.dilate(joined, np.ones((3, 3), np.uint8))
@@ -1439,7 +1453,9 @@ def group_lines(
             continue
         member = np.zeros(count, bool)
         member[ids[members]] = True
-        inked = np.take(member, labels[top:bottom, left:right]) & (mask[top:bottom, left:right] > 0)
+        inked = np.take(member, labels[top:bottom, left:right]) & (
+            joined[top:bottom, left:right] > 0
+        )
         ys, xs = np.nonzero(inked)
         lines.append(_Pieces(member_boxes, xs + left, ys + top))
     return lines

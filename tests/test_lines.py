@@ -513,6 +513,28 @@ def test_digits_written_across_a_rule_stay_one_line(text):
     assert x < 155 and x + w > 150 + ink.shape[1] - 5 and y < 200 and y + h > 250, line.box
 
 
+def test_small_digits_on_a_ruled_page_are_found_with_their_strokes_along_the_rules():
+    # Digits 14-22 px tall, the generator's rules 0.7-1.0 of that apart: a small digit keeps
+    # little ink clear of the rules once they are taken out, and what it keeps lies near them,
+    # as a grid's remnants do. Its strokes over the rules, told from them by colour, say it is
+    # writing. Measured: 104 of 120 scenes with every digit inside a line when those strokes
+    # were not the line's ink, 108 now.
+    settings = dataclasses.replace(SceneSettings(), digit_height=(14 / 480, 22 / 480))
+    scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(3), 120, ["plain"], settings)
+
+    def inside(digit: Box, line: Box) -> bool:
+        x, y, w, h = digit
+        across = min(x + w, line[0] + line[2]) - max(x, line[0])
+        down = min(y + h, line[1] + line[3]) - max(y, line[1])
+        return max(0, across) * max(0, down) >= 0.8 * w * h
+
+    found = 0
+    for scene in scenes:
+        lines = [line.box for line in find_lines(scene.frame).lines]
+        found += all(any(inside(digit, line) for line in lines) for digit in scene.boxes)
+    assert found >= 106
+
+
 @pytest.mark.parametrize(("height", "slant"), [(30, 0.5), (40, -0.4)])
 def test_a_slanted_stroke_written_across_a_rule_stays_one_line(height, slant):
     # A fine pen's 1 and 7, slanted, a rule through their middle: taken out with it, each
