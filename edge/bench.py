@@ -60,6 +60,7 @@ from edge.real_lines import LINE_GAPS, real_lines, writers_digits
 from edge.recognize import Orient, recognize_file
 from edge.scenes import (
     CONDITIONS,
+    TALLEST_DIGIT,
     DigitsDoNotFit,
     Scene,
     SceneSettings,
@@ -133,6 +134,40 @@ def whole_number(least: int, what: str) -> Callable[[str], int]:
 seed_number = whole_number(0, "a seed")  # `--seed`: numpy's generators take no negative seed
 
 
+def pixel_range(text: str) -> tuple[int, int]:
+    """`--digit-height`: "LOW-HIGH" px (or one height, "N"), whole numbers, LOW <= HIGH."""
+    low, _, high = text.partition("-")
+    try:
+        heights = int(low), int(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"a height in px, or a range LOW-HIGH such as 14-22, got {text!r}"
+        ) from None
+    if not 1 <= heights[0] <= heights[1]:
+        raise argparse.ArgumentTypeError(f"need 1 <= LOW <= HIGH px, got {text!r}")
+    return heights
+
+
+def scene_settings(width: int, height: int, digit_height: tuple[int, int] | None) -> SceneSettings:
+    """The scenes' settings for `--width`, `--height` and `--digit-height` (px, or None for the
+    default: 0.085-0.23 of the height, 41-110 px at 480 rows); BenchError naming the options
+    for sizes that leave no room."""
+    options = f"--width {width} --height {height}"
+    try:
+        if digit_height is None:
+            return SceneSettings(width=width, height=height)
+        low, high = digit_height
+        options += f" --digit-height {low}-{high}"
+        if high > TALLEST_DIGIT * height:
+            raise ValueError(
+                f"digits at most {int(TALLEST_DIGIT * height)} px tall fit two rows in "
+                f"{height} rows; ask for smaller ones, or a bigger --height"
+            )
+        return SceneSettings(width=width, height=height, digit_height=(low / height, high / height))
+    except ValueError as exc:
+        raise BenchError(f"{options}: {exc}") from None
+
+
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenes",
@@ -157,6 +192,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--width", type=int, default=640, help="scene width (default 640)")
     parser.add_argument("--height", type=int, default=480, help="scene height (default 480)")
+    parser.add_argument(
+        "--digit-height",
+        type=pixel_range,
+        metavar="LOW-HIGH",
+        help="how tall the scenes' digits are, px (default 0.085-0.23 of --height: 41-110 at "
+        "480 rows); e.g. 14-22 for a page seen from afar",
+    )
     parser.add_argument(
         "--data",
         help=f"MNIST .npz (keras' layout) whose digits (--digits) the scenes show "
@@ -296,15 +338,12 @@ def scene_bench(
             "the float columns are left out; --float-model PATH names one",
             file=sys.stderr,
         )
-    try:
-        scene_settings = SceneSettings(width=args.width, height=args.height)
-    except ValueError as exc:
-        raise BenchError(f"--width {args.width} --height {args.height}: {exc}") from None
+    settings_of_scenes = scene_settings(args.width, args.height, args.digit_height)
     images, labels, digit_source = bench_digits(args.data, args.digits)
     rng = np.random.default_rng(args.seed)
     with _elapsed(f"making {count} scenes"):
         try:
-            scenes = mixed_scenes(images, labels, rng, count, conditions, scene_settings)
+            scenes = mixed_scenes(images, labels, rng, count, conditions, settings_of_scenes)
         except DigitsDoNotFit as exc:
             raise BenchError(
                 f"the scenes could not be made ({exc}): bench a bigger --width and --height"
@@ -315,6 +354,7 @@ def scene_bench(
         "conditions": {c: sum(s.condition == c for s in scenes) for c in conditions},
         "digit_source": digit_source,
         "frame_size": [args.width, args.height],
+        "digit_height_px": [round(side * args.height) for side in settings_of_scenes.digit_height],
         "threads": settings.model.threads,
         "seed": args.seed,
         "models": {},
@@ -570,7 +610,9 @@ def format_table(report: dict[str, Any]) -> str:
     rows = [
         f"edge-digits bench: {plural(report['scenes'], 'scene')} "
         f"({plural(report['digits'], 'digit')}), "
-        f"{report['frame_size'][0]}x{report['frame_size'][1]}, {report['threads']} interpreter "
+        f"{report['frame_size'][0]}x{report['frame_size'][1]}, digits "
+        f"{report['digit_height_px'][0]}-{report['digit_height_px'][1]} px tall, "
+        f"{report['threads']} interpreter "
         f"thread(s), {report['opencv_threads']} OpenCV thread(s), seed {report['seed']}, "
         f"digits from the {report['digit_source']}",
         *(f"  {kind}: {models[kind]['model']}" for kind in kinds),

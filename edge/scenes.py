@@ -83,6 +83,9 @@ class DigitsDoNotFit(ValueError):
 _REDRAWS = 20  # draws of a random scene before digits that do not fit are an error
 
 
+TALLEST_DIGIT = 0.4  # of the frame height: two rows of digits this tall still fit
+
+
 @dataclass(frozen=True)
 class SceneSettings:
     """Ranges the scene's random choices are drawn from; (low, high) pairs are inclusive."""
@@ -125,10 +128,10 @@ class SceneSettings:
             )
         if self.dim_brightness[1] > 1:
             raise ValueError(f"SceneSettings.dim_brightness = {self.dim_brightness}: at most 1")
-        if self.digit_height[1] > 0.4:
+        if self.digit_height[1] > TALLEST_DIGIT:
             raise ValueError(
                 f"SceneSettings.digit_height up to {self.digit_height[1]} of the frame height "
-                "does not fit two rows; keep it at most 0.4"
+                f"does not fit two rows; keep it at most {TALLEST_DIGIT}"
             )
 
 

@@ -32,9 +32,11 @@ from edge.bench import (
     float_beside,
     format_real,
     overlap,
+    pixel_range,
     real_figures,
     real_truths,
     scene_misreads,
+    scene_settings,
 )
 from edge.misread_sheet import (
     CAPTION_H,
@@ -49,7 +51,7 @@ from edge.misread_sheet import (
     write_sheet,
 )
 from edge.model import BUNDLED_MODEL
-from edge.scenes import CONDITIONS, Scene, random_scene
+from edge.scenes import CONDITIONS, Scene, mixed_scenes, random_scene, sample_digits
 
 PAPER = np.zeros((48, 64, 3), np.uint8)
 
@@ -162,6 +164,22 @@ def test_conditions_option_takes_names_commas_and_all():
         condition_list("plain,foggy")
     with pytest.raises(argparse.ArgumentTypeError):
         condition_list(",")
+
+
+def test_digit_heights_are_asked_in_pixels_and_the_scenes_show_them():
+    assert pixel_range("14-22") == (14, 22) and pixel_range("18") == (18, 18)
+    for wrong, message in (("22-14", "LOW <= HIGH"), ("0-5", "1 <= LOW"), ("big", "14-22")):
+        with pytest.raises(argparse.ArgumentTypeError, match=message):
+            pixel_range(wrong)
+    images, labels = sample_digits()
+    settings = scene_settings(640, 480, (14, 22))
+    scenes = mixed_scenes(images, labels, np.random.default_rng(0), 18, settings=settings)
+    heights = [box[3] for s in scenes for box in s.boxes]
+    # The ink's box: the paper's tilt and the camera's perspective make it a little taller.
+    assert 14 <= np.median(heights) <= 22 and max(heights) <= 1.3 * 22
+    assert scene_settings(640, 480, None).digit_height == (0.085, 0.23)
+    with pytest.raises(BenchError, match=r"--digit-height 200-200: digits at most 192 px"):
+        scene_settings(640, 480, (200, 200))
 
 
 def write_photo(path: Path) -> None:
@@ -331,8 +349,17 @@ def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(
 
 def test_the_bench_says_which_digits_its_scenes_show(mnist_path, tmp_path):
     quick = ["--scenes", "1", "--conditions", "plain", "--no-verify", "--data", str(mnist_path)]
-    report, _ = bench_json(*quick, "--digits", "train", "--misreads", str(tmp_path / "m.png"))
+    report, _ = bench_json(
+        *quick,
+        "--digits",
+        "train",
+        "--digit-height",
+        "14-22",
+        "--misreads",
+        str(tmp_path / "m.png"),
+    )
     assert report["digit_source"] == f"MNIST training set ({mnist_path})"
+    assert report["digit_height_px"] == [14, 22]
 
 
 def bench_json(*args: str, cwd: Path = REPO) -> tuple[dict, str]:
