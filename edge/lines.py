@@ -31,6 +31,7 @@ from edge.ink import (
     checked_frame,
     grey_of,
     ink_darkness,
+    ink_greys,
     line_image,
     paper_brightness,
     percentile_u8,
@@ -152,7 +153,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
     # Shrunk first, in colour: the greys are taken at detection size (a third of the pixels
     # of a colour frame's), and at frame size only where a line is cut out (`_cut`).
     shrunk = _shrink(frame, scale)
-    small = {kind: grey_of(shrunk, kind) for kind in ("dark", "light")}
+    small = dict(zip(("dark", "light"), ink_greys(shrunk), strict=True))
     ink: Ink = "light" if settings.ink == "light" else "dark"
     in_doubt = False
     if settings.ink == "auto":
@@ -212,7 +213,7 @@ def find_lines(frame: np.ndarray, settings: FindSettings = FindSettings()) -> Fo
         return FoundLines([], ink, "no ink found", ink_in_doubt=in_doubt)
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
-    lines = [_cut(frame, (ink, luma), paper, scale, _fit(g, scale, page_slant)) for g in groups]
+    lines = [_cut(frame, ink, luma, paper, scale, _fit(g, scale, page_slant)) for g in groups]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
@@ -1285,16 +1286,13 @@ def _left_of_print(pieces: "_Pieces", printed: np.ndarray) -> bool:
 
 
 def _written_over(pieces: "_Pieces", glue: np.ndarray | None) -> bool:
-    """Whether writing over printed lines (`glue`, uint8 0/1 or None: `written_over_print`,
-    told from the print by its colour) is part of the line: then it is writing, however near
-    the print the rest of its ink lies (`_left_of_print`). A small digit written on a ruled
-    page keeps little ink clear of the rules once they are taken out, and the rest is over
-    them: taken for what is left of the print, it was lost ("no ink found")."""
-    if glue is None:
-        return False
-    x0, y0 = pieces.xs.min(), pieces.ys.min()
-    x1, y1 = pieces.xs.max() + 1, pieces.ys.max() + 1
-    return bool(glue[max(0, y0 - 1) : y1 + 1, max(0, x0 - 1) : x1 + 1].any())
+    """Whether the line's ink holds writing over printed lines (`glue`, uint8 0/1 or None:
+    `written_over_print`, told from the print by its colour; `group_lines` makes it part of
+    the line's ink): then it is writing, however near the print the rest of its ink lies
+    (`_left_of_print`). A small digit written on a ruled page keeps little ink clear of the
+    rules once they are taken out, and the rest is over them: taken for what is left of the
+    print, it was lost ("no ink found")."""
+    return glue is not None and bool(glue[pieces.ys, pieces.xs].any())
 
 
 def _print_cut_by_the_frame(pieces: "_Pieces", shape: tuple[int, ...], thickest: int) -> bool:
@@ -1518,13 +1516,14 @@ def _fit(pieces: _Pieces, scale: int, page_slant: float) -> LineGeometry:
 
 def _cut(
     frame: np.ndarray,
-    grey: tuple[Ink, bool],
+    ink: Ink,
+    luma: bool,
     paper_small: np.ndarray,
     scale: int,
     geometry: LineGeometry,
 ) -> Line:
     """The line's image, from the ink darkness of its own region of `frame` at full resolution,
-    in the grey `grey_of` gives for `grey` (the ink, and whether from luma)."""
+    in the grey the finder searched (`grey_of` with `ink`, from luma if `luma`)."""
     to_line = geometry.to_line()
     width = geometry.image_width()
     to_frame = cv2.invertAffineTransform(to_line)
@@ -1535,7 +1534,7 @@ def _cut(
     top = int(np.clip(np.floor(points[:, 1].min()) - 2, 0, h - 1))
     right = int(np.clip(np.ceil(points[:, 0].max()) + 2, left + 1, w))
     bottom = int(np.clip(np.ceil(points[:, 1].max()) + 2, top + 1, h))
-    region = grey_of(frame[top:bottom, left:right], *grey)
+    region = grey_of(frame[top:bottom, left:right], ink, luma)
     paper = _paper_region(paper_small, scale, (left, top, right, bottom))
     darkness = ink_darkness(region, paper)
     shifted = LineGeometry(
