@@ -27,6 +27,10 @@ LINE_MARGIN = 0.2
 END_MARGIN = 0.3  # blank space before the first and after the last digit, in line heights
 WIDTH_STEP = 4  # the reader gives one column of scores per 4 input pixels
 MIN_WIDTH = 32
+# px: a frame shorter on its long side, or narrower, cannot hold a digit one can read (a 1
+# cropped close is a few px wide)
+MIN_FRAME = 16
+MIN_FRAME_SIDE = 4
 _FULL_INK = 85  # percentile of a line's ink pixels that is scaled to full white
 _INK_LEVEL = 40  # darkness (0-255) that counts as ink when measuring a line's ink level
 # Of a line's stroke pixels, a pixel wide across the stroke: its pen is fine. Half is more than
@@ -43,7 +47,8 @@ class FrameError(ValueError):
 
 def to_grey(frame: np.ndarray, ink: Ink = "dark") -> np.ndarray:
     """uint8 `(H, W)` in which the ink is dark, from a grey, BGR or BGRA frame (see
-    `ink_greys`). Raises FrameError for anything that is not a uint8 image of at least 32x32."""
+    `ink_greys`). Raises FrameError for anything that is not a uint8 image of at least
+    `MIN_FRAME` by `MIN_FRAME_SIDE` px."""
     dark, light = ink_greys(frame)
     return dark if ink == "dark" else light
 
@@ -54,7 +59,8 @@ def ink_greys(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Of a colour frame, dark ink takes each pixel's darkest channel and light ink its brightest
     (inverted): a red or blue pen is as dark as a black one in its darkest channel, which a
     plain grey conversion (the luma a Y plane holds) is not. Raises FrameError for anything
-    that is not a non-empty uint8 image of at least 32x32.
+    that is not a non-empty uint8 image of at least `MIN_FRAME` by
+    `MIN_FRAME_SIDE` px.
     """
     frame = checked_frame(frame)
     return grey_of(frame, "dark"), grey_of(frame, "light")
@@ -63,7 +69,7 @@ def ink_greys(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def checked_frame(frame: np.ndarray) -> np.ndarray:
     """The frame as uint8 grey `(H, W)` or colour `(H, W, 3|4)` (a `(H, W, 1)` frame made
     `(H, W)`). Raises FrameError for anything that is not a non-empty uint8 image of at least
-    32x32."""
+    `MIN_FRAME` by `MIN_FRAME_SIDE` px."""
     if not isinstance(frame, np.ndarray):
         raise FrameError(f"a frame must be a numpy array, got {type(frame).__name__}")
     if frame.size == 0:
@@ -74,11 +80,11 @@ def checked_frame(frame: np.ndarray) -> np.ndarray:
         frame = frame[..., 0]
     if not (frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (3, 4))):
         raise FrameError(f"a frame must be (H, W) grey or (H, W, 3) BGR, got shape {frame.shape}")
-    if min(frame.shape[:2]) < 32:
+    if max(frame.shape[:2]) < MIN_FRAME or min(frame.shape[:2]) < MIN_FRAME_SIDE:
         raise FrameError(
-            f"a frame must be at least 32x32 pixels, got {frame.shape[1]}x{frame.shape[0]}: "
-            "enlarge the picture (an MNIST-sized 28x28 digit 4 times), or pad it with blank "
-            "paper around the writing"
+            f"a frame must be at least {MIN_FRAME} pixels long and {MIN_FRAME_SIDE} across, got "
+            f"{frame.shape[1]}x{frame.shape[0]}: too small to hold a digit one can read; "
+            "take the picture closer or at a higher resolution"
         )
     return frame
 

@@ -239,6 +239,21 @@ def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene
     assert set(stats.stage_ms) == set(STAGES) and stats.processed_fps > 0
 
 
+def test_a_picture_a_digit_high_is_read_with_boxes_in_its_own_pixels(reader):
+    # 40x28 px, "58" written 18 px tall at (6, 5): refused before (under 32x32), it is
+    # searched enlarged to the finder's size and its boxes mapped back.
+    ink = ink_of("58", 18)
+    frame = page(ink, at=(6, 5), size=(28, 40))
+    read = reader.read(frame)
+    assert "".join(str(d.digit) for d in read.digits) == "58"
+    for digit in read.digits:
+        x, y, w, h = digit.box
+        assert x >= 5 and y >= 3 and x + w <= 40 and y + h <= 25 and 14 <= h <= 22
+    [line] = find_lines(frame).lines
+    assert line.box[2] <= 40 and line.box[3] <= 28
+    assert line.geometry.height == pytest.approx(18, rel=0.1)
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
@@ -247,7 +262,8 @@ def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene
         (np.zeros((0, 640), np.uint8), "empty"),
         (np.zeros((0, 0, 3), np.uint8), "empty"),
         ([[1, 2], [3, 4]], "numpy array"),
-        (np.zeros((28, 28), np.uint8), "got 28x28: enlarge the picture"),
+        (np.zeros((12, 12), np.uint8), "got 12x12: too small to hold a digit"),
+        (np.zeros((40, 3), np.uint8), "got 3x40: too small to hold a digit"),
     ],
 )
 def test_an_unusable_frame_is_refused_with_a_reason(reader, bad, message):
