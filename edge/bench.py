@@ -49,6 +49,7 @@ from tqdm import tqdm
 
 from edge.config import ROTATIONS, Settings
 from edge.events import Box, FrameResult, Sink, Stats
+from edge.ink import MIN_FRAME
 from edge.interrupts import signals_held, write_line
 from edge.lines import FindSettings
 from edge.misread_sheet import MAX_TILES, Misread, enclosing, write_sheet
@@ -237,6 +238,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         f"DIR/{TRUTH_FILE}, else from names like 4_me_1.jpg or seq-4071_me_1.jpg); repeatable",
     )
     parser.add_argument(
+        "--long-side",
+        type=int,
+        metavar="PX",
+        help="--real: make each photo PX px on its long side first (area averaging), as a "
+        "thumbnail, a crop or a page seen from afar has it; a smaller photo is left as it is",
+    )
+    parser.add_argument(
         "--real-lines",
         action="append",
         type=Path,
@@ -283,6 +291,13 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     A signal (edge.interrupts) unwinds it: its folder of scenes goes with the `with` that made
     it, its measuring processes with `_peak_rss_mb`."""
     folders = list(args.real or [])
+    if args.long_side is not None and not folders:
+        raise BenchError("--long-side is for --real DIR: give a folder too")
+    if args.long_side is not None and args.long_side < MIN_FRAME:
+        raise BenchError(
+            f"--long-side must be at least {MIN_FRAME} px (a smaller picture holds no digit "
+            f"one can read), got {args.long_side}"
+        )
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
     line_folders = list(args.real_lines or [])
     per_writer = args.lines_per_writer
@@ -303,7 +318,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         scenes_report, misreads = scene_bench(args, settings)
         report.update(scenes_report)
     if folders:
-        report["real"], photo_misreads = real_bench(folders, truths, settings)
+        report["real"], photo_misreads = real_bench(folders, truths, settings, args.long_side)
         misreads += photo_misreads
     if line_folders:
         report["real_lines"], line_misreads = real_lines_bench(
@@ -683,6 +698,8 @@ def format_real(real: dict[str, Any]) -> str:
     turned += ["mirrored left-right"] * mounting["hflip"] + ["mirrored top-bottom"] * mounting[
         "vflip"
     ]
+    if real.get("long_side"):
+        turned.append(f"made {real['long_side']} px on the long side")
     rows = [
         f"real photos, read as `recognize` reads them: {real['model']}"
         + "".join(f", {t}" for t in turned)
@@ -828,12 +845,18 @@ def real_truths(folder: Path) -> dict[str, str]:
 
 
 def real_bench(
-    folders: list[Path], truths: list[dict[str, str]], settings: Settings
+    folders: list[Path],
+    truths: list[dict[str, str]],
+    settings: Settings,
+    long_side: int | None = None,
 ) -> tuple[dict[str, Any], list[Misread]]:
     """Every labelled photo through the reader `recognize` builds from `settings` (the model,
-    confidence, ink, and the camera's mounting applied to each photo); and the misread ones."""
+    confidence, ink, and the camera's mounting applied to each photo), made `long_side` px on
+    its long side first when given (`made_small`); and the misread ones."""
     path, model, reader = _settings_reader(settings)
     upright = orientation_of(settings.source)
+    if long_side is not None:
+        upright = made_small(upright, long_side)
     max_pixels = settings.source.max_pixels
     scored, misreads = [], []
     for folder, truth in zip(folders, truths, strict=True):
@@ -851,9 +874,26 @@ def real_bench(
         "model": str(path),
         "quantized": model.quantized,
         "mounting": {"rotation": source.rotation, "hflip": source.hflip, "vflip": source.vflip},
+        "long_side": long_side,
         "folders": scored,
     }
     return report, misreads
+
+
+def made_small(turn: Orient, long_side: int) -> Orient:
+    """`turn`, then the picture made `long_side` px on its long side (area averaging, each side
+    at least 1 px), unless it is no longer than that already."""
+
+    def small(image: np.ndarray) -> np.ndarray:
+        image = turn(image)
+        h, w = image.shape[:2]
+        scale = long_side / max(h, w)
+        if scale >= 1:
+            return image
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+    return small
 
 
 def real_lines_bench(

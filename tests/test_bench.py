@@ -31,6 +31,7 @@ from edge.bench import (
     draw_misreads,
     float_beside,
     format_real,
+    made_small,
     overlap,
     pixel_range,
     real_figures,
@@ -488,6 +489,45 @@ def test_bench_real_draws_the_photos_it_misread(mnist_test, tmp_path):
         "tiles": len(misses),
     }
     assert cv2.imread(str(sheet)).shape[0] == TITLE_H + PICTURE_H + CAPTION_H  # one row of them
+
+
+def test_made_small_makes_a_pictures_long_side_that_long_and_leaves_a_smaller_one():
+    small = made_small(lambda image: image[::-1], 48)  # after the camera's turn
+    turned = np.zeros((480, 640, 3), np.uint8)
+    turned[-1] = 255
+    assert small(turned).shape == (36, 48, 3) and small(turned)[0].max() > 0
+    assert small(np.zeros((20, 30), np.uint8)).shape == (20, 30)
+    assert small(np.zeros((2000, 10), np.uint8)).shape == (48, 1)
+
+
+def test_bench_real_long_side_reads_photos_made_that_small(mnist_test, tmp_path):
+    # A 48 px thumbnail of a page of writing 300 px tall: the finder searches it enlarged.
+    images, labels = mnist_test
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    ink = np.zeros((300, 300), np.uint8)
+    digit = images[np.flatnonzero(labels == 7)[0]]
+    ink[40:260, 60:240] = cv2.resize(digit, (180, 220), interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(photos / "7_t_1.png"), 235 - (ink.astype(np.float32) * 0.8).astype(np.uint8))
+    report, _ = bench_json(
+        "--real", str(photos), "--long-side", "48", "--misreads", str(tmp_path / "m.png")
+    )
+    assert report["real"]["long_side"] == 48
+    assert report["real"]["folders"][0]["single"]["right"] == 1
+    assert "made 48 px on the long side" in format_real(report["real"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--long-side", "48"], "--long-side is for --real DIR: give a folder too"),
+        (["--real", ".", "--long-side", "8"], "--long-side must be at least 16 px"),
+    ],
+)
+def test_a_long_side_without_photos_or_under_16_px_is_refused(args, message):
+    done = subprocess.run(edge_command("bench", *args), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert message in done.stderr
 
 
 def test_a_contact_sheet_named_other_than_png_is_refused_before_any_work(tmp_path):
