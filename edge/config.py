@@ -4,9 +4,15 @@ Precedence: defaults < config file < command-line flags. The file is `--config P
 `$EDGE_DIGITS_CONFIG`, else /etc/edge-digits/config.toml when it exists. A config that is not
 entirely valid is refused with a `ConfigError` naming the file and the key: the service never
 runs on a half-read config.
+
+A path in the file (a model, a CA certificate, image files or a video for [source] name) is read
+from the file's own folder, `~` expanded, wherever the program is started from (systemd starts
+the service in /var/lib/edge-digits); a path given by a flag is read from the current folder, as
+a shell user expects.
 """
 
 import dataclasses
+import glob
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -19,8 +25,15 @@ from edge.web.password import hash_problem
 
 CONFIG_ENV = "EDGE_DIGITS_CONFIG"
 SYSTEM_CONFIG = Path("/etc/edge-digits/config.toml")
+# systemd hands the service a copy of SYSTEM_CONFIG in this directory (deploy/edge-digits.service:
+# LoadCredential=), so the copy's paths are read from SYSTEM_CONFIG's folder, where it is edited.
+CREDENTIALS_ENV = "CREDENTIALS_DIRECTORY"
+# [source] names that are no file (sources.open_source tells them apart the same way).
+SOURCE_DEVICES = ("auto", "picamera2", "demo")
+WEBCAM_PREFIX = "webcam:"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 MQTT_SCHEMES = ("mqtt://", "mqtts://")
+GLOB_CHARS = frozenset("*?[")
 ROTATIONS = (0, 90, 180, 270)  # degrees clockwise a frame is turned (camera mounting)
 
 
@@ -181,8 +194,9 @@ def resolve_config_path(
     return SYSTEM_CONFIG if SYSTEM_CONFIG.is_file() else None
 
 
-def load_settings(path: Path | None) -> Settings:
-    """Settings from the TOML file at `path` (defaults when None); a given path must exist."""
+def load_settings(path: Path | None, environ: Mapping[str, str] = os.environ) -> Settings:
+    """Settings from the TOML file at `path` (defaults when None); a given path must exist, and
+    so must the model file it names. Its paths are read from `config_folder`."""
     if path is None:
         return Settings()
     try:
@@ -203,7 +217,74 @@ def load_settings(path: Path | None) -> Settings:
         ) from exc
     except OSError as exc:
         raise ConfigError(f"Config file {path} cannot be read ({exc}).") from exc
-    return apply_overrides(Settings(), document, origin=str(path))
+    settings = apply_overrides(Settings(), document, origin=str(path))
+    settings = with_paths_from(settings, config_folder(path, environ), str(path))
+    check_model_file(settings.model.path, document, str(path))
+    return settings
+
+
+def config_folder(path: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """The folder whose files the config file at `path` names by relative paths: its own, but
+    SYSTEM_CONFIG's for the service's copy of it in systemd's credentials directory."""
+    folder = path.absolute().parent
+    credentials = environ.get(CREDENTIALS_ENV)
+    if credentials and folder == Path(credentials).absolute():
+        return SYSTEM_CONFIG.parent
+    return folder
+
+
+def with_paths_from(settings: Settings, folder: Path, origin: str) -> Settings:
+    """`settings` with each path from the config file `origin` read from `folder`: [model] path,
+    [mqtt] ca_file, and [source] name when it names files (a glob's folder escaped)."""
+    source, model, mqtt = settings.source, settings.model, settings.mqtt
+    if names_files(source.name):
+        name = source.name.strip()
+        base = Path(glob.escape(str(folder))) if GLOB_CHARS & set(name) else folder
+        source = dataclasses.replace(source, name=_read_from(base, name, "[source] name", origin))
+    return dataclasses.replace(
+        settings,
+        source=source,
+        model=dataclasses.replace(
+            model, path=_read_from(folder, model.path, "[model] path", origin)
+        ),
+        mqtt=dataclasses.replace(
+            mqtt, ca_file=_read_from(folder, mqtt.ca_file, "[mqtt] ca_file", origin)
+        ),
+    )
+
+
+def names_files(source: str) -> bool:
+    """Whether a [source] name is a file, a folder or a glob: no camera, demo or stream URL."""
+    name = source.strip()
+    return not (name in SOURCE_DEVICES or name.startswith(WEBCAM_PREFIX) or "://" in name)
+
+
+def _read_from(folder: Path, value: str, key: str, origin: str) -> str:
+    """The path `value` with `~` expanded and, when relative, read from `folder`; "" (unset)
+    stays "". ConfigError naming `key` in `origin` when `~` has no home to expand to."""
+    if not value:
+        return value
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError as exc:  # "~user" with no such user, or no HOME at all
+        raise ConfigError(f"{origin}: {key} = {value!r}: {exc}.") from exc
+    return str(folder / path)  # an absolute path replaces the folder
+
+
+def check_model_file(path: str, document: Mapping[str, Any], origin: str) -> None:
+    """ConfigError when the config file `origin` names a model (`path`, read from the config's
+    folder) that is no file, naming the setting as the file has it (`document`)."""
+    if not path or Path(path).is_file():
+        return
+    written = document["model"]["path"]
+    named = f"[model] path = {written!r} in {origin}"
+    if not Path(written).expanduser().is_absolute():
+        named += "; a relative path is read from the config's folder"
+    if Path(path).is_dir():
+        problem = f"{path} is a directory, not a .tflite model file ({named}). Name the model file"
+    else:
+        problem = f"Model file {path} does not exist ({named}). Fix the path"
+    raise ConfigError(f'{problem}, or set path = "" to use the bundled model.')
 
 
 def apply_overrides(

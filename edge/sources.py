@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from edge.config import MOST_PIXELS, SourceSettings
+from edge.config import GLOB_CHARS, MOST_PIXELS, SourceSettings
 from edge.interrupts import reraise_interrupt
 from edge.scenes import SceneSettings, random_scene, sample_digits
 
@@ -57,7 +57,6 @@ _SIGNATURES = (
     (0, b"FLV", "video", "FLV"),
     (0, b"\x30\x26\xb2\x75", "video", "ASF"),  # ASF, WMV
 )
-GLOB_CHARS = frozenset("*?[")
 # The formats read, by Pillow's names: Pillow reads the header of these alone, and each is told
 # by its first bytes exactly as OpenCV tells it, so the size checked is the size decoded. GIF is
 # decoded by Pillow (OpenCV's builds mostly lack it); anything else is refused unread.

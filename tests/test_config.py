@@ -1,5 +1,6 @@
 """Settings: defaults, the file, flags on top, and a clear ConfigError for every bad config."""
 
+import glob
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,97 @@ def test_web_access_settings_from_the_file(tmp_path):
     assert web.allowed_hosts == ("digits.example.org",)  # a tuple: settings are frozen
     assert (web.username, web.password_hash, web.trusted_network) == ("pi", hashed, False)
     assert (web.max_connections, web.max_streams) == (50, 6)
+
+
+def test_paths_in_the_file_are_read_from_its_folder_wherever_the_program_starts(
+    tmp_path, monkeypatch
+):
+    """systemd starts the service in /var/lib/edge-digits; a shell user anywhere."""
+    folder = tmp_path / "cfgdir"
+    (folder / "m4").mkdir(parents=True)
+    (folder / "m4" / "digits_float.tflite").write_bytes(b"TFL3")
+    path = folder / "c.toml"
+    path.write_text(
+        '[model]\npath = "m4/digits_float.tflite"\n[mqtt]\nca_file = "ca.pem"\n'
+        '[source]\nname = "photos/*.jpg"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+
+    settings = load_settings(path.relative_to(tmp_path))
+
+    assert settings.model.path == str(folder / "m4" / "digits_float.tflite")
+    assert settings.mqtt.ca_file == str(folder / "ca.pem")
+    assert settings.source.name == str(folder / "photos" / "*.jpg")
+
+
+def test_a_tilde_in_a_files_path_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "m.tflite").write_bytes(b"TFL3")
+    settings = load_settings(write(tmp_path, '[model]\npath = "~/m.tflite"\n'))
+    assert settings.model.path == str(tmp_path / "home" / "m.tflite")
+
+
+def test_a_glob_from_the_file_is_read_in_its_folder_even_if_that_folders_name_has_brackets(
+    tmp_path,
+):
+    folder = tmp_path / "[pics]"
+    folder.mkdir()
+    settings = load_settings(write(folder, '[source]\nname = "*.jpg"\n'))
+    assert glob.glob(settings.source.name) == [] and settings.source.name.endswith("*.jpg")
+    (folder / "a.jpg").write_bytes(b"")
+    assert glob.glob(settings.source.name) == [str(folder / "a.jpg")]
+
+
+@pytest.mark.parametrize("name", ["auto", "picamera2", "demo", "webcam:1", "rtsp://cam/live"])
+def test_a_source_that_is_no_file_is_left_as_it_is(tmp_path, name):
+    assert load_settings(write(tmp_path, f'[source]\nname = "{name}"\n')).source.name == name
+
+
+def test_an_absolute_path_or_a_flags_path_is_left_as_it_is(tmp_path):
+    model = tmp_path / "elsewhere" / "m.tflite"
+    model.parent.mkdir()
+    model.write_bytes(b"TFL3")
+    settings = load_settings(write(tmp_path, f'[model]\npath = "{model}"\n'))
+    assert settings.model.path == str(model)
+    typed = apply_overrides(
+        settings, {"model": {"path": "m.tflite"}}, "--model m.tflite", flag=True
+    )
+    assert typed.model.path == "m.tflite"  # the current folder's, as the shell user meant
+
+
+def test_the_services_copy_of_the_config_reads_paths_from_the_system_configs_folder(
+    tmp_path, monkeypatch
+):
+    """systemd hands the service /etc/edge-digits/config.toml as a credential: a copy elsewhere."""
+    etc = tmp_path / "etc" / "edge-digits"
+    (etc / "models").mkdir(parents=True)
+    (etc / "models" / "m.tflite").write_bytes(b"TFL3")
+    monkeypatch.setattr("edge.config.SYSTEM_CONFIG", etc / "config.toml")
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    copy = write(credentials, '[model]\npath = "models/m.tflite"\n')
+    settings = load_settings(copy, {"CREDENTIALS_DIRECTORY": str(credentials)})
+    assert settings.model.path == str(etc / "models" / "m.tflite")
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("m4/none.tflite", "Model file {folder}/m4/none.tflite does not exist"),
+        ("m4", "{folder}/m4 is a directory, not a .tflite model file"),
+    ],
+)
+def test_a_model_the_file_names_that_is_missing_is_named_by_its_setting_and_the_file(
+    tmp_path, monkeypatch, written, problem
+):
+    (tmp_path / "m4").mkdir()
+    path = write(tmp_path, f'[model]\npath = "{written}"\n')
+    monkeypatch.chdir("/")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    message = str(error.value)
+    assert message.startswith(problem.format(folder=tmp_path))
+    assert f"[model] path = '{written}' in {path}" in message
+    assert "read from the config's folder" in message
+    assert "python -m train" not in message  # the setting is wrong, no model is to be made
