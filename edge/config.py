@@ -13,6 +13,7 @@ a shell user expects.
 
 import dataclasses
 import glob
+import logging
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from typing import Any
 
 from edge.ink import INK_CHOICES
 from edge.web.password import hash_problem
+
+log = logging.getLogger(__name__)
 
 CONFIG_ENV = "EDGE_DIGITS_CONFIG"
 SYSTEM_CONFIG = Path("/etc/edge-digits/config.toml")
@@ -220,7 +223,22 @@ def load_settings(path: Path | None, environ: Mapping[str, str] = os.environ) ->
     settings = apply_overrides(Settings(), document, origin=str(path))
     settings = with_paths_from(settings, config_folder(path, environ), str(path))
     check_model_file(settings.model.path, document, str(path))
+    warn_of_mqtt_left_off(document, str(path))
     return settings
+
+
+def warn_of_mqtt_left_off(document: Mapping[str, Any], origin: str) -> None:
+    """Warn when the config file `origin` sets [mqtt] keys (a url, say) but not `enabled`: MQTT
+    stays off, as it is off by default, and without a word nothing would say so. An explicit
+    `enabled = false` is a choice, said nothing of."""
+    mqtt = document.get("mqtt", {})
+    if mqtt and "enabled" not in mqtt:
+        log.warning(
+            "%s: [mqtt] sets %s but not enabled = true, so MQTT is off and nothing is "
+            "published; add enabled = true under [mqtt] (enabled = false keeps it off quietly).",
+            origin,
+            ", ".join(mqtt),
+        )
 
 
 def config_folder(path: Path, environ: Mapping[str, str] = os.environ) -> Path:

@@ -269,3 +269,16 @@ def test_a_model_the_file_names_that_is_missing_is_named_by_its_setting_and_the_
     assert f"[model] path = '{written}' in {path}" in message
     assert "read from the config's folder" in message
     assert "python -m train" not in message  # the setting is wrong, no model is to be made
+
+
+def test_mqtt_settings_without_enabled_warn_that_mqtt_is_off(tmp_path, caplog):
+    path = write(tmp_path, '[mqtt]\nurl = "mqtt://broker.lan:1883"\n')
+    assert load_settings(path).mqtt.enabled is False  # on only when asked, as [web] is
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith(f"{path}: [mqtt] sets url but not enabled = true, so MQTT is off")
+
+
+@pytest.mark.parametrize("text", ["[mqtt]\nenabled = false\nurl = 'mqtt://b'\n", "[web]\nport=1\n"])
+def test_mqtt_left_off_on_purpose_or_unset_is_said_nothing_of(tmp_path, caplog, text):
+    load_settings(write(tmp_path, text))
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
