@@ -59,12 +59,12 @@ class Stats:
     model_bundled: bool = True  # the model shipped with the package, not one of the user's
     quantized: bool = True
     source: str = ""
-    frames: int = 0  # processed
+    frames: int = 0  # processed (read, with digits or without); a frame taken is one of these
     skipped_frames: int = 0  # delivered by the camera but dropped because we were busy
-    failed_frames: int = 0  # rejected as unusable (wrong shape, dtype, empty)
+    failed_frames: int = 0  # ...or one of these: rejected as unusable (corrupt, wrong shape)
     readings: int = 0
     camera_fps: float = 0.0
-    processed_fps: float = 0.0
+    processed_fps: float = 0.0  # frames taken per second, failed ones too
     stage_ms: dict[str, float] = field(default_factory=dict)  # recent medians per stage
     last_reading: str = ""
 
@@ -80,6 +80,11 @@ class Sink:
 
     def on_frame(self, result: FrameResult, stats: Stats) -> None:
         """A frame was processed."""
+
+    def on_frame_taken(self, stats: Stats) -> None:
+        """The loop took a frame from the source and is done with it, whatever it held (read,
+        read nothing, or could not be used): the loop is alive. Called after the frame's other
+        events, if any."""
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         """A new stable reading (from a still-image source: every image's reading)."""

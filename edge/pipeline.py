@@ -31,7 +31,8 @@ STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed (and sinks 
 WARN_INTERVAL_S = 10.0  # a problem that repeats every frame is logged once in this long
 NO_DIGITS = "ink found, no digits read"
 FLAT = "nothing written: the image is one flat colour"  # a blank sheet: read, as nothing
-# A camera's or a video's flat frame: more often a blind camera than a blank page in view.
+# A camera's or a video's flat frame: read, as nothing, but more often a blind camera than a
+# blank page in view, so it says so.
 CAMERA_BLANK = (
     "the image is one flat colour: nothing is written on it, the lens is covered, or the camera "
     "is not exposing"
@@ -259,9 +260,9 @@ class Pipeline:
         """Process frames until the source ends, `stop()` or `max_frames`.
 
         A SourceError from the source (a camera or stream that stopped delivering frames)
-        reaches the caller. Sinks get on_start before the first frame, on_stats each time the
-        figures are recomputed (every STATS_INTERVAL_S while frames flow) and on_stop however
-        the loop ends.
+        reaches the caller. Sinks get on_start before the first frame, on_frame_taken after
+        each frame whatever it held, on_stats each time the figures are recomputed (every
+        STATS_INTERVAL_S while frames flow) and on_stop however the loop ends.
         """
         pacer = Pacer(self.source.pace_fps) if self.source.pace_fps else None
         index = 0
@@ -275,16 +276,18 @@ class Pipeline:
                 try:
                     frame = self.source.read()
                 except UnreadableFrame as exc:
+                    self._window.arrival(time.monotonic(), 1 + missed)
                     self._failed(index, str(exc), exc.path)
-                    index += 1
-                    continue
-                if frame is None:  # a replay ended (a live source raises SourceError instead)
-                    break
-                capture_ms = (time.perf_counter() - started) * 1000
-                self.stats.skipped_frames += frame.skipped
-                self._window.arrival(time.monotonic(), 1 + missed + frame.skipped)
-                self._process(index, frame, started, capture_ms)
+                else:
+                    if frame is None:  # a replay ended (a live source raises SourceError instead)
+                        break
+                    capture_ms = (time.perf_counter() - started) * 1000
+                    self.stats.skipped_frames += frame.skipped
+                    self._window.arrival(time.monotonic(), 1 + missed + frame.skipped)
+                    self._process(index, frame, started, capture_ms)
                 index += 1
+                # Whatever the frame held: the loop is alive (the systemd watchdog's keep-alive).
+                self._notify(lambda sink: sink.on_frame_taken(self.stats))
                 if time.monotonic() >= next_update:
                     self._window.update(self.stats)
                     self._notify(lambda sink: sink.on_stats(self.stats))
@@ -299,20 +302,22 @@ class Pipeline:
         except FrameError as exc:
             self._failed(index, f"{frame.path}: {exc}" if frame.path else str(exc), frame.path)
             return
-        if read.empty_reason == FLAT and not frame.path:  # a blank file is a blank sheet
-            self._failed(index, CAMERA_BLANK)
-            return
+        empty_reason = read.empty_reason
+        if empty_reason == FLAT and not frame.path:  # a blank file is a blank sheet
+            empty_reason = CAMERA_BLANK
         text = text_of(read.digits)
         stage_ms = (capture_ms, read.find_ms, read.read_ms, (time.perf_counter() - started) * 1000)
         self._window.timings(stage_ms)
         self.stats.frames += 1
-        if read.empty_reason != self._empty_reason:  # said once per change, not every frame
-            if read.empty_reason:
-                log.info("frame %d reads nothing: %s", index, read.empty_reason)
-            self._empty_reason = read.empty_reason
+        if empty_reason != self._empty_reason:  # said once per change, not every frame
+            if empty_reason:
+                # A camera that sees one flat colour may need a person (a lens cap, a light).
+                level = logging.WARNING if empty_reason == CAMERA_BLANK else logging.INFO
+                log.log(level, "frame %d reads nothing: %s", index, empty_reason)
+            self._empty_reason = empty_reason
         timings = dict(zip(STAGES, stage_ms, strict=True))
         result = FrameResult(
-            index, frame.timestamp, frame.image, read.digits, text, timings, read.empty_reason,
+            index, frame.timestamp, frame.image, read.digits, text, timings, empty_reason,
             path=frame.path, truth=frame.truth,
         )  # fmt: skip
         self._notify(lambda sink: sink.on_frame(result, self.stats))

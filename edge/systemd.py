@@ -2,7 +2,10 @@
 
 Under `Type=notify` systemd counts the service as started only when READY=1 arrives (camera and
 model up), shows our STATUS= line in `systemctl status`, and kills and restarts the service when
-WATCHDOG=1 keep-alives stop, which they do when no frame gets processed (stuck camera or pipeline).
+WATCHDOG=1 keep-alives stop, which they do when the loop stops taking frames (a stuck camera or
+pipeline). Whatever a frame holds, taking it is a sign of life: a blank view (a covered lens, a
+dark room) or a garbled frame is not fixed by a restart, and restarting for it again and again
+would only end in systemd giving up on the service.
 """
 
 import logging
@@ -12,7 +15,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 
-from edge.events import FrameResult, Sink, Stats
+from edge.events import Sink, Stats
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +78,15 @@ class Notifier:
 
 def status_line(stats: Stats) -> str:
     """What `systemctl status` shows under 'Status:'."""
+    failed = f"{stats.failed_frames} failed, " if stats.failed_frames else ""
     return (
         f"{stats.processed_fps:.1f} fps (camera {stats.camera_fps:.1f}), "
-        f"{stats.frames} frames, last reading: {stats.last_reading or 'none yet'}"
+        f"{stats.frames} frames, {failed}last reading: {stats.last_reading or 'none yet'}"
     )
 
 
 class SystemdNotifySink(Sink):
-    """READY on start, rate-limited STATUS and WATCHDOG while frames flow, STOPPING on stop.
+    """READY on start, rate-limited STATUS and WATCHDOG while frames are taken, STOPPING on stop.
 
     The per-frame cost is one clock read and one comparison: all work waits for the next due time.
     A new reading needs nothing: it shows in the next STATUS= line (stats.last_reading).
@@ -107,7 +111,7 @@ class SystemdNotifySink(Sink):
         # WATCHDOG=1 rides along so the first period starts now, whatever start-up took.
         self._send(self._clock(), "READY=1", stats)
 
-    def on_frame(self, result: FrameResult, stats: Stats) -> None:
+    def on_frame_taken(self, stats: Stats) -> None:
         now = self._clock()
         if now >= self._next_due:
             self._send(now, None, stats)

@@ -12,8 +12,12 @@ import numpy as np
 import pytest
 from recognizer_process import Recognizer
 
-from edge.events import FrameResult, Stats
+from edge.events import Stats
+from edge.model import LineModel
+from edge.pipeline import DigitReader, Pipeline
+from edge.reading import Stabilizer
 from edge.scenes import random_scene
+from edge.sources import Frame, UnreadableFrame
 from edge.systemd import (
     Notifier,
     SystemdNotifySink,
@@ -66,9 +70,6 @@ def abstract_listener() -> Iterator[tuple[str, NotifyListener]]:
     listener = NotifyListener("\0" + name[1:])
     yield name, listener
     listener.sock.close()
-
-
-FRAME = FrameResult(0, 0.0, np.zeros((4, 4), np.uint8), (), "", {})
 
 
 def stats(frames: int = 0, reading: str = "") -> Stats:
@@ -127,11 +128,11 @@ def test_ready_then_keepalives_at_half_the_watchdog_period(path_listener):
 
     for _ in range(10):  # frames within one interval: nothing to send
         clock.now += 0.09
-        sink.on_frame(FRAME, stats())
+        sink.on_frame_taken(stats())
     assert listener.messages() == []
 
     clock.now += 0.1  # 1.0 s after READY
-    sink.on_frame(FRAME, stats())
+    sink.on_frame_taken(stats())
     assert listener.messages() == [["WATCHDOG=1"]]
 
 
@@ -143,11 +144,11 @@ def test_status_is_rate_limited_and_carries_fps_and_the_last_reading(path_listen
     listener.messages()
 
     clock.now += 4.9
-    sink.on_frame(FRAME, stats(frames=50, reading="4071"))
+    sink.on_frame_taken(stats(frames=50, reading="4071"))
     assert listener.messages() == []
 
     clock.now += 0.1
-    sink.on_frame(FRAME, stats(frames=51, reading="4071"))
+    sink.on_frame_taken(stats(frames=51, reading="4071"))
     assert listener.messages() == [["STATUS=12.3 fps (camera 30.0), 51 frames, last reading: 4071"]]
 
 
@@ -159,12 +160,60 @@ def test_no_watchdog_configured_means_no_keepalives(path_listener):
     sink.on_start(stats())
     for _ in range(30):
         clock.now += 1.0
-        sink.on_frame(FRAME, stats())
+        sink.on_frame_taken(stats())
 
     sent = [line for message in listener.messages() for line in message]
     assert "WATCHDOG=1" not in sent
     assert sent[0] == "READY=1"
     assert sum(line.startswith("STATUS=") for line in sent) == 7  # at 0, 5, 10, ... 30 s
+
+
+def test_status_says_how_many_frames_failed_when_some_did():
+    assert status_line(Stats(frames=40, failed_frames=3, last_reading="7")) == (
+        "0.0 fps (camera 0.0), 40 frames, 3 failed, last reading: 7"
+    )
+
+
+class BlindCamera:
+    """A camera whose lens is covered (every frame one flat colour), now and then sending a
+    frame that cannot be used; each read is `period_s` later on `clock`."""
+
+    pace_fps = None
+    stills = False
+    description = "a covered camera"
+
+    def __init__(self, frames: int, clock: FakeClock, period_s: float):
+        self.left, self.clock, self.period_s = frames, clock, period_s
+
+    def read(self) -> Frame | None:
+        if not self.left:
+            return None
+        self.left -= 1
+        self.clock.now += self.period_s
+        if self.left % 5 == 0:
+            raise UnreadableFrame("a torn frame")
+        return Frame(np.zeros((480, 640), np.uint8), time.time())
+
+    def skip(self, count: int) -> int:
+        return 0
+
+    def close(self) -> None:
+        """Nothing held."""
+
+
+def test_a_covered_lens_is_not_a_stalled_loop_the_watchdog_is_fed(path_listener):
+    """Blank and unusable frames are frames taken: only a loop that stops taking frames lets
+    the watchdog restart the service (a covered lens or a dark room would restart it forever)."""
+    path, listener = path_listener
+    clock = FakeClock()
+    sink = sink_for(path, watchdog_s=1.0, clock=clock)
+    camera = BlindCamera(frames=50, clock=clock, period_s=0.1)  # 5 s of frames
+    stats = Stats()
+    reader = DigitReader(LineModel(), confidence=0.6)
+    Pipeline(camera, reader, Stabilizer(3), [sink], stats).run()
+    sent = [line for message in listener.messages() for line in message]
+    assert sent.count("WATCHDOG=1") == 6  # at READY, then every 1.0 s of the 5 s
+    assert (stats.frames, stats.failed_frames) == (40, 10)
 
 
 def test_stop_says_stopping(path_listener):
@@ -215,7 +264,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     temporary.replace(path)
 
 
-def test_python_m_edge_notifies_systemd_and_keepalives_follow_the_frames(
+def test_python_m_edge_notifies_systemd_and_keepalives_go_on_while_frames_are_taken(
     tmp_path: Path, path_listener, mnist_test
 ):
     path, listener = path_listener
@@ -226,7 +275,6 @@ def test_python_m_edge_notifies_systemd_and_keepalives_follow_the_frames(
         images[-1].parent.mkdir(exist_ok=True)
         scene = random_scene(*mnist_test, rng)
         images[-1].write_bytes(cv2.imencode(".jpg", scene.frame)[1].tobytes())
-    originals = {image: image.read_bytes() for image in images}
     notify = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": str(WATCHDOG_USEC)}
     edge = Recognizer(tmp_path / "pages", "", tmp_path, fps=20, env=notify)
     try:
@@ -241,23 +289,45 @@ def test_python_m_edge_notifies_systemd_and_keepalives_follow_the_frames(
         flowing += listener.messages()
         assert count(flowing, "WATCHDOG=1") >= 3, (flowing, edge.output())
 
-        # The source stops delivering usable frames (as a camera that sends garbage would): the
-        # process is alive and looping, but nothing is processed, so the keep-alives stop.
-        for image in images:
-            write_atomically(image, b"not an image any more")
-        time.sleep(WATCHDOG_USEC / 1e6)  # a frame read before the change may still count
-        listener.messages()
-        time.sleep(3.0)
-        assert count(listener.messages(), "WATCHDOG=1") == 0, edge.output()
+        # Blank frames (a covered lens, a dark room) and frames that cannot be used (a camera
+        # sending garbage) are frames taken all the same: the loop is alive, the keep-alives go
+        # on (a restart would fix neither, and systemd gives up after a few).
+        black = cv2.imencode(".jpg", np.zeros((480, 640, 3), np.uint8))[1].tobytes()
+        for content in (black, b"not an image any more"):
+            for image in images:
+                write_atomically(image, content)
+            listener.messages()
+            time.sleep(3.0)
+            assert count(listener.messages(), "WATCHDOG=1") >= 4, edge.output()
         assert edge.process.poll() is None
-
-        # Frames again: keep-alives again.
-        for image, data in originals.items():
-            write_atomically(image, data)
-        wait_for(listener, "WATCHDOG=1", 10)
 
         # systemctl stop: SIGTERM -> STOPPING=1 and a clean exit.
         assert edge.stop() == 0, edge.output()
         assert count(listener.messages(), "STOPPING=1") == 1, edge.output()
+    finally:
+        edge.kill()
+
+
+def test_python_m_edge_keeps_the_watchdog_fed_while_its_camera_sees_black(
+    tmp_path: Path, path_listener
+):
+    """The report: a video of black frames (a covered lens), replayed like a camera, had the
+    watchdog starved after READY and the status at 0.0 fps while 15 frames a second came."""
+    path, listener = path_listener
+    video = str(tmp_path / "black.avi")
+    writer = cv2.VideoWriter(video, cv2.VideoWriter.fourcc(*"MJPG"), 15, (640, 480))
+    for _ in range(30):
+        writer.write(np.zeros((480, 640, 3), np.uint8))
+    writer.release()
+    notify = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": str(WATCHDOG_USEC)}
+    edge = Recognizer(Path(video), "", tmp_path, fps=15, env=notify)
+    try:
+        wait_for(listener, "READY=1", PROCESS_TIMEOUT_S)
+        time.sleep(3.0)
+        running = listener.messages()
+        assert count(running, "WATCHDOG=1") >= 4, (running, edge.output())
+        assert edge.stop() == 0, edge.output()
+        said = [line for message in listener.messages() for line in message]
+        assert "STATUS=Stopping after 0 frames" not in said, edge.output()
     finally:
         edge.kill()
