@@ -4,8 +4,10 @@ import dataclasses
 import io
 import json
 
+import numpy as np
+
 from edge.config import Settings, apply_overrides
-from edge.events import DigitPrediction, Reading, Stats
+from edge.events import DigitPrediction, FrameResult, Reading, Stats
 from edge.outputs import build_sinks
 from edge.outputs.console import ConsoleSink
 from edge.outputs.jsonlines import JsonLinesSink
@@ -40,7 +42,8 @@ def test_console_prints_a_line_per_reading_and_notes_elsewhere():
     told = notes.getvalue()
     assert "demo scenes 640x480" in told
     assert "with the bundled model digits_int8.tflite (int8)" in told
-    assert "stopped after 30 frames (0 failed, 0 dropped while busy), 1 reading," in told
+    assert "stopped after 30 frames: 0 read something, 30 read nothing, 0 failed; " in told
+    assert "; 1 reading of digits, 1 of nothing in view; median ms: none" in told
 
 
 def test_console_rounds_confidence_down_so_under_1_never_reads_as_certain():
@@ -61,8 +64,50 @@ def test_json_keeps_a_confidence_that_the_console_rounds_down():
 
 def test_console_counts_in_words_one_or_many():
     notes = io.StringIO()
-    ConsoleSink(io.StringIO(), notes).on_stop(Stats(frames=1, readings=2))
-    assert "stopped after 1 frame (0 failed, 0 dropped while busy), 2 readings," in notes.getvalue()
+    sink = ConsoleSink(io.StringIO(), notes)
+    sink.on_frame(frame_result("7"), Stats())
+    sink.on_reading(READING, Stats())
+    sink.on_reading(READING, Stats())
+    sink.on_stop(Stats(frames=1, readings=2))
+    said = notes.getvalue()
+    assert "stopped after 1 frame: 1 read something, 0 read nothing, 0 failed; 2 readings " in said
+
+
+def frame_result(text: str) -> FrameResult:
+    return FrameResult(0, 0.0, np.zeros((4, 4), np.uint8), (), text, {})
+
+
+def test_the_closing_line_says_plainly_what_the_frames_gave():
+    """A 60-frame video with 30 blank frames, 5 unusable and 12 dropped while busy: every frame
+    taken is counted, and a reading that something went from view is not a reading of digits."""
+    notes = io.StringIO()
+    sink = ConsoleSink(io.StringIO(), notes)
+    for index in range(55):
+        sink.on_frame(frame_result("4071" if index < 25 else ""), Stats())
+    for text in ("4071", "", "12", "", "4071"):
+        sink.on_reading(dataclasses.replace(READING, text=text), Stats())
+    stage_ms = {"capture": 0.1, "find": 2.0, "read": 3.0, "total": 5.1}
+    sink.on_stop(
+        Stats(frames=55, failed_frames=5, skipped_frames=12, readings=5, processed_fps=14.94,
+              stage_ms=stage_ms)
+    )  # fmt: skip
+    assert notes.getvalue() == (
+        "edge-digits: stopped after 60 frames: 25 read something, 30 read nothing, 5 failed "
+        "(and 12 dropped while busy); 3 readings of digits, 2 of nothing in view; 14.9 fps; "
+        "median ms: capture 0.10, find 2.00, read 3.00, total 5.10\n"
+    )
+
+
+def test_a_handful_of_frames_gives_no_rate_and_photos_read_as_nothing_are_not_readings():
+    notes = io.StringIO()
+    sink = ConsoleSink(io.StringIO(), notes)
+    sink.on_frame(frame_result(""), Stats())
+    sink.on_reading(dataclasses.replace(READING, text="", path="blank.png"), Stats())
+    sink.on_stop(Stats(frames=1, readings=1, processed_fps=0.0, stage_ms={"total": 4.0}))
+    assert notes.getvalue() == (
+        "edge-digits: stopped after 1 frame: 0 read something, 1 read nothing, 0 failed; "
+        "0 readings of digits; median ms: total 4.00\n"
+    )
 
 
 def test_console_says_which_model_file_and_that_it_is_not_the_bundled_one():

@@ -2,7 +2,7 @@
 
 from typing import TextIO
 
-from edge.events import Reading, Sink, Stats
+from edge.events import FrameResult, Reading, Sink, Stats
 from edge.interrupts import check_reader, write_line
 from edge.reading import confidence_text
 
@@ -11,6 +11,8 @@ from edge.reading import confidence_text
 # moves nothing.
 TEXT_W, CONFIDENCE_W, LATENCY_W = 17, 15, 17
 PATH_AT = TEXT_W + 1 + CONFIDENCE_W + 2 + LATENCY_W + 2  # where an image file's path starts
+# A rate over fewer frames than this is mostly noise (one photo's is 0.0): not said at the end.
+RATE_FROM_FRAMES = 10
 
 
 class ConsoleSink(Sink):
@@ -25,6 +27,9 @@ class ConsoleSink(Sink):
     def __init__(self, out: TextIO, notes: TextIO):
         self.out = out
         self.notes = notes
+        self._frames_read = 0  # frames that read something (a digit, sure or not)
+        self._digit_readings = 0
+        self._view_emptied = 0  # a camera's "(nothing in view)" readings
 
     def on_start(self, stats: Stats) -> None:
         kind = "int8" if stats.quantized else "float"
@@ -34,7 +39,12 @@ class ConsoleSink(Sink):
             model = f"the model {stats.model} ({kind}; yours, not the bundled one)"
         write_line(self.notes, f"edge-digits: reading {stats.source} with {model}; Ctrl-C stops.")
 
+    def on_frame(self, result: FrameResult, stats: Stats) -> None:
+        self._frames_read += bool(result.text)
+
     def on_reading(self, reading: Reading, stats: Stats) -> None:
+        self._digit_readings += bool(reading.text)
+        self._view_emptied += not reading.text and not reading.path
         write_line(self.out, _reading_line(reading))
 
     def on_file_error(self, path: str, error: str, stats: Stats) -> None:
@@ -45,14 +55,29 @@ class ConsoleSink(Sink):
         check_reader(self.out)
 
     def on_stop(self, stats: Stats) -> None:
-        stages = ", ".join(f"{stage} {ms:.2f}" for stage, ms in stats.stage_ms.items())
-        write_line(
-            self.notes,
-            f"edge-digits: stopped after {plural(stats.frames, 'frame')} ({stats.failed_frames} "
-            f"failed, {stats.skipped_frames} dropped while busy), "
-            f"{plural(stats.readings, 'reading')}, "
-            f"{stats.processed_fps:.1f} fps; median ms: {stages or 'none'}",
-        )
+        said = closing_line(stats, self._frames_read, self._digit_readings, self._view_emptied)
+        write_line(self.notes, said)
+
+
+def closing_line(stats: Stats, frames_read: int, digit_readings: int, view_emptied: int) -> str:
+    """What a run did, said when it stops: every frame taken (read something, read nothing,
+    failed), the readings of digits apart from a camera's "(nothing in view)", and the rate
+    (frames a second) only when enough frames were taken for it to mean something."""
+    taken = stats.frames + stats.failed_frames
+    frames = (
+        f"{plural(taken, 'frame')}: {frames_read} read something, "
+        f"{stats.frames - frames_read} read nothing, {stats.failed_frames} failed"
+    )
+    if stats.skipped_frames:
+        frames += f" (and {stats.skipped_frames} dropped while busy)"
+    readings = f"{plural(digit_readings, 'reading')} of digits"
+    if view_emptied:
+        readings += f", {view_emptied} of nothing in view"
+    rate = ""
+    if taken >= RATE_FROM_FRAMES and stats.processed_fps:
+        rate = f"{stats.processed_fps:.1f} fps; "
+    stages = ", ".join(f"{stage} {ms:.2f}" for stage, ms in stats.stage_ms.items())
+    return f"edge-digits: stopped after {frames}; {readings}; {rate}median ms: {stages or 'none'}"
 
 
 def _reading_line(reading: Reading) -> str:
