@@ -53,6 +53,7 @@ from edge.outputs import OutputError, build_sinks
 from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import recognize_all
+from edge.scenes import SMALLEST_SCENE, SceneTooSmall
 from edge.sources import SourceError, open_source, orientation_of
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
@@ -286,7 +287,13 @@ def run(settings: Settings, max_frames: int | None) -> int:
     """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT."""
     reader = load_reader(settings)
     sinks = build_sinks(settings)
-    source = open_source(settings.source, settings.reading.ink)
+    try:
+        source = open_source(settings.source, settings.reading.ink)
+    except SceneTooSmall as exc:  # the settings take frames from 32 px, as a camera can give
+        raise SourceError(
+            f"--source demo: {exc}; set --width and --height ([source] width and height) to "
+            f"{SMALLEST_SCENE} or more"
+        ) from None
     try:  # closed however the run ends: even a signal before the loop starts (Interrupted)
         if settings.web.enabled:
             _announce_page(sinks)

@@ -84,6 +84,11 @@ _REDRAWS = 20  # draws of a random scene before digits that do not fit are an er
 
 
 TALLEST_DIGIT = 0.4  # of the frame height: two rows of digits this tall still fit
+SMALLEST_SCENE = 64  # px, each side: smaller leaves no room for a page with digits on it
+
+
+class SceneTooSmall(ValueError):
+    """A scene size below SMALLEST_SCENE on a side."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,11 @@ class SceneSettings:
     dim_noise_sigma: Range = (1.5, 4.0)  # "dim": sensor noise, grey levels
 
     def __post_init__(self) -> None:
-        if self.width < 64 or self.height < 64:
-            raise ValueError(f"scene size {self.width}x{self.height} is below the 64x64 minimum")
+        if self.width < SMALLEST_SCENE or self.height < SMALLEST_SCENE:
+            raise SceneTooSmall(
+                f"scene size {self.width}x{self.height} is below the "
+                f"{SMALLEST_SCENE}x{SMALLEST_SCENE} minimum"
+            )
         ranges = ("digit_height", "gap", "stroke", "fine_pen", "blur_sigma", "noise_sigma")
         conditions = ("close_gap", "steep_tilt_deg", "dim_brightness", "dim_noise_sigma")
         for name in (*ranges, "jpeg_quality", *conditions):

@@ -355,6 +355,20 @@ def test_what_cannot_start_exits_2_with_a_message(args, message):
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("size", "got"),
+    [(["--width", "32", "--height", "32"], "32x32"), (["--height", "63"], "640x63")],
+)
+def test_a_demo_frame_too_small_for_its_scenes_exits_2_saying_what_to_set(size, got):
+    """The flags take 32 px up (a camera can send that), the demo's scenes need 64."""
+    done = edge("--source", "demo", *size, "--max-frames", "1")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        f"edge: error: --source demo: scene size {got} is below the 64x64 minimum; set "
+        "--width and --height ([source] width and height) to 64 or more"
+    ]
+
+
 @pytest.mark.parametrize("args", [["run", "--max-frames", "-1"], ["--max-frames", "0"]])
 def test_a_frame_count_under_1_is_refused_with_runs_own_usage(args):
     done = edge(*args)
