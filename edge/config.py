@@ -15,11 +15,13 @@ import dataclasses
 import glob
 import logging
 import os
+import ssl
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from edge.ink import INK_CHOICES
 from edge.web.password import hash_problem
@@ -146,6 +148,27 @@ class WebSettings:
     max_streams: int = setting(20, between(1, 500))
 
 
+def broker_url(value: str) -> str | None:
+    """What is wrong with `value` as an [mqtt] url: mqtt://host[:port] or mqtts://host[:port]."""
+    problem = starts_with(*MQTT_SCHEMES)(value)
+    if problem:
+        return problem
+    expected = "expected mqtt://host:port or mqtts://host:port"
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed [IPv6 address
+        return expected
+    if not parts.hostname:
+        return expected
+    try:
+        port = parts.port
+    except ValueError:  # out of range, or not a number
+        port = 0
+    if port == 0:
+        return "the port must be a number from 1 to 65535 (none: 1883, 8883 for mqtts://)"
+    return None
+
+
 def topic_prefix(value: str) -> str | None:
     """What is wrong with `value` as the first levels of an MQTT topic we publish under."""
     if not value or value.startswith("/") or value.endswith("/") or "//" in value:
@@ -156,7 +179,7 @@ def topic_prefix(value: str) -> str | None:
 @dataclass(frozen=True)
 class MqttSettings:
     enabled: bool = setting(False)
-    url: str = setting("mqtt://localhost:1883", starts_with(*MQTT_SCHEMES))
+    url: str = setting("mqtt://localhost:1883", broker_url)
     device: str = setting("")  # "" = hostname
     username: str = setting("")
     password: str = setting("")
@@ -223,8 +246,41 @@ def load_settings(path: Path | None, environ: Mapping[str, str] = os.environ) ->
     settings = apply_overrides(Settings(), document, origin=str(path))
     settings = with_paths_from(settings, config_folder(path, environ), str(path))
     check_model_file(settings.model.path, document, str(path))
+    check_keys_that_go_together(settings, document, str(path))
     warn_of_mqtt_left_off(document, str(path))
     return settings
+
+
+def check_keys_that_go_together(
+    settings: Settings, document: Mapping[str, Any], origin: str
+) -> None:
+    """ConfigError naming the config file `origin` for keys each right alone and wrong together:
+    a login half set, an [mqtt] ca_file that is no CA certificate or that a plain url ignores."""
+    web = settings.web
+    if bool(web.username) != bool(web.password_hash):
+        raise ConfigError(
+            f"{origin}: [web] username and password_hash go together: set both, or neither."
+        )
+    problem = ca_file_problem(settings.mqtt)
+    if problem:
+        written = document["mqtt"]["ca_file"]
+        raise ConfigError(f"{origin}: [mqtt] ca_file = {written!r}: {problem}.")
+
+
+def ca_file_problem(mqtt: MqttSettings) -> str | None:
+    """What is wrong with `mqtt.ca_file` (a path, "" for none) as the CA certificate that the
+    broker at `mqtt.url` is checked against, or None."""
+    if not mqtt.ca_file:
+        return None
+    if not mqtt.url.startswith("mqtts://"):
+        return f"is set but url {mqtt.url!r} is not TLS: use mqtts://"
+    try:
+        ssl.create_default_context(cafile=mqtt.ca_file)  # what paho's tls_set loads it with
+    except ssl.SSLError as exc:
+        return f"{mqtt.ca_file} is not a PEM CA certificate ({exc.reason})"
+    except OSError as exc:
+        return f"{mqtt.ca_file}: {exc.strerror or exc}"
+    return None
 
 
 def warn_of_mqtt_left_off(document: Mapping[str, Any], origin: str) -> None:

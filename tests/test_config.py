@@ -106,6 +106,18 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[web]\npassword_hash = 'hunter2'\n", ["[web] password_hash", "edge.web.password"]),
         ("[web]\nmax_connections = 5000\n", ["[web] max_connections", "between 8 and 800"]),
         ("[web]\ntrusted_network = 'yes'\n", ["[web] trusted_network", "true or false"]),
+        ("[web]\nusername = 'pi'\n", ["[web] username and password_hash go together"]),
+        ("[mqtt]\nurl = 'mqtt://broker:99999'\n", ["[mqtt] url", "from 1 to 65535"]),
+        ("[mqtt]\nurl = 'mqtt://:1883'\n", ["[mqtt] url", "expected mqtt://host:port"]),
+        ("[mqtt]\nca_file = 'ca.pem'\n", ["[mqtt] ca_file = 'ca.pem'", "is not TLS: use mqtts"]),
+        (
+            "[mqtt]\nurl = 'mqtts://broker'\nca_file = 'ca.pem'\n",
+            ["[mqtt] ca_file = 'ca.pem'", "No such file or directory"],
+        ),
+        (
+            "[mqtt]\nurl = 'mqtts://broker'\nca_file = 'config.toml'\n",
+            ["[mqtt] ca_file = 'config.toml'", "is not a PEM CA certificate"],
+        ),
     ],
 )
 def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, names):
@@ -185,16 +197,12 @@ def test_paths_in_the_file_are_read_from_its_folder_wherever_the_program_starts(
     (folder / "m4").mkdir(parents=True)
     (folder / "m4" / "digits_float.tflite").write_bytes(b"TFL3")
     path = folder / "c.toml"
-    path.write_text(
-        '[model]\npath = "m4/digits_float.tflite"\n[mqtt]\nca_file = "ca.pem"\n'
-        '[source]\nname = "photos/*.jpg"\n'
-    )
+    path.write_text('[model]\npath = "m4/digits_float.tflite"\n[source]\nname = "photos/*.jpg"\n')
     monkeypatch.chdir(tmp_path)
 
     settings = load_settings(path.relative_to(tmp_path))
 
     assert settings.model.path == str(folder / "m4" / "digits_float.tflite")
-    assert settings.mqtt.ca_file == str(folder / "ca.pem")
     assert settings.source.name == str(folder / "photos" / "*.jpg")
 
 
@@ -282,3 +290,14 @@ def test_mqtt_settings_without_enabled_warn_that_mqtt_is_off(tmp_path, caplog):
 def test_mqtt_left_off_on_purpose_or_unset_is_said_nothing_of(tmp_path, caplog, text):
     load_settings(write(tmp_path, text))
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_ca_file_is_read_from_the_configs_folder_too(tmp_path, monkeypatch):
+    path = write(tmp_path, '[mqtt]\nurl = "mqtts://broker"\nca_file = "~/../ca.pem"\n')
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir("/")
+    with pytest.raises(ConfigError, match=f"{tmp_path}/home/../ca.pem: No such file"):
+        load_settings(path)
+    path = write(tmp_path, '[mqtt]\nurl = "mqtts://broker"\nca_file = "ca.pem"\n')
+    with pytest.raises(ConfigError, match=f"{tmp_path}/ca.pem: No such file"):
+        load_settings(path)

@@ -107,7 +107,7 @@ def test_where_readings_go_is_said_without_credentials(url: str, discovery: bool
     ("changes", "message"),
     [
         ({"url": "mqtt://:1883"}, "expected mqtt://host:port"),
-        ({"url": "mqtt://broker:99999"}, "out of range"),
+        ({"url": "mqtt://broker:99999"}, "from 1 to 65535"),
         ({"url": "mqtt://broker", "ca_file": "/etc/ssl/ca.pem"}, "is not TLS: use mqtts://"),
         ({"url": "mqtts://broker", "ca_file": "/nonexistent/ca.pem"}, "ca_file = '/nonexist"),
     ],

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.config import ConfigError, MqttSettings
+from edge.config import ConfigError, MqttSettings, broker_url, ca_file_problem
 from edge.events import Reading, Sink, Stats
 from edge.outputs.home_assistant import discovery_configs
 from edge.outputs.payloads import reading_payload, stats_payload
@@ -50,15 +50,12 @@ def device_id(configured: str) -> str:
 
 def parse_broker_url(url: str) -> tuple[str, int, bool]:
     """mqtt://host[:1883] or mqtts://host[:8883] -> (host, port, tls)."""
+    problem = broker_url(url)
+    if problem:
+        raise ConfigError(f"[mqtt] url = {url!r}: {problem}.")
     parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ConfigError(f"[mqtt] url = {url!r}: {exc}.") from exc
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ConfigError(f"[mqtt] url = {url!r}: expected mqtt://host:port or mqtts://host:port.")
     tls = parts.scheme == "mqtts"
-    return parts.hostname, port or (8883 if tls else 1883), tls
+    return parts.hostname or "", parts.port or (8883 if tls else 1883), tls
 
 
 def why_connecting_failed(error: BaseException | None, address: str, tls: bool) -> str:
@@ -121,15 +118,11 @@ class MqttSink(Sink):
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{TOPIC_ROOT}-{self.device}")
         if settings.username:
             client.username_pw_set(settings.username, settings.password or None)
-        if settings.ca_file and not self.tls:
-            raise ConfigError(
-                f"[mqtt] ca_file is set but url {settings.url!r} is not TLS: use mqtts://."
-            )
+        problem = ca_file_problem(settings)  # a config file's is checked as it is loaded
+        if problem:
+            raise ConfigError(f"[mqtt] ca_file = {settings.ca_file!r}: {problem}.")
         if self.tls:
-            try:
-                client.tls_set(ca_certs=settings.ca_file or None)  # None: the system's CAs
-            except (OSError, ValueError) as exc:
-                raise ConfigError(f"[mqtt] ca_file = {settings.ca_file!r}: {exc}.") from exc
+            client.tls_set(ca_certs=settings.ca_file or None)  # None: the system's CAs
         client.will_set(f"{self.topic}/status", "offline", qos=1, retain=True)
         client.reconnect_delay_set(*RECONNECT_DELAY)
         client.max_queued_messages_set(MAX_QUEUED)
