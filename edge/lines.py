@@ -897,6 +897,7 @@ def straight_lines(
     drawn = np.zeros_like(found)
     crossing: list[Chord] = []
     level: list[np.ndarray] = []
+    to_follow: list[np.ndarray] = []
     for segment, chord, at_edges in zip(segments, chords, reach_the_edges, strict=True):
         x0, y0, x1, y1 = segment
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
@@ -909,11 +910,12 @@ def straight_lines(
             continue
         across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
         if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
-            cv2.line(found, *_followed(thick, segment, gap), 1, 3)
+            to_follow.append(segment)
         elif math.hypot(x1 - x0, y1 - y0) >= length and abs(y1 - y0) <= abs(x1 - x0) * _LEVEL:
             level.append(segment)
-    for segment in _ruled_together(level, 3 * thickest):
-        cv2.line(found, *_followed(thick, segment, gap), 1, 3)
+    # (Followed all at once: what a segment's ends reach depends on the mask only.)
+    for chord in _followed(thick, to_follow + _ruled_together(level, 3 * thickest), gap):
+        cv2.line(found, *chord, 1, 3)
     for slant in page_axes(segments):
         found = cv2.bitwise_or(found, _runs_along(thick, slant, gap, length))
     solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
@@ -1013,34 +1015,44 @@ def _grid_crossings(solid: np.ndarray, found: np.ndarray, thickest: int) -> np.n
 Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
 
 
-def _followed(mask: np.ndarray, segment: np.ndarray, gap: int) -> Chord:
-    """A Hough segment (x0, y0, x1, y1) of a line on `mask`, its ends followed out along it for
-    as long as the mask holds the line (gaps under `gap` px bridged): Hough gives a line in
-    pieces (writing crosses a rule, a grid's lines cross each other), and a piece left out
-    joins the writing to the card's edge, or is a stroke of its own (a grid line's end past
-    its last crossing, read as a 1)."""
+def _followed(mask: np.ndarray, segments: list[np.ndarray], gap: int) -> list[Chord]:
+    """Hough segments (x0, y0, x1, y1) of lines on `mask`, each with its ends followed out
+    along it for as long as the mask holds the line (gaps under `gap` px bridged): Hough gives
+    a line in pieces (writing crosses a rule, a grid's lines cross each other), and a piece
+    left out joins the writing to the card's edge, or is a stroke of its own (a grid line's
+    end past its last crossing, read as a 1). All the segments at once (a grid gives dozens)."""
+    if not segments:
+        return []
     h, w = mask.shape
-    x0, y0, x1, y1 = (float(v) for v in segment)
-    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
-    ux, uy = (x1 - x0) / length, (y1 - y0) / length
-    # Both ends at once: row 0 steps back from (x0, y0), row 1 on from (x1, y1). A ray from
-    # inside the frame leaves it within hypot(w, h) steps, so over `gap` of the w + h steps
-    # are past the edge, where the mask counts as missing.
+    ends = np.array(segments, np.float64).reshape(-1, 2, 2)  # [segment, end, (x, y)]
+    lengths = [max(1.0, math.hypot(x1 - x0, y1 - y0)) for (x0, y0), (x1, y1) in ends]
+    unit = (ends[:, 1] - ends[:, 0]) / np.array(lengths)[:, np.newaxis]  # [segment, (x, y)]
+    # Both ends: end 0 steps back from (x0, y0), end 1 on from (x1, y1). A ray from inside
+    # the frame leaves it within hypot(w, h) steps, so over `gap` of the w + h steps are past
+    # the edge, where the mask counts as missing.
+    away = np.stack([-unit, unit], axis=1)[..., np.newaxis]  # [segment, end, (x, y), 1]
     steps = np.arange(1, w + h, dtype=np.float64)
-    xs = np.round(np.array([[x0], [x1]]) + np.array([[-ux], [ux]]) * steps).astype(int)
-    ys = np.round(np.array([[y0], [y1]]) + np.array([[-uy], [uy]]) * steps).astype(int)
+    xs = np.round(ends[:, :, 0, np.newaxis] + away[:, :, 0] * steps).astype(int)
+    ys = np.round(ends[:, :, 1, np.newaxis] + away[:, :, 1] * steps).astype(int)
     inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
     missed = np.ones(xs.shape, np.int32)
     missed[inside] = mask[ys[inside], xs[inside]] == 0
-    # The line ends where `gap` steps in a row miss it (or at the frame's edge): the first
+    # A line ends where `gap` steps in a row miss it (or at the frame's edge): the first
     # window of `gap` steps all missed, by a running count.
-    count = np.cumsum(missed, axis=1)
-    windows = count[:, gap - 1 :] - np.pad(count, ((0, 0), (1, 0)))[:, :-gap]
-    reach = np.argmax(windows >= gap, axis=1)  # steps before that window: the line's reach
-    return (
-        (round(x0 - reach[0] * ux), round(y0 - reach[0] * uy)),
-        (round(x1 + reach[1] * ux), round(y1 + reach[1] * uy)),
-    )
+    count = np.cumsum(missed, axis=2)
+    windows = count[..., gap - 1 :] - np.pad(count, ((0, 0), (0, 0), (1, 0)))[..., :-gap]
+    reach = np.argmax(windows >= gap, axis=2)  # [segment, end]: steps before that window
+    chords = []
+    for (x0, y0), (x1, y1), (ux, uy), (back, on) in zip(
+        ends[:, 0].tolist(), ends[:, 1].tolist(), unit.tolist(), reach.tolist(), strict=True
+    ):
+        chords.append(
+            (
+                (round(x0 - back * ux), round(y0 - back * uy)),
+                (round(x1 + on * ux), round(y1 + on * uy)),
+            )
+        )
+    return chords
 
 
 def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray]:
