@@ -898,7 +898,16 @@ def straight_lines(
     crossing: list[Chord] = []
     level: list[np.ndarray] = []
     to_follow: list[np.ndarray] = []
-    for segment, chord, at_edges in zip(segments, chords, reach_the_edges, strict=True):
+    # Across half the frame, or a sheet's edge (told by its sides, all at once): either is
+    # followed out along its line (if not a rule).
+    spans = np.abs(segments[:, 2:] - segments[:, :2])
+    across = (spans[:, 0] >= _RULE_SPAN * w) | (spans[:, 1] >= _RULE_SPAN * h)
+    edges = np.zeros(len(segments), bool)
+    if grey is not None and not across.all():
+        edges[~across] = _are_edges(grey, segments[~across], thickest + 2)
+    for index, (segment, chord, at_edges) in enumerate(
+        zip(segments, chords, reach_the_edges, strict=True)
+    ):
         x0, y0, x1, y1 = segment
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
@@ -908,8 +917,7 @@ def straight_lines(
             cv2.line(drawn, *rule, 1, 7)  # within Hough's half-size pixels of it
             crossing.append(rule)
             continue
-        across = abs(x1 - x0) >= _RULE_SPAN * w or abs(y1 - y0) >= _RULE_SPAN * h
-        if across or (grey is not None and _is_an_edge(grey, (x0, y0, x1, y1), thickest + 2)):
+        if across[index] or edges[index]:
             to_follow.append(segment)
         elif math.hypot(x1 - x0, y1 - y0) >= length and abs(y1 - y0) <= abs(x1 - x0) * _LEVEL:
             level.append(segment)
@@ -1371,14 +1379,23 @@ _EDGE_SAMPLES = np.linspace(0.1, 0.9, 9)  # along a segment: where its two sides
 
 
 def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: int) -> bool:
-    """Whether a straight segment is the edge of a sheet: clearly darker on one side than on
-    the other all along (paper on one side, table on the other). A pen's stroke has paper on
-    both sides."""
-    x0, y0, x1, y1 = (float(v) for v in segment)
-    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
-    nx, ny = -(y1 - y0) / length, (x1 - x0) / length
+    """Whether a straight segment (x0, y0, x1, y1) is the edge of a sheet (`_are_edges`)."""
+    return bool(_are_edges(grey, [segment], offset)[0])
+
+
+def _are_edges(grey: np.ndarray, segments: list, offset: int) -> np.ndarray:
+    """bool [len(segments)]: whether each straight segment (x0, y0, x1, y1) is the edge of a
+    sheet: clearly darker on one side than on the other all along (paper on one side, table
+    on the other), as seen `offset` px off it each way. A pen's stroke has paper on both
+    sides."""
+    ends = np.array(segments, np.float64).reshape(-1, 4)
+    if not len(ends):
+        return np.zeros(0, bool)
+    lengths = np.array([max(1.0, math.hypot(x1 - x0, y1 - y0)) for x0, y0, x1, y1 in ends])
+    x0, y0, x1, y1 = (column[:, np.newaxis] for column in ends.T)
+    nx, ny = -(y1 - y0) / lengths[:, np.newaxis], (x1 - x0) / lengths[:, np.newaxis]
     t = _EDGE_SAMPLES
-    xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+    xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)  # [segment, sample]
     h, w = grey.shape
 
     def side(sign: float) -> np.ndarray:
@@ -1386,12 +1403,15 @@ def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: in
         sy = np.clip(np.round(ys + sign * offset * ny), 0, h - 1).astype(int)
         return grey[sy, sx].astype(np.float64)
 
+    def medians(values: np.ndarray) -> np.ndarray:  # of each row (an odd count: its middle)
+        middle = values.shape[1] // 2
+        return np.partition(values, middle, axis=1)[:, middle]
+
     one, other = side(1.0), side(-1.0)
     darker, brighter = np.minimum(one, other), np.maximum(one, other)
-    below = one < other if quantile(one, 0.5) < quantile(other, 0.5) else other < one
-    return bool(
-        quantile(darker, 0.5) < _EDGE_RATIO * quantile(brighter, 0.5) and _share(below) >= 0.8
-    )
+    below = np.where((medians(one) < medians(other))[:, np.newaxis], one < other, other < one)
+    steady = np.count_nonzero(below, axis=1) / below.shape[1] >= 0.8
+    return (medians(darker) < _EDGE_RATIO * medians(brighter)) & steady
 
 
 def _border_strips(mask: np.ndarray, length: int, width: int) -> np.ndarray:
