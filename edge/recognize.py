@@ -8,6 +8,7 @@ wrong. A closed stdout (`| head -1`) ends it quietly.
 """
 
 import json
+import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +25,7 @@ from edge.sources import (
     SourceError,
     UnreadableFrame,
     decode_image,
+    file_kind,
     image_paths,
     orient,
 )
@@ -68,6 +70,12 @@ def recognize_file(
     """The read-out of one image (boxes in its pixels once turned upright, even when a large
     photo was decoded reduced), or what made it unreadable. A picture with transparency is laid
     on a ground for the ink the reader is told to find (`decode_image`)."""
+    if file_kind(path) == "video":  # named so, or so its first bytes say
+        return {
+            "path": str(path),
+            "error": f"{path}: a video, not an image; recognize reads images, and "
+            f"python -m edge --source {shlex.quote(str(path))} reads a video.",
+        }
     try:
         image, reduced = decode_image(path, max_pixels, reader.find.ink)
         read = reader.read(upright(image))

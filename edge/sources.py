@@ -12,9 +12,11 @@ import dataclasses
 import errno
 import glob
 import io
+import itertools
 import logging
 import os
 import re
+import shlex
 import time
 import warnings
 from collections.abc import Callable
@@ -70,7 +72,9 @@ REDUCED_MIN_SIDE = 1000  # a large photo is decoded reduced, its short side kept
 REDUCED_MAX_PIXELS = 16_000_000  # and a panorama's reduced to no more pixels than this
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
                   8: cv2.IMREAD_REDUCED_COLOR_8}  # fmt: skip
+DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images it lacks itself
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
+AV_LOG_QUIET = -8  # FFmpeg's log level that prints nothing
 CHOOSE_SOURCE = (
     "Choose one with --source: demo, picamera2, webcam:N, a video file, a stream URL, "
     "or image files (a file, a directory or a glob)."
@@ -171,6 +175,10 @@ class FrameSource(Protocol):
 def image_paths(spec: str) -> list[Path]:
     """The images a file, directory or glob names, sorted; SourceError if there are none."""
     path = Path(spec)
+    if spec == "-":  # standard input to many tools: read no more than /dev/stdin is (below)
+        raise SourceError(
+            "- (standard input) is not read, only image files are; save the image to a file."
+        )
     if GLOB_CHARS & set(spec):
         images = sorted(p for p in _globbed(spec) if _named_image(p))
         what = f"the pattern {spec!r}"
@@ -189,8 +197,22 @@ def image_paths(spec: str) -> list[Path]:
     else:
         raise SourceError(f"{spec} does not exist.")
     if not images:
-        raise SourceError(f"No images in {what} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}).")
+        deeper = _deeper_images(spec) if path.is_dir() else ""
+        raise SourceError(
+            f"No images in {what} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}){deeper}."
+        )
     return images
+
+
+def _deeper_images(folder: str) -> str:
+    """How to read the images in `folder`'s subfolders, which a folder's listing leaves out,
+    when it has some: "; its subfolders ... 'folder/**/*.png' reads every level"; else ""."""
+    below = itertools.islice(Path(folder).rglob("*"), DEEPER_LOOKS)  # no symlinked folders
+    found = next((path for path in below if _named_image(path)), None)
+    if found is None:
+        return ""
+    pattern = shlex.quote(os.path.join(folder, "**", f"*{found.suffix}"))
+    return f"; its subfolders hold images but are not searched: {pattern} reads every level"
 
 
 def _named_image(path: Path) -> bool:
@@ -575,6 +597,7 @@ class Capture:
                 cv2.CAP_PROP_READ_TIMEOUT_MSEC,
                 timeout_ms,
             ]
+        _quiet_ffmpeg()
         self._capture = cv2.VideoCapture(target, cv2.CAP_ANY, params)
         if not self._capture.isOpened():
             self._capture.release()
@@ -600,6 +623,9 @@ class Capture:
             return f"no such camera (is it plugged in? try another N in webcam:N). {CHOOSE_SOURCE}"
         if "://" in target:
             return "the stream does not answer; check the URL and that the server is running."
+        damage = mp4_damage(Path(target))
+        if damage:
+            return f"{damage}; copy it again, or record it again."
         return "OpenCV cannot decode it as a video; convert it to MP4 (H.264) or MJPEG AVI."
 
     def read(self) -> Frame | None:
@@ -622,6 +648,43 @@ class Capture:
 
     def close(self) -> None:
         self._capture.release()
+
+
+def _quiet_ffmpeg() -> None:
+    """Keep FFmpeg's own messages ("moov atom not found") off stderr: ours say what is wrong and
+    what to do. OpenCV reads the variable as it first opens a capture; with -vv (debug logging),
+    or when the user set it, FFmpeg says what it says."""
+    if not log.isEnabledFor(logging.DEBUG):
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", str(AV_LOG_QUIET))
+
+
+def mp4_damage(path: Path) -> str | None:
+    """What its top-level boxes say is wrong with an MP4 or MOV file (ISO base media), or None
+    when they look whole or it is no such file: a box running past the end (the file is cut
+    short), or no index box ('moov', written last: a recording that was never finished)."""
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if _signature(file.read(16)) != ("video", "MP4"):
+                return None
+            position, boxes = 0, set()
+            while position + 8 <= size:
+                file.seek(position)
+                header = file.read(16)
+                length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+                if length == 1:  # a 64-bit size follows the type
+                    length = int.from_bytes(header[8:16], "big")
+                elif length == 0:  # the last box: it runs to the end of the file
+                    length = size - position
+                if length < 8 or position + length > size:
+                    return "the MP4 file is cut short (truncated)"
+                boxes.add(kind)
+                position += length
+    except OSError:
+        return None  # opening it said what there is to say
+    if b"moov" not in boxes:
+        return "the MP4 file has no index ('moov' box): a recording that was not finished"
+    return None
 
 
 # --- the Pi camera ----------------------------------------------------------------------------

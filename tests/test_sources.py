@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import subprocess
 import sys
 import types
 from dataclasses import dataclass
@@ -304,6 +305,41 @@ def test_a_source_that_names_no_images_says_how_to_choose(tmp_path, spec, proble
     assert "Choose one with --source" in str(error.value)
 
 
+def test_a_folder_with_images_only_in_subfolders_says_how_to_ask_for_them(tmp_path):
+    (tmp_path / "nested" / "a").mkdir(parents=True)
+    cv2.imwrite(str(tmp_path / "nested" / "a" / "script_4071.png"), picture(5))
+    spec = str(tmp_path / "nested")
+    with pytest.raises(SourceError) as error:
+        image_paths(spec)
+    pattern = f"{spec}/**/*.png"
+    assert str(error.value).endswith(
+        f"its subfolders hold images but are not searched: '{pattern}' reads every level."
+    )
+    assert image_paths(pattern) == [tmp_path / "nested" / "a" / "script_4071.png"]
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(SourceError) as error:  # nothing deeper: nothing said of subfolders
+        image_paths(str(tmp_path / "empty"))
+    assert "subfolders" not in str(error.value)
+
+
+def test_a_dash_for_standard_input_says_it_is_not_read_as_dev_stdin_does():
+    with pytest.raises(SourceError) as error:
+        image_paths("-")
+    assert str(error.value) == (
+        "- (standard input) is not read, only image files are; save the image to a file."
+    )
+
+
+def test_recognize_given_a_video_points_to_the_source_that_reads_videos(tmp_path):
+    write_video(tmp_path / "clip.avi", 2)
+    (tmp_path / "clip.avi").rename(tmp_path / "clip.mp4")  # told by its name
+    line = recognize_file(tmp_path / "clip.mp4", reader=None)  # type: ignore[arg-type]
+    assert line["error"] == (
+        f"{tmp_path}/clip.mp4: a video, not an image; recognize reads images, and "
+        f"python -m edge --source {tmp_path}/clip.mp4 reads a video."
+    )
+
+
 def test_image_files_replay_in_order_and_a_bad_one_does_not_stop_the_rest(tmp_path):
     images = [picture(seed) for seed in range(3)]
     for index, image in enumerate(images):
@@ -389,6 +425,43 @@ def test_a_file_that_is_not_a_video_says_what_to_do(tmp_path):
     path.write_bytes(b"\x00" * 4096)
     with pytest.raises(SourceError, match="convert it to MP4"):
         open_source(SourceSettings(name=str(path)))
+
+
+def mp4_boxes(*boxes: tuple[bytes, int]) -> bytes:
+    """An MP4's top-level boxes, each (type, declared size) followed by that much filler, but
+    the last, which holds only 16 bytes however large it says it is."""
+    data = b""
+    for kind, size in boxes:
+        data += size.to_bytes(4, "big") + kind + bytes(max(0, size - 8))
+    return data[: len(data) - max(0, boxes[-1][1] - 8) + 16]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (mp4_boxes((b"ftyp", 28), (b"mdat", 75_942)), "the MP4 file is cut short (truncated)"),
+        (
+            mp4_boxes((b"ftyp", 28), (b"mdat", 24)),
+            "the MP4 file has no index ('moov' box): a recording that was not finished",
+        ),
+    ],
+    ids=["truncated", "unfinished"],
+)
+def test_a_damaged_mp4_says_what_is_wrong_without_ffmpegs_own_words(tmp_path, data, problem):
+    path = tmp_path / "broken.mp4"
+    path.write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, "-m", "edge", "--source", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+        check=False,
+    )
+    assert done.returncode == 2
+    # FFmpeg's "[mov,mp4,...] moov atom not found" is not the user's business; the line is.
+    assert done.stderr == (
+        f"edge: error: Cannot open {path}: {problem}; copy it again, or record it again.\n"
+    )
 
 
 def test_a_file_that_is_neither_an_image_nor_a_video_is_said_to_be_neither(tmp_path):
