@@ -61,6 +61,23 @@ def test_corrupt_file_is_a_data_error(tmp_path: Path, content: bytes, message: s
         load_mnist(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "by its first bytes it is a PNG image)"),
+        (b"\x1f\x8b\x08\x08" + bytes(64), "by its first bytes it is gzip data, as MNIST's"),
+    ],
+    ids=["png", "gzip"],
+)
+def test_a_file_that_is_no_npz_is_said_to_be_what_it_is(tmp_path, content, kind) -> None:
+    path = tmp_path / "script_4071.png"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as error:
+        load_mnist(path)
+    assert str(error.value).startswith(f"{path} is not an .npz file ({kind}")
+    assert "allow_pickle" not in str(error.value)  # numpy's advice: no use for an image
+
+
 def test_a_folder_given_for_the_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"is a folder.*the \.npz file itself"):
         load_mnist(tmp_path)

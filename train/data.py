@@ -19,6 +19,17 @@ _EXPECTED = {
 }
 
 
+# Files given for MNIST's .npz (a zip archive of .npy arrays), by their first bytes.
+_NOT_NPZ = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x93NUMPY", "a single .npy array"),
+    (b"\x1f\x8b", "gzip data, as MNIST's original idx files come"),
+    (b"\x00\x00\x08", "an idx file, MNIST's original format"),
+)
+
+
 class DataError(Exception):
     """The dataset could not be read; the message says what to do."""
 
@@ -53,7 +64,7 @@ def load_mnist(path: Path | None) -> Mnist:
         )
     if not zipfile.is_zipfile(path):  # numpy would call it pickled data: not helpful
         raise DataError(
-            f"{path} is not an .npz file (not a zip archive). Pass --data PATH (or set "
+            f"{path} is not an .npz file ({_what_it_is(path)}). Pass --data PATH (or set "
             f"{DATA_ENV}) to an .npz with x_train, y_train, x_test, y_test as keras writes it."
         )
     try:
@@ -62,6 +73,17 @@ def load_mnist(path: Path | None) -> Mnist:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path} is not a readable .npz file ({exc}).") from exc
     return _validated(arrays, str(path))
+
+
+def _what_it_is(path: Path) -> str:
+    """What a file that is no zip archive is, by its first bytes, for saying what was given."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(8)
+    except OSError as exc:
+        return f"it cannot be read: {exc.strerror or exc}"
+    kind = next((kind for start, kind in _NOT_NPZ if head.startswith(start)), None)
+    return f"by its first bytes it is {kind}" if kind else "not a zip archive"
 
 
 def _download() -> Mnist:
