@@ -136,7 +136,9 @@ seed_number = whole_number(0, "a seed")  # `--seed`: numpy's generators take no 
 
 
 def pixel_range(text: str) -> tuple[int, int]:
-    """`--digit-height`: "LOW-HIGH" px (or one height, "N"), whole numbers, LOW <= HIGH."""
+    """`--digit-height`: "LOW-HIGH" px (or one height, "N"), whole numbers, LOW <= HIGH, and
+    LOW at least the finder's `FindSettings.min_height` (10 px): smaller writing is never
+    looked for, and the scenes draw digits of a few px with no ink at all."""
     low, _, high = text.partition("-")
     try:
         heights = int(low), int(high or low)
@@ -146,6 +148,12 @@ def pixel_range(text: str) -> tuple[int, int]:
         ) from None
     if not 1 <= heights[0] <= heights[1]:
         raise argparse.ArgumentTypeError(f"need 1 <= LOW <= HIGH px, got {text!r}")
+    least = FindSettings().min_height
+    if heights[0] < least:
+        raise argparse.ArgumentTypeError(
+            f"digits under {least} px tall are never read (the finder looks for writing "
+            f"{least} px tall or more): need LOW >= {least}, got {text!r}"
+        )
     return heights
 
 

@@ -39,6 +39,7 @@ from edge.bench import (
     scene_misreads,
     scene_settings,
 )
+from edge.lines import FindSettings
 from edge.misread_sheet import (
     CAPTION_H,
     GAP,
@@ -181,6 +182,19 @@ def test_digit_heights_are_asked_in_pixels_and_the_scenes_show_them():
     assert scene_settings(640, 480, None).digit_height == (0.085, 0.23)
     with pytest.raises(BenchError, match=r"--digit-height 200-200: digits at most 192 px"):
         scene_settings(640, 480, (200, 200))
+
+
+@pytest.mark.parametrize("too_small", ["1-2", "2-3", "3-4", "3-3", "9", "9-40"])
+def test_digits_smaller_than_the_finder_reads_are_refused_before_any_scene_is_made(too_small):
+    """They were drawn with no ink at all (a TypeError, a zero-size array) or read as nothing."""
+    least = FindSettings().min_height
+    with pytest.raises(argparse.ArgumentTypeError, match=f"digits under {least} px tall"):
+        pixel_range(too_small)
+    assert pixel_range(f"{least}-{least}") == (least, least)
+    images, labels = sample_digits()
+    settings = scene_settings(64, 64, (least, least))  # the smallest scene too
+    for seed in range(3):
+        mixed_scenes(images, labels, np.random.default_rng(seed), 18, settings=settings)
 
 
 def write_photo(path: Path) -> None:

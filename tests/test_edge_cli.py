@@ -634,6 +634,10 @@ def test_bench_options_pick_conditions_and_real_folders():
         (["--scenes", "3"], "--scenes 3 cannot give each of 9 conditions a scene"),
         (["--conditions", "nope"], "unknown condition nope: choose from all, plain, close"),
         (["--width", "64", "--height", "48"], "--width 64 --height 48: scene size 64x48 is below"),
+        (
+            ["--scenes", "9", "--digit-height", "1-2"],
+            "python -m edge bench: error: argument --digit-height: digits under 10 px tall",
+        ),
     ],
 )
 def test_bench_refuses_what_it_cannot_run_with_a_message(args, message):
