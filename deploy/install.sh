@@ -49,6 +49,15 @@ die() {
 
 DRY_RUN=false
 CHANGES=0
+UNSUPPORTED=""
+
+# A system this installer is not for stops it; a dry run says why and goes on to show every step
+# it would take on a Pi (what someone reading the steps first wants to see).
+unsupported() {
+    $DRY_RUN || die "$@"
+    UNSUPPORTED+="${UNSUPPORTED:+ }$*"
+    say "note: $*"
+}
 # The command line as one would type it: arguments with spaces or quotes in single quotes.
 quoted() {
     local arg words=()
@@ -85,26 +94,32 @@ os_release_value() {
 
 check_supported_os() {
     local os_release="$ROOT/etc/os-release" id id_like codename pretty arch kernel_arch
-    [[ -f $os_release ]] || die "$os_release not found: this installer supports Raspberry Pi OS only."
+    if [[ ! -f $os_release ]]; then
+        unsupported "$os_release not found: this installer supports Raspberry Pi OS only."
+        return 0
+    fi
     id=$(os_release_value ID "$os_release")
     id_like=$(os_release_value ID_LIKE "$os_release")
     codename=$(os_release_value VERSION_CODENAME "$os_release")
     pretty=$(os_release_value PRETTY_NAME "$os_release")
     if [[ " $id $id_like " != *" debian "* ]] || [[ " $SUPPORTED_RELEASES " != *" $codename "* ]]; then
-        die "unsupported OS '${pretty:-$id}': edge-digits needs Raspberry Pi OS Bookworm or Trixie" \
-            "(Debian 12 or 13), where picamera2 and libcamera come from apt."
+        unsupported "unsupported OS '${pretty:-$id}': edge-digits needs Raspberry Pi OS Bookworm" \
+            "or Trixie (Debian 12 or 13), where picamera2 and libcamera come from apt."
+        return 0 # a dry run's architecture there may not even be told by dpkg
     fi
     arch=$(dpkg --print-architecture)
     kernel_arch=$(uname -m)
     case $arch in
         arm64) ;;
         armhf | armel)
-            die "this is a 32-bit userland ($arch, kernel $kernel_arch): LiteRT publishes no" \
-                "32-bit ARM wheels. Install Raspberry Pi OS (64-bit) and run this again." ;;
+            unsupported "this is a 32-bit userland ($arch, kernel $kernel_arch): LiteRT" \
+                "publishes no 32-bit ARM wheels. Install Raspberry Pi OS (64-bit) and run this" \
+                "again." ;;
         *)
             # edge-digits is not on PyPI: the desktop installs what this script would.
-            die "unsupported architecture '$arch': this installer is for Raspberry Pi OS (64-bit," \
-                "arm64). On a desktop, install from this copy: pip install '${PACKAGE}[edge]'" ;;
+            unsupported "unsupported architecture '$arch': this installer is for Raspberry Pi OS" \
+                "(64-bit, arm64). On a desktop, install from this copy: pip install" \
+                "'${PACKAGE}[edge]'" ;;
     esac
 }
 
@@ -221,17 +236,20 @@ install_config() {
 
 install_service() {
     install_file 0644 "$SCRIPT_DIR/$SERVICE" "$UNIT" systemctl daemon-reload
-    if ! systemctl is-enabled --quiet "$SERVICE"; then
+    # (A dry run has not installed the unit, of which systemctl would say it has none.)
+    if ! systemctl is-enabled --quiet "$SERVICE" 2>/dev/null; then
         act systemctl enable --now "$SERVICE"
     elif $SERVICE_STALE; then
         act systemctl restart "$SERVICE"
-    elif ! systemctl is-active --quiet "$SERVICE"; then
+    elif ! systemctl is-active --quiet "$SERVICE" 2>/dev/null; then
         act systemctl start "$SERVICE"
     fi
 }
 
 run_install() {
     check_supported_os
+    [[ -z $UNSUPPORTED ]] ||
+        say "note: without --dry-run the installer stops there; the steps it takes on a Pi:"
     check_package
     SERVICE_STALE=false
     install_apt_packages
@@ -244,6 +262,7 @@ run_install() {
     elif $DRY_RUN; then
         say "dry run: nothing was changed."
     fi
+    [[ -z $UNSUPPORTED ]] || say "note: on this system a real run stops at once: $UNSUPPORTED"
     say ""
     say "Status (fps, last reading):  systemctl status edge-digits"
     say "Logs:                        journalctl -u edge-digits -f"

@@ -414,16 +414,37 @@ def test_dry_run_uninstall_does_nothing(pi: FakePi):
     assert "would run: systemctl disable --now edge-digits.service" in done.stdout
 
 
-@pytest.mark.parametrize(
-    ("release", "arch", "uname", "reason"),
-    [
-        ("raspbian-bookworm", "armhf", "aarch64", "32-bit userland (armhf, kernel aarch64)"),
-        ("raspbian-bookworm", "armhf", "armv7l", "LiteRT publishes no 32-bit ARM wheels"),
-        ("bookworm", "amd64", "x86_64", "unsupported architecture 'amd64'"),
-        ("bullseye", "arm64", "aarch64", "unsupported OS 'Debian GNU/Linux 11 (bullseye)'"),
-        ("ubuntu-noble", "arm64", "aarch64", "unsupported OS 'Ubuntu 24.04.1 LTS'"),
-    ],
-)
+PI_STEPS = ["apt-get", "apt-get", "python3", "venv", "venv", "venv", "install", "install",
+            "systemctl", "systemctl"]  # fmt: skip
+UNSUPPORTED = [
+    ("raspbian-bookworm", "armhf", "aarch64", "32-bit userland (armhf, kernel aarch64)"),
+    ("raspbian-bookworm", "armhf", "armv7l", "LiteRT publishes no 32-bit ARM wheels"),
+    ("bookworm", "amd64", "x86_64", "unsupported architecture 'amd64'"),
+    ("bullseye", "arm64", "aarch64", "unsupported OS 'Debian GNU/Linux 11 (bullseye)'"),
+    ("ubuntu-noble", "arm64", "aarch64", "unsupported OS 'Ubuntu 24.04.1 LTS'"),
+]
+
+
+@pytest.mark.parametrize(("release", "arch", "uname", "reason"), UNSUPPORTED)
+def test_a_dry_run_on_another_system_says_it_is_not_a_pi_and_shows_every_step(
+    pi: FakePi, release: str, arch: str, uname: str, reason: str
+):
+    """The README: add --dry-run first to see every step, say on the desktop before the Pi."""
+    (pi.root / "etc" / "os-release").write_text(OS_RELEASES[release])
+
+    done = pi.run("--dry-run", STAND_IN_ARCH=arch, STAND_IN_UNAME=uname)
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("note: ") and reason in lines[0]
+    planned = [line.split()[2] for line in lines if line.startswith("would run: ")]
+    assert [tool.replace(pi.venv_python, "venv") for tool in planned] == PI_STEPS
+    assert f"note: on this system a real run stops at once: {lines[0][6:]}" in lines
+    assert pi.changes() == []
+    assert pi.tree() == {"etc/os-release": OS_RELEASES[release].encode()}
+
+
+@pytest.mark.parametrize(("release", "arch", "uname", "reason"), UNSUPPORTED)
 def test_refuses_an_unsupported_system_and_says_why(
     pi: FakePi, release: str, arch: str, uname: str, reason: str
 ):
