@@ -72,14 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m quantize " + shlex.join(sys.argv[1:] if argv is None else argv)
     if not args.remeasure and not args.model.is_file():
         log.error(
-            "error: no Keras model at %s. Run `python -m train` first, or pass --model PATH.",
+            "quantize: error: no Keras model at %s. Run `python -m train` first, or pass "
+            "--model PATH.",
             args.model,
         )
         return 2
     try:
         data = load_mnist(resolve_data_path(args.data))
     except DataError as exc:
-        log.error("error: %s", exc)
+        log.error("quantize: error: %s", exc)
         return 2
     if args.remeasure:
         return remeasure(args.remeasure, data, command)
@@ -101,12 +102,13 @@ def main(argv: list[str] | None = None) -> int:
             args.model, data, args.calib, args.seed, out, train_report, thresholds, command
         )
     except QuantizeInputError as exc:
-        log.error("error: %s", exc)
+        log.error("quantize: error: %s", exc)
         return 2
     if outcome.problems:
         log.error(
-            "error: the int8 model fails parity, so no model card was written and edge will not "
-            "load it:\n  - %s\nSee %s. Retrain, use a larger --calib, or relax the thresholds.",
+            "quantize: error: the int8 model fails parity, so no model card was written and edge "
+            "will not load it:\n  - %s\nSee %s. Retrain, use a larger --calib, or relax the "
+            "thresholds.",
             "\n  - ".join(outcome.problems),
             out / PARITY_FILE,
         )
@@ -134,12 +136,12 @@ def remeasure(directory: Path, data: Mnist, command: str) -> int:
     try:
         problems = remeasure_reader(directory, data, command)
     except QuantizeInputError as exc:
-        log.error("error: %s", exc)
+        log.error("quantize: error: %s", exc)
         return 2
     if problems:
         log.error(
-            "error: read as edge reads now, the int8 reader fails parity; the card is unchanged:"
-            "\n  - %s",
+            "quantize: error: read as edge reads now, the int8 reader fails parity; the card is "
+            "unchanged:\n  - %s",
             "\n  - ".join(problems),
         )
         return 1

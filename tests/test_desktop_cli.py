@@ -68,6 +68,22 @@ def test_quantize_missing_model(tmp_path: Path, mnist_path: Path) -> None:
     assert_clean_failure(result, "no Keras model at", "python -m train")
 
 
+def test_quantize_errors_start_with_its_name_as_edges_do(tmp_path: Path) -> None:
+    """`edge: error: ...`, `quantize: error: ...`: which program speaks, in a script's output."""
+    image = tmp_path / "script_4071.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (tmp_path / "model.keras").write_bytes(b"PK")
+    result = run("quantize", "--model", "model.keras", "--data", str(image), cwd=tmp_path)
+    assert_clean_failure(result)
+    assert result.stderr == (
+        f"quantize: error: {image} is not an .npz file (by its first bytes it is a PNG image). "
+        "Pass --data PATH (or set EDGE_DIGITS_MNIST) to an .npz with x_train, y_train, x_test, "
+        "y_test as keras writes it.\n"
+    )
+    missing = run("quantize", "--model", "none.keras", "--data", str(image), cwd=tmp_path)
+    assert missing.stderr.startswith("quantize: error: no Keras model at none.keras.")
+
+
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 definitely not a keras archive"])
 def test_quantize_corrupt_keras_file(tmp_path: Path, mnist_path: Path, content: bytes) -> None:
     model = tmp_path / "model.keras"
