@@ -31,7 +31,8 @@ import logging
 import shlex
 import signal
 import sys
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import cv2
 
@@ -55,6 +56,9 @@ from edge.reading import Stabilizer
 from edge.recognize import recognize_all
 from edge.scenes import SMALLEST_SCENE, SceneTooSmall
 from edge.sources import SourceError, open_source, orientation_of
+
+if TYPE_CHECKING:  # the web output's imports are loaded only when the page is on
+    from edge.web.sink import WebSink
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
 COMMANDS = ("run", "recognize", "bench")
@@ -295,8 +299,12 @@ def run(settings: Settings, max_frames: int | None) -> int:
             f"{SMALLEST_SCENE} or more"
         ) from None
     try:  # closed however the run ends: even a signal before the loop starts (Interrupted)
+        hold_at_end = None
         if settings.web.enabled:
-            _announce_page(sinks)
+            page = _live_page(sinks)
+            _announce_page(page)
+            # A video or photos may be read in a second: the page stays up to be looked at.
+            hold_at_end = partial(_say_page_stays_up, page)
         if settings.mqtt.enabled:
             _announce_broker(sinks)
         path = reader.model.path
@@ -314,6 +322,7 @@ def run(settings: Settings, max_frames: int | None) -> int:
             sinks,
             stats,
             max_frames,
+            hold_at_end,
         )
         _stop_on_signals(pipeline)
         try:
@@ -324,20 +333,35 @@ def run(settings: Settings, max_frames: int | None) -> int:
     finally:
         source.close()
     # A photo that could not be read is an answer not given, as in `recognize` (a camera's bad
-    # frame is one of many); but a run stopped by a signal (systemctl stop) stopped cleanly.
-    failed = source.stills and stats.failed_frames and not pipeline.stopping
+    # frame is one of many); but a run stopped by a signal (systemctl stop) before every photo
+    # was read stopped cleanly.
+    whole = pipeline.source_ended or not pipeline.stopping
+    failed = source.stills and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _announce_page(sinks: list[Sink]) -> None:
-    """Where the live page is, on the console at any log level: it is what a person opens."""
+def _live_page(sinks: list[Sink]) -> "WebSink":
+    """The live page's output among `sinks` (there is one when [web] is enabled)."""
     from edge.web.sink import WebSink  # already loaded: build_sinks made one
 
-    page = next(sink for sink in sinks if isinstance(sink, WebSink))
+    return next(sink for sink in sinks if isinstance(sink, WebSink))
+
+
+def _announce_page(page: "WebSink") -> None:
+    """Where the live page is, on the console at any log level: it is what a person opens."""
     where = page.url
     if page.host in ("0.0.0.0", "::"):  # every network: the loopback URL works only here
         where += f" (from another machine: http://<this machine's address>:{page.port}/)"
     print(f"edge-digits: live page on {where}; {page.access}", file=sys.stderr, flush=True)
+
+
+def _say_page_stays_up(page: "WebSink") -> None:
+    """When a replay ends with the page on: it stays up, showing the last frame and reading."""
+    print(
+        f"edge-digits: the source ended; the live page stays up at {page.url} until Ctrl-C",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _announce_broker(sinks: list[Sink]) -> None:

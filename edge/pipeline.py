@@ -29,6 +29,7 @@ STAGES = ("capture", "find", "read", "total")
 WINDOW = 120  # recent frames that stage medians and rates are taken over
 STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed (and sinks get on_stats)
 WARN_INTERVAL_S = 10.0  # a problem that repeats every frame is logged once in this long
+HOLD_POLL_S = 0.1  # how soon a held run (`hold_at_end`) sees stop()
 NO_DIGITS = "ink found, no digits read"
 FLAT = "nothing written: the image is one flat colour"  # a blank sheet: read, as nothing
 # A camera's or a video's flat frame: read, as nothing, but more often a blind camera than a
@@ -236,14 +237,19 @@ class Pipeline:
         sinks: Sequence[Sink],
         stats: Stats,
         max_frames: int | None = None,
+        hold_at_end: Callable[[], None] | None = None,
     ):
+        """`hold_at_end`, when given, is called when a replay ends (a video, photos), and the
+        loop then waits for `stop()` before the sinks are stopped: the live page stays up."""
         self.source = source
         self.reader = reader
         self.stabilizer = stabilizer
         self.sinks = list(sinks)
         self.stats = stats
         self.max_frames = max_frames
+        self.hold_at_end = hold_at_end
         self._stopping = False
+        self._source_ended = False
         self._window = _Window()
         self._last_warning: dict[str, float] = {}
         self._empty_reason: str | None = None
@@ -256,8 +262,14 @@ class Pipeline:
     def stopping(self) -> bool:
         return self._stopping
 
+    @property
+    def source_ended(self) -> bool:
+        """Whether the source ran out of frames (a replay's end), so the run was whole."""
+        return self._source_ended
+
     def run(self) -> None:
-        """Process frames until the source ends, `stop()` or `max_frames`.
+        """Process frames until the source ends (then, with `hold_at_end`, until `stop()`),
+        `stop()` or `max_frames`.
 
         A SourceError from the source (a camera or stream that stopped delivering frames)
         reaches the caller. Sinks get on_start before the first frame, on_frame_taken after
@@ -280,6 +292,12 @@ class Pipeline:
                     self._failed(index, str(exc), exc.path)
                 else:
                     if frame is None:  # a replay ended (a live source raises SourceError instead)
+                        self._source_ended = True
+                        if self.hold_at_end is not None:
+                            self._window.update(self.stats)  # the figures held are the final ones
+                            self._notify(lambda sink: sink.on_stats(self.stats))
+                            self.hold_at_end()
+                            self._wait_for_stop()
                         break
                     capture_ms = (time.perf_counter() - started) * 1000
                     self.stats.skipped_frames += frame.skipped
@@ -295,6 +313,12 @@ class Pipeline:
         finally:
             self._window.update(self.stats)
             self._notify(lambda sink: sink.on_stop(self.stats))
+
+    def _wait_for_stop(self) -> None:
+        """Sleep until `stop()`. Polled: a signal handler calls stop(), and setting an Event
+        from one can deadlock on the lock the interrupted wait holds."""
+        while not self._stopping:
+            time.sleep(HOLD_POLL_S)
 
     def _process(self, index: int, frame: Frame, started: float, capture_ms: float) -> None:
         try:

@@ -516,6 +516,43 @@ def test_web_serves_the_live_page_and_prints_its_url():
     assert "written" in out and "Traceback" not in err
 
 
+def test_web_keeps_the_page_up_when_a_video_ends_until_ctrl_c(scenes, tmp_path):
+    """A video read at 140 fps used to end, page and all, before it could be opened."""
+    video = tmp_path / "clip.avi"
+    write_video(scenes[:2], video, frames_per_scene=4)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
+    process = subprocess.Popen(
+        edge_command("--source", str(video), "--web", f"127.0.0.1:{port}"),
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    watchdog = threading.Timer(120, process.kill)  # a hang fails the test, not the run
+    watchdog.start()
+    try:
+        said = []
+        while not said or "source ended" not in said[-1]:
+            said.append(process.stderr.readline())
+            assert said[-1], f"ended without keeping the page up: {said}"
+        assert said[-1] == (
+            f"edge-digits: the source ended; the live page stays up at {url} until Ctrl-C\n"
+        )
+        time.sleep(1.0)
+        assert process.poll() is None
+        with urllib.request.urlopen(url + "api/reading", timeout=10) as answer:
+            assert answer.status == 200 and json.load(answer)["text"]
+        with urllib.request.urlopen(url + "stream.mjpg", timeout=10) as stream:
+            assert stream.readline() == b"--frame\r\n"  # the last frame, shown
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        process.kill()
+    assert process.returncode == 0, err
+    assert "confidence" in out  # the readings, as without the page
+    assert "stopped after 8 frames" in err and "Traceback" not in err
+
+
 def test_the_start_line_says_which_model_file_and_whether_it_is_the_bundled_one(
     scene_dir, tmp_path
 ):

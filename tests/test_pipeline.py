@@ -3,6 +3,7 @@ for the events sinks get, a stand-in reader that finds a 7 at once)."""
 
 import itertools
 import logging
+import threading
 import time
 
 import cv2
@@ -378,6 +379,26 @@ def test_an_image_file_that_fails_is_said_to_the_outputs_and_a_camera_frame_only
     camera = Recorder()
     run(ListSource([UnreadableFrame("frame 3: torn"), scene.frame]), reader, camera)
     assert camera.errors == [] and "frame 0 rejected: frame 3: torn" in caplog.text
+
+
+def test_a_replay_that_ends_can_be_held_until_stop_with_the_sinks_up(reader, scene):
+    """As the live page is held up when a video or photos end, until Ctrl-C."""
+    recorder = Recorder()
+
+    def hold() -> None:
+        recorder.calls.append("held")
+        asked = threading.Timer(0.3, lambda: (recorder.calls.append("stop()"), pipeline.stop()))
+        asked.start()
+
+    pipeline = Pipeline(
+        ListSource([scene.frame] * 2), reader, Stabilizer(2), [recorder], Stats(), hold_at_end=hold
+    )
+    pipeline.run()
+    assert recorder.calls == ["start", "frame", "frame", "reading", "held", "stop()", "stop"]
+    assert pipeline.source_ended and pipeline.stopping
+    recorder = Recorder()
+    run(ListSource([scene.frame] * 2), reader, recorder, hold_at_end=hold, max_frames=1)
+    assert "held" not in recorder.calls  # N frames asked for: the run ends at N
 
 
 def test_a_paper_with_no_digits_is_not_a_failed_frame(reader):

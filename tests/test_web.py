@@ -227,6 +227,19 @@ def test_the_stream_shows_the_annotated_frames(web: WebSink) -> None:
     assert np.allclose(image[200, 300], (200, 200, 200), atol=20)  # the paper, untouched
 
 
+def test_a_viewer_who_comes_after_the_last_frame_still_sees_it(web: WebSink) -> None:
+    """A replay that ended (the page stays up) or a camera between frames: nothing new comes,
+    and the newest frame, never encoded while nobody watched, is what the viewer is shown."""
+    web.on_frame(frame_result(0), stats())
+    threading.Event().wait(0.1)  # no viewer yet: nothing encoded
+    first = get(web, "/stream.mjpg")
+    assert read_jpeg_part(first).shape == (240, 320, 3)
+    second = get(web, "/stream.mjpg")  # and one more, with the first still watching
+    assert read_jpeg_part(second).shape == (240, 320, 3)
+    first.close()
+    second.close()
+
+
 @pytest.mark.slow  # seconds of reconnect backoff / megabytes of stream
 def test_a_stalled_viewer_holds_nobody_up(caplog: pytest.LogCaptureFixture) -> None:
     web = WebSink(WebSettings(port=0), max_stream_fps=50.0)

@@ -152,16 +152,17 @@ def _stats_with_viewers(live: LiveView) -> dict[str, Any]:
 
 
 async def _mjpeg(live: LiveView) -> AsyncIterator[bytes]:
-    """Each viewer gets the newest JPEG when it is ready for one; older ones are never queued."""
-    live.viewers += 1
+    """Each viewer gets the newest JPEG when it is ready for one; older ones are never queued.
+    The first is the newest frame encoded as the viewer joins, even when no frame follows."""
+    seen, _ = live.jpeg.current()  # before joining, so the JPEG made for this viewer is newer
+    live.viewer_joined()
     try:
-        seen, _ = live.jpeg.current()
         while (latest := await live.jpeg.next(seen)) is not None:
             seen, jpeg = latest
             header = f"--{_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}"
             yield b"".join((header.encode(), b"\r\n\r\n", jpeg, b"\r\n"))
     finally:
-        live.viewers -= 1
+        live.viewer_left()
 
 
 async def _server_sent_events(live: LiveView) -> AsyncIterator[str]:

@@ -50,6 +50,16 @@ class LiveView:
         _, recent = self.readings.current()
         self.readings.publish((*(recent or ()), payload)[-self.history :])
 
+    # -- called from the web server's event loop --
+    def viewer_joined(self) -> None:
+        """A viewer opened the stream: the newest frame is encoded again for it, as frames
+        are not encoded while nobody watches and a replay that ended sends no more."""
+        self.viewers += 1
+        self._frame_ready.set()
+
+    def viewer_left(self) -> None:
+        self.viewers -= 1
+
     # -- lifecycle --
     def start(self) -> None:
         self._encoder = threading.Thread(target=self._encode_loop, name="web-jpeg", daemon=True)
