@@ -194,7 +194,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         argv = ["run", *argv]
     if argv[0] == "recognize" and "--json" in argv:
         parser.error("recognize always prints one JSON line per image: leave out --json")
-    return parser.parse_args(argv)
+    args, left_over = parser.parse_known_args(argv)
+    words = [word for word in left_over if not word.startswith("-")]
+    if args.command == "run" and args.source is not None and words:
+        parser.error(_one_source([args.source, *words]))
+    if left_over:
+        parser.error(f"unrecognized arguments: {' '.join(left_over)}")  # argparse's own words
+    return args
+
+
+def _one_source(values: list[str]) -> str:
+    """What to say of `--source a.jpg b.jpg ...`: most likely a pattern the shell expanded
+    (`--source photos/*.jpg` unquoted), so how to pass one, or the files themselves."""
+    shown = " ".join(values[:3]) + (" ..." if len(values) > 3 else "")
+    return (
+        f"--source takes one value, got {len(values)}: {shown} (a pattern the shell expanded?): "
+        "quote a pattern, --source 'photos/*.jpg', or read files with python -m edge "
+        "recognize FILE..."
+    )
 
 
 def _not_a_command(word: str) -> str:

@@ -644,12 +644,35 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
         (["recognise", "page.jpg"], "'recognise' is not a command: did you mean 'recognize'?"),
         (["page.jpg"], "to read image files: python -m edge recognize page.jpg"),
         (["recognize", "--json", "page.jpg"], "recognize always prints one JSON line per image"),
+        (["--web", "8080", "page.jpg"], "unrecognized arguments: page.jpg"),
+        (["recognize", "--bogus", "page.jpg"], "unrecognized arguments: --bogus"),
     ],
 )
 def test_a_mistaken_command_line_says_what_was_meant(argv, message, capsys):
     with pytest.raises(SystemExit) as exited:
         parse_args(argv)
     assert exited.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "given"),
+    [
+        (["--source", "fmt_4071.jpg", "fmt_4071.png"], "got 2: fmt_4071.jpg fmt_4071.png"),
+        (["run", "--source", "a.png", "b.png", "--max-frames", "3"], "got 2: a.png b.png"),
+        (["--source", "a.jpg", "b.jpg", "c.jpg", "d.jpg"], "got 4: a.jpg b.jpg c.jpg ..."),
+    ],
+)
+def test_a_pattern_the_shell_expanded_into_source_says_to_quote_it(argv, given, capsys):
+    """`--source photos/*.jpg` unquoted reaches us as `--source a.jpg b.jpg ...`."""
+    with pytest.raises(SystemExit) as exited:
+        parse_args(argv)
+    said = capsys.readouterr().err.splitlines()[-1]
+    assert exited.value.code == 2
+    assert said == (
+        f"python -m edge: error: --source takes one value, {given} (a pattern the shell "
+        "expanded?): quote a pattern, --source 'photos/*.jpg', or read files with python -m "
+        "edge recognize FILE..."
+    )
 
 
 def test_bench_options_pick_conditions_and_real_folders():
