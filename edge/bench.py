@@ -68,7 +68,13 @@ from edge.scenes import (
     mixed_scenes,
     sample_digits,
 )
-from edge.sources import ImageFiles, UnreadableFrame, decode_image, orientation_of
+from edge.sources import (
+    ImageFiles,
+    UnreadableFrame,
+    announced_format,
+    decode_image,
+    orientation_of,
+)
 
 MNIST_ENV = "EDGE_DIGITS_MNIST"
 DEFAULT_SCENES = 200
@@ -473,6 +479,15 @@ def bench_digits(data: str | None, split: str = "test") -> tuple[np.ndarray, np.
         problem = "is not a file" if Path(path).exists() else "does not exist"
         raise BenchError(
             f"{path} ({named_by}) {problem}: name MNIST's mnist.npz, in keras' layout{fallback}."
+        )
+    if not zipfile.is_zipfile(path):  # (numpy's own words for a PNG would be of pickles)
+        announced = announced_format(Path(path))
+        what = "it is no zip archive of .npy arrays"
+        if announced:
+            what = f"by its first bytes it is a {announced[1]} {announced[0]}"
+        raise BenchError(
+            f"{path} ({named_by}) is not an MNIST .npz: {what}; "
+            f"name MNIST's mnist.npz, in keras' layout{fallback}."
         )
     try:
         with np.load(path, allow_pickle=False) as npz:

@@ -885,12 +885,17 @@ def file_kind(path: Path) -> str | None:
     if suffix in VIDEO_SUFFIXES:
         return "video"
     try:
-        with path.open("rb") as file:
-            head = file.read(16)
+        announced = announced_format(path)
     except OSError:
         return "image"
-    announced = _signature(head)
     return announced[0] if announced else None
+
+
+def announced_format(path: Path) -> tuple[str, str] | None:
+    """(kind, format) that a file's first bytes announce, e.g. ("image", "PNG"), or None for
+    none this module knows. Raises OSError for a file that cannot be read."""
+    with path.open("rb") as file:
+        return _signature(file.read(16))
 
 
 def pi_camera_problem() -> str | None:

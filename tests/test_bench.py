@@ -352,6 +352,11 @@ def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(
         BenchError, match=r"\(--data\) is not an MNIST .npz with x_train and y_train .*layout\.$"
     ):
         bench_digits(str(tmp_path / "tests_only.npz"), "train")  # no sample offered instead
+    cv2.imwrite(str(tmp_path / "digits.png"), np.zeros((8, 8), np.uint8))
+    with pytest.raises(
+        BenchError, match=r"not an MNIST .npz: by its first bytes it is a PNG image"
+    ):
+        bench_digits(str(tmp_path / "digits.png"))  # not numpy's words of pickles
     missing = tmp_path / "moved.npz"
     with pytest.raises(BenchError, match=r"moved.npz \(--data\) does not exist: .*bundled sample"):
         bench_digits(str(missing))
