@@ -34,6 +34,9 @@ class FrameResult:
     empty_reason: str | None = None
     path: str = ""  # the image file the frame is, for a still-image source; else ""
     truth: str | None = None  # what is really written, when the source knows (the demo)
+    # Each line of writing's read-out, in reading order, the lines that read nothing left out:
+    # "123" above "456" is text "123456", lines ("123", "456").
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Reading:
     empty_reason: str | None = None  # for an empty reading: why nothing is read
     path: str = ""  # the image file read, for a still-image source; else ""
     truth: str | None = None  # what is really written, when the source knows (the demo)
+    lines: tuple[str, ...] = ()  # each line's read-out (see FrameResult.lines)
 
 
 @dataclass

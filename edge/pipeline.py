@@ -49,6 +49,7 @@ class FrameRead:
     empty_reason: str | None
     find_ms: float
     read_ms: float
+    lines: tuple[str, ...] = ()  # each line's read-out that read something, in reading order
 
 
 _SMALLEST_LINE = 0.4  # of the tallest line's height that reads (see DigitReader._read_lines)
@@ -67,6 +68,7 @@ class _Look(NamedTuple):
     digits: tuple[DigitPrediction, ...]
     find_ms: float
     read_ms: float
+    lines: tuple[str, ...]  # each line's read-out that read something, in reading order
 
 
 class DigitReader:
@@ -103,7 +105,7 @@ class DigitReader:
             if _surer(again.digits, look.digits):
                 look = again
         reason = look.found.empty_reason or (None if look.digits else NO_DIGITS)
-        return FrameRead(look.digits, reason, find_ms, read_ms)
+        return FrameRead(look.digits, reason, find_ms, read_ms, look.lines)
 
     def _look(self, image: np.ndarray, find: FindSettings) -> _Look:
         """The frame's lines found with `find`, their digits in reading order, and the times."""
@@ -113,8 +115,9 @@ class DigitReader:
         per_line = self._read_lines(found.lines)
         order = reading_order([line.box for line in found.lines])
         digits = tuple(digit for index in order for digit in per_line[index])
+        lines = tuple(text_of(per_line[index]) for index in order if per_line[index])
         read_at = time.perf_counter()
-        return _Look(found, digits, (found_at - started) * 1000, (read_at - found_at) * 1000)
+        return _Look(found, digits, (found_at - started) * 1000, (read_at - found_at) * 1000, lines)
 
     def _read_lines(self, lines: Sequence[Line]) -> list[list[DigitPrediction]]:
         """Each line's digits, in the order of `lines` ([] for a line left out), read tallest
@@ -342,7 +345,7 @@ class Pipeline:
         timings = dict(zip(STAGES, stage_ms, strict=True))
         result = FrameResult(
             index, frame.timestamp, frame.image, read.digits, text, timings, empty_reason,
-            path=frame.path, truth=frame.truth,
+            path=frame.path, truth=frame.truth, lines=read.lines,
         )  # fmt: skip
         self._notify(lambda sink: sink.on_frame(result, self.stats))
         if self.source.stills:  # another image is another picture, never the same one again

@@ -125,4 +125,5 @@ def reading_of(result: FrameResult, now: float) -> Reading:
         empty_reason=result.empty_reason,
         path=result.path,
         truth=result.truth,
+        lines=result.lines,
     )

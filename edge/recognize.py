@@ -1,10 +1,11 @@
 """`python -m edge recognize PATH...`: one JSON line per image; one bad file stops nothing.
 
-A read image gives `{"path", "text", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]}`
-with digits in reading order ("digit" null where unsure) and boxes in the image's own pixels
-(once turned by --rotation, --hflip, --vflip), and "empty_reason" when nothing is read on it (a
-blank sheet too: that is an answer); an unreadable one gives `{"path", "error"}` saying what is
-wrong. A closed stdout (`| head -1`) ends it quietly.
+A read image gives `{"path", "text", "lines", "digits": [{"digit", "confidence", "box": [x, y,
+w, h]}]}` with digits in reading order ("digit" null where unsure), each line of writing's
+read-out apart in "lines" ("123" above "456": text "123456", lines ["123", "456"]), boxes in the
+image's own pixels (once turned by --rotation, --hflip, --vflip), and "empty_reason" when nothing
+is read on it (a blank sheet too: that is an answer); an unreadable one gives `{"path", "error"}`
+saying what is wrong. A closed stdout (`| head -1`) ends it quietly.
 """
 
 import json
@@ -86,6 +87,7 @@ def recognize_file(
     line = {
         "path": str(path),
         "text": text_of(read.digits),
+        "lines": list(read.lines),
         "digits": [_in_file_pixels(digit_payload(d), reduced) for d in read.digits],
     }
     if read.empty_reason:

@@ -80,7 +80,8 @@ def test_recognize_prints_one_json_line_per_image_in_reading_order(scenes, scene
         p.name for p in scene_dir.iterdir()
     )
     for line, scene in zip(lines, scenes, strict=True):
-        assert set(line) == {"path", "text", "digits"}
+        assert set(line) == {"path", "text", "lines", "digits"}
+        assert "".join(line["lines"]) == line["text"]
         assert line["text"] == "".join(
             "?" if d["digit"] is None else str(d["digit"]) for d in line["digits"]
         )
@@ -115,7 +116,13 @@ def test_recognize_goes_on_after_bad_files_and_exits_1(scene_dir, tmp_path):
     assert "not a readable image" in lines[1]["error"]
     assert "text" in lines[2] and "error" not in lines[2]
     assert "does not exist" in lines[3]["error"]
-    assert lines[4] == {"path": str(blank), "text": "", "digits": [], "empty_reason": FLAT}
+    assert lines[4] == {
+        "path": str(blank),
+        "text": "",
+        "lines": [],
+        "digits": [],
+        "empty_reason": FLAT,
+    }
 
 
 def test_recognize_calls_a_symlink_loop_a_loop_named_alone_or_in_a_folder(scene_dir, tmp_path):
@@ -148,7 +155,7 @@ def test_a_blank_sheet_reads_as_nothing_written_not_as_an_error(tmp_path):
     done = edge("recognize", str(blank))
     assert done.returncode == 0, done.stderr
     assert json_lines(done.stdout) == [
-        {"path": str(blank), "text": "", "digits": [], "empty_reason": FLAT}
+        {"path": str(blank), "text": "", "lines": [], "digits": [], "empty_reason": FLAT}
     ]
     photo = edge("--source", str(blank))
     assert photo.returncode == 0, photo.stderr
@@ -231,7 +238,9 @@ def test_a_photo_source_reads_each_file_once_and_names_it(scenes, scene_dir):
     assert all(line.endswith(f" ms  {p}") for line, p in zip(lines, photos, strict=True))
     assert len({line.index(str(p)) for line, p in zip(lines, photos, strict=True)}) == 1
     assert all(" confidence " in line for line in lines)
-    assert [line.split()[0] for line in lines] == [r["text"] for r in readings]
+    # Each reading's lines of writing, apart ("550 3" where the finder found "550" and "3").
+    shown = [line.split(" confidence ")[0].split() for line in lines]
+    assert shown == [r["lines"] for r in readings]
     said = "stopped after 7 frames: 7 read something, 0 read nothing, 0 failed; 7 readings of"
     assert said in console.stderr
 

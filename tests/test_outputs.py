@@ -62,6 +62,17 @@ def test_json_keeps_a_confidence_that_the_console_rounds_down():
     assert json.loads(out.getvalue())["confidence"] == 0.9961
 
 
+def test_lines_of_writing_stand_apart_on_the_console_and_in_json():
+    two = dataclasses.replace(READING, text="123456", lines=("123", "456"))
+    out = io.StringIO()
+    ConsoleSink(out, io.StringIO()).on_reading(two, STATS)
+    assert out.getvalue().startswith("123 456 ")
+    out = io.StringIO()
+    JsonLinesSink(out).on_reading(two, STATS)
+    line = json.loads(out.getvalue())
+    assert line["text"] == "123456" and line["lines"] == ["123", "456"]
+
+
 def test_console_counts_in_words_one_or_many():
     notes = io.StringIO()
     sink = ConsoleSink(io.StringIO(), notes)

@@ -241,6 +241,23 @@ def test_frames_flow_to_sinks_and_a_stable_reading_is_emitted_once(reader, scene
     assert set(stats.stage_ms) == set(STAGES) and stats.processed_fps > 0
 
 
+def test_lines_of_writing_are_read_apart_as_well_as_in_reading_order(reader):
+    # "123" above "456", and "12" and "34" far apart on one row: four numbers a person sees,
+    # one text the score tools compare ("123456", "1234"), and each line apart.
+    two = np.zeros((200, 400), np.float32)
+    first, second = ink_of("123", 60), ink_of("456", 60)
+    two[10:70, 20 : 20 + first.shape[1]] = first
+    two[120:180, 40 : 40 + second.shape[1]] = second
+    read = reader.read(page(two, at=(100, 100)))
+    assert "".join(str(d.digit) for d in read.digits) == "123456"
+    assert read.lines == ("123", "456")
+    row = np.zeros((60, 560), np.float32)
+    left, right = ink_of("12", 60), ink_of("34", 60)
+    row[:, : left.shape[1]] = left
+    row[:, 400 : 400 + right.shape[1]] = right
+    assert reader.read(page(row, at=(40, 200))).lines == ("12", "34")
+
+
 def test_a_picture_a_digit_high_is_read_with_boxes_in_its_own_pixels(reader):
     # 40x28 px, "58" written 18 px tall at (6, 5): refused before (under 32x32), it is
     # searched enlarged to the finder's size and its boxes mapped back.

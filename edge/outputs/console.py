@@ -83,7 +83,9 @@ def closing_line(stats: Stats, frames_read: int, digit_readings: int, view_empti
 def _reading_line(reading: Reading) -> str:
     """One reading as the console shows it."""
     if reading.text:
-        text, confidence = reading.text, f"confidence {confidence_text(reading.confidence)}"
+        # Lines apart, as they stand apart on the page: "123 456", not "123456".
+        text = " ".join(reading.lines) if len(reading.lines) > 1 else reading.text
+        confidence = f"confidence {confidence_text(reading.confidence)}"
     else:  # a picture with nothing read on it, or a view that emptied: no digit to be sure of
         text, confidence = "(nothing read)" if reading.path else "(nothing in view)", ""
     written = "" if reading.truth is None else f"written {reading.truth:<8} "

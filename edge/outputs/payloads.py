@@ -16,6 +16,7 @@ def digit_payload(digit: DigitPrediction) -> dict[str, Any]:
 def reading_payload(reading: Reading) -> dict[str, Any]:
     payload = {
         "text": reading.text,
+        "lines": list(reading.lines),
         "confidence": round(reading.confidence, 4),
         "timestamp": reading.timestamp,
         "frame_index": reading.frame_index,
