@@ -304,10 +304,11 @@ def load_reader(settings: Settings) -> DigitReader:
     return DigitReader(line_model, settings.reading.confidence, find)
 
 
-def run(settings: Settings, max_frames: int | None) -> int:
-    """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT."""
+def run(settings: Settings, max_frames: int | None, web_flag: str | None = None) -> int:
+    """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT.
+    `web_flag` is `--web` as typed, when it set the live page's address."""
     reader = load_reader(settings)
-    sinks = build_sinks(settings)
+    sinks = build_sinks(settings, web_flag)
     try:
         source = open_source(settings.source, settings.reading.ink)
     except SceneTooSmall as exc:  # the settings take frames from 32 px, as a camera can give
@@ -413,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
             return recognize_all(args.paths, reader, sys.stdout, upright, max_pixels)
         if args.command == "bench":
             return bench(args, settings)
-        return run(settings, args.max_frames)
+        web_flag = f"--web {web_text(*args.web)}" if getattr(args, "web", None) else None
+        return run(settings, args.max_frames, web_flag)
     except (ConfigError, ModelError, SourceError, OutputError, BenchError) as exc:
         print(f"edge: error: {exc}", file=sys.stderr)
         return EXIT_SETUP

@@ -130,6 +130,24 @@ def test_a_taken_port_is_a_clear_error() -> None:
             WebSink(WebSettings(port=taken.getsockname()[1]))
 
 
+def test_a_web_flags_address_is_named_as_typed_and_a_configs_by_its_key() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OutputError, match=rf"^--web {port}: cannot listen .*give another port"):
+            WebSink(WebSettings(port=port), given_as=f"--web {port}")
+        with pytest.raises(
+            OutputError, match=r"^\[web\]: cannot listen .*set another \[web\] port"
+        ):
+            WebSink(WebSettings(port=port))
+    with pytest.raises(OutputError, match=r"^--web 0\.0\.0\.0:0 lets other machines in"):
+        WebSink(WebSettings(host="0.0.0.0", port=0), given_as="--web 0.0.0.0:0")
+    # A port alone did not set the host: the config's key is named.
+    with pytest.raises(OutputError, match=r"^\[web\] host = '0\.0\.0\.0' lets other machines in"):
+        WebSink(WebSettings(host="0.0.0.0", port=0), given_as="--web 0")
+
+
 def test_the_factory_adds_the_web_and_mqtt_outputs_when_enabled() -> None:
     port = free_port()
     settings = Settings(

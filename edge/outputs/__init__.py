@@ -13,10 +13,11 @@ class OutputError(Exception):
     """An output cannot start (a port taken, a broker refused); the message says what to change."""
 
 
-def build_sinks(settings: Settings) -> list[Sink]:
+def build_sinks(settings: Settings, web_flag: str | None = None) -> list[Sink]:
     """The outputs the settings ask for, plus systemd's notifier when running under systemd.
 
-    With JSON on, stdout carries only JSON lines and console lines go to stderr.
+    With JSON on, stdout carries only JSON lines and console lines go to stderr. `web_flag` is
+    `--web` as typed when it set the live page's address: its errors name it, not the config.
     """
     sinks: list[Sink] = []
     if settings.output.json:
@@ -27,7 +28,7 @@ def build_sinks(settings: Settings) -> list[Sink]:
     if settings.web.enabled:
         from edge.web.sink import WebSink
 
-        sinks.append(WebSink(settings.web))
+        sinks.append(WebSink(settings.web, given_as=web_flag))
     if settings.mqtt.enabled:
         from edge.outputs.mqtt import MqttSink
 

@@ -32,14 +32,17 @@ LISTEN_BACKLOG = 64  # connections the kernel queues; asyncio accepts up to this
 OTHER_FILES = 128
 
 
-def listen_socket(host: str, port: int) -> socket.socket:
-    """Bind now, in the caller's thread: a taken port is a clear error before the camera opens."""
+def listen_socket(host: str, port: int, given_as: str | None = None) -> socket.socket:
+    """Bind now, in the caller's thread: a taken port is a clear error before the camera opens.
+    The error names `given_as` (a flag as typed, `--web 8080`) when given, else [web]."""
+    named = given_as or "[web]"
+    other_port = "give another port" if given_as else "set another [web] port"
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
     except socket.gaierror as exc:
-        raise OutputError(f"[web] host {host!r} cannot be resolved ({exc})") from exc
+        raise OutputError(f"{named}: host {host!r} cannot be resolved ({exc})") from exc
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart while old sockets linger
     try:
@@ -48,11 +51,11 @@ def listen_socket(host: str, port: int) -> socket.socket:
         sock.close()
         reason = {
             errno.EADDRINUSE: "the port is already in use (another edge-digits or web server?); "
-            "stop it or set another [web] port",
+            f"stop it or {other_port}",
             errno.EACCES: "permission denied (ports below 1024 need root); use a port above 1023",
             errno.EADDRNOTAVAIL: "that address is not on this machine; use 127.0.0.1 or 0.0.0.0",
         }.get(exc.errno or 0, exc.strerror or str(exc))
-        raise OutputError(f"[web] cannot listen on {host}:{port}: {reason}") from exc
+        raise OutputError(f"{named}: cannot listen on {host}:{port}: {reason}") from exc
     sock.listen(LISTEN_BACKLOG)  # clients queue from now on, even before the server thread is up
     return sock
 
@@ -71,17 +74,24 @@ def ensure_open_files(needed: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
-def login_for(settings: WebSettings, loopback: bool) -> tuple[str, str] | None:
-    """(user, password hash) when a login is set; an error when one is needed and missing."""
+def login_for(
+    settings: WebSettings, loopback: bool, given_as: str | None = None
+) -> tuple[str, str] | None:
+    """(user, password hash) when a login is set; an error when one is needed and missing,
+    naming `given_as` (a flag as typed, `--web 0.0.0.0:8080`) when it set the host (not when
+    it gave a port alone, `--web 8080`)."""
+    if given_as is not None and given_as.rsplit(" ", 1)[-1].isdigit():
+        given_as = None
     if bool(settings.username) != bool(settings.password_hash):
         raise OutputError("[web] username and password_hash go together: set both, or neither")
     if settings.username:
         return settings.username, settings.password_hash
     if not loopback and not settings.trusted_network:
         raise OutputError(
-            f"[web] host = {settings.host!r} lets other machines in, and there is no login: set "
-            "[web] username and password_hash (`python -m edge.web.password` makes the hash), "
-            "or trusted_network = true if everyone on this network may see the camera"
+            f"{given_as or f'[web] host = {settings.host!r}'} lets other machines in, and there "
+            "is no login: set [web] username and password_hash (`python -m edge.web.password` "
+            "makes the hash), or trusted_network = true if everyone on this network may see "
+            "the camera"
         )
     return None
 
@@ -104,18 +114,20 @@ class WebSink(Sink):
     slow client blocking only its own generator. The server runs in its own event loop thread.
     """
 
-    def __init__(self, settings: WebSettings, max_stream_fps: float = 10.0):
+    def __init__(
+        self, settings: WebSettings, max_stream_fps: float = 10.0, given_as: str | None = None
+    ):
         if settings.max_streams >= settings.max_connections:
             raise OutputError(
                 "[web] max_streams must be below max_connections, or no one gets the page "
                 "while every stream is open"
             )
-        self._socket = listen_socket(settings.host, settings.port)
+        self._socket = listen_socket(settings.host, settings.port, given_as)
         try:
             ensure_open_files(settings.max_connections + LISTEN_BACKLOG + OTHER_FILES)
             bound = self._socket.getsockname()[0]
             self.loopback = ipaddress.ip_address(bound.split("%")[0]).is_loopback
-            self.login = login_for(settings, self.loopback)
+            self.login = login_for(settings, self.loopback, given_as)
         except OutputError:
             self._socket.close()
             raise
