@@ -40,6 +40,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess, *phrases: str) -> 
 
 def test_train_missing_data_file(tmp_path: Path) -> None:
     result = run("train", "--data", str(tmp_path / "missing.npz"), cwd=tmp_path)
+    assert result.stderr.startswith("train: error: ")
     assert_clean_failure(result, "missing.npz does not exist", "--data")
     assert not (tmp_path / "artifacts").exists()
 
@@ -211,6 +212,7 @@ def test_without_tensorflow_the_desktop_tools_say_what_to_install(tool: str) -> 
     )
     assert result.returncode == 2
     assert_clean_failure(result, f"python -m {tool} needs TensorFlow", 'pip install -e ".[train]"')
+    assert result.stderr.startswith(f"{tool}: error: ")
 
 
 def test_remeasure_refuses_files_their_card_does_not_describe(tmp_path: Path, mnist_path: Path):

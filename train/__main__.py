@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         data = load_mnist(resolve_data_path(args.data))
     except DataError as exc:
-        log.error("error: %s", exc)
+        log.error("train: error: %s", exc)
         return 2
 
     command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)

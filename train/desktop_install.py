@@ -17,7 +17,7 @@ def desktop_tool_ready(tool: str, log: logging.Logger) -> bool:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     missing = _missing_desktop_install(tool)
     if missing:
-        log.error("error: %s", missing)
+        log.error("%s: error: %s", tool, missing)
     return missing is None
 
 
