@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import cv2
 
+from edge import __version__
 from edge.bench import BenchError, add_bench_arguments, bench, whole_number
 from edge.config import (
     ROTATIONS,
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"edge-digits {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="{run,recognize,bench}")
     run = commands.add_parser("run", help="read digits from a camera or replay (the default)")
     _add_common(run)
@@ -190,7 +192,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = build_parser()
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         parser.error(_not_a_command(argv[0]))
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["run", *argv]
     if argv[0] == "recognize" and "--json" in argv:
         parser.error("recognize always prints one JSON line per image: leave out --json")

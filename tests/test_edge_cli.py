@@ -20,6 +20,7 @@ import pytest
 from checkout import REPO, edge_command
 from exif import with_exif_orientation
 
+from edge import __version__
 from edge.__main__ import FLAG_SETTINGS, parse_args, settings_from
 from edge.bench import accuracy, overlap
 from edge.config import ConfigError, Settings
@@ -810,3 +811,10 @@ def test_every_command_explains_itself(command):
     assert "usage: python -m edge" in done.stdout
     if command == ["bench"]:
         assert "--real" in done.stdout and "--conditions" in done.stdout and "dim" in done.stdout
+
+
+def test_version_says_which_edge_digits_this_is():
+    done = subprocess.run(
+        [sys.executable, "-m", "edge", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == f"edge-digits {__version__}"
