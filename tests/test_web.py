@@ -26,7 +26,7 @@ from edge.events import DigitPrediction, FrameResult, Reading, Stats
 from edge.outputs import OutputError, build_sinks
 from edge.outputs.mqtt import MqttSink
 from edge.sources import redact_url
-from edge.web.annotate import annotate_frame
+from edge.web.annotate import annotate_frame, box_label
 from edge.web.latest import Latest
 from edge.web.password import hash_password, hash_problem, verify_password
 from edge.web.sink import WebSink, page_url
@@ -339,6 +339,11 @@ def test_annotation_leaves_the_shared_frame_alone() -> None:
     assert np.array_equal(result.frame, before)
     x, y, w, h = BOX
     assert np.allclose(picture[y + h // 2, x + w], (40, 140, 255), atol=40)  # orange: unsure
+
+
+def test_a_box_label_keeps_the_digit_apart_from_its_confidence() -> None:
+    assert box_label(DigitPrediction(3, 0.9961, BOX)) == "3 (0.99)"  # not "3 0.99": 30.99
+    assert box_label(DigitPrediction(None, 0.41, BOX)) == "? (0.41)"
 
 
 def test_latest_gives_waiters_only_the_newest_value() -> None:

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from edge.events import FrameResult
+from edge.events import DigitPrediction, FrameResult
 from edge.reading import confidence_text
 
 _SURE = (80, 200, 60)  # BGR green: a digit that counts in the reading
@@ -12,14 +12,13 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def annotate_frame(result: FrameResult) -> np.ndarray:
-    """A BGR copy of the frame with boxes and "digit confidence" labels (the frame is shared)."""
+    """A BGR copy of the frame with boxes and `box_label` labels (the frame is shared)."""
     frame = result.frame
     picture = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if frame.ndim == 2 else frame.copy()
     for prediction in result.digits:
         x, y, w, h = prediction.box
         colour = _SURE if prediction.digit is not None else _UNSURE
-        name = "?" if prediction.digit is None else str(prediction.digit)
-        label = f"{name} {confidence_text(prediction.confidence)}"
+        label = box_label(prediction)
         cv2.rectangle(picture, (x, y), (x + w, y + h), colour, 2)
         (text_w, text_h), baseline = cv2.getTextSize(label, _FONT, 0.6, 2)
         top = max(y - text_h - baseline - 4, 0)
@@ -34,3 +33,10 @@ def encode_jpeg(picture: np.ndarray, quality: int) -> bytes:
     if not ok:
         raise ValueError(f"OpenCV could not JPEG-encode a {picture.shape} {picture.dtype} frame")
     return buffer.tobytes()
+
+
+def box_label(prediction: DigitPrediction) -> str:
+    """A box's label: the digit ("?" when unsure) and its confidence apart, "3 (0.99)": "3 0.99"
+    read as the number 30.99."""
+    name = "?" if prediction.digit is None else str(prediction.digit)
+    return f"{name} ({confidence_text(prediction.confidence)})"
