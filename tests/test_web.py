@@ -252,6 +252,9 @@ def test_a_viewer_who_comes_after_the_last_frame_still_sees_it(web: WebSink) -> 
     threading.Event().wait(0.1)  # no viewer yet: nothing encoded
     first = get(web, "/stream.mjpg")
     assert read_jpeg_part(first).shape == (240, 320, 3)
+    # The boundary that ends the part comes with it, not with a next frame that may never
+    # come: a browser shows a part only once it is ended.
+    assert first.readline() == b"--frame\r\n"
     second = get(web, "/stream.mjpg")  # and one more, with the first still watching
     assert read_jpeg_part(second).shape == (240, 320, 3)
     first.close()

@@ -202,3 +202,43 @@ def test_a_confidence_under_1_never_shows_as_100_percent(page: Page) -> None:
     page.goto("http://edge.test/")
     expect(page.locator("#confidence")).to_have_text("confidence 99.6%")
     expect(page.locator("#history li span")).to_have_text(["4071 99%", "4071 29%", "4071 100%"])
+
+
+def test_lines_of_writing_show_apart_and_a_narrow_page_breaks_only_between_them(
+    page: Page,
+) -> None:
+    """ "495" above "906": the page shows "495 906", and on a phone's narrow screen it wraps
+    between the numbers, never inside one ("495 90" over "6" read as other numbers)."""
+    readings = [{"text": "495906", "lines": ["495", "906"], "confidence": 0.99, "timestamp": 1.7e9}]
+    html = (REPO / "edge" / "web" / "page.html").read_text(encoding="utf-8")
+
+    def answer(route: Route) -> None:
+        path = urlparse(route.request.url).path
+        if path == "/":
+            route.fulfill(body=html, content_type="text/html")
+        elif path == "/api/events":
+            history = f"event: history\ndata: {json.dumps(readings)}\nretry: 600000\n\n"
+            route.fulfill(body=history, content_type="text/event-stream")
+        else:
+            route.fulfill(status=404)
+
+    page.route("http://edge.test/**", answer)
+    page.goto("http://edge.test/")
+    expect(page.locator("#reading")).to_have_text("495 906")
+    wrapped = 0
+    for width in range(240, 520, 20):  # a phone's width, and wider until it fits on one line
+        page.set_viewport_size({"width": width, "height": 800})
+        tops = page.evaluate(
+            """() => {
+                const text = document.querySelector("#reading").firstChild;
+                return Array.from({length: text.length}, (_, i) => {
+                    const range = document.createRange();
+                    range.setStart(text, i);
+                    range.setEnd(text, i + 1);
+                    return Math.round(range.getBoundingClientRect().top);
+                });
+            }"""
+        )
+        assert len(set(tops[:3])) == 1 and len(set(tops[4:])) == 1, (width, tops)
+        wrapped += tops[0] < tops[4]
+    assert wrapped, "never narrow enough to wrap: the test tests nothing"

@@ -153,14 +153,21 @@ def _stats_with_viewers(live: LiveView) -> dict[str, Any]:
 
 async def _mjpeg(live: LiveView) -> AsyncIterator[bytes]:
     """Each viewer gets the newest JPEG when it is ready for one; older ones are never queued.
-    The first is the newest frame encoded as the viewer joins, even when no frame follows."""
+    The first is the newest frame encoded as the viewer joins, even when no frame follows.
+
+    Each JPEG is followed at once by the boundary that ends it: a browser shows a part only
+    once that comes, so the last frame of a replay that ended, or of a camera between frames,
+    would otherwise never show."""
     seen, _ = live.jpeg.current()  # before joining, so the JPEG made for this viewer is newer
     live.viewer_joined()
+    boundary = f"--{_BOUNDARY}\r\n".encode()
     try:
+        opening = boundary
         while (latest := await live.jpeg.next(seen)) is not None:
             seen, jpeg = latest
-            header = f"--{_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}"
-            yield b"".join((header.encode(), b"\r\n\r\n", jpeg, b"\r\n"))
+            header = f"Content-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+            yield b"".join((opening, header.encode(), jpeg, b"\r\n", boundary))
+            opening = b""
     finally:
         live.viewer_left()
 
