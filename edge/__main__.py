@@ -323,6 +323,14 @@ def run(settings: Settings, max_frames: int | None, web_flag: str | None = None)
         if settings.web.enabled:
             page = _live_page(sinks)
             _announce_page(page)
+            if source.replay and source.pace_fps is None:
+                print(
+                    f"edge-digits: {source.description} is read as fast as it can be; add "
+                    f"--realtime to watch it on the live page at {settings.source.fps:g} fps "
+                    "(--fps, [source] fps)",
+                    file=sys.stderr,
+                    flush=True,
+                )
             # A video or photos may be read in a second: the page stays up to be looked at.
             hold_at_end = partial(_say_page_stays_up, page)
         if settings.mqtt.enabled:

@@ -154,6 +154,7 @@ class FrameSource(Protocol):
     # Each frame is a picture of its own (image files): it is read once, as it is. A camera's
     # or a video's frames show one view for a while, so a reading must hold for a few of them.
     stills: bool
+    replay: bool  # frames from files (a video, photos), not a camera's or a stream's
 
     def read(self) -> Frame | None:
         """The next frame; None when a replay has no more.
@@ -538,6 +539,7 @@ class ImageFiles:
     """Image files replayed as frames, optionally at camera pace and forever."""
 
     stills = True
+    replay = True
 
     def __init__(
         self,
@@ -614,6 +616,7 @@ class Capture:
             self._capture.get(cv2.CAP_PROP_FPS),
         )
         self.pace_fps = settings.fps if settings.realtime and not live else None
+        self.replay = not live
         self._loop = settings.loop and not live
         self._frames = 0
 
@@ -700,6 +703,7 @@ class PiCamera:
 
     pace_fps = None  # the sensor keeps time
     stills = False
+    replay = False
 
     def __init__(self, settings: SourceSettings):
         problem = pi_camera_problem()
@@ -778,6 +782,7 @@ class DemoScenes:
 
     HOLD_S = 1.5  # how long each page stays in view
     stills = False
+    replay = False  # made as they are read, paced as a camera
 
     def __init__(self, settings: SourceSettings, seed: int = 0):
         self.description = f"demo scenes {settings.width}x{settings.height}"
@@ -819,6 +824,7 @@ class Oriented:
         )
         self.pace_fps = source.pace_fps
         self.stills = source.stills
+        self.replay = source.replay
 
     def read(self) -> Frame | None:
         frame = self._source.read()

@@ -547,6 +547,8 @@ def test_web_keeps_the_page_up_when_a_video_ends_until_ctrl_c(scenes, tmp_path):
         assert said[-1] == (
             f"edge-digits: the source ended; the live page stays up at {url} until Ctrl-C\n"
         )
+        # Read flat out, it is over before a person opens the page: how to watch it is said.
+        assert f"{video} is read as fast as it can be; add --realtime to watch it" in "".join(said)
         time.sleep(1.0)
         assert process.poll() is None
         with urllib.request.urlopen(url + "api/reading", timeout=10) as answer:
