@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from jinja2.sandbox import SandboxedEnvironment
 from mosquitto_broker import WAIT, Mosquitto, Subscriber, retained_messages, self_signed_certificate
 
 from edge.config import ConfigError, MqttSettings, Settings, apply_overrides
 from edge.events import DigitPrediction, FrameResult, Reading, Stats
+from edge.outputs.home_assistant import discovery_configs
 from edge.outputs.mqtt import MqttSink, device_id, parse_broker_url, why_connecting_failed
 
 DEVICE = "shelf 1/a"  # not a valid topic level as it is
@@ -309,10 +311,10 @@ def test_home_assistant_discovers_the_reading_its_confidence_and_the_connection(
     confidence = configs["homeassistant/sensor/shelf-1-a/confidence/config"]
     connectivity = configs["homeassistant/binary_sensor/shelf-1-a/status/config"]
     published = json.loads(states[reading_sensor["state_topic"]])
-    assert template_fields(reading_sensor) == ["text"] and published["text"] == "042"
+    assert rendered(reading_sensor, published) == "042" == published["text"]
     assert isinstance(json.loads(states[reading_sensor["json_attributes_topic"]]), dict)
     assert confidence["state_topic"] == reading_sensor["state_topic"]
-    assert template_fields(confidence) == ["confidence"] and published["confidence"] == 0.95
+    assert rendered(confidence, published) == "95.0" and published["confidence"] == 0.95
     for sensor in (reading_sensor, confidence):
         assert states[sensor["availability_topic"]] == sensor["payload_available"]
     assert states[connectivity["state_topic"]] == connectivity["payload_on"]
@@ -324,9 +326,19 @@ def test_home_assistant_discovers_the_reading_its_confidence_and_the_connection(
     assert states[connectivity["state_topic"]] == connectivity["payload_off"]
 
 
-def template_fields(config: dict) -> list[str]:
-    """The reading's fields a config's value_template reads."""
-    return re.findall(r"value_json\.(\w+)", config["value_template"])
+def rendered(config: dict, payload: dict) -> str:
+    """A discovery config's value_template rendered on a payload, as Home Assistant renders it
+    (Jinja2, sandboxed)."""
+    template = SandboxedEnvironment().from_string(config["value_template"])
+    return template.render(value_json=payload)
+
+
+def test_home_assistant_shows_lines_of_writing_apart() -> None:
+    configs = discovery_configs("homeassistant", "shelf-1-a", "edge-digits/shelf-1-a")
+    sensor = json.loads(configs["homeassistant/sensor/shelf-1-a/reading/config"])
+    two = {"text": "123456", "lines": ["123", "456"], "confidence": 0.99}
+    assert rendered(sensor, two) == "123 456"
+    assert rendered(sensor, {"text": "", "lines": [], "confidence": 0.0}) == ""
 
 
 def test_the_discovery_prefix_is_set_and_turning_discovery_off_takes_the_device_back(

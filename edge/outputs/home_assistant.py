@@ -38,7 +38,9 @@ def discovery_configs(prefix: str, device: str, topic: str) -> dict[str, str]:
         ("sensor", "reading"): {
             "name": "Reading",
             "state_topic": reading,
-            "value_template": "{{ value_json.text }}",
+            # Lines of writing apart, as the console and the live page show them ("123 456").
+            "value_template": "{{ value_json.lines | join(' ') if value_json.lines "
+            "else value_json.text }}",
             "json_attributes_topic": reading,
             "icon": "mdi:numeric",
             **availability,
