@@ -297,10 +297,22 @@ def warn_of_mqtt_left_off(document: Mapping[str, Any], origin: str) -> None:
         )
 
 
+def _outside_any_section(key: str, value: Any) -> str:
+    """What to say of `key = value` written before any [section] header."""
+    said = f"{key} = {value!r} is outside any section"
+    holders = [
+        name for name, kind in SECTIONS.items() if key in {f.name for f in dataclasses.fields(kind)}
+    ]
+    if holders:
+        return f"{said}: put it under [{holders[0]}]."
+    return f"{said}, and no section has such a key; known sections: {', '.join(SECTIONS)}."
+
+
 def config_folder(path: Path, environ: Mapping[str, str] = os.environ) -> Path:
     """The folder whose files the config file at `path` names by relative paths: its own, but
-    SYSTEM_CONFIG's for the service's copy of it in systemd's credentials directory."""
-    folder = path.absolute().parent
+    SYSTEM_CONFIG's for the service's copy of it in systemd's credentials directory. Written
+    without `..` (`--config ../cfg/c.toml` names files in /home/pi/cfg, not /home/pi/x/../cfg)."""
+    folder = Path(os.path.normpath(path.absolute().parent))
     credentials = environ.get(CREDENTIALS_ENV)
     if credentials and folder == Path(credentials).absolute():
         return SYSTEM_CONFIG.parent
@@ -372,6 +384,8 @@ def apply_overrides(
     """
     sections = {}
     for section_name, values in changes.items():
+        if section_name not in SECTIONS and not isinstance(values, Mapping):
+            raise ConfigError(f"{origin}: {_outside_any_section(section_name, values)}")
         if section_name not in SECTIONS:
             raise ConfigError(
                 f"{origin}: unknown section [{section_name}]; "

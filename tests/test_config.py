@@ -79,6 +79,8 @@ def test_command_line_overrides_the_file(tmp_path):
     ("text", "names"),
     [
         ("[camera]\nname = 'x'\n", ["unknown section [camera]"]),
+        ("confidence = 0.5\n", ["confidence = 0.5 is outside any section", "under [reading]"]),
+        ("bogus = 1\n", ["bogus = 1 is outside any section", "known sections"]),
         ("[source]\nnmae = 'demo'\n", ["[source] nmae", "unknown key"]),
         ("[model]\nthreads = 'two'\n", ["[model] threads", "an integer"]),
         ("[model]\nthreads = 1.5\n", ["[model] threads", "an integer"]),
@@ -204,6 +206,11 @@ def test_paths_in_the_file_are_read_from_its_folder_wherever_the_program_starts(
 
     assert settings.model.path == str(folder / "m4" / "digits_float.tflite")
     assert settings.source.name == str(folder / "photos" / "*.jpg")
+    # Named by way of another folder, the paths are written without the "..".
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    settings = load_settings(Path("..") / "cfgdir" / "c.toml")
+    assert settings.model.path == str(folder / "m4" / "digits_float.tflite")
 
 
 def test_a_tilde_in_a_files_path_is_the_home_folder(tmp_path, monkeypatch):
