@@ -134,6 +134,7 @@ check_package() {
         die "--package $PACKAGE: expected the repository directory or a .whl file."
     fi
     if [[ -n $MODEL ]]; then
+        [[ -e $MODEL ]] || die "--model $MODEL: no such file."
         [[ -f $MODEL && $MODEL == *.tflite ]] || die "--model $MODEL: not a .tflite file."
         # The name goes into config.toml as is.
         [[ ${MODEL##*/} =~ ^[A-Za-z0-9._-]+$ ]] ||

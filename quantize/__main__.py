@@ -31,7 +31,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--data", help=f"local MNIST .npz in keras' layout (default: ${DATA_ENV}, else download)"
     )
-    parser.add_argument("--calib", type=int, default=500, help="calibration images (%(default)s)")
+    parser.add_argument(
+        "--calib", type=int, default=500, help="calibration set: composed lines (%(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="calibration sample seed")
     parser.add_argument("--out", type=Path, help="output directory (default: the model's)")
     parser.add_argument(

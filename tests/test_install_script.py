@@ -307,6 +307,18 @@ def test_model_without_its_card_is_refused(pi: FakePi, tmp_path: Path):
     assert pi.tree() == {"etc/os-release": OS_RELEASES["bookworm"].encode()}
 
 
+def test_a_missing_model_is_said_to_be_missing_and_a_wrong_one_of_the_wrong_kind(
+    pi: FakePi, tmp_path: Path
+):
+    missing = pi.run("--model", str(tmp_path / "none.tflite"))
+    assert missing.returncode == 1 and "none.tflite: no such file." in missing.stderr
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model")
+    wrong = pi.run("--model", str(notes))
+    assert wrong.returncode == 1 and "notes.txt: not a .tflite file." in wrong.stderr
+    assert pi.changes() == []
+
+
 def test_a_model_name_that_cannot_go_into_the_config_is_refused(pi: FakePi, tmp_path: Path):
     model = write_model(tmp_path / "mine", with_card=True)
     odd = model.rename(model.with_name('my "best".tflite'))
