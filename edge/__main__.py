@@ -306,13 +306,19 @@ def load_reader(settings: Settings) -> DigitReader:
     return DigitReader(line_model, settings.reading.confidence, find)
 
 
-def run(settings: Settings, max_frames: int | None, web_flag: str | None = None) -> int:
+def run(
+    settings: Settings,
+    max_frames: int | None,
+    web_flag: str | None = None,
+    source_named: str | None = None,
+) -> int:
     """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT.
-    `web_flag` is `--web` as typed, when it set the live page's address."""
+    `web_flag` is `--web` as typed, when it set the live page's address; `source_named`, what
+    named the source (`source_named_by`), for its errors."""
     reader = load_reader(settings)
     sinks = build_sinks(settings, web_flag)
     try:
-        source = open_source(settings.source, settings.reading.ink)
+        source = open_source(settings.source, settings.reading.ink, source_named)
     except SceneTooSmall as exc:  # the settings take frames from 32 px, as a camera can give
         raise SourceError(
             f"--source demo: {exc}; set --width and --height ([source] width and height) to "
@@ -366,6 +372,15 @@ def run(settings: Settings, max_frames: int | None, web_flag: str | None = None)
     whole = pipeline.source_ended or not pipeline.stopping
     failed = source.stills and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def source_named_by(args: argparse.Namespace, settings: Settings) -> str | None:
+    """What named the source, for its errors: the config file's key when no --source was given
+    (`[source] name = 'x.mp4' in /etc/edge-digits/config.toml`); None for the flag."""
+    config = resolve_config_path(args.config)
+    if getattr(args, "source", None) is not None or config is None:
+        return None
+    return f"[source] name = {settings.source.name!r} in {config}"
 
 
 def _live_page(sinks: list[Sink]) -> "WebSink":
@@ -425,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             return bench(args, settings)
         web_flag = f"--web {web_text(*args.web)}" if getattr(args, "web", None) else None
-        return run(settings, args.max_frames, web_flag)
+        return run(settings, args.max_frames, web_flag, source_named_by(args, settings))
     except (ConfigError, ModelError, SourceError, OutputError, BenchError) as exc:
         print(f"edge: error: {exc}", file=sys.stderr)
         return EXIT_SETUP

@@ -76,8 +76,8 @@ DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images i
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
 AV_LOG_QUIET = -8  # FFmpeg's log level that prints nothing
 CHOOSE_SOURCE = (
-    "Choose one with --source: demo, picamera2, webcam:N, a video file, a stream URL, "
-    "or image files (a file, a directory or a glob)."
+    "Choose one with --source ([source] name): demo, picamera2, webcam:N, a video file, a "
+    "stream URL, or image files (a file, a directory or a glob)."
 )
 
 
@@ -839,17 +839,22 @@ class Oriented:
         self._source.close()
 
 
-def open_source(settings: SourceSettings, ink: str = "auto") -> FrameSource:
+def open_source(
+    settings: SourceSettings, ink: str = "auto", named_by: str | None = None
+) -> FrameSource:
     """The source `settings.name` names, its frames oriented as `settings` say the camera is
     mounted (image files with transparency laid on a ground for the `ink`, [reading] ink);
-    SourceError says what is wrong and how to choose."""
-    source = _named_source(settings, ink)
+    SourceError says what is wrong and how to choose, naming the source as `named_by` does
+    (the config's key), else as `--source NAME`."""
+    source = _named_source(settings, ink, named_by or f"--source {settings.name.strip()}")
     if isinstance(source, PiCamera) or not (settings.rotation or settings.hflip or settings.vflip):
         return source  # the Pi camera orients its own frames: libcamera does the mirroring
     return Oriented(source, settings)
 
 
-def _named_source(settings: SourceSettings, ink: str) -> FrameSource:
+def _named_source(settings: SourceSettings, ink: str, named_by: str) -> FrameSource:
+    """The source `settings.name` names; SourceError starting with `named_by` (the flag or the
+    config key that named it) for a name that is none."""
     name = settings.name.strip()
     if name == "auto":
         return _first_camera(settings)
@@ -860,7 +865,7 @@ def _named_source(settings: SourceSettings, ink: str) -> FrameSource:
     if name.startswith("webcam:"):
         index = name.removeprefix("webcam:")
         if not index.isdigit():
-            raise SourceError(f"--source {name}: the webcam number must be 0, 1, ... (webcam:0)")
+            raise SourceError(f"{named_by}: the webcam number must be 0, 1, ... (webcam:0)")
         return Capture(int(index), settings, live=True)
     if "://" in name:
         return Capture(name, settings, live=True)
@@ -871,13 +876,13 @@ def _named_source(settings: SourceSettings, ink: str) -> FrameSource:
             return Capture(name, settings, live=False)
         if kind is None:
             raise SourceError(
-                f"--source {name}: not an image or a video (neither its name nor its first "
+                f"{named_by}: not an image or a video (neither its name nor its first "
                 f"bytes say it is one). {CHOOSE_SOURCE}"
             )
     try:
         paths = image_paths(name)
     except SourceError as exc:
-        raise SourceError(f"--source {name}: {exc} {CHOOSE_SOURCE}") from None
+        raise SourceError(f"{named_by}: {exc} {CHOOSE_SOURCE}") from None
     pace_fps = settings.fps if settings.realtime else None
     return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels, ink)
 

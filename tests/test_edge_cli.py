@@ -820,3 +820,17 @@ def test_version_says_which_edge_digits_this_is():
         [sys.executable, "-m", "edge", "--version"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.strip() == f"edge-digits {__version__}"
+
+
+def test_a_source_the_config_names_is_named_by_its_key_and_a_flags_by_the_flag(tmp_path):
+    config = tmp_path / "edge.toml"
+    config.write_text('[source]\nname = "gone.mp4"\n')
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
+    run = partial(subprocess.run, capture_output=True, text=True, timeout=120, env=env)
+    by_file = run(edge_command("--config", str(config)))
+    assert by_file.returncode == 2 and "Traceback" not in by_file.stderr
+    assert by_file.stderr.startswith(
+        f"edge: error: [source] name = '{tmp_path / 'gone.mp4'}' in {config}: "
+    )
+    by_flag = run(edge_command("--config", str(config), "--source", "lost.mp4"))
+    assert by_flag.stderr.startswith("edge: error: --source lost.mp4: lost.mp4 does not exist.")

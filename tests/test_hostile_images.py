@@ -383,7 +383,7 @@ def test_recognize_a_fuzzed_corpus_one_json_line_per_file_no_traceback_bounded_m
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["path"] for line in lines] == [str(p) for p in sorted(paths)]
     for line in lines:
-        assert set(line) <= {"path", "error", "text", "digits", "empty_reason"}
+        assert set(line) <= {"path", "error", "text", "lines", "digits", "empty_reason"}
         assert ("error" in line) != ("text" in line)
     errors = [line["error"] for line in lines if "error" in line]
     assert 0 < len(errors) < len(lines)
