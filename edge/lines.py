@@ -1383,7 +1383,9 @@ def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: in
     return bool(_are_edges(grey, [segment], offset)[0])
 
 
-def _are_edges(grey: np.ndarray, segments: list, offset: int) -> np.ndarray:
+def _are_edges(
+    grey: np.ndarray, segments: np.ndarray | list[tuple[int, int, int, int]], offset: int
+) -> np.ndarray:
     """bool [len(segments)]: whether each straight segment (x0, y0, x1, y1) is the edge of a
     sheet: clearly darker on one side than on the other all along (paper on one side, table
     on the other), as seen `offset` px off it each way. A pen's stroke has paper on both
