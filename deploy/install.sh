@@ -130,6 +130,8 @@ check_package() {
         [[ -f $PACKAGE/pyproject.toml ]] || die "--package $PACKAGE: no pyproject.toml there."
         [[ -n $MODEL || -f $PACKAGE/$BUNDLED_MODEL ]] ||
             die "$PACKAGE/$BUNDLED_MODEL is missing: run \`python -m quantize\` first, or pass --model FILE."
+    elif [[ ! -e $PACKAGE ]]; then
+        die "--package $PACKAGE: no such file or folder."
     elif [[ ! -f $PACKAGE || $PACKAGE != *.whl ]]; then
         die "--package $PACKAGE: expected the repository directory or a .whl file."
     fi

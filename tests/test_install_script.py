@@ -307,9 +307,11 @@ def test_model_without_its_card_is_refused(pi: FakePi, tmp_path: Path):
     assert pi.tree() == {"etc/os-release": OS_RELEASES["bookworm"].encode()}
 
 
-def test_a_missing_model_is_said_to_be_missing_and_a_wrong_one_of_the_wrong_kind(
+def test_a_missing_package_or_model_is_said_to_be_missing_a_wrong_one_of_the_wrong_kind(
     pi: FakePi, tmp_path: Path
 ):
+    gone = pi.run("--package", str(tmp_path / "none.whl"))
+    assert gone.returncode == 1 and "none.whl: no such file or folder." in gone.stderr
     missing = pi.run("--model", str(tmp_path / "none.tflite"))
     assert missing.returncode == 1 and "none.tflite: no such file." in missing.stderr
     notes = tmp_path / "notes.txt"
