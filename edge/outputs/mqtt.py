@@ -249,7 +249,10 @@ class MqttSink(Sink):
         if not reason.is_failure:  # our own disconnect
             return
         if was_connected:
-            self._report_down(f"lost the connection to the broker at {self.address} ({reason})")
+            # A broker that stops or goes away gives no reason: paho calls that "Unspecified
+            # error", which tells the user nothing.
+            why = "it closed the connection or went away" if reason.value == 128 else str(reason)
+            self._report_down(f"lost the connection to the broker at {self.address} ({why})")
         elif not answered:
             # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word.
             hint = "" if self.tls else ": if that port expects TLS (usually 8883), use mqtts://"
