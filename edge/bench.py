@@ -71,7 +71,7 @@ from edge.scenes import (
 from edge.sources import (
     ImageFiles,
     UnreadableFrame,
-    announced_format,
+    announced_as,
     decode_image,
     orientation_of,
 )
@@ -481,10 +481,8 @@ def bench_digits(data: str | None, split: str = "test") -> tuple[np.ndarray, np.
             f"{path} ({named_by}) {problem}: name MNIST's mnist.npz, in keras' layout{fallback}."
         )
     if not zipfile.is_zipfile(path):  # (numpy's own words for a PNG would be of pickles)
-        announced = announced_format(Path(path))
-        what = "it is no zip archive of .npy arrays"
-        if announced:
-            what = f"by its first bytes it is a {announced[1]} {announced[0]}"
+        announced = announced_as(Path(path))
+        what = f"by its first bytes it is {announced}" if announced else "it is no zip archive"
         raise BenchError(
             f"{path} ({named_by}) is not an MNIST .npz: {what}; "
             f"name MNIST's mnist.npz, in keras' layout{fallback}."

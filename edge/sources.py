@@ -909,6 +909,21 @@ def announced_format(path: Path) -> tuple[str, str] | None:
         return _signature(file.read(16))
 
 
+def announced_as(path: Path) -> str | None:
+    """What a file's first bytes say it is, for people ("a PNG image", "an MP4 video"); None
+    when they say nothing this module knows, or the file cannot be read."""
+    try:
+        announced = announced_format(path)
+    except OSError:
+        return None
+    if announced is None:
+        return None
+    kind, name = announced
+    # "an MP4", "a JPEG" (spelt out letter by letter); "an Ogg", "a WebP" (read as a word).
+    vowel_sound = name[0] in ("AEFHILMNORSX" if name.isupper() or name[-1].isdigit() else "AEIOU")
+    return f"{'an' if vowel_sound else 'a'} {name} {kind}"
+
+
 def pi_camera_problem() -> str | None:
     """Why the Pi camera cannot be used here, or None when picamera2 sees a camera."""
     try:

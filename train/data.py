@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.native_output import native_output_to_log
+from edge.sources import announced_as
 
 DATA_ENV = "EDGE_DIGITS_MNIST"
 _EXPECTED = {
@@ -19,11 +20,9 @@ _EXPECTED = {
 }
 
 
-# Files given for MNIST's .npz (a zip archive of .npy arrays), by their first bytes.
+# Data files given for MNIST's .npz (a zip archive of .npy arrays), by their first bytes
+# (pictures and videos: `edge.sources.announced_as`).
 _NOT_NPZ = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
     (b"\x93NUMPY", "a single .npy array"),
     (b"\x1f\x8b", "gzip data, as MNIST's original idx files come"),
     (b"\x00\x00\x08", "an idx file, MNIST's original format"),
@@ -82,7 +81,9 @@ def _what_it_is(path: Path) -> str:
             head = file.read(8)
     except OSError as exc:
         return f"it cannot be read: {exc.strerror or exc}"
-    kind = next((kind for start, kind in _NOT_NPZ if head.startswith(start)), None)
+    kind = announced_as(path) or next(
+        (kind for start, kind in _NOT_NPZ if head.startswith(start)), None
+    )
     return f"by its first bytes it is {kind}" if kind else "not a zip archive"
 
 
