@@ -270,11 +270,18 @@ def flag_changes(args: argparse.Namespace) -> list[tuple[str, dict[str, dict[str
     for dest, changes in SWITCH_SETTINGS.items():
         if getattr(args, dest, False):
             given.append((_flag(dest), changes))
-    if getattr(args, "web", None):
+    if typed := typed_web_flag(args):
         host, port = args.web
         web: dict[str, Any] = {"enabled": True, "port": port} | ({"host": host} if host else {})
-        given.append((f"--web {_as_typed(web_text(host, port))}", {"web": web}))
+        given.append((typed, {"web": web}))
     return given
+
+
+def typed_web_flag(args: argparse.Namespace) -> str | None:
+    """`--web` as typed (`--web 0.0.0.0:8080`), when it was given."""
+    if not getattr(args, "web", None):
+        return None
+    return f"--web {_as_typed(web_text(*args.web))}"
 
 
 def _flag(dest: str) -> str:
@@ -439,8 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             return recognize_all(args.paths, reader, sys.stdout, upright, max_pixels)
         if args.command == "bench":
             return bench(args, settings)
-        web_flag = f"--web {web_text(*args.web)}" if getattr(args, "web", None) else None
-        return run(settings, args.max_frames, web_flag, source_named_by(args, settings))
+        return run(settings, args.max_frames, typed_web_flag(args), source_named_by(args, settings))
     except (ConfigError, ModelError, SourceError, OutputError, BenchError) as exc:
         print(f"edge: error: {exc}", file=sys.stderr)
         return EXIT_SETUP
