@@ -1,5 +1,6 @@
 """`python -m edge` run, recognize and bench as a user runs them: real processes, real files."""
 
+import contextlib
 import http.server
 import json
 import os
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -492,21 +494,37 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_web_serves_the_live_page_and_prints_its_url():
+@contextlib.contextmanager
+def running_with_web(*args: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`python -m edge ARGS --web` on a free port, its stdout and stderr piped, and the page's
+    URL; killed after 120 s (a hang fails the test, not the run) or when the test is done."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
     process = subprocess.Popen(
-        edge_command("--source", "demo", "--web", f"127.0.0.1:{port}"),
+        edge_command(*args, "--web", f"127.0.0.1:{port}"),
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    watchdog = threading.Timer(120, process.kill)  # a hang fails the test, not the run
+    watchdog = threading.Timer(120, process.kill)
     watchdog.start()
     try:
-        said = []
-        while not said or "live page" not in said[-1]:
-            said.append(process.stderr.readline())
-            assert said[-1], f"ended without the URL: {said}"
+        yield process, f"http://127.0.0.1:{port}/"
+    finally:
+        watchdog.cancel()
+        process.kill()
+
+
+def stderr_until(process: subprocess.Popen, words: str) -> list[str]:
+    """The process's stderr lines up to the first that holds `words` (failing if it ends)."""
+    said: list[str] = []
+    while not said or words not in said[-1]:
+        said.append(process.stderr.readline())
+        assert said[-1], f"ended before saying {words!r}: {said}"
+    return said
+
+
+def test_web_serves_the_live_page_and_prints_its_url():
+    with running_with_web("--source", "demo") as (process, url):
+        said = stderr_until(process, "live page")
         assert said[-1].startswith(f"edge-digits: live page on {url};")
         with urllib.request.urlopen(url, timeout=10) as page:
             html = page.read().decode()
@@ -519,9 +537,6 @@ def test_web_serves_the_live_page_and_prints_its_url():
         assert reading["truth"].isdigit() and reading["text"]
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
-    finally:
-        watchdog.cancel()
-        process.kill()
     assert process.returncode == 0, err
     assert "written" in out and "Traceback" not in err
 
@@ -530,20 +545,8 @@ def test_web_keeps_the_page_up_when_a_video_ends_until_ctrl_c(scenes, tmp_path):
     """A video read at 140 fps used to end, page and all, before it could be opened."""
     video = tmp_path / "clip.avi"
     write_video(scenes[:2], video, frames_per_scene=4)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
-    process = subprocess.Popen(
-        edge_command("--source", str(video), "--web", f"127.0.0.1:{port}"),
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    watchdog = threading.Timer(120, process.kill)  # a hang fails the test, not the run
-    watchdog.start()
-    try:
-        said = []
-        while not said or "source ended" not in said[-1]:
-            said.append(process.stderr.readline())
-            assert said[-1], f"ended without keeping the page up: {said}"
+    with running_with_web("--source", str(video)) as (process, url):
+        said = stderr_until(process, "source ended")
         assert said[-1] == (
             f"edge-digits: the source ended; the live page stays up at {url} until Ctrl-C\n"
         )
@@ -557,9 +560,6 @@ def test_web_keeps_the_page_up_when_a_video_ends_until_ctrl_c(scenes, tmp_path):
             assert stream.readline() == b"--frame\r\n"  # the last frame, shown
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
-    finally:
-        watchdog.cancel()
-        process.kill()
     assert process.returncode == 0, err
     assert "confidence" in out  # the readings, as without the page
     assert "stopped after 8 frames" in err and "Traceback" not in err

@@ -178,14 +178,9 @@ def test_a_taken_port_stops_the_recognizer_with_a_clear_message(tmp_path: Path) 
     assert "the port is already in use" in result.stderr and "[web] port" in result.stderr
 
 
-def test_a_confidence_under_1_never_shows_as_100_percent(page: Page) -> None:
-    """The page rounds a confidence down: 0.9961 (an int8 model's 255/256) is 99.6% and 99%,
-    not the 100% that reads as certainty. The page is served by a stand-in that sends three
-    readings as the recognizer's event stream would: no recognizer needed."""
-    readings = [
-        {"text": "4071", "confidence": confidence, "timestamp": 1.7e9, "digits": []}
-        for confidence in (1.0, 0.29, 0.9961)  # 0.29 * 100 is 28.999999999999996
-    ]
+def open_stand_in(page: Page, readings: list[dict[str, Any]]) -> None:
+    """The live page opened from a stand-in server that sends `readings` as the recognizer's
+    event stream's history: the page's own behaviour, no recognizer needed."""
     html = (REPO / "edge" / "web" / "page.html").read_text(encoding="utf-8")
 
     def answer(route: Route) -> None:
@@ -200,6 +195,17 @@ def test_a_confidence_under_1_never_shows_as_100_percent(page: Page) -> None:
 
     page.route("http://edge.test/**", answer)
     page.goto("http://edge.test/")
+
+
+def test_a_confidence_under_1_never_shows_as_100_percent(page: Page) -> None:
+    """The page rounds a confidence down: 0.9961 (an int8 model's 255/256) is 99.6% and 99%,
+    not the 100% that reads as certainty. The page is served by a stand-in that sends three
+    readings as the recognizer's event stream would: no recognizer needed."""
+    readings = [
+        {"text": "4071", "confidence": confidence, "timestamp": 1.7e9, "digits": []}
+        for confidence in (1.0, 0.29, 0.9961)  # 0.29 * 100 is 28.999999999999996
+    ]
+    open_stand_in(page, readings)
     expect(page.locator("#confidence")).to_have_text("confidence 99.6%")
     expect(page.locator("#history li span")).to_have_text(["4071 99%", "4071 29%", "4071 100%"])
 
@@ -210,20 +216,7 @@ def test_lines_of_writing_show_apart_and_a_narrow_page_breaks_only_between_them(
     """ "495" above "906": the page shows "495 906", and on a phone's narrow screen it wraps
     between the numbers, never inside one ("495 90" over "6" read as other numbers)."""
     readings = [{"text": "495906", "lines": ["495", "906"], "confidence": 0.99, "timestamp": 1.7e9}]
-    html = (REPO / "edge" / "web" / "page.html").read_text(encoding="utf-8")
-
-    def answer(route: Route) -> None:
-        path = urlparse(route.request.url).path
-        if path == "/":
-            route.fulfill(body=html, content_type="text/html")
-        elif path == "/api/events":
-            history = f"event: history\ndata: {json.dumps(readings)}\nretry: 600000\n\n"
-            route.fulfill(body=history, content_type="text/event-stream")
-        else:
-            route.fulfill(status=404)
-
-    page.route("http://edge.test/**", answer)
-    page.goto("http://edge.test/")
+    open_stand_in(page, readings)
     expect(page.locator("#reading")).to_have_text("495 906")
     wrapped = 0
     for width in range(240, 520, 20):  # a phone's width, and wider until it fits on one line
