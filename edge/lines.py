@@ -864,7 +864,7 @@ def straight_lines(
     long and under `thickest` px thick (rules, grid lines, a table's cells, a sheet's edge), a
     little slant allowed, and the same along a turned page's own axes (`page_axes`). A
     close-up's thick stroke is long too, but not thin. And the rules among them that run edge
-    to edge, as end points (`_rule_through`)."""
+    to edge, as end points (`_rules_through`)."""
     length = max(3, length)
     found = np.zeros_like(mask)
     thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
@@ -905,13 +905,14 @@ def straight_lines(
     edges = np.zeros(len(segments), bool)
     if grey is not None and not across.all():
         edges[~across] = _are_edges(grey, segments[~across], thickest + 2)
-    for index, (segment, chord, at_edges) in enumerate(
-        zip(segments, chords, reach_the_edges, strict=True)
-    ):
+    # (Fitted all at once: a chord's rule depends on the mask only.)
+    at_edges_only = [chord for chord, at in zip(chords, reach_the_edges, strict=True) if at]
+    rules = iter(_rules_through(thick, at_edges_only))
+    for index, (segment, at_edges) in enumerate(zip(segments, reach_the_edges, strict=True)):
+        rule = next(rules) if at_edges else None
         x0, y0, x1, y1 = segment
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
-        rule = _rule_through(thick, chord) if at_edges else None
         if rule is not None:
             cv2.line(found, *rule, 1, 3)
             cv2.line(drawn, *rule, 1, 7)  # within Hough's half-size pixels of it
@@ -1137,52 +1138,77 @@ def _share(flags: np.ndarray) -> float:
     return np.count_nonzero(flags) / len(flags)
 
 
-def _rule_through(mask: np.ndarray, chord: Chord) -> Chord | None:
-    """The rule (or grid line) along `chord` (`_chord`), as its end points at the frame's
-    edges, if `mask` holds one there: a straight line on the mask for most of its way across
-    the frame (`_RULE_SPAN`), however faint and broken, and up to the frame's edges at both
-    ends (which `_ends_on_mask` looks at first). A pen stroke, however long and straight, ends
-    inside the frame.
+def _rules_through(mask: np.ndarray, chords: list[Chord]) -> list[Chord | None]:
+    """For each chord (`_chord`), the rule (or grid line) along it, as its end points at the
+    frame's edges, if `mask` holds one there: a straight line on the mask for most of its way
+    across the frame (`_RULE_SPAN`), however faint and broken, and up to the frame's edges at
+    both ends (which `_ends_on_mask` looks at first); else None. A pen stroke, however long and
+    straight, ends inside the frame.
 
     The line is fitted to the mask's pixels near it: Hough's degree steps put a long line's
-    ends pixels off the rule."""
+    ends pixels off the rule. All chords are looked at together, each sampled every 2 px along
+    its way (the shorter ones padded to the longest's samples, which count for nothing): a
+    busy page has dozens, and one at a time their numpy calls' overheads were most of the
+    finder's time on such a page."""
+    if not chords:
+        return []
     h, w = mask.shape
-    first, last = chord
-    along = np.array(last, np.float64) - first
-    length = math.hypot(*along)
-    count = max(2, round(length / 2))  # every 2 px
-    t = np.arange(count) * (1.0 / (count - 1))  # (np.linspace's values, at a third of its cost)
-    t[-1] = 1.0
-    normal = np.array([-along[1], along[0]]) / max(1.0, length)
-    xs_on, ys_on = first[0] + t * along[0], first[1] + t * along[1]
+    first = np.array([c[0] for c in chords], np.float64)
+    last = np.array([c[1] for c in chords], np.float64)
+    along = last - first
+    length = np.hypot(along[:, 0], along[:, 1])
+    count = np.maximum(2, np.round(length / 2).astype(np.intp))  # every 2 px
+    steps = np.arange(count.max())
+    t = steps * (1.0 / (count[:, None] - 1))  # [chord, step]
+    t[np.arange(len(chords)), count - 1] = 1.0
+    valid = steps < count[:, None]
+    normal = np.stack([-along[:, 1], along[:, 0]], axis=1) / np.maximum(1.0, length)[:, None]
+    xs_on = first[:, 0:1] + t * along[:, 0:1]
+    ys_on = first[:, 1:2] + t * along[:, 1:2]
 
     def on_mask(offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
-        """[len(t), 2 * spread + 1]: whether each px within `spread` of the line at `t`
+        """[chord, step, 2 * spread + 1]: whether each px within `spread` of each line
         (shifted by `offset` px along its normal) is on the mask, and its offset."""
-        across = offset[:, None] + np.arange(-spread, spread + 1)
-        xs = np.clip(np.round(xs_on[:, None] + across * normal[0]), 0, w - 1).astype(np.intp)
-        ys = np.clip(np.round(ys_on[:, None] + across * normal[1]), 0, h - 1).astype(np.intp)
-        return mask[ys, xs] > 0, across
+        across = offset[..., None] + np.arange(-spread, spread + 1)
+        xs = xs_on[..., None] + across * normal[:, 0, None, None]
+        ys = ys_on[..., None] + across * normal[:, 1, None, None]
+        xs = np.clip(np.round(xs), 0, w - 1).astype(np.intp)
+        ys = np.clip(np.round(ys), 0, h - 1).astype(np.intp)
+        return (mask[ys, xs] > 0) & valid[..., None], across
 
     hits, across = on_mask(np.zeros_like(t), 4)
-    rows = hits.any(axis=1)
-    if _share(rows) < _RULE_SPAN:
-        return None
-    centres = (hits * across).sum(axis=1)[rows] / hits.sum(axis=1)[rows]
-    # The least-squares line through the hits' offsets (np.polyfit's answer, at a tenth of
-    # its cost).
-    t_mean = t[rows].mean()
-    spread = t[rows] - t_mean
-    centres_mean = centres.mean()
-    slope = float((spread * (centres - centres_mean)).sum() / max(1e-9, (spread**2).sum()))
-    offset = centres_mean + slope * (t - t_mean)
-    on = on_mask(offset, 1)[0].any(axis=1)
-    ends = max(3, round(_RULE_END * len(on)))
-    if _share(on) < _RULE_SPAN or _share(on[:ends]) < 0.5 or _share(on[-ends:]) < 0.5:
-        return None
-    start = np.round(np.array(first) + offset[0] * normal).astype(int)
-    end = np.round(np.array(last) + offset[-1] * normal).astype(int)
-    return (int(start[0]), int(start[1])), (int(end[0]), int(end[1]))
+    rows = hits.any(axis=2)
+    inked = np.count_nonzero(rows, axis=1)
+    # The least-squares line through each chord's hits' offsets (np.polyfit's answer).
+    per_row = np.maximum(1, hits.sum(axis=2))
+    centres = (hits * across).sum(axis=2) / per_row
+    on_rows = np.maximum(1, inked)
+    t_mean = (t * rows).sum(axis=1) / on_rows
+    centres_mean = (centres * rows).sum(axis=1) / on_rows
+    spread = (t - t_mean[:, None]) * rows
+    slope = (spread * (centres - centres_mean[:, None])).sum(axis=1) / np.maximum(
+        1e-9, (spread**2).sum(axis=1)
+    )
+    offset = centres_mean[:, None] + slope[:, None] * (t - t_mean[:, None])
+    on = on_mask(offset, 1)[0].any(axis=2)
+    ends = np.maximum(3, np.round(_RULE_END * count).astype(np.intp))
+    so_far = np.cumsum(on, axis=1)
+    index = np.arange(len(chords))
+    at_start = so_far[index, np.minimum(ends, count) - 1] / np.minimum(ends, count)
+    before_end = np.where(count > ends, so_far[index, np.maximum(0, count - ends - 1)], 0)
+    at_end = (so_far[index, count - 1] - before_end) / np.minimum(ends, count)
+    rule = (
+        (inked >= _RULE_SPAN * count)
+        & (so_far[index, count - 1] >= _RULE_SPAN * count)
+        & (at_start >= 0.5)
+        & (at_end >= 0.5)
+    )
+    start = np.round(first + offset[:, 0:1] * normal).astype(int)
+    end = np.round(last + offset[index, count - 1][:, None] * normal).astype(int)
+    return [
+        ((int(s[0]), int(s[1])), (int(e[0]), int(e[1]))) if found else None
+        for s, e, found in zip(start, end, rule, strict=True)
+    ]
 
 
 def printed_boxes(mask: np.ndarray) -> np.ndarray:
