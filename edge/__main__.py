@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--stable-frames",
         type=int,
-        help="frames of a camera or video a read-out must hold " + configured("stable_frames"),
+        help="frames of a camera, a video or looped photos a read-out must hold "
+        + configured("stable_frames"),
     )
     run.add_argument(
         "--web",
@@ -103,7 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fps", type=float, help="camera request; replay pace with --realtime " + configured("fps")
     )
     run.add_argument("--realtime", action="store_true", help="replay files at --fps, like a camera")
-    run.add_argument("--loop", action="store_true", help="replay files forever")
+    run.add_argument(
+        "--loop",
+        action="store_true",
+        help="replay files forever; photos each say their reading on the first pass, then, "
+        "like a camera's view, only a new one that holds (a photo written over)",
+    )
     run.add_argument(
         "--max-frames",
         type=whole_number(1, "a frame count"),

@@ -1,9 +1,11 @@
 """The loop: source -> find lines -> read lines -> reading -> stabilizer -> sinks.
 
 A still-image source's frames skip the stabilizer: each image is a reading of its own, and
-an image file that cannot be read is said to the outputs as its reading would be. Every stage
-is timed, and the operator figures (`Stats`) are kept up to date. A frame that cannot be used
-is counted (and a camera's logged), never fatal; a live source that stops delivering is.
+an image file that cannot be read is said to the outputs as its reading would be, once. Files
+read again (--loop) are a camera's view, whose reading is said only when a new one holds.
+Every stage is timed, and the operator figures (`Stats`) are kept up to date. A frame that
+cannot be used is counted (and a camera's logged), never fatal; a live source that stops
+delivering is.
 """
 
 import logging
@@ -15,7 +17,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from edge.events import DigitPrediction, FrameResult, Sink, Stats
+from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError, Ink
 from edge.line_reader import LineReader
 from edge.lines import FindSettings, FoundLines, Line, find_lines
@@ -230,7 +232,8 @@ class _Window:
 
 class Pipeline:
     """Runs frames from `source` through `reader` and `stabilizer` to the sinks until stopped
-    (a still-image source's frames are each a reading, unstabilized)."""
+    (a still-image source's files are each a reading the first time they are read, unstabilized;
+    read again, as a looped replay reads them, they are a view: `_seen_again`)."""
 
     def __init__(
         self,
@@ -256,6 +259,8 @@ class Pipeline:
         self._window = _Window()
         self._last_warning: dict[str, float] = {}
         self._empty_reason: str | None = None
+        self._answered: set[str] = set()  # image files whose reading, or failure, was said
+        self._looping = False  # whether an image file has been read again (--loop)
 
     def stop(self) -> None:
         """Ask the loop to end after the current frame (safe to call from a signal handler)."""
@@ -348,27 +353,46 @@ class Pipeline:
             path=frame.path, truth=frame.truth, lines=read.lines,
         )  # fmt: skip
         self._notify(lambda sink: sink.on_frame(result, self.stats))
-        if self.source.stills:  # another image is another picture, never the same one again
-            reading = reading_of(result, time.time())
-        else:
+        if not self.source.stills:
             reading = self.stabilizer.update(result, time.time())
+        elif frame.path in self._answered:
+            reading = self._seen_again(result)
+        else:  # another image is another picture, read as it is, even two alike
+            self._answered.add(frame.path)
+            reading = reading_of(result, time.time())
         if reading is not None:
             self.stats.readings += 1
             self.stats.last_reading = reading.text
             self._notify(lambda sink: sink.on_reading(reading, self.stats))
 
+    def _seen_again(self, result: FrameResult) -> Reading | None:
+        """The reading to say, if any, of an image file read before (a looped replay's later
+        passes): the files have each said theirs, and what is read again is a view that changes
+        only as they do, so a reading is said once the view holds a new one, as a camera's is.
+        One photo looped says its reading once; a file changed on disk says its new one."""
+        if not self._looping:
+            self._looping = True
+            log.info("the image files are read again: a reading is said once a new one holds")
+        reading = self.stabilizer.update(result, time.time())
+        if reading is None or reading.text == self.stats.last_reading:
+            return None  # e.g. one photo: its view holds the reading the file said already
+        return reading
+
     def _failed(self, index: int, reason: str, path: str = "") -> None:
         """Count a frame that could not be used; `reason` starts with what it is (until ':').
 
         An image file's failure goes to the outputs, as its reading would have: it is an answer
-        about that file. A camera's bad frame is only logged, once in a while.
+        about that file, given once (a looped replay reads it again). A camera's bad frame is
+        only logged, once in a while.
         """
         self.stats.failed_frames += 1
-        if path:
-            log.info("frame %d rejected: %s", index, reason)
-            self._notify(lambda sink: sink.on_file_error(path, reason, self.stats))
-        else:
+        if not path:
             self._warn(reason.split(":")[0], "frame %d rejected: %s", index, reason)
+            return
+        log.info("frame %d rejected: %s", index, reason)
+        if path not in self._answered:
+            self._answered.add(path)
+            self._notify(lambda sink: sink.on_file_error(path, reason, self.stats))
 
     def _notify(self, call: Callable[[Sink], None]) -> None:
         """Call every sink; one failing output must not stop the others or the loop."""

@@ -153,6 +153,7 @@ class FrameSource(Protocol):
     pace_fps: float | None  # replay at this rate like a camera; None: as fast as possible
     # Each frame is a picture of its own (image files): it is read once, as it is. A camera's
     # or a video's frames show one view for a while, so a reading must hold for a few of them.
+    # (Files read again, as --loop does, are such a view: edge.pipeline.Pipeline._seen_again.)
     stills: bool
     replay: bool  # frames from files (a video, photos), not a camera's or a stream's
 

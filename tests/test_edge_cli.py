@@ -248,6 +248,21 @@ def test_a_photo_source_reads_each_file_once_and_names_it(scenes, scene_dir):
     assert said in console.stderr
 
 
+def test_one_photo_looped_says_its_reading_once_on_the_console_and_in_json(scene_dir):
+    """A photo replayed forever is a view that never changes: one line, not one per pass."""
+    photo = scene_dir / "scene-0000.jpg"
+    done = edge("--source", str(photo), "--loop", "--max-frames", "20", "--json")
+    assert done.returncode == 0, done.stderr
+    reading, stats = json_lines(done.stdout)
+    assert (reading["event"], reading["path"]) == ("reading", str(photo)) and reading["text"]
+    assert (stats["event"], stats["frames"], stats["readings"]) == ("stats", 20, 1)
+    console = edge("--source", str(photo), "--loop", "--max-frames", "20")
+    assert console.returncode == 0, console.stderr
+    (line,) = console.stdout.splitlines()
+    assert line.startswith(f"{reading['text']} ") and line.endswith(f" ms  {photo}")
+    assert "stopped after 20 frames: 20 read something" in console.stderr
+
+
 def test_a_photo_that_cannot_be_read_has_its_own_line_and_the_run_exits_1(scene_dir, tmp_path):
     """As `recognize` says it: a photo is an answer asked for, not one of a camera's frames."""
     photos = tmp_path / "photos"

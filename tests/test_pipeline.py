@@ -30,7 +30,7 @@ from edge.pipeline import (
 )
 from edge.reading import Stabilizer
 from edge.scenes import Scene, mixed_scenes, render_scene, sample_digits
-from edge.sources import Frame, SourceError, UnreadableFrame
+from edge.sources import Frame, ImageFiles, SourceError, UnreadableFrame
 
 
 @pytest.fixture(scope="module")
@@ -322,6 +322,59 @@ def test_a_still_image_source_makes_one_reading_per_image_naming_it(reader, scen
     run(ListSource(photos), reader, camera, stable_frames=2)
     assert [r.text for r in camera.readings] == [scene.text]
     assert [r.path for r in camera.readings] == [""]
+
+
+def test_one_photo_looped_says_its_reading_once_while_every_pass_is_shown(reader, scene, tmp_path):
+    """--loop over one photo is a view that never changes: one reading, not one per pass; the
+    live page still gets every frame."""
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), scene.frame)
+    recorder = Recorder()
+    source = ImageFiles([photo], pace_fps=None, loop=True)
+    stats = run(source, reader, recorder, stable_frames=2, max_frames=8)
+    assert [(r.text, r.path) for r in recorder.readings] == [(scene.text, str(photo))]
+    assert (stats.frames, stats.readings, stats.last_reading) == (8, 1, scene.text)
+    assert [f.text for f in recorder.frames] == [scene.text] * 8
+
+
+def test_looped_photos_each_say_theirs_once_then_only_what_the_view_holds_anew(
+    reader, scene, mnist_test, tmp_path
+):
+    """Several photos looped: each file's reading on the first pass, as without --loop; then a
+    camera's view of them, a reading once a new one holds (here: a file written over)."""
+    images, labels = mnist_test
+    other = render_scene(images[3:5], labels[3:5], np.random.default_rng(8))
+    first, second = tmp_path / "1.png", tmp_path / "2.png"
+    cv2.imwrite(str(first), scene.frame)
+    cv2.imwrite(str(second), other.frame)
+    recorder = Recorder()
+    run(ImageFiles([first, second], None, loop=True), reader, recorder, max_frames=10)
+    assert [(r.text, r.path) for r in recorder.readings] == [
+        (scene.text, str(first)), (other.text, str(second))
+    ]  # fmt: skip
+
+    class WritesOver(Recorder):
+        """Writes the other scene over the photo once its reading is said."""
+
+        def on_reading(self, reading: Reading, stats: Stats) -> None:
+            super().on_reading(reading, stats)
+            cv2.imwrite(str(first), other.frame)
+
+    changed = WritesOver()
+    run(ImageFiles([first], None, loop=True), reader, changed, stable_frames=2, max_frames=8)
+    assert [r.text for r in changed.readings] == [scene.text, other.text]
+    assert [r.frame_index for r in changed.readings] == [0, 2]  # held for 2 frames
+
+
+def test_a_looped_photo_that_cannot_be_read_is_said_once(reader, scene, tmp_path):
+    broken, good = tmp_path / "broken.png", tmp_path / "good.png"
+    broken.write_text("a shopping list")
+    cv2.imwrite(str(good), scene.frame)
+    recorder = Recorder()
+    stats = run(ImageFiles([broken, good], None, loop=True), reader, recorder, max_frames=6)
+    assert [path for path, _ in recorder.errors] == [str(broken)]
+    assert [r.path for r in recorder.readings] == [str(good)]
+    assert (stats.failed_frames, stats.frames) == (3, 3)
 
 
 def test_what_is_written_goes_with_the_reading_when_the_source_knows_it(reader, scene):
