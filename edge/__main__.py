@@ -39,6 +39,7 @@ import cv2
 from edge import __version__
 from edge.bench import BenchError, add_bench_arguments, bench, whole_number
 from edge.config import (
+    DEFAULT_FPS,
     ROTATIONS,
     ConfigError,
     Settings,
@@ -101,9 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--height", type=int, help="recognition frame height " + configured("height"))
     run.add_argument(
-        "--fps", type=float, help="camera request; replay pace with --realtime " + configured("fps")
+        "--fps",
+        type=float,
+        help="camera request; replay pace with --realtime "
+        + configured("fps", f"{DEFAULT_FPS:g}, a video file's own frame rate with --realtime"),
     )
-    run.add_argument("--realtime", action="store_true", help="replay files at --fps, like a camera")
+    run.add_argument(
+        "--realtime",
+        action="store_true",
+        help="replay files like a camera: a video at its own frame rate, images at --fps "
+        "(--fps paces a video too)",
+    )
     run.add_argument(
         "--loop",
         action="store_true",
@@ -169,10 +178,12 @@ def _add_mounting(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vflip", action="store_true", help="mirror each frame top-bottom")
 
 
-def configured(dest: str) -> str:
-    """A flag's default for its help: the setting it overrides, from the config or built in."""
+def configured(dest: str, built_in: str | None = None) -> str:
+    """A flag's default for its help: the setting it overrides, from the config or `built_in`
+    (by default the setting's built-in value; in words for one that is unset by default)."""
     section, key = FLAG_SETTINGS[dest]
-    built_in = getattr(getattr(Settings(), section), key)
+    if built_in is None:
+        built_in = str(getattr(getattr(Settings(), section), key))
     return f"(default: [{section}] {key} from the config, else {built_in})"
 
 
@@ -343,10 +354,11 @@ def run(
             page = _live_page(sinks)
             _announce_page(page)
             if source.replay and source.pace_fps is None:
+                video_rate = not source.stills and settings.source.fps is None
+                pace = "its own frame rate" if video_rate else f"{settings.source.frame_rate:g} fps"
                 print(
                     f"edge-digits: {source.description} is read as fast as it can be; add "
-                    f"--realtime to watch it on the live page at {settings.source.fps:g} fps "
-                    "(--fps, [source] fps)",
+                    f"--realtime to watch it on the live page at {pace} (--fps, [source] fps)",
                     file=sys.stderr,
                     flush=True,
                 )

@@ -17,6 +17,8 @@ import logging
 import os
 import ssl
 import tomllib
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,8 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 MQTT_SCHEMES = ("mqtt://", "mqtts://")
 GLOB_CHARS = frozenset("*?[")
 ROTATIONS = (0, 90, 180, 270)  # degrees clockwise a frame is turned (camera mounting)
+DEFAULT_FPS = 30.0  # asked of a camera, and image files' replay pace, when [source] fps is unset
+MOST_FPS = 240  # the most [source] fps may be, and a video file's own rate is believed up to
 
 
 class ConfigError(Exception):
@@ -88,7 +92,9 @@ class SourceSettings:
     name: str = setting("auto", not_empty)  # auto | picamera2 | demo | webcam:N | file | URL
     width: int = setting(640, between(32, 4096))  # recognition frame size
     height: int = setting(480, between(32, 4096))
-    fps: float = setting(30.0, above(0, 240))  # camera request; replay pace when realtime
+    # The rate asked of a camera, and the replay pace when realtime. Unset (None): DEFAULT_FPS,
+    # except that a video file replays at the rate it was recorded at.
+    fps: float | None = setting(None, above(0, MOST_FPS))
     realtime: bool = setting(False)  # pace replayed sources like a camera
     loop: bool = setting(False)  # replay file sources forever
     # How the camera is mounted: every frame is mirrored (hflip, vflip), then turned clockwise.
@@ -98,6 +104,11 @@ class SourceSettings:
     # Image files declaring more pixels are refused before decoding (memory). 8192x6144 is the
     # largest 50 MP phone photo; Pillow, which reads the header, refuses over 2 x 89.5 MP.
     max_pixels: int = setting(8192 * 6144, between(1_000_000, MOST_PIXELS))
+
+    @property
+    def frame_rate(self) -> float:
+        """The rate asked of a camera, and image files' replay pace: fps, else DEFAULT_FPS."""
+        return DEFAULT_FPS if self.fps is None else self.fps
 
 
 @dataclass(frozen=True)
@@ -409,7 +420,7 @@ def _validated(
         where = f"{origin}: [{section}] {key}"
         if key not in fields:
             raise ConfigError(f"{where}: unknown key; [{section}] has {', '.join(fields)}.")
-        expected = fields[key].type
+        expected = _written_as(fields[key].type)
         value = _coerced(value, expected)
         if value is None:
             wrong = _wrong_value(where, values[key], origin, flag)
@@ -426,6 +437,15 @@ def _wrong_value(where: str, value: Any, origin: str, flag: bool) -> str:
     """How a wrong value's message starts: a file's `path: [section] key = value`, or the
     command-line flag as typed (`origin`), which names no key."""
     return origin if flag else f"{where} = {value!r}"
+
+
+def _written_as(annotation: Any) -> Any:
+    """The type a key's value is written as: that of a setting that may be left unset (`float
+    | None`: None, which TOML cannot write, is the key left out) is the type it is set to."""
+    set_to = [kind for kind in typing.get_args(annotation) if kind is not type(None)]
+    if isinstance(annotation, types.UnionType) and len(set_to) == 1:
+        return set_to[0]
+    return annotation
 
 
 def _coerced(value: Any, expected: type) -> Any:

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from edge.config import GLOB_CHARS, MOST_PIXELS, SourceSettings
+from edge.config import DEFAULT_FPS, GLOB_CHARS, MOST_FPS, MOST_PIXELS, SourceSettings
 from edge.interrupts import reraise_interrupt
 from edge.scenes import SceneSettings, random_scene, sample_digits
 
@@ -552,6 +552,8 @@ class ImageFiles:
     ):
         self.description = f"{len(paths)} image file{'s' * (len(paths) != 1)}"
         self.pace_fps = pace_fps
+        if pace_fps:
+            log.info("replaying %s at %g fps (--fps, [source] fps)", self.description, pace_fps)
         self._paths = paths
         self._loop = loop
         self._max_pixels = max_pixels
@@ -608,7 +610,7 @@ class Capture:
         if isinstance(target, int):
             self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, settings.width)
             self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, settings.height)
-            self._capture.set(cv2.CAP_PROP_FPS, settings.fps)
+            self._capture.set(cv2.CAP_PROP_FPS, settings.frame_rate)
         log.info(
             "opened %s: %dx%d at %.1f fps",
             self.description,
@@ -616,10 +618,30 @@ class Capture:
             self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT),
             self._capture.get(cv2.CAP_PROP_FPS),
         )
-        self.pace_fps = settings.fps if settings.realtime and not live else None
+        self.pace_fps = self._replay_pace(settings) if settings.realtime and not live else None
         self.replay = not live
         self._loop = settings.loop and not live
         self._frames = 0
+
+    def _replay_pace(self, settings: SourceSettings) -> float:
+        """The rate a video file is replayed at like a camera (realtime), said in the log:
+        [source] fps (--fps) when set, else the file's own rate, else DEFAULT_FPS when the rate
+        it gives cannot be right (0 or none, or over MOST_FPS: a container's time base)."""
+        if settings.fps is not None:
+            log.info("replaying %s at %g fps (--fps, [source] fps)", self.description, settings.fps)
+            return settings.fps
+        own = self._capture.get(cv2.CAP_PROP_FPS)
+        if 0 < own <= MOST_FPS:
+            log.info("replaying %s at its own frame rate, %g fps", self.description, own)
+            return own
+        log.warning(
+            "%s gives no frame rate to believe (%g fps): replayed at %g fps; set its rate with "
+            "--fps ([source] fps)",
+            self.description,
+            own,
+            DEFAULT_FPS,
+        )
+        return DEFAULT_FPS
 
     @staticmethod
     def _why_not(target: int | str) -> str:
@@ -726,7 +748,7 @@ class PiCamera:
             config = self._camera.create_video_configuration(
                 main={"size": main, "format": "RGB888"},
                 lores={"size": lores, "format": "YUV420"},
-                controls={"FrameRate": settings.fps},
+                controls={"FrameRate": settings.frame_rate},
                 transform=transform,
             )
             self._camera.align_configuration(config)
@@ -790,8 +812,8 @@ class DemoScenes:
         self._images, self._labels = sample_digits()
         self._rng = np.random.default_rng(seed)
         self._scene_settings = SceneSettings(width=settings.width, height=settings.height)
-        self.pace_fps = settings.fps
-        self._hold = max(1, round(self.HOLD_S * settings.fps))
+        self.pace_fps = settings.frame_rate
+        self._hold = max(1, round(self.HOLD_S * settings.frame_rate))
         self._shown = self._hold
         self._scene = np.empty(0, np.uint8)
         self._truth = ""
@@ -884,7 +906,7 @@ def _named_source(settings: SourceSettings, ink: str, named_by: str) -> FrameSou
         paths = image_paths(name)
     except SourceError as exc:
         raise SourceError(f"{named_by}: {exc} {CHOOSE_SOURCE}") from None
-    pace_fps = settings.fps if settings.realtime else None
+    pace_fps = settings.frame_rate if settings.realtime else None
     return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels, ink)
 
 

@@ -191,8 +191,8 @@ def test_edge_never_imports_tensorflow(scene_dir):
     assert json.loads(forbidden) == []
 
 
-def write_video(scenes: list[Scene], path: Path, frames_per_scene: int) -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (640, 480))
+def write_video(scenes: list[Scene], path: Path, frames_per_scene: int, fps: float = 30.0) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
     assert writer.isOpened()
     for scene in scenes:
         for _ in range(frames_per_scene):
@@ -216,6 +216,28 @@ def test_run_reads_a_video_file_end_to_end(scenes, tmp_path):
     right = [text for text in readings if text in truth]
     assert len(right) >= len(truth) - 1 and len(readings) <= len(truth)
     assert right == [text for text in truth if text in right]  # in the order they were shown
+
+
+def test_a_video_replayed_in_real_time_plays_at_its_own_frame_rate_unless_fps_is_set(
+    scenes, tmp_path
+):
+    """A 10 fps recording with --realtime plays at 10 fps, not at the 30 asked of a camera (3x
+    too fast); --fps or [source] fps, when given, paces it instead. The log says which."""
+    video = tmp_path / "clip.avi"
+    write_video(scenes[:2], video, frames_per_scene=6, fps=10.0)
+    done = edge("--source", str(video), "--realtime", "--json", "-v")
+    assert done.returncode == 0, done.stderr
+    assert f"replaying {video} at its own frame rate, 10 fps" in done.stderr
+    stats = json_lines(done.stdout)[-1]
+    # Paced, it cannot go faster than its rate (a busy machine only makes it slower).
+    assert stats["frames"] == 12 and 0 < stats["processed_fps"] < 15
+    config = tmp_path / "edge.toml"
+    config.write_text("[source]\nfps = 20\n")
+    once = ("--max-frames", "1", "-v")
+    by_config = edge("--config", str(config), "--source", str(video), "--realtime", *once)
+    assert f"replaying {video} at 20 fps (--fps, [source] fps)" in by_config.stderr
+    by_flag = edge("--source", str(video), "--realtime", "--fps", "40", *once)
+    assert f"replaying {video} at 40 fps (--fps, [source] fps)" in by_flag.stderr
 
 
 def test_a_photo_source_reads_each_file_once_and_names_it(scenes, scene_dir):
@@ -566,7 +588,10 @@ def test_web_keeps_the_page_up_when_a_video_ends_until_ctrl_c(scenes, tmp_path):
             f"edge-digits: the source ended; the live page stays up at {url} until Ctrl-C\n"
         )
         # Read flat out, it is over before a person opens the page: how to watch it is said.
-        assert f"{video} is read as fast as it can be; add --realtime to watch it" in "".join(said)
+        assert (
+            f"{video} is read as fast as it can be; add --realtime to watch it on the live page "
+            "at its own frame rate (--fps, [source] fps)"
+        ) in "".join(said)
         time.sleep(1.0)
         assert process.poll() is None
         with urllib.request.urlopen(url + "api/reading", timeout=10) as answer:
@@ -815,10 +840,14 @@ def test_help_says_each_default_and_where_it_comes_from():
     text = " ".join(edge("run", "--help").stdout.split())  # as read, not as wrapped
     defaults = Settings()
     for dest, (section, key) in FLAG_SETTINGS.items():
-        if dest != "model":  # its default is a file, said in words
+        if dest not in ("model", "fps"):  # defaults said in words
             built_in = getattr(getattr(defaults, section), key)
             assert f"(default: [{section}] {key} from the config, else {built_in})" in text
     assert "(default: [model] path from the config, else the bundled int8 one)" in text
+    assert (
+        "(default: [source] fps from the config, else 30, a video file's own frame rate with "
+        "--realtime)"
+    ) in text
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["recognize"], ["bench"]])

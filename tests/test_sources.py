@@ -1,6 +1,7 @@
 """Frame sources on files written here (images, videos), and the Pi camera through a stand-in."""
 
 import dataclasses
+import logging
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from exif import with_exif_orientation
 
 from edge import sources
-from edge.config import SourceSettings
+from edge.config import DEFAULT_FPS, SourceSettings
 from edge.lines import FindSettings
 from edge.pipeline import FrameRead
 from edge.recognize import recognize_file
@@ -369,9 +370,11 @@ def test_image_files_loop_skip_and_pace(tmp_path):
     assert names == ["0.png", "2.png", "1.png", "0.png"]
 
 
-def write_video(path: Path, count: int, size: tuple[int, int] = (160, 120)) -> list[float]:
-    """An MJPEG AVI of `count` frames, each a different flat grey; their grey levels."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, size)
+def write_video(
+    path: Path, count: int, size: tuple[int, int] = (160, 120), fps: float = 10.0
+) -> list[float]:
+    """An MJPEG AVI of `count` frames at `fps`, each a different flat grey; their grey levels."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
     assert writer.isOpened()
     levels = [float(40 + 20 * i) for i in range(count)]
     for level in levels:
@@ -403,6 +406,41 @@ def test_a_looping_video_starts_again_and_skip_drops_frames(tmp_path):
     seen.append(float(source.read().image.mean()))
     source.close()
     assert seen == pytest.approx(levels + levels[:2] + [levels[3]], abs=3)
+
+
+def test_a_video_replayed_in_real_time_keeps_its_own_frame_rate_unless_fps_is_set(tmp_path, caplog):
+    """A 10 fps recording replayed like a camera plays at 10 fps, not at the 30 asked of a
+    camera; an fps the user set (--fps, [source] fps) paces it instead. Image files have no
+    rate of their own: fps paces them, set or not."""
+    video = tmp_path / "clip.avi"
+    write_video(video, 3, fps=10.0)
+    with caplog.at_level(logging.INFO, logger="edge.sources"):
+        own = open_source(SourceSettings(name=str(video), realtime=True))
+        assert own.pace_fps == pytest.approx(10.0)
+        assert f"replaying {video} at its own frame rate, 10 fps" in caplog.text
+        own.close()
+        set_by_user = open_source(SourceSettings(name=str(video), realtime=True, fps=30.0))
+        assert set_by_user.pace_fps == 30.0
+        assert f"replaying {video} at 30 fps (--fps, [source] fps)" in caplog.text
+        set_by_user.close()
+        cv2.imwrite(str(tmp_path / "page.png"), picture(0))
+        photos = open_source(SourceSettings(name=str(tmp_path / "page.png"), realtime=True))
+        assert photos.pace_fps == DEFAULT_FPS
+        assert f"replaying 1 image file at {DEFAULT_FPS:g} fps" in caplog.text
+    flat_out = open_source(SourceSettings(name=str(video)))
+    assert flat_out.pace_fps is None
+    flat_out.close()
+
+
+def test_a_video_whose_own_frame_rate_cannot_be_right_is_paced_at_the_default_and_says_so(
+    tmp_path, caplog
+):
+    video = tmp_path / "clip.avi"
+    write_video(video, 2, fps=1000.0)  # as some containers give their time base
+    source = open_source(SourceSettings(name=str(video), realtime=True))
+    source.close()
+    assert source.pace_fps == DEFAULT_FPS
+    assert f"{video} gives no frame rate to believe (1000 fps): replayed at 30 fps" in caplog.text
 
 
 def test_a_webcam_or_stream_that_runs_out_says_so_itself(tmp_path):
