@@ -5,6 +5,7 @@ import base64
 import contextlib
 import hashlib
 import http.client
+import itertools
 import json
 import logging
 import re
@@ -22,11 +23,18 @@ from checkout import edge_command
 from mosquitto_broker import free_port
 
 from edge.config import MqttSettings, OutputSettings, Settings, WebSettings
-from edge.events import DigitPrediction, FrameResult, Reading, Stats
+from edge.events import Box, DigitPrediction, FrameResult, Reading, Stats
 from edge.outputs import OutputError, build_sinks
 from edge.outputs.mqtt import MqttSink
 from edge.sources import redact_url
-from edge.web.annotate import annotate_frame, box_label
+from edge.web.annotate import (
+    annotate_frame,
+    box_label,
+    label_picture,
+    label_sizes,
+    short_label,
+)
+from edge.web.label_layout import PlacedLabel, place_labels
 from edge.web.latest import Latest
 from edge.web.password import hash_password, hash_problem, verify_password
 from edge.web.sink import WebSink, page_url
@@ -347,6 +355,202 @@ def test_annotation_leaves_the_shared_frame_alone() -> None:
 def test_a_box_label_keeps_the_digit_apart_from_its_confidence() -> None:
     assert box_label(DigitPrediction(3, 0.9961, BOX)) == "3 (0.99)"  # not "3 0.99": 30.99
     assert box_label(DigitPrediction(None, 0.41, BOX)) == "? (0.41)"
+
+
+def test_a_short_label_is_the_digit_alone() -> None:
+    assert short_label(DigitPrediction(3, 0.9961, BOX)) == "3"
+    assert short_label(DigitPrediction(None, 0.41, BOX)) == "?"
+
+
+# -- where labels go: edge.web.label_layout, fed with the live view's own label sizes --
+
+FRAME = (640, 480)
+
+
+def row(
+    widths: list[int], gap: int, top: int = 200, height: int = 60, left: int = 100
+) -> list[Box]:
+    """Boxes side by side, `gap` px apart, as digits written close together are boxed."""
+    boxes: list[Box] = []
+    for width in widths:
+        boxes.append((left, top, width, height))
+        left += width + gap
+    return boxes
+
+
+def placed_labels(boxes: list[Box], digits: str = "") -> list[PlacedLabel]:
+    """The labels of `boxes` read as `digits` ("?" unsure; 7s if not given), as annotate
+    places them."""
+    digits = digits or "7" * len(boxes)
+    predictions = [
+        DigitPrediction(None if d == "?" else int(d), 0.9961, box)
+        for d, box in zip(digits, boxes, strict=True)
+    ]
+    return place_labels(boxes, label_sizes(predictions), FRAME)
+
+
+def overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def distance(point: tuple[float, float], box: Box) -> float:
+    """From a point to the nearest point of a box (0 inside it)."""
+    x, y, w, h = box
+    dx = max(x - point[0], 0, point[0] - (x + w))
+    dy = max(y - point[1], 0, point[1] - (y + h))
+    return float(np.hypot(dx, dy))
+
+
+def assert_readable(labels: list[PlacedLabel]) -> None:
+    """Every label inside the frame, and no two overlapping."""
+    rects = [label.rect for label in labels]
+    for i, (x, y, w, h) in enumerate(rects):
+        assert x >= 0 and y >= 0 and x + w <= FRAME[0] and y + h <= FRAME[1], (i, rects[i])
+        others = rects[i + 1 :]
+        assert not any(overlap(rects[i], other) for other in others), (i, rects)
+
+
+def assert_readable_and_tied(boxes: list[Box], labels: list[PlacedLabel]) -> None:
+    """Readable, each label's centre nearer its own box than any other box, and no label over
+    another box as drawn (its 2 px outline reaches a pixel beyond the box)."""
+    assert_readable(labels)
+    for i, label in enumerate(labels):
+        x, y, w, h = label.rect
+        centre = (x + w / 2, y + h / 2)
+        others = [box for j, box in enumerate(boxes) if j != i]
+        own = distance(centre, boxes[i])
+        assert all(own < distance(centre, box) for box in others), (i, label, boxes)
+        drawn = [(bx - 1, by - 1, bw + 3, bh + 3) for bx, by, bw, bh in others]
+        assert not any(overlap(label.rect, box) for box in drawn), (i, label, boxes)
+
+
+@pytest.mark.parametrize("gap", [0, 1, 2])
+@pytest.mark.parametrize("width", [6, 12, 20, 40, 70])
+@pytest.mark.parametrize("count", [2, 4, 8])
+def test_labels_of_digits_0_to_2_px_apart_are_readable_and_each_by_its_own_box(
+    gap: int, width: int, count: int
+) -> None:
+    """From a row of thin 1s (6 px) to wide digits (70 px, narrower than "7 (0.99)")."""
+    boxes = row([width] * count, gap)
+    assert_readable_and_tied(boxes, placed_labels(boxes, ("1?47" * 2)[:count]))
+
+
+def handwritten_rows(sizes: tuple[int, int], widths: tuple[float, float]) -> Iterator[list[Box]]:
+    """Rows of 2 to 11 digits of about one height in `sizes` (px), each as wide as `widths` of
+    its height, 0 to 2 px apart and not standing on one line, as handwriting is boxed."""
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        size = int(rng.integers(*sizes))
+        boxes: list[Box] = []
+        left = int(rng.integers(20, 80))
+        for _ in range(int(rng.integers(2, 12))):
+            height = int(size * rng.uniform(0.9, 1.1))
+            width = max(int(height * rng.uniform(*widths)), 2)
+            if left + width > FRAME[0] - 20:
+                break
+            boxes.append((left, 200 + int(rng.integers(-3, 4)), width, height))
+            left += width + int(rng.integers(0, 3))
+        yield boxes
+
+
+def test_labels_of_rows_of_handwriting_are_readable_and_each_by_its_own_box() -> None:
+    for boxes in handwritten_rows(sizes=(40, 120), widths=(0.5, 0.9)):
+        assert_readable_and_tied(boxes, placed_labels(boxes))
+
+
+def test_labels_of_small_and_thin_digits_touching_are_readable_over_their_own_boxes() -> None:
+    """Digits narrower than their labels, 1s squeezed between taller digits: no place may be
+    nearer a digit than its neighbours, and its label is at least readable and over it."""
+    for boxes in handwritten_rows(sizes=(12, 40), widths=(0.2, 0.9)):
+        labels = placed_labels(boxes)
+        assert_readable(labels)
+        for (x, _, w, _), label in zip(boxes, labels, strict=True):
+            assert x <= label.rect[0] + label.rect[2] / 2 <= x + w, (label, boxes)
+
+
+def test_a_label_keeps_its_confidence_where_there_is_room() -> None:
+    roomy = row([80] * 4, gap=16)  # comb boxes
+    labels = placed_labels(roomy)
+    assert not any(label.short for label in labels)
+    # Tabs on the boxes' tops: each label ends where the box's outline begins, a pixel above.
+    assert [label.rect[1] + label.rect[3] for label in labels] == [200 - 1] * 4
+    assert_readable_and_tied(roomy, labels)
+
+
+def test_a_crowded_row_shortens_all_its_labels_to_the_digit_in_a_row_above_it() -> None:
+    """Touching digits: "4", "0", "7", "1" over their boxes, not "4 (0.99)" over two."""
+    boxes = row([40, 40, 40, 24], gap=0)
+    labels = placed_labels(boxes, "4071")
+    assert all(label.short for label in labels)
+    assert {label.rect[1] + label.rect[3] for label in labels} == {200 - 1}
+    # Set apart, one pixel at least: labels of one colour that touch read as one.
+    rects = sorted(label.rect for label in labels)
+    assert all(a[0] + a[2] < b[0] for a, b in itertools.pairwise(rects))
+
+
+def test_a_narrow_1_beside_a_wide_digit_leans_away_from_it() -> None:
+    boxes = [(100, 200, 12, 60), (112, 198, 50, 64)]  # the 7 stands 2 px taller
+    labels = placed_labels(boxes, "17")
+    assert_readable_and_tied(boxes, labels)
+    x, y, w, h = labels[0].rect
+    assert y + h == 200 - 1  # still a tab on the 1's top
+    assert x + w <= 112 - 1  # clear of the 7's outline
+
+
+def test_a_box_at_the_frames_edges_keeps_its_label_inside_the_frame() -> None:
+    at_top = row([40, 40], gap=1, top=0)
+    labels = placed_labels(at_top)
+    assert_readable_and_tied(at_top, labels)
+    assert all(label.rect[1] > 60 for label in labels)  # below the boxes
+    floor_to_ceiling = row([60, 60], gap=2, top=0, height=FRAME[1])
+    labels = placed_labels(floor_to_ceiling)
+    assert_readable_and_tied(floor_to_ceiling, labels)
+    assert [label.rect[:2] for label in labels] == [(102, 2), (164, 2)]  # top left, inside
+    corners = [(0, 430, 40, 50), (FRAME[0] - 40, 0, 40, 50)]
+    assert_readable_and_tied(corners, placed_labels(corners))
+
+
+def test_labels_between_two_close_lines_of_writing_cover_neither() -> None:
+    for between in (0, 5, 30, 60):
+        boxes = row([40] * 4, gap=1) + row([40] * 4, gap=1, top=260 + between)
+        assert_readable_and_tied(boxes, placed_labels(boxes))
+
+
+def test_a_1_squeezed_between_taller_digits_still_has_a_readable_label() -> None:
+    """No place is nearer the 1 than its neighbours: its label at least overlaps none."""
+    boxes = [(100, 198, 40, 64), (140, 200, 6, 60), (146, 198, 40, 64)]
+    labels = placed_labels(boxes, "414")
+    assert_readable(labels)
+    x, _, w, _ = labels[1].rect
+    assert 140 <= x + w / 2 <= 146  # over the 1
+
+
+def test_a_frame_smaller_than_a_label_is_still_annotated() -> None:
+    for shape in ((1, 1), (12, 30)):
+        digits = (DigitPrediction(1, 0.9, (0, 0, 4, 4)),)
+        tiny = FrameResult(0, 0.0, np.zeros(shape, np.uint8), digits, "1", {})
+        assert annotate_frame(tiny).shape == (*shape, 3)
+
+
+def test_each_label_in_the_picture_is_whole_and_nothing_is_drawn_over_it() -> None:
+    """Touching digits, one unsure: each label in the annotated picture is exactly the label
+    drawn alone, so no neighbour's label or box covers any of it."""
+    frame = np.full((240, 320), 200, np.uint8)
+    boxes = row([40, 40, 12, 40], gap=0, top=80, left=60)
+    digits = (
+        DigitPrediction(4, 0.9961, boxes[0]),
+        DigitPrediction(None, 0.41, boxes[1]),
+        DigitPrediction(1, 0.97, boxes[2]),
+        DigitPrediction(7, 0.99, boxes[3]),
+    )
+    result = FrameResult(0, 0.0, frame, digits, "4?17", {})
+    picture = annotate_frame(result)
+    labels = place_labels(boxes, label_sizes(digits), (320, 240))
+    for prediction, label in zip(digits, labels, strict=True):
+        text = short_label(prediction) if label.short else box_label(prediction)
+        colour = (80, 200, 60) if prediction.digit is not None else (40, 140, 255)
+        x, y, w, h = label.rect
+        assert np.array_equal(picture[y : y + h, x : x + w], label_picture(text, colour)), text
 
 
 def test_latest_gives_waiters_only_the_newest_value() -> None:

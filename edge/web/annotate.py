@@ -1,30 +1,42 @@
 """The viewer's picture: the frame with each digit's box and label, as a JPEG."""
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
 from edge.events import DigitPrediction, FrameResult
 from edge.reading import confidence_text
+from edge.web.label_layout import LabelSizes, Rect, place_labels
 
 _SURE = (80, 200, 60)  # BGR green: a digit that counts in the reading
 _UNSURE = (40, 140, 255)  # orange: a candidate the model was not confident about ("?")
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
+_SCALE = 0.6
+_THICKNESS = 2
+_PAD = 3  # px of label colour each side of the text's ink
+# One height for every label, whatever its characters reach down to: a row of labels lines up.
+# OpenCV's height and descent reach a stroke's thickness beyond the ink; _PAD above and below it.
+(_, _TEXT_H), _DESCENT = cv2.getTextSize("0 (0.99)", _FONT, _SCALE, _THICKNESS)
+_LABEL_H = _TEXT_H + _DESCENT + 2 * _PAD - _THICKNESS
 
 
 def annotate_frame(result: FrameResult) -> np.ndarray:
-    """A BGR copy of the frame with boxes and `box_label` labels (the frame is shared)."""
+    """A BGR copy of the frame with boxes and labels (the frame is shared): `box_label`, or
+    `short_label` where close digits leave no room for it (see edge.web.label_layout)."""
     frame = result.frame
     picture = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if frame.ndim == 2 else frame.copy()
-    for prediction in result.digits:
+    height, width = picture.shape[:2]
+    colours = [_SURE if p.digit is not None else _UNSURE for p in result.digits]
+    for prediction, colour in zip(result.digits, colours, strict=True):
         x, y, w, h = prediction.box
-        colour = _SURE if prediction.digit is not None else _UNSURE
-        label = box_label(prediction)
         cv2.rectangle(picture, (x, y), (x + w, y + h), colour, 2)
-        (text_w, text_h), baseline = cv2.getTextSize(label, _FONT, 0.6, 2)
-        top = max(y - text_h - baseline - 4, 0)
-        cv2.rectangle(picture, (x, top), (x + text_w + 6, top + text_h + baseline + 4), colour, -1)
-        origin = (x + 3, top + text_h + 2)
-        cv2.putText(picture, label, origin, _FONT, 0.6, (0, 0, 0), 2, cv2.LINE_AA)
+    # After every box: a label lies off other boxes, and nothing is drawn over it.
+    boxes = [p.box for p in result.digits]
+    places = place_labels(boxes, label_sizes(result.digits), (width, height))
+    for prediction, colour, placed in zip(result.digits, colours, places, strict=True):
+        text = short_label(prediction) if placed.short else box_label(prediction)
+        _paste(picture, label_picture(text, colour), placed.rect)
     return picture
 
 
@@ -38,5 +50,36 @@ def encode_jpeg(picture: np.ndarray, quality: int) -> bytes:
 def box_label(prediction: DigitPrediction) -> str:
     """A box's label: the digit ("?" when unsure) and its confidence apart, "3 (0.99)": "3 0.99"
     read as the number 30.99."""
-    name = "?" if prediction.digit is None else str(prediction.digit)
-    return f"{name} ({confidence_text(prediction.confidence)})"
+    return f"{short_label(prediction)} ({confidence_text(prediction.confidence)})"
+
+
+def short_label(prediction: DigitPrediction) -> str:
+    """A box's label where there is no room for the confidence: the digit, "?" when unsure."""
+    return "?" if prediction.digit is None else str(prediction.digit)
+
+
+def label_sizes(predictions: Sequence[DigitPrediction]) -> list[LabelSizes]:
+    """Each label's (width, height) in full and short, as `label_picture` draws them."""
+    return [LabelSizes(_label_size(box_label(p)), _label_size(short_label(p))) for p in predictions]
+
+
+def label_picture(text: str, colour: tuple[int, int, int]) -> np.ndarray:
+    """A label as drawn on the picture: dark text on a tab of the box's colour."""
+    width, height = _label_size(text)
+    label = np.empty((height, width, 3), np.uint8)
+    label[:] = colour
+    origin = (_PAD, _LABEL_H - _PAD - _DESCENT)  # the baseline
+    cv2.putText(label, text, origin, _FONT, _SCALE, (0, 0, 0), _THICKNESS, cv2.LINE_AA)
+    return label
+
+
+def _label_size(text: str) -> tuple[int, int]:
+    (text_w, _), _ = cv2.getTextSize(text, _FONT, _SCALE, _THICKNESS)
+    return text_w + 2 * _PAD, _LABEL_H
+
+
+def _paste(picture: np.ndarray, label: np.ndarray, rect: Rect) -> None:
+    """The label at `rect`, cut off where a frame smaller than a label leaves no room."""
+    x, y = rect[:2]
+    region = picture[y : y + label.shape[0], x : x + label.shape[1]]
+    region[:] = label[: region.shape[0], : region.shape[1]]
