@@ -17,7 +17,9 @@ not writing (specks, lines, blobs) largely to the reader, which reads nothing th
 All functions are pure: numpy arrays in, numpy out.
 """
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -57,6 +59,12 @@ _RULE_AGREEMENT = 5.0  # degrees: a ruled page's rules agree this well, perspect
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
 _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)
+_COLOURED = 0.25  # of paper's brightest channel: its darkest this much less is coloured paper
+_WRITING_SEEN = 8  # px at about 80 rows: less paper than this round writing is none to judge
+_AS_BRIGHT = 0.8  # of the brightest paper in view: lit as paper is, not in a shadow
+_COLOURED_SHARE = 0.05  # of a frame coloured and lit: coloured paper may be in view
+_OUTSHONE = 0.8  # of the brightest in view (darkest channels): coloured paper under it is balanced
+_MOST_GAIN = 4.0  # a channel is raised at most this much: deeper colour is mostly noise there
 _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
 _DOUBT = 2.0  # within this factor of the bias either way, the polarity chosen is in doubt
 _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
@@ -198,9 +206,14 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
         return FoundLines([], ink, "too dark")  # as dark either way: nothing to doubt
     detection = small[ink]
+    in_colour = frame.ndim == 3
+    balance = None
+    if in_colour and ink == "dark":
+        balance = paper_balance(shrunk, small["dark"], small["light"])
+    if balance is not None:
+        detection = grey_of(shrunk, ink, balance=balance)
     noise = noise_level(detection)
     noisy = _noisy(detection, noise)
-    in_colour = frame.ndim == 3
     luma = in_colour and noisy
     if luma:
         # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
@@ -249,7 +262,8 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         return FoundLines([], ink, "no ink found", ink_in_doubt=in_doubt)
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
-    lines = [_cut(frame, ink, luma, paper, scale, _fit(g, scale, page_slant)) for g in groups]
+    grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance)
+    lines = [_cut(frame, grey, paper, scale, _fit(g, scale, page_slant)) for g in groups]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
@@ -420,6 +434,69 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
     ratio = light_over_dark(dark, light)
     in_doubt = _POLARITY_BIAS / _DOUBT < ratio < _POLARITY_BIAS * _DOUBT
     return ("light" if ratio > _POLARITY_BIAS else "dark"), in_doubt
+
+
+def paper_balance(
+    image: np.ndarray, dark: np.ndarray, light: np.ndarray
+) -> tuple[float, float, float] | None:
+    """Gains (B, G, R) that make the paper the writing is on grey, when it is coloured (a
+    yellow, pink, blue, green or orange sticky note, a yellow pad); None when it is white or
+    grey, or already the brightest in view, or nothing in view looks like writing. `image`:
+    BGR, detection size; `dark` and `light` its greys (`ink_greys`).
+
+    Dark ink is looked for in each pixel's darkest channel, where a red or blue pen is as dark
+    as a black one; but so is a yellow note in its blue channel, half as bright there as a
+    white desk beside it, and the note itself then looks like ink, its corners like strokes
+    (and a blue pen on it is no darker there than the note). Each channel is raised by what the
+    paper lacks in it (the white balance a camera does for the light), up to `_MOST_GAIN`: the
+    note is then as bright as the desk in every channel, and a pen of any colour but the
+    note's own is as dark on it as on white paper.
+
+    Judged on the frame small (about 80 rows, where a 14 px digit is still 2 px), once a
+    glance at it (about 40 rows) has seen `_COLOURED_SHARE` of it coloured and lit. Writing is
+    what is at least `_INK` darker, in some channel, than that channel closed over strokes
+    (`_STROKE`), where that closing is paper (`_DARKEST_PAPER`: a dark table's grain is as
+    dark against its own brightness). The paper it is on is what is round it and lit as paper
+    (`_AS_BRIGHT`), its colour their median: coloured when its darkest channel is under
+    `1 - _COLOURED` of its brightest, and in need of balance when that is also under
+    `_OUTSHONE` of the brightest in view there (a yellow card on a dark table is left alone).
+    Only the paper the writing is on counts: a white card on a pale wooden desk is not
+    balanced, which would make the desk as bright as the card and its edge no longer a
+    table's."""
+    glance = (max(1, dark.shape[1] // 6), max(1, dark.shape[0] // 6))
+    darkest, brightest = (
+        cv2.resize(grey, glance, interpolation=cv2.INTER_NEAREST) for grey in (dark, light)
+    )
+    brightest = cv2.bitwise_not(brightest)
+    coloured = cv2.compare(darkest, cv2.multiply(brightest, 1.0 - _COLOURED), cv2.CMP_LT)
+    lit = cv2.compare(brightest, _AS_BRIGHT * percentile_u8(brightest, 95), cv2.CMP_GE)
+    if np.count_nonzero(cv2.bitwise_and(coloured, lit)) < _COLOURED_SHARE * coloured.size:
+        return None
+    factor = max(1, round(min(image.shape[:2]) / 80))
+    size = (max(1, image.shape[1] // factor), max(1, image.shape[0] // factor))
+    small = cv2.resize(image[..., :3], size, interpolation=cv2.INTER_LINEAR)
+    kernel = np.ones((2 * round(_STROKE * min(size) / 2) + 1,) * 2, np.uint8)
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    darker = functools.reduce(
+        cv2.max, cv2.split(cv2.divide(cv2.subtract(paper, small), paper, scale=255))
+    )
+    lit = functools.reduce(cv2.max, cv2.split(paper))
+    brightest = percentile_u8(lit, 95)
+    writing = (darker >= round(255 * _INK)) & (lit >= _DARKEST_PAPER * brightest)
+    # The paper round the writing, as it is (a closing's maximum would take its noise's peaks),
+    # where it is lit as paper is: not a table's corner beside it, nor a shadow.
+    around = cv2.subtract(cv2.dilate(writing.view(np.uint8), kernel), writing.view(np.uint8))
+    around = around.view(bool) & (lit >= _AS_BRIGHT * brightest)
+    if np.count_nonzero(around) < _WRITING_SEEN:
+        return None
+    colour = np.median(small[around], axis=0).astype(np.float64)
+    if colour.min() >= (1.0 - _COLOURED) * colour.max():
+        return None
+    # A coloured card on a darker table is the brightest in view as it is: left alone.
+    if colour.min() >= _OUTSHONE * percentile_u8(functools.reduce(cv2.min, cv2.split(small)), 95):
+        return None
+    blue, green, red = (min(_MOST_GAIN, colour.max() / max(1.0, level)) for level in colour)
+    return blue, green, red
 
 
 def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
@@ -1612,14 +1689,13 @@ def _fit(pieces: _Pieces, scale: int, page_slant: float) -> LineGeometry:
 
 def _cut(
     frame: np.ndarray,
-    ink: Ink,
-    luma: bool,
+    grey: Callable[[np.ndarray], np.ndarray],
     paper_small: np.ndarray,
     scale: int,
     geometry: LineGeometry,
 ) -> Line:
     """The line's image, from the ink darkness of its own region of `frame` at full resolution,
-    in the grey the finder searched (`grey_of` with `ink`, from luma if `luma`)."""
+    in the grey the finder searched (`grey`, `grey_of` as the finder called it)."""
     to_line = geometry.to_line()
     width = geometry.image_width()
     to_frame = cv2.invertAffineTransform(to_line)
@@ -1630,7 +1706,7 @@ def _cut(
     top = int(np.clip(np.floor(points[:, 1].min()) - 2, 0, h - 1))
     right = int(np.clip(np.ceil(points[:, 0].max()) + 2, left + 1, w))
     bottom = int(np.clip(np.ceil(points[:, 1].max()) + 2, top + 1, h))
-    region = grey_of(frame[top:bottom, left:right], ink, luma)
+    region = grey(frame[top:bottom, left:right])
     paper = _paper_region(paper_small, scale, (left, top, right, bottom))
     darkness = ink_darkness(region, paper)
     shifted = LineGeometry(

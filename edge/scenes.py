@@ -5,8 +5,9 @@ ink (black, blue or pencil; a marker, MNIST's own pen or a fine ballpoint) on of
 possibly ruled, seen through a tilted camera (perspective), under uneven light with a soft
 shadow, sometimes with the paper's edge and the table in view, then defocused, noisy and
 JPEG-compressed. Those are the `plain` scenes; each other of CONDITIONS changes one thing
-people meet (digits written close or touching, coloured ink, a card on a table, printed boxes
-and grids, chalk on a board, a dim room, a page turned on the desk). Everything is drawn from
+people meet (digits written close or touching, coloured ink, a card on a table, a sticky
+note on a light desk, printed boxes and grids, chalk on a board, a dim room, a page turned on
+the desk). Everything is drawn from
 the caller's random generator, so a seed gives the same scene on every machine."""
 
 import contextlib
@@ -33,6 +34,8 @@ CONDITIONS = {
     "chalkboard": "light chalk on a dark green or black board",
     "dim": "paper at 6-15 % brightness, with noise",
     "tilted": "the paper turned 10-30 degrees",
+    # (Last: each condition's scenes come from its own stream, spawned in this order.)
+    "sticky-note": "a yellow, pink, blue, green or orange note on a white or light desk",
 }
 
 # 30 MNIST test digits of each class (seed 0), so the demo runs where MNIST is not installed.
@@ -55,6 +58,20 @@ _PAPER = (226.0, 236.0, 242.0)
 _CARD_TINTS = ((0.72, 0.95, 1.0), (1.0, 0.93, 0.86))  # a yellow note, a light blue index card
 _TABLES = ((40.0, 55.0, 75.0), (95.0, 90.0, 88.0), (20.0, 20.0, 20.0))
 _CARD_TABLES = (*_TABLES, (120.0, 118.0, 115.0))  # and a mid-grey desk
+# Sticky notes' colours (times the paper's, BGR): yellow, pink, blue, green, orange; in their
+# darkest channel they are as dark as a grey table, and darker than the desk they lie on.
+_NOTE_TINTS = (
+    (0.5, 0.95, 1.0),
+    (0.8, 0.6, 1.0),
+    (1.0, 0.85, 0.6),
+    (0.6, 1.0, 0.7),
+    (0.35, 0.72, 1.0),
+)
+_LIGHT_DESKS = (
+    (238.0, 238.0, 236.0),
+    (205.0, 205.0, 205.0),
+    (150.0, 190.0, 215.0),
+)  # white, grey, pale wood
 _BOARDS = ((62.0, 88.0, 48.0), (38.0, 38.0, 40.0))  # a green and a black chalkboard
 _CHALKS = ((228.0, 232.0, 232.0), (150.0, 225.0, 235.0))  # white and yellow chalk
 _STROKE_BODY = 0.3  # MNIST grey (0-1) inside a stroke rather than on its soft edge
@@ -257,16 +274,22 @@ def render_scene(
     size = (settings.width, settings.height)
     board = condition == "chalkboard"
     to_frame = _camera_homography(rng, settings, steep=condition == "tilted")
-    if condition == "sheet-on-table":
-        sheet = _card(rng, settings)
-    else:  # paper may end in view; a board fills it
-        sheet = None if board else _paper_edge(rng, settings)
+    on_a_desk = condition in ("sheet-on-table", "sticky-note")
+    # Otherwise paper may end in view; a board fills it.
+    if on_a_desk:
+        sheet: _Sheet | None = _card(rng, settings)
+    elif board:
+        sheet = None
+    else:
+        sheet = _paper_edge(rng, settings)
     layout = _layout(condition, rng, settings)
     written = _write_digits(digits, to_frame, sheet, rng, settings, layout)
 
     reflectance = _board(rng, settings) if board else _paper(rng, settings)
     if condition == "sheet-on-table" and rng.random() < 0.4:
         reflectance *= np.float32(_CARD_TINTS[rng.integers(len(_CARD_TINTS))])
+    if condition == "sticky-note":
+        reflectance *= np.float32(_NOTE_TINTS[rng.integers(len(_NOTE_TINTS))])
     if layout.printed is not None:
         _print(reflectance, layout.printed, written, rng, settings)
     elif not board and rng.random() < settings.rules_prob:
@@ -274,15 +297,16 @@ def render_scene(
     ink = _ink(condition, rng)
     alpha = _chalk(written.alpha, rng) if board else written.alpha
     reflectance += alpha[..., None] * (ink - reflectance)
-    if sheet is not None and condition != "sheet-on-table":
+    if sheet is not None and not on_a_desk:
         _show_table(reflectance, sheet, rng)
     # Where the tilted frame sees past the drawn page, the page's edge pixels carry on (rules
     # stay lines, the table stays table) rather than mirroring digits into view.
     frame = cv2.warpPerspective(
         reflectance, to_frame, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
-    if condition == "sheet-on-table":  # a textured table carried on that way would streak
-        _lay_on_table(frame, sheet, to_frame, rng, settings)
+    if on_a_desk:  # a textured table carried on that way would streak
+        desks = _LIGHT_DESKS if condition == "sticky-note" else _CARD_TABLES
+        _lay_on_table(frame, sheet, to_frame, rng, settings, desks)
     frame *= _illumination(rng, settings)[..., None]
     noise = settings.noise_sigma
     if condition == "dim":  # the paper, most of the frame, comes down to the drawn level
@@ -815,11 +839,12 @@ def _lay_on_table(
     to_frame: np.ndarray,
     rng: np.random.Generator,
     settings: SceneSettings,
+    desks: Sequence[tuple[float, float, float]],
 ) -> None:
-    """Show the frame's sheet lying on a desk with grain and blotches, in place: the desk is
-    drawn in the frame itself, the sheet's outline anti-aliased."""
+    """Show the frame's sheet lying on a desk (one of `desks`, BGR) with grain and blotches,
+    in place: the desk is drawn in the frame itself, the sheet's outline anti-aliased."""
     w, h = settings.width, settings.height
-    colour = np.array(_CARD_TABLES[rng.integers(len(_CARD_TABLES))], np.float32)
+    colour = np.array(desks[rng.integers(len(desks))], np.float32)
     colour *= rng.uniform(0.85, 1.15)
     blotches = cv2.resize(rng.normal(0, 6, (h // 8, w // 8)).astype(np.float32), (w, h))
     grain = rng.normal(0, 3, (h, w)).astype(np.float32)

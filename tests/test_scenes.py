@@ -233,7 +233,9 @@ def test_a_mix_shares_the_scenes_equally_and_keeps_the_plain_scenes_of_its_seed(
     alone = mixed_scenes(images, labels, np.random.default_rng(8), 2, ["dim"])
     dim = [s for s in mix if s.condition == "dim"][:2]
     assert all(np.array_equal(a.frame, b.frame) for a, b in zip(alone, dim, strict=True))
-    everything = mixed_scenes(images, labels, np.random.default_rng(1), 9, list(CONDITIONS), SMALL)
+    everything = mixed_scenes(
+        images, labels, np.random.default_rng(1), len(CONDITIONS), list(CONDITIONS), SMALL
+    )
     assert [s.condition for s in everything] == list(CONDITIONS)
 
 
@@ -292,6 +294,26 @@ def test_coloured_ink_is_coloured_and_dark_in_its_darkest_channel():
         assert (colours.max(axis=1) - colours.min(axis=1)).mean() > 60  # saturated, not grey
         hues.add(int(np.argmax(np.median(colours, axis=0))))  # its brightest channel: B, G or R
     assert hues == {0, 1, 2}  # blue, green and red pens all turn up
+
+
+def test_a_sticky_note_is_coloured_and_darker_than_its_desk_in_its_darkest_channel():
+    images, labels = sample_digits()
+    darkest_channels, lighter_desks = set(), 0
+    for seed in range(8):
+        scene = render_scene(
+            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "sticky-note"
+        )
+        frame = scene.frame.astype(int)
+        x, y, w, h = scene.boxes[0]
+        below = frame[y + h + 2 : y + h + 8, x : x + w].reshape(-1, 3)  # the note under the digit
+        note = np.median(below, axis=0)
+        assert note.max() - note.min() > 0.25 * note.max()  # coloured, not white
+        darkest_channels.add(int(np.argmin(note)))
+        corners = np.concatenate([frame[:4, :4], frame[:4, -4:], frame[-4:, :4], frame[-4:, -4:]])
+        desk = np.median(corners.reshape(-1, 3), axis=0)
+        lighter_desks += desk.min() > note.min() + 20  # lighter where the note is darkest
+    assert len(darkest_channels) >= 2  # notes of more than one colour
+    assert lighter_desks >= 5  # (a pale wooden desk in a dark corner can be as dark)
 
 
 def test_chalk_is_light_on_a_dark_board():
