@@ -91,7 +91,8 @@ class Sink:
         events, if any."""
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
-        """A new stable reading (from a still-image source: every image's reading)."""
+        """A new stable reading (from a still-image source: each image's reading on the first
+        pass; looped again, `--loop`, the images are a camera's view)."""
 
     def on_file_error(self, path: str, error: str, stats: Stats) -> None:
         """An image file of a still-image source could not be read: `error` says why (it
