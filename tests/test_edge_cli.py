@@ -743,7 +743,7 @@ def test_bench_options_pick_conditions_and_real_folders():
     ("args", "message"),
     [
         (["--real", "no/such/folder"], "--real no/such/folder: no such folder"),
-        (["--scenes", "3"], "--scenes 3 cannot give each of 9 conditions a scene"),
+        (["--scenes", "3"], "--scenes 3 cannot give each of 10 conditions a scene"),
         (["--conditions", "nope"], "unknown condition nope: choose from all, plain, close"),
         (["--width", "64", "--height", "48"], "--width 64 --height 48: scene size 64x48 is below"),
         (
@@ -799,7 +799,7 @@ def test_bench_reports_timings_memory_and_accuracy_for_both_models(mnist_path):
     report = json.loads(done.stdout)
     assert report["scenes"] == 20 and report["frame_size"] == [640, 480] and report["threads"] == 1
     assert list(report["conditions"]) == list(CONDITIONS)  # an equal share each
-    assert sorted(report["conditions"].values()) == [2] * 7 + [3] * 2
+    assert sorted(report["conditions"].values()) == [2] * 10
     assert set(report["models"]) == {"int8", "float"}
     assert report["models"]["int8"]["quantized"] and not report["models"]["float"]["quantized"]
     for figures in report["models"].values():
