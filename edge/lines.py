@@ -251,6 +251,8 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     # shadow's rim, texture, print from the other side of the sheet, not a line to read. (Far
     # smaller than the tallest is judged once lines are read: `edge.pipeline`.)
     groups = [g for g in groups if not _sliver_of_table(g, detection)]
+    writing = cv2.bitwise_or(grouping, printed)
+    groups = [g for g in groups if not _rim_of_a_darker_thing(g, detection, paper, writing)]
     if printed.any():
         groups = [
             g
@@ -735,13 +737,43 @@ def _without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) 
         ring = (cv2.dilate(inked.view(np.uint8), near) > 0) & ~inked
         if not ring.any():
             continue
-        region = grey[rows, columns]
-        level = quantile(region[inked], 0.5)
-        ground = quantile(paper[rows, columns][inked], 0.5)
-        dark = region[ring] <= level + _AS_DARK * (ground - level)
-        if np.count_nonzero(dark) >= _SHADOW_SIDE * np.count_nonzero(ring):
+        if _goes_on(inked, ring, grey[rows, columns], paper[rows, columns]):
             kept[rows, columns][inked] = 0
     return kept
+
+
+def _goes_on(inked: np.ndarray, ring: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> bool:
+    """Whether ink (`inked`, bool, of a region's `grey` and `paper` estimate) goes on a
+    surface as dark as it: of the pixels round it (`ring`, bool, not empty), at least
+    `_SHADOW_SIDE` are no brighter than `_AS_DARK` of the way from its median grey to its
+    paper's. Ink has paper round it."""
+    level = quantile(grey[inked], 0.5)
+    ground = quantile(paper[inked], 0.5)
+    dark = grey[ring] <= level + _AS_DARK * (ground - level)
+    return np.count_nonzero(dark) >= _SHADOW_SIDE * np.count_nonzero(ring)
+
+
+def _rim_of_a_darker_thing(
+    pieces: "_Pieces", grey: np.ndarray, paper: np.ndarray, writing: np.ndarray
+) -> bool:
+    """Whether a line's ink is the rim of something darker than the paper and too wide for
+    the paper estimate to close over (`paper_brightness`): a thumb or a hand in view, a pen
+    lying on the page, a phone's shadow. Inside, the estimate follows it; along its edge it
+    does not, and the rim stands out from the estimate as ink, read as 1s and 7s. It goes on
+    the rest of the thing (`_goes_on`, round the line's ink within `_RING` px, less any other
+    ink or print, `writing`: uint8 0/1), as a shadow's tip at the frame's border does
+    (`_without_shadow_tips`)."""
+    h, w = grey.shape
+    x0, y0 = pieces.xs.min(), pieces.ys.min()
+    rows = slice(max(0, y0 - _RING), min(h, pieces.ys.max() + _RING + 1))
+    columns = slice(max(0, x0 - _RING), min(w, pieces.xs.max() + _RING + 1))
+    inked = np.zeros((rows.stop - rows.start, columns.stop - columns.start), np.uint8)
+    inked[pieces.ys - rows.start, pieces.xs - columns.start] = 1
+    near = np.ones((2 * _RING + 1, 2 * _RING + 1), np.uint8)
+    ring = (cv2.dilate(inked, near) > 0) & (writing[rows, columns] == 0)
+    if not ring.any():
+        return False
+    return _goes_on(inked > 0, ring, grey[rows, columns], paper[rows, columns])
 
 
 def _border(image: np.ndarray) -> np.ndarray:
