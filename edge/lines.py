@@ -758,22 +758,29 @@ def _rim_of_a_darker_thing(
 ) -> bool:
     """Whether a line's ink is the rim of something darker than the paper and too wide for
     the paper estimate to close over (`paper_brightness`): a thumb or a hand in view, a pen
-    lying on the page, a phone's shadow. Inside, the estimate follows it; along its edge it
-    does not, and the rim stands out from the estimate as ink, read as 1s and 7s. It goes on
-    the rest of the thing (`_goes_on`, round the line's ink within `_RING` px, less any other
-    ink or print, `writing`: uint8 0/1), as a shadow's tip at the frame's border does
-    (`_without_shadow_tips`)."""
+    lying on the page. Inside, the estimate follows it; along its edge it does not, and the
+    rim stands out from the estimate as ink, read as 1s and 7s. It goes on the rest of the
+    thing: of the pixels round the line's ink (within `_RING` px, less any other ink or print,
+    `writing`: uint8 0/1), at least `_SHADOW_SIDE` are no brighter than `_AS_DARK` of the way
+    from the ink's grey to the line's paper, as a shadow's tip at the frame's border is
+    (`_without_shadow_tips`). The ink's grey is its median, or the ink nearest where that is
+    darker: a pencil line half in a shadow is darker than the shadow beside it and paler than
+    its median; a blurred stroke's pale edge is what is nearest the blur round it."""
     h, w = grey.shape
-    x0, y0 = pieces.xs.min(), pieces.ys.min()
-    rows = slice(max(0, y0 - _RING), min(h, pieces.ys.max() + _RING + 1))
-    columns = slice(max(0, x0 - _RING), min(w, pieces.xs.max() + _RING + 1))
+    rows = slice(max(0, pieces.ys.min() - _RING), min(h, pieces.ys.max() + _RING + 1))
+    columns = slice(max(0, pieces.xs.min() - _RING), min(w, pieces.xs.max() + _RING + 1))
     inked = np.zeros((rows.stop - rows.start, columns.stop - columns.start), np.uint8)
     inked[pieces.ys - rows.start, pieces.xs - columns.start] = 1
     near = np.ones((2 * _RING + 1, 2 * _RING + 1), np.uint8)
     ring = (cv2.dilate(inked, near) > 0) & (writing[rows, columns] == 0)
     if not ring.any():
         return False
-    return _goes_on(inked > 0, ring, grey[rows, columns], paper[rows, columns])
+    region = grey[rows, columns]
+    nearest = cv2.erode(np.where(inked > 0, region, 255).astype(np.uint8), near)[ring]
+    level = np.minimum(nearest, quantile(region[inked > 0], 0.5))
+    ground = quantile(paper[rows, columns][inked > 0], 0.5)
+    dark = region[ring] <= level + _AS_DARK * (ground - level)
+    return np.count_nonzero(dark) >= _SHADOW_SIDE * np.count_nonzero(ring)
 
 
 def _border(image: np.ndarray) -> np.ndarray:
