@@ -762,10 +762,12 @@ def _rim_of_a_darker_thing(
     rim stands out from the estimate as ink, read as 1s and 7s. It goes on the rest of the
     thing: of the pixels round the line's ink (within `_RING` px, less any other ink or print,
     `writing`: uint8 0/1), at least `_SHADOW_SIDE` are no brighter than `_AS_DARK` of the way
-    from the ink's grey to the line's paper, as a shadow's tip at the frame's border is
+    from the ink's grey to their own paper's, as a shadow's tip at the frame's border is
     (`_without_shadow_tips`). The ink's grey is its median, or the ink nearest where that is
-    darker: a pencil line half in a shadow is darker than the shadow beside it and paler than
-    its median; a blurred stroke's pale edge is what is nearest the blur round it."""
+    darker; the paper is the estimate under each of them. So a pencil line half in a shadow
+    is darker than the shadow beside it, whose paper the estimate follows; the rim of a thumb
+    is as dark as the thumb beside it, where the estimate has not come down yet; and a
+    blurred stroke's pale edge, nearest the blur round it, is not its level."""
     h, w = grey.shape
     rows = slice(max(0, pieces.ys.min() - _RING), min(h, pieces.ys.max() + _RING + 1))
     columns = slice(max(0, pieces.xs.min() - _RING), min(w, pieces.xs.max() + _RING + 1))
@@ -778,7 +780,7 @@ def _rim_of_a_darker_thing(
     region = grey[rows, columns]
     nearest = cv2.erode(np.where(inked > 0, region, 255).astype(np.uint8), near)[ring]
     level = np.minimum(nearest, quantile(region[inked > 0], 0.5))
-    ground = quantile(paper[rows, columns][inked > 0], 0.5)
+    ground = paper[rows, columns][ring].astype(np.float64)
     dark = region[ring] <= level + _AS_DARK * (ground - level)
     return np.count_nonzero(dark) >= _SHADOW_SIDE * np.count_nonzero(ring)
 
