@@ -1251,11 +1251,6 @@ def _ends_on_mask(mask: np.ndarray, chords: list[Chord]) -> np.ndarray:
     return (on.any(axis=3).mean(axis=2) >= 0.5).all(axis=1)
 
 
-def _share(flags: np.ndarray) -> float:
-    """The share of a 1-D bool array that is True: its mean, without np.mean's overhead."""
-    return np.count_nonzero(flags) / len(flags)
-
-
 def _rules_through(mask: np.ndarray, chords: list[Chord]) -> list[Chord | None]:
     """For each chord (`_chord`), the rule (or grid line) along it, as its end points at the
     frame's edges, if `mask` holds one there: a straight line on the mask for most of its way

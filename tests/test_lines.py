@@ -207,11 +207,7 @@ def test_sticky_notes_on_light_desks_mostly_give_only_their_writing():
     # The bench's sticky-note scenes (sample digits, a fixed seed). Measured: 13 of 40 before
     # `paper_balance`, 33 with it.
     scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(11), 40, ["sticky-note"])
-    clean = 0
-    for scene in scenes:
-        writing = written_in(scene)
-        clean += not any(off_the(writing, line.box) for line in find_lines(scene.frame).lines)
-    assert clean >= 30
+    assert clean(scenes) >= 30
 
 
 def test_a_thumb_in_view_is_mostly_not_a_line():
@@ -221,15 +217,13 @@ def test_a_thumb_in_view_is_mostly_not_a_line():
     # only their writing before `_rim_of_a_darker_thing`, 37 with it.
     scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(21), 40, ["plain"])
     rng = np.random.default_rng(5)
-    clean = 0
+    frames = []
     for scene in scenes:
         frame = scene.frame.copy()
         centre = (int(rng.choice([0, 640])), int(rng.uniform(0.3, 1.0) * 480))
         cv2.ellipse(frame, centre, (77, 120), rng.uniform(0, 180), 0, 360, (120, 150, 205), -1)
-        frame = cv2.GaussianBlur(frame, (3, 3), 0)
-        writing = written_in(scene)
-        clean += not any(off_the(writing, line.box) for line in find_lines(frame).lines)
-    assert clean >= 36
+        frames.append(cv2.GaussianBlur(frame, (3, 3), 0))
+    assert clean(scenes, frames) >= 36
 
 
 @pytest.mark.parametrize("edge", [250, 300, 350])
@@ -438,6 +432,16 @@ def off_the(writing: np.ndarray, box: Box) -> bool:
     return writing[y : y + h, x : x + w].mean() < 0.25
 
 
+def clean(scenes: list[Scene], frames: list[np.ndarray] | None = None) -> int:
+    """How many generated scenes (or their `frames`, altered) give no line mostly off their
+    writing: table, print, a shadow or a thumb read as a line."""
+    frames = frames or [scene.frame for scene in scenes]
+    return sum(
+        not any(off_the(written_in(scene), line.box) for line in find_lines(frame).lines)
+        for scene, frame in zip(scenes, frames, strict=True)
+    )
+
+
 def read_as_writing(scenes: list[Scene]) -> int:
     """How many lines found in generated scenes are mostly off the writing and at least half
     as tall as its tallest digit (far shorter ones go unread, `edge.pipeline`)."""
@@ -458,11 +462,7 @@ def test_cards_and_sheets_on_tables_mostly_give_only_their_writing():
     # Measured: 12 of 40 before `table_around_sheet` and `printed_boxes`, 31 with them (34
     # since a line round a lone 1 counts as on the writing, as it is).
     scenes = mixed_scenes(IMAGES, LABELS, np.random.default_rng(11), 40, ["sheet-on-table"])
-    clean = 0
-    for scene in scenes:
-        writing = written_in(scene)
-        clean += not any(off_the(writing, line.box) for line in find_lines(scene.frame).lines)
-    assert clean >= 27
+    assert clean(scenes) >= 27
 
 
 def test_a_cards_edge_alone_in_view_is_not_a_line_to_read():
