@@ -109,15 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--realtime",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="replay files like a camera: a video at its own frame rate, images at --fps "
-        "(--fps paces a video too)",
+        "(--fps paces a video too); --no-realtime: as fast as they are read "
+        + configured("realtime"),
     )
     run.add_argument(
         "--loop",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="replay files forever; photos each say their reading on the first pass, then, "
-        "like a camera's view, only a new one that holds (a photo written over)",
+        "like a camera's view, only a new one that holds (a photo written over); --no-loop: "
+        "once " + configured("loop"),
     )
     run.add_argument(
         "--max-frames",
@@ -257,10 +259,10 @@ FLAG_SETTINGS = {
     "stable_frames": ("reading", "stable_frames"),
     "ink": ("reading", "ink"),
     "rotation": ("source", "rotation"),
+    "realtime": ("source", "realtime"),  # --realtime / --no-realtime
+    "loop": ("source", "loop"),  # --loop / --no-loop
 }
 SWITCH_SETTINGS = {  # store_true flags: only `True` overrides
-    "realtime": {"source": {"realtime": True}},
-    "loop": {"source": {"loop": True}},
     "hflip": {"source": {"hflip": True}},
     "vflip": {"source": {"vflip": True}},
     "no_verify": {"model": {"verify": False}},
@@ -282,7 +284,11 @@ def flag_changes(args: argparse.Namespace) -> list[tuple[str, dict[str, dict[str
     given = []
     for dest, (section, key) in FLAG_SETTINGS.items():
         value = getattr(args, dest, None)
-        if value is not None:
+        if isinstance(value, bool):  # a switch with its --no- form
+            given.append(
+                (_flag(dest) if value else f"--no-{_flag(dest)[2:]}", {section: {key: value}})
+            )
+        elif value is not None:
             given.append((f"{_flag(dest)} {_as_typed(value)}", {section: {key: value}}))
     for dest, changes in SWITCH_SETTINGS.items():
         if getattr(args, dest, False):

@@ -493,6 +493,19 @@ def test_a_flags_wrong_value_is_named_as_typed_and_a_files_by_its_key(tmp_path, 
     assert str(error.value) == f"{config}: [model] threads = 0: must be between 1 and 64."
 
 
+def test_replay_switches_set_in_the_config_are_turned_off_by_their_no_flags(tmp_path):
+    # deploy/config.toml sets realtime = true: by hand, --no-realtime reads files flat out.
+    config = tmp_path / "config.toml"
+    config.write_text("[source]\nrealtime = true\nloop = true\n")
+    given = ["--config", str(config)]
+    configured = settings_from(parse_args(given)).source
+    assert (configured.realtime, configured.loop) == (True, True)
+    off = settings_from(parse_args([*given, "--no-realtime", "--no-loop"])).source
+    assert (off.realtime, off.loop) == (False, False)
+    on = settings_from(parse_args(["--realtime", "--loop"])).source
+    assert (on.realtime, on.loop) == (True, True)
+
+
 def test_mounting_and_ink_flags_override_the_config(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[source]\nrotation = 90\nvflip = true\n[reading]\nink = "dark"\n')
