@@ -187,6 +187,7 @@ def image_paths(spec: str) -> list[Path]:
     elif path.is_dir():
         images = sorted(p for p in path.iterdir() if _named_image(p))
         what = f"the directory {spec}"
+        _say_what_is_left_out(path, images)
     elif path.is_file():
         return [path]
     elif path.exists():
@@ -204,6 +205,30 @@ def image_paths(spec: str) -> list[Path]:
             f"No images in {what} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}){deeper}."
         )
     return images
+
+
+def _say_what_is_left_out(folder: Path, images: list[Path]) -> None:
+    """Warn of the files in `folder` that are not read, being no image by their names (an
+    iPhone's .heic, a file without a suffix), beside images that are: a folder read in part
+    is read in part knowingly. Hidden files (.DS_Store) are not named."""
+    if not images:
+        return  # nothing read at all: the error says what was looked for
+    left_out = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not _named_image(p)
+    )
+    if left_out:
+        shown = ", ".join(left_out[:3]) + (", ..." if len(left_out) > 3 else "")
+        log.warning(
+            "%s: %d file%s not read, not an image by its name (%s); name a file to read it "
+            "anyway, or convert it (read: %s)",
+            folder,
+            len(left_out),
+            "s" * (len(left_out) != 1),
+            shown,
+            ", ".join(sorted(IMAGE_SUFFIXES)),
+        )
 
 
 def _deeper_images(folder: str) -> str:

@@ -242,6 +242,24 @@ def test_a_palette_picture_with_a_transparent_colour_is_laid_on_a_ground_too(tmp
     assert (image[~written] == 255).all() and (image[written] == 10).all()
 
 
+def test_a_folder_read_in_part_says_which_files_it_left_out(tmp_path, caplog):
+    # An iPhone's .heic and a file without a suffix are no image by their names: beside
+    # images that are read, they were left out without a word.
+    cv2.imwrite(str(tmp_path / "a.png"), picture(5))
+    (tmp_path / "photo.heic").write_bytes(b"not read")
+    (tmp_path / "noext").write_bytes(b"not read")
+    (tmp_path / ".DS_Store").write_bytes(b"hidden")
+    with caplog.at_level(logging.WARNING, logger="edge.sources"):
+        assert image_paths(str(tmp_path)) == [tmp_path / "a.png"]
+    [record] = caplog.records
+    assert "2 files not read" in record.message and "(noext, photo.heic)" in record.message
+    assert "name a file to read it anyway" in record.message
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="edge.sources"):
+        image_paths(str(tmp_path / "*.png"))  # a pattern leaves out what it does not match
+    assert not caplog.records
+
+
 def test_a_broken_symlink_in_a_folder_is_listed_and_says_what_is_wrong(tmp_path):
     cv2.imwrite(str(tmp_path / "a.png"), picture(5))
     (tmp_path / "b.png").symlink_to(tmp_path / "moved-away.png")
