@@ -91,7 +91,8 @@ def login_for(
             f"{given_as or f'[web] host = {settings.host!r}'} lets other machines in, and there "
             "is no login: set [web] username and password_hash (`python -m edge.web.password` "
             "makes the hash), or trusted_network = true if everyone on this network may see "
-            "the camera"
+            "the camera, in a config file given with --config (deploy/config.toml's [web] "
+            "section shows both)"
         )
     return None
 
