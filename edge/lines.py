@@ -466,13 +466,13 @@ def paper_balance(
     balanced, which would make the desk as bright as the card and its edge no longer a
     table's."""
     glance = (max(1, dark.shape[1] // 6), max(1, dark.shape[0] // 6))
-    darkest, brightest = (
+    darkest, inverted = (
         cv2.resize(grey, glance, interpolation=cv2.INTER_NEAREST) for grey in (dark, light)
     )
-    brightest = cv2.bitwise_not(brightest)
+    brightest = cv2.bitwise_not(inverted)
     coloured = cv2.compare(darkest, cv2.multiply(brightest, 1.0 - _COLOURED), cv2.CMP_LT)
-    lit = cv2.compare(brightest, _AS_BRIGHT * percentile_u8(brightest, 95), cv2.CMP_GE)
-    if np.count_nonzero(cv2.bitwise_and(coloured, lit)) < _COLOURED_SHARE * coloured.size:
+    well_lit = cv2.compare(brightest, _AS_BRIGHT * percentile_u8(brightest, 95), cv2.CMP_GE)
+    if np.count_nonzero(cv2.bitwise_and(coloured, well_lit)) < _COLOURED_SHARE * coloured.size:
         return None
     factor = max(1, round(min(image.shape[:2]) / 80))
     size = (max(1, image.shape[1] // factor), max(1, image.shape[0] // factor))
@@ -483,12 +483,12 @@ def paper_balance(
         cv2.max, cv2.split(cv2.divide(cv2.subtract(paper, small), paper, scale=255))
     )
     lit = functools.reduce(cv2.max, cv2.split(paper))
-    brightest = percentile_u8(lit, 95)
-    writing = (darker >= round(255 * _INK)) & (lit >= _DARKEST_PAPER * brightest)
+    brightest_paper = percentile_u8(lit, 95)
+    writing = (darker >= round(255 * _INK)) & (lit >= _DARKEST_PAPER * brightest_paper)
     # The paper round the writing, as it is (a closing's maximum would take its noise's peaks),
     # where it is lit as paper is: not a table's corner beside it, nor a shadow.
     around = cv2.subtract(cv2.dilate(writing.view(np.uint8), kernel), writing.view(np.uint8))
-    around = around.view(bool) & (lit >= _AS_BRIGHT * brightest)
+    around = around.view(bool) & (lit >= _AS_BRIGHT * brightest_paper)
     if np.count_nonzero(around) < _WRITING_SEEN:
         return None
     colour = np.median(small[around], axis=0).astype(np.float64)
@@ -737,20 +737,20 @@ def _without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) 
         ring = (cv2.dilate(inked.view(np.uint8), near) > 0) & ~inked
         if not ring.any():
             continue
-        if _goes_on(inked, ring, grey[rows, columns], paper[rows, columns]):
+        region = grey[rows, columns]
+        level = quantile(region[inked], 0.5)
+        if _goes_on(region[ring], level, quantile(paper[rows, columns][inked], 0.5)):
             kept[rows, columns][inked] = 0
     return kept
 
 
-def _goes_on(inked: np.ndarray, ring: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> bool:
-    """Whether ink (`inked`, bool, of a region's `grey` and `paper` estimate) goes on a
-    surface as dark as it: of the pixels round it (`ring`, bool, not empty), at least
-    `_SHADOW_SIDE` are no brighter than `_AS_DARK` of the way from its median grey to its
-    paper's. Ink has paper round it."""
-    level = quantile(grey[inked], 0.5)
-    ground = quantile(paper[inked], 0.5)
-    dark = grey[ring] <= level + _AS_DARK * (ground - level)
-    return np.count_nonzero(dark) >= _SHADOW_SIDE * np.count_nonzero(ring)
+def _goes_on(round_grey: np.ndarray, level: float | np.ndarray, ground: float | np.ndarray) -> bool:
+    """Whether ink goes on a surface as dark as it, given the grey of the pixels round it
+    (`round_grey`, not empty), the ink's grey `level` and its paper's `ground` (each one value,
+    or one per pixel round it): at least `_SHADOW_SIDE` of those pixels are no brighter than
+    `_AS_DARK` of the way from the ink's grey to the paper's. Ink has paper round it."""
+    dark = round_grey <= level + _AS_DARK * (ground - level)
+    return np.count_nonzero(dark) >= _SHADOW_SIDE * len(round_grey)
 
 
 def _rim_of_a_darker_thing(
@@ -761,9 +761,8 @@ def _rim_of_a_darker_thing(
     lying on the page. Inside, the estimate follows it; along its edge it does not, and the
     rim stands out from the estimate as ink, read as 1s and 7s. It goes on the rest of the
     thing: of the pixels round the line's ink (within `_RING` px, less any other ink or print,
-    `writing`: uint8 0/1), at least `_SHADOW_SIDE` are no brighter than `_AS_DARK` of the way
-    from the ink's grey to their own paper's, as a shadow's tip at the frame's border is
-    (`_without_shadow_tips`). The ink's grey is its median, or the ink nearest where that is
+    `writing`: uint8 0/1), a shadow's tip's test (`_goes_on`, `_without_shadow_tips`) with the
+    paper under each of those pixels. The ink's grey is its median, or the ink nearest where that is
     darker; the paper is the estimate under each of them. So a pencil line half in a shadow
     is darker than the shadow beside it, whose paper the estimate follows; the rim of a thumb
     is as dark as the thumb beside it, where the estimate has not come down yet; and a
@@ -780,9 +779,7 @@ def _rim_of_a_darker_thing(
     region = grey[rows, columns]
     nearest = cv2.erode(np.where(inked > 0, region, 255).astype(np.uint8), near)[ring]
     level = np.minimum(nearest, quantile(region[inked > 0], 0.5))
-    ground = paper[rows, columns][ring].astype(np.float64)
-    dark = region[ring] <= level + _AS_DARK * (ground - level)
-    return np.count_nonzero(dark) >= _SHADOW_SIDE * np.count_nonzero(ring)
+    return _goes_on(region[ring], level, paper[rows, columns][ring].astype(np.float64))
 
 
 def _border(image: np.ndarray) -> np.ndarray:
