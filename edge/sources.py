@@ -185,9 +185,12 @@ def image_paths(spec: str) -> list[Path]:
         images = sorted(p for p in _globbed(spec) if _named_image(p))
         what = f"the pattern {spec!r}"
     elif path.is_dir():
-        images = sorted(p for p in path.iterdir() if _named_image(p))
+        entries = list(path.iterdir())
+        images = sorted(p for p in entries if _named_image(p))
         what = f"the directory {spec}"
-        _say_what_is_left_out(path, images)
+        if images:  # (with none, the error says what was looked for)
+            read = set(images)
+            _say_what_is_left_out(path, [p for p in entries if p.is_file() and p not in read])
     elif path.is_file():
         return [path]
     elif path.exists():
@@ -207,17 +210,11 @@ def image_paths(spec: str) -> list[Path]:
     return images
 
 
-def _say_what_is_left_out(folder: Path, images: list[Path]) -> None:
-    """Warn of the files in `folder` that are not read, being no image by their names (an
-    iPhone's .heic, a file without a suffix), beside images that are: a folder read in part
-    is read in part knowingly. Hidden files (.DS_Store) are not named."""
-    if not images:
-        return  # nothing read at all: the error says what was looked for
-    left_out = sorted(
-        p.name
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not _named_image(p)
-    )
+def _say_what_is_left_out(folder: Path, others: list[Path]) -> None:
+    """Warn of a folder's other files (`others`), not read, being no image by their names (an
+    iPhone's .heic, a file without a suffix), when images beside them are: a folder read in
+    part is read in part knowingly. Hidden files (.DS_Store) are not named."""
+    left_out = sorted(p.name for p in others if not p.name.startswith("."))
     if left_out:
         shown = ", ".join(left_out[:3]) + (", ..." if len(left_out) > 3 else "")
         log.warning(
