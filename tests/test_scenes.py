@@ -11,6 +11,7 @@ from edge.scenes import (
     CONDITIONS,
     SAMPLE_DIGITS,
     DigitsDoNotFit,
+    Scene,
     SceneSettings,
     mixed_scenes,
     pen_path,
@@ -280,13 +281,16 @@ def test_touching_digits_overlap_and_their_strokes_meet():
     assert joined >= 0.8 * len(pairs), f"{joined} of {len(pairs)} pairs touch"
 
 
-def test_coloured_ink_is_coloured_and_dark_in_its_darkest_channel():
+def two_digits(seed: int, condition: str) -> Scene:
+    """Two sample digits written in `condition` on flat, square-on paper (PLAIN), from `seed`."""
     images, labels = sample_digits()
+    return render_scene(images[:2], labels[:2], np.random.default_rng(seed), PLAIN, condition)
+
+
+def test_coloured_ink_is_coloured_and_dark_in_its_darkest_channel():
     hues = set()
     for seed in range(6):
-        scene = render_scene(
-            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "coloured-ink"
-        )
+        scene = two_digits(seed, "coloured-ink")
         x, y, w, h = scene.boxes[0]
         box = scene.frame[y : y + h, x : x + w].astype(int)
         ink = box.min(axis=2) < 150  # dark in some channel: the ink
@@ -297,12 +301,9 @@ def test_coloured_ink_is_coloured_and_dark_in_its_darkest_channel():
 
 
 def test_a_sticky_note_is_coloured_and_darker_than_its_desk_in_its_darkest_channel():
-    images, labels = sample_digits()
     darkest_channels, lighter_desks = set(), 0
     for seed in range(8):
-        scene = render_scene(
-            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "sticky-note"
-        )
+        scene = two_digits(seed, "sticky-note")
         frame = scene.frame.astype(int)
         x, y, w, h = scene.boxes[0]
         below = frame[y + h + 2 : y + h + 8, x : x + w].reshape(-1, 3)  # the note under the digit
@@ -317,11 +318,8 @@ def test_a_sticky_note_is_coloured_and_darker_than_its_desk_in_its_darkest_chann
 
 
 def test_chalk_is_light_on_a_dark_board():
-    images, labels = sample_digits()
     for seed in range(3):
-        scene = render_scene(
-            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "chalkboard"
-        )
+        scene = two_digits(seed, "chalkboard")
         grey = scene.frame.mean(axis=2)
         board = np.median(grey)
         assert board < 100
@@ -355,11 +353,8 @@ def test_a_tilted_page_turns_the_line_of_digits_10_to_30_degrees():
 
 
 def test_a_card_on_a_table_shows_its_outline():
-    images, labels = sample_digits()
     for seed in range(4):
-        scene = render_scene(
-            images[:2], labels[:2], np.random.default_rng(seed), PLAIN, "sheet-on-table"
-        )
+        scene = two_digits(seed, "sheet-on-table")
         grey = scene.frame.mean(axis=2)
         border = np.concatenate(
             [grey[:4].ravel(), grey[-4:].ravel(), grey[:, :4].ravel(), grey[:, -4:].ravel()]
