@@ -435,6 +435,16 @@ def test_a_bad_config_file_names_the_file_and_the_key(tmp_path):
     assert str(config) in done.stderr and "[reading] confidence" in done.stderr
 
 
+def test_a_config_that_turns_every_output_off_exits_2_and_json_turns_one_on(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[output]\nconsole = false\n")
+    done = edge("--config", str(config), "--source", "demo", "--max-frames", "2")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("edge: error: every output is off") and "--json" in done.stderr
+    done = edge("--config", str(config), "--source", "demo", "--max-frames", "2", "--json")
+    assert done.returncode == 0 and len(done.stdout.splitlines()) >= 1
+
+
 def test_a_config_that_is_not_utf8_exits_2_with_one_line(tmp_path):
     config = tmp_path / "config.toml"
     config.write_bytes(b'[source]\nname = "d\xe9mo"\n')  # Latin-1

@@ -217,10 +217,35 @@ def test_a_strip_far_longer_than_wide_is_refused(tmp_path):
     """1,100,000 x 1 is only 1.1 MP, but no photo of writing: refused before decoding."""
     path = tmp_path / "strip.pgm"
     path.write_bytes(b"P5\n1100000 1\n255\n" + bytes(1_100_000))
-    with pytest.raises(UnreadableFrame, match=r"1100000x1, a strip over 30 times as long"):
+    with pytest.raises(UnreadableFrame, match=r"1100000x1, a strip over 50 times as long"):
         read_image(path)
-    path.write_bytes(b"P5\n3000 100\n255\n" + bytes(300_000))  # 30:1 is still read
-    assert read_image(path).shape == (100, 3000, 3)
+    path.write_bytes(b"P5\n5000 100\n255\n" + bytes(500_000))  # 50:1 is still read
+    assert read_image(path).shape == (100, 5000, 3)
+
+
+def test_a_row_of_digits_cropped_close_is_read_whole(tmp_path):
+    """A 4000 x 100 crop of ten groups of digits along one row (a log's line, a serial) is read,
+    every group in order: a strip is refused only when no row of writing is that long."""
+    images, labels = sample_digits()
+    strip = np.full((100, 4000), 245, np.uint8)
+    x, truth = 60, ""
+    for index in range(30):
+        digit = cv2.resize(images[index], (64, 64))
+        inked = np.flatnonzero(digit.max(axis=0) > 40)
+        digit = digit[:, inked[0] : inked[-1] + 1]
+        strip[18:82, x : x + digit.shape[1]] = 245 - (digit * 0.9).astype(np.uint8)
+        truth += str(labels[index])
+        x += digit.shape[1] + (220 if index % 3 == 2 else 10)  # groups of three
+    path = tmp_path / "row.png"
+    cv2.imwrite(str(path), strip)
+    done = subprocess.run(
+        edge_command("recognize", str(path)), cwd=REPO, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    reading = json.loads(done.stdout)
+    assert reading["text"] == truth
+    assert reading["lines"] == [truth[i : i + 3] for i in range(0, 30, 3)]
 
 
 @pytest.mark.parametrize("suffix", [".jp2", ".ras", ".hdr"])

@@ -5,10 +5,11 @@ import io
 import json
 
 import numpy as np
+import pytest
 
 from edge.config import Settings, apply_overrides
 from edge.events import DigitPrediction, FrameResult, Reading, Stats
-from edge.outputs import build_sinks
+from edge.outputs import OutputError, build_sinks
 from edge.outputs.console import ConsoleSink
 from edge.outputs.jsonlines import JsonLinesSink
 from edge.systemd import SystemdNotifySink
@@ -204,5 +205,11 @@ def test_with_json_stdout_carries_only_json(monkeypatch, capsys):
 
 def test_under_systemd_the_notifier_is_added(monkeypatch, tmp_path):
     monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
-    sinks = build_sinks(settings(console=False))
-    assert [type(s) for s in sinks] == [SystemdNotifySink]
+    sinks = build_sinks(settings(console=False, json=True))
+    assert [type(s) for s in sinks] == [JsonLinesSink, SystemdNotifySink]
+
+
+def test_every_output_off_is_refused_saying_how_to_turn_one_on():
+    """A run with nothing to show its readings on would read a camera for nothing, silently."""
+    with pytest.raises(OutputError, match=r"^every output is off .*set console = true"):
+        build_sinks(settings(console=False))

@@ -18,7 +18,17 @@ def build_sinks(settings: Settings, web_flag: str | None = None) -> list[Sink]:
 
     With JSON on, stdout carries only JSON lines and console lines go to stderr. `web_flag` is
     `--web` as typed when it set the live page's address: its errors name it, not the config.
+    OutputError when every output is off: a run would show its readings nowhere.
     """
+    if not (
+        settings.output.console or settings.output.json or settings.web.enabled
+        or settings.mqtt.enabled
+    ):  # fmt: skip
+        raise OutputError(
+            "every output is off ([output] console = false, and no --json, --web or [mqtt]): "
+            "the readings would be shown nowhere; set console = true in the config's [output], "
+            "or add --json or --web"
+        )
     sinks: list[Sink] = []
     if settings.output.json:
         sinks.append(JsonLinesSink(sys.stdout))
