@@ -411,7 +411,7 @@ def _check_size(path: Path, width: int, height: int, file_bytes: int, max_pixels
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise UnreadableFrame(
             f"{path}: the image is {width}x{height}, a strip over {MAX_ASPECT} times as long as "
-            "it is wide, not a photo or scan of writing; crop it to the writing."
+            "it is wide; cut it into shorter pieces, or add paper above and below it."
         )
     if file_bytes > BYTES_PER_PIXEL * pixels + METADATA_BYTES:
         raise UnreadableFrame(
@@ -559,7 +559,12 @@ def jpeg_is_complete(data: np.ndarray) -> bool:
 
 
 class ImageFiles:
-    """Image files replayed as frames, optionally at camera pace and forever."""
+    """Image files replayed as frames, optionally at camera pace and forever.
+
+    Paced, the first pass still reads every file (each is an answer: a reader slower than the
+    pace takes longer, it does not leave photos out); looped, later passes are a camera's view
+    and drop what a slow reader falls behind on, as a camera would.
+    """
 
     stills = True
     replay = True
@@ -581,12 +586,14 @@ class ImageFiles:
         self._max_pixels = max_pixels
         self._ink = ink  # [reading] ink: a transparent picture's ground stands apart from it
         self._next = 0
+        self._first_pass = True
 
     def read(self) -> Frame | None:
         if self._next >= len(self._paths):
             if not self._loop:
                 return None
             self._next %= len(self._paths)
+            self._first_pass = False
         path = self._paths[self._next]
         self._next += 1
         try:
@@ -596,9 +603,10 @@ class ImageFiles:
         return Frame(image, time.time(), path=str(path))
 
     def skip(self, count: int) -> int:
-        dropped = count if self._loop else min(count, len(self._paths) - self._next)
-        self._next += dropped
-        return dropped
+        if self._first_pass:
+            return 0
+        self._next += count
+        return count
 
     def close(self) -> None:
         """Nothing is held open between frames."""

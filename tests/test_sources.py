@@ -5,6 +5,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,11 @@ from exif import with_exif_orientation
 
 from edge import sources
 from edge.config import DEFAULT_FPS, SourceSettings
+from edge.events import Sink, Stats
 from edge.lines import FindSettings
-from edge.pipeline import FrameRead
+from edge.model import LineModel
+from edge.pipeline import DigitReader, FrameRead, Pipeline
+from edge.reading import Stabilizer
 from edge.recognize import recognize_file
 from edge.scenes import SceneSettings, random_scene, sample_digits
 from edge.sources import (
@@ -382,10 +386,26 @@ def test_image_files_loop_skip_and_pace(tmp_path):
     source = open_source(SourceSettings(name=str(tmp_path), loop=True, realtime=True, fps=12.5))
     assert source.pace_fps == 12.5
     names = []
-    for _ in range(4):
+    for _ in range(6):
         names.append(Path(source.read().path).name)
         source.skip(1)
-    assert names == ["0.png", "2.png", "1.png", "0.png"]
+    # The first pass reads every photo however far behind the pace the reader is (each is an
+    # answer); later passes are a camera's view, and drop what a slow reader falls behind on.
+    assert names == ["0.png", "1.png", "2.png", "0.png", "2.png", "1.png"]
+
+
+def test_a_folder_paced_faster_than_it_is_read_leaves_out_no_photo_on_its_first_pass(tmp_path):
+    for index in range(7):
+        cv2.imwrite(str(tmp_path / f"{index}.png"), picture(index))
+    source = open_source(SourceSettings(name=str(tmp_path), realtime=True, fps=200.0))
+
+    class Slow(Sink):
+        def on_frame(self, result, stats):
+            time.sleep(0.05)  # ten frame times at 200 fps
+
+    stats = Stats(model="m", model_bundled=True, quantized=True, source=source.description)
+    Pipeline(source, DigitReader(LineModel(), 0.6), Stabilizer(1), [Slow()], stats).run()
+    assert stats.frames + stats.failed_frames == 7 and stats.skipped_frames == 0
 
 
 def write_video(

@@ -27,7 +27,7 @@ def build_sinks(settings: Settings, web_flag: str | None = None) -> list[Sink]:
         raise OutputError(
             "every output is off ([output] console = false, and no --json, --web or [mqtt]): "
             "the readings would be shown nowhere; set console = true in the config's [output], "
-            "or add --json or --web"
+            "add --json or --web, or set enabled = true in its [web] or [mqtt]"
         )
     sinks: list[Sink] = []
     if settings.output.json:
