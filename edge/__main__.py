@@ -176,8 +176,12 @@ def _add_mounting(parser: argparse.ArgumentParser) -> None:
         choices=ROTATIONS,
         help="turn each frame clockwise (degrees) " + configured("rotation"),
     )
-    parser.add_argument("--hflip", action="store_true", help="mirror each frame left-right")
-    parser.add_argument("--vflip", action="store_true", help="mirror each frame top-bottom")
+    for flag, how in (("hflip", "left-right"), ("vflip", "top-bottom")):
+        parser.add_argument(
+            f"--{flag}",
+            action=argparse.BooleanOptionalAction,
+            help=f"mirror each frame {how}; --no-{flag}: not " + configured(flag),
+        )
 
 
 def configured(dest: str, built_in: str | None = None) -> str:
@@ -261,10 +265,10 @@ FLAG_SETTINGS = {
     "rotation": ("source", "rotation"),
     "realtime": ("source", "realtime"),  # --realtime / --no-realtime
     "loop": ("source", "loop"),  # --loop / --no-loop
+    "hflip": ("source", "hflip"),  # --hflip / --no-hflip
+    "vflip": ("source", "vflip"),  # --vflip / --no-vflip
 }
 SWITCH_SETTINGS = {  # store_true flags: only `True` overrides
-    "hflip": {"source": {"hflip": True}},
-    "vflip": {"source": {"vflip": True}},
     "no_verify": {"model": {"verify": False}},
     "json": {"output": {"json": True, "console": False}},
 }

@@ -277,8 +277,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rotation", type=int, choices=ROTATIONS, help="turn each --real photo clockwise (degrees)"
     )
-    parser.add_argument("--hflip", action="store_true", help="mirror each --real photo left-right")
-    parser.add_argument("--vflip", action="store_true", help="mirror each --real photo top-bottom")
+    for flag, how in (("hflip", "left-right"), ("vflip", "top-bottom")):
+        parser.add_argument(
+            f"--{flag}",
+            action=argparse.BooleanOptionalAction,
+            help=f"mirror each --real photo {how} (--no-{flag}: not, whatever the config says)",
+        )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 

@@ -521,13 +521,16 @@ def test_mounting_and_ink_flags_override_the_config(tmp_path):
     config.write_text('[source]\nrotation = 90\nvflip = true\n[reading]\nink = "dark"\n')
     given = ["--config", str(config)]
     flags = ["--rotation", "180", "--hflip", "--ink", "light"]
-    for args in (["recognize", *given, *flags, "page.jpg"], [*given, *flags]):  # and run
+    for command, files in ((["recognize"], ["page.jpg"]), ([], [])):  # and run
+        args = [*command, *given, *flags, *files]
         settings = settings_from(parse_args(args))
         assert (settings.source.rotation, settings.source.hflip, settings.source.vflip) == (
             180,
             True,
-            True,  # a switch only ever turns a mirror on
+            True,  # a flag not given leaves the config's mirror as it is
         )
+        unmirrored = settings_from(parse_args([*command, *given, "--no-vflip", *files]))
+        assert unmirrored.source.vflip is False
         assert settings.reading.ink == "light"
     unchanged = settings_from(parse_args(["recognize", *given, "page.jpg"]))
     assert (unchanged.source.rotation, unchanged.reading.ink) == (90, "dark")
