@@ -32,6 +32,7 @@ import shlex
 import signal
 import sys
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
@@ -74,7 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"edge-digits {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="{run,recognize,bench}")
-    run = commands.add_parser("run", help="read digits from a camera or replay (the default)")
+    run = commands.add_parser(
+        "run",
+        help="read digits from a camera or replay (the default)",
+        description="Read digits from a camera, a stream, a video or image files and report "
+        "each new reading (console, JSON lines, live page, MQTT) until the source ends, "
+        "--max-frames or SIGTERM.",
+    )
     _add_common(run)
     run.add_argument(
         "--source",
@@ -137,7 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_mounting(recognize)
     recognize.add_argument("paths", nargs="+", metavar="PATH", help="image files, dirs or globs")
 
-    bench = commands.add_parser("bench", help="timings, memory and accuracy on generated scenes")
+    bench = commands.add_parser(
+        "bench",
+        help="timings, memory and accuracy on generated scenes",
+        description="Time and score the int8 and float models on generated scenes (MNIST digits; "
+        "640x480 JPEG files replayed through the same pipeline as run): per-stage timings, "
+        "peak memory, exact read-outs per scene condition; with --real, on labelled photos.",
+    )
     _add_common(bench)
     add_bench_arguments(bench)
     return parser
@@ -345,12 +358,13 @@ def run(
     max_frames: int | None,
     web_flag: str | None = None,
     source_named: str | None = None,
+    config: Path | None = None,
 ) -> int:
     """The service: source -> pipeline -> outputs until the source ends or SIGTERM/SIGINT.
     `web_flag` is `--web` as typed, when it set the live page's address; `source_named`, what
-    named the source (`source_named_by`), for its errors."""
+    named the source (`source_named_by`), and `config`, the settings' file, for errors."""
     reader = load_reader(settings)
-    sinks = build_sinks(settings, web_flag)
+    sinks = build_sinks(settings, web_flag, config)
     try:
         source = open_source(settings.source, settings.reading.ink, source_named)
     except SceneTooSmall as exc:  # the settings take frames from 32 px, as a camera can give
@@ -474,7 +488,13 @@ def main(argv: list[str] | None = None) -> int:
             return recognize_all(args.paths, reader, sys.stdout, upright, max_pixels)
         if args.command == "bench":
             return bench(args, settings)
-        return run(settings, args.max_frames, typed_web_flag(args), source_named_by(args, settings))
+        return run(
+            settings,
+            args.max_frames,
+            typed_web_flag(args),
+            source_named_by(args, settings),
+            resolve_config_path(args.config),
+        )
     except (ConfigError, ModelError, SourceError, OutputError, BenchError) as exc:
         print(f"edge: error: {exc}", file=sys.stderr)
         return EXIT_SETUP

@@ -389,7 +389,7 @@ class Pipeline:
         if not path:
             self._warn(reason.split(":")[0], "frame %d rejected: %s", index, reason)
             return
-        log.info("frame %d rejected: %s", index, reason)
+        log.debug("frame %d rejected: %s", index, reason)  # the outputs show it, at -v too
         if path not in self._answered:
             self._answered.add(path)
             self._notify(lambda sink: sink.on_file_error(path, reason, self.stats))

@@ -19,7 +19,8 @@ import re
 import shlex
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -912,16 +913,19 @@ def _named_source(settings: SourceSettings, ink: str, named_by: str) -> FrameSou
     if name == "auto":
         return _first_camera(settings)
     if name == "picamera2":
-        return PiCamera(settings)
+        with _named(named_by):
+            return PiCamera(settings)
     if name == "demo":
         return DemoScenes(settings)
     if name.startswith("webcam:"):
         index = name.removeprefix("webcam:")
         if not index.isdigit():
             raise SourceError(f"{named_by}: the webcam number must be 0, 1, ... (webcam:0)")
-        return Capture(int(index), settings, live=True)
+        with _named(named_by):
+            return Capture(int(index), settings, live=True)
     if "://" in name:
-        return Capture(name, settings, live=True)
+        with _named(named_by):
+            return Capture(name, settings, live=True)
     path = Path(name)
     if path.is_file():
         kind = file_kind(path)
@@ -938,6 +942,16 @@ def _named_source(settings: SourceSettings, ink: str, named_by: str) -> FrameSou
         raise SourceError(f"{named_by}: {exc} {CHOOSE_SOURCE}") from None
     pace_fps = settings.frame_rate if settings.realtime else None
     return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels, ink)
+
+
+@contextmanager
+def _named(named_by: str) -> Iterator[None]:
+    """SourceErrors raised inside start with `named_by`: a camera the config names that cannot
+    start says which file to change (a desktop given the Pi's config, say)."""
+    try:
+        yield
+    except SourceError as exc:
+        raise SourceError(f"{named_by}: {exc}") from exc
 
 
 def file_kind(path: Path) -> str | None:

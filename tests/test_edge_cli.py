@@ -387,7 +387,7 @@ def test_a_stream_that_ends_is_an_error_exit(scenes, tmp_path):
     ("args", "message"),
     [
         (["--source", "no/such/dir"], "does not exist"),
-        (["--source", "webcam:57"], "Cannot open webcam 57"),
+        (["--source", "webcam:57"], "--source webcam:57: Cannot open webcam 57"),
         (["--model", "no/such/model.tflite"], "does not exist"),
         (["--stable-frames", "0"], "--stable-frames"),
         (["--config", "no/such/config.toml"], "does not exist"),
@@ -440,7 +440,8 @@ def test_a_config_that_turns_every_output_off_exits_2_and_json_turns_one_on(tmp_
     config.write_text("[output]\nconsole = false\n")
     done = edge("--config", str(config), "--source", "demo", "--max-frames", "2")
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("edge: error: every output is off") and "--json" in done.stderr
+    said = f"edge: error: every output is off ([output] console = false in {config}, "
+    assert done.stderr.startswith(said) and "--json" in done.stderr
     done = edge("--config", str(config), "--source", "demo", "--max-frames", "2", "--json")
     assert done.returncode == 0 and len(done.stdout.splitlines()) >= 1
 
@@ -876,11 +877,19 @@ def test_help_says_each_default_and_where_it_comes_from():
     ) in text
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["recognize"], ["bench"]])
-def test_every_command_explains_itself(command):
+@pytest.mark.parametrize(
+    ("command", "what_it_does"),
+    [
+        ([], "run the recognizer (default)"),
+        (["run"], "Read digits from a camera"),
+        (["recognize"], "Read image files"),
+        (["bench"], "Time and score the int8 and float models"),
+    ],
+)
+def test_every_command_explains_itself(command, what_it_does):
     done = edge(*command, "--help")
     assert done.returncode == 0, done.stderr
-    assert "usage: python -m edge" in done.stdout
+    assert "usage: python -m edge" in done.stdout and what_it_does in done.stdout
     if command == ["bench"]:
         assert "--real" in done.stdout and "--conditions" in done.stdout and "dim" in done.stdout
 

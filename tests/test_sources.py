@@ -584,10 +584,15 @@ def test_auto_without_any_camera_says_how_to_choose(monkeypatch):
     assert "--source" in message and "demo" in message
 
 
-def test_picamera2_missing_is_a_clear_error(monkeypatch):
+def test_picamera2_missing_is_a_clear_error_that_names_what_chose_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "picamera2", None)  # what a desktop without it looks like
-    with pytest.raises(SourceError, match=r"picamera2 is not installed.*--source"):
+    flagged = r"^--source picamera2: picamera2 is not installed.*--source"
+    with pytest.raises(SourceError, match=flagged):
         open_source(SourceSettings(name="picamera2"))
+    key = "[source] name = 'picamera2' in deploy/config.toml"  # the Pi's config on a desktop
+    with pytest.raises(SourceError) as error:
+        open_source(SourceSettings(name="picamera2"), named_by=key)
+    assert str(error.value).startswith(f"{key}: picamera2 is not installed")
 
 
 class StandInPicamera2:

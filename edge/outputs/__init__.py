@@ -1,6 +1,7 @@
 """Outputs (sinks): built from the settings in one place, so adding one is one line here."""
 
 import sys
+from pathlib import Path
 
 from edge.config import Settings
 from edge.events import Sink
@@ -13,21 +14,25 @@ class OutputError(Exception):
     """An output cannot start (a port taken, a broker refused); the message says what to change."""
 
 
-def build_sinks(settings: Settings, web_flag: str | None = None) -> list[Sink]:
+def build_sinks(
+    settings: Settings, web_flag: str | None = None, config: Path | None = None
+) -> list[Sink]:
     """The outputs the settings ask for, plus systemd's notifier when running under systemd.
 
     With JSON on, stdout carries only JSON lines and console lines go to stderr. `web_flag` is
     `--web` as typed when it set the live page's address: its errors name it, not the config.
-    OutputError when every output is off: a run would show its readings nowhere.
+    OutputError when every output is off: a run would show its readings nowhere; the message
+    names `config`, the file the settings came from, where it has one to name.
     """
     if not (
         settings.output.console or settings.output.json or settings.web.enabled
         or settings.mqtt.enabled
     ):  # fmt: skip
+        where = f" in {config}" if config else ""
         raise OutputError(
-            "every output is off ([output] console = false, and no --json, --web or [mqtt]): "
-            "the readings would be shown nowhere; set console = true in the config's [output], "
-            "add --json or --web, or set enabled = true in its [web] or [mqtt]"
+            f"every output is off ([output] console = false{where}, and no --json, --web or "
+            "[mqtt]): the readings would be shown nowhere; set console = true in the config's "
+            "[output], add --json or --web, or set enabled = true in its [web] or [mqtt]"
         )
     sinks: list[Sink] = []
     if settings.output.json:
