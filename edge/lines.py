@@ -7,10 +7,10 @@ not writing (specks, lines, blobs) largely to the reader, which reads nothing th
 2. ink darkness relative to the paper around it, at detection size (~240 rows), so uneven
    light, shadows and dim rooms do not read as ink, and a digit stroke up to a third of the
    frame wide (a close-up) stays ink;
-3. long straight lines (rules, grids, table cells, a paper's edge) are left out of the
-   *grouping*, so they do not join everything on a page into one line, except where writing
-   crosses a rule (the reader, trained on ruled, squared and boxed paper, ignores what remains
-   of them in a line image);
+3. long straight lines (rules, grids, table cells, a paper's edge; found by `edge.printed`)
+   are left out of the *grouping*, so they do not join everything on a page into one line,
+   except where writing crosses a rule (the reader, trained on ruled, squared and boxed paper,
+   ignores what remains of them in a line image);
 4. ink pieces are grouped into lines (neighbours that overlap vertically and are near), each
    line's direction is fitted (tilted paper, up to ~35 degrees), and it is cut out along that
    direction at full resolution (`edge.ink.line_image`).
@@ -37,6 +37,19 @@ from edge.ink import (
     line_image,
     paper_brightness,
     percentile_u8,
+    quantile,
+)
+from edge.printed import (
+    MAX_TILT,
+    RULE_AGREEMENT,
+    Chord,
+    in_box,
+    is_an_edge,
+    printed_boxes,
+    slants_of,
+    straight_lines,
+    thickest_rule,
+    written_over_print,
 )
 
 DETECT_ROWS = 240  # the frame is shrunk by the whole factor that brings it closest to this
@@ -53,9 +66,6 @@ _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, 
 _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
-_MAX_TILT = 35.0  # degrees; a steeper "line" is a column of separate digits
-_LEVEL = math.tan(math.radians(_MAX_TILT))  # a line this steep or less is level: a rule
-_RULE_AGREEMENT = 5.0  # degrees: a ruled page's rules agree this well, perspective and all
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
 _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)
@@ -81,15 +91,6 @@ _UNEXPLAINED = 0.4
 _UNEXPLAINED_SHARE = 0.005
 _TABLE_OUTLINE = 0.6  # a thick piece whose outline is this much frame edge is table, not ink
 _COMPACT = 2.5  # a piece spread less than this many times more one way than the other is compact
-_TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
-_SMALLEST_BOX = 0.04  # of the short side: a printed box's side is at least this long
-_HOLLOW = 0.3  # of a box's area: at least this much of it is holes (paper inside the lines)
-_BOX_CORNER = 20  # degrees: a box's corners are right angles, give or take this
-_STRAIGHT_SIDES = 0.9  # of a box's outline within 2 px of its four sides
-_REGULAR = 0.2  # of a comb's cell width: its cells are as wide as each other, within this
-_RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
-_RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
-_RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
 _TABLE_CONTRAST = 0.8  # a table is darker than this, of the sheet's brightness
 _ALONG_EDGE = 9  # outline points over which an edge's sharpness is taken (a median)
 _SHARP_SHARE = 0.9  # of a table's outline (holes too; off the frame's edge) is a sharp edge
@@ -99,21 +100,9 @@ _SHADOW_SIDE = 0.3  # of those surroundings as dark as the piece: it goes on a s
 _AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter than this is as dark
 _PRINT_REACH = 3  # px (detection size) from a printed line: ink this near may be what is left of it
 _ON_PRINT = 0.9  # of a line's ink that near printed lines: the line is what is left of them
-_EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
-# Writing over printed lines, told from the print by colour (`written_over_print`): how much
-# greyer it is (0-1: its palest channel's darkness over its darkest's), or darker in its palest
-# channel, than the print; how dark it must be at all (its darkest channel); and how long a
-# piece of it may be, in the thickest printed lines (a stroke crossing a line, or along one).
-_GREYER_THAN_PRINT = 0.25
-_DARKER_THAN_PRINT = 0.25
-_WRITING_DARKNESS = 0.2
-_OVER_PRINT_SPAN = 3
 _OF_THE_STROKE = 0.5  # of a thick stroke's own darkness: fainter is what it touches
-_PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at most
-_GRID_CROSSINGS = 20  # thick crossings of printed lines that say the page is a thick grid
 _STUB_SPREAD = 0.2  # of the thickest print: a stub of a printed line is straighter than this
 _STUB_WIDTH = 0.6  # of the thickest print: and thinner than this
-_PAGE_SEGMENTS = 4  # Hough segments in step that say a turned page's printed lines are in view
 
 
 @dataclass(frozen=True)
@@ -225,7 +214,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     paper, mask, contrast = _paper_and_ink(detection, sigma)
     short_side = min(mask.shape)
     sensitive = ink_mask(contrast, _RULE_INK, hysteresis=False)
-    thickest = _thickest_rule(mask.shape)
+    thickest = thickest_rule(mask.shape)
     rules, crossing = straight_lines(sensitive, round(_RULE * short_side), thickest, detection)
     page_slant = _page_slant(crossing)
     stroke = round(_STROKE * short_side)
@@ -294,7 +283,7 @@ def _cut_by_a_printed_line(
     neighbours are.)"""
     cut = np.zeros(most.shape, bool)
     tops, bottoms = boxes[:, 1].astype(int), (boxes[:, 1] + boxes[:, 3]).astype(int)
-    thickest = _thickest_rule(labels.shape)
+    thickest = thickest_rule(labels.shape)
     candidates = (apart > most) & (apart <= most + thickest + 2) & (gap <= apart + 1)
     for i, j in np.argwhere(np.triu(candidates, 1)):
         upper, lower = (i, j) if tops[i] < tops[j] else (j, i)
@@ -313,111 +302,9 @@ def _cut_by_a_printed_line(
     return cut
 
 
-def written_over_print(
-    colour: np.ndarray,
-    printed: np.ndarray,
-    writing: np.ndarray,
-    paper: np.ndarray,
-    table: np.ndarray | None = None,
-) -> np.ndarray:
-    """uint8 0/1: the pixels of printed lines (`printed`, 0/1) that are writing crossing them
-    or running along them, told from the print by colour, and beside the rest of the writing
-    (`writing`, the ink mask without printed lines).
-
-    Grids and forms are often printed in a pale or a bright colour (a form's "dropout" colour
-    is chosen so that a scanner drops it); pen and pencil are grey or far darker. Taken out
-    with the print, a digit's stroke is cut where it crosses a grid's line, and its pieces
-    become lines of their own. A pixel of print is writing when it is greyer than the print
-    (`_GREYER_THAN_PRINT`; its palest channel's darkness over its darkest's) or, where the
-    writing is darker than the print in its palest channel (`_DARKER_THAN_PRINT`, a black pen
-    on a grey grid), nearer the writing's darkness there than the print's. Darkness is each
-    channel's against the paper under the pixel (`paper`, uint8, the darkest channel's
-    estimate, times the paper's tint measured beside the print). Only pieces up to
-    `_OVER_PRINT_SPAN` thickest printed lines long count: a sheet's edge against a grey table
-    is grey too, but long. `colour`: uint8 [h, w, 3] BGR, or [h, w, 1] grey, at the size of
-    the masks. The print's colour is measured away from `table` (uint8 0/255, or None: the
-    table round a sheet, `table_around_sheet`): a card's outline against a grey table is found
-    with the printed lines, but it is the table's colour, not the print's. Where print and
-    writing are alike (a blue ballpoint on a dark blue grid) nothing is found.
-    """
-    found = np.zeros_like(printed)
-    meets = cv2.bitwise_and(cv2.dilate(printed, np.ones((3, 3), np.uint8)), writing)
-    if not cv2.countNonZero(meets):
-        return found
-    # Pixels are judged only where writing meets print, and as far round as a piece of
-    # writing over print may reach; the print's own colour is measured all over the sheet
-    # (near the writing, much of what was taken for print may be writing).
-    reach = _OVER_PRINT_SPAN * _thickest_rule(printed.shape)
-    x, y, w, h = cv2.boundingRect(meets)
-    top, left = max(0, y - reach), max(0, x - reach)
-    near = (slice(top, y + h + reach), slice(left, x + w + reach))
-    around = cv2.dilate(printed[near], np.ones((5, 5), np.uint8))
-    beside = (around > 0) & (printed[near] == 0) & (writing[near] == 0)
-    if not beside.any():
-        return found
-    paper_colour = colour[near][beside]
-    tint = np.array([quantile(paper_colour[:, c], 0.5) for c in range(colour.shape[2])], np.float32)
-    tint /= max(1.0, float(tint.min()))
-
-    def darkness(ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """0-1, each: how much darker than the paper under them pixels are in their palest
-        channel and in their darkest."""
-        under = np.maximum(paper[ys, xs], 1).astype(np.float32)
-        channels = [colour[ys, xs, c] / (tint[c] * under) for c in range(len(tint))]
-        palest = 1.0 - np.minimum(1.0, np.maximum.reduce(channels))
-        return palest, 1.0 - np.minimum(1.0, np.minimum.reduce(channels))
-
-    # The print's colour, on a sample of its pixels off the table (every other row and
-    # column, unless that misses them all: a few pixels of print).
-    on_sheet = printed
-    if table is not None and table.any():
-        on_sheet = cv2.subtract(printed, cv2.dilate(table, np.ones((7, 7), np.uint8)) // 255)
-        on_sheet = on_sheet if on_sheet.any() else printed
-    ys, xs = np.nonzero(on_sheet[::2, ::2])
-    ys, xs = (2 * ys, 2 * xs) if len(ys) else np.nonzero(on_sheet)
-    step = max(1, len(ys) // _PRINT_SAMPLE)
-    print_palest, print_darkest = darkness(ys[::step], xs[::step])
-    print_grey = quantile(print_palest / np.maximum(print_darkest, 0.05), 0.5)
-    ys, xs = np.nonzero(printed[near])
-    ys, xs = ys + top, xs + left
-    palest, darkest = darkness(ys, xs)
-    over = (palest / np.maximum(darkest, 0.05) > print_grey + _GREYER_THAN_PRINT) & (
-        darkest >= _WRITING_DARKNESS
-    )
-    wys, wxs = np.nonzero(writing[near])
-    ink = quantile(darkness(wys + top, wxs + left)[0], 0.5)
-    print_darkness = quantile(print_palest, 0.75)
-    if ink - print_darkness >= _DARKER_THAN_PRINT:
-        over |= palest > (ink + print_darkness) / 2
-    if not over.any():
-        return found
-    pixels = np.zeros_like(printed[near])
-    pixels[ys[over] - top, xs[over] - left] = 1
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(pixels, connectivity=8)
-    kept = np.zeros(count, np.uint8)
-    kept[np.unique(labels[cv2.dilate(writing[near], np.ones((3, 3), np.uint8)) > 0])] = 1
-    kept[stats[:, 2:4].max(axis=1) > reach] = 0
-    kept[0] = 0
-    found[near] = np.take(kept, labels)
-    return found
-
-
-def _thickest_rule(shape: tuple[int, ...]) -> int:
-    """px: the thickest a printed line (rule, grid line, box wall) is, in a detection-size
-    image of `shape`."""
-    return max(3, round(0.03 * min(shape[:2])))
-
-
 def _on_printed(labels: np.ndarray, piece: int, row: int, printed: np.ndarray) -> bool:
     """Whether a piece's end `row` (its first or last) lies on a printed line."""
     return bool(printed[row, labels[row] == piece].any())
-
-
-def quantile(values: np.ndarray, q: float) -> float:
-    """The `q` quantile (0-1) of a 1-D array, the nearest value (np.partition: a fraction of
-    np.percentile's cost on the small arrays this module measures)."""
-    k = round(q * (len(values) - 1))
-    return float(np.partition(values, k)[k])
 
 
 def _shrink(image: np.ndarray, scale: int) -> np.ndarray:
@@ -972,463 +859,9 @@ def surface_noise(grey: np.ndarray, noise: float) -> np.ndarray:
     return np.maximum(texture, np.float32(noise))
 
 
-def straight_lines(
-    mask: np.ndarray, length: int, thickest: int, grey: np.ndarray | None = None
-) -> tuple[np.ndarray, list["Chord"]]:
-    """uint8 0/1: the thin horizontal and vertical straight runs of `mask`, at least `length` px
-    long and under `thickest` px thick (rules, grid lines, a table's cells, a sheet's edge), a
-    little slant allowed, and the same along a turned page's own axes (`page_axes`). A
-    close-up's thick stroke is long too, but not thin. And the rules among them that run edge
-    to edge, as end points (`_rules_through`)."""
-    length = max(3, length)
-    found = np.zeros_like(mask)
-    thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
-    gap = max(3, round(_RULE_GAP * min(mask.shape)))
-    for along in ((1, 0), (0, 1)):  # (columns, rows) of a horizontal, then a vertical kernel
-        # A faint rule in a dim or noisy frame is a dashed one: close its gaps along it first.
-        closed = cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones(_kernel(along, gap), np.uint8))
-        kernel = np.ones(_kernel(along, length), np.uint8)
-        found = cv2.bitwise_or(found, cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel))
-    # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
-    # across at least half the frame, drawn over the mask. Voted for at half size (a quarter of
-    # the pixels), on the mask thickened so a thin line stays one line there. Hough takes a found
-    # line's pixels away, so a grid line is cut where it crosses lines found before it, by as
-    # much as they are thick (up to `thickest`, half that at half size): such gaps are bridged.
-    h, w = mask.shape
-    half = cv2.resize(thick, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)
-    segments = cv2.HoughLinesP(
-        half * 255,
-        1,
-        np.pi / 90,
-        threshold=length // 4,
-        minLineLength=length // 2,
-        maxLineGap=thickest // 2 + 1,
-    )
-    segments = 2 * segments.reshape(-1, 4) if segments is not None else np.zeros((0, 4), int)
-    chords = [_chord(segment, w, h) for segment in segments]
-    # Most lines that are not rules (a sheet's edge, a long stroke) end inside the frame: their
-    # chords' ends, looked at first (all at once), tell them apart cheaply.
-    reach_the_edges = _ends_on_mask(thick, chords)
-    drawn = np.zeros_like(found)
-    crossing: list[Chord] = []
-    level: list[np.ndarray] = []
-    to_follow: list[np.ndarray] = []
-    # Across half the frame, or a sheet's edge (told by its sides, all at once): either is
-    # followed out along its line (if not a rule).
-    spans = np.abs(segments[:, 2:] - segments[:, :2])
-    across = (spans[:, 0] >= _RULE_SPAN * w) | (spans[:, 1] >= _RULE_SPAN * h)
-    edges = np.zeros(len(segments), bool)
-    if grey is not None and not across.all():
-        edges[~across] = _are_edges(grey, segments[~across], thickest + 2)
-    # (Fitted all at once: a chord's rule depends on the mask only.)
-    at_edges_only = [chord for chord, at in zip(chords, reach_the_edges, strict=True) if at]
-    rules = iter(_rules_through(thick, at_edges_only))
-    for index, (segment, at_edges) in enumerate(zip(segments, reach_the_edges, strict=True)):
-        rule = next(rules) if at_edges else None
-        x0, y0, x1, y1 = segment
-        if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
-            continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
-        if rule is not None:
-            cv2.line(found, *rule, 1, 3)
-            cv2.line(drawn, *rule, 1, 7)  # within Hough's half-size pixels of it
-            crossing.append(rule)
-            continue
-        if across[index] or edges[index]:
-            to_follow.append(segment)
-        elif math.hypot(x1 - x0, y1 - y0) >= length and abs(y1 - y0) <= abs(x1 - x0) * _LEVEL:
-            level.append(segment)
-    # (Followed all at once: what a segment's ends reach depends on the mask only.)
-    for chord in _followed(thick, to_follow + _ruled_together(level, 3 * thickest), gap):
-        cv2.line(found, *chord, 1, 3)
-    for slant in page_axes(segments):
-        found = cv2.bitwise_or(found, _runs_along(thick, slant, gap, length))
-    solid = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((thickest, thickest), np.uint8))
-    solid = cv2.subtract(solid, _grid_crossings(solid, found, thickest))
-    found = cv2.subtract(found, cv2.dilate(solid, np.ones((3, 3), np.uint8)))
-    found = cv2.bitwise_or(
-        found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
-    )
-    return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask), crossing
-
-
-def page_axes(segments: np.ndarray) -> list[float]:
-    """The slants (degrees, as `_slants`) along which a turned page's printed lines are looked
-    for as straight runs, from Hough's segments (x0, y0, x1, y1): a family of lines is at
-    least `_PAGE_SEGMENTS` segments within `_RULE_AGREEMENT` of their median, level or
-    upright. Both families there: a grid, and both its axes. One family: the axis square to
-    it. On a dense grid Hough takes the lines it finds first from those that cross them, so
-    the second family can go unseen; a ruled page's rules are Hough's to find, and nothing
-    long runs square to them. Only axes more than a degree off the frame's are given (the
-    axis-aligned openings find the rest); [] with no family."""
-    if len(segments) < _PAGE_SEGMENTS:
-        return []
-    ends = np.asarray(segments, np.float64).reshape(-1, 2, 2)
-    slants = _slants(ends[:, 1] - ends[:, 0])
-    upright = np.abs(slants) > 90 - _MAX_TILT
-    # Each family as its turn from the frame's own axis (level: the slant; upright: from 90).
-    turns = []
-    for members in (slants[~upright], (slants[upright] % 180.0) - 90.0):
-        median = float(np.median(members)) if len(members) else 0.0
-        agreeing = np.count_nonzero(np.abs(members - median) <= _RULE_AGREEMENT)
-        turns.append(median if agreeing >= _PAGE_SEGMENTS else None)
-    level, up = turns
-    if level is None and up is None:
-        return []
-    if up is None:
-        axes = [level + 90.0]
-    elif level is None:
-        axes = [up]  # the level axis, square to the upright family
-    else:
-        axes = [level, up + 90.0]
-    off_the_frames = np.abs((np.array(axes) + 90.0) % 90.0 - 45.0) < 44.0  # by over a degree
-    return [slant for slant, off in zip(axes, off_the_frames, strict=True) if off]
-
-
-def _runs_along(mask: np.ndarray, slant: float, gap: int, length: int) -> np.ndarray:
-    """uint8 0/1: the straight runs of `mask` at least `length` px long along `slant` (degrees,
-    clockwise as y grows down), gaps under `gap` px closed along it first: the openings of
-    `straight_lines`, on the mask turned so that direction is level. Nothing unless there are
-    `_PAGE_SEGMENTS` such runs or more: a page's printed lines come many, parallel, where a
-    lone run that way is more often a card's edge against the table. Worked out at half size
-    (a quarter of the pixels), as Hough's votes are: `mask` is thickened enough for a thin
-    line to stay one line there."""
-    h, w = mask.shape
-    turn = cv2.getRotationMatrix2D((w / 2, h / 2), slant, 0.5)
-    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
-    size = (math.ceil(w * cos + h * sin), math.ceil(w * sin + h * cos))
-    turn[:, 2] += size[0] / 2 - w / 2, size[1] / 2 - h / 2
-    level = cv2.warpAffine(mask, turn, size, flags=cv2.INTER_NEAREST)
-    level = cv2.morphologyEx(level, cv2.MORPH_CLOSE, np.ones((1, max(2, gap // 2)), np.uint8))
-    level = cv2.morphologyEx(level, cv2.MORPH_OPEN, np.ones((1, length // 2), np.uint8))
-    if cv2.connectedComponents(level, connectivity=8)[0] - 1 < _PAGE_SEGMENTS:
-        return np.zeros_like(mask)
-    back = cv2.warpAffine(level, turn, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
-    return cv2.bitwise_and(back, mask)
-
-
-def _grid_crossings(solid: np.ndarray, found: np.ndarray, thickest: int) -> np.ndarray:
-    """uint8 0/1: the pieces of `solid` (ink too thick to be a printed line, uint8 0/1) that
-    are a thick grid's crossings, or nothing. Where two printed lines cross, their ink is a
-    square as wide as both, and on thick squared paper every crossing is one: taken for
-    writing, they are left behind as dots, which join the writing into one tall line of grid.
-    Pieces under two `thickest` across, on the lines `found` (uint8 0/1), are crossings when
-    the frame shows a grid: at least `_GRID_CROSSINGS` of them where found lines cross. (A
-    ruled page's rules do not cross; a dim frame's noise leaves a few such pieces on them.)"""
-    # (Each crossing is a square `thickest` wide at least: most frames have too few such
-    # pixels, and labelling them costs more than this.)
-    if cv2.countNonZero(solid) < _GRID_CROSSINGS * thickest * thickest:
-        return np.zeros_like(solid)
-    arm = 2 * thickest
-    level = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((1, arm), np.uint8))
-    upright = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((arm, 1), np.uint8))
-    crossings = cv2.bitwise_and(cv2.bitwise_and(level, upright), solid)
-    if cv2.countNonZero(crossings) < _GRID_CROSSINGS:
-        return np.zeros_like(solid)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
-    small = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < arm
-    small[0] = False
-    crossed = np.zeros(count, bool)
-    crossed[labels[crossings > 0]] = True
-    if np.count_nonzero(small & crossed) < _GRID_CROSSINGS:
-        return np.zeros_like(solid)
-    on_found = np.zeros(count, bool)
-    on_found[labels[found > 0]] = True
-    return np.take((small & on_found).view(np.uint8), labels)
-
-
-Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
-
-
-def _followed(mask: np.ndarray, segments: list[np.ndarray], gap: int) -> list[Chord]:
-    """Hough segments (x0, y0, x1, y1) of lines on `mask`, each with its ends followed out
-    along it for as long as the mask holds the line (gaps under `gap` px bridged): Hough gives
-    a line in pieces (writing crosses a rule, a grid's lines cross each other), and a piece
-    left out joins the writing to the card's edge, or is a stroke of its own (a grid line's
-    end past its last crossing, read as a 1). All the segments at once (a grid gives dozens)."""
-    if not segments:
-        return []
-    h, w = mask.shape
-    ends = np.array(segments, np.float64).reshape(-1, 2, 2)  # [segment, end, (x, y)]
-    lengths = [max(1.0, math.hypot(x1 - x0, y1 - y0)) for (x0, y0), (x1, y1) in ends]
-    unit = (ends[:, 1] - ends[:, 0]) / np.array(lengths)[:, np.newaxis]  # [segment, (x, y)]
-    # Both ends: end 0 steps back from (x0, y0), end 1 on from (x1, y1). A ray from inside
-    # the frame leaves it within hypot(w, h) steps, so over `gap` of the w + h steps are past
-    # the edge, where the mask counts as missing.
-    away = np.stack([-unit, unit], axis=1)[..., np.newaxis]  # [segment, end, (x, y), 1]
-    steps = np.arange(1, w + h, dtype=np.float64)
-    xs = np.round(ends[:, :, 0, np.newaxis] + away[:, :, 0] * steps).astype(int)
-    ys = np.round(ends[:, :, 1, np.newaxis] + away[:, :, 1] * steps).astype(int)
-    inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
-    missed = np.ones(xs.shape, np.int32)
-    missed[inside] = mask[ys[inside], xs[inside]] == 0
-    # A line ends where `gap` steps in a row miss it (or at the frame's edge): the first
-    # window of `gap` steps all missed, by a running count.
-    count = np.cumsum(missed, axis=2)
-    windows = count[..., gap - 1 :] - np.pad(count, ((0, 0), (0, 0), (1, 0)))[..., :-gap]
-    reach = np.argmax(windows >= gap, axis=2)  # [segment, end]: steps before that window
-    chords = []
-    for (x0, y0), (x1, y1), (ux, uy), (back, on) in zip(
-        ends[:, 0].tolist(), ends[:, 1].tolist(), unit.tolist(), reach.tolist(), strict=True
-    ):
-        chords.append(
-            (
-                (round(x0 - back * ux), round(y0 - back * uy)),
-                (round(x1 + on * ux), round(y1 + on * uy)),
-            )
-        )
-    return chords
-
-
-def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray]:
-    """The segments (x0, y0, x1, y1; long, near-level straight lines on the mask that do not
-    cross the frame) that are rules of a card or sheet in view: each in step with another
-    (their slants within `_RULE_AGREEMENT`), at least `apart` px from it, beside it along
-    their way (each overlapping half the other). A card's rules come several, parallel, one
-    above another; a pen's stroke, however long and straight, has no such twin."""
-    if len(segments) < 2:
-        return []
-    ends = np.array(segments, np.float64).reshape(-1, 2, 2)
-    ends = np.where((ends[:, 0, 0] > ends[:, 1, 0])[:, None, None], ends[:, ::-1], ends)
-    along = ends[:, 1] - ends[:, 0]
-    slants = _slants(along)
-    middles = ends.mean(axis=1)
-    ruled = np.zeros(len(segments), bool)
-    for i in range(len(segments)):
-        unit = along[i] / np.hypot(*along[i])
-        offsets = (middles - middles[i]) @ np.array([-unit[1], unit[0]])
-        spans = (ends - ends[i, 0]) @ unit  # [n, 2]: where each lies along segment i
-        overlap = np.minimum(spans[:, 1], np.hypot(*along[i])) - np.maximum(spans[:, 0], 0.0)
-        shorter = np.minimum(np.hypot(along[:, 0], along[:, 1]), np.hypot(*along[i]))
-        twins = (
-            (np.abs(slants - slants[i]) <= _RULE_AGREEMENT)
-            & (np.abs(offsets) >= apart)
-            & (overlap >= 0.5 * shorter)
-        )
-        ruled[i] = twins.any()
-    return [segment for segment, keep in zip(segments, ruled, strict=True) if keep]
-
-
-def _slants(along: np.ndarray) -> np.ndarray:
-    """The slants (degrees in [-90, 90), clockwise as y grows down) of lines going `along`
-    ([n, 2]: dx, dy), whichever way each is traced."""
-    return (np.degrees(np.arctan2(along[:, 1], along[:, 0])) + 90.0) % 180.0 - 90.0
-
-
-def _chord(segment: tuple[int, int, int, int], w: int, h: int) -> Chord:
-    """The line through `segment` (x0, y0, x1, y1) across a w x h frame, edge to edge."""
-    x0, y0, x1, y1 = (float(v) for v in segment)
-    length = max(1.0, math.hypot(x1 - x0, y1 - y0))
-    reach = (w + h) / length  # beyond the frame from either end
-    first = (round(x0 - reach * (x1 - x0)), round(y0 - reach * (y1 - y0)))
-    last = (round(x1 + reach * (x1 - x0)), round(y1 + reach * (y1 - y0)))
-    _, first, last = cv2.clipLine((0, 0, w, h), first, last)
-    return first, last
-
-
-_CHORD_ENDS = np.stack([np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)])
-
-
-def _ends_on_mask(mask: np.ndarray, chords: list[Chord]) -> np.ndarray:
-    """bool [len(chords)]: whether `mask` holds each chord near both its ends (within 4 px of
-    it, for at least half of the first and of the last `_RULE_END` of its way)."""
-    if not chords:
-        return np.zeros(0, bool)
-    h, w = mask.shape
-    first = np.array([c[0] for c in chords], np.float64)
-    along = np.array([c[1] for c in chords], np.float64) - first
-    normal = np.stack([-along[:, 1], along[:, 0]], axis=1)
-    normal /= np.maximum(1.0, np.hypot(along[:, 0], along[:, 1]))[:, np.newaxis]
-    t = _CHORD_ENDS[np.newaxis, :, :, np.newaxis]  # [chord, end, 8 steps, 9 offsets]
-    across = np.arange(-4, 5, dtype=np.float64)
-    points = []
-    for axis, size in ((0, w), (1, h)):
-        start, step, side = (v[:, axis].reshape(-1, 1, 1, 1) for v in (first, along, normal))
-        points.append(np.clip(np.round(start + t * step + across * side), 0, size - 1).astype(int))
-    on = mask[points[1], points[0]] > 0
-    return (on.any(axis=3).mean(axis=2) >= 0.5).all(axis=1)
-
-
-def _rules_through(mask: np.ndarray, chords: list[Chord]) -> list[Chord | None]:
-    """For each chord (`_chord`), the rule (or grid line) along it, as its end points at the
-    frame's edges, if `mask` holds one there: a straight line on the mask for most of its way
-    across the frame (`_RULE_SPAN`), however faint and broken, and up to the frame's edges at
-    both ends (which `_ends_on_mask` looks at first); else None. A pen stroke, however long and
-    straight, ends inside the frame.
-
-    The line is fitted to the mask's pixels near it: Hough's degree steps put a long line's
-    ends pixels off the rule. All chords are looked at together, each sampled every 2 px along
-    its way (the shorter ones padded to the longest's samples, which count for nothing): a
-    busy page has dozens, and one at a time their numpy calls' overheads were most of the
-    finder's time on such a page."""
-    if not chords:
-        return []
-    h, w = mask.shape
-    first = np.array([c[0] for c in chords], np.float64)
-    last = np.array([c[1] for c in chords], np.float64)
-    along = last - first
-    length = np.hypot(along[:, 0], along[:, 1])
-    count = np.maximum(2, np.round(length / 2).astype(np.intp))  # every 2 px
-    steps = np.arange(count.max())
-    t = steps * (1.0 / (count[:, None] - 1))  # [chord, step]
-    t[np.arange(len(chords)), count - 1] = 1.0
-    valid = steps < count[:, None]
-    normal = np.stack([-along[:, 1], along[:, 0]], axis=1) / np.maximum(1.0, length)[:, None]
-    xs_on = first[:, 0:1] + t * along[:, 0:1]
-    ys_on = first[:, 1:2] + t * along[:, 1:2]
-
-    def on_mask(offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
-        """[chord, step, 2 * spread + 1]: whether each px within `spread` of each line
-        (shifted by `offset` px along its normal) is on the mask, and its offset."""
-        across = offset[..., None] + np.arange(-spread, spread + 1)
-        xs = xs_on[..., None] + across * normal[:, 0, None, None]
-        ys = ys_on[..., None] + across * normal[:, 1, None, None]
-        xs = np.clip(np.round(xs), 0, w - 1).astype(np.intp)
-        ys = np.clip(np.round(ys), 0, h - 1).astype(np.intp)
-        return (mask[ys, xs] > 0) & valid[..., None], across
-
-    hits, across = on_mask(np.zeros_like(t), 4)
-    rows = hits.any(axis=2)
-    inked = np.count_nonzero(rows, axis=1)
-    # The least-squares line through each chord's hits' offsets (np.polyfit's answer).
-    per_row = np.maximum(1, hits.sum(axis=2))
-    centres = (hits * across).sum(axis=2) / per_row
-    on_rows = np.maximum(1, inked)
-    t_mean = (t * rows).sum(axis=1) / on_rows
-    centres_mean = (centres * rows).sum(axis=1) / on_rows
-    spread = (t - t_mean[:, None]) * rows
-    slope = (spread * (centres - centres_mean[:, None])).sum(axis=1) / np.maximum(
-        1e-9, (spread**2).sum(axis=1)
-    )
-    offset = centres_mean[:, None] + slope[:, None] * (t - t_mean[:, None])
-    on = on_mask(offset, 1)[0].any(axis=2)
-    ends = np.maximum(3, np.round(_RULE_END * count).astype(np.intp))
-    so_far = np.cumsum(on, axis=1)
-    index = np.arange(len(chords))
-    at_start = so_far[index, np.minimum(ends, count) - 1] / np.minimum(ends, count)
-    before_end = np.where(count > ends, so_far[index, np.maximum(0, count - ends - 1)], 0)
-    at_end = (so_far[index, count - 1] - before_end) / np.minimum(ends, count)
-    rule = (
-        (inked >= _RULE_SPAN * count)
-        & (so_far[index, count - 1] >= _RULE_SPAN * count)
-        & (at_start >= 0.5)
-        & (at_end >= 0.5)
-    )
-    start = np.round(first + offset[:, 0:1] * normal).astype(int)
-    end = np.round(last + offset[index, count - 1][:, None] * normal).astype(int)
-    return [
-        ((int(s[0]), int(s[1])), (int(e[0]), int(e[1]))) if found else None
-        for s, e, found in zip(start, end, rule, strict=True)
-    ]
-
-
-def printed_boxes(mask: np.ndarray) -> np.ndarray:
-    """uint8 0/1: the lines of the printed boxes in an ink mask (detection size): a box round
-    a digit, the cells of a comb, a table's cells. A box is a piece of ink whose outline is a
-    four-sided figure with straight sides and near-right corners, hollow (a box holds paper
-    and a digit; a written 0 is round and has no corners). Its sides, and those of its cells
-    that are a comb's (`_comb_cells`), are the box's lines: not writing, so a line is fitted
-    to the digits inside, not to the box (whose sides, in the line, read as 1s)."""
-    found = np.zeros_like(mask)
-    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
-    if hierarchy is None:
-        return found
-    smallest = _SMALLEST_BOX * min(mask.shape)
-    h, w = mask.shape
-    parents = hierarchy[0, :, 3]
-    # A speck or a stroke: its outline is shorter than any box's.
-    lengths = np.array([len(contour) for contour in contours])
-    long_enough = lengths >= 2 * smallest
-    # What is written in boxes: the centres of the pieces long enough to be a digit's, worked
-    # out once a box is found (most frames have none).
-    pieces = np.flatnonzero((parents < 0) & (lengths >= smallest))
-    written: np.ndarray | None = None
-    for index in np.flatnonzero((parents < 0) & long_enough):
-        outer = contours[index]
-        x, y, bw, bh = cv2.boundingRect(outer)
-        if x == 0 or y == 0 or x + bw == w or y + bh == h:
-            continue  # ruled or squared paper runs off the frame; a printed box is in it
-        corners = _box_corners(outer, smallest)
-        if corners is None:
-            continue
-        cells = [c for c in np.flatnonzero(parents == index)]
-        if sum(cv2.contourArea(contours[c]) for c in cells) < _HOLLOW * cv2.contourArea(corners):
-            continue  # a box holds paper: this is a blob
-        cv2.polylines(found, [corners], True, 1, 3)
-        if written is None:
-            rects = np.array([cv2.boundingRect(contours[i]) for i in pieces], np.float64)
-            rects = rects.reshape(-1, 4)
-            written = rects[:, :2] + rects[:, 2:] / 2
-        others = np.delete(written, np.flatnonzero(pieces == index), axis=0)
-        cv2.polylines(
-            found, _comb_cells([contours[c] for c in cells], others, smallest), True, 1, 3
-        )
-    return cv2.bitwise_and(found, mask)
-
-
-def _comb_cells(holes: list[np.ndarray], written: np.ndarray, smallest: float) -> list[np.ndarray]:
-    """The corners (int32 [4, 1, 2] each) of a box's holes (outlines) that are a comb's cells,
-    whose walls are printed lines: boxes too, as wide as the cells something is written in
-    (`written`, [m, 2]: centres of other pieces), within `_REGULAR` of it. A 1 written from a
-    box's top to its bottom splits it into two boxes, empty and narrower than a cell, and
-    would be taken for a wall; a comb's empty cells are as wide as its written ones."""
-    cells = [corners for hole in holes if (corners := _box_corners(hole, smallest)) is not None]
-    if not cells:
-        return []
-    widths = np.array([_width(corners) for corners in cells])
-    filled = np.array(
-        [_in_box(written[:, 0], written[:, 1], cv2.boundingRect(c)).any() for c in cells]
-    )
-    if not filled.any():
-        return []
-    pitch = float(np.median(widths[filled]))
-    regular = np.abs(widths - pitch) <= _REGULAR * pitch
-    return [corners for corners, keep in zip(cells, regular, strict=True) if keep]
-
-
-def _width(corners: np.ndarray) -> float:
-    """A four-sided box's (corners int32 [4, 1, 2]) width: its level sides' mean length (px)."""
-    sides = np.roll(corners[:, 0], -1, axis=0) - corners[:, 0]
-    level = np.abs(sides[:, 0]) >= np.abs(sides[:, 1])
-    return float(np.hypot(sides[level, 0], sides[level, 1]).mean()) if level.any() else 0.0
-
-
-def _box_corners(contour: np.ndarray, smallest: float) -> np.ndarray | None:
-    """The four corners of an outline that is a box (int32 [4, 1, 2]), or None: four straight
-    sides, each at least `smallest` px, meeting at near-right angles, the outline within 2 px
-    of them all along."""
-    perimeter = cv2.arcLength(contour, True)
-    if perimeter < 4 * smallest:
-        return None
-    corners = cv2.approxPolyDP(contour, 0.03 * perimeter, True)
-    if len(corners) != 4 or not cv2.isContourConvex(corners):
-        return None
-    points = corners[:, 0].astype(np.float64)
-    sides = np.roll(points, -1, axis=0) - points
-    lengths = np.hypot(sides[:, 0], sides[:, 1])
-    if lengths.min() < smallest:
-        return None
-    cosines = [
-        abs(float(np.dot(sides[k], sides[(k + 1) % 4]))) / (lengths[k] * lengths[(k + 1) % 4])
-        for k in range(4)
-    ]
-    if max(cosines) > math.cos(math.radians(90 - _BOX_CORNER)):
-        return None
-    reach = np.maximum(contour[:, 0].max(axis=0), corners[:, 0].max(axis=0)) + 4
-    outline = np.zeros((int(reach[1]), int(reach[0])), np.uint8)
-    cv2.polylines(outline, [corners], True, 1, 5)
-    on = outline[contour[:, 0, 1], contour[:, 0, 0]]
-    return corners if on.mean() >= _STRAIGHT_SIDES else None
-
-
-def _kernel(along: tuple[int, int], length: int) -> tuple[int, int]:
-    """The (rows, columns) shape of a 1-px kernel `length` long in direction (dx, dy)."""
-    dx, dy = along
-    return (1 + (length - 1) * dy, 1 + (length - 1) * dx)
-
-
 def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     """Whether a line's ink is a thin sliver along a sheet's edge: long and thin, darker on one
-    side than the other all along (`_is_an_edge`), as a pen's stroke never is. Judged are the
+    side than the other all along (`is_an_edge`), as a pen's stroke never is. Judged are the
     line's pieces at the frame's border when they hold most of its ink (the table in a corner
     of a turned page), and alone: a row of digits joined by a shadow's rim or blob at the
     border is long and thin too. Elsewhere only a line that is mostly one piece is, and that
@@ -1445,10 +878,10 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     border = (x0 <= 0) | (y0 <= 0) | (x0 + bw >= w) | (y0 + bh >= h)
     at_border = np.zeros(len(xs), bool)
     for box in pieces.boxes[border]:
-        at_border |= _in_box(xs, ys, box)
+        at_border |= in_box(xs, ys, box)
     judged = at_border
     if 2 * np.count_nonzero(at_border) < len(xs):  # elsewhere: its biggest piece, if most of it
-        judged = _in_box(xs, ys, pieces.boxes[np.argmax(bw * bh)])
+        judged = in_box(xs, ys, pieces.boxes[np.argmax(bw * bh)])
         if np.count_nonzero(judged) < _MOST_INK * len(xs):
             return False
     xs, ys = xs[judged], ys[judged]
@@ -1458,7 +891,7 @@ def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
     cx, cy = xs.mean(), ys.mean()
     dx, dy = direction * 2 * major
     segment = (round(cx - dx), round(cy - dy), round(cx + dx), round(cy + dy))
-    return _is_an_edge(grey, segment, round(2 * minor) + 3)
+    return is_an_edge(grey, segment, round(2 * minor) + 3)
 
 
 def _left_of_print(pieces: "_Pieces", printed: np.ndarray) -> bool:
@@ -1505,71 +938,6 @@ def _print_cut_by_the_frame(pieces: "_Pieces", shape: tuple[int, ...], thickest:
     return bool(across <= _STUB_SPREAD * thickest and len(xs) <= _STUB_WIDTH * thickest * length)
 
 
-def _in_box(xs: np.ndarray, ys: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """bool: which of the pixels (xs, ys) lie in `box` (x, y, width, height)."""
-    x, y, width, height = box
-    return (xs >= x) & (xs < x + width) & (ys >= y) & (ys < y + height)
-
-
-_EDGE_SAMPLES = np.linspace(0.1, 0.9, 9)  # along a segment: where its two sides are compared
-
-
-def _is_an_edge(grey: np.ndarray, segment: tuple[int, int, int, int], offset: int) -> bool:
-    """Whether a straight segment (x0, y0, x1, y1) is the edge of a sheet (`_are_edges`)."""
-    return bool(_are_edges(grey, [segment], offset)[0])
-
-
-def _are_edges(
-    grey: np.ndarray, segments: np.ndarray | list[tuple[int, int, int, int]], offset: int
-) -> np.ndarray:
-    """bool [len(segments)]: whether each straight segment (x0, y0, x1, y1) is the edge of a
-    sheet: clearly darker on one side than on the other all along (paper on one side, table
-    on the other), as seen `offset` px off it each way. A pen's stroke has paper on both
-    sides."""
-    ends = np.array(segments, np.float64).reshape(-1, 4)
-    if not len(ends):
-        return np.zeros(0, bool)
-    lengths = np.array([max(1.0, math.hypot(x1 - x0, y1 - y0)) for x0, y0, x1, y1 in ends])
-    x0, y0, x1, y1 = (column[:, np.newaxis] for column in ends.T)
-    nx, ny = -(y1 - y0) / lengths[:, np.newaxis], (x1 - x0) / lengths[:, np.newaxis]
-    t = _EDGE_SAMPLES
-    xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)  # [segment, sample]
-    h, w = grey.shape
-
-    def side(sign: float) -> np.ndarray:
-        sx = np.clip(np.round(xs + sign * offset * nx), 0, w - 1).astype(int)
-        sy = np.clip(np.round(ys + sign * offset * ny), 0, h - 1).astype(int)
-        return grey[sy, sx].astype(np.float64)
-
-    def medians(values: np.ndarray) -> np.ndarray:  # of each row (an odd count: its middle)
-        middle = values.shape[1] // 2
-        return np.partition(values, middle, axis=1)[:, middle]
-
-    one, other = side(1.0), side(-1.0)
-    darker, brighter = np.minimum(one, other), np.maximum(one, other)
-    below = np.where((medians(one) < medians(other))[:, np.newaxis], one < other, other < one)
-    steady = np.count_nonzero(below, axis=1) / below.shape[1] >= 0.8
-    return (medians(darker) < _EDGE_RATIO * medians(brighter)) & steady
-
-
-def _border_strips(mask: np.ndarray, length: int, width: int) -> np.ndarray:
-    """uint8 0/1: long runs along the frame's edges, within `width` px of them: a strip of dark
-    table between a sheet and the frame's edge, whatever its thickness. A digit touching an
-    edge meets it end on, not along it."""
-    strips = np.zeros_like(mask)
-    # An opening along rows (columns) treats each row (column) on its own: the top and bottom
-    # bands are opened stacked, in one call, and so are the left and right ones.
-    top_bottom = np.vstack([mask[:width], mask[-width:]])
-    runs = cv2.morphologyEx(top_bottom, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    strips[:width] |= runs[:width]
-    strips[-width:] |= runs[width:]
-    left_right = np.hstack([mask[:, :width], mask[:, -width:]])
-    runs = cv2.morphologyEx(left_right, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    strips[:, :width] |= runs[:, :width]
-    strips[:, -width:] |= runs[:, width:]
-    return strips
-
-
 @dataclass(frozen=True)
 class _Pieces:
     """The ink pieces of one line: their boxes `[n, 4]` (x, y, w, h) and their pixels."""
@@ -1586,7 +954,7 @@ def group_lines(
     glue: np.ndarray | None = None,
 ) -> list[_Pieces]:
     """The ink pieces of each line (pixels of the mask and of `glue`): pieces that overlap
-    vertically and are near, along a line tilted up to _MAX_TILT, and pieces of one digit,
+    vertically and are near, along a line tilted up to MAX_TILT, and pieces of one digit,
     joined: a stroke's halves apart only by a printed line it crosses too (`printed`, uint8
     0/1, or None), or joined by `glue` (uint8 0/1, or None: writing over printed lines,
     `written_over_print`), which is part of the line's ink: a small digit's strokes along a
@@ -1621,11 +989,11 @@ def group_lines(
     shorter = np.minimum(heights[:, column], heights)
     gap = np.maximum(x0 - x1[:, column], x0[:, column] - x1)
     taller = np.maximum(heights[:, column], heights)
-    # Neighbours on a line, tilted up to _MAX_TILT: they overlap vertically, are near, and the
+    # Neighbours on a line, tilted up to MAX_TILT: they overlap vertically, are near, and the
     # line between their centres is no steeper than the tilt.
     slope = (
         np.abs(cy - cy[:, column])
-        <= np.tan(np.radians(_MAX_TILT + 5)) * np.abs(cx - cx[:, column]) + 0.25 * shorter
+        <= np.tan(np.radians(MAX_TILT + 5)) * np.abs(cx - cx[:, column]) + 0.25 * shorter
     )
     near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
@@ -1668,17 +1036,17 @@ def group_lines(
 def _page_slant(rules: list[Chord]) -> float:
     """The slant of a ruled page (degrees, clockwise as y grows down) from the rules that cross
     the frame (`straight_lines`), or 0: at least two near-level rules agreeing within
-    `_RULE_AGREEMENT` of their median. Writing follows the page's rules, so this is the slant
+    `RULE_AGREEMENT` of their median. Writing follows the page's rules, so this is the slant
     of a short line whose own pieces do not spread far enough along it to say (one or two
     digits on a turned, ruled page). A page's texture or a table's edges give "rules" at any
     angle, which do not agree."""
     ends = np.array(rules, np.float64).reshape(-1, 2, 2)
-    slants = _slants(ends[:, 1] - ends[:, 0])
-    level = slants[np.abs(slants) <= _MAX_TILT]
+    slants = slants_of(ends[:, 1] - ends[:, 0])
+    level = slants[np.abs(slants) <= MAX_TILT]
     if len(level) < 2:
         return 0.0
     median = float(np.median(level))
-    return median if np.abs(level - median).max() <= _RULE_AGREEMENT else 0.0
+    return median if np.abs(level - median).max() <= RULE_AGREEMENT else 0.0
 
 
 def _fit(pieces: _Pieces, scale: int, page_slant: float) -> LineGeometry:
@@ -1700,7 +1068,7 @@ def _fit(pieces: _Pieces, scale: int, page_slant: float) -> LineGeometry:
         my = (centres[:, 1] * weights).sum() / total
         sxx = ((centres[:, 0] - mx) ** 2 * weights).sum() / total
         sxy = ((centres[:, 0] - mx) * (centres[:, 1] - my) * weights).sum() / total
-        angle = float(np.clip(math.degrees(math.atan2(sxy, sxx)), -_MAX_TILT, _MAX_TILT))
+        angle = float(np.clip(math.degrees(math.atan2(sxy, sxx)), -MAX_TILT, MAX_TILT))
     theta = math.radians(angle)
     xs, ys = pieces.xs + 0.5, pieces.ys + 0.5  # pixel centres
     along = xs * math.cos(theta) + ys * math.sin(theta)

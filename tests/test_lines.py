@@ -9,14 +9,8 @@ import pytest
 
 from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, ink_greys, to_grey, widen_thin_strokes
-from edge.lines import (
-    FindSettings,
-    choose_ink,
-    find_lines,
-    page_axes,
-    paper_balance,
-    written_over_print,
-)
+from edge.lines import FindSettings, choose_ink, find_lines, paper_balance
+from edge.printed import page_axes, written_over_print
 from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
 
 IMAGES, LABELS = sample_digits()
@@ -779,7 +773,7 @@ def test_what_a_grid_in_perspective_leaves_is_not_read_as_lines():
     # perspective is not taken out whole, and what is left (a crossing, a cell's side) was
     # found as lines of its own. Counted: lines mostly off the writing, of any size. Measured:
     # 126 of 253 lines before such remnants were dropped, 68 of 193 since; 57 of 185 since a
-    # thick grid's crossings are known for print (`edge.lines._grid_crossings`), 67 before;
+    # thick grid's crossings are known for print (`edge.printed._grid_crossings`), 67 before;
     # 45 of 173 since a grid line's stub at the frame's edge is (`_print_cut_by_the_frame`).
     off_writing = 0
     for seed in (41, 42):
@@ -812,7 +806,7 @@ def test_a_turned_grid_that_ends_inside_the_frame_leaves_no_cells_or_stubs(angle
     # lines do not run edge to edge, and Hough, which takes each found line's pixels away, sees
     # the lines found later cut at every crossing. Left unfound, their cells and stubs are lines.
     # Turned 6 degrees or more, the frame's level and upright openings miss them too: they are
-    # opened along the page's own axes (`edge.lines.page_axes`); 9-12 lines were found before.
+    # opened along the page's own axes (`edge.printed.page_axes`); 9-12 lines were found before.
     [line] = find_lines(
         on_turned_grid(page(ink_of("3103", 60, gap=0.5), at=(150, 170)), angle, pitch)
     ).lines
