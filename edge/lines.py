@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from edge.events import Box
 from edge.ink import (
@@ -43,13 +42,24 @@ from edge.printed import (
     MAX_TILT,
     RULE_AGREEMENT,
     Chord,
-    in_box,
-    is_an_edge,
     printed_boxes,
     slants_of,
     straight_lines,
     thickest_rule,
     written_over_print,
+)
+from edge.table import (
+    pieces_with_boxes,
+    rim_of_a_darker_thing,
+    sliver_of_table,
+    spreads,
+    table_around_sheet,
+    table_beside_sheet,
+    unexplained_dark,
+    wide_dark,
+    without_shadow_tips,
+    without_table,
+    without_table_at_the_border,
 )
 
 DETECT_ROWS = 240  # the frame is shrunk by the whole factor that brings it closest to this
@@ -83,21 +93,10 @@ _TEXTURE_BLOCK = 16  # px at detection size: blocks over which the surface's tex
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 _FAINTEST = 0.3  # of the boldest line's ink darkness
-_SLIVER = 4.0  # a piece this many times longer than wide may be a sliver of table
-_MOST_INK = 0.8  # of a line's ink: a piece holding this much is what the line is
-# Pixels darker than this (of the paper's brightness) that are not ink, over this share of the
-# frame, are a stroke too wide for the ordinary paper estimate (or a dark table).
+# Pixels darker than this (of the paper's brightness) that are not ink, over a share of the
+# frame (`edge.table.unexplained_dark`), are a stroke too wide for the ordinary paper estimate
+# (or a dark table).
 _UNEXPLAINED = 0.4
-_UNEXPLAINED_SHARE = 0.005
-_TABLE_OUTLINE = 0.6  # a thick piece whose outline is this much frame edge is table, not ink
-_COMPACT = 2.5  # a piece spread less than this many times more one way than the other is compact
-_TABLE_CONTRAST = 0.8  # a table is darker than this, of the sheet's brightness
-_ALONG_EDGE = 9  # outline points over which an edge's sharpness is taken (a median)
-_SHARP_SHARE = 0.9  # of a table's outline (holes too; off the frame's edge) is a sharp edge
-_SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between table and sheet per px
-_RING = 3  # px (detection size) round a piece at the border: its surroundings
-_SHADOW_SIDE = 0.3  # of those surroundings as dark as the piece: it goes on a shadow
-_AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter than this is as dark
 _PRINT_REACH = 3  # px (detection size) from a printed line: ink this near may be what is left of it
 _ON_PRINT = 0.9  # of a line's ink that near printed lines: the line is what is left of them
 _OF_THE_STROKE = 0.5  # of a thick stroke's own darkness: fainter is what it touches
@@ -223,10 +222,10 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     # A table's wedge at the border is judged both joined to the sheet's edge and, the edge
     # taken out as a printed line, alone: its tip is cut off from the rest by then.
     printed = cv2.bitwise_or(rules, boxes)
-    grouping = cv2.subtract(_without_table_at_the_border(mask), printed)
-    grouping = _without_table(grouping, table, stroke)
-    grouping = _without_table_at_the_border(grouping)
-    grouping = _without_shadow_tips(grouping, detection, paper)
+    grouping = cv2.subtract(without_table_at_the_border(mask), printed)
+    grouping = without_table(grouping, table, stroke)
+    grouping = without_table_at_the_border(grouping)
+    grouping = without_shadow_tips(grouping, detection, paper)
     glue = None
     if ink == "dark" and not noisy and printed.any():
         colour = shrunk[..., :3] if in_colour else small["dark"][..., np.newaxis]
@@ -239,9 +238,9 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     # The writing in one view is written with one pen: far fainter than the boldest line is a
     # shadow's rim, texture, print from the other side of the sheet, not a line to read. (Far
     # smaller than the tallest is judged once lines are read: `edge.pipeline`.)
-    groups = [g for g in groups if not _sliver_of_table(g, detection)]
+    groups = [g for g in groups if not sliver_of_table(g, detection)]
     writing = cv2.bitwise_or(grouping, printed)
-    groups = [g for g in groups if not _rim_of_a_darker_thing(g, detection, paper, writing)]
+    groups = [g for g in groups if not rim_of_a_darker_thing(g, detection, paper, writing)]
     if printed.any():
         groups = [
             g
@@ -412,7 +411,7 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     # chalk is; but it is wider than any stroke. Light that wide is not ink.
     # (In the light grey, the sheet is the darker half; a board's uneven light is no sheet.)
     size = 2 * round(_WIDEST_CHALK * min(light.shape)) + 1
-    sheets = _wide_dark(light, _SHEET_CONTRAST, size)
+    sheets = wide_dark(light, _SHEET_CONTRAST, size)
     if sheets is not None:
         lighter = cv2.subtract(lighter, cv2.dilate(sheets[0], np.ones((size, size), np.uint8)))
     return float(lighter.sum(dtype=np.float64)) / max(darker, 1.0)
@@ -462,7 +461,7 @@ def _paper_and_ink(
     # Only a stroke too wide for the first estimate leaves dark pixels it did not call ink:
     # without them (most frames) the second estimate is not worth its cost.
     dark = cv2.compare(grey, _UNEXPLAINED * brightness, cv2.CMP_LT)
-    if not _unexplained_dark(cv2.subtract(dark, mask * 255)):
+    if not unexplained_dark(cv2.subtract(dark, mask * 255)):
         return paper, mask, contrast
     wide_paper = paper_brightness(grey, widest)
     wide_contrast = _ink_contrast(grey, wide_paper, margin)
@@ -479,7 +478,7 @@ def _paper_and_ink(
     faintest = np.zeros(count, np.uint8)  # per piece: the faintest darkness of its stroke
     for piece in np.flatnonzero(thick_pieces):
         inside = labels == piece
-        if _table_beside_sheet(inside):
+        if table_beside_sheet(inside):
             thick_pieces[piece] = 0
         else:
             faintest[piece] = round(_OF_THE_STROKE * quantile(wide_darkness[inside], 0.9))
@@ -488,281 +487,6 @@ def _paper_and_ink(
     strokes = cv2.bitwise_and(strokes, (wide_darkness >= np.take(faintest, labels)).view(np.uint8))
     paper = np.where(strokes > 0, wide_paper, paper)
     return paper, cv2.bitwise_or(mask, strokes), _ink_contrast(grey, paper, margin)
-
-
-def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
-    """uint8 0/255: the table around a sheet or card in view, or nothing. Table is what is
-    darker than the sheet (Otsu's threshold between the two), too wide to be a stroke, lies
-    along the frame's edge (`_table_beside_sheet`), and meets the paper at a sharp edge along
-    nearly all its outline (`_SHARP_SHARE`): a shadow on the paper is as dark, but its edge is
-    soft, and a shadow that falls across the sheet's edge joins the table in one piece, which
-    may hold writing. The paper's brightness estimate
-    spills a stroke's width across a sheet's edge, so without this the table along the outline
-    would be as dark beside it as ink."""
-    table = np.zeros_like(grey)
-    split = _wide_dark(grey, _TABLE_CONTRAST, 2 * (stroke // 2) + 1)
-    if split is None:
-        return table
-    dark, step = split
-    count, labels = cv2.connectedComponents(dark, connectivity=8)
-    border = _border(labels)
-    if count < 2 or not border.any():
-        return table
-    candidates = [labels == p for p in np.unique(border[border > 0])]
-    candidates = [region for region in candidates if _table_beside_sheet(region)]
-    if not candidates:
-        return table
-    # How sharp an edge is: the grey's slope across it (Sobel's 3x3 weights sum to 8 along a
-    # step), within 2 px of an outline (the edge is there or thereabouts), of the step between
-    # the two sides; below, smoothed along the outline, so a pen's stroke or noise does not
-    # decide.
-    slope = cv2.magnitude(
-        cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    )
-    steepest = cv2.dilate(slope, np.ones((5, 5), np.uint8))
-    h, w = grey.shape
-    for region in candidates:
-        # Its holes' outlines too: a table all round a card meets it at the hole's edge.
-        contours, _ = cv2.findContours(region.view(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-        sharp, soft = [], []
-        for contour in contours:
-            points = contour[:, 0]
-            along = steepest[points[:, 1], points[:, 0]] / (8 * step)
-            if len(along) >= _ALONG_EDGE:
-                reach = _ALONG_EDGE // 2
-                around = np.concatenate([along[-reach:], along, along[:reach]])
-                # The median of an odd count is its middle value (np.median's, cheaper).
-                windows = np.partition(sliding_window_view(around, _ALONG_EDGE), reach, axis=1)
-                along = windows[:, reach]
-            inside = (
-                (points[:, 0] > 1)
-                & (points[:, 0] < w - 2)
-                & (points[:, 1] > 1)
-                & (points[:, 1] < h - 2)
-            )
-            sharp.append(points[inside & (along >= _SHARP_EDGE)])
-            soft.append(points[inside & (along < _SHARP_EDGE)])
-        sharp_points, soft_points = np.concatenate(sharp), np.concatenate(soft)
-        # A shadow that reaches the table joins it in one dark piece, its outline part sharp
-        # and part soft: the shadow may hold writing, so the piece is left as it is.
-        if len(sharp_points) >= _SHARP_SHARE * (len(sharp_points) + len(soft_points)):
-            table[region] = 255
-    return cv2.dilate(table, np.ones((5, 5), np.uint8))
-
-
-def _without_table(mask: np.ndarray, table: np.ndarray, stroke: int) -> np.ndarray:
-    """The mask (0/1, printed lines already taken out) less the `table` (0/255,
-    `table_around_sheet`): the table beside a sheet's outline, as dark as ink against the
-    paper's level spilt across the edge. Of what is left, pieces mostly within a `stroke` (px)
-    of the table that touch the frame's border, or the table other than at a point
-    (`_touches_at_a_point`), go too: a table's wedge narrows to a tip too thin for
-    `table_around_sheet` to reach, and its rim lies along it.
-
-    The table goes before pieces are judged: judged whole, the ring of table round a card,
-    the rules that meet it and the digits written on them were one piece mostly on the table.
-    """
-    if not table.any():
-        return mask
-    mask = cv2.subtract(mask, table // 255)
-    count, labels, stats = _pieces_with_boxes(mask)
-    size = stats[:, cv2.CC_STAT_AREA]
-    near = cv2.dilate(table, np.ones((2 * stroke + 1, 2 * stroke + 1), np.uint8))
-    near_table = np.bincount(labels[near > 0], minlength=count) >= 0.5 * size
-    contact = np.bincount(labels[cv2.dilate(table, np.ones((3, 3), np.uint8)) > 0], minlength=count)
-    at_border = np.zeros(count, bool)
-    at_border[_border(labels)] = True
-    drop = near_table & (at_border | (contact > 0))
-    drop[0] = False  # (the paper)
-    # A piece of table lies along it. A digit written near a card's edge may touch the table
-    # too, at a point (through the end of a rule that runs to the edge); it is compact.
-    for piece in np.flatnonzero(drop & ~at_border):
-        drop[piece] = not _touches_at_a_point(labels, stats[piece], piece, contact[piece])
-    return mask * np.take(~drop, labels).astype(np.uint8)
-
-
-def _touches_at_a_point(labels: np.ndarray, box: np.ndarray, piece: int, contact: int) -> bool:
-    """Whether a piece (`piece` in `labels`, its stats row `box`) touching the table along
-    `contact` px is compact (its spread one way under `_COMPACT` times the other's) and
-    touches it at a point: along under half its size (the square root of its area)."""
-    x, y, w, h, area = box[:5]
-    if contact >= 0.5 * math.sqrt(area):
-        return False
-    ys, xs = np.nonzero(labels[y : y + h, x : x + w] == piece)
-    minor, major, _ = _spreads(xs, ys)
-    return bool(major < _COMPACT * max(minor, 0.5))
-
-
-def _spreads(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """The spread (standard deviation, px) of pixels across and along their main direction,
-    and that direction (a unit vector): their covariance's principal axes."""
-    values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
-    minor, major = np.sqrt(np.maximum(values, 0.0))
-    return float(minor), float(major), vectors[:, 1]
-
-
-def _without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """The mask (uint8 0/1, detection size) less its pieces at the frame's border that go on a
-    darker surface: a shadow the frame's edge cuts off narrows to a tip there, narrower than the
-    paper estimate closes over (`paper_brightness`), and as dark against it as ink; read, a
-    tip is a 1 or a 4 beside the writing. Ink has paper round it. A tip has the rest of the
-    shadow on one side: of the pixels round it (within `_RING` px), at least
-    `_SHADOW_SIDE` are about as dark as it is (no brighter than `_AS_DARK` of the way from its
-    median grey to its paper's)."""
-    if not _border(mask).any():
-        return mask
-    _, labels, stats = _pieces_with_boxes(mask)
-    border = _border(labels)
-    kept = mask.copy()
-    h, w = mask.shape
-    near = np.ones((2 * _RING + 1, 2 * _RING + 1), np.uint8)
-    for piece in np.unique(border[border > 0]):
-        x, y, bw, bh = stats[piece, :4]
-        rows = slice(max(0, y - _RING), min(h, y + bh + _RING))
-        columns = slice(max(0, x - _RING), min(w, x + bw + _RING))
-        pieces = labels[rows, columns]
-        inked = pieces == piece
-        ring = (cv2.dilate(inked.view(np.uint8), near) > 0) & ~inked
-        if not ring.any():
-            continue
-        region = grey[rows, columns]
-        level = quantile(region[inked], 0.5)
-        if _goes_on(region[ring], level, quantile(paper[rows, columns][inked], 0.5)):
-            kept[rows, columns][inked] = 0
-    return kept
-
-
-def _goes_on(round_grey: np.ndarray, level: float | np.ndarray, ground: float | np.ndarray) -> bool:
-    """Whether ink goes on a surface as dark as it, given the grey of the pixels round it
-    (`round_grey`, not empty), the ink's grey `level` and its paper's `ground` (each one value,
-    or one per pixel round it): at least `_SHADOW_SIDE` of those pixels are no brighter than
-    `_AS_DARK` of the way from the ink's grey to the paper's. Ink has paper round it."""
-    dark = round_grey <= level + _AS_DARK * (ground - level)
-    return np.count_nonzero(dark) >= _SHADOW_SIDE * len(round_grey)
-
-
-def _rim_of_a_darker_thing(
-    pieces: "_Pieces", grey: np.ndarray, paper: np.ndarray, writing: np.ndarray
-) -> bool:
-    """Whether a line's ink is the rim of something darker than the paper and too wide for
-    the paper estimate to close over (`paper_brightness`): a thumb or a hand in view, a pen
-    lying on the page. Inside, the estimate follows it; along its edge it does not, and the
-    rim stands out from the estimate as ink, read as 1s and 7s. It goes on the rest of the
-    thing: of the pixels round the line's ink (within `_RING` px, less any other ink or print,
-    `writing`: uint8 0/1), a shadow's tip's test (`_goes_on`, `_without_shadow_tips`) with the
-    paper under each of those pixels. The ink's grey is its median, or the ink nearest where that is
-    darker; the paper is the estimate under each of them. So a pencil line half in a shadow
-    is darker than the shadow beside it, whose paper the estimate follows; the rim of a thumb
-    is as dark as the thumb beside it, where the estimate has not come down yet; and a
-    blurred stroke's pale edge, nearest the blur round it, is not its level."""
-    h, w = grey.shape
-    rows = slice(max(0, pieces.ys.min() - _RING), min(h, pieces.ys.max() + _RING + 1))
-    columns = slice(max(0, pieces.xs.min() - _RING), min(w, pieces.xs.max() + _RING + 1))
-    inked = np.zeros((rows.stop - rows.start, columns.stop - columns.start), np.uint8)
-    inked[pieces.ys - rows.start, pieces.xs - columns.start] = 1
-    near = np.ones((2 * _RING + 1, 2 * _RING + 1), np.uint8)
-    ring = (cv2.dilate(inked, near) > 0) & (writing[rows, columns] == 0)
-    if not ring.any():
-        return False
-    region = grey[rows, columns]
-    nearest = cv2.erode(np.where(inked > 0, region, 255).astype(np.uint8), near)[ring]
-    level = np.minimum(nearest, quantile(region[inked > 0], 0.5))
-    return _goes_on(region[ring], level, paper[rows, columns][ring].astype(np.float64))
-
-
-def _border(image: np.ndarray) -> np.ndarray:
-    """The pixels along the frame's four edges, as one 1-D array."""
-    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-
-
-def _wide_dark(grey: np.ndarray, contrast: float, size: int) -> tuple[np.ndarray, float] | None:
-    """Otsu's darker half of `grey` opened by a `size` px square (uint8 0/255: only what is
-    wider than that both ways) and the step between the halves' mean levels; or None when they
-    differ too little to be two surfaces (the darker's mean over `contrast` of the lighter's:
-    uneven light on one surface)."""
-    threshold, dark = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    darker = cv2.countNonZero(dark)
-    if darker in (0, dark.size):
-        return None
-    # The halves' means from the histogram (the darker half is what is at or below Otsu's
-    # threshold), as cv2.mean gives them (the sum times the count's reciprocal), without a
-    # pass over the image for each. The counts are exact: far under 2**24 pixels a level.
-    counts = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel().astype(np.int64)
-    sums = counts * np.arange(256)
-    split = int(threshold) + 1
-    below = int(sums[:split].sum()) * (1.0 / darker)
-    above = int(sums[split:].sum()) * (1.0 / (dark.size - darker))
-    if below > contrast * above:
-        return None
-    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
-    return wide, above - below
-
-
-def _without_table_at_the_border(mask: np.ndarray) -> np.ndarray:
-    """The mask less its pieces at the frame's border that are table (`_table_beside_sheet`)
-    and solid: the wedge a turned sheet's corner leaves in view, as dark beside the paper as
-    ink. A dark grid printed to the frame's edges lies along them too, with the digits on it
-    in one piece, but it is a lattice: mostly holes."""
-    edge = _border(mask)
-    if not edge.any():
-        return mask
-    _, labels = cv2.connectedComponents(mask, connectivity=8)
-    border = _border(labels)
-    pieces = [labels == p for p in np.unique(border[border > 0])]
-    table = [piece for piece in pieces if _table_beside_sheet(piece) and not _mostly_holes(piece)]
-    if not table:
-        return mask
-    return np.where(np.logical_or.reduce(table), 0, mask).astype(np.uint8)
-
-
-def _mostly_holes(piece: np.ndarray) -> bool:
-    """Whether a piece (bool mask) covers under half of what its outline encloses: a grid, not
-    a table's wedge. (Not a test of table in general: the table all round a card encloses it.)"""
-    contours, _ = cv2.findContours(piece.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    filled = cv2.drawContours(np.zeros(piece.shape, np.uint8), contours, -1, 1, cv2.FILLED)
-    return 2 * cv2.countNonZero(piece.view(np.uint8)) < cv2.countNonZero(filled)
-
-
-def _unexplained_dark(dark: np.ndarray) -> bool:
-    """Whether a mask of dark pixels that are not ink holds a piece as big as a close-up's
-    stroke (`_UNEXPLAINED_SHARE` of the frame) that is not a table beside a sheet."""
-    if cv2.countNonZero(dark) < _UNEXPLAINED_SHARE * dark.size:
-        return False
-    _, labels, stats = _pieces_with_boxes(dark)
-    big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _UNEXPLAINED_SHARE * dark.size) + 1
-    return any(not _table_beside_sheet(labels == piece) for piece in big)
-
-
-def _pieces_with_boxes(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """cv2.connectedComponentsWithStats (8-connected) less the centroids: the count, labels and
-    stats. Grana's BBDT numbers the pieces as the default (Spaghetti) does, both scanning 2x2
-    blocks in the same order, and gathers the stats at a third of its cost."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
-        mask, 8, cv2.CV_32S, cv2.CCL_BBDT
-    )
-    return count, labels, stats
-
-
-def _table_beside_sheet(piece: np.ndarray) -> bool:
-    """Whether a thick dark piece (bool mask) is table, not a close-up's stroke: a stroke meets
-    the frame's edge end on, a table lies along it, so more of its outline is the frame's edge
-    than borders the sheet."""
-    # Its outline traced within its box and a pixel round it (where the frame goes on): the
-    # points tracing the whole frame gives, at a fraction of the cost.
-    x, y, w, h = cv2.boundingRect(piece.view(np.uint8))
-    left, top = max(0, x - 1), max(0, y - 1)
-    box = piece[top : y + h + 1, left : x + w + 1].view(np.uint8)
-    contours, _ = cv2.findContours(
-        box, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE, offset=(left, top)
-    )
-    outline = np.concatenate(contours)[:, 0]
-    rows, columns = piece.shape
-    on_edge = (
-        (outline[:, 0] == 0)
-        | (outline[:, 0] == columns - 1)
-        | (outline[:, 1] == 0)
-        | (outline[:, 1] == rows - 1)
-    )
-    return bool(on_edge.sum() > _TABLE_OUTLINE * (~on_edge).sum())
 
 
 def on_paper(grey: np.ndarray, paper: np.ndarray, widest_stroke: int) -> np.ndarray:
@@ -859,42 +583,7 @@ def surface_noise(grey: np.ndarray, noise: float) -> np.ndarray:
     return np.maximum(texture, np.float32(noise))
 
 
-def _sliver_of_table(pieces: "_Pieces", grey: np.ndarray) -> bool:
-    """Whether a line's ink is a thin sliver along a sheet's edge: long and thin, darker on one
-    side than the other all along (`is_an_edge`), as a pen's stroke never is. Judged are the
-    line's pieces at the frame's border when they hold most of its ink (the table in a corner
-    of a turned page), and alone: a row of digits joined by a shadow's rim or blob at the
-    border is long and thin too. Elsewhere only a line that is mostly one piece is, and that
-    piece (a stretch of a card's edge where the table is not found, a rule's stub beside it):
-    a row of digits written along a card's edge is long and thin, and has the table on one
-    side."""
-    h, w = grey.shape
-    xs, ys = pieces.xs, pieces.ys
-    if len(xs) < 5:
-        return False
-    # Piece boxes are grown by a pixel (`group_lines` links pieces): one at 0 or at the far
-    # edge holds ink within a pixel of the border.
-    x0, y0, bw, bh = pieces.boxes.T
-    border = (x0 <= 0) | (y0 <= 0) | (x0 + bw >= w) | (y0 + bh >= h)
-    at_border = np.zeros(len(xs), bool)
-    for box in pieces.boxes[border]:
-        at_border |= in_box(xs, ys, box)
-    judged = at_border
-    if 2 * np.count_nonzero(at_border) < len(xs):  # elsewhere: its biggest piece, if most of it
-        judged = in_box(xs, ys, pieces.boxes[np.argmax(bw * bh)])
-        if np.count_nonzero(judged) < _MOST_INK * len(xs):
-            return False
-    xs, ys = xs[judged], ys[judged]
-    minor, major, direction = _spreads(xs, ys)
-    if major < _SLIVER * max(minor, 0.5):
-        return False
-    cx, cy = xs.mean(), ys.mean()
-    dx, dy = direction * 2 * major
-    segment = (round(cx - dx), round(cy - dy), round(cx + dx), round(cy + dy))
-    return is_an_edge(grey, segment, round(2 * minor) + 3)
-
-
-def _left_of_print(pieces: "_Pieces", printed: np.ndarray) -> bool:
+def _left_of_print(pieces: "Pieces", printed: np.ndarray) -> bool:
     """Whether a line's ink is what is left of printed lines (`printed`, uint8 0/1) once they
     are taken out: at least `_ON_PRINT` of it within `_PRINT_REACH` px of them. A grid seen in
     perspective is not straight enough to be taken out whole: a crossing, a cell's side or a
@@ -910,7 +599,7 @@ def _left_of_print(pieces: "_Pieces", printed: np.ndarray) -> bool:
     return np.count_nonzero(near[pieces.ys - top, pieces.xs - left]) >= _ON_PRINT * len(pieces.xs)
 
 
-def _written_over(pieces: "_Pieces", glue: np.ndarray | None) -> bool:
+def _written_over(pieces: "Pieces", glue: np.ndarray | None) -> bool:
     """Whether the line's ink holds writing over printed lines (`glue`, uint8 0/1 or None:
     `written_over_print`, told from the print by its colour; `group_lines` makes it part of
     the line's ink): then it is writing, however near the print the rest of its ink lies
@@ -920,7 +609,7 @@ def _written_over(pieces: "_Pieces", glue: np.ndarray | None) -> bool:
     return glue is not None and bool(glue[pieces.ys, pieces.xs].any())
 
 
-def _print_cut_by_the_frame(pieces: "_Pieces", shape: tuple[int, ...], thickest: int) -> bool:
+def _print_cut_by_the_frame(pieces: "Pieces", shape: tuple[int, ...], thickest: int) -> bool:
     """Whether a line, on a page with print, is a printed line's end that the frame's edge
     cuts off: one piece that reaches the edge of a frame of `shape`, straight (its ink's
     spread across its run under `_STUB_SPREAD` of `thickest`, the thickest print in px) and
@@ -933,13 +622,13 @@ def _print_cut_by_the_frame(pieces: "_Pieces", shape: tuple[int, ...], thickest:
         return False
     if not (xs.min() == 0 or ys.min() == 0 or xs.max() == w - 1 or ys.max() == h - 1):
         return False
-    across, along, _ = _spreads(xs, ys)
+    across, along, _ = spreads(xs, ys)
     length = math.sqrt(12) * along  # an even run's length, from its standard deviation
     return bool(across <= _STUB_SPREAD * thickest and len(xs) <= _STUB_WIDTH * thickest * length)
 
 
 @dataclass(frozen=True)
-class _Pieces:
+class Pieces:
     """The ink pieces of one line: their boxes `[n, 4]` (x, y, w, h) and their pixels."""
 
     boxes: np.ndarray
@@ -952,7 +641,7 @@ def group_lines(
     min_height: float,
     printed: np.ndarray | None = None,
     glue: np.ndarray | None = None,
-) -> list[_Pieces]:
+) -> list[Pieces]:
     """The ink pieces of each line (pixels of the mask and of `glue`): pieces that overlap
     vertically and are near, along a line tilted up to MAX_TILT, and pieces of one digit,
     joined: a stroke's halves apart only by a printed line it crosses too (`printed`, uint8
@@ -962,7 +651,7 @@ def group_lines(
     # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece.
     joined = mask if glue is None else cv2.bitwise_or(mask, glue)
     linked = cv2.dilate(joined, np.ones((3, 3), np.uint8))
-    count, labels, stats = _pieces_with_boxes(linked)
+    count, labels, stats = pieces_with_boxes(linked)
     boxes = stats[1:, :4].astype(np.float64)
     ids = np.arange(1, count)
     # Specks: noise, dust, a stub of an erased rule (sizes include the 2 px of linking).
@@ -1029,7 +718,7 @@ def group_lines(
             joined[top:bottom, left:right] > 0
         )
         ys, xs = np.nonzero(inked)
-        lines.append(_Pieces(member_boxes, xs + left, ys + top))
+        lines.append(Pieces(member_boxes, xs + left, ys + top))
     return lines
 
 
@@ -1049,7 +738,7 @@ def _page_slant(rules: list[Chord]) -> float:
     return median if np.abs(level - median).max() <= RULE_AGREEMENT else 0.0
 
 
-def _fit(pieces: _Pieces, scale: int, page_slant: float) -> LineGeometry:
+def _fit(pieces: Pieces, scale: int, page_slant: float) -> LineGeometry:
     """The line through `pieces` (mask pixels) as frame-pixel geometry: its direction from the
     big pieces' centres (`page_slant`, degrees, when they do not spread along it), its length
     and height from the ink's extent along and across it."""
