@@ -34,6 +34,7 @@ _GREYER_THAN_PRINT = 0.25
 _DARKER_THAN_PRINT = 0.25
 _WRITING_DARKNESS = 0.2
 _OVER_PRINT_SPAN = 3
+_OWN_PIECE = 3  # px across, at least: a piece of writing over print on its own
 _PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at most
 _GRID_CROSSINGS = 20  # thick crossings of printed lines that say the page is a thick grid
 _PAGE_SEGMENTS = 4  # Hough segments in step that say a turned page's printed lines are in view
@@ -51,7 +52,9 @@ def written_over_print(
 ) -> np.ndarray:
     """uint8 0/1: the pixels of printed lines (`printed`, 0/1) that are writing crossing them
     or running along them, told from the print by colour, and beside the rest of the writing
-    (`writing`, the ink mask without printed lines).
+    (`writing`, the ink mask without printed lines) or a piece of writing on its own: at least
+    `_OWN_PIECE` px across and a thickest printed line long (a small digit between rules
+    closer together than it is tall is taken for print whole; a rule's grey fringe is thin).
 
     Grids and forms are often printed in a pale or a bright colour (a form's "dropout" colour
     is chosen so that a scanner drops it); pen and pencil are grey or far darker. Taken out
@@ -125,6 +128,8 @@ def written_over_print(
     count, labels, stats, _ = cv2.connectedComponentsWithStats(pixels, connectivity=8)
     kept = np.zeros(count, np.uint8)
     kept[np.unique(labels[cv2.dilate(writing[near], np.ones((3, 3), np.uint8)) > 0])] = 1
+    sides = np.sort(stats[:, 2:4], axis=1)  # (shorter, longer) of each piece's box
+    kept[(sides[:, 0] >= _OWN_PIECE) & (sides[:, 1] >= thickest_rule(printed.shape))] = 1
     kept[stats[:, 2:4].max(axis=1) > reach] = 0
     kept[0] = 0
     found[near] = np.take(kept, labels)

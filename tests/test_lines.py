@@ -759,6 +759,21 @@ def test_a_stroke_like_the_print_or_a_long_grey_edge_is_not_writing_over_print()
     assert not written_over_print(colour, printed, writing, paper)[:, 149:154].any()
 
 
+def test_a_digit_taken_for_print_whole_is_writing_and_a_rule_fringe_is_not():
+    # Rules closer together than a small digit is tall: the bands taken for print between
+    # them hold one digit's whole stroke, beside no other writing.
+    colour, printed, writing, paper = print_and_writing((30, 30, 30))
+    colour[48:50] = (215, 185, 150)  # a second rule, ten rows above the first
+    printed[47:51] = 1
+    writing[47:51] = 0
+    colour[51:58, 88:91] = (30, 30, 30)  # the next digit's stem, 6 px from the first's
+    printed[51:58, 88:91] = 1
+    colour[63:65, 84:92] = (30, 30, 30)  # a grey fringe along a rule: thin, not a stroke
+    printed[63:65, 84:92] = 1
+    over = written_over_print(colour, printed, writing, paper)
+    assert over[51:58, 88:91].all() and not over[63:65, 84:92].any()
+
+
 def test_print_on_odd_rows_and_columns_only_is_measured_too():
     colour, printed, writing, paper = print_and_writing((30, 30, 30))
     printed[:] = 0
