@@ -163,14 +163,18 @@ def pixel_range(text: str) -> tuple[int, int]:
     return heights
 
 
-def scene_settings(width: int, height: int, digit_height: tuple[int, int] | None) -> SceneSettings:
-    """The scenes' settings for `--width`, `--height` and `--digit-height` (px, or None for the
-    default: 0.085-0.23 of the height, 41-110 px at 480 rows); BenchError naming the options
+def scene_settings(
+    width: int, height: int, digit_height: tuple[int, int] | None, ruled: bool = False
+) -> SceneSettings:
+    """The scenes' settings for `--width`, `--height`, `--digit-height` (px, or None for the
+    default: 0.085-0.23 of the height, 41-110 px at 480 rows) and `--ruled` (every page
+    without printed boxes or a grid ruled, not half of them); BenchError naming the options
     for sizes that leave no room."""
     options = f"--width {width} --height {height}"
+    rules_prob = 1.0 if ruled else SceneSettings.rules_prob
     try:
         if digit_height is None:
-            return SceneSettings(width=width, height=height)
+            return SceneSettings(width=width, height=height, rules_prob=rules_prob)
         low, high = digit_height
         options += f" --digit-height {low}-{high}"
         if high > TALLEST_DIGIT * height:
@@ -178,7 +182,8 @@ def scene_settings(width: int, height: int, digit_height: tuple[int, int] | None
                 f"digits at most {int(TALLEST_DIGIT * height)} px tall fit two rows in "
                 f"{height} rows; ask for smaller ones, or a bigger --height"
             )
-        return SceneSettings(width=width, height=height, digit_height=(low / height, high / height))
+        tall = (low / height, high / height)
+        return SceneSettings(width=width, height=height, digit_height=tall, rules_prob=rules_prob)
     except ValueError as exc:
         raise BenchError(f"{options}: {exc}") from None
 
@@ -213,6 +218,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="LOW-HIGH",
         help="how tall the scenes' digits are, px (default 0.085-0.23 of --height: 41-110 at "
         "480 rows); e.g. 14-22 for a page seen from afar",
+    )
+    parser.add_argument(
+        "--ruled",
+        action="store_true",
+        help="rule every page that has no printed boxes or grid (by default half of them are "
+        "ruled); e.g. with --conditions plain --digit-height 14-22: small digits on ruled paper",
     )
     parser.add_argument(
         "--data",
@@ -371,7 +382,7 @@ def scene_bench(
             "the float columns are left out; --float-model PATH names one",
             file=sys.stderr,
         )
-    settings_of_scenes = scene_settings(args.width, args.height, args.digit_height)
+    settings_of_scenes = scene_settings(args.width, args.height, args.digit_height, args.ruled)
     images, labels, digit_source = bench_digits(args.data, args.digits)
     rng = np.random.default_rng(args.seed)
     with _elapsed(f"making {count} scenes"):
@@ -388,6 +399,7 @@ def scene_bench(
         "digit_source": digit_source,
         "frame_size": [args.width, args.height],
         "digit_height_px": [round(side * args.height) for side in settings_of_scenes.digit_height],
+        "ruled_pages": settings_of_scenes.rules_prob,
         "threads": settings.model.threads,
         "seed": args.seed,
         "models": {},

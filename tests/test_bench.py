@@ -12,6 +12,7 @@ import subprocess
 import sys
 import termios
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -53,7 +54,7 @@ from edge.misread_sheet import (
     write_sheet,
 )
 from edge.model import BUNDLED_MODEL
-from edge.scenes import CONDITIONS, Scene, mixed_scenes, random_scene, sample_digits
+from edge.scenes import CONDITIONS, Scene, SceneSettings, mixed_scenes, random_scene, sample_digits
 
 PAPER = np.zeros((48, 64, 3), np.uint8)
 
@@ -182,6 +183,24 @@ def test_digit_heights_are_asked_in_pixels_and_the_scenes_show_them():
     assert scene_settings(640, 480, None).digit_height == (0.085, 0.23)
     with pytest.raises(BenchError, match=r"--digit-height 200-200: digits at most 192 px"):
         scene_settings(640, 480, (200, 200))
+
+
+def test_ruled_scenes_rule_every_plain_page():
+    images, labels = sample_digits()
+    ruled = scene_settings(640, 480, (14, 22), ruled=True)
+    assert ruled.rules_prob == 1.0 and scene_settings(640, 480, None, ruled=True).rules_prob == 1
+    assert scene_settings(640, 480, (14, 22)).rules_prob == SceneSettings().rules_prob < 1
+
+    def plain_scenes(settings):
+        return mixed_scenes(images, labels, np.random.default_rng(3), 8, ("plain",), settings)
+
+    # Ruled or not is drawn before anything else is drawn differently: a scene the same as
+    # its never-ruled twin was left unruled.
+    never = plain_scenes(replace(ruled, rules_prob=0.0))
+    by_default = plain_scenes(scene_settings(640, 480, (14, 22)))
+    pairs = zip(plain_scenes(ruled), never, strict=True)
+    assert all(not np.array_equal(a.frame, b.frame) for a, b in pairs)
+    assert any(np.array_equal(a.frame, b.frame) for a, b in zip(by_default, never, strict=True))
 
 
 @pytest.mark.parametrize("too_small", ["1-2", "2-3", "3-4", "3-3", "9", "9-40"])
