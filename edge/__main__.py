@@ -58,7 +58,7 @@ from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import recognize_all
 from edge.scenes import SMALLEST_SCENE, SceneTooSmall
-from edge.sources import SourceError, open_source, orientation_of
+from edge.sources import SourceError, open_source, orientation_of, redact_url
 
 if TYPE_CHECKING:  # the web output's imports are loaded only when the page is on
     from edge.web.sink import WebSink
@@ -429,7 +429,7 @@ def source_named_by(args: argparse.Namespace, settings: Settings) -> str | None:
     config = resolve_config_path(args.config)
     if getattr(args, "source", None) is not None or config is None:
         return None
-    return f"[source] name = {settings.source.name!r} in {config}"
+    return f"[source] name = {redact_url(settings.source.name)!r} in {config}"
 
 
 def _live_page(sinks: list[Sink]) -> "WebSink":

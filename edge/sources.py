@@ -900,20 +900,22 @@ def open_source(
     mounted (image files with transparency laid on a ground for the `ink`, [reading] ink);
     SourceError says what is wrong and how to choose, naming the source as `named_by` does
     (the config's key), else as `--source NAME`."""
-    source = _named_source(settings, ink, named_by or f"--source {settings.name.strip()}")
+    source = _named_source(settings, ink, named_by)
     if isinstance(source, PiCamera) or not (settings.rotation or settings.hflip or settings.vflip):
         return source  # the Pi camera orients its own frames: libcamera does the mirroring
     return Oriented(source, settings)
 
 
-def _named_source(settings: SourceSettings, ink: str, named_by: str) -> FrameSource:
-    """The source `settings.name` names; SourceError starting with `named_by` (the flag or the
-    config key that named it) for a name that is none."""
+def _named_source(settings: SourceSettings, ink: str, config_key: str | None) -> FrameSource:
+    """The source `settings.name` names; SourceError starting with what named it (the config
+    key, else the flag) for a name that is none, and with the config key for a camera or a
+    stream that cannot start (the flag's own words are in the camera's message)."""
     name = settings.name.strip()
+    named_by = config_key or f"--source {name}"
     if name == "auto":
         return _first_camera(settings)
     if name == "picamera2":
-        with _named(named_by):
+        with _named(config_key):
             return PiCamera(settings)
     if name == "demo":
         return DemoScenes(settings)
@@ -921,10 +923,10 @@ def _named_source(settings: SourceSettings, ink: str, named_by: str) -> FrameSou
         index = name.removeprefix("webcam:")
         if not index.isdigit():
             raise SourceError(f"{named_by}: the webcam number must be 0, 1, ... (webcam:0)")
-        with _named(named_by):
+        with _named(config_key):
             return Capture(int(index), settings, live=True)
     if "://" in name:
-        with _named(named_by):
+        with _named(config_key):
             return Capture(name, settings, live=True)
     path = Path(name)
     if path.is_file():
@@ -945,13 +947,16 @@ def _named_source(settings: SourceSettings, ink: str, named_by: str) -> FrameSou
 
 
 @contextmanager
-def _named(named_by: str) -> Iterator[None]:
-    """SourceErrors raised inside start with `named_by`: a camera the config names that cannot
-    start says which file to change (a desktop given the Pi's config, say)."""
+def _named(config_key: str | None) -> Iterator[None]:
+    """SourceErrors raised inside start with `config_key` when there is one: a camera the
+    config names that cannot start says which file to change (a desktop given the Pi's
+    config, say)."""
     try:
         yield
     except SourceError as exc:
-        raise SourceError(f"{named_by}: {exc}") from exc
+        if config_key is None:
+            raise
+        raise SourceError(f"{config_key}: {exc}") from exc
 
 
 def file_kind(path: Path) -> str | None:

@@ -387,7 +387,7 @@ def test_a_stream_that_ends_is_an_error_exit(scenes, tmp_path):
     ("args", "message"),
     [
         (["--source", "no/such/dir"], "does not exist"),
-        (["--source", "webcam:57"], "--source webcam:57: Cannot open webcam 57"),
+        (["--source", "webcam:57"], "error: Cannot open webcam 57"),
         (["--model", "no/such/model.tflite"], "does not exist"),
         (["--stable-frames", "0"], "--stable-frames"),
         (["--config", "no/such/config.toml"], "does not exist"),

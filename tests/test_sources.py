@@ -586,9 +586,8 @@ def test_auto_without_any_camera_says_how_to_choose(monkeypatch):
 
 def test_picamera2_missing_is_a_clear_error_that_names_what_chose_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "picamera2", None)  # what a desktop without it looks like
-    flagged = r"^--source picamera2: picamera2 is not installed.*--source"
-    with pytest.raises(SourceError, match=flagged):
-        open_source(SourceSettings(name="picamera2"))
+    with pytest.raises(SourceError, match=r"^picamera2 is not installed.*--source"):
+        open_source(SourceSettings(name="picamera2"))  # named by the flag: its own words
     key = "[source] name = 'picamera2' in deploy/config.toml"  # the Pi's config on a desktop
     with pytest.raises(SourceError) as error:
         open_source(SourceSettings(name="picamera2"), named_by=key)

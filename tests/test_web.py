@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -860,6 +861,21 @@ def test_a_stream_that_cannot_be_opened_names_no_password() -> None:
     )
     assert done.returncode == 2
     assert "http://***@127.0.0.1:" in done.stderr and "token=***" in done.stderr
+    assert "s3cret" not in done.stdout + done.stderr and "t0ken" not in done.stdout + done.stderr
+
+
+def test_a_stream_the_config_names_that_cannot_be_opened_names_its_key_and_no_password(
+    tmp_path: Path,
+) -> None:
+    url = f"http://viewer:s3cret@127.0.0.1:{free_port()}/video.mjpg?token=t0ken"
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[source]\nname = "{url}"\n')
+    done = subprocess.run(
+        [*edge_command("--config", str(config))], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("edge: error: [source] name = 'http://***@127.0.0.1:")
+    assert f"token=***' in {config}: Cannot open" in done.stderr
     assert "s3cret" not in done.stdout + done.stderr and "t0ken" not in done.stdout + done.stderr
 
 
