@@ -13,11 +13,13 @@ rotation, hflip and vflip. Chalk or white marker on a dark board: --ink light (d
 Exit status: 0 done, 1 something failed while running (a file, the camera), 2 it could not
 start (bad config, model or source; the message says what to fix). SIGINT (Ctrl-C) or SIGTERM
 stops a command at once with a one-line message and 128 + the signal's number (130, 143),
-except `run` once it is reading: it finishes the frame, says what it did and exits 0 (a second
-Ctrl-C stops at once). A closed stdout (`| head -1`) ends run and recognize quietly with 141.
+except `run` once it is reading: it finishes the frame and says what it did (a second Ctrl-C
+stops at once), then exits 0 for a camera, a stream or a --loop replay, which run until
+stopped, but 130 or 143 for files or a video stopped before their end, saying so. A closed
+stdout (`| head -1`) ends run and recognize quietly with 141.
 """
 
-from edge.interrupts import stop_now, stop_on_signals
+from edge.interrupts import SIGNAL_NAMES, stop_now, stop_on_signals
 
 # Before the imports below: importing OpenCV and numpy takes half a second or more on a Pi, and
 # a Ctrl-C or systemd's SIGTERM then must stop us like one at any other time, not with a
@@ -407,7 +409,7 @@ def run(
             max_frames,
             hold_at_end,
         )
-        _stop_on_signals(pipeline)
+        caught = _stop_on_signals(pipeline)
         try:
             pipeline.run()
         except SourceError as exc:
@@ -419,6 +421,12 @@ def run(
     # frame is one of many); but a run stopped by a signal (systemctl stop) before every photo
     # was read stopped cleanly.
     whole = pipeline.source_ended or not pipeline.stopping
+    if caught and source.replay and not settings.source.loop and not pipeline.source_ended:
+        # Files or a video left unread were asked for: a stop before their end is no success.
+        said = SIGNAL_NAMES[caught[0]]
+        print(f"edge-digits: stopped by {said} before the end of {source.description}",
+              file=sys.stderr)  # fmt: skip
+        return 128 + caught[0]
     failed = source.stills and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -464,16 +472,20 @@ def _announce_broker(sinks: list[Sink]) -> None:
     print(f"edge-digits: MQTT to {broker.destination}", file=sys.stderr, flush=True)
 
 
-def _stop_on_signals(pipeline: Pipeline) -> None:
-    """SIGTERM (systemd) and Ctrl-C end the loop cleanly; a second Ctrl-C stops at once."""
+def _stop_on_signals(pipeline: Pipeline) -> list[int]:
+    """SIGTERM (systemd) and Ctrl-C end the loop cleanly; a second Ctrl-C stops at once. The
+    signals that came, in the order they came (a list the handler fills)."""
+    caught: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
         if signum == signal.SIGINT and pipeline.stopping:
             stop_now(signum, frame)  # the sinks still get on_stop as it unwinds
+        caught.append(signum)
         pipeline.stop()  # nothing else here: the loop may be anywhere, even inside logging
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    return caught
 
 
 def main(argv: list[str] | None = None) -> int:

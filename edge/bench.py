@@ -606,7 +606,8 @@ def accuracy_by_condition(
 def _readout(result: FrameResult | None) -> Readout | None:
     if result is None:
         return None
-    return Readout(result.text, [(d.box, d.digit) for d in result.digits], result.empty_reason)
+    digits = result.source_digits()  # a large scene is decoded reduced; its truth is not
+    return Readout(result.text, [(d.box, d.digit) for d in digits], result.empty_reason)
 
 
 def overlap(a: Box, b: Box) -> float:

@@ -332,12 +332,15 @@ def config_folder(path: Path, environ: Mapping[str, str] = os.environ) -> Path:
 
 def with_paths_from(settings: Settings, folder: Path, origin: str) -> Settings:
     """`settings` with each path from the config file `origin` read from `folder`: [model] path,
-    [mqtt] ca_file, and [source] name when it names files (a glob's folder escaped)."""
+    [mqtt] ca_file, and [source] name when it names files (a glob's folder escaped; a name that
+    exists is a name, as `edge.sources.image_paths` reads it)."""
     source, model, mqtt = settings.source, settings.model, settings.mqtt
     if names_files(source.name):
         name = source.name.strip()
-        base = Path(glob.escape(str(folder))) if GLOB_CHARS & set(name) else folder
-        source = dataclasses.replace(source, name=_read_from(base, name, "[source] name", origin))
+        path = _read_from(folder, name, "[source] name", origin)
+        if GLOB_CHARS & set(name) and not Path(path).exists():
+            path = _read_from(Path(glob.escape(str(folder))), name, "[source] name", origin)
+        source = dataclasses.replace(source, name=path)
     return dataclasses.replace(
         settings,
         source=source,

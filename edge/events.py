@@ -19,6 +19,13 @@ class DigitPrediction:
     confidence: float
     box: Box
 
+    def scaled(self, scale: int) -> "DigitPrediction":
+        """This digit with its box `scale` times larger: in a large photo's own pixels, from
+        the pixels of the frame it was decoded into at 1/`scale` of its size."""
+        if scale == 1:
+            return self
+        return DigitPrediction(self.digit, self.confidence, tuple(v * scale for v in self.box))
+
 
 @dataclass(frozen=True)
 class FrameResult:
@@ -37,6 +44,13 @@ class FrameResult:
     # Each line of writing's read-out, in reading order, the lines that read nothing left out:
     # "123" above "456" is text "123456", lines ("123", "456").
     lines: tuple[str, ...] = ()
+    # The source's pixels per frame pixel: 2, 4 or 8 for a large photo decoded reduced, else 1.
+    scale: int = 1
+
+    def source_digits(self) -> tuple[DigitPrediction, ...]:
+        """`digits` with their boxes in the source's own pixels (a large photo's, not the
+        reduced frame's): what a reading reports, as `recognize` does."""
+        return tuple(digit.scaled(self.scale) for digit in self.digits)
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,7 @@ class Reading:
     confidence: float  # lowest digit confidence
     timestamp: float
     frame_index: int
-    digits: tuple[DigitPrediction, ...]
+    digits: tuple[DigitPrediction, ...]  # boxes in the source's pixels (FrameResult.scale)
     latency_ms: float  # capture of the frame that confirmed it -> emitted
     empty_reason: str | None = None  # for an empty reading: why nothing is read
     path: str = ""  # the image file read, for a still-image source; else ""

@@ -350,7 +350,7 @@ class Pipeline:
         timings = dict(zip(STAGES, stage_ms, strict=True))
         result = FrameResult(
             index, frame.timestamp, frame.image, read.digits, text, timings, empty_reason,
-            path=frame.path, truth=frame.truth, lines=read.lines,
+            path=frame.path, truth=frame.truth, lines=read.lines, scale=frame.scale,
         )  # fmt: skip
         self._notify(lambda sink: sink.on_frame(result, self.stats))
         if not self.source.stills:

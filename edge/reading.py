@@ -120,7 +120,7 @@ def reading_of(result: FrameResult, now: float) -> Reading:
         confidence=min((d.confidence for d in result.digits), default=0.0),
         timestamp=now,
         frame_index=result.index,
-        digits=result.digits,
+        digits=result.source_digits(),
         latency_ms=(now - result.timestamp) * 1000.0,
         empty_reason=result.empty_reason,
         path=result.path,

@@ -88,17 +88,11 @@ def recognize_file(
         "path": str(path),
         "text": text_of(read.digits),
         "lines": list(read.lines),
-        "digits": [_in_file_pixels(digit_payload(d), reduced) for d in read.digits],
+        "digits": [digit_payload(d.scaled(reduced)) for d in read.digits],
     }
     if read.empty_reason:
         line["empty_reason"] = read.empty_reason
     return line
-
-
-def _in_file_pixels(payload: dict[str, Any], reduced: int) -> dict[str, Any]:
-    """A digit's payload with its box scaled from a reduced decode back to the file's pixels."""
-    payload["box"] = [value * reduced for value in payload["box"]]
-    return payload
 
 
 def _write(out: TextIO, line: dict[str, Any]) -> None:

@@ -116,6 +116,7 @@ class Frame:
     skipped: int = 0  # frames the camera made since the previous one that nobody will see
     path: str = ""  # the image file this frame is (a still-image source); else ""
     truth: str | None = None  # what is really written in it, when the source knows (the demo)
+    scale: int = 1  # the file's pixels per frame pixel: 2, 4 or 8 for a large photo (reduction)
 
 
 _CV_ROTATIONS = {
@@ -176,18 +177,21 @@ class FrameSource(Protocol):
 
 
 def image_paths(spec: str) -> list[Path]:
-    """The images a file, directory or glob names, sorted; SourceError if there are none."""
+    """The images a file, directory or glob names, in natural order ("h2" before "h10", as file
+    managers list them); SourceError if there are none. A name that exists is read as that
+    file or directory even when it holds glob characters (`scan [1].png`, `Photos [2024]/`, as
+    phones and file managers name copies)."""
     path = Path(spec)
     if spec == "-":  # standard input to many tools: read no more than /dev/stdin is (below)
         raise SourceError(
             "- (standard input) is not read, only image files are; save the image to a file."
         )
-    if GLOB_CHARS & set(spec):
-        images = sorted(p for p in _globbed(spec) if _named_image(p))
+    if GLOB_CHARS & set(spec) and not path.exists():
+        images = sorted((p for p in _globbed(spec) if _named_image(p)), key=natural_order)
         what = f"the pattern {spec!r}"
     elif path.is_dir():
         entries = list(path.iterdir())
-        images = sorted(p for p in entries if _named_image(p))
+        images = sorted((p for p in entries if _named_image(p)), key=natural_order)
         what = f"the directory {spec}"
         if images:  # (with none, the error says what was looked for)
             read = set(images)
@@ -209,6 +213,11 @@ def image_paths(spec: str) -> list[Path]:
             f"No images in {what} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}){deeper}."
         )
     return images
+
+
+def natural_order(path: Path) -> list[str | int]:
+    """A sort key that orders numbers in names by value: scan-2.jpg before scan-10.jpg."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
 
 
 def _say_what_is_left_out(folder: Path, others: list[Path]) -> None:
@@ -236,7 +245,7 @@ def _deeper_images(folder: str) -> str:
     found = next((path for path in below if _named_image(path)), None)
     if found is None:
         return ""
-    pattern = shlex.quote(os.path.join(folder, "**", f"*{found.suffix}"))
+    pattern = shlex.quote(os.path.join(glob.escape(folder), "**", f"*{found.suffix}"))
     return f"; its subfolders hold images but are not searched: {pattern} reads every level"
 
 
@@ -280,12 +289,6 @@ def _globbed(spec: str) -> list[Path]:
         for path in root.glob(str(pattern))
         if hidden or not any(part.startswith(".") for part in path.relative_to(root).parts)
     ]
-
-
-def read_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS, ink: str = "auto") -> np.ndarray:
-    """An image file as BGR, turned upright by its EXIF orientation (as a phone shows it); a
-    large photo reduced (`decode_image`)."""
-    return decode_image(path, max_pixels, ink)[0]
 
 
 def decode_image(
@@ -598,10 +601,10 @@ class ImageFiles:
         path = self._paths[self._next]
         self._next += 1
         try:
-            image = read_image(path, self._max_pixels, self._ink)
+            image, reduced = decode_image(path, self._max_pixels, self._ink)
         except UnreadableFrame as exc:
             raise UnreadableFrame(str(exc), str(path)) from None
-        return Frame(image, time.time(), path=str(path))
+        return Frame(image, time.time(), path=str(path), scale=reduced)
 
     def skip(self, count: int) -> int:
         if self._first_pass:

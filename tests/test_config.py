@@ -232,6 +232,15 @@ def test_a_glob_from_the_file_is_read_in_its_folder_even_if_that_folders_name_ha
     assert glob.glob(settings.source.name) == [str(folder / "a.jpg")]
 
 
+def test_a_file_the_config_names_with_brackets_in_a_bracketed_folder_is_that_file(tmp_path):
+    """A file "scan [1].jpg" exists: it is read by its name, not as a pattern ("scan 1.jpg")."""
+    folder = tmp_path / "[pics]"
+    folder.mkdir()
+    (folder / "scan [1].jpg").write_bytes(b"")
+    settings = load_settings(write(folder, '[source]\nname = "scan [1].jpg"\n'))
+    assert settings.source.name == str(folder / "scan [1].jpg")
+
+
 @pytest.mark.parametrize("name", ["auto", "picamera2", "demo", "webcam:1", "rtsp://cam/live"])
 def test_a_source_that_is_no_file_is_left_as_it_is(tmp_path, name):
     assert load_settings(write(tmp_path, f'[source]\nname = "{name}"\n')).source.name == name

@@ -285,6 +285,27 @@ def test_one_photo_looped_says_its_reading_once_on_the_console_and_in_json(scene
     assert "stopped after 20 frames: 20 read something" in console.stderr
 
 
+def test_a_large_photo_reduced_to_read_gives_boxes_in_its_own_pixels(scenes, tmp_path):
+    """A 3200x2400 photo is decoded at half size (its short side is over 2000 px); run's
+    readings and recognize's lines give its digits' boxes in the file's pixels, where its
+    writing is, not in the reduced frame's. Its name holds a glob's [..]: it exists, so it is
+    read as it is."""
+    scene = scenes[0]
+    photo = tmp_path / "Photos [2024]" / "scan [1].jpg"
+    photo.parent.mkdir()
+    large = cv2.resize(scene.frame, None, fx=5, fy=5, interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(photo), large, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    truth_boxes = [tuple(5 * v for v in box) for box in scene.boxes]
+    recognized = edge("recognize", str(photo))
+    run = edge("--source", str(photo), "--json")
+    assert recognized.returncode == run.returncode == 0, recognized.stderr + run.stderr
+    [line], [reading, _] = json_lines(recognized.stdout), json_lines(run.stdout)
+    assert reading["text"] == line["text"] == scene.text, (reading, line)
+    assert [d["box"] for d in reading["digits"]] == [d["box"] for d in line["digits"]]
+    for digit, truth in zip(line["digits"], truth_boxes, strict=True):
+        assert overlap(tuple(digit["box"]), truth) >= 0.5, (digit, truth)
+
+
 def test_a_photo_that_cannot_be_read_has_its_own_line_and_the_run_exits_1(scene_dir, tmp_path):
     """As `recognize` says it: a photo is an answer asked for, not one of a camera's frames."""
     photos = tmp_path / "photos"
@@ -345,6 +366,26 @@ def test_sigterm_stops_a_looping_replay_cleanly(scene_dir):
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert json.loads(out.splitlines()[-1])["event"] == "stats"
+
+
+def test_ctrl_c_before_the_last_photo_is_read_says_so_and_exits_130(scene_dir):
+    """Photos left unread were asked for: the summary is said, and so is the stop, with the
+    status recognize gives a Ctrl-C (a --loop replay, which only a stop ends, exits 0)."""
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
+    process = subprocess.Popen(
+        edge_command("--source", str(scene_dir), "--realtime", "--fps", "1", "--json"),
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert json.loads(process.stdout.readline())["event"] == "reading"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "stopped by SIGINT (Ctrl-C) before the end of 6 image files" in err
+    stats = json.loads(out.splitlines()[-1])
+    assert stats["event"] == "stats" and stats["frames"] < 6 and "Traceback" not in err
 
 
 def test_the_demo_runs_on_any_machine_and_says_what_was_written():

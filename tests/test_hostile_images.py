@@ -31,7 +31,6 @@ from edge.sources import (
     image_paths,
     open_source,
     png_is_complete,
-    read_image,
     reduction,
 )
 
@@ -122,7 +121,7 @@ def test_a_69_byte_png_declaring_40000x40000_is_refused_with_what_to_do(tmp_path
     path.write_bytes(png_declaring(40000, 40000))
     assert len(path.read_bytes()) < 100
     with pytest.raises(UnreadableFrame) as error:
-        read_image(path)
+        decode_image(path)
     message = str(error.value)
     assert message.startswith(f"{path}: the image declares 1600.0 MP")
     # Beyond the most max_pixels may be set to (150 MP): raising it would not help.
@@ -143,7 +142,7 @@ def test_more_pixels_than_max_pixels_is_refused_in_every_format(tmp_path, make, 
     with pytest.raises(
         UnreadableFrame, match=re.escape(f"declares {declared}, more than max_pixels")
     ) as error:
-        read_image(path)
+        decode_image(path)
     assert ("raise max_pixels in the [source] section of the config" in str(error.value)) == (
         raise_it
     )
@@ -154,8 +153,8 @@ def test_the_pixel_cap_is_a_setting_and_the_default_takes_a_50_mp_phone_photo(tm
     path = tmp_path / "photo.png"
     path.write_bytes(cv2.imencode(".png", np.full((1000, 1200, 3), 255, np.uint8))[1].tobytes())
     with pytest.raises(UnreadableFrame, match=r"1200x1000 pixels \(1\.2 MP\).*\(1\.1 MP\)"):
-        read_image(path, max_pixels=1_100_000)
-    assert read_image(path, max_pixels=1_200_000).shape == (1000, 1200, 3)
+        decode_image(path, max_pixels=1_100_000)
+    assert decode_image(path, max_pixels=1_200_000)[0].shape == (1000, 1200, 3)
     source = open_source(SourceSettings(name=str(tmp_path), max_pixels=1_100_000))
     with pytest.raises(UnreadableFrame, match="more than max_pixels"):
         source.read()
@@ -176,7 +175,7 @@ def test_a_file_far_bigger_than_its_declared_size_is_refused_unread(tmp_path):
         file.write(small)
         file.truncate(len(small) + 17 * MB)  # a sparse tail: nothing written
     with pytest.raises(UnreadableFrame, match=r"the file is 18 MB, far more than a 10x10 image"):
-        read_image(path)
+        decode_image(path)
 
 
 # --- every decoder failure is that file's error -----------------------------------------------
@@ -189,7 +188,7 @@ def test_a_png_chunk_declaring_gigabytes_is_refused_before_opencv_allocates_it(t
     path.write_bytes(png_declaring(96, 64, idat=idat))
     started = time.perf_counter()
     with pytest.raises(UnreadableFrame, match="PNG is truncated or corrupt"):
-        read_image(path)
+        decode_image(path)
     assert time.perf_counter() - started < 0.5
     whole = np.frombuffer(cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1], np.uint8)
     assert png_is_complete(whole) and not png_is_complete(whole[:-1])
@@ -202,7 +201,7 @@ def test_an_error_opencv_raises_is_that_files_error(tmp_path):
     path.write_bytes(cv2.imencode(".png", np.zeros((100, 100), np.uint8))[1].tobytes())
     script = (
         "import sys; from pathlib import Path; from edge import sources\n"
-        "try:\n    sources.read_image(Path(sys.argv[1]))\n"
+        "try:\n    sources.decode_image(Path(sys.argv[1]))\n"
         "except sources.UnreadableFrame as exc:\n    print(exc)"
     )
     done = subprocess.run(
@@ -218,9 +217,9 @@ def test_a_strip_far_longer_than_wide_is_refused(tmp_path):
     path = tmp_path / "strip.pgm"
     path.write_bytes(b"P5\n1100000 1\n255\n" + bytes(1_100_000))
     with pytest.raises(UnreadableFrame, match=r"1100000x1, a strip over 50 times as long"):
-        read_image(path)
+        decode_image(path)
     path.write_bytes(b"P5\n5000 100\n255\n" + bytes(500_000))  # 50:1 is still read
-    assert read_image(path).shape == (100, 5000, 3)
+    assert decode_image(path)[0].shape == (100, 5000, 3)
 
 
 def test_a_row_of_digits_cropped_close_is_read_whole(tmp_path):
@@ -256,20 +255,20 @@ def test_formats_opencv_reads_but_the_header_check_does_not_vouch_for_are_refuse
     path = tmp_path / "odd.png"  # whatever the name says: the bytes decide
     path.write_bytes(encoded.tobytes())
     with pytest.raises(UnreadableFrame, match=r"odd\.png: not a readable image"):
-        read_image(path)
+        decode_image(path)
 
 
 def test_a_gif_is_read_by_its_first_frame_in_colour(tmp_path):
     frames = [Image.new("RGB", (40, 30), colour) for colour in ((230, 20, 20), (20, 230, 20))]
     path = tmp_path / "animated.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:])
-    image = read_image(path)
+    image = decode_image(path)[0]
     assert image.shape == (30, 40, 3)
     assert np.abs(image[15, 20].astype(int) - (20, 20, 230)).max() < 30  # red, as BGR
     assert image_paths(str(tmp_path)) == [path]
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(UnreadableFrame, match=r"animated\.gif: not a readable image"):
-        read_image(path)
+        decode_image(path)
 
 
 # --- large photos are decoded reduced, in colour, upright -------------------------------------

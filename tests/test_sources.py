@@ -31,11 +31,11 @@ from edge.sources import (
     PiCamera,
     SourceError,
     UnreadableFrame,
+    decode_image,
     image_paths,
     jpeg_is_complete,
     open_source,
     orient,
-    read_image,
 )
 
 
@@ -59,7 +59,7 @@ def test_exif_orientation_is_applied(tmp_path):
     stored[:10, :10] = 0
     path = tmp_path / "phone.jpg"
     path.write_bytes(with_exif_orientation(jpeg_bytes(stored, cv2.IMWRITE_JPEG_QUALITY, 95), 6))
-    upright = read_image(path)
+    upright = decode_image(path)[0]
     assert upright.shape == (60, 40, 3)
     assert upright[:8, -8:].mean() < 30
     assert upright[:8, :8].mean() > 220
@@ -124,7 +124,7 @@ def test_a_colour_photo_is_handed_over_in_colour(tmp_path):
     image = picture(1)
     path = tmp_path / "photo.png"
     cv2.imwrite(str(path), image)
-    assert np.array_equal(read_image(path), image)
+    assert np.array_equal(decode_image(path)[0], image)
 
 
 @pytest.mark.parametrize("cut", [2, 50, 1000])
@@ -133,7 +133,7 @@ def test_a_truncated_jpeg_is_unreadable(tmp_path, cut):
     path = tmp_path / "cut.jpg"
     path.write_bytes(data[:-cut])
     with pytest.raises(UnreadableFrame, match=r"cut.jpg.*truncated"):
-        read_image(path)
+        decode_image(path)
 
 
 @pytest.mark.parametrize("progressive", [0, 1])
@@ -152,7 +152,7 @@ def test_a_truncated_png_is_unreadable(tmp_path):
     path = tmp_path / "cut.png"
     path.write_bytes(encoded.tobytes()[:-100])
     with pytest.raises(UnreadableFrame, match=r"cut.png: the PNG is truncated or corrupt"):
-        read_image(path)
+        decode_image(path)
 
 
 @pytest.mark.parametrize(
@@ -162,19 +162,19 @@ def test_a_file_that_is_not_an_image_is_unreadable(tmp_path, content, message):
     path = tmp_path / "notes.jpg"
     path.write_bytes(content)
     with pytest.raises(UnreadableFrame, match=message):
-        read_image(path)
+        decode_image(path)
 
 
 def test_a_missing_file_is_unreadable(tmp_path):
     with pytest.raises(UnreadableFrame, match="cannot be read"):
-        read_image(tmp_path / "gone.jpg")
+        decode_image(tmp_path / "gone.jpg")
 
 
 def test_a_jpeg_cut_inside_its_header_is_named_as_a_jpeg(tmp_path):
     path = tmp_path / "cut.jpg"
     path.write_bytes(jpeg_bytes(picture(4))[:300])
     with pytest.raises(UnreadableFrame, match=r"a JPEG file whose header is corrupt or cut short"):
-        read_image(path)
+        decode_image(path)
 
 
 def _written_4071(ink: tuple[int, int, int], stored_ground: tuple[int, int, int]) -> np.ndarray:
@@ -200,7 +200,7 @@ def test_a_transparent_background_is_laid_on_a_ground_the_writing_stands_out_on(
     drawing = _written_4071(ink, stored_ground)
     path = tmp_path / "drawing.png"
     cv2.imwrite(str(path), drawing)
-    image = read_image(path)
+    image = decode_image(path)[0]
     assert image.shape == (120, 320, 3)
     opaque, clear = drawing[..., 3] == 255, drawing[..., 3] == 0  # (and smoothed edges)
     assert (image[clear] == ground).all()
@@ -218,7 +218,7 @@ def test_a_transparent_pictures_ground_follows_the_ink_the_user_set(tmp_path, in
     drawing, path = _written_4071(ink, (128, 128, 128)), tmp_path / "drawing.png"
     cv2.imwrite(str(path), drawing)
     clear = drawing[..., 3] == 0
-    assert (read_image(path, ink=setting)[clear] == ground).all()
+    assert (decode_image(path, ink=setting)[0][clear] == ground).all()
     frame = open_source(SourceSettings(name=str(tmp_path)), ink=setting).read()
     assert (frame.image[clear] == ground).all()
 
@@ -242,7 +242,7 @@ def test_a_palette_picture_with_a_transparent_colour_is_laid_on_a_ground_too(tmp
     palette.putpalette([0, 0, 0, 10, 10, 10])  # index 0, transparent, is black too
     path = tmp_path / "palette.png"
     palette.save(path, transparency=0)
-    image = read_image(path)
+    image = decode_image(path)[0]
     assert (image[~written] == 255).all() and (image[written] == 10).all()
 
 
@@ -264,13 +264,29 @@ def test_a_folder_read_in_part_says_which_files_it_left_out(tmp_path, caplog):
     assert not caplog.records
 
 
+def test_a_name_that_exists_is_read_as_it_is_even_with_glob_characters(tmp_path):
+    """Phones and file managers name copies "scan [1].png" and folders "Photos [2024]": as a
+    pattern, [1] would match a file named "scan 1.png", and [2024] none at all."""
+    folder = tmp_path / "Photos [2024]"
+    folder.mkdir()
+    for name in ("scan [1].png", "scan 1.png"):
+        cv2.imwrite(str(folder / name), picture(5))
+    assert image_paths(str(folder / "scan [1].png")) == [folder / "scan [1].png"]
+    assert image_paths(str(folder)) == [folder / "scan 1.png", folder / "scan [1].png"]
+    assert image_paths(str(tmp_path / "Photos [[]2024]" / "scan [1].png")) == [
+        folder / "scan 1.png"
+    ]  # a name that does not exist is still a pattern: [1] matches "1"
+    frame = open_source(SourceSettings(name=str(folder / "scan [1].png"))).read()
+    assert frame.path == str(folder / "scan [1].png")
+
+
 def test_a_broken_symlink_in_a_folder_is_listed_and_says_what_is_wrong(tmp_path):
     cv2.imwrite(str(tmp_path / "a.png"), picture(5))
     (tmp_path / "b.png").symlink_to(tmp_path / "moved-away.png")
     assert image_paths(str(tmp_path)) == [tmp_path / "a.png", tmp_path / "b.png"]
     assert image_paths(str(tmp_path / "*.png")) == [tmp_path / "a.png", tmp_path / "b.png"]
     with pytest.raises(UnreadableFrame, match=r"b.png: a broken symlink"):
-        read_image(tmp_path / "b.png")
+        decode_image(tmp_path / "b.png")
     with pytest.raises(SourceError, match=r"b.png is a broken symlink"):
         image_paths(str(tmp_path / "b.png"))
 
@@ -286,7 +302,7 @@ def test_a_symlink_loop_is_called_a_loop_named_alone_or_in_a_folder(tmp_path):
     assert image_paths(str(tmp_path / "*.png")) == listed
     loop = r"loop.png: a symlink loop \(its links lead back to themselves\); link it again"
     with pytest.raises(UnreadableFrame, match=loop):
-        read_image(tmp_path / "loop.png")
+        decode_image(tmp_path / "loop.png")
     with pytest.raises(SourceError, match=r"loop.png is a symlink loop: its links lead back"):
         image_paths(str(tmp_path / "loop.png"))
     with pytest.raises(SourceError, match=r"loop.png is a symlink loop") as error:
