@@ -69,7 +69,8 @@ EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
 COMMANDS = ("run", "recognize", "bench")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser, and each command's own (whose usage an error in its options shows)."""
     parser = argparse.ArgumentParser(
         prog="python -m edge",
         description=__doc__,
@@ -155,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(bench)
     add_bench_arguments(bench)
-    return parser
+    return parser, commands.choices
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -227,7 +228,7 @@ def web_text(host: str | None, port: int) -> str:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Arguments with `run` filled in when no command is named (`python -m edge --json`)."""
-    parser = build_parser()
+    parser, commands = build_parser()
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         parser.error(_not_a_command(argv[0]))
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
@@ -239,8 +240,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.command == "run" and args.source is not None and words:
         parser.error(_one_source([args.source, *words]))
     if left_over:
-        parser.error(f"unrecognized arguments: {' '.join(left_over)}")  # argparse's own words
+        command = commands[args.command]
+        command.error(_unrecognized(left_over, command))  # its usage: the options it takes
     return args
+
+
+def _unrecognized(left_over: list[str], command: argparse.ArgumentParser) -> str:
+    """argparse's own words for arguments no option takes, and the option a mistyped one is
+    close to (`--sources`: did you mean --source?)."""
+    said = f"unrecognized arguments: {' '.join(left_over)}"
+    options = list(command._option_string_actions)  # every flag, as argparse's own errors use
+    typed = (word.split("=")[0] for word in left_over if word.startswith("--"))
+    close = [m for word in typed for m in difflib.get_close_matches(word, options, 1, 0.75)]
+    return f"{said} (did you mean {' '.join(close)}?)" if close else said
 
 
 def _one_source(values: list[str]) -> str:
@@ -383,8 +395,8 @@ def run(
                 video_rate = not source.stills and settings.source.fps is None
                 pace = "its own frame rate" if video_rate else f"{settings.source.frame_rate:g} fps"
                 print(
-                    f"edge-digits: {source.description} is read as fast as it can be; add "
-                    f"--realtime to watch it on the live page at {pace} (--fps, [source] fps)",
+                    f"edge-digits: reading {source.description} as fast as it can; add "
+                    f"--realtime to watch the live page at {pace} (--fps, [source] fps)",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -393,7 +405,8 @@ def run(
         if settings.mqtt.enabled:
             _announce_broker(sinks)
         path = reader.model.path
-        bundled = path.resolve() == BUNDLED_MODEL.resolve()
+        # The float model shipped beside the int8 one (for bench's comparison) is bundled too.
+        bundled = path.resolve().parent == BUNDLED_MODEL.resolve().parent
         stats = Stats(
             model=path.name if bundled else str(path),
             model_bundled=bundled,

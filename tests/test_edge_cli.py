@@ -657,7 +657,7 @@ def test_web_keeps_the_page_up_when_a_video_ends_until_ctrl_c(scenes, tmp_path):
         )
         # Read flat out, it is over before a person opens the page: how to watch it is said.
         assert (
-            f"{video} is read as fast as it can be; add --realtime to watch it on the live page "
+            f"reading {video} as fast as it can; add --realtime to watch the live page "
             "at its own frame rate (--fps, [source] fps)"
         ) in "".join(said)
         time.sleep(1.0)
@@ -681,6 +681,9 @@ def test_the_start_line_says_which_model_file_and_whether_it_is_the_bundled_one(
     assert f"with the model {model} (int8; yours, not the bundled one)" in custom.stderr
     bundled = edge("--source", str(scene_dir), "--model", str(BUNDLED_MODEL))
     assert f"with the bundled model {BUNDLED_MODEL.name} (int8);" in bundled.stderr
+    float_model = BUNDLED_MODEL.with_name("digits_float.tflite")  # shipped for bench's table
+    shipped = edge("--source", str(scene_dir), "--model", str(float_model))
+    assert f"with the bundled model {float_model.name} (float);" in shipped.stderr
 
 
 def test_recognize_turns_each_image_as_the_camera_was_mounted(scenes, tmp_path):
@@ -765,13 +768,18 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
         (["page.jpg"], "to read image files: python -m edge recognize page.jpg"),
         (["recognize", "--json", "page.jpg"], "recognize always prints one JSON line per image"),
         (["--web", "8080", "page.jpg"], "unrecognized arguments: page.jpg"),
-        (["recognize", "--bogus", "page.jpg"], "unrecognized arguments: --bogus"),
+        (["recognize", "--bogus", "page.jpg"], "unrecognized arguments: --bogus\n"),
+        (["--sources", "demo"], "arguments: --sources demo (did you mean --source?)"),
+        (["recognize", "--rotate=90", "a.jpg"], "--rotate=90 (did you mean --rotation?)"),
     ],
 )
 def test_a_mistaken_command_line_says_what_was_meant(argv, message, capsys):
     with pytest.raises(SystemExit) as exited:
         parse_args(argv)
-    assert exited.value.code == 2 and message in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert exited.value.code == 2 and message in said
+    if "unrecognized" in message:  # the usage shown is the command's, with the options it takes
+        assert "[--rotation {0,90,180,270}]" in said
 
 
 @pytest.mark.parametrize(

@@ -264,6 +264,15 @@ def test_a_folder_read_in_part_says_which_files_it_left_out(tmp_path, caplog):
     assert not caplog.records
 
 
+def test_files_are_read_in_natural_order(tmp_path):
+    """As a phone or a file manager lists them: h2 before h10, not h1, h10, h100, h2."""
+    for name in ("h10.png", "h2.png", "h100.png", "h1.png", "h1b.png"):
+        cv2.imwrite(str(tmp_path / name), picture(5))
+    order = ["h1.png", "h1b.png", "h2.png", "h10.png", "h100.png"]
+    assert [p.name for p in image_paths(str(tmp_path))] == order
+    assert [p.name for p in image_paths(str(tmp_path / "h*.png"))] == order
+
+
 def test_a_name_that_exists_is_read_as_it_is_even_with_glob_characters(tmp_path):
     """Phones and file managers name copies "scan [1].png" and folders "Photos [2024]": as a
     pattern, [1] would match a file named "scan 1.png", and [2024] none at all."""

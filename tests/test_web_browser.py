@@ -210,6 +210,22 @@ def test_a_confidence_under_1_never_shows_as_100_percent(page: Page) -> None:
     expect(page.locator("#history li span")).to_have_text(["4071 99%", "4071 29%", "4071 100%"])
 
 
+def test_an_empty_reading_says_why_and_shows_no_confidence(page: Page) -> None:
+    """Nothing read is no guess at 0%: the history shows no percentage, and the reading says
+    why it is empty where a confidence would be; a photo "read nothing", a camera's view
+    holds nothing."""
+    readings = [
+        {"text": "", "confidence": 0.0, "timestamp": 1.7e9, "digits": [], "path": "a.jpg",
+         "empty_reason": "ink found, no digits read"},
+        {"text": "", "confidence": 0.0, "timestamp": 1.7e9, "digits": [],
+         "empty_reason": "no ink found"},
+    ]  # fmt: skip
+    open_stand_in(page, readings)
+    expect(page.locator("#reading")).to_have_text("(nothing in view)")
+    expect(page.locator("#confidence")).to_have_text("no ink found")
+    expect(page.locator("#history li span")).to_have_text(["(nothing in view)", "(nothing read)"])
+
+
 def test_lines_of_writing_show_apart_and_a_narrow_page_breaks_only_between_them(
     page: Page,
 ) -> None:
