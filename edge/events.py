@@ -37,7 +37,8 @@ class FrameResult:
     digits: tuple[DigitPrediction, ...]  # reading order: rows top to bottom, left to right
     text: str  # digits in reading order, "?" for an uncertain one
     timings_ms: Mapping[str, float]  # "capture", "find", "read", "total"
-    # Why no digit was read: "too dark", "no ink found", "ink found, no digits read"; else None.
+    # Why no digit was read: "too dark", "no ink found", "writing too small to read: ...",
+    # "ink found, no digits read"; else None.
     empty_reason: str | None = None
     path: str = ""  # the image file the frame is, for a still-image source; else ""
     truth: str | None = None  # what is really written, when the source knows (the demo)

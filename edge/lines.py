@@ -76,6 +76,8 @@ _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, 
 _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
+# Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
+TOO_SMALL = "writing too small to read: move the camera closer"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
 _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)
@@ -136,7 +138,7 @@ class FoundLines:
 
     lines: list[Line]
     ink: Ink
-    empty_reason: str | None = None  # "too dark" | "no ink found"
+    empty_reason: str | None = None  # "too dark" | "no ink found" | TOO_SMALL
     ink_in_doubt: bool = False  # "auto" chose by a narrow margin (`_DOUBT`); never "too dark"
 
 
@@ -234,7 +236,10 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height, printed, glue)
     if not groups:
-        return FoundLines([], ink, "no ink found", ink_in_doubt=in_doubt)
+        # Lines of half the least height: writing seen from too far (a speck is no line).
+        small = group_lines(grouping, min_height / 2, printed, glue)
+        reason = TOO_SMALL if small else "no ink found"
+        return FoundLines([], ink, reason, ink_in_doubt=in_doubt)
     # The writing in one view is written with one pen: far fainter than the boldest line is a
     # shadow's rim, texture, print from the other side of the sheet, not a line to read. (Far
     # smaller than the tallest is judged once lines are read: `edge.pipeline`.)

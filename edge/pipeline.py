@@ -45,7 +45,8 @@ CAMERA_BLANK = (
 @dataclass(frozen=True)
 class FrameRead:
     """What one frame holds: its digits in reading order, why there are none if there are none
-    ("too dark", "no ink found", NO_DIGITS, FLAT), and the find and read times in ms."""
+    ("too dark", "no ink found", edge.lines.TOO_SMALL, NO_DIGITS, FLAT), and the find and read
+    times in ms."""
 
     digits: tuple[DigitPrediction, ...]
     empty_reason: str | None

@@ -9,7 +9,7 @@ import pytest
 
 from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, ink_greys, to_grey, widen_thin_strokes
-from edge.lines import FindSettings, choose_ink, find_lines, paper_balance
+from edge.lines import TOO_SMALL, FindSettings, choose_ink, find_lines, paper_balance
 from edge.printed import page_axes, written_over_print
 from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
 
@@ -306,6 +306,18 @@ def test_a_one_channel_frame_is_read_as_grey_however_noisy(light, noise):
 def test_blank_paper_has_no_ink():
     found = find_lines(page(np.zeros((10, 10), np.float32)))
     assert found.lines == [] and found.empty_reason == "no ink found"
+
+
+@pytest.mark.parametrize("height", [3, 4])
+def test_writing_too_small_to_read_says_so_and_specks_do_not(height):
+    """Digits 3 or 4 px tall, a page seen from across a room, are too small to be a line of
+    writing (FindSettings.min_height), but they are writing: "move the camera closer" is what
+    to do, where "no ink found" says there is nothing there. Specks are still no ink."""
+    found = find_lines(page(ink_of("4071", height)))
+    assert found.lines == [] and found.empty_reason == TOO_SMALL
+    specks = np.zeros((60, 200), np.float32)
+    specks[::20, ::25] = 1.0  # dust: single pixels apart
+    assert find_lines(page(specks)).empty_reason == "no ink found"
 
 
 @pytest.mark.parametrize(
