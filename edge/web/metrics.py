@@ -29,7 +29,7 @@ class _StatsCollector(Collector):
         if not stats:
             return
         for name, doc in (
-            ("frames", "Frames processed"),
+            ("frames", "Frames read (the failed ones are counted apart)"),
             ("skipped_frames", "Frames the camera delivered while the recognizer was busy"),
             ("failed_frames", "Frames rejected as unusable"),
             ("readings", "Stable readings emitted"),
