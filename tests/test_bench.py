@@ -414,6 +414,17 @@ def bench_json(*args: str, cwd: Path = REPO) -> tuple[dict, str]:
     return json.loads(done.stdout), done.stderr
 
 
+def test_large_scenes_read_reduced_are_scored_in_their_own_pixels(tmp_path):
+    """A 2400x2000 scene is decoded at half size, as a large photo is: its digits' boxes are
+    matched to the truth in the scene's pixels (per digit was 0 % when they were not)."""
+    report, _ = bench_json(
+        "--scenes", "3", "--conditions", "plain", "--no-verify", "--width", "2400",
+        "--height", "2000", "--misreads", str(tmp_path / "m.png"),
+    )  # fmt: skip
+    int8 = report["models"]["int8"]
+    assert int8["exact_readouts"] >= 2 and int8["correct_digits"] >= report["digits"] - 2
+
+
 def test_a_custom_int8_model_is_compared_with_its_own_float_model_or_none(tmp_path):
     """Not with the bundled float model: a custom model would seem to lose points to int8."""
     models = tmp_path / "models"
