@@ -1,6 +1,7 @@
 """The live page in a real browser (Debian's chromium, headless) served by `python -m edge`."""
 
 import json
+import os
 import socket
 import subprocess
 import tempfile
@@ -148,6 +149,34 @@ def test_the_page_shows_the_live_view_readings_and_stats(served_page: str, page:
     page.screenshot(path=ARTIFACTS / "live-page.png", full_page=True)
     # Served with its Content Security Policy, and nothing on the page was blocked by it.
     assert not [text for text in page.console if "Content Security Policy" in text]
+
+
+def test_a_page_opened_after_a_replay_ended_shows_its_last_frame(
+    mnist_test, tmp_path: Path, page: Page
+) -> None:
+    """Photos read in a second, the page stays up: one opened later shows the last frame.
+    Chromium shows a multipart part only once the next starts, so the stream sends the still
+    view again (it stayed black when the last frame was sent once)."""
+    photos = write_replay(mnist_test, tmp_path / "photos", scenes=1)
+    port = free_port()
+    process = subprocess.Popen(
+        edge_command("--source", str(photos), "--web", f"127.0.0.1:{port}"),
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+    )  # fmt: skip
+    try:
+        said = ""
+        while "the source ended" not in said:
+            said = process.stderr.readline()
+            assert said, "python -m edge ended before the source did"
+        time.sleep(1.5)  # the last frame is long sent: the page must get it again
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_function(
+            "() => document.getElementById('video').naturalWidth == 640", timeout=10_000
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def test_behind_a_login_the_page_its_stream_and_its_events_all_work(

@@ -38,6 +38,7 @@ from edge.web.security import BasicAuth, HostCheck, SecurityHeaders, content_sec
 
 STATS_EVENT_INTERVAL = 1.0  # seconds; also keeps idle SSE connections alive through proxies
 STREAM_RETRY_AFTER_S = 5  # told to a viewer turned away because all stream slots are taken
+STILL_FRAME_REPEAT_S = 1.0  # a view with no new frame (a replay that ended) is sent again
 _BOUNDARY = "frame"
 _MJPEG = f"multipart/x-mixed-replace; boundary={_BOUNDARY}"
 _EVENTS = "text/event-stream"
@@ -155,15 +156,23 @@ async def _mjpeg(live: LiveView) -> AsyncIterator[bytes]:
     """Each viewer gets the newest JPEG when it is ready for one; older ones are never queued.
     The first is the newest frame encoded as the viewer joins, even when no frame follows.
 
-    Each JPEG is followed at once by the boundary that ends it: a browser shows a part only
-    once that comes, so the last frame of a replay that ended, or of a camera between frames,
-    would otherwise never show."""
+    Each JPEG is followed at once by the boundary that ends it, and sent again every
+    STILL_FRAME_REPEAT_S while no new one comes: Chromium shows a part only once the next one
+    starts, so the last frame of a replay that ended would otherwise stay black."""
     seen, _ = live.jpeg.current()  # before joining, so the JPEG made for this viewer is newer
     live.viewer_joined()
     boundary = f"--{_BOUNDARY}\r\n".encode()
     try:
         opening = boundary
-        while (latest := await live.jpeg.next(seen)) is not None:
+        while True:
+            try:
+                latest = await asyncio.wait_for(live.jpeg.next(seen), STILL_FRAME_REPEAT_S)
+            except TimeoutError:
+                latest = live.jpeg.current()
+                if latest[1] is None:  # no frame yet to send again
+                    continue
+            if latest is None:  # the server is shutting down
+                return
             seen, jpeg = latest
             header = f"Content-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
             yield b"".join((opening, header.encode(), jpeg, b"\r\n", boundary))
