@@ -29,6 +29,7 @@ if __name__ == "__main__":
 
 import argparse
 import difflib
+import io
 import logging
 import shlex
 import signal
@@ -503,6 +504,10 @@ def _stop_on_signals(pipeline: Pipeline) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A file name the terminal's encoding cannot show (not UTF-8, or a C locale's ASCII)
+        # is shown escaped, as stderr shows it, not lost with its line.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         settings = settings_from(args)
         configure_logging(settings.output.log_level, args.verbose)

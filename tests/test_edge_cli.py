@@ -306,6 +306,22 @@ def test_a_large_photo_reduced_to_read_gives_boxes_in_its_own_pixels(scenes, tmp
         assert overlap(tuple(digit["box"]), truth) >= 0.5, (digit, truth)
 
 
+def test_a_name_the_terminal_cannot_show_is_shown_escaped_not_lost(scene_dir, tmp_path):
+    """A Latin-1 file name on a UTF-8 terminal (Python's stdout is strict there): the console's
+    line for it failed ("output ConsoleSink failed", a traceback) and the reading was lost."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(scene_dir / "scene-0000.jpg", os.fsdecode(bytes(photos) + b"/caf\xe9.jpg"))
+    env = {**os.environ, "EDGE_DIGITS_CONFIG": "", "PYTHONIOENCODING": "utf-8:strict"}
+    done = subprocess.run(
+        edge_command("--source", str(photos)), cwd=REPO, env=env, capture_output=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    [line] = done.stdout.decode().splitlines()
+    assert line.endswith(f"{photos}/caf\\udce9.jpg") and " confidence " in line
+
+
 def test_a_photo_that_cannot_be_read_has_its_own_line_and_the_run_exits_1(scene_dir, tmp_path):
     """As `recognize` says it: a photo is an answer asked for, not one of a camera's frames."""
     photos = tmp_path / "photos"

@@ -3,11 +3,13 @@
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import http.client
 import itertools
 import json
 import logging
+import os
 import re
 import socket
 import subprocess
@@ -187,6 +189,18 @@ def test_the_api_serves_the_latest_reading_stats_and_history(web: WebSink) -> No
     assert figures["readings"] == 2 and figures["processed_fps"] == 14.0
     assert figures["model"] == "digits_int8.tflite" and figures["quantized"] is True
     assert figures["viewers"] == 0
+
+
+def test_a_file_name_that_is_not_utf8_is_served_escaped_not_as_an_error(web: WebSink) -> None:
+    """os.fsdecode gives a Latin-1 name (caf\\xe9.png on disk) lone surrogates, which UTF-8
+    cannot encode: /api/readings answered 500 for as long as its reading was recent."""
+    name = os.fsdecode(b"photos/caf\xe9 \xe6\x95\xb0.png")  # a Latin-1 e, then UTF-8 text
+    web.on_reading(dataclasses.replace(reading("7", 1), path=name), stats(readings=1))
+    for path in ("/api/reading", "/api/readings"):
+        response = get(web, path)
+        body = response.read()
+        assert response.status == 200 and body.isascii(), (path, response.status)
+    assert get_json(web, "/api/reading")["path"] == name  # as `--json` writes it
 
 
 def test_the_figures_are_taken_at_the_pipelines_stats_event(web: WebSink) -> None:
@@ -585,6 +599,7 @@ CAPPED_SERVER = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 import logging
+import os
 logging.basicConfig(level=logging.WARNING)
 from edge.config import WebSettings
 from edge.events import Stats

@@ -63,14 +63,14 @@ def create_app(
         _, recent = live.readings.current()
         if not recent:
             return Response(status_code=204)
-        return JSONResponse(recent[-1])
+        return AsciiJSONResponse(recent[-1])
 
     async def readings(_: Request) -> Response:
         _, recent = live.readings.current()
-        return JSONResponse(list(recent or ()))
+        return AsciiJSONResponse(list(recent or ()))
 
     async def stats(_: Request) -> Response:
-        return JSONResponse(_stats_with_viewers(live))
+        return AsciiJSONResponse(_stats_with_viewers(live))
 
     async def metrics_text(_: Request) -> Response:
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
@@ -146,6 +146,15 @@ class _Guarded:
                 self.slots.open -= 1
             return
         await response(scope, receive, send)
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON written in ASCII, as the events, MQTT and `--json` are: a file name that is not
+    UTF-8 (Python's lone surrogates, "caf\\udce9.png") cannot be encoded as UTF-8, and
+    Starlette's own rendering failed with a 500 for as long as its reading was recent."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def _stats_with_viewers(live: LiveView) -> dict[str, Any]:
