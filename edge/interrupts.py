@@ -14,12 +14,14 @@ import contextlib
 import os
 import select
 import signal
+import sys
 from collections.abc import Iterator
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 SIGNAL_NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
 _stderr = 2  # where stop_now writes: a copy of stderr once stop_on_signals has made one
 _held: list[int] | None = None  # signals that came while held (`signals_held`), else None
+_stopped_by: int | None = None  # the signal `stop_now` said stopped the command
 
 
 class Interrupted(SystemExit):
@@ -38,14 +40,30 @@ def stop_on_signals() -> None:
     _stderr = os.dup(2)
     signal.signal(signal.SIGINT, stop_now)
     signal.signal(signal.SIGTERM, stop_now)
+    sys.excepthook = _quiet_after_a_stop
+
+
+def _quiet_after_a_stop(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+    """sys.excepthook: an error left uncaught once a signal has stopped the command is the
+    stop's doing, and ends it as the stop does (its one line said, 128 + the signal's number).
+    A C extension interrupted while it is imported turns the interrupt into an error of its
+    own: numpy's "PyCapsule_Import could not import module" ImportError, its cause lost."""
+    if _stopped_by is None:
+        sys.__excepthook__(kind, error, trace)
+        return
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    os._exit(128 + _stopped_by)  # the stack is unwound; only the process is left to end
 
 
 def stop_now(signum: int, _frame: object = None) -> None:
     """A signal handler: say which signal stopped the command, then raise `Interrupted` (at
     once, or when `signals_held` ends)."""
+    global _stopped_by
     if _held is not None:
         _held.append(signum)
         return
+    _stopped_by = signum
     message = f"edge: stopped by {SIGNAL_NAMES.get(signum, signal.Signals(signum).name)}\n"
     # os.write, not print: the handler may run inside a print to stderr, and sys.stderr's
     # buffer refuses a reentrant write; and a closed stderr must not keep the command running.

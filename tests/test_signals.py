@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -213,3 +214,33 @@ def test_a_closed_stdout_ends_recognize_quietly(many_photos):
     process = start("recognize", str(many_photos))
     err, took = close_after_first_line(process)
     assert (process.returncode, err) == (128 + signal.SIGPIPE, "") and took < STOP_WITHIN_S
+
+
+@BOTH_SIGNALS
+def test_a_signal_that_a_c_extension_turns_into_an_import_error_still_stops_quietly(
+    signum, tmp_path
+):
+    """numpy's C code, interrupted while `python -m edge` imports it, raised its own
+    ImportError ("PyCapsule_Import could not import module") with the interrupt lost: a
+    traceback and exit 1 after "stopped by SIGTERM". Played here by a module that swallows the
+    interrupt and raises an ImportError of its own, as that C code does."""
+    (tmp_path / "interrupted_extension.py").write_text(
+        "import os, signal\n"
+        "try:\n"
+        f"    os.kill(os.getpid(), {int(signum)})\n"
+        "    while True:\n"
+        "        pass\n"
+        "except BaseException:\n"
+        "    pass\n"
+        "raise ImportError('PyCapsule_Import could not import module \"datetime\"')\n"
+    )
+    script = (
+        "from edge.interrupts import stop_on_signals\n"
+        "stop_on_signals()\n"
+        "import interrupted_extension\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"},
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (128 + signum, MESSAGES[signum])
