@@ -235,7 +235,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["run", *argv]
     if argv[0] == "recognize" and "--json" in argv:
-        parser.error("recognize always prints one JSON line per image: leave out --json")
+        commands["recognize"].error(
+            "recognize always prints one JSON line per image: leave out --json"
+        )
     args, left_over = parser.parse_known_args(argv)
     words = [word for word in left_over if not word.startswith("-")]
     if args.command == "run" and args.source is not None and words:

@@ -77,7 +77,7 @@ _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
-TOO_SMALL = "writing too small to read: move the camera closer"
+TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
 _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)

@@ -190,7 +190,9 @@ def image_paths(spec: str) -> list[Path]:
         images = sorted((p for p in _globbed(spec) if _named_image(p)), key=natural_order)
         what = f"the pattern {spec!r}"
     elif path.is_dir():
-        entries = list(path.iterdir())
+        # Hidden files are left out, as `ls` and a pattern leave them: a Mac's "._IMG_1.jpg"
+        # beside each photo copied to a USB stick is no picture.
+        entries = [p for p in path.iterdir() if not p.name.startswith(".")]
         images = sorted((p for p in entries if _named_image(p)), key=natural_order)
         what = f"the directory {spec}"
         if images:  # (with none, the error says what was looked for)
@@ -208,7 +210,7 @@ def image_paths(spec: str) -> list[Path]:
     else:
         raise SourceError(f"{spec} does not exist.")
     if not images:
-        deeper = _deeper_images(spec) if path.is_dir() else ""
+        deeper = _deeper_images(spec) if path.is_dir() else _brackets_in(spec)
         raise SourceError(
             f"No images in {what} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}){deeper}."
         )
@@ -220,11 +222,19 @@ def natural_order(path: Path) -> list[str | int]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
 
 
+def _brackets_in(pattern: str) -> str:
+    """How to write a [ that a pattern matching nothing holds, when it holds one: in a
+    pattern, [1] matches the character 1, so "Photos [1]/*.jpg" names no photo of Photos [1]/."""
+    if "[" not in pattern:
+        return ""
+    return f"; in a pattern, [...] matches one of the characters inside: {glob.escape('[')} is a ["
+
+
 def _say_what_is_left_out(folder: Path, others: list[Path]) -> None:
     """Warn of a folder's other files (`others`), not read, being no image by their names (an
     iPhone's .heic, a file without a suffix), when images beside them are: a folder read in
-    part is read in part knowingly. Hidden files (.DS_Store) are not named."""
-    left_out = sorted(p.name for p in others if not p.name.startswith("."))
+    part is read in part knowingly."""
+    left_out = sorted(p.name for p in others)
     if left_out:
         shown = ", ".join(left_out[:3]) + (", ..." if len(left_out) > 3 else "")
         log.warning(

@@ -311,8 +311,8 @@ def test_blank_paper_has_no_ink():
 @pytest.mark.parametrize("height", [3, 4])
 def test_writing_too_small_to_read_says_so_and_specks_do_not(height):
     """Digits 3 or 4 px tall, a page seen from across a room, are too small to be a line of
-    writing (FindSettings.min_height), but they are writing: "move the camera closer" is what
-    to do, where "no ink found" says there is nothing there. Specks are still no ink."""
+    writing (FindSettings.min_height), but they are writing: coming closer is what to do,
+    where "no ink found" says there is nothing there. Specks are still no ink."""
     found = find_lines(page(ink_of("4071", height)))
     assert found.lines == [] and found.empty_reason == TOO_SMALL
     specks = np.zeros((60, 200), np.float32)

@@ -289,6 +289,27 @@ def test_a_name_that_exists_is_read_as_it_is_even_with_glob_characters(tmp_path)
     assert frame.path == str(folder / "scan [1].png")
 
 
+def test_a_folders_hidden_files_are_left_out_as_a_pattern_leaves_them(tmp_path):
+    """A Mac writes "._IMG_1.png" beside each photo copied to a USB stick: no picture, it was
+    read, failed, and made the run exit 1."""
+    cv2.imwrite(str(tmp_path / "IMG_1.png"), picture(5))
+    (tmp_path / "._IMG_1.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert image_paths(str(tmp_path)) == [tmp_path / "IMG_1.png"]
+    assert image_paths(str(tmp_path / "*.png")) == [tmp_path / "IMG_1.png"]
+    assert image_paths(str(tmp_path / "._IMG_1.png")) == [tmp_path / "._IMG_1.png"]  # named
+
+
+def test_a_pattern_that_matches_nothing_for_its_brackets_says_how_to_write_one(tmp_path):
+    folder = tmp_path / "Photos [1]"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.png"), picture(5))
+    with pytest.raises(
+        SourceError, match=r"\[\.\.\.\] matches one of the characters inside: \[\[\] is a \["
+    ):
+        image_paths(str(folder / "*.png"))
+    assert image_paths(str(tmp_path / "Photos [[]1]" / "*.png")) == [folder / "a.png"]
+
+
 def test_a_broken_symlink_in_a_folder_is_listed_and_says_what_is_wrong(tmp_path):
     cv2.imwrite(str(tmp_path / "a.png"), picture(5))
     (tmp_path / "b.png").symlink_to(tmp_path / "moved-away.png")
