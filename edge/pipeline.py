@@ -302,6 +302,8 @@ class Pipeline:
                 else:
                     if frame is None:  # a replay ended (a live source raises SourceError instead)
                         self._source_ended = True
+                        if not self.source.stills:  # a clip too short for a reading to hold
+                            self._say(self.stabilizer.at_end(time.time()))
                         if self.hold_at_end is not None:
                             self._window.update(self.stats)  # the figures held are the final ones
                             self._notify(lambda sink: sink.on_stats(self.stats))
@@ -361,6 +363,10 @@ class Pipeline:
         else:  # another image is another picture, read as it is, even two alike
             self._answered.add(frame.path)
             reading = reading_of(result, time.time())
+        self._say(reading)
+
+    def _say(self, reading: Reading | None) -> None:
+        """Count a reading and hand it to every output (nothing for None)."""
         if reading is not None:
             self.stats.readings += 1
             self.stats.last_reading = reading.text

@@ -99,9 +99,13 @@ class Stabilizer:
         self._candidate = ""
         self._count = 0
         self._emitted = ""
+        self._frames = 0  # fed in all
+        self._last: FrameResult | None = None
 
     def update(self, result: FrameResult, now: float) -> Reading | None:
         """Feed one processed frame; `now` (time.time()) dates the reading if one is emitted."""
+        self._frames += 1
+        self._last = result
         if result.text == self._candidate:
             self._count += 1
         else:
@@ -110,6 +114,16 @@ class Stabilizer:
             return None
         self._emitted = self._candidate
         return reading_of(result, now)
+
+    def at_end(self, now: float) -> Reading | None:
+        """The reading of a replay that ended too soon for any to hold (a clip of fewer frames
+        than `stable_frames`, one photo saved as a video): the read-out every frame of it
+        gave, if they all gave one; else None."""
+        whole = self._frames and self._count == self._frames
+        if not whole or not self._candidate or self._emitted or self._last is None:
+            return None
+        self._emitted = self._candidate
+        return reading_of(self._last, now)
 
 
 def reading_of(result: FrameResult, now: float) -> Reading:

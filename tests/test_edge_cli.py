@@ -218,6 +218,17 @@ def test_run_reads_a_video_file_end_to_end(scenes, tmp_path):
     assert right == [text for text in truth if text in right]  # in the order they were shown
 
 
+def test_a_video_of_one_frame_gives_its_reading(scenes, tmp_path):
+    """Shorter than the 3 frames a reading must hold, a clip said nothing at all."""
+    video = tmp_path / "one.avi"
+    write_video(scenes[:1], video, frames_per_scene=1)
+    done = edge("--source", str(video), "--json")
+    assert done.returncode == 0, done.stderr
+    reading, stats = json_lines(done.stdout)
+    assert (reading["event"], reading["text"]) == ("reading", scenes[0].text)
+    assert (stats["frames"], stats["readings"]) == (1, 1)
+
+
 def test_a_video_replayed_in_real_time_plays_at_its_own_frame_rate_unless_fps_is_set(
     scenes, tmp_path
 ):

@@ -113,6 +113,25 @@ def test_an_empty_view_is_news_only_after_something_was_read():
     assert feed(Stabilizer(2), ["", "", "", "8", "8", "", ""]) == ["8", ""]
 
 
+@pytest.mark.parametrize(
+    ("texts", "at_end"),
+    [
+        (["12"], "12"),  # one photo saved as a video
+        (["12", "12"], "12"),  # a clip shorter than the 3 frames a reading must hold
+        (["12", "17"], None),  # frames that disagree: no reading to trust
+        (["", ""], None),  # nothing read
+        (["12", "12", "12"], None),  # it held: said already
+        (["45", "45", "45", "12"], None),  # a reading held; the last frame alone is not one
+    ],
+)
+def test_a_replay_too_short_for_a_reading_to_hold_says_what_all_its_frames_read(texts, at_end):
+    stabilizer = Stabilizer(3)
+    feed(stabilizer, texts)
+    reading = stabilizer.at_end(now=101.0)
+    assert (reading.text if reading else None) == at_end
+    assert stabilizer.at_end(now=101.0) is None  # said once
+
+
 def test_stable_frames_of_one_emits_every_change():
     assert feed(Stabilizer(1), ["3", "3", "4", "?"]) == ["3", "4", "?"]
 
