@@ -547,6 +547,17 @@ def test_a_frame_smaller_than_a_label_is_still_annotated() -> None:
         assert annotate_frame(tiny).shape == (*shape, 3)
 
 
+def test_a_large_photo_is_shown_shrunk_with_its_boxes_so_labels_stay_legible() -> None:
+    """A 3000x4000 photo's view fits VIEW_LONG_SIDE; its box is where its digit is."""
+    frame = np.full((3000, 4000), 220, np.uint8)
+    frame[1000:1400, 2000:2200] = 20  # the digit's ink
+    digits = (DigitPrediction(1, 0.97, (2000, 1000, 200, 400)),)
+    picture = annotate_frame(FrameResult(0, 0.0, frame, digits, "1", {}))
+    assert picture.shape == (960, 1280, 3)
+    assert np.allclose(picture[320 + 64, 640 - 1], (80, 200, 60), atol=40)  # the box's left side
+    assert picture[330:440, 650:700].mean() < 40  # the ink inside it
+
+
 def test_each_label_in_the_picture_is_whole_and_nothing_is_drawn_over_it() -> None:
     """Touching digits, one unsure: each label in the annotated picture is exactly the label
     drawn alone, so no neighbour's label or box covers any of it."""

@@ -19,20 +19,27 @@ _PAD = 3  # px of label colour each side of the text's ink
 # OpenCV's height and descent reach a stroke's thickness beyond the ink; _PAD above and below it.
 (_, _TEXT_H), _DESCENT = cv2.getTextSize("0 (0.99)", _FONT, _SCALE, _THICKNESS)
 _LABEL_H = _TEXT_H + _DESCENT + 2 * _PAD - _THICKNESS
+# A frame longer than this (a large photo) is shown shrunk to it: a browser fits the picture to
+# the window, and labels drawn at a 3000 px photo's scale were too small to read there.
+VIEW_LONG_SIDE = 1280
 
 
 def annotate_frame(result: FrameResult) -> np.ndarray:
     """A BGR copy of the frame with boxes and labels (the frame is shared): `box_label`, or
-    `short_label` where close digits leave no room for it (see edge.web.label_layout)."""
+    `short_label` where close digits leave no room for it (see edge.web.label_layout). A frame
+    longer than VIEW_LONG_SIDE is shrunk to it first, its boxes with it."""
     frame = result.frame
+    shrink = min(1.0, VIEW_LONG_SIDE / max(frame.shape[:2]))
+    boxes = [p.box for p in result.digits]
+    if shrink < 1.0:
+        frame = cv2.resize(frame, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+        boxes = [tuple(round(v * shrink) for v in box) for box in boxes]
     picture = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if frame.ndim == 2 else frame.copy()
     height, width = picture.shape[:2]
     colours = [_SURE if p.digit is not None else _UNSURE for p in result.digits]
-    for prediction, colour in zip(result.digits, colours, strict=True):
-        x, y, w, h = prediction.box
+    for (x, y, w, h), colour in zip(boxes, colours, strict=True):
         cv2.rectangle(picture, (x, y), (x + w, y + h), colour, 2)
     # After every box: a label lies off other boxes, and nothing is drawn over it.
-    boxes = [p.box for p in result.digits]
     places = place_labels(boxes, label_sizes(result.digits), (width, height))
     for prediction, colour, placed in zip(result.digits, colours, places, strict=True):
         text = short_label(prediction) if placed.short else box_label(prediction)
