@@ -398,6 +398,11 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
                 f"{path}: not a readable image (a {announced[1]} file whose header is corrupt "
                 "or cut short); copy it again."
             ) from exc
+        if announced:  # a video named as a picture
+            raise UnreadableFrame(
+                f"{path}: not an image but {announced_as(path)}, named as a picture; name it "
+                "for what it is (.mp4, .avi) and read it with --source."
+            ) from exc
         raise UnreadableFrame(
             f"{path}: not a readable image (not a {', '.join(HEADER_FORMATS)} file); use a "
             "JPEG or PNG."
@@ -693,6 +698,8 @@ class Capture:
             return f"no such camera (is it plugged in? try another N in webcam:N). {CHOOSE_SOURCE}"
         if "://" in target:
             return "the stream does not answer; check the URL and that the server is running."
+        if os.path.isfile(target) and os.path.getsize(target) == 0:
+            return "the file is empty; copy it again, or record it again."
         damage = mp4_damage(Path(target))
         if damage:
             return f"{damage}; copy it again, or record it again."

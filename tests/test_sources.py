@@ -549,6 +549,21 @@ def test_a_file_that_is_not_a_video_says_what_to_do(tmp_path):
         open_source(SourceSettings(name=str(path)))
 
 
+def test_an_empty_video_file_is_called_empty(tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"")
+    with pytest.raises(SourceError, match=r"clip\.mp4: the file is empty; copy it again"):
+        open_source(SourceSettings(name=str(path)))
+
+
+def test_a_video_named_as_a_picture_is_called_a_video(tmp_path):
+    """It was told "not a readable image ... use a JPEG or PNG", which it never was."""
+    write_video(tmp_path / "clip.avi", 3)
+    (tmp_path / "clip.avi").rename(tmp_path / "clip.jpg")
+    with pytest.raises(UnreadableFrame, match=r"clip\.jpg: not an image but an AVI video, named"):
+        decode_image(tmp_path / "clip.jpg")
+
+
 def mp4_boxes(*boxes: tuple[bytes, int]) -> bytes:
     """An MP4's top-level boxes, each (type, declared size) followed by that much filler, but
     the last, which holds only 16 bytes however large it says it is."""
