@@ -198,6 +198,8 @@ def image_paths(spec: str) -> list[Path]:
         if images:  # (with none, the error says what was looked for)
             read = set(images)
             _say_what_is_left_out(path, [p for p in entries if p.is_file() and p not in read])
+            if deeper := _deeper_images(spec, [p for p in entries if p.is_dir()]):
+                log.warning("%s: read one level deep%s", spec, deeper)
     elif path.is_file():
         return [path]
     elif path.exists():
@@ -210,7 +212,7 @@ def image_paths(spec: str) -> list[Path]:
     else:
         raise SourceError(f"{spec} does not exist.")
     if not images:
-        deeper = _deeper_images(spec) if path.is_dir() else _brackets_in(spec)
+        deeper = _deeper_images(spec, entries) if path.is_dir() else _brackets_in(spec)
         raise SourceError(
             f"No images in {what} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}){deeper}."
         )
@@ -248,10 +250,14 @@ def _say_what_is_left_out(folder: Path, others: list[Path]) -> None:
         )
 
 
-def _deeper_images(folder: str) -> str:
-    """How to read the images in `folder`'s subfolders, which a folder's listing leaves out,
-    when it has some: "; its subfolders ... 'folder/**/*.png' reads every level"; else ""."""
-    below = itertools.islice(Path(folder).rglob("*"), DEEPER_LOOKS)  # no symlinked folders
+def _deeper_images(folder: str, entries: list[Path]) -> str:
+    """How to read the images in `folder`'s subfolders (among its `entries`), which a folder's
+    listing leaves out, when they hold some: "; its subfolders ... 'folder/**/*.png' reads
+    every level"; else ""."""
+    subfolders = (path for path in entries if path.is_dir() and not path.is_symlink())
+    below = itertools.islice(  # no symlinked folders: a link loop is no endless search
+        (path for subfolder in subfolders for path in subfolder.rglob("*")), DEEPER_LOOKS
+    )
     found = next((path for path in below if _named_image(path)), None)
     if found is None:
         return ""

@@ -391,6 +391,20 @@ def test_a_folder_with_images_only_in_subfolders_says_how_to_ask_for_them(tmp_pa
     assert "subfolders" not in str(error.value)
 
 
+def test_a_folder_read_one_level_deep_says_so_when_its_subfolders_hold_images(tmp_path, caplog):
+    """Images beside subfolders of images: the subfolders were left out without a word."""
+    (tmp_path / "day-2").mkdir()
+    cv2.imwrite(str(tmp_path / "a.jpg"), picture(5))
+    cv2.imwrite(str(tmp_path / "day-2" / "b.jpg"), picture(6))
+    with caplog.at_level(logging.WARNING, logger="edge.sources"):
+        assert image_paths(str(tmp_path)) == [tmp_path / "a.jpg"]
+    [record] = caplog.records
+    assert record.message == (
+        f"{tmp_path}: read one level deep; its subfolders hold images but are not searched: "
+        f"'{tmp_path}/**/*.jpg' reads every level"
+    )
+
+
 def test_a_dash_for_standard_input_says_it_is_not_read_as_dev_stdin_does():
     with pytest.raises(SourceError) as error:
         image_paths("-")
