@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import pytest
 from checkout import REPO
+from PIL import Image
 
 from edge.lines import FindSettings
 from edge.model import LineModel
@@ -112,6 +113,23 @@ def test_real_photos_made_small_read_as_well_enlarged(reader, long_side, tmp_pat
         cv2.imwrite(str(path), small)
         right += recognize_file(path, reader).get("text") == digit
     assert right >= {28: 133, 48: 137}[long_side]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dithered", [True, False], ids=["dithered", "thresholded"])
+def test_real_photos_saved_at_one_bit_a_pixel_read_as_well(reader, dithered, tmp_path):
+    """A fax, a scan in line-art mode, a dithered print: black and white pixels only. Dithered,
+    a grey page is a field of dots, each a speck to the line finder: real-dev's photos so saved
+    read 19 of 140; smoothed back into greys as they are decoded, 139 (thresholded: 136, 139)."""
+    truth = {name: d for name, d in named_truth(REAL).items() if len(d) == 1}
+    right = 0
+    for name, digit in truth.items():
+        grey = Image.open(REAL / name).convert("L")
+        bilevel = grey.convert("1") if dithered else grey.point(lambda v: 255 * (v > 128))
+        path = tmp_path / f"{Path(name).stem}.png"
+        bilevel.convert("1", dither=Image.Dither.NONE).save(path)
+        right += recognize_file(path, reader).get("text") == digit
+    assert right >= 136
 
 
 @pytest.mark.slow
