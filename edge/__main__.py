@@ -10,8 +10,9 @@ A camera mounted sideways, upside down or behind a mirror: run and recognize tak
 --vflip (mirror each frame) and --rotation 90|180|270 (then turn it clockwise), like [source]
 rotation, hflip and vflip. Chalk or white marker on a dark board: --ink light (default auto).
 
-Exit status: 0 done, 1 something failed while running (a file, the camera), 2 it could not
-start (bad config, model or source; the message says what to fix). SIGINT (Ctrl-C) or SIGTERM
+Exit status: 0 done, 1 something failed while running (a file, the camera) or a camera is
+held by another program (worth starting again), 2 it could not start (bad config, model or
+source; the message says what to fix). SIGINT (Ctrl-C) or SIGTERM
 stops a command at once with a one-line message and 128 + the signal's number (130, 143),
 except `run` once it is reading: it finishes the frame and says what it did (a second Ctrl-C
 stops at once), then exits 0 for a camera, a stream or a --loop replay, which run until
@@ -61,7 +62,7 @@ from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import recognize_all
 from edge.scenes import SMALLEST_SCENE, SceneTooSmall
-from edge.sources import SourceError, open_source, orientation_of, redact_url
+from edge.sources import CameraBusy, SourceError, open_source, orientation_of, redact_url
 
 if TYPE_CHECKING:  # the web output's imports are loaded only when the page is on
     from edge.web.sink import WebSink
@@ -527,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
             source_named_by(args, settings),
             resolve_config_path(args.config),
         )
+    except CameraBusy as exc:  # not the setup's fault: systemd starts it again (exit 1)
+        print(f"edge: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except (ConfigError, ModelError, SourceError, OutputError, BenchError) as exc:
         print(f"edge: error: {exc}", file=sys.stderr)
         return EXIT_SETUP

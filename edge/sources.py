@@ -80,6 +80,10 @@ REDUCED_MAX_PIXELS = 16_000_000  # and a panorama's reduced to no more pixels th
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
                   8: cv2.IMREAD_REDUCED_COLOR_8}  # fmt: skip
 DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images it lacks itself
+# What holds a camera that will not start: the service, when a user runs edge by hand.
+_CAMERA_BUSY = (
+    "is another program using it? (the service: sudo systemctl stop edge-digits; or rpicam-hello)"
+)
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
 AV_LOG_QUIET = -8  # FFmpeg's log level that prints nothing
 CHOOSE_SOURCE = (
@@ -104,6 +108,11 @@ def redact_url(text: str) -> str:
 
 class SourceError(Exception):
     """The source cannot deliver frames (missing, unopenable, stopped); the message says why."""
+
+
+class CameraBusy(SourceError):
+    """A camera that is there but cannot start now (another program holds it): worth trying
+    again, so `python -m edge` exits 1 for it, which systemd restarts, not 2 (a setup error)."""
 
 
 class UnreadableFrame(Exception):
@@ -806,7 +815,10 @@ class PiCamera:
         half_turn = settings.rotation == 180  # a half turn is both mirrors
         transform = Transform(hflip=settings.hflip ^ half_turn, vflip=settings.vflip ^ half_turn)
         self._rotation = 0 if half_turn else settings.rotation  # left for each frame
-        self._camera = Picamera2()
+        try:  # another program holding the camera fails the constructor itself
+            self._camera = Picamera2()
+        except Exception as exc:  # libcamera raises plain RuntimeErrors ("did not complete")
+            raise CameraBusy(f"The Pi camera cannot start ({exc}); {_CAMERA_BUSY}") from exc
         try:
             lores = (settings.width, settings.height)
             sensor = self._camera.sensor_resolution
@@ -825,9 +837,7 @@ class PiCamera:
             self._camera.start()
         except Exception as exc:  # libcamera raises plain RuntimeErrors and OSErrors
             self._camera.close()
-            raise SourceError(
-                f"The Pi camera cannot start ({exc}); is another program using it?"
-            ) from exc
+            raise CameraBusy(f"The Pi camera cannot start ({exc}); {_CAMERA_BUSY}") from exc
         self.description = f"picamera2 {self._width}x{self._height}" + _mounting(
             settings.rotation, settings.hflip, settings.vflip
         )
@@ -993,7 +1003,7 @@ def _named(config_key: str | None) -> Iterator[None]:
     except SourceError as exc:
         if config_key is None:
             raise
-        raise SourceError(f"{config_key}: {exc}") from exc
+        raise type(exc)(f"{config_key}: {exc}") from exc  # a CameraBusy stays one
 
 
 def file_kind(path: Path) -> str | None:

@@ -112,8 +112,17 @@ def test_card_records_the_reader_contract(fresh_reader: Path) -> None:
     assert card["training"]["command"].startswith("python -m train --lines 16000")
 
 
-def test_quantize_exits_nonzero_when_reader_parity_fails(fresh_reader: Path, mnist_path: Path):
-    out = fresh_reader / "strict"
+def test_quantize_exits_nonzero_when_reader_parity_fails_and_leaves_the_models_as_they_were(
+    fresh_reader: Path, mnist_path: Path, tmp_path: Path
+):
+    """Into a folder of models that passed (edge/models, say): the failing candidate and its
+    report go to rejected/, and the models there stay whole, card and all. It replaced both
+    .tflite files and deleted the card, and edge then refused to start."""
+    out = tmp_path / "models"
+    out.mkdir()
+    for name in (FLOAT_FILE, INT8_FILE, CARD_FILE, "parity_report.json"):
+        shutil.copy(fresh_reader / name, out / name)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
     result = subprocess.run(
         [
             sys.executable,
@@ -137,7 +146,12 @@ def test_quantize_exits_nonzero_when_reader_parity_fails(fresh_reader: Path, mni
     )
     assert result.returncode == 1
     assert "fails parity" in result.stderr and "test strings exactly" in result.stderr
-    assert not (out / CARD_FILE).exists()  # edge refuses a model without a card
+    assert f"The models in {out} are unchanged" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    rejected = json.loads((out / "rejected" / "parity_report.json").read_text())
+    assert rejected["passed"] is False and (out / "rejected" / INT8_FILE).is_file()
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["rejected"]  # no staging
+    LineModel(out / INT8_FILE)  # the card still vouches for the files
 
 
 def test_quantize_tells_the_user_only_what_is_theirs(fresh_reader: Path) -> None:

@@ -26,6 +26,7 @@ from edge.reading import Stabilizer
 from edge.recognize import recognize_file
 from edge.scenes import SceneSettings, random_scene, sample_digits
 from edge.sources import (
+    CameraBusy,
     Capture,
     ImageFiles,
     PiCamera,
@@ -743,6 +744,24 @@ def stand_in_picamera2(monkeypatch):
     monkeypatch.setitem(sys.modules, "libcamera", libcamera)
     StandInPicamera2.instances.clear()
     return StandInPicamera2
+
+
+def test_a_pi_camera_another_program_holds_says_so(stand_in_picamera2, monkeypatch):
+    """picamera2 fails in its constructor when the camera is taken (the service runs, and a
+    user starts edge by hand): that was a traceback, and under systemd a restart loop."""
+
+    def taken(self):
+        raise RuntimeError("Camera __init__ sequence did not complete.")
+
+    monkeypatch.setattr(stand_in_picamera2, "__init__", taken)
+    key = "[source] name = 'picamera2' in /etc/edge-digits/config.toml"
+    with pytest.raises(CameraBusy) as error:  # exits 1, which systemd restarts, not 2
+        open_source(SourceSettings(name="picamera2"), named_by=key)
+    assert str(error.value) == (
+        f"{key}: The Pi camera cannot start (Camera __init__ sequence did not complete.); is "
+        "another program using it? (the service: sudo systemctl stop edge-digits; or "
+        "rpicam-hello)"
+    )
 
 
 def test_picamera2_gives_the_lores_y_plane_and_counts_dropped_frames(stand_in_picamera2):
