@@ -20,6 +20,8 @@ from typing import Any, NoReturn, TextIO
 
 SIGNAL_NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
 _stderr = 2  # where stop_now writes: a copy of stderr once stop_on_signals has made one
+_program = "edge"  # who says it was stopped: "edge: stopped by SIGTERM"
+_speaker = 0  # the process that says it: not the workers it forks, which inherit the handler
 _held: list[int] | None = None  # signals that came while held (`signals_held`), else None
 _stopped_by: int | None = None  # the signal `stop_now` said stopped the command
 
@@ -32,9 +34,11 @@ class Interrupted(SystemExit):
         self.signum = signum
 
 
-def stop_on_signals() -> None:
-    """From now on SIGINT and SIGTERM stop the command at once with a one-line message."""
-    global _stderr
+def stop_on_signals(program: str = "edge") -> None:
+    """From now on SIGINT and SIGTERM stop the command at once with a one-line message that
+    `program` (edge, train, quantize) says."""
+    global _stderr, _program, _speaker
+    _program, _speaker = program, os.getpid()
     # The message goes to this copy: while LiteRT starts, stderr itself is redirected into the
     # log (edge.native_output), and a Ctrl-C then must still say what it did.
     _stderr = os.dup(2)
@@ -64,7 +68,9 @@ def stop_now(signum: int, _frame: object = None) -> None:
         _held.append(signum)
         return
     _stopped_by = signum
-    message = f"edge: stopped by {SIGNAL_NAMES.get(signum, signal.Signals(signum).name)}\n"
+    if os.getpid() != _speaker:  # a forked worker, stopped with its parent: the parent says it
+        raise Interrupted(signum)
+    message = f"{_program}: stopped by {SIGNAL_NAMES.get(signum, signal.Signals(signum).name)}\n"
     # os.write, not print: the handler may run inside a print to stderr, and sys.stderr's
     # buffer refuses a reentrant write; and a closed stderr must not keep the command running.
     with contextlib.suppress(OSError):

@@ -7,11 +7,12 @@ import shlex
 import sys
 from pathlib import Path
 
+from edge.interrupts import stop_on_signals
 from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, MODELS_DIR
 from edge.native_output import native_output_to_log
 from quantize.parity import ParityThresholds
 from quantize.reader_thresholds import ReaderThresholds
-from train.artifacts import MODEL_FILE, PARITY_FILE, REPORT_FILE, artifacts_dir
+from train.artifacts import MODEL_FILE, REPORT_FILE, artifacts_dir, unwritable
 from train.data import DATA_ENV, DataError, Mnist, load_mnist, resolve_data_path
 from train.desktop_install import desktop_tool_ready
 
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if not desktop_tool_ready("quantize", log):
         return 2
     command = "python -m quantize " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if args.model.is_dir():  # the folder train said it wrote
+        args.model /= MODEL_FILE
     if not args.remeasure and not args.model.is_file():
         log.error(
             "quantize: error: no Keras model at %s. Run `python -m train` first, or pass "
@@ -84,16 +87,27 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         log.error("quantize: error: %s", exc)
         return 2
+    # Ctrl-C or SIGTERM: one line and 128 + N; the models in --out are left as they were
+    # (quantize_and_check moves new ones in only when parity holds).
+    stop_on_signals("quantize")
     if args.remeasure:
         return remeasure(args.remeasure, data, command)
 
+    out = args.out or args.model.parent
+    problem = unwritable(out)
+    if problem:
+        log.error("quantize: error: %s; pass --out a folder you can write in.", problem)
+        return 2
     with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
         from quantize.run import QuantizeInputError, quantize_and_check
-
-    out = args.out or args.model.parent
-    out.mkdir(parents=True, exist_ok=True)
     report_path = args.model.parent / REPORT_FILE
     train_report = json.loads(report_path.read_text()) if report_path.is_file() else None
+    if train_report is None:
+        log.warning(
+            "quantize: no %s beside %s: the model card will not say how it was trained",
+            REPORT_FILE,
+            args.model,
+        )
     thresholds = {
         name: getattr(args, name)
         for name in ("min_int8_accuracy", "max_accuracy_drop", "min_agreement")
@@ -108,11 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if outcome.problems:
         log.error(
-            "quantize: error: the int8 model fails parity, so no model card was written and edge "
-            "will not load it:\n  - %s\nSee %s. Retrain, use a larger --calib, or relax the "
-            "thresholds.",
+            "quantize: error: the int8 model fails parity:\n  - %s\nThe models in %s are "
+            "unchanged; the rejected ones and their report are in %s. Retrain, use a larger "
+            "--calib, or relax the thresholds (--min-int8-accuracy, --max-accuracy-drop, "
+            "--min-agreement).",
             "\n  - ".join(outcome.problems),
-            out / PARITY_FILE,
+            out,
+            outcome.report.parent,
         )
         return 1
     log.info("\nModels in %s: %s, %s and model_card.json.", out, INT8_FILE, FLOAT_FILE)

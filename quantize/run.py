@@ -2,6 +2,9 @@
 
 import json
 import logging
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +31,13 @@ from quantize.reader import (
     reader_contract,
 )
 from quantize.reader_thresholds import ReaderThresholds
-from train.artifacts import PARITY_FILE
+from train.artifacts import PARITY_FILE, REPORT_FILE
 from train.data import Mnist
 
 log = logging.getLogger("quantize")
+
+REJECTED_DIR = "rejected"  # a candidate that fails parity, with its report, beside the models
+REPORTS_DIR = "reports"  # a models folder's reports, where it has the folder (edge/models)
 
 
 class QuantizeInputError(Exception):
@@ -43,6 +49,7 @@ class QuantizeInputError(Exception):
 class Outcome:
     line_reader: bool  # else a single-digit design (for the comparison table, not for `edge`)
     problems: list[str]  # why parity fails; empty when the int8 model is fit to ship
+    report: Path  # the parity report written
 
 
 def load_keras_model(path: Path) -> keras.Model:
@@ -65,7 +72,50 @@ def quantize_and_check(
     threshold_overrides: dict[str, float],
     command: str,
 ) -> Outcome:
-    """Write both .tflite files and the parity report; the card only if parity holds."""
+    """Both .tflite files, the parity report and the card, made in a staging folder in `out`
+    and moved into `out` only when parity holds (the card last: edge checks the files against
+    it); a candidate that fails goes to `out/rejected/` with its report, and an interrupted run
+    leaves nothing: the models in `out` (edge/models, say) are never half replaced."""
+    staging = Path(tempfile.mkdtemp(prefix=".quantize-", dir=out))
+    try:
+        outcome = _quantize_into(
+            staging, model_path, data, calib, seed, train_report, threshold_overrides, command
+        )
+        if outcome.problems:
+            rejected = out / REJECTED_DIR
+            shutil.rmtree(rejected, ignore_errors=True)
+            os.replace(staging, rejected)
+            return Outcome(outcome.line_reader, outcome.problems, rejected / PARITY_FILE)
+        reports = report_folder(out)
+        report = reports / PARITY_FILE
+        os.replace(staging / PARITY_FILE, report)
+        if reports != out:  # the run's own train report beside its parity; none left above
+            (out / PARITY_FILE).unlink(missing_ok=True)
+            if train_report is not None:
+                (reports / REPORT_FILE).write_text(json.dumps(train_report, indent=2) + "\n")
+        for name in (FLOAT_FILE, INT8_FILE, CARD_FILE):
+            os.replace(staging / name, out / name)
+        return Outcome(outcome.line_reader, [], report)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def report_folder(models: Path) -> Path:
+    """Where a models folder's reports go: its `reports/` when it has one, else itself."""
+    return models / REPORTS_DIR if (models / REPORTS_DIR).is_dir() else models
+
+
+def _quantize_into(
+    out: Path,
+    model_path: Path,
+    data: Mnist,
+    calib: int,
+    seed: int,
+    train_report: dict | None,
+    threshold_overrides: dict[str, float],
+    command: str,
+) -> Outcome:
+    """Write both .tflite files and the parity report into `out`; the card if parity holds."""
     model = load_keras_model(model_path)
     reader = is_line_reader(model)
     thresholds = (ReaderThresholds if reader else ParityThresholds)(**threshold_overrides)
@@ -111,16 +161,15 @@ def quantize_and_check(
         parity["thresholds"] = thresholds.__dict__
         parity["passed"] = not problems
     (out / PARITY_FILE).write_text(json.dumps(parity, indent=2) + "\n")
-    (out / CARD_FILE).unlink(missing_ok=True)
     if problems:
-        return Outcome(reader, problems)
+        return Outcome(reader, problems, out / PARITY_FILE)
     int8 = (LineModel if reader else DigitClassifier)(int8_path, verify=False)
     contract = (reader_contract if reader else digit_contract)(
         parity, int8.input_quantization, int8.output_quantization
     )
     card = build_card(int8_path, float_path, train_report, contract, command, calib)
     write_card(out, card)
-    return Outcome(reader, [])
+    return Outcome(reader, [], out / PARITY_FILE)
 
 
 def _reader_parity(
@@ -186,9 +235,7 @@ def remeasure_reader(directory: Path, data: Mnist, command: str) -> list[str]:
         raise QuantizeInputError(str(exc)) from exc
     if card.get("kind") != "line_reader":
         raise QuantizeInputError(f"{card_path} is not a line reader's card: nothing to re-read")
-    report_path = directory / "reports" / PARITY_FILE
-    if not report_path.is_file():
-        report_path = directory / PARITY_FILE
+    report_path = report_folder(directory) / PARITY_FILE
     before = json.loads(report_path.read_text()) if report_path.is_file() else {}
     thresholds = ReaderThresholds(**before.get("thresholds", {}))
     parity, problems = _reader_parity(float_path, int8_path, data, thresholds)

@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -272,3 +273,41 @@ def test_validation_needs_the_runs_seed_from_its_card_or_the_flag(tmp_path: Path
     result = run("quantize.validation", *args, "--train-seed", "1", cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert "(training seed 1, composing seed 777)" in result.stdout
+
+
+@pytest.mark.parametrize("tool", ["train", "quantize"])
+def test_an_out_that_cannot_take_files_is_refused_before_any_work(
+    tmp_path: Path, mnist_path: Path, tool: str
+) -> None:
+    """A file, or a folder under a file: a traceback, and for an unwritable folder only after
+    the whole training run."""
+    (tmp_path / "afile").write_text("not a folder")
+    (tmp_path / "model.keras").write_bytes(b"PK")
+    model = ["--model", str(tmp_path / "model.keras")] * (tool == "quantize")
+    for out, said in (("afile", "afile is a file, not a folder"), ("afile/sub", "Not a directory")):
+        flags = ["--data", str(mnist_path), *model, "--out", str(tmp_path / out)]
+        result = run(tool, *flags, cwd=tmp_path)
+        assert result.returncode == 2
+        assert_clean_failure(result, f"{tool}: error: ", said, "pass --out a folder you can")
+
+
+def test_ctrl_c_stops_training_with_one_line(tmp_path: Path, mnist_path: Path) -> None:
+    """It printed KeyboardInterrupt's traceback from deep in Keras; SIGTERM ended it silently."""
+    command = [sys.executable, "-m", "train", "--data", str(mnist_path), "--lines", "4000",
+               "--epochs", "1", "--allow-short-run", "--out", str(tmp_path / "run")]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )  # fmt: skip
+    try:
+        while "line reader:" not in (line := process.stderr.readline()):
+            assert line, "train ended before it started training"
+        time.sleep(2.0)  # composing lines, or fitting
+        process.send_signal(signal.SIGINT)
+        said = process.stderr.read()
+        process.wait(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and "Traceback" not in said, said
+    assert said.splitlines()[-1] == "train: stopped by SIGINT (Ctrl-C)"
+    assert not (tmp_path / "run" / "model.keras").exists()

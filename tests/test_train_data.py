@@ -90,6 +90,9 @@ def test_a_folder_given_for_the_file_is_named(tmp_path: Path) -> None:
         ({"x_test": np.zeros((5, 784), np.uint8)}, "x_test has shape"),
         ({"y_train": np.zeros((11,), np.uint8)}, "different lengths"),
         ({"y_test": np.full((5,), 12, np.uint8)}, "outside 0-9"),
+        # 0-1 floats were cast to a blank 0/1 picture, and trained on without a word.
+        ({"x_train": np.full((12, 28, 28), 0.5, np.float32)}, r"x_train is float32.*255"),
+        ({"x_test": np.zeros((5, 28, 28), np.int64)}, r"x_test is int64, expected uint8"),
     ],
 )
 def test_wrong_arrays_are_named(tmp_path: Path, overrides: dict, message: str) -> None:

@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
+from edge.interrupts import Interrupted, stop_on_signals
 from edge.native_output import native_output_to_log
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH, LINE_READER
-from train.artifacts import ARTIFACTS_ENV, artifacts_dir
-from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+from train.artifacts import ARTIFACTS_ENV, MODEL_FILE, REPORT_FILE, artifacts_dir, unwritable
+from train.data import DATA_ENV, DataError, Mnist, load_mnist, resolve_data_path
 from train.desktop_install import desktop_tool_ready
 from train.settings import MIN_READER_STEPS, ReaderSettings, TrainSettings
 
@@ -121,9 +122,26 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         log.error("train: error: %s", exc)
         return 2
+    problem = unwritable(args.out)
+    if problem:  # said now, not after twenty minutes of training
+        log.error("train: error: %s; pass --out a folder you can write in.", problem)
+        return 2
+    stop_on_signals("train")  # Ctrl-C or SIGTERM: one line and 128 + N, not a traceback
+    try:
+        return _train(args, data, argv, started)
+    except Interrupted:
+        if (args.out / MODEL_FILE).is_file() and not (args.out / REPORT_FILE).is_file():
+            log.error(  # the model is saved, then evaluated for its report: stopped between
+                "train: %s holds the trained model but not its report (stopped while it was "
+                "evaluated); quantize it anyway, or train again for the report.",
+                args.out / MODEL_FILE,
+            )
+        raise
 
+
+def _train(args: argparse.Namespace, data: Mnist, argv: list[str] | None, started: float) -> int:
+    """The run the flags ask for; its files written in `args.out`."""
     command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)
-    args.out.mkdir(parents=True, exist_ok=True)
     if args.arch == LINE_READER:
         with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
             from train.reader_run import train_reader_and_report
@@ -137,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             reader.batch_size,
         )
         train_reader_and_report(data, reader, args.limit, args.out, command, started)
+        _say_next(args)
         return 0
 
     with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
@@ -152,7 +171,15 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
     )
     train_and_report(data, args.arch, settings, args.limit, args.out, command, started)
+    _say_next(args)
     return 0
+
+
+def _say_next(args: argparse.Namespace) -> None:
+    """What to run next: the int8 model, with its calibration and parity check."""
+    words = ["python", "-m", "quantize", "--model", str(args.out / MODEL_FILE)]
+    words += ["--data", args.data] if args.data else []
+    log.info("Next, int8 for the Pi: %s", shlex.join(words))
 
 
 if __name__ == "__main__":

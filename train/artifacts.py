@@ -1,6 +1,7 @@
 """Where the desktop stages leave their files, and the files' names, shared by both."""
 
 import os
+import tempfile
 from pathlib import Path
 
 ARTIFACTS_ENV = "EDGE_DIGITS_ARTIFACTS"
@@ -12,3 +13,17 @@ PARITY_FILE = "parity_report.json"
 def artifacts_dir() -> Path:
     """$EDGE_DIGITS_ARTIFACTS, else ./artifacts."""
     return Path(os.environ.get(ARTIFACTS_ENV, "artifacts"))
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why a run's files cannot be written in `folder` (made if it is missing), said before the
+    run rather than after it: None when they can."""
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"cannot write in {folder} ({exc.strerror or exc})"
+    return None

@@ -119,4 +119,10 @@ def _validated(arrays: dict[str, np.ndarray], origin: str) -> Mnist:
         labels = arrays[f"y_{split}"]
         if labels.size and (labels.min() < 0 or labels.max() > 9):
             raise DataError(f"{origin}: y_{split} holds labels outside 0-9.")
+        pixels = arrays[f"x_{split}"]
+        if pixels.dtype != np.uint8:  # a cast would make 0-1 floats a blank 0/1 picture
+            raise DataError(
+                f"{origin}: x_{split} is {pixels.dtype}, expected uint8 pixels 0-255 as keras "
+                "writes MNIST (floats 0-1: multiply by 255 and cast to uint8)."
+            )
     return Mnist(**{key: np.asarray(arrays[key], dtype=np.uint8) for key in _EXPECTED})

@@ -67,6 +67,7 @@ def train_reader_and_report(
     fit_started = time.perf_counter()
     history = fit_reader(model, train_lines, val_lines, settings)
     fit_seconds = time.perf_counter() - fit_started
+    (out / REPORT_FILE).unlink(missing_ok=True)  # an earlier model's: not this one's
     model.save(out / MODEL_FILE)
 
     # MNIST's test digits are looked at once, after training, for the report only.

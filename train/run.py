@@ -40,6 +40,7 @@ def train_and_report(
     fit_started = time.perf_counter()
     history, val_accuracy = fit(model, x_train, y_train, settings)
     fit_seconds = time.perf_counter() - fit_started
+    (out / REPORT_FILE).unlink(missing_ok=True)  # an earlier model's: not this one's
     model.save(out / MODEL_FILE)
 
     # The test set is looked at once, after training, for the report only.
