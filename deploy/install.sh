@@ -42,6 +42,11 @@ EOF
 }
 
 say() { printf '%s\n' "$*"; }
+# An option's value ($2 after the option in $1), or a stop that says which option lacks one.
+option_value() {
+    [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value: $1 PATH (see --help)"
+    printf '%s' "$2"
+}
 die() {
     printf 'install.sh: error: %s\n' "$*" >&2
     exit 1
@@ -308,9 +313,9 @@ main() {
     ROOT=${DESTDIR:-/}
     while (($#)); do
         case $1 in
-            --package) PACKAGE=${2:?--package needs a path}; shift ;;
-            --model) MODEL=${2:?--model needs a file}; shift ;;
-            --root) ROOT=${2:?--root needs a directory}; shift ;;
+            --package) PACKAGE=$(option_value "$@"); shift ;;
+            --model) MODEL=$(option_value "$@"); shift ;;
+            --root) ROOT=$(option_value "$@"); shift ;;
             --uninstall) mode=run_uninstall ;;
             --purge) PURGE=true ;;
             --dry-run) DRY_RUN=true ;;

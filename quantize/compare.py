@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     digits, readers = [], []
     for run_dir in args.runs:
+        if not run_dir.is_dir():  # `runs/*` names the notes beside the runs too
+            print(f"quantize.compare: {run_dir} is not a run's folder: left out", file=sys.stderr)
+            continue
         try:
             train = json.loads((run_dir / REPORT_FILE).read_text())
             parity = json.loads((run_dir / PARITY_FILE).read_text())
@@ -73,7 +76,12 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 digits.append(digit_row(train, parity))
         except (OSError, KeyError, TypeError, json.JSONDecodeError) as exc:
-            print(f"error: {run_dir} lacks a complete train/parity report ({exc})", file=sys.stderr)
+            print(
+                f"quantize.compare: error: {run_dir} lacks a complete train and parity report "
+                f"({type(exc).__name__}: {exc}); a run's folder has both once `python -m train "
+                "--out DIR` and `python -m quantize --model DIR` have run in it",
+                file=sys.stderr,
+            )
             return 2
     tables = [
         f"{header}\n" + "\n".join(rows)

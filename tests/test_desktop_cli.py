@@ -58,6 +58,13 @@ def test_train_wrong_array_shapes(tmp_path: Path) -> None:
     assert_clean_failure(run("train", "--data", str(path), cwd=tmp_path), "x_train has shape")
 
 
+@pytest.mark.parametrize("lr", ["0", "-1"])
+def test_train_refuses_a_learning_rate_that_is_not_above_0(tmp_path: Path, lr: str) -> None:
+    result = run("train", "--lr", lr, cwd=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, "--lr must be above 0")
+
+
 def test_train_rejects_unknown_architecture(tmp_path: Path) -> None:
     result = run("train", "--arch", "resnet152", cwd=tmp_path)
     assert_clean_failure(result, "invalid choice: 'resnet152'")
@@ -311,3 +318,24 @@ def test_ctrl_c_stops_training_with_one_line(tmp_path: Path, mnist_path: Path) -
     assert process.returncode == 130 and "Traceback" not in said, said
     assert said.splitlines()[-1] == "train: stopped by SIGINT (Ctrl-C)"
     assert not (tmp_path / "run" / "model.keras").exists()
+
+
+def test_compare_leaves_out_files_beside_the_runs_and_names_an_incomplete_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`runs/*` names runs/notes.txt too: that stopped it with "[Errno 20] Not a directory"."""
+    train = {"architecture": "lenet5", "parameters": 61706, "epochs": 8, "wall_seconds": 79}
+    figures = {"accuracy": 0.9, "bytes": 2048, "us_per_image": 17.4}
+    parity = {"float": figures, "int8": figures, "top1_agreement": 0.99, "passed": True}
+    run_dir = _run_dir(tmp_path, "lenet5", train, parity)
+    (tmp_path / "notes.txt").write_text("runs of 29 Nov")
+    assert compare.main([str(run_dir), str(tmp_path / "notes.txt")]) == 0
+    said = capsys.readouterr()
+    assert "| lenet5 | 61,706 |" in said.out
+    notes = tmp_path / "notes.txt"
+    assert said.err == f"quantize.compare: {notes} is not a run's folder: left out\n"
+    (run_dir / "parity_report.json").unlink()  # trained, never quantized
+    assert compare.main([str(run_dir)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"quantize.compare: error: {run_dir} lacks a complete train and parity report"
+    )

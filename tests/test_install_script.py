@@ -488,6 +488,8 @@ def test_refuses_a_root_without_os_release(pi: FakePi):
     [
         (["--frobnicate"], "unknown option '--frobnicate'"),
         (["--purge"], "--purge only goes with --uninstall"),
+        # bash's own "line 312: 2: --model needs a file" before
+        (["--model"], "install.sh: error: --model needs a value: --model PATH (see --help)"),
     ],
 )
 def test_bad_options_are_refused(pi: FakePi, args: list[str], message: str):

@@ -85,6 +85,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("epochs", "batch_size", "val_size", "lines"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.lr <= 0:
+        parser.error("--lr must be above 0 (default 0.002)")
     if args.limit is not None and args.limit <= args.val_size:
         parser.error("--limit must be larger than --val-size")
     if args.arch == LINE_READER and not args.allow_short_run:

@@ -44,7 +44,7 @@ class Mnist:
 def resolve_data_path(cli_path: str | None) -> Path | None:
     """The `--data` flag wins over the environment variable; None means download with keras."""
     chosen = cli_path or os.environ.get(DATA_ENV)
-    return Path(chosen) if chosen else None
+    return Path(chosen).expanduser() if chosen else None  # a quoted "~/..." in the variable
 
 
 def load_mnist(path: Path | None) -> Mnist:
