@@ -236,8 +236,11 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     min_height = max(2.0, settings.min_height / scale)
     groups = group_lines(grouping, min_height, printed, glue)
     if not groups:
-        # Lines of half the least height: writing seen from too far (a speck is no line).
-        small = group_lines(grouping, min_height / 2, printed, glue)
+        # Lines of half the least height: writing seen from too far (a speck is no line). A
+        # blank page's mask is empty: a camera watching one pays for no second look.
+        small = cv2.countNonZero(grouping) > 0 and bool(
+            group_lines(grouping, min_height / 2, printed, glue)
+        )
         reason = TOO_SMALL if small else "no ink found"
         return FoundLines([], ink, reason, ink_in_doubt=in_doubt)
     # The writing in one view is written with one pen: far fainter than the boldest line is a
