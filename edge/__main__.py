@@ -20,7 +20,7 @@ stopped, but 130 or 143 for files or a video stopped before their end, saying so
 stdout (`| head -1`) ends run and recognize quietly with 141.
 """
 
-from edge.interrupts import SIGNAL_NAMES, stop_now, stop_on_signals
+from edge.interrupts import signal_name, stop_now, stop_on_signals
 
 # Before the imports below: importing OpenCV and numpy takes half a second or more on a Pi, and
 # a Ctrl-C or systemd's SIGTERM then must stop us like one at any other time, not with a
@@ -440,9 +440,8 @@ def run(
     whole = pipeline.source_ended or not pipeline.stopping
     if caught and source.replay and not settings.source.loop and not pipeline.source_ended:
         # Files or a video left unread were asked for: a stop before their end is no success.
-        said = SIGNAL_NAMES[caught[0]]
-        print(f"edge-digits: stopped by {said} before the end of {source.description}",
-              file=sys.stderr)  # fmt: skip
+        said = f"stopped by {signal_name(caught[0])} before the end of {source.description}"
+        print(f"edge-digits: {said}", file=sys.stderr)
         return 128 + caught[0]
     failed = source.stills and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK

@@ -60,6 +60,11 @@ def _quiet_after_a_stop(kind: type[BaseException], error: BaseException, trace: 
     os._exit(128 + _stopped_by)  # the stack is unwound; only the process is left to end
 
 
+def signal_name(signum: int) -> str:
+    """A signal as people know it: "SIGINT (Ctrl-C)", "SIGTERM", "SIGHUP"."""
+    return SIGNAL_NAMES.get(signum, signal.Signals(signum).name)
+
+
 def stop_now(signum: int, _frame: object = None) -> None:
     """A signal handler: say which signal stopped the command, then raise `Interrupted` (at
     once, or when `signals_held` ends)."""
@@ -70,7 +75,7 @@ def stop_now(signum: int, _frame: object = None) -> None:
     _stopped_by = signum
     if os.getpid() != _speaker:  # a forked worker, stopped with its parent: the parent says it
         raise Interrupted(signum)
-    message = f"{_program}: stopped by {SIGNAL_NAMES.get(signum, signal.Signals(signum).name)}\n"
+    message = f"{_program}: stopped by {signal_name(signum)}\n"
     # os.write, not print: the handler may run inside a print to stderr, and sys.stderr's
     # buffer refuses a reentrant write; and a closed stderr must not keep the command running.
     with contextlib.suppress(OSError):

@@ -119,8 +119,9 @@ class Stabilizer:
         """The reading of a replay that ended too soon for any to hold (a clip of fewer frames
         than `stable_frames`, one photo saved as a video): the read-out every frame of it
         gave, if they all gave one; else None."""
-        whole = self._frames and self._count == self._frames
-        if not whole or not self._candidate or self._emitted or self._last is None:
+        if self._last is None or self._count != self._frames:  # none, or frames that disagreed
+            return None
+        if not self._candidate or self._emitted:  # nothing read, or it held and was said
             return None
         self._emitted = self._candidate
         return reading_of(self._last, now)

@@ -80,10 +80,6 @@ REDUCED_MAX_PIXELS = 16_000_000  # and a panorama's reduced to no more pixels th
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
                   8: cv2.IMREAD_REDUCED_COLOR_8}  # fmt: skip
 DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images it lacks itself
-# What holds a camera that will not start: the service, when a user runs edge by hand.
-_CAMERA_BUSY = (
-    "is another program using it? (the service: sudo systemctl stop edge-digits; or rpicam-hello)"
-)
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
 AV_LOG_QUIET = -8  # FFmpeg's log level that prints nothing
 CHOOSE_SOURCE = (
@@ -213,7 +209,7 @@ def image_paths(spec: str) -> list[Path]:
         if images:  # (with none, the error says what was looked for)
             read = set(images)
             _say_what_is_left_out(path, [p for p in entries if p.is_file() and p not in read])
-            if deeper := _deeper_images(spec, [p for p in entries if p.is_dir()]):
+            if deeper := _deeper_images(spec, entries):
                 log.warning("%s: read one level deep%s", spec, deeper)
     elif path.is_file():
         return [path]
@@ -815,11 +811,9 @@ class PiCamera:
         half_turn = settings.rotation == 180  # a half turn is both mirrors
         transform = Transform(hflip=settings.hflip ^ half_turn, vflip=settings.vflip ^ half_turn)
         self._rotation = 0 if half_turn else settings.rotation  # left for each frame
+        camera = None
         try:  # another program holding the camera fails the constructor itself
-            self._camera = Picamera2()
-        except Exception as exc:  # libcamera raises plain RuntimeErrors ("did not complete")
-            raise CameraBusy(f"The Pi camera cannot start ({exc}); {_CAMERA_BUSY}") from exc
-        try:
+            self._camera = camera = Picamera2()
             lores = (settings.width, settings.height)
             sensor = self._camera.sensor_resolution
             main = tuple(
@@ -836,8 +830,12 @@ class PiCamera:
             self._width, self._height = self._camera.camera_config["lores"]["size"]
             self._camera.start()
         except Exception as exc:  # libcamera raises plain RuntimeErrors and OSErrors
-            self._camera.close()
-            raise CameraBusy(f"The Pi camera cannot start ({exc}); {_CAMERA_BUSY}") from exc
+            if camera is not None:
+                camera.close()
+            raise CameraBusy(
+                f"The Pi camera cannot start ({exc}); is another program using it? (the "
+                "service: sudo systemctl stop edge-digits; or rpicam-hello)"
+            ) from exc
         self.description = f"picamera2 {self._width}x{self._height}" + _mounting(
             settings.rotation, settings.hflip, settings.vflip
         )
