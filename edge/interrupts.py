@@ -21,7 +21,6 @@ from typing import Any, NoReturn, TextIO
 SIGNAL_NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
 _stderr = 2  # where stop_now writes: a copy of stderr once stop_on_signals has made one
 _program = "edge"  # who says it was stopped: "edge: stopped by SIGTERM"
-_speaker = 0  # the process that says it: not the workers it forks, which inherit the handler
 _held: list[int] | None = None  # signals that came while held (`signals_held`), else None
 _stopped_by: int | None = None  # the signal `stop_now` said stopped the command
 
@@ -37,8 +36,8 @@ class Interrupted(SystemExit):
 def stop_on_signals(program: str = "edge") -> None:
     """From now on SIGINT and SIGTERM stop the command at once with a one-line message that
     `program` (edge, train, quantize) says."""
-    global _stderr, _program, _speaker
-    _program, _speaker = program, os.getpid()
+    global _stderr, _program
+    _program = program
     # The message goes to this copy: while LiteRT starts, stderr itself is redirected into the
     # log (edge.native_output), and a Ctrl-C then must still say what it did.
     _stderr = os.dup(2)
@@ -73,8 +72,6 @@ def stop_now(signum: int, _frame: object = None) -> None:
         _held.append(signum)
         return
     _stopped_by = signum
-    if os.getpid() != _speaker:  # a forked worker, stopped with its parent: the parent says it
-        raise Interrupted(signum)
     message = f"{_program}: stopped by {signal_name(signum)}\n"
     # os.write, not print: the handler may run inside a print to stderr, and sys.stderr's
     # buffer refuses a reentrant write; and a closed stderr must not keep the command running.

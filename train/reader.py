@@ -10,6 +10,7 @@ import contextlib
 import logging
 import math
 import multiprocessing
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 
@@ -48,6 +49,16 @@ def _init_worker(images: np.ndarray, labels: np.ndarray) -> None:
     _worker_digits = Digits(images, labels)
 
 
+def _start_worker(images: np.ndarray, labels: np.ndarray) -> None:
+    """A forked worker's start: the parent's signal handlers are the parent's. Ctrl-C reaches
+    the whole process group, and the parent stops the pool; SIGTERM, how Pool.terminate ends
+    a worker, ends it at once (a handler that raises instead can leave the pool's shared
+    queue lock held, and the parent waiting on its workers forever)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _init_worker(images, labels)
+
+
 def _make_chunk(job: tuple[int, int, StringStyle]) -> list[TrainingLine]:
     seed, count, style = job
     rng = np.random.default_rng(seed)
@@ -79,7 +90,7 @@ def make_lines(
         else:
             context = multiprocessing.get_context("fork")
             pool = stack.enter_context(
-                context.Pool(workers, _init_worker, (digits.images, digits.labels))
+                context.Pool(workers, _start_worker, (digits.images, digits.labels))
             )
             chunks = pool.imap(_make_chunk, jobs)
         for lines in chunks:
