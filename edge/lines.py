@@ -372,7 +372,13 @@ def paper_balance(
     size = (max(1, image.shape[1] // factor), max(1, image.shape[0] // factor))
     small = cv2.resize(image[..., :3], size, interpolation=cv2.INTER_LINEAR)
     kernel = np.ones((2 * round(_STROKE * min(size) / 2) + 1,) * 2, np.uint8)
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    # The paper round the writing is the closing over its strokes, less first every light line
+    # a pixel or two wide: a note's pale rules are brighter than the note in its darkest
+    # channel, and with them the strip of note between the last rule and a lighter desk was
+    # closed over as a stroke, its desk side then the paper "round the writing" (a green note's
+    # median colour came out grey, and it was left unbalanced).
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    paper = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, kernel)
     darker = functools.reduce(
         cv2.max, cv2.split(cv2.divide(cv2.subtract(paper, small), paper, scale=255))
     )
