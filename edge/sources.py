@@ -360,6 +360,8 @@ def decode_image(
                 f"{path}: the PNG is truncated or corrupt (a chunk runs past the end of the "
                 "file); copy it again."
             )
+        if kind == "PNG":
+            data = without_colour_profile(data)
         try:  # both apply the EXIF orientation
             image = cv2.imdecode(data, _REDUCED_FLAGS.get(factor, cv2.IMREAD_COLOR))
         except (cv2.error, MemoryError) as exc:  # e.g. a size OpenCV refuses, a broken TIFF
@@ -555,14 +557,37 @@ def png_is_complete(data: np.ndarray) -> bool:
     OpenCV's PNG decoder (4.11 on, with APNG) allocates the length a chunk declares before
     reading it: a 1 KB file declaring a 3 GB image-data chunk would take 3 GB.
     """
+    return any(kind == b"IEND" and end <= len(data) for kind, _, end in _png_chunks(data))
+
+
+def without_colour_profile(data: np.ndarray) -> np.ndarray:
+    """The PNG in `data` (complete, `png_is_complete`) less its ICC colour profile (iCCP).
+
+    OpenCV applies no colour profile, so the pixels are the same; but libpng checks the
+    profile as it decodes and prints what it finds wrong straight to stderr, between the
+    readings, where no logging setting reaches it: "libpng warning: iCCP: known incorrect sRGB
+    profile", or an RGB profile on a greyscale PNG, as some scanner and phone apps save them.
+    """
+    spans = [(start, end) for kind, start, end in _png_chunks(data) if kind == b"iCCP"]
+    if not spans:
+        return data
+    kept = np.ones(len(data), bool)
+    for start, end in spans:
+        kept[start:end] = False
+    return data[kept]
+
+
+def _png_chunks(data: np.ndarray) -> Iterator[tuple[bytes, int, int]]:
+    """Each chunk of the PNG in `data` up to IEND: its type and where it starts and ends (the
+    end as its length declares it, which can be past the end of `data`)."""
     size, position = len(data), 8  # after the signature
     while position + 12 <= size:
         length = int.from_bytes(data[position : position + 4].tobytes(), "big")
         kind = data[position + 4 : position + 8].tobytes()
-        position += 12 + length  # length, type, data, CRC
+        yield kind, position, position + 12 + length  # length, type, data, CRC
         if kind == b"IEND":
-            return position <= size
-    return False
+            return
+        position += 12 + length
 
 
 def jpeg_is_complete(data: np.ndarray) -> bool:

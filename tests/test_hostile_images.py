@@ -20,7 +20,7 @@ import pytest
 from checkout import REPO, edge_command
 from exif import with_exif_orientation
 from image_fuzz import write_corpus
-from PIL import Image
+from PIL import Image, ImageCms
 
 from edge.config import ConfigError, SourceSettings, load_settings
 from edge.scenes import random_scene, sample_digits
@@ -192,6 +192,23 @@ def test_a_png_chunk_declaring_gigabytes_is_refused_before_opencv_allocates_it(t
     assert time.perf_counter() - started < 0.5
     whole = np.frombuffer(cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1], np.uint8)
     assert png_is_complete(whole) and not png_is_complete(whole[:-1])
+
+
+def test_a_png_whose_colour_profile_libpng_dislikes_reads_without_a_word_on_stderr(tmp_path, capfd):
+    """An RGB colour profile on a greyscale PNG (as some scanner apps save them): libpng wrote
+    "libpng warning: iCCP: ... RGB color space not permitted on grayscale PNG" to stderr, in
+    the middle of the readings. The profile is dropped before decoding; the pixels are the
+    same (OpenCV applies no profile)."""
+    digits = random_scene(*sample_digits(), np.random.default_rng(3)).frame
+    grey = Image.fromarray(cv2.cvtColor(digits, cv2.COLOR_BGR2GRAY))
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    plain, profiled = tmp_path / "plain.png", tmp_path / "profiled.png"
+    grey.save(plain)
+    grey.save(profiled, icc_profile=profile)
+    assert b"iCCP" in profiled.read_bytes()
+    image, _ = decode_image(profiled)
+    assert capfd.readouterr().err == ""
+    assert np.array_equal(image, decode_image(plain)[0])
 
 
 def test_an_error_opencv_raises_is_that_files_error(tmp_path):
