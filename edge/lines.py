@@ -92,6 +92,9 @@ _DOUBT = 2.0  # within this factor of the bias either way, the polarity chosen i
 _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
 _DARKEST_PAPER = 0.4  # of the brightest paper in view: paper in a shadow, not a dark table
 _TEXTURE_BLOCK = 16  # px at detection size: blocks over which the surface's texture is measured
+# grey level: a frame whose paper is dimmer than this is searched in luma, noisy or not
+# (`_found_in`); the bench's dim scenes' paper is at 15-38.
+_DIM_PAPER = 40
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
 _FAINTEST = 0.3  # of the boldest line's ink darkness
@@ -204,10 +207,12 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         detection = grey_of(shrunk, ink, balance=balance)
     noise = noise_level(detection)
     noisy = _noisy(detection, noise)
-    luma = in_colour and noisy
+    luma = in_colour and (noisy or percentile_u8(detection, 90) < _DIM_PAPER)
     if luma:
         # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
-        # colour blocks there are as dark as faint ink. Luma averages the channels.
+        # colour blocks there are as dark as faint ink. Luma averages the channels. Dim, it is
+        # taken whatever noise is measured: a JPEG flattens a dim frame's noise into blocks
+        # whose pixels are all equal, and their steps are no noise to `noise_level`.
         detection = grey_of(shrunk, ink, luma=True)
         noise = noise_level(detection)
         noisy = _noisy(detection, noise)

@@ -439,6 +439,23 @@ def test_a_dim_jpeg_with_a_shadow_gives_only_its_writing(paper, shade):
     assert len(lines) == 1 and lines[0].geometry.height < 100, [line.box for line in lines]
 
 
+def test_dim_frames_whose_noise_a_jpeg_flattened_mostly_give_only_their_writing():
+    # The bench's dim scenes (sample digits, fixed seeds), saved as the bench saves them (JPEG
+    # at quality 95): a JPEG averages a dim frame's noise into flat blocks a few levels apart
+    # in each channel, so neighbouring pixels are equal, no noise is measured, and the frame
+    # was searched in its darkest channel, where the blocks' colour steps are as dark against
+    # paper at a tenth of full light as ink; found as ink all over, they joined the writing
+    # in lines the size of the frame. Measured: 87 of 120 before dim frames were searched in
+    # luma, 97 after.
+    scenes = [
+        scene
+        for seed in (11, 12, 13)
+        for scene in mixed_scenes(IMAGES, LABELS, np.random.default_rng(seed), 40, ["dim"])
+    ]
+    jpegs = [cv2.imencode(".jpg", s.frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1] for s in scenes]
+    assert clean(scenes, [cv2.imdecode(jpeg, cv2.IMREAD_COLOR) for jpeg in jpegs]) >= 93
+
+
 def test_faint_broken_rules_on_a_turned_page_do_not_join_the_writing():
     # Rules at 25 degrees, faint and broken into dashes shorter than half the frame (as a dim
     # or blurred photo shows them), crossing the frame from edge to edge.
