@@ -162,6 +162,38 @@ def test_a_big_smudge_that_reads_nothing_does_not_hide_small_digits_below_it(rea
     assert "".join(str(d.digit) for d in reader.read(frame).digits) == "4071"
 
 
+def test_a_line_read_only_unsurely_beside_writing_read_surely_is_left_out_unless_in_its_row():
+    def line(*confidences, digit=7):
+        return [DigitPrediction(digit, c, (0, 0, 10, 40)) for c in confidences]
+
+    writing, stray = line(1.0, 0.995), line(0.8, digit=1)
+    # A shadow's rim read as a 1 at 0.8, far below writing read at 0.99 and more: left out.
+    row, below = (100, 100, 200, 60), (300, 400, 40, 30)
+    assert pipeline_module._without_stray_lines([writing, stray], [row, below]) == [writing, []]
+    # The same in the writing's row (a form's boxed digit, each box a line): kept.
+    beside = (320, 110, 40, 50)
+    kept = pipeline_module._without_stray_lines([writing, stray], [row, beside])
+    assert kept == [writing, stray]
+    # With no line read surely, nothing is judged a stray.
+    unsure = line(0.95, 0.97)
+    assert pipeline_module._without_stray_lines([unsure, stray], [row, below]) == [unsure, stray]
+
+
+def test_cards_on_tables_are_mostly_read_exactly(reader):
+    # The bench's sheet-on-table scenes (sample digits, seed 5), saved as the bench saves them:
+    # a stretch of a card's edge or a shadow's rim read as a digit at under 0.9, beside writing
+    # read at 0.99, made a read-out wrong. Measured: 55 of 60 before stray lines were left
+    # out, 56 after.
+    images, labels = sample_digits()
+    scenes = mixed_scenes(images, labels, np.random.default_rng(5), 60, ["sheet-on-table"])
+    right = 0
+    for scene in scenes:
+        jpeg = cv2.imencode(".jpg", scene.frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1]
+        digits = reader.read(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)).digits
+        right += [d.digit for d in digits] == list(scene.labels)
+    assert right >= 56
+
+
 def test_blank_paper_reads_nothing_and_says_why(reader):
     paper = np.random.default_rng(0).normal(200, 2, (480, 640)).clip(0, 255).astype(np.uint8)
     assert reader.read(paper).empty_reason == "no ink found"
