@@ -152,6 +152,38 @@ def test_readings_stats_and_availability_reach_a_subscriber(
         late.close()
 
 
+def test_a_reading_made_as_soon_as_the_run_starts_is_published_not_dropped(
+    broker: Mosquitto, subscriber: Subscriber, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A run over a few photos makes its first reading within a second of its start: the start
+    # returned before the broker's answer, and those readings were dropped (a fresh user saw 6
+    # of 7 go), said only at -v.
+    sink = MqttSink(settings(broker.url))
+    sink.on_start(stats())
+    sink.on_reading(reading("71", 1), stats())
+    assert subscriber.next_json(f"{TOPIC}/reading")["text"] == "71"
+    sink.on_stop(stats())
+    assert (sink.published_readings, sink.dropped_readings) == (1, 0)
+    assert not warnings(caplog)
+
+
+def test_two_devices_with_one_client_id_are_told_to_give_each_its_own(
+    broker: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Both default to the hostname (raspberrypi on every stock Pi): the broker closes the older
+    # connection of one client id, and each device knocked the other off every second with
+    # only "it closed the connection or went away".
+    first, second = MqttSink(settings(broker.url)), MqttSink(settings(broker.url))
+    first.on_start(stats())
+    second.on_start(stats())
+    try:
+        hint = "another device uses the same client id (edge-digits-shelf-1-a), give each its own"
+        wait_until(lambda: any(hint in w for w in warnings(caplog)), "told")
+    finally:
+        first.on_stop(stats())
+        second.on_stop(stats())
+
+
 def test_a_broker_outage_counts_dropped_readings_and_publishing_resumes(
     broker: Mosquitto, subscriber: Subscriber, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -206,6 +238,9 @@ def test_an_unreachable_broker_is_reported_and_retried(
         assert caplog.text.count(refused) == 1  # once, not per retry
         assert any("again after" in w and "(1 readings dropped" in w for w in warnings(caplog))
         sink.on_stop(stats())
+        # A run that dropped readings says so at its end, at the journal's default level.
+        stopped = f"1 dropped while disconnected from 127.0.0.1:{broker.port}"
+        assert any(stopped in w for w in warnings(caplog)), warnings(caplog)
     finally:
         broker.stop()
 

@@ -10,10 +10,12 @@ and, with `discovery` on, Home Assistant's retained config messages under `disco
 (edge.outputs.home_assistant), so the device appears in HA by itself.
 
 paho-mqtt's network thread connects and reconnects with backoff, so an unreachable broker never
-stops the recognizer. Readings that arrive while disconnected are counted as dropped (and logged
-on reconnect) rather than queued: the reading topic carries the present, not a backlog. An outage
-is a warning that says why (refused, unreachable, TLS, or plain MQTT at a TLS port), and so is its
-end, so a journal filtered to warnings shows both.
+stops the recognizer; the start waits a moment (FIRST_ANSWER_WAIT) for the broker's first answer,
+so the first readings of a run over a few photos are not lost to the handshake. Readings that
+arrive while disconnected are counted as dropped (and logged on reconnect, and at the end of a run
+that dropped any) rather than queued: the reading topic carries the present, not a backlog. An
+outage is a warning that says why (refused, unreachable, TLS, plain MQTT at a TLS port, or another
+client with the same id), and so is its end, so a journal filtered to warnings shows both.
 """
 
 import json
@@ -22,6 +24,7 @@ import re
 import socket
 import ssl
 import sys
+import threading
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +44,12 @@ KEEPALIVE = 30  # seconds; a silent broker is noticed within 1.5x this
 RECONNECT_DELAY = (1, 60)  # seconds: first retry, then doubling up to the cap
 OFFLINE_TIMEOUT = 2.0  # seconds to wait for "offline" to reach the broker when stopping
 MAX_QUEUED = 100  # paho's in-flight queue; bounds memory if the broker stalls without closing
+# seconds the start waits for the broker's first answer (connected, refused, unreachable): a
+# run over a few photos makes its readings within a second, before a TLS handshake is done.
+FIRST_ANSWER_WAIT = 3.0
+# seconds: a connection lost sooner than this after it was made, again and again, is most
+# often another client with the same id taking it over (two devices with one `device`).
+SHORT_LIVED = 10.0
 
 
 def device_id(configured: str) -> str:
@@ -111,6 +120,8 @@ class MqttSink(Sink):
         self._answered = False  # the broker sent a CONNACK on this connection
         self._down_reason = ""  # the outage's last warning; "" while connected
         self._down_since = 0.0
+        self._connected_since = 0.0
+        self._answer = threading.Event()  # the broker's first answer, or a failure to reach it
         self._next_stats = 0.0
         self._client = self._make_client(settings)
 
@@ -154,6 +165,7 @@ class MqttSink(Sink):
     def on_start(self, stats: Stats) -> None:
         self._client.connect_async(self.host, self.port, keepalive=KEEPALIVE)
         self._client.loop_start()
+        self._answer.wait(FIRST_ANSWER_WAIT)
         self._next_stats = time.monotonic()
 
     def on_stats(self, stats: Stats) -> None:
@@ -185,10 +197,12 @@ class MqttSink(Sink):
                 log.warning("MQTT: could not announce offline (%s)", exc)
         self._client.disconnect()
         self._client.loop_stop()
-        log.info(
-            "MQTT: stopped; %d readings published, %d dropped while disconnected",
+        log.log(
+            logging.WARNING if self.dropped_readings else logging.INFO,
+            "MQTT: stopped; %d readings published, %d dropped while disconnected from %s",
             self.published_readings,
             self.dropped_readings,
+            self.address,
         )
 
     def _publish_stats(self, stats: Stats) -> None:
@@ -219,6 +233,8 @@ class MqttSink(Sink):
             client.publish(topic, config, qos=1, retain=True)
         client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
         self._connected = True
+        self._connected_since = time.monotonic()
+        self._answer.set()  # (once connected: a reading made next is published)
         dropped, self._dropped_while_down = self._dropped_while_down, 0
         if self._down_reason:
             # At the outage's level, so whoever saw it start sees it end.
@@ -252,6 +268,14 @@ class MqttSink(Sink):
             # A broker that stops or goes away gives no reason: paho calls that "Unspecified
             # error", which tells the user nothing.
             why = "it closed the connection or went away" if reason.value == 128 else str(reason)
+            lasted = time.monotonic() - self._connected_since
+            if lasted < SHORT_LIVED:
+                # (MQTT 3.1.1 gives no reason; a broker closes the older of two connections with
+                # one client id, and each of two such devices then knocks the other off.)
+                why += (
+                    f", {lasted:.0f} s after connecting: if another device uses the same client id "
+                    f"({TOPIC_ROOT}-{self.device}), give each its own [mqtt] device"
+                )
             self._report_down(f"lost the connection to the broker at {self.address} ({why})")
         elif not answered:
             # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word.
@@ -262,6 +286,7 @@ class MqttSink(Sink):
 
     def _report_down(self, why: str) -> None:
         """Warn when an outage starts and when its reason changes, not on every retry."""
+        self._answer.set()
         if why == self._down_reason:
             return
         if not self._down_reason:
