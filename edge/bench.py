@@ -856,17 +856,32 @@ def _check_folder(folder: Path, flag: str) -> None:
 def real_truths(folder: Path) -> dict[str, str]:
     """File name -> the digits it shows, for the labelled photos in `folder`: from its
     truth.txt (lines `FILE DIGITS`) if there is one, else from the names, as
-    ../shared/tools/score_readings.py reads them."""
+    ../shared/tools/score_readings.py reads them.
+
+    truth.txt is UTF-8, with or without the byte-order mark Windows editors write; a name may
+    hold spaces (the digits are the last field), `#` starts a comment line. Raises BenchError
+    for a line that is not `FILE DIGITS`, or names a file that is not in the folder."""
     _check_folder(folder, "--real")
     listed = folder / TRUTH_FILE
     if listed.is_file():
+        try:
+            lines = listed.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BenchError(f"{listed} cannot be read ({exc}): save it as UTF-8 text") from exc
         truth = {}
-        for number, line in enumerate(listed.read_text().splitlines(), start=1):
-            if not line.strip():
+        for number, line in enumerate(lines, start=1):
+            if not line.strip() or line.lstrip().startswith("#"):
                 continue
             fields = line.split()
+            if len(fields) > 2 and (folder / line.strip().rsplit(maxsplit=1)[0]).exists():
+                fields = line.strip().rsplit(maxsplit=1)  # a name with spaces in it
             if len(fields) != 2 or not re.fullmatch(r"[0-9]+", fields[1]):
                 raise BenchError(f"{listed}, line {number}: expected `FILE DIGITS`, got {line!r}")
+            if not (folder / fields[0]).exists():
+                raise BenchError(
+                    f"{listed}, line {number}: {fields[0]!r} is not in {folder}; correct the "
+                    "name or take the line out"
+                )
             truth[fields[0]] = fields[1]
     else:
         truth = {}

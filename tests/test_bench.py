@@ -240,8 +240,19 @@ def test_truth_comes_from_file_names_like_score_readings(tmp_path):
 def test_a_truth_file_overrides_the_file_names(tmp_path):
     write_photo(tmp_path / "4_me_1.png")
     write_photo(tmp_path / "page.png")
+    write_photo(tmp_path / "card.jpg")
     (tmp_path / "truth.txt").write_text("page.png 4071\n\n  card.jpg   09 \n")
     assert real_truths(tmp_path) == {"page.png": "4071", "card.jpg": "09"}
+
+
+def test_a_truth_file_from_a_windows_editor_with_comments_and_spaced_names_is_read(tmp_path):
+    # A byte-order mark (Notepad's UTF-8) made the first name "\ufeffpage.png", which was then
+    # scored as a photo that cannot be read; a name with a space stopped the bench.
+    for name in ("page.png", "meter log 2.jpg"):
+        write_photo(tmp_path / name)
+    text = "# meter photos\r\npage.png 4071\r\nmeter log 2.jpg 815\r\n"
+    (tmp_path / "truth.txt").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert real_truths(tmp_path) == {"page.png": "4071", "meter log 2.jpg": "815"}
 
 
 @pytest.mark.parametrize(
@@ -251,10 +262,13 @@ def test_a_truth_file_overrides_the_file_names(tmp_path):
         ("page.png 4071\ncard.jpg 40 71\n", "line 2: expected `FILE DIGITS`"),
         ("page.png four\n", "line 1"),
         ("\n", "no labelled images"),
+        ("page.png 4071\nlost.png 5\n", "line 2: 'lost.png' is not in"),
+        ("page.png 4071\n\xa0\n", "cannot be read .* save it as UTF-8"),
     ],
 )
 def test_a_bad_truth_file_is_refused_with_the_line(tmp_path, truth, message):
-    (tmp_path / "truth.txt").write_text(truth)
+    write_photo(tmp_path / "page.png")
+    (tmp_path / "truth.txt").write_text(truth, encoding="latin-1")
     with pytest.raises(BenchError, match=message):
         real_truths(tmp_path)
 
