@@ -434,16 +434,16 @@ def run(
             return EXIT_FAILED
     finally:
         source.close()
-    # A photo that could not be read is an answer not given, as in `recognize` (a camera's bad
-    # frame is one of many); but a run stopped by a signal (systemctl stop) before every photo
-    # was read stopped cleanly.
+    # A photo that could not be read is an answer not given, as in `recognize`, and so is the
+    # rest of a video damaged in the middle (a camera's bad frame is one of many); but a run
+    # stopped by a signal (systemctl stop) before every photo was read stopped cleanly.
     whole = pipeline.source_ended or not pipeline.stopping
     if caught and source.replay and not settings.source.loop and not pipeline.source_ended:
         # Files or a video left unread were asked for: a stop before their end is no success.
         said = f"stopped by {signal_name(caught[0])} before the end of {source.description}"
         print(f"edge-digits: {said}", file=sys.stderr)
         return 128 + caught[0]
-    failed = source.stills and stats.failed_frames and whole
+    failed = source.replay and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Protocol, TypeVar
+from typing import BinaryIO, NoReturn, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -681,6 +681,9 @@ class ImageFiles:
 # --- OpenCV capture: webcam, video file, stream -----------------------------------------------
 
 
+_FRAMES_OFF, _SHARE_OFF = 5, 0.05  # frames, and share of them, a video may end short of its count
+
+
 class Capture:
     """An OpenCV VideoCapture: a webcam index, a video file or a stream URL."""
 
@@ -718,6 +721,10 @@ class Capture:
         self.replay = not live
         self._loop = settings.loop and not live
         self._frames = 0
+        # What a video file's header says it holds (0 when it does not say), to tell its end
+        # from damage that ends it early.
+        self._declared = 0 if live else max(0, int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT)))
+        self._ended = False
 
     def _replay_pace(self, settings: SourceSettings) -> float:
         """The rate a video file is replayed at like a camera (realtime), said in the log:
@@ -753,9 +760,17 @@ class Capture:
         return "OpenCV cannot decode it as a video; convert it to MP4 (H.264) or MJPEG AVI."
 
     def read(self) -> Frame | None:
+        """The next frame; None at a video's end. A video that ends well before the frames its
+        header declares (damaged or cut short in the middle, which OpenCV decodes up to without
+        a word) raises UnreadableFrame once, naming the file, then ends."""
+        if self._ended:
+            return None
         ok, image = self._capture.read()
         if not ok and self._loop and self._frames:
+            if self._frames_missing():
+                return self._cut_short()
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            self._declared = 0  # said on the first pass
             ok, image = self._capture.read()
         if not ok:
             if self._live:
@@ -763,9 +778,22 @@ class Capture:
                     f"{self.description} stopped delivering frames (unplugged, or the stream "
                     "ended). Check the connection and start again."
                 )
-            return None
+            return self._cut_short() if self._frames_missing() else None
         self._frames += 1
         return Frame(image, time.time())
+
+    def _frames_missing(self) -> bool:
+        """Whether the video ended well short of the frames its header declares (a container
+        that only estimates its count from its duration may be a few frames off)."""
+        return self._frames + max(_FRAMES_OFF, _SHARE_OFF * self._declared) < self._declared
+
+    def _cut_short(self) -> NoReturn:
+        self._ended = True
+        raise UnreadableFrame(
+            f"{self.description}: the video ends after {self._frames} of the {self._declared} "
+            "frames it declares: it is damaged or cut short; copy it again, or record it again.",
+            self.description,
+        )
 
     def skip(self, count: int) -> int:
         return sum(bool(self._capture.grab()) for _ in range(count))

@@ -218,6 +218,19 @@ def test_run_reads_a_video_file_end_to_end(scenes, tmp_path):
     assert right == [text for text in truth if text in right]  # in the order they were shown
 
 
+def test_a_video_cut_short_gives_its_readings_then_says_so_and_exits_1(scenes, tmp_path):
+    video = tmp_path / "pages.avi"
+    write_video(scenes, video, frames_per_scene=4)
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(video.read_bytes()[: int(0.6 * video.stat().st_size)])
+    done = edge("--source", str(cut), "--json", "--stable-frames", "3")
+    assert done.returncode == 1, done.stderr
+    events = json_lines(done.stdout)
+    assert any(e["event"] == "reading" for e in events)  # what it held is read
+    [error] = [e for e in events if e["event"] == "error"]
+    assert f"of the {4 * len(scenes)} frames it declares: it is damaged" in error["error"]
+
+
 def test_a_video_of_one_frame_gives_its_reading(scenes, tmp_path):
     """Shorter than the 3 frames a reading must hold, a clip said nothing at all."""
     video = tmp_path / "one.avi"

@@ -496,6 +496,28 @@ def test_a_video_file_plays_to_its_end(tmp_path):
     assert seen == pytest.approx(levels, abs=3)
 
 
+def test_a_video_damaged_in_the_middle_says_so_once_where_it_ends(tmp_path):
+    # OpenCV decodes an AVI cut short (or zeroed in the middle) up to the damage and then
+    # reports its end: the run ended early, exit 0, without a word.
+    whole = tmp_path / "clip.avi"
+    write_video(whole, 40)
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(whole.read_bytes()[: int(0.6 * whole.stat().st_size)])
+    source = open_source(SourceSettings(name=str(cut)))
+    frames = 0
+    with pytest.raises(UnreadableFrame, match=r"ends after (\d+) of the 40 frames it declares"):
+        while source.read() is not None:
+            frames += 1
+    assert 10 < frames < 30
+    assert source.read() is None  # said once; then the end
+    source.close()
+    looping = open_source(SourceSettings(name=str(cut), loop=True))
+    with pytest.raises(UnreadableFrame, match="damaged or cut short"):
+        for _ in range(40):
+            looping.read()
+    looping.close()
+
+
 def test_a_looping_video_starts_again_and_skip_drops_frames(tmp_path):
     path = tmp_path / "clip.avi"
     levels = write_video(path, 4)
