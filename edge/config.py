@@ -252,6 +252,18 @@ def load_settings(path: Path | None, environ: Mapping[str, str] = os.environ) ->
             f"Config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line "
             f"{line}); save it as UTF-8."
         ) from exc
+    except PermissionError as exc:
+        whose = (
+            " (install.sh makes the service's settings readable by root only: they may hold "
+            "passwords)"
+            if path == SYSTEM_CONFIG
+            else ""
+        )
+        raise ConfigError(
+            f"Config file {path} cannot be read: permission denied{whose}. Run with sudo to use "
+            f"it, or name settings of your own with --config FILE or ${CONFIG_ENV} "
+            "(--config /dev/null: the defaults)."
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"Config file {path} cannot be read ({exc}).") from exc
     settings = apply_overrides(Settings(), document, origin=str(path))

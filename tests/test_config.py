@@ -149,6 +149,31 @@ def test_a_config_that_is_not_utf8_names_the_file_the_byte_and_the_line(tmp_path
     )
 
 
+def test_the_service_settings_readable_by_root_only_say_how_to_run_without_them(
+    tmp_path, monkeypatch
+):
+    # install.sh makes /etc/edge-digits/config.toml mode 0600 (it may hold passwords), and it
+    # is read whenever it exists: a user's `python -m edge recognize photo.jpg` stopped at
+    # "cannot be read ([Errno 13] Permission denied)" with no way out said.
+    system = write(tmp_path, '[source]\nname = "picamera2"\n')
+    monkeypatch.setattr("edge.config.SYSTEM_CONFIG", system)
+    real_open = Path.open
+
+    def as_a_user(path, *args, **kwargs):
+        if path == system:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", as_a_user)
+    assert resolve_config_path(None, {}) == system
+    with pytest.raises(ConfigError) as error:
+        load_settings(system)
+    said = str(error.value)
+    assert said.startswith(f"Config file {system} cannot be read: permission denied (install.sh")
+    assert "Run with sudo" in said and "--config /dev/null: the defaults" in said
+    assert load_settings(Path("/dev/null")) == Settings()  # the way out it names works
+
+
 def test_missing_file_given_explicitly_is_an_error(tmp_path):
     path = tmp_path / "nowhere.toml"
     with pytest.raises(ConfigError, match="does not exist") as error:
