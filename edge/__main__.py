@@ -51,6 +51,7 @@ from edge.config import (
     WebSettings,
     apply_overrides,
     load_settings,
+    redact_url,
     resolve_config_path,
 )
 from edge.events import Sink, Stats
@@ -62,7 +63,7 @@ from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import recognize_all
 from edge.scenes import SMALLEST_SCENE, SceneTooSmall
-from edge.sources import CameraBusy, SourceError, open_source, orientation_of, redact_url
+from edge.sources import CameraBusy, SourceError, open_source, orientation_of
 
 if TYPE_CHECKING:  # the web output's imports are loaded only when the page is on
     from edge.web.sink import WebSink

@@ -15,6 +15,7 @@ import dataclasses
 import glob
 import logging
 import os
+import re
 import ssl
 import tomllib
 import types
@@ -159,6 +160,21 @@ class WebSettings:
     max_streams: int = setting(20, between(1, 500))
 
 
+# A URL's credentials: user:password@ (the last @ before the path), and query values named
+# like secrets (?password=..., &token=..., rtsp cameras' &pwd=...).
+_URL_USERINFO = re.compile(r"(?<=://)[^/?#]*@")
+_URL_SECRET_VALUE = re.compile(
+    r"(?i)([?&;][^=&;#]*(?:pass|pwd|token|key|secret|auth|sig)[^=&;#]*=)[^&;#]*"
+)
+
+
+def redact_url(text: str) -> str:
+    """`text` with a URL's credentials replaced by ***: a source's description, or a setting
+    quoted in an error, goes to the console, the journal, the live page, /metrics and MQTT,
+    and none of them is secret."""
+    return _URL_SECRET_VALUE.sub(r"\1***", _URL_USERINFO.sub("***@", text))
+
+
 def broker_url(value: str) -> str | None:
     """What is wrong with `value` as an [mqtt] url: mqtt://host[:port] or mqtts://host[:port]."""
     problem = starts_with(*MQTT_SCHEMES)(value)
@@ -171,6 +187,13 @@ def broker_url(value: str) -> str | None:
         return expected
     if not parts.hostname:
         return expected
+    if parts.username is not None or parts.password is not None:
+        return "put the user name and password in [mqtt] username and password, not in the url"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return (
+            f"{expected}, with nothing after the port: topics are edge-digits/<device>/, set "
+            "by [mqtt] device"
+        )
     try:
         port = parts.port
     except ValueError:  # out of range, or not a number
@@ -278,11 +301,17 @@ def check_keys_that_go_together(
     settings: Settings, document: Mapping[str, Any], origin: str
 ) -> None:
     """ConfigError naming the config file `origin` for keys each right alone and wrong together:
-    a login half set, an [mqtt] ca_file that is no CA certificate or that a plain url ignores."""
+    a login half set, an [mqtt] password without a username, an [mqtt] ca_file that is no CA
+    certificate or that a plain url ignores."""
     web = settings.web
     if bool(web.username) != bool(web.password_hash):
         raise ConfigError(
             f"{origin}: [web] username and password_hash go together: set both, or neither."
+        )
+    if settings.mqtt.password and not settings.mqtt.username:
+        raise ConfigError(
+            f"{origin}: [mqtt] password is set without username: the broker is sent neither; "
+            "set username too."
         )
     problem = ca_file_problem(settings.mqtt)
     if problem:
@@ -451,7 +480,8 @@ def _validated(
 def _wrong_value(where: str, value: Any, origin: str, flag: bool) -> str:
     """How a wrong value's message starts: a file's `path: [section] key = value`, or the
     command-line flag as typed (`origin`), which names no key."""
-    return origin if flag else f"{where} = {value!r}"
+    shown = redact_url(value) if isinstance(value, str) else value
+    return origin if flag else f"{where} = {shown!r}"
 
 
 def _written_as(annotation: Any) -> Any:

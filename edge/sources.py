@@ -30,7 +30,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from edge.config import DEFAULT_FPS, GLOB_CHARS, MOST_FPS, MOST_PIXELS, SourceSettings
+from edge.config import (
+    DEFAULT_FPS,
+    GLOB_CHARS,
+    MOST_FPS,
+    MOST_PIXELS,
+    SourceSettings,
+    redact_url,
+)
 from edge.interrupts import reraise_interrupt
 from edge.scenes import SceneSettings, random_scene, sample_digits
 
@@ -86,20 +93,6 @@ CHOOSE_SOURCE = (
     "Choose one with --source ([source] name): demo, picamera2, webcam:N, a video file, a "
     "stream URL, or image files (a file, a directory or a glob)."
 )
-
-
-# A stream URL's credentials: user:password@ (the last @ before the path), and query values
-# named like secrets (?password=..., &token=..., rtsp cameras' &pwd=...).
-_URL_USERINFO = re.compile(r"(?<=://)[^/?#]*@")
-_URL_SECRET_VALUE = re.compile(
-    r"(?i)([?&;][^=&;#]*(?:pass|pwd|token|key|secret|auth|sig)[^=&;#]*=)[^&;#]*"
-)
-
-
-def redact_url(text: str) -> str:
-    """`text` with a URL's credentials replaced by ***: a source's description goes to the
-    console, the journal, the live page, /metrics and MQTT, and none of them is secret."""
-    return _URL_SECRET_VALUE.sub(r"\1***", _URL_USERINFO.sub("***@", text))
 
 
 class SourceError(Exception):

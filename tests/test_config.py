@@ -111,6 +111,11 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[web]\nusername = 'pi'\n", ["[web] username and password_hash go together"]),
         ("[mqtt]\nurl = 'mqtt://broker:99999'\n", ["[mqtt] url", "from 1 to 65535"]),
         ("[mqtt]\nurl = 'mqtt://:1883'\n", ["[mqtt] url", "expected mqtt://host:port"]),
+        ("[mqtt]\npassword = 'pw'\n", ["[mqtt] password is set without username"]),
+        (
+            "[mqtt]\nurl = 'mqtt://pi:pw@broker'\n",
+            ["[mqtt] url = 'mqtt://***@broker'", "in [mqtt] username and password"],
+        ),
         ("[mqtt]\nca_file = 'ca.pem'\n", ["[mqtt] ca_file = 'ca.pem'", "is not TLS: use mqtts"]),
         (
             "[mqtt]\nurl = 'mqtts://broker'\nca_file = 'ca.pem'\n",

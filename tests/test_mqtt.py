@@ -95,14 +95,34 @@ def test_broker_urls() -> None:
 @pytest.mark.parametrize(
     ("url", "discovery", "said"),
     [
-        ("mqtt://user:pw@broker.lan", True, "mqtt://broker.lan:1883, topics edge-digits/shelf-1-a/ "
+        ("mqtt://broker.lan", True, "mqtt://broker.lan:1883, topics edge-digits/shelf-1-a/ "
          "(Home Assistant discovery under homeassistant/)"),
-        ("mqtts://[::1]:8884/?password=pw", False, "mqtts://[::1]:8884, topics edge-digits/"
+        ("mqtts://[::1]:8884/", False, "mqtts://[::1]:8884, topics edge-digits/"
          "shelf-1-a/ (Home Assistant discovery off)"),
     ],
 )  # fmt: skip
-def test_where_readings_go_is_said_without_credentials(url: str, discovery: bool, said: str):
+def test_where_readings_go_is_said(url: str, discovery: bool, said: str):
     assert MqttSink(settings(url, discovery=discovery)).destination == said
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("mqtt://alice:secret@broker.lan", "put the user name and password in [mqtt] username"),
+        ("mqtts://broker.lan:8883/?password=secret", "with nothing after the port"),
+        ("mqtt://broker.lan/shelf/readings", "with nothing after the port: topics are"),
+    ],
+)
+def test_a_url_with_credentials_or_a_topic_in_it_is_refused_without_showing_them(url, said):
+    # They were taken out of what was shown, and then not used: the broker refused the login
+    # ("Not authorized"), or the readings went to the usual topics, without a word.
+    with pytest.raises(ConfigError, match=re.escape(said)) as error:
+        MqttSink(settings(url))
+    assert "secret" not in str(error.value)
+    document = {"mqtt": {"enabled": True, "url": url}}
+    with pytest.raises(ConfigError, match=re.escape(said)) as error:
+        apply_overrides(Settings(), document, origin="config.toml")
+    assert "secret" not in str(error.value)
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,10 @@ import pytest
 from checkout import edge_command
 from mosquitto_broker import free_port
 
-from edge.config import MqttSettings, OutputSettings, Settings, WebSettings
+from edge.config import MqttSettings, OutputSettings, Settings, WebSettings, redact_url
 from edge.events import Box, DigitPrediction, FrameResult, Reading, Stats
 from edge.outputs import OutputError, build_sinks
 from edge.outputs.mqtt import MqttSink
-from edge.sources import redact_url
 from edge.web.annotate import (
     annotate_frame,
     box_label,

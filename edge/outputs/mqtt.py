@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.config import ConfigError, MqttSettings, broker_url, ca_file_problem
+from edge.config import ConfigError, MqttSettings, broker_url, ca_file_problem, redact_url
 from edge.events import Reading, Sink, Stats
 from edge.outputs.home_assistant import discovery_configs
 from edge.outputs.payloads import reading_payload, stats_payload
@@ -61,7 +61,7 @@ def parse_broker_url(url: str) -> tuple[str, int, bool]:
     """mqtt://host[:1883] or mqtts://host[:8883] -> (host, port, tls)."""
     problem = broker_url(url)
     if problem:
-        raise ConfigError(f"[mqtt] url = {url!r}: {problem}.")
+        raise ConfigError(f"[mqtt] url = {redact_url(url)!r}: {problem}.")
     parts = urlsplit(url)
     tls = parts.scheme == "mqtts"
     return parts.hostname or "", parts.port or (8883 if tls else 1883), tls
