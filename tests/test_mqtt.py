@@ -5,6 +5,7 @@ import logging
 import re
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -299,6 +300,32 @@ def test_plain_mqtt_at_a_tls_port_says_to_use_mqtts(
         assert not sink.connected and sink.dropped_readings == 1
     finally:
         sink.on_stop(stats())
+
+
+def test_a_port_that_accepts_and_never_answers_is_called_silent_not_closed(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Something that is not a broker (or a hung one) took the connection and said nothing:
+    # paho gave up after the keepalive, and the warning said the broker "closed the
+    # connection", pointing at TLS.
+    monkeypatch.setattr("edge.outputs.mqtt.KEEPALIVE", 1)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    held = []
+    accepting = threading.Thread(target=lambda: held.append(listener.accept()), daemon=True)
+    accepting.start()
+    sink = MqttSink(settings(f"mqtt://127.0.0.1:{port}"))
+    sink.on_start(stats())
+    try:
+        silent = f"127.0.0.1:{port} accepted the connection but sent no MQTT answer within 1 s"
+        wait_until(lambda: silent in caplog.text, "reported as silent")
+        assert f"check that {port} is its MQTT port" in caplog.text
+        assert "closed the connection" not in caplog.text
+    finally:
+        sink.on_stop(stats())
+        for connection, _ in held:
+            connection.close()
+        listener.close()
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,7 @@ TOPIC_ROOT = "edge-digits"
 KEEPALIVE = 30  # seconds; a silent broker is noticed within 1.5x this
 RECONNECT_DELAY = (1, 60)  # seconds: first retry, then doubling up to the cap
 OFFLINE_TIMEOUT = 2.0  # seconds to wait for "offline" to reach the broker when stopping
+_KEEPALIVE_TIMEOUT = 0x8D  # paho's reason when nothing came back within the keepalive
 MAX_QUEUED = 100  # paho's in-flight queue; bounds memory if the broker stalls without closing
 # seconds the start waits for the broker's first answer (connected, refused, unreachable): a
 # run over a few photos makes its readings within a second, before a TLS handshake is done.
@@ -278,11 +279,17 @@ class MqttSink(Sink):
                 )
             self._report_down(f"lost the connection to the broker at {self.address} ({why})")
         elif not answered:
-            # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word.
-            hint = "" if self.tls else ": if that port expects TLS (usually 8883), use mqtts://"
-            self._report_down(
-                f"the broker at {self.address} closed the connection without an MQTT answer{hint}"
-            )
+            # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word
+            # (or waits for the rest of what it takes for a TLS record: then paho gives up).
+            tls = "" if self.tls else "if that port expects TLS (usually 8883), use mqtts://"
+            if reason.value == _KEEPALIVE_TIMEOUT:
+                why = (
+                    f"accepted the connection but sent no MQTT answer within {KEEPALIVE} s: "
+                    f"check that {self.port} is its MQTT port" + (f" ({tls})" if tls else "")
+                )
+            else:
+                why = "closed the connection without an MQTT answer" + (f": {tls}" if tls else "")
+            self._report_down(f"the broker at {self.address} {why}")
 
     def _report_down(self, why: str) -> None:
         """Warn when an outage starts and when its reason changes, not on every retry."""
