@@ -17,7 +17,10 @@ import logging
 import os
 import re
 import shlex
+import socket
 import time
+import urllib.error
+import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, NoReturn, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -88,6 +92,7 @@ _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
                   8: cv2.IMREAD_REDUCED_COLOR_8}  # fmt: skip
 DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images it lacks itself
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
+STREAM_PROBE_S = 3.0  # s a stream's server is given to answer, to say why it could not be opened
 AV_LOG_QUIET = -8  # FFmpeg's log level that prints nothing
 CHOOSE_SOURCE = (
     "Choose one with --source ([source] name): demo, picamera2, webcam:N, a video file, a "
@@ -744,7 +749,7 @@ class Capture:
         if isinstance(target, int):
             return f"no such camera (is it plugged in? try another N in webcam:N). {CHOOSE_SOURCE}"
         if "://" in target:
-            return "the stream does not answer; check the URL and that the server is running."
+            return stream_problem(target)
         if os.path.isfile(target) and os.path.getsize(target) == 0:
             return "the file is empty; copy it again, or record it again."
         damage = mp4_damage(Path(target))
@@ -793,6 +798,62 @@ class Capture:
 
     def close(self) -> None:
         self._capture.release()
+
+
+def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> str:
+    """Why OpenCV could not open the stream at `url`, as far as asking its server tells: a host
+    name that does not resolve, nothing listening, no answer, an HTTP error or login, or an
+    answer that is not a video (a web page); what to check follows. Never shows credentials."""
+    parts = urlsplit(url)
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is no number
+        return "the URL's port is not a number from 1 to 65535; check the URL."
+    if not host:
+        return "the URL names no host; check the URL."
+    port = port or {"http": 80, "https": 443, "rtsp": 554}.get(parts.scheme, 0)
+    check = "check the URL and that the server is running."
+    try:
+        socket.getaddrinfo(host, port or None)
+    except OSError:
+        return f"the host name {host} does not resolve; {check}"
+    if not port:
+        return f"the stream does not answer; {check}"
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except TimeoutError:
+        return f"{host}:{port} does not answer; {check}"
+    except OSError as exc:
+        why = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc.strerror
+        return f"nothing answers at {host}:{port} ({why or exc}); {check}"
+    if parts.scheme not in ("http", "https"):
+        return (
+            f"{host}:{port} answers, but not with a stream OpenCV can open; check the URL's "
+            "path, and its user and password if the camera asks for them."
+        )
+    netloc = host if ":" not in host else f"[{host}]"
+    bare = parts._replace(netloc=f"{netloc}:{port}").geturl()  # no credentials sent
+    try:
+        with urllib.request.urlopen(bare, timeout=timeout) as answer:
+            kind = answer.headers.get_content_type()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            return (
+                "the server asks for a login (HTTP 401); put the user and password in the URL: "
+                "http://user:password@host/path."
+            )
+        return f"the server answered HTTP {exc.code} {exc.reason}; check the URL's path."
+    except (OSError, ValueError) as exc:
+        return f"the server at {host}:{port} did not answer over HTTP ({exc}); {check}"
+    if kind.startswith(("video/", "multipart/")):
+        return (
+            f"the server sends {kind}, which OpenCV could not decode; an MJPEG "
+            "(multipart/x-mixed-replace) or an H.264 stream is read."
+        )
+    return (
+        f"the server answered with {kind} (a web page?), not a video stream; use the stream's "
+        "own URL (such as http://camera/video.mjpg), not the page that shows it."
+    )
 
 
 def _quiet_ffmpeg() -> None:

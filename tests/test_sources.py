@@ -1,10 +1,13 @@
 """Frame sources on files written here (images, videos), and the Pi camera through a stand-in."""
 
 import dataclasses
+import http.server
 import logging
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 import types
 from dataclasses import dataclass
@@ -665,8 +668,54 @@ def test_a_webcam_that_is_not_there(monkeypatch):
 
 
 def test_a_stream_that_does_not_answer():
-    with pytest.raises(SourceError, match="stream does not answer"):
+    with pytest.raises(SourceError, match=r"nothing answers at 127.0.0.1:9 \(connection refused"):
         open_source(SourceSettings(name="http://127.0.0.1:9/video.mjpg"))
+
+
+class _WebServer(http.server.BaseHTTPRequestHandler):
+    """A camera's web server: a page at /, a login at /private, nothing elsewhere."""
+
+    def do_GET(self):
+        if self.path == "/":
+            body = b"<html><body><img src='/video.mjpg'></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif self.path == "/private":
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="camera"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.send_error(404)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/", "answered with text/html (a web page?), not a video stream; use the stream's"),
+        ("/private", "asks for a login (HTTP 401); put the user and password in the URL"),
+        ("/cam.mjpg", "answered HTTP 404 Not Found; check the URL's path"),
+    ],
+)
+def test_a_stream_url_that_is_no_stream_says_what_the_server_answered(path, said):
+    # All three said "the stream does not answer; check ... that the server is running",
+    # though the server had answered.
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://viewer:secret@127.0.0.1:{server.server_port}{path}"
+        with pytest.raises(SourceError, match=re.escape(said)) as error:
+            open_source(SourceSettings(name=url))
+        assert "secret" not in str(error.value)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_auto_without_any_camera_says_how_to_choose(monkeypatch):
