@@ -377,7 +377,7 @@ def test_a_file_that_is_neither_an_image_nor_a_video_is_said_to_be_neither():
 def test_the_start_says_where_mqtt_publishes_without_the_password(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(
-        '[mqtt]\nenabled = true\nurl = "mqtt://me:s3cret@127.0.0.1:1"\ndevice = "kitchen"\n'
+        '[mqtt]\nenabled = true\nurl = "mqtt://127.0.0.1:1"\ndevice = "kitchen"\n'
         'username = "me"\npassword = "s3cret"\n'
     )
     done = edge("--config", str(config), "--source", "demo", "--max-frames", "1", "-v")
