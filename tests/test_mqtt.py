@@ -91,6 +91,9 @@ def test_broker_urls() -> None:
     assert parse_broker_url("mqtt://broker.lan") == ("broker.lan", 1883, False)
     assert parse_broker_url("mqtts://broker.lan") == ("broker.lan", 8883, True)
     assert parse_broker_url("mqtt://10.0.0.2:1884") == ("10.0.0.2", 1884, False)
+    assert parse_broker_url("mqtt://[::1]:1884") == ("::1", 1884, False)
+    # As people write it in the warnings (it read "::1:1884").
+    assert MqttSink(settings("mqtt://[::1]:1884")).address == "[::1]:1884"
 
 
 @pytest.mark.parametrize(

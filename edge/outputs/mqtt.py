@@ -149,16 +149,16 @@ class MqttSink(Sink):
 
     @property
     def address(self) -> str:
-        return f"{self.host}:{self.port}"
+        """host:port as people write it ([::1]:1883 for an IPv6 address)."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     @property
     def destination(self) -> str:
         """Where readings go, for people: built from the parsed URL, so a password in it is
         never shown."""
-        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6
         discovery = f"under {self.discovery_prefix}/" if self.discovery else "off"
         return (
-            f"{'mqtts' if self.tls else 'mqtt'}://{host}:{self.port}, topics {self.topic}/ "
+            f"{'mqtts' if self.tls else 'mqtt'}://{self.address}, topics {self.topic}/ "
             f"(Home Assistant discovery {discovery})"
         )
 
