@@ -890,6 +890,18 @@ def real_truths(folder: Path) -> dict[str, str]:
             f"no labelled images in {folder}: give it a {TRUTH_FILE} (lines `FILE DIGITS`) or "
             "name the photos <digit>_<source>_<n>.jpg or seq-<digits>_<source>_<n>.jpg"
         )
+    unlabelled = sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.suffix.lower() in REAL_SUFFIXES and path.name not in truth and path.is_file()
+    )
+    if unlabelled:
+        how = f"not in its {TRUTH_FILE}" if listed.is_file() else "with no digits in their names"
+        shown = ", ".join(unlabelled[:5]) + (", ..." if len(unlabelled) > 5 else "")
+        print(
+            f"edge bench: {len(unlabelled)} image(s) in {folder} {how} are left out: {shown}",
+            file=sys.stderr,
+        )
     return truth
 
 

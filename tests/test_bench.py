@@ -245,6 +245,19 @@ def test_a_truth_file_overrides_the_file_names(tmp_path):
     assert real_truths(tmp_path) == {"page.png": "4071", "card.jpg": "09"}
 
 
+def test_images_the_truth_leaves_out_are_named(tmp_path, capsys):
+    # They were skipped without a word: a photo added to the folder and not to truth.txt, or
+    # a name with a typo, was simply not scored.
+    write_photo(tmp_path / "4_me_1.png")
+    write_photo(tmp_path / "four_me_2.png")
+    assert real_truths(tmp_path) == {"4_me_1.png": "4"}
+    assert "1 image(s) in" in capsys.readouterr().err
+    (tmp_path / "truth.txt").write_text("4_me_1.png 4\n")
+    real_truths(tmp_path)
+    said = capsys.readouterr().err
+    assert "not in its truth.txt are left out: four_me_2.png" in said
+
+
 def test_a_truth_file_from_a_windows_editor_with_comments_and_spaced_names_is_read(tmp_path):
     # A byte-order mark (Notepad's UTF-8) made the first name "\ufeffpage.png", which was then
     # scored as a photo that cannot be read; a name with a space stopped the bench.
