@@ -205,9 +205,9 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         balance = paper_balance(shrunk, small["dark"], small["light"])
     if balance is not None:
         detection = grey_of(shrunk, ink, balance=balance)
-    noise = noise_level(detection)
-    noisy = _noisy(detection, noise)
-    luma = in_colour and (noisy or percentile_u8(detection, 90) < _DIM_PAPER)
+    noise, paper_level = noise_level(detection), percentile_u8(detection, 90)
+    noisy = _noisy(noise, paper_level)
+    luma = in_colour and (noisy or paper_level < _DIM_PAPER)
     if luma:
         # A dim frame's darkest (brightest) channel is its noisiest: colour noise and a JPEG's
         # colour blocks there are as dark as faint ink. Luma averages the channels. Dim, it is
@@ -215,7 +215,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         # whose pixels are all equal, and their steps are no noise to `noise_level`.
         detection = grey_of(shrunk, ink, luma=True)
         noise = noise_level(detection)
-        noisy = _noisy(detection, noise)
+        noisy = _noisy(noise, percentile_u8(detection, 90))
     detection, sigma = _smoothed(detection, noise, noisy)
     paper, mask, contrast = _paper_and_ink(detection, sigma)
     short_side = min(mask.shape)
@@ -447,9 +447,10 @@ def _smoothed(grey: np.ndarray, noise: float, noisy: bool) -> tuple[np.ndarray, 
     return grey, sigma
 
 
-def _noisy(grey: np.ndarray, noise: float) -> bool:
-    """Whether a frame's noise (sigma, grey levels) is a large part of its paper's light."""
-    return noise > _NOISY * percentile_u8(grey, 90)
+def _noisy(noise: float, paper_level: int) -> bool:
+    """Whether a frame's noise (sigma, grey levels) is a large part of its paper's light (its
+    grey's 90th percentile)."""
+    return noise > _NOISY * paper_level
 
 
 def _paper_and_ink(
