@@ -37,6 +37,11 @@ _OVER_PRINT_SPAN = 3
 _OWN_PIECE = 3  # px across, at least: a piece of writing over print on its own
 _PRINT_SAMPLE = 1000  # printed pixels the print's colour is measured on, at most
 _GRID_CROSSINGS = 20  # thick crossings of printed lines that say the page is a thick grid
+# Writing across thin printed lines (`strokes_across`): the share of the lines' pixels that
+# may be on longer upright runs than they are thick (where writing and rules cross), and the
+# upright run (px, detection size) that a thin rule is under.
+_PRINT_SHARE = 0.25
+_THIN_PRINT = 3
 _PAGE_SEGMENTS = 4  # Hough segments in step that say a turned page's printed lines are in view
 Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
 _CHORD_ENDS = np.stack([np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)])
@@ -632,6 +637,46 @@ def _are_edges(
     below = np.where((medians(one) < medians(other))[:, np.newaxis], one < other, other < one)
     steady = np.count_nonzero(below, axis=1) / below.shape[1] >= 0.8
     return (medians(darker) < _EDGE_RATIO * medians(brighter)) & steady
+
+
+def strokes_across(mask: np.ndarray, printed: np.ndarray, long: int) -> np.ndarray:
+    """uint8 0/1: the pixels of thin level printed lines (`printed`, 0/1: the printed lines'
+    pixels of `mask`) that writing crosses or rests on: on an upright run of `mask` (0/1)
+    longer than the lines are thick, and shorter than `long` px (an upright printed line, or
+    writing tall enough to keep its shape without them).
+
+    The lines' thickness is the shortest upright run that at most `_PRINT_SHARE` of their
+    pixels are on, when that is a thin ruled page's (`_THIN_PRINT`); thicker print (a box, a
+    grid, a card's edge) gives nothing. A rule's own pixels and its grey fringe are on runs
+    as short as the rule is thick; a small digit crossing it, or resting on it, runs on
+    beyond. (The criterion of staff-line removal in scores of music: Dalitz et al., "A
+    comparative study of staff removal algorithms", IEEE TPAMI 30(5), 2008.)"""
+    none = np.zeros_like(printed)
+    if not printed.any():
+        return none
+    upright = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((long, 1), np.uint8))
+    level = cv2.subtract(printed, upright)
+    total = cv2.countNonZero(level)
+    for run in range(2, _THIN_PRINT + 1):
+        on_runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
+        if cv2.countNonZero(cv2.bitwise_and(level, on_runs)) <= _PRINT_SHARE * total:
+            # The lines are under `run` px thick: writing runs on a pixel more, at least, and
+            # off them (a steep printed line's upright runs are print all along).
+            longer = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((run + 1, 1), np.uint8))
+            runs = _upright_runs(longer)
+            off_print = np.unique(runs[(mask > 0) & (printed == 0)])
+            return cv2.bitwise_and(level, np.isin(runs, off_print[off_print > 0]).astype(np.uint8))
+    return none
+
+
+def _upright_runs(mask: np.ndarray) -> np.ndarray:
+    """int32: each upright run of `mask` (0/1) labelled on its own (0: none), as
+    `cv2.connectedComponents` labels pieces: with its columns set apart, only neighbours
+    above and below join."""
+    h, w = mask.shape
+    apart = np.zeros((h, 2 * w), np.uint8)
+    apart[:, ::2] = mask
+    return cv2.connectedComponents(apart, connectivity=4)[1][:, ::2]
 
 
 def _border_strips(mask: np.ndarray, length: int, width: int) -> np.ndarray:

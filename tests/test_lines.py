@@ -10,7 +10,7 @@ import pytest
 from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, ink_greys, to_grey, widen_thin_strokes
 from edge.lines import TOO_SMALL, FindSettings, choose_ink, find_lines, paper_balance
-from edge.printed import page_axes, written_over_print
+from edge.printed import page_axes, strokes_across, written_over_print
 from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
 
 IMAGES, LABELS = sample_digits()
@@ -835,6 +835,36 @@ def test_a_digit_taken_for_print_whole_is_writing_and_a_rule_fringe_is_not():
     printed[63:65, 84:92] = 1
     over = written_over_print(colour, printed, writing, paper)
     assert over[51:58, 88:91].all() and not over[63:65, 84:92].any()
+
+
+def test_a_small_digit_across_a_thin_rule_is_writing_and_the_rule_and_its_fringe_are_not():
+    # Staff-line removal's test: on a ruled page whose rules are a pixel thick at detection
+    # size, the band taken for print round each rule (5-7 px) holds half of a small digit.
+    mask = np.zeros((60, 400), np.uint8)
+    mask[30, :] = 1  # a rule, a pixel thick
+    mask[24:36, 20:22] = 1  # a small digit's stem across it
+    mask[31, 50:58] = 1  # the rule's fringe, a row more, beside nothing
+    mask[25:30, 80:83] = 1  # a digit's stroke resting on the rule
+    mask[:, 185:187] = 1  # an upright printed line, crossing the rule
+    cv2.line(mask, (250, 0), (265, 59), 1)  # a steep printed line in perspective: short runs
+    printed = np.zeros_like(mask)
+    printed[27:34] = mask[27:34]  # the rule's band
+    printed[:, 184:188] = mask[:, 184:188]
+    printed[:, 245:270] = mask[:, 245:270]
+    across = strokes_across(mask, printed, long=14)
+    assert across[27:34, 20:22].all() and across[27:31, 80:83].all()
+    assert cv2.countNonZero(across) == 7 * 2 + 4 * 3  # the stem's and the resting stroke's
+
+
+def test_thick_print_crossed_by_writing_is_left_to_colour():
+    # A box's wall or a card's edge 4 px thick: what crosses it is told by colour
+    # (`written_over_print`), not by how far it runs.
+    mask = np.zeros((60, 200), np.uint8)
+    mask[28:32, :] = 1
+    mask[22:38, 20:22] = 1
+    printed = np.zeros_like(mask)
+    printed[26:34] = mask[26:34]
+    assert not strokes_across(mask, printed, long=14).any()
 
 
 def test_print_on_odd_rows_and_columns_only_is_measured_too():
