@@ -226,13 +226,14 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     page_slant = _page_slant(crossing)
     stroke = round(_STROKE * short_side)
     table = table_around_sheet(detection, stroke)
+    across = np.zeros_like(rules)
     if not (noisy or luma):
         # Small digits on a ruled page: the band taken for print round each rule holds half
         # their ink. What crosses a rule, or rests on it, is given back (not the table's
         # edge). In a dim or noisy frame, noise runs across every line: no sign of writing.
         tallest = 2 * thickest  # px: taller writing keeps its shape without what bands take
-        off_table = cv2.subtract(mask, table // 255)
-        rules = cv2.subtract(rules, strokes_across(off_table, rules, tallest))
+        across = strokes_across(cv2.subtract(mask, table // 255), rules, tallest)
+        rules = cv2.subtract(rules, across)
     boxes = printed_boxes(sensitive)
     # A table's wedge at the border is judged both joined to the sheet's edge and, the edge
     # taken out as a printed line, alone: its tip is cut off from the rest by then.
@@ -266,7 +267,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         groups = [
             g
             for g in groups
-            if not (_left_of_print(g, printed) and not _written_over(g, glue))
+            if not (_left_of_print(g, printed) and not _written_over(g, glue, across))
             and not _print_cut_by_the_frame(g, grouping.shape, thickest)
         ]
     if not groups:
@@ -627,14 +628,16 @@ def _left_of_print(pieces: "Pieces", printed: np.ndarray) -> bool:
     return np.count_nonzero(near[pieces.ys - top, pieces.xs - left]) >= _ON_PRINT * len(pieces.xs)
 
 
-def _written_over(pieces: "Pieces", glue: np.ndarray | None) -> bool:
-    """Whether the line's ink holds writing over printed lines (`glue`, uint8 0/1 or None:
-    `written_over_print`, told from the print by its colour; `group_lines` makes it part of
-    the line's ink): then it is writing, however near the print the rest of its ink lies
-    (`_left_of_print`). A small digit written on a ruled page keeps little ink clear of the
-    rules once they are taken out, and the rest is over them: taken for what is left of the
-    print, it was lost ("no ink found")."""
-    return glue is not None and bool(glue[pieces.ys, pieces.xs].any())
+def _written_over(pieces: "Pieces", glue: np.ndarray | None, across: np.ndarray) -> bool:
+    """Whether the line's ink holds writing over printed lines, told from the print by its
+    colour (`glue`, uint8 0/1 or None: `written_over_print`; `group_lines` makes it part of
+    the line's ink) or by its shape (`across`, uint8 0/1: `strokes_across`): then it is
+    writing, however near the print the rest of its ink lies (`_left_of_print`). A small
+    digit written on a ruled page keeps little ink clear of the rules once they are taken
+    out, and the rest is over them: taken for what is left of the print, it was lost ("no
+    ink found")."""
+    over = bool(across[pieces.ys, pieces.xs].any())
+    return over or (glue is not None and bool(glue[pieces.ys, pieces.xs].any()))
 
 
 def _print_cut_by_the_frame(pieces: "Pieces", shape: tuple[int, ...], thickest: int) -> bool:

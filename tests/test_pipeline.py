@@ -197,9 +197,10 @@ def test_cards_on_tables_are_mostly_read_exactly(reader):
 def test_small_digits_on_ruled_pages_are_mostly_read_exactly(reader):
     # Digits 14-22 px tall on pages ruled as far apart (sample digits, seeds 5-7, saved as
     # the bench saves them): the band taken for print round each rule held half a digit's
-    # ink, and what was left was too small to be a line. Measured: 125 of 180 before strokes
-    # across thin rules were given back to the writing (`edge.printed.strokes_across`), 130
-    # after.
+    # ink, and what was left was too small to be a line, or taken for what is left of the
+    # rules. Measured: 125 of 180 before strokes across thin rules were given back to the
+    # writing (`edge.printed.strokes_across`), 130 after, 133 since a line holding such
+    # strokes is writing however near the rules the rest of it lies.
     images, labels = sample_digits()
     small = SceneSettings(digit_height=(14 / 480, 22 / 480), rules_prob=1.0)
     right = 0
@@ -210,7 +211,7 @@ def test_small_digits_on_ruled_pages_are_mostly_read_exactly(reader):
             jpeg = cv2.imencode(".jpg", scene.frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1]
             digits = reader.read(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)).digits
             right += [d.digit for d in digits] == list(scene.labels)
-    assert right >= 130
+    assert right >= 133
 
 
 def test_blank_paper_reads_nothing_and_says_why(reader):
