@@ -51,8 +51,10 @@ from edge.config import (
     WebSettings,
     apply_overrides,
     load_settings,
+    names_files,
     redact_url,
     resolve_config_path,
+    written_in,
 )
 from edge.events import Sink, Stats
 from edge.ink import INK_CHOICES
@@ -449,12 +451,18 @@ def run(
 
 
 def source_named_by(args: argparse.Namespace, settings: Settings) -> str | None:
-    """What named the source, for its errors: the config file's key when no --source was given
-    (`[source] name = 'x.mp4' in /etc/edge-digits/config.toml`); None for the flag."""
+    """What named the source, for its errors: the config file's key, as the file writes it,
+    when no --source was given (`[source] name = 'x.mp4' in /etc/edge-digits/config.toml`,
+    and that a relative path is read from the config's folder); None for the flag."""
     config = resolve_config_path(args.config)
     if getattr(args, "source", None) is not None or config is None:
         return None
-    return f"[source] name = {redact_url(settings.source.name)!r} in {config}"
+    written = written_in(config, "source", "name")
+    name = written if isinstance(written, str) else settings.source.name
+    said = f"[source] name = {redact_url(name)!r} in {config}"
+    if names_files(name) and not Path(name.strip()).expanduser().is_absolute():
+        said += " (a relative path is read from the config's folder)"
+    return said
 
 
 def _live_page(sinks: list[Sink]) -> "WebSink":

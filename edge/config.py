@@ -394,6 +394,18 @@ def with_paths_from(settings: Settings, folder: Path, origin: str) -> Settings:
     )
 
 
+def written_in(path: Path, section: str, key: str) -> Any:
+    """The setting `key` of `[section]` as the config file at `path` writes it, before
+    `with_paths_from` reads a relative path from the config's folder: for a message to quote
+    the user's own words. None when the file has none, or cannot be read again."""
+    try:
+        with path.open("rb") as file:
+            table = tomllib.load(file).get(section, {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    return table.get(key) if isinstance(table, dict) else None
+
+
 def names_files(source: str) -> bool:
     """Whether a [source] name is a file, a folder or a glob: no camera, demo or stream URL."""
     name = source.strip()

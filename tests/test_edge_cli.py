@@ -998,7 +998,8 @@ def test_a_source_the_config_names_is_named_by_its_key_and_a_flags_by_the_flag(t
     by_file = run(edge_command("--config", str(config)))
     assert by_file.returncode == 2 and "Traceback" not in by_file.stderr
     assert by_file.stderr.startswith(
-        f"edge: error: [source] name = '{tmp_path / 'gone.mp4'}' in {config}: "
+        f"edge: error: [source] name = 'gone.mp4' in {config} (a relative path is read from "
+        f"the config's folder): {tmp_path / 'gone.mp4'} does not exist."
     )
     by_flag = run(edge_command("--config", str(config), "--source", "lost.mp4"))
     assert by_flag.stderr.startswith("edge: error: --source lost.mp4: lost.mp4 does not exist.")
