@@ -642,7 +642,8 @@ def _are_edges(
 def strokes_across(mask: np.ndarray, printed: np.ndarray, long: int) -> np.ndarray:
     """uint8 0/1: the pixels of thin level printed lines (`printed`, 0/1: the printed lines'
     pixels of `mask`) that writing crosses or rests on: on an upright run of `mask` (0/1)
-    longer than the lines are thick, and shorter than `long` px (an upright printed line, or
+    longer than the lines are thick that reaches ink off the print (a steep printed line's
+    runs are print all along), and shorter than `long` px (an upright printed line, or
     writing tall enough to keep its shape without them).
 
     The lines' thickness is the shortest upright run that at most `_PRINT_SHARE` of their
