@@ -227,10 +227,10 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     stroke = round(_STROKE * short_side)
     table = table_around_sheet(detection, stroke)
     across = np.zeros_like(rules)
-    if not (noisy or luma):
+    if not noisy:
         # Small digits on a ruled page: the band taken for print round each rule holds half
         # their ink. What crosses a rule, or rests on it, is given back (not the table's
-        # edge). In a dim or noisy frame, noise runs across every line: no sign of writing.
+        # edge). In a noisy frame, noise runs across every line: no sign of writing.
         tallest = 2 * thickest  # px: taller writing keeps its shape without what bands take
         across = strokes_across(cv2.subtract(mask, table // 255), rules, tallest)
         rules = cv2.subtract(rules, across)
