@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chatter import assert_no_library_chatter
+from chatter import TF_LOG, assert_no_library_chatter
 
 from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, DigitClassifier
 from quantize.convert import int8_violations
@@ -18,30 +18,21 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> Path:
+    """Issue #13's quick run (213 steps), quantized. After it, batch-norm's running statistics
+    had not settled and the model read 10 % of validation digits while fitting 95 % of its
+    batches; it now reads 97-98 %."""
     out = tmp_path_factory.mktemp("artifacts")
-    common = {"cwd": out, "check": True, "timeout": 900}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "train",
-            "--arch",
-            "pi_cnn",
-            "--data",
-            str(mnist_path),
-            "--epochs",
-            "3",
-            "--limit",
-            "22000",
-            "--val-size",
-            "2000",
-            "--batch-size",
-            "64",
-            "--out",
-            str(out),
-        ],
-        **common,
+    train = ["--arch", "pi_cnn", "--limit", "10000", "--val-size", "1000", "--epochs", "3"]
+    trained = subprocess.run(
+        [sys.executable, "-m", "train", *train, "--data", str(mnist_path), "--out", str(out)],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
+    assert trained.returncode == 0, trained.stderr
+    (out / "train.log").write_text(trained.stdout + trained.stderr)
     quantize = subprocess.run(
         [
             sys.executable,
@@ -53,29 +44,34 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path) -> 
             str(mnist_path),
             "--calib",
             "200",
-            # ~940 steps reach 98.9-99.1 % here: a brief run is held to parity, not to the
-            # full recipe's accuracy.
+            # A brief run is held to parity, not to the full recipe's accuracy.
             "--min-int8-accuracy",
-            "0.98",
+            "0.95",
         ],
+        cwd=out,
         capture_output=True,
         text=True,
-        **common,
+        timeout=900,
+        check=False,
     )
     (out / "quantize.out").write_text(quantize.stdout)
     (out / "quantize.err").write_text(quantize.stderr)
     return out
 
 
-def test_training_writes_its_reports(fresh_models: Path) -> None:
+def test_a_short_run_reads_95_percent_and_writes_its_reports(fresh_models: Path) -> None:
     report = json.loads((fresh_models / "train_report.json").read_text())
-    # ~940 steps: far short of the full recipe.
     assert report["architecture"] == "pi_cnn" and report["epochs"] == 3
-    assert report["train_images"] == 20000 and report["val_images"] == 2000
-    assert report["test_accuracy"] > 0.95
+    assert report["train_images"] == 9000 and report["val_images"] == 1000
+    assert report["val_accuracy"] >= 0.95 and report["test_accuracy"] >= 0.95
     assert np.sum(report["confusion_matrix"]) == 10000
     for picture in ("confusion_matrix.png", "misclassified.png"):
         assert (fresh_models / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_training_prints_no_library_chatter(fresh_models: Path) -> None:
+    told = (fresh_models / "train.log").read_text()
+    assert not TF_LOG.search(told), told
 
 
 def test_int8_keeps_parity_with_float(fresh_models: Path) -> None:
@@ -105,7 +101,7 @@ def test_int8_contract(fresh_models: Path) -> None:
 def test_card_records_provenance(fresh_models: Path) -> None:
     card = json.loads((fresh_models / CARD_FILE).read_text())
     assert set(card["files"]) == {INT8_FILE, FLOAT_FILE}
-    assert card["training"]["command"].startswith("python -m train --arch pi_cnn --data")
+    assert card["training"]["command"].startswith("python -m train --arch pi_cnn --limit 10000")
     assert card["quantization"]["calibration_images"] == 200
     assert card["input"]["polarity"].startswith("white digit on black")
 
