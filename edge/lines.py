@@ -42,6 +42,7 @@ from edge.printed import (
     MAX_TILT,
     RULE_AGREEMENT,
     Chord,
+    comb_ticks,
     printed_boxes,
     slants_of,
     straight_lines,
@@ -242,6 +243,11 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     grouping = without_table(grouping, table, stroke)
     grouping = without_table_at_the_border(grouping)
     grouping = without_shadow_tips(grouping, detection, paper)
+    # A comb's ticks are taken out of the writing, and out of the line images (`_cut`), where
+    # the first or last reads as a 1 beside the digits.
+    ticks = comb_ticks(grouping, printed, thickest)
+    erased = cv2.dilate(ticks, np.ones((3, 3), np.uint8)) if ticks.any() else None
+    grouping = cv2.subtract(grouping, ticks)
     glue = None
     if ink == "dark" and not noisy and printed.any():
         colour = shrunk[..., :3] if in_colour else small["dark"][..., np.newaxis]
@@ -275,7 +281,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
     grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance)
-    lines = [_cut(frame, grey, paper, scale, _fit(g, scale, page_slant)) for g in groups]
+    lines = [_cut(frame, grey, paper, scale, _fit(g, scale, page_slant), erased) for g in groups]
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
@@ -814,9 +820,11 @@ def _cut(
     paper_small: np.ndarray,
     scale: int,
     geometry: LineGeometry,
+    erased: np.ndarray | None = None,
 ) -> Line:
     """The line's image, from the ink darkness of its own region of `frame` at full resolution,
-    in the grey the finder searched (`grey`, `grey_of` as the finder called it)."""
+    in the grey the finder searched (`grey`, `grey_of` as the finder called it), with the
+    pixels `erased` (uint8 0/1 at detection size, or None) made paper."""
     to_line = geometry.to_line()
     width = geometry.image_width()
     to_frame = cv2.invertAffineTransform(to_line)
@@ -828,8 +836,11 @@ def _cut(
     right = int(np.clip(np.ceil(points[:, 0].max()) + 2, left + 1, w))
     bottom = int(np.clip(np.ceil(points[:, 1].max()) + 2, top + 1, h))
     region = grey(frame[top:bottom, left:right])
-    paper = _paper_region(paper_small, scale, (left, top, right, bottom))
+    paper = _frame_region(paper_small, scale, (left, top, right, bottom))
     darkness = ink_darkness(region, paper)
+    if erased is not None:
+        near = cv2.INTER_NEAREST
+        darkness[_frame_region(erased, scale, (left, top, right, bottom), near) > 0] = 0
     shifted = LineGeometry(
         geometry.cx - left, geometry.cy - top, geometry.angle, geometry.length, geometry.height
     )
@@ -843,22 +854,26 @@ def _cut(
     return Line(geometry, line_image(darkness, shifted), to_frame, box)
 
 
-def _paper_region(
-    paper_small: np.ndarray, scale: int, region: tuple[int, int, int, int]
+def _frame_region(
+    small: np.ndarray,
+    scale: int,
+    region: tuple[int, int, int, int],
+    interpolation: int = cv2.INTER_LINEAR,
 ) -> np.ndarray:
-    """The paper estimate (made at detection size) over a frame region, at frame resolution."""
+    """An image made at detection size (the paper estimate, what is erased) over a frame
+    region, at frame resolution."""
     left, top, right, bottom = region
     if scale == 1:
-        return paper_small[top:bottom, left:right]
+        return small[top:bottom, left:right]
     # Detection pixel i covers frame pixels [i * scale, (i + 1) * scale): its centre is at
     # (i + 0.5) * scale - 0.5.
     matrix = np.array(
         [[1 / scale, 0, (left + 0.5) / scale - 0.5], [0, 1 / scale, (top + 0.5) / scale - 0.5]]
     )
     return cv2.warpAffine(
-        paper_small,
+        small,
         matrix,
         (right - left, bottom - top),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        flags=interpolation | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
     )

@@ -42,6 +42,14 @@ _GRID_CROSSINGS = 20  # thick crossings of printed lines that say the page is a 
 # upright run (px, detection size) that a thin rule is under.
 _PRINT_SHARE = 0.25
 _THIN_PRINT = 3
+# A comb's ticks (`comb_ticks`): how many stubs standing on print, alike, make a comb; how
+# alike their lengths are (of their median) and their directions (degrees); how thin they are
+# (of the thickest print) and how long at least (of their width).
+_TICKS = 3
+_TICK_LENGTHS = 0.15
+_TICK_TURN = 5.0
+_TICK_WIDTH = 0.5
+_TICK_SHAPE = 3.0
 _PAGE_SEGMENTS = 4  # Hough segments in step that say a turned page's printed lines are in view
 Chord = tuple[tuple[int, int], tuple[int, int]]  # a line's end points at the frame's edges
 _CHORD_ENDS = np.stack([np.linspace(0.0, _RULE_END, 8), np.linspace(1.0 - _RULE_END, 1.0, 8)])
@@ -668,6 +676,58 @@ def strokes_across(mask: np.ndarray, printed: np.ndarray, long: int) -> np.ndarr
             off_print = np.unique(runs[(mask > 0) & (printed == 0)])
             return cv2.bitwise_and(level, np.isin(runs, off_print[off_print > 0]).astype(np.uint8))
     return none
+
+
+def comb_ticks(mask: np.ndarray, printed: np.ndarray, thickest: int) -> np.ndarray:
+    """uint8 0/1: the pieces of `mask` (0/1, printed lines taken out) that are a comb's ticks:
+    the short walls that stand up from a comb's bottom line between its cells, with no top
+    line to make boxes of them (`printed_boxes`), and too short to be found as printed lines.
+    Left in the writing, the first reads as a 1 before the first digit ("1707" read "11707").
+
+    Ticks are thin straight stubs (under `_TICK_WIDTH` of `thickest` px wide and
+    `_TICK_SHAPE` times as long as that), upright as a page turned up to `MAX_TILT` has them,
+    touching printed lines (`printed`, 0/1): at least `_TICKS` of them as long as each other
+    (`_TICK_LENGTHS`) and parallel (`_TICK_TURN`), printed alike, and a cell apart (further
+    than they are long). A 1 written on a rule with a fine pen is as thin and as straight,
+    but it is taller than the ticks between which it is written, and 1s written by hand are
+    not all as long as each other and as upright; a thin 4 cut by a rule is stubs alike, but
+    side by side; what a rule's fringe leaves is level."""
+    ticks = np.zeros_like(mask)
+    if not printed.any():
+        return ticks
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    near = cv2.dilate(printed, np.ones((5, 5), np.uint8))  # touching: within 2 px
+    stubs, lengths, turns, places = [], [], [], []
+    for piece in np.unique(labels[near > 0]):
+        if piece == 0 or stats[piece, cv2.CC_STAT_AREA] < _TICK_SHAPE:
+            continue
+        x, y, w, h = stats[piece, :4]
+        ys, xs = np.nonzero(labels[y : y + h, x : x + w] == piece)
+        (_, _), sides, angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+        width, length = sorted(sides)
+        # The long side's direction, 0-180 degrees (minAreaRect's angle is its first side's).
+        turn = (angle + (90.0 if sides[1] > sides[0] else 0.0)) % 180.0
+        upright = abs(turn - 90.0) <= MAX_TILT
+        if upright and width <= _TICK_WIDTH * thickest and length >= _TICK_SHAPE * max(width, 1.0):
+            stubs.append(piece)
+            lengths.append(length)
+            turns.append(turn)
+            places.append(x + w / 2)
+    if len(stubs) < _TICKS:
+        return ticks
+    lengths_, turns_ = np.array(lengths), np.array(turns)
+    alike = np.abs(lengths_ - np.median(lengths_)) <= _TICK_LENGTHS * np.median(lengths_)
+    if np.count_nonzero(alike) < _TICKS:
+        return ticks
+    turned = np.abs((turns_ - np.median(turns_[alike]) + 90.0) % 180.0 - 90.0)
+    # A short stub's direction is known to a pixel at its ends: a tick 10 px long, to 6 degrees.
+    alike &= turned <= _TICK_TURN + np.degrees(np.arctan2(1.0, lengths_))
+    places_ = np.sort(np.array(places)[alike])
+    if np.count_nonzero(alike) < _TICKS or np.diff(places_).min() <= np.median(lengths_[alike]):
+        return ticks
+    chosen = np.zeros(count, np.uint8)
+    chosen[np.array(stubs)[alike]] = 1
+    return np.take(chosen, labels)
 
 
 def _upright_runs(mask: np.ndarray) -> np.ndarray:

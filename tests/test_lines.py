@@ -10,7 +10,7 @@ import pytest
 from edge.events import Box
 from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, ink_greys, to_grey, widen_thin_strokes
 from edge.lines import TOO_SMALL, FindSettings, choose_ink, find_lines, paper_balance
-from edge.printed import page_axes, strokes_across, written_over_print
+from edge.printed import comb_ticks, page_axes, strokes_across, written_over_print
 from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
 
 IMAGES, LABELS = sample_digits()
@@ -607,6 +607,65 @@ def test_a_combs_empty_cells_walls_are_not_read():
     [line] = find_lines(frame).lines
     x, _, w, _ = line.box
     assert x + w < left + 4.5 * pitch, (line.box, left + 4 * pitch)
+
+
+def in_a_comb_with_ticks(text: str, pitch: int = 64, left: int = 190, base: int = 252):
+    """A frame of `text` written in a comb's cells (44 px digits, `pitch` px apart) whose
+    walls are short ticks up from its bottom line at `base`, from `left`."""
+    ink = np.zeros((44, len(text) * pitch), np.float32)
+    for k, digit in enumerate(text):
+        glyph = ink_of(digit, 44)
+        x = k * pitch + (pitch - glyph.shape[1]) // 2
+        ink[:, x : x + glyph.shape[1]] = glyph
+    frame = page(ink, at=(left, base - 50))
+    cv2.line(frame, (left, base), (left + len(text) * pitch, base), (90, 90, 90), 2)
+    for k in range(len(text) + 1):
+        cv2.line(frame, (left + k * pitch, base), (left + k * pitch, base - 14), (90, 90, 90), 2)
+    return frame
+
+
+def test_a_combs_ticks_are_not_part_of_the_line():
+    # A comb whose cells' walls are short ticks up from its bottom line: no boxes, and the
+    # ticks too short to be printed lines. The first one, before the first digit, was read as
+    # a 1 ("1680" read "11680" in held-out scenes).
+    [line] = find_lines(in_a_comb_with_ticks("1680", pitch=64, left=190)).lines
+    g = line.geometry  # the ink's extent along the line, without the image's margins
+    start, end = g.cx - g.length / 2, g.cx + g.length / 2
+    assert start > 190 + 4 and end < 190 + 4 * 64 - 4, g
+
+
+def _stubs_on_a_rule(
+    lengths: list[int], width: int = 2, apart: int = 40
+) -> tuple[np.ndarray, np.ndarray]:
+    """A detection-size mask of upright strokes `lengths` px long standing on a rule, `apart`
+    px apart, the rule taken out (the mask), and the rule (the printed lines)."""
+    mask, printed = np.zeros((120, 320), np.uint8), np.zeros((120, 320), np.uint8)
+    printed[90:92, 10:310] = 1
+    for k, length in enumerate(lengths):
+        x = 20 + apart * k
+        mask[90 - length : 90, x : x + width] = 1
+    return mask, printed
+
+
+def test_comb_ticks_are_stubs_on_print_alike_and_parallel():
+    mask, printed = _stubs_on_a_rule([12, 12, 30, 12, 11, 12])
+    ticks = comb_ticks(mask, printed, thickest=7)
+    tall = np.zeros_like(mask)
+    tall[60:90, 100:102] = 1  # the third, a 1 written with a fine pen: taller than the ticks
+    np.testing.assert_array_equal(ticks, mask - tall)
+    # Fewer than three alike, 1s of unlike lengths, or strokes too thick for print: writing.
+    assert not comb_ticks(*_stubs_on_a_rule([12, 12]), thickest=7).any()
+    assert not comb_ticks(*_stubs_on_a_rule([20, 26, 31, 16]), thickest=7).any()
+    assert not comb_ticks(*_stubs_on_a_rule([12, 12, 12], width=5), thickest=7).any()
+    off_print, printed = _stubs_on_a_rule([12, 12, 12])
+    assert not comb_ticks(np.roll(off_print, -8, axis=0), printed, thickest=7).any()
+    # A thin 4 cut by the rule: strokes alike, side by side, not a cell apart.
+    assert not comb_ticks(*_stubs_on_a_rule([12, 12, 12], apart=6), thickest=7).any()
+    # What a rule's fringe leaves along it is level.
+    fringe = np.zeros_like(printed)
+    for x in (20, 60, 100, 140):
+        fringe[88:90, x : x + 12] = 1
+    assert not comb_ticks(fringe, printed, thickest=7).any()
 
 
 def test_a_1_written_in_a_box_from_its_top_to_its_bottom_is_not_a_wall():
