@@ -243,11 +243,15 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     grouping = without_table(grouping, table, stroke)
     grouping = without_table_at_the_border(grouping)
     grouping = without_shadow_tips(grouping, detection, paper)
-    # A comb's ticks are taken out of the writing, and out of the line images (`_cut`), where
-    # the first or last reads as a 1 beside the digits.
+    # A comb's ticks are erased from the line images (`_cut`), where the first or last reads
+    # as a 1 beside the digits; not where a digit comes near one. They stay in the grouping,
+    # so the line is fitted as before (to its digits alone, a bench scene's 9 read as a 2).
     ticks = comb_ticks(grouping, printed, thickest)
-    erased = cv2.dilate(ticks, np.ones((3, 3), np.uint8)) if ticks.any() else None
-    grouping = cv2.subtract(grouping, ticks)
+    erased = None
+    if ticks.any():
+        ring = np.ones((3, 3), np.uint8)
+        writing = cv2.dilate(cv2.subtract(grouping, ticks), ring)
+        erased = cv2.subtract(cv2.dilate(ticks, ring), writing)
     glue = None
     if ink == "dark" and not noisy and printed.any():
         colour = shrunk[..., :3] if in_colour else small["dark"][..., np.newaxis]

@@ -611,7 +611,8 @@ def test_a_combs_empty_cells_walls_are_not_read():
 
 def in_a_comb_with_ticks(text: str, pitch: int = 64, left: int = 190, base: int = 252):
     """A frame of `text` written in a comb's cells (44 px digits, `pitch` px apart) whose
-    walls are short ticks up from its bottom line at `base`, from `left`."""
+    walls are short ticks up from its bottom line at `base`, from `left`; and the frame
+    columns where its first digit's ink starts and its last digit's ends."""
     ink = np.zeros((44, len(text) * pitch), np.float32)
     for k, digit in enumerate(text):
         glyph = ink_of(digit, 44)
@@ -621,17 +622,22 @@ def in_a_comb_with_ticks(text: str, pitch: int = 64, left: int = 190, base: int 
     cv2.line(frame, (left, base), (left + len(text) * pitch, base), (90, 90, 90), 2)
     for k in range(len(text) + 1):
         cv2.line(frame, (left + k * pitch, base), (left + k * pitch, base - 14), (90, 90, 90), 2)
-    return frame
+    inked = np.flatnonzero(ink.max(axis=0) > 0.5)
+    return frame, (left + inked[0], left + inked[-1])
 
 
-def test_a_combs_ticks_are_not_part_of_the_line():
+def test_a_combs_ticks_are_erased_from_the_line_image():
     # A comb whose cells' walls are short ticks up from its bottom line: no boxes, and the
     # ticks too short to be printed lines. The first one, before the first digit, was read as
-    # a 1 ("1680" read "11680" in held-out scenes).
-    [line] = find_lines(in_a_comb_with_ticks("1680", pitch=64, left=190)).lines
-    g = line.geometry  # the ink's extent along the line, without the image's margins
-    start, end = g.cx - g.length / 2, g.cx + g.length / 2
-    assert start > 190 + 4 and end < 190 + 4 * 64 - 4, g
+    # a 1 ("1680" read "11680" in held-out scenes). In the line image, no upright stroke (a
+    # column with more ink than the bottom line's) lies before the first digit or after the
+    # last.
+    frame, (first, last) = in_a_comb_with_ticks("1680")
+    [line] = find_lines(frame).lines
+    to_line = line.geometry.to_line()
+    start, end = ((to_line @ (x, 230.0, 1.0))[0] for x in (first, last))
+    strokes = np.flatnonzero(np.count_nonzero(line.image >= 128, axis=0) > 3)
+    assert start - 2 <= strokes.min() and strokes.max() <= end + 2, (strokes, start, end)
 
 
 def _stubs_on_a_rule(
