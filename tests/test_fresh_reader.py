@@ -37,8 +37,8 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def fresh_reader(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path, checkout: Path):
     out = tmp_path_factory.mktemp("reader")
-    # 750 steps: a pipeline check, not a model to use, so the refusal is overridden.
-    train = ["--lines", "16000", "--epochs", "3", "--limit", "22000", "--val-size", "2000"]
+    # 500 steps (two epochs): a pipeline check, not a model to use; the refusal is overridden.
+    train = ["--lines", "16000", "--epochs", "2", "--limit", "22000", "--val-size", "2000"]
     train += ["--allow-short-run", "--data", str(mnist_path), "--out", str(out)]
     subprocess.run(
         [sys.executable, "-m", "train", *train],
@@ -76,10 +76,10 @@ def test_training_reports_the_reader_on_test_strings_and_digits(fresh_reader: Pa
     report = json.loads((fresh_reader / "train_report.json").read_text())
     assert report["architecture"] == "line_reader" and report["training_lines"] == 16000
     assert report["train_digits"] == 20000 and report["val_digits"] == 2000
-    # 750 steps: far short of the full recipe, well past reading nothing.
+    # 500 steps: far short of the full recipe, well past reading nothing (73 % and 95 % here).
     assert report["test_strings_exact"] > 0.3
     assert report["mnist_test_as_lines_accuracy"] > 0.7
-    assert len(report["val_strings_exact_per_epoch"]) == 3
+    assert len(report["val_strings_exact_per_epoch"]) == 2
 
 
 def test_int8_reader_keeps_parity_with_float(fresh_reader: Path) -> None:
