@@ -86,7 +86,7 @@ _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brigh
 _COLOURED = 0.25  # of paper's brightest channel: its darkest this much less is coloured paper
 _WRITING_SEEN = 8  # px at about 80 rows: less paper than this round writing is none to judge
 _AS_BRIGHT = 0.8  # of the brightest paper in view: lit as paper is, not in a shadow
-_COLOURED_SHARE = 0.05  # of a frame coloured and lit: coloured paper may be in view
+_COLOURED_SHARE = 0.05  # of a frame coloured, and lit as paper: coloured paper may be in view
 _OUTSHONE = 0.8  # of the brightest in view (darkest channels): coloured paper under it is balanced
 _MOST_GAIN = 4.0  # a channel is raised at most this much: deeper colour is mostly noise there
 _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
@@ -373,11 +373,12 @@ def paper_balance(
     note's own is as dark on it as on white paper.
 
     Judged on the frame small (about 80 rows, where a 14 px digit is still 2 px), once a
-    glance at it (about 40 rows) has seen `_COLOURED_SHARE` of it coloured and lit. Writing is
-    what is at least `_INK` darker, in some channel, than that channel closed over strokes
-    (`_STROKE`), where that closing is paper (`_DARKEST_PAPER`: a dark table's grain is as
-    dark against its own brightness). The paper it is on is what is round it and lit as paper
-    (`_AS_BRIGHT`), its colour their median: coloured when its darkest channel is under
+    glance at it (about 40 rows) has seen `_COLOURED_SHARE` of it coloured and lit as paper,
+    in a shadow or not (`_DARKEST_PAPER`: a dark table's grain is as dark against its own
+    brightness). Writing is what is at least `_INK` darker, in some channel, than that channel
+    closed over strokes (`_STROKE`), where that closing is paper. The paper it is on is what
+    is round it and lit as paper is (`_AS_BRIGHT`), or failing that round it in a shadow, its
+    colour their median: coloured when its darkest channel is under
     `1 - _COLOURED` of its brightest, and in need of balance when that is also under
     `_OUTSHONE` of the brightest in view there (a yellow card on a dark table is left alone).
     Only the paper the writing is on counts: a white card on a pale wooden desk is not
@@ -389,8 +390,8 @@ def paper_balance(
     )
     brightest = cv2.bitwise_not(inverted)
     coloured = cv2.compare(darkest, cv2.multiply(brightest, 1.0 - _COLOURED), cv2.CMP_LT)
-    well_lit = cv2.compare(brightest, _AS_BRIGHT * percentile_u8(brightest, 95), cv2.CMP_GE)
-    if np.count_nonzero(cv2.bitwise_and(coloured, well_lit)) < _COLOURED_SHARE * coloured.size:
+    paper_like = cv2.compare(brightest, _DARKEST_PAPER * percentile_u8(brightest, 95), cv2.CMP_GE)
+    if np.count_nonzero(cv2.bitwise_and(coloured, paper_like)) < _COLOURED_SHARE * coloured.size:
         return None
     factor = max(1, round(min(image.shape[:2]) / 80))
     size = (max(1, image.shape[1] // factor), max(1, image.shape[0] // factor))
@@ -410,13 +411,19 @@ def paper_balance(
     brightest_paper = percentile_u8(lit, 95)
     writing = (darker >= round(255 * _INK)) & (lit >= _DARKEST_PAPER * brightest_paper)
     # The paper round the writing, as it is (a closing's maximum would take its noise's peaks),
-    # where it is lit as paper is: not a table's corner beside it, nor a shadow.
-    around = cv2.subtract(cv2.dilate(writing.view(np.uint8), kernel), writing.view(np.uint8))
-    around = around.view(bool) & (lit >= _AS_BRIGHT * brightest_paper)
-    if np.count_nonzero(around) < _WRITING_SEEN:
-        return None
-    colour = np.median(small[around], axis=0).astype(np.float64)
-    if colour.min() >= (1.0 - _COLOURED) * colour.max():
+    # where it is lit as paper is: not a table's corner beside it, nor a shadow. Failing that,
+    # in a shadow: writing in a shadow on a note has round it only the note in shadow (or the
+    # lit desk round a speck beside it), and a shadow dims paper's colour but keeps it.
+    ring = cv2.subtract(cv2.dilate(writing.view(np.uint8), kernel), writing.view(np.uint8))
+    in_light = lit >= _AS_BRIGHT * brightest_paper
+    in_shadow = ~in_light & (lit >= _DARKEST_PAPER * brightest_paper)
+    for around in (ring.view(bool) & in_light, ring.view(bool) & in_shadow):
+        if np.count_nonzero(around) < _WRITING_SEEN:
+            continue
+        colour = np.median(small[around], axis=0).astype(np.float64)
+        if colour.min() < (1.0 - _COLOURED) * colour.max():
+            break
+    else:
         return None
     # A coloured card on a darker table is the brightest in view as it is: left alone.
     if colour.min() >= _OUTSHONE * percentile_u8(functools.reduce(cv2.min, cv2.split(small)), 95):
