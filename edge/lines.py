@@ -43,6 +43,7 @@ from edge.printed import (
     RULE_AGREEMENT,
     Chord,
     comb_ticks,
+    pieces_with_boxes,
     printed_boxes,
     slants_of,
     straight_lines,
@@ -51,7 +52,6 @@ from edge.printed import (
     written_over_print,
 )
 from edge.table import (
-    pieces_with_boxes,
     rim_of_a_darker_thing,
     sliver_of_table,
     spreads,

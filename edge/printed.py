@@ -678,6 +678,16 @@ def strokes_across(mask: np.ndarray, printed: np.ndarray, long: int) -> np.ndarr
     return none
 
 
+def pieces_with_boxes(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """cv2.connectedComponentsWithStats (8-connected) less the centroids: the count, labels and
+    stats. Grana's BBDT numbers the pieces as the default (Spaghetti) does, both scanning 2x2
+    blocks in the same order, and gathers the stats at a third of its cost."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        mask, 8, cv2.CV_32S, cv2.CCL_BBDT
+    )
+    return count, labels, stats
+
+
 def comb_ticks(mask: np.ndarray, printed: np.ndarray, thickest: int) -> np.ndarray:
     """uint8 0/1: the pieces of `mask` (0/1, printed lines taken out) that are a comb's ticks:
     the short walls that stand up from a comb's bottom line between its cells, with no top
@@ -695,10 +705,12 @@ def comb_ticks(mask: np.ndarray, printed: np.ndarray, thickest: int) -> np.ndarr
     ticks = np.zeros_like(mask)
     if not printed.any():
         return ticks
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats = pieces_with_boxes(mask)
     near = cv2.dilate(printed, np.ones((5, 5), np.uint8))  # touching: within 2 px
     stubs, lengths, turns, places = [], [], [], []
     for piece in np.unique(labels[near > 0]):
+        # (A stub at least `_TICK_SHAPE` times as long as its pixel of width has that many
+        # pixels: smaller specks are not measured.)
         if piece == 0 or stats[piece, cv2.CC_STAT_AREA] < _TICK_SHAPE:
             continue
         x, y, w, h = stats[piece, :4]

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from edge.ink import quantile
-from edge.printed import in_box, is_an_edge
+from edge.printed import in_box, is_an_edge, pieces_with_boxes
 
 if TYPE_CHECKING:
     from edge.lines import Pieces
@@ -272,16 +272,6 @@ def unexplained_dark(dark: np.ndarray) -> bool:
     _, labels, stats = pieces_with_boxes(dark)
     big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _UNEXPLAINED_SHARE * dark.size) + 1
     return any(not table_beside_sheet(labels == piece) for piece in big)
-
-
-def pieces_with_boxes(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """cv2.connectedComponentsWithStats (8-connected) less the centroids: the count, labels and
-    stats. Grana's BBDT numbers the pieces as the default (Spaghetti) does, both scanning 2x2
-    blocks in the same order, and gathers the stats at a third of its cost."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
-        mask, 8, cv2.CV_32S, cv2.CCL_BBDT
-    )
-    return count, labels, stats
 
 
 def table_beside_sheet(piece: np.ndarray) -> bool:
