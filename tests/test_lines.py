@@ -8,10 +8,25 @@ import numpy as np
 import pytest
 
 from edge.events import Box
-from edge.ink import LINE_HEIGHT, WIDTH_STEP, FrameError, ink_greys, to_grey, widen_thin_strokes
-from edge.lines import TOO_SMALL, FindSettings, choose_ink, find_lines, paper_balance
+from edge.ink import (
+    LINE_HEIGHT,
+    WIDTH_STEP,
+    FrameError,
+    grey_of,
+    ink_greys,
+    to_grey,
+    widen_thin_strokes,
+)
+from edge.lines import (
+    TOO_SMALL,
+    FindSettings,
+    choose_ink,
+    darkest_of_blocks,
+    find_lines,
+    paper_balance,
+)
 from edge.printed import comb_ticks, page_axes, strokes_across, written_over_print
-from edge.scenes import Scene, SceneSettings, mixed_scenes, sample_digits
+from edge.scenes import Scene, SceneSettings, mixed_scenes, pen_path, sample_digits
 
 IMAGES, LABELS = sample_digits()
 PAPER = (225, 235, 240)  # BGR off-white
@@ -1122,3 +1137,48 @@ def test_a_digit_on_a_ruled_card_at_the_frames_edge_is_found(table, left, top, t
     frame = cv2.GaussianBlur(frame, (0, 0), 1.5).astype(np.uint8)  # a camera's soft focus
     [line] = find_lines(frame).lines
     assert line.box[0] < left + 50 and line.geometry.height < 1.4 * 60, line.geometry
+
+
+def pencil_of(text: str, height: int, gap: float = 0.4) -> np.ndarray:
+    """Opacity (float 0-1) of `text` written `height` px tall with a pencil a pixel wide: each
+    digit the first sample digit whose centre line gives it back (`pen_path`), blurred as a
+    lens does."""
+    paths = []
+    for char in text:
+        for digit in IMAGES[int(char) == LABELS]:
+            x, y, w, h = cv2.boundingRect(digit)
+            tight = digit[y : y + h, x : x + w].astype(np.float32) / 255
+            size = (max(1, round(w * height / h)), height)
+            path = pen_path(cv2.resize(tight, size, interpolation=cv2.INTER_CUBIC).clip(0, 1))
+            if path is not None:
+                paths.append(path)
+                break
+    space = np.zeros((height, round(gap * height)), np.uint8)
+    line = np.hstack([part for path in paths for part in (path, space)][:-1])
+    return cv2.GaussianBlur(line.astype(np.float32), (0, 0), 0.6)
+
+
+@pytest.mark.parametrize("text", ["4071", "2358", "96"])
+def test_a_faint_pencil_line_a_pixel_wide_is_found_as_dark_ink(text):
+    # Grey 160 on paper at 236, a pixel wide: at detection size each pixel is the mean of a
+    # 2x2 block, where the stroke keeps half its darkness, under ink's. And with nothing else
+    # on the page, the noise's rounding stood out more as light ink than the line as dark.
+    pencil = pencil_of(text, 80)
+    frame = page(pencil, at=(120, 200), paper=(236, 236, 236), colour=(160, 160, 160))
+    found = find_lines(frame)
+    [line] = found.lines
+    x, y, w, h = line.box
+    assert found.ink == "dark"
+    assert x <= 125 and x + w >= 115 + pencil.shape[1] and y <= 205 and y + h >= 275
+
+
+@pytest.mark.parametrize("shape", [(480, 640, 3), (481, 643, 4), (483, 645)])
+@pytest.mark.parametrize("ink", ["dark", "light"])
+@pytest.mark.parametrize("scale", [2, 3])
+def test_the_darkest_of_each_block_is_its_darkest_pixels_grey(shape, ink, scale):
+    frame = np.random.default_rng(scale).integers(0, 256, shape, dtype=np.uint8)
+    balance = (1.2, 0.9, 1.5) if ink == "dark" and len(shape) == 3 else None
+    h, w = shape[0] // scale, shape[1] // scale
+    grey = grey_of(frame, ink, balance=balance)
+    blocks = grey[: h * scale, : w * scale].reshape(h, scale, w, scale)
+    assert np.array_equal(darkest_of_blocks(frame, ink, balance, scale), blocks.min(axis=(1, 3)))
