@@ -257,15 +257,16 @@ def test_blank_paper_reads_nothing_and_says_why(reader):
 
 
 def test_chalk_the_view_took_for_dark_ink_is_read_with_the_other_polarity(reader, scene):
-    # A bench chalkboard scene (sample digits, seed 5): thin chalk, a shadow's edge across the
-    # board, and the view as a whole looked like dark ink (`edge.lines.choose_ink`). Read
-    # that way the line is a hollow, and nothing reads: "ink found, no digits read".
+    # A bench chalkboard scene (sample digits, seed 5): thin chalk on a green board, a shadow
+    # across it, and the view as a whole looked like dark ink (`edge.lines.choose_ink`). Read
+    # that way nothing reads surely. (Session 37's chalkboard here, index 38, looks like chalk
+    # since a bright frame's grey level of rounding is not counted as ink either way.)
     images, labels = sample_digits()
-    board = mixed_scenes(images, labels, np.random.default_rng(5), 300, ["chalkboard"])[38]
+    board = mixed_scenes(images, labels, np.random.default_rng(5), 300, ["chalkboard"])[76]
     found = find_lines(board.frame)
     assert found.ink == "dark" and found.ink_in_doubt
     read = reader.read(board.frame)
-    assert "".join(str(d.digit) for d in read.digits) == board.text == "1872"
+    assert "".join(str(d.digit) for d in read.digits) == board.text == "09"
     assert read.empty_reason is None
     # Told the ink, it is not second-guessed: nothing is read surely.
     dark = DigitReader(reader.model, 0.6, FindSettings(ink="dark")).read(board.frame)
