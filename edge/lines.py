@@ -108,6 +108,7 @@ _PRINT_REACH = 3  # px (detection size) from a printed line: ink this near may b
 _ON_PRINT = 0.9  # of a line's ink that near printed lines: the line is what is left of them
 _OF_THE_STROKE = 0.5  # of a thick stroke's own darkness: fainter is what it touches
 _STUB_SPREAD = 0.2  # of the thickest print: a stub of a printed line is straighter than this
+_PENCIL_LINE = 4  # least heights of writing: the thin ink a line of it alone holds at least
 _STUB_WIDTH = 0.6  # of the thickest print: and thinner than this
 
 
@@ -246,11 +247,13 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     printed = cv2.bitwise_or(rules, boxes)
     grouping = cv2.subtract(without_table_at_the_border(mask), printed)
     min_height = max(2.0, settings.min_height / scale)
+    written = None
     if thin.any():
         # Thin ink beside print or a table is what is left of them (a faint rule's dashes,
         # a sheet's edge), and a speck of it beside ink a JPEG's ringing round the stroke;
         # the rest is a pencil's.
         beside = cv2.bitwise_or(printed, table // 255)
+        written = grouping
         grouping = cv2.bitwise_or(grouping, _pencil_strokes(thin, beside, mask, min_height))
     grouping = without_table(grouping, table, stroke)
     grouping = without_table_at_the_border(grouping)
@@ -269,13 +272,21 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         colour = shrunk[..., :3] if in_colour else small["dark"][..., np.newaxis]
         glue = written_over_print(colour, printed, grouping, paper, table)
         printed = cv2.subtract(printed, glue)
-    groups = group_lines(grouping, min_height, printed, glue)
+
+    def lines_of(height: float) -> list[Pieces]:
+        groups = group_lines(grouping, height, printed, glue)
+        if written is None:
+            return groups
+        # A line of thin ink alone holds a pencil's strokes, not specks along a faint grid
+        # line found as print nowhere else: at least `_PENCIL_LINE` times the least height.
+        least = _PENCIL_LINE * min_height
+        return [g for g in groups if written[g.ys, g.xs].any() or len(g.xs) >= least]
+
+    groups = lines_of(min_height)
     if not groups:
         # Lines of half the least height: writing seen from too far (a speck is no line). A
         # blank page's mask is empty: a camera watching one pays for no second look.
-        small = cv2.countNonZero(grouping) > 0 and bool(
-            group_lines(grouping, min_height / 2, printed, glue)
-        )
+        small = cv2.countNonZero(grouping) > 0 and bool(lines_of(min_height / 2))
         reason = TOO_SMALL if small else "no ink found"
         return FoundLines([], ink, reason, ink_in_doubt=in_doubt)
     # The writing in one view is written with one pen: far fainter than the boldest line is a
