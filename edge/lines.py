@@ -108,8 +108,8 @@ _PRINT_REACH = 3  # px (detection size) from a printed line: ink this near may b
 _ON_PRINT = 0.9  # of a line's ink that near printed lines: the line is what is left of them
 _OF_THE_STROKE = 0.5  # of a thick stroke's own darkness: fainter is what it touches
 _STUB_SPREAD = 0.2  # of the thickest print: a stub of a printed line is straighter than this
-_PENCIL_LINE = 4  # least heights of writing: the thin ink a line of it alone holds at least
 _STUB_WIDTH = 0.6  # of the thickest print: and thinner than this
+_PENCIL_LINE = 4  # least heights of writing: the thin ink a line of it alone holds at least
 
 
 @dataclass(frozen=True)
