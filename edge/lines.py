@@ -380,9 +380,9 @@ def darkest_of_blocks(
 def _pencil_strokes(
     thin: np.ndarray, beside: np.ndarray, ink: np.ndarray, least: float
 ) -> np.ndarray:
-    """uint8 0/1: the pieces of `thin_ink` none of whose pixels is within `_PRINT_REACH` px
-    of `beside` (print, a table: uint8 0/1), nor of `ink` (uint8 0/1) if the piece is under
-    `least` px long both ways (the least height of writing)."""
+    """uint8 0/1: the pieces of thin ink (`ink_and_thin_ink`) none of whose pixels is within
+    `_PRINT_REACH` px of `beside` (print, a table: uint8 0/1), nor of `ink` (uint8 0/1) if
+    the piece is under `least` px long both ways (the least height of writing)."""
     reach = np.ones((2 * _PRINT_REACH + 1,) * 2, np.uint8)
     _, labels, stats = pieces_with_boxes(thin)
     small = stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]].max(axis=1) < least
@@ -544,9 +544,10 @@ def _paper_and_ink(
     grey: np.ndarray, sigma: np.ndarray, darkest: np.ndarray | None = None, scale: int = 1
 ) -> tuple[np.ndarray, np.ndarray, "_InkContrast", np.ndarray]:
     """The paper estimate, the ink mask, the ink's contrast against that paper and the thin
-    ink (`thin_ink`, uint8 0/1; none without `darkest`), of a detection-size grey image whose
-    surface's noise is `sigma` (grey levels per pixel, see `_smoothed`) and, if given, the
-    darkest pixel of each of its `scale` x `scale` blocks in the frame (`darkest_of_blocks`).
+    ink (`ink_and_thin_ink`, uint8 0/1; none without `darkest`), of a detection-size grey
+    image whose surface's noise is `sigma` (grey levels per pixel, see `_smoothed`) and, if
+    given, the darkest pixel of each of its `scale` x `scale` blocks in the frame
+    (`darkest_of_blocks`).
 
     Two paper estimates: one closing over ordinary strokes (a tenth of the short side), which
     follows shadows and a sheet's edge closely, and one closing over a close-up's marker
@@ -565,14 +566,14 @@ def _paper_and_ink(
     # gradient or a JPEG's blocks differ by. Ink is then asked to be darker, up to twice.
     brightness = percentile_u8(grey, 90)
     level = _INK * min(2.0, max(1.0, _BRIGHT_PAPER / max(1, brightness)))
-    mask = cv2.bitwise_and(ink_mask(contrast, level), on_paper(grey, paper, stroke))
-    thin = np.zeros_like(mask)
+    thin_contrast = None
     if darkest is not None:
         # A pixel's white noise is `scale` times its block mean's (`sigma`), and the darkest
         # of a block's pixels is 1-1.5 of their sigmas darker than the mean: the margin is
         # taken `scale` times (5.7 sigmas of the darkest pixel's spread at 2, 5.8 at 3).
-        thin_margin = cv2.multiply(margin, scale)
-        thin = thin_ink(contrast, _ink_contrast(darkest, paper, thin_margin), level)
+        thin_contrast = _ink_contrast(darkest, paper, cv2.multiply(margin, scale))
+    ink, thin = ink_and_thin_ink(contrast, thin_contrast, level)
+    mask = cv2.bitwise_and(ink, on_paper(grey, paper, stroke))
     # Only a stroke too wide for the first estimate leaves dark pixels it did not call ink:
     # without them (most frames) the second estimate is not worth its cost.
     dark = cv2.compare(grey, _UNEXPLAINED * brightness, cv2.CMP_LT)
@@ -644,17 +645,9 @@ def ink_mask(contrast: _InkContrast, level: float = _INK, hysteresis: bool = Tru
     """uint8 0/1: ink (darkness >= `level`), and faint ink (>= half that) touching it; in both,
     darker than the paper by well over its noise (`_InkContrast`). `hysteresis=False`: ink
     alone."""
-    strong = _as_dark(contrast, level)
     if not hysteresis:
-        return strong
-    faint = _as_dark(contrast, level / 2)
-    # Hysteresis: a faint stroke (a pencil's, or a pen's thin stretch) is ink wherever it is
-    # joined to ink; faint marks on their own are texture or noise.
-    count, labels = cv2.connectedComponents(faint, connectivity=8)
-    joined = np.zeros(count, np.uint8)
-    joined[labels[strong > 0]] = 1
-    joined[0] = 0
-    return np.take(joined, labels)  # (np.take: faster than indexing by a label image)
+        return _as_dark(contrast, level)
+    return ink_and_thin_ink(contrast, None, level)[0]
 
 
 def _as_dark(contrast: _InkContrast, level: float) -> np.ndarray:
@@ -663,23 +656,29 @@ def _as_dark(contrast: _InkContrast, level: float) -> np.ndarray:
     return cv2.bitwise_and(at_level, contrast.above_noise)
 
 
-def thin_ink(contrast: _InkContrast, darkest: _InkContrast, level: float = _INK) -> np.ndarray:
-    """uint8 0/1: faint ink (`ink_mask`) in `contrast`, the block-averaged greys, that holds no
-    ink there but holds ink in `darkest`, the same blocks' darkest pixels (`darkest_of_blocks`):
-    a pencil line a pixel wide, half as dark once averaged with the paper beside it.
-    (Measured, session 38: lines of 3-5 MNIST training digits drawn along their centre line,
-    1 px, grey 160 on paper at 236, read 2 of 40 without it and 27 with it.)"""
+def ink_and_thin_ink(
+    contrast: _InkContrast, darkest: _InkContrast | None, level: float = _INK
+) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 0/1 each: `ink_mask` of `contrast`, the block-averaged greys, and the thin ink:
+    its faint ink that holds no ink there but holds ink in `darkest`, the same blocks'
+    darkest pixels (`darkest_of_blocks`; none without it), the faint pieces labelled once.
+    Thin ink is a pencil line a pixel wide, half as dark once averaged with the paper beside
+    it. (Measured, session 38: lines of 3-5 MNIST training digits drawn along their centre
+    line, 1 px, grey 160 on paper at 236, read 2 of 40 without it and 28 with it.)"""
     strong = _as_dark(contrast, level)
-    # (A seed touching ink is faint ink joined to it, or none: most frames stop here.)
-    seeds = cv2.subtract(_as_dark(darkest, level), cv2.dilate(strong, np.ones((3, 3), np.uint8)))
-    if not seeds.any():
-        return seeds
+    # Hysteresis: a faint stroke (a pencil's, or a pen's thin stretch) is ink wherever it is
+    # joined to ink; faint marks on their own are texture or noise.
     count, labels = cv2.connectedComponents(_as_dark(contrast, level / 2), connectivity=8)
+    joined = np.zeros(count, np.uint8)
+    joined[labels[strong > 0]] = 1
+    joined[0] = 0
+    ink = np.take(joined, labels)  # (np.take: faster than indexing by a label image)
     thin = np.zeros(count, np.uint8)
-    thin[labels[seeds > 0]] = 1
-    thin[labels[strong > 0]] = 0
-    thin[0] = 0
-    return np.take(thin, labels)
+    if darkest is not None:
+        thin[labels[_as_dark(darkest, level) > 0]] = 1
+        thin[joined > 0] = 0
+        thin[0] = 0
+    return ink, np.take(thin, labels)
 
 
 def noise_level(grey: np.ndarray) -> float:

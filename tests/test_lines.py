@@ -1187,8 +1187,8 @@ def test_the_darkest_of_each_block_is_its_darkest_pixels_grey(shape, ink, scale)
 @pytest.mark.parametrize("pitch", [28, 34, 40])
 @pytest.mark.parametrize("shade", [0.8, 0.85, 0.9])
 def test_a_blank_page_of_faint_squares_a_pixel_wide_has_no_ink(pitch, shade):
-    # Its lines are thin ink (`thin_ink`) that print is not found in everywhere: what is left
-    # of them is specks along the lines, far less ink than a pencil's line of writing.
+    # Its lines are thin ink (`ink_and_thin_ink`) that print is not found in everywhere: what
+    # is left of them is specks along the lines, far less ink than a pencil's line of writing.
     rng = np.random.default_rng(pitch)
     paper = np.full((480, 640, 3), 200, np.float32) * np.linspace(0.75, 1.0, 640)[:, None]
     paper += cv2.GaussianBlur(rng.normal(0, 5, (480, 640)).astype(np.float32), (0, 0), 1.0)[
