@@ -78,6 +78,10 @@ _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, 
 _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
+# A line's piece taller than this many times its tallest piece is a digit cut apart; it is
+# judged beside pieces as tall as itself, within this factor (`_by_whole_heights`).
+_CUT_APART = 1.2
+_AS_TALL = 1.5
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
 TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
@@ -798,31 +802,12 @@ def group_lines(
     if len(boxes) > 400:  # a page of texture, not writing: keep the biggest pieces
         biggest = np.argsort(-boxes[:, 2] * boxes[:, 3])[:400]
         boxes, ids = boxes[biggest], ids[biggest]
-    parent = list(range(len(boxes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     # Every pair at once: [i, j] compares piece i (rows) with piece j (columns).
     x0, y0 = boxes[:, 0], boxes[:, 1]
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
     heights = boxes[:, 3]
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     column = np.newaxis
-    overlap = np.minimum(y1[:, column], y1) - np.maximum(y0[:, column], y0)
-    shorter = np.minimum(heights[:, column], heights)
-    gap = np.maximum(x0 - x1[:, column], x0[:, column] - x1)
-    taller = np.maximum(heights[:, column], heights)
-    # Neighbours on a line, tilted up to MAX_TILT: they overlap vertically, are near, and the
-    # line between their centres is no steeper than the tilt.
-    slope = (
-        np.abs(cy - cy[:, column])
-        <= np.tan(np.radians(MAX_TILT + 5)) * np.abs(cx - cx[:, column]) + 0.25 * shorter
-    )
-    near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
+    near, overlap, gap, taller = _neighbours(x0, y0, x1, y1)
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
     near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
     if printed is not None:
@@ -838,13 +823,13 @@ def group_lines(
         & (y0 >= y0[:, column] - reach)
         & (y1 <= y1[:, column] + reach)
     )
-    for i, j in np.argwhere(np.triu(near | near.T, 1)):  # each joined pair once
-        parent[root(int(j))] = root(int(i))
-    groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
-        groups.setdefault(root(i), []).append(i)
+    groups = _joined(near | near.T)
+    if printed is not None and printed.any():
+        # (Again while lines grow: a digit beside a line joined so is judged by its height.)
+        while len(fewer := _by_whole_heights(groups, boxes)) < len(groups):
+            groups = fewer
     lines = []
-    for members in groups.values():
+    for members in groups:
         member_boxes = boxes[members]
         left, top = member_boxes[:, :2].min(axis=0).astype(int)
         right, bottom = (member_boxes[:, :2] + member_boxes[:, 2:]).max(axis=0).astype(int)
@@ -858,6 +843,72 @@ def group_lines(
         ys, xs = np.nonzero(inked)
         lines.append(Pieces(member_boxes, xs + left, ys + top))
     return lines
+
+
+def _neighbours(
+    x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of boxes (left, top, right, bottom edges, px, [n] each) at once, [i, j]
+    comparing box i with box j: whether they are neighbours on a line tilted up to MAX_TILT
+    (they overlap vertically, are near, and the line between their centres is no steeper than
+    the tilt), and their vertical overlap, gap sideways and taller height (px, [n, n])."""
+    heights = y1 - y0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    column = np.newaxis
+    overlap = np.minimum(y1[:, column], y1) - np.maximum(y0[:, column], y0)
+    shorter = np.minimum(heights[:, column], heights)
+    gap = np.maximum(x0 - x1[:, column], x0[:, column] - x1)
+    taller = np.maximum(heights[:, column], heights)
+    slope = (
+        np.abs(cy - cy[:, column])
+        <= np.tan(np.radians(MAX_TILT + 5)) * np.abs(cx - cx[:, column]) + 0.25 * shorter
+    )
+    near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
+    return near, overlap, gap, taller
+
+
+def _joined(near: np.ndarray) -> list[list[int]]:
+    """The groups of indices (each ascending) that `near` (bool [n, n], symmetric) joins,
+    pair by pair, ordered by their first members."""
+    parent = list(range(len(near)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in np.argwhere(np.triu(near, 1)):  # each joined pair once
+        parent[root(int(j))] = root(int(i))
+    groups: dict[int, list[int]] = {}
+    for i in range(len(near)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _by_whole_heights(groups: list[list[int]], boxes: np.ndarray) -> list[list[int]]:
+    """`groups` of pieces (indices into `boxes` [n, 4], x, y, w, h), those on one line joined
+    (each ascending): neighbours on a line judged by the groups' whole heights, where one of
+    the two is a digit cut into pieces one above the other (taller than `_CUT_APART` times
+    its tallest piece: a grid's level line through it, a pencil's gap) and both are about as
+    tall (within `_AS_TALL`). `group_lines` judges pieces by their own heights, and a digit's
+    halves on squared paper are half its height: the gap to the next digit is too wide for
+    them (held-out `569` on a grid read `6`, `0`). Judged so with no likeness of heights, a
+    sheet's edge or a table's wedge joined the writing: 1,950 held-out scenes read 4 more
+    right and 7 more wrong (session 39)."""
+    tops = np.array([boxes[g, 1].min() for g in groups])
+    bottoms = np.array([(boxes[g, 1] + boxes[g, 3]).max() for g in groups])
+    heights = bottoms - tops
+    near, _, _, taller = _neighbours(
+        np.array([boxes[g, 0].min() for g in groups]),
+        tops,
+        np.array([(boxes[g, 0] + boxes[g, 2]).max() for g in groups]),
+        bottoms,
+    )
+    cut_apart = heights > _CUT_APART * np.array([boxes[g, 3].max() for g in groups])
+    near &= cut_apart[:, np.newaxis] | cut_apart
+    near &= taller <= _AS_TALL * np.minimum(heights[:, np.newaxis], heights)
+    return [sorted(i for g in joined for i in groups[g]) for joined in _joined(near)]
 
 
 def _page_slant(rules: list[Chord]) -> float:

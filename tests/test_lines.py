@@ -23,6 +23,7 @@ from edge.lines import (
     choose_ink,
     darkest_of_blocks,
     find_lines,
+    group_lines,
     paper_balance,
 )
 from edge.printed import comb_ticks, page_axes, strokes_across, written_over_print
@@ -771,6 +772,22 @@ def test_digits_written_across_a_rule_stay_one_line(text):
     [line] = find_lines(frame).lines
     x, y, w, h = line.box
     assert x < 155 and x + w > 150 + ink.shape[1] - 5 and y < 200 and y + h > 250, line.box
+
+
+def test_digits_cut_in_halves_by_a_grid_line_are_neighbours_by_their_whole_heights():
+    # Squared paper's level line through a row of digits cuts each in halves, one above the
+    # other, the line's width apart: half a digit tall each, and the gap to the next digit
+    # (here 0.6 of a digit's height) wider than a half. Judged by their halves' heights, each
+    # digit was a line of its own (held-out `569` on a grid read `6`, `0`).
+    mask = np.zeros((80, 200), np.uint8)
+    printed = np.zeros_like(mask)
+    printed[29:32] = 1
+    for left in (20, 57):
+        mask[15:29, left : left + 16] = 1
+        mask[32:45, left : left + 16] = 1
+    [line] = group_lines(mask, 5.0, printed)
+    assert len(line.boxes) == 4
+    assert np.count_nonzero(mask) == len(line.xs)
 
 
 def test_small_digits_on_a_ruled_page_are_found_with_their_strokes_along_the_rules():
