@@ -20,7 +20,7 @@ All functions are pure: numpy arrays in, numpy out.
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -132,6 +132,11 @@ class Line:
     image: np.ndarray  # uint8 [LINE_HEIGHT, W], white ink on black
     to_frame: np.ndarray  # 2x3 affine map: line-image pixels -> frame pixels
     box: Box  # the line's bounding box in the frame
+    # For a line whose direction the finder cannot tell (one piece of ink, a digit or digits
+    # written touching, on a page with no rules to go by): the line cut again along a slant
+    # (degrees, as `geometry.angle`), for the reader to try a turned page's
+    # (`edge.line_reader.LineReader.read`).
+    turned: Callable[[float], "Line"] | None = field(default=None, repr=False, compare=False)
 
     def frame_box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
         """The frame box around a rectangle of the line image (its corners mapped back)."""
@@ -187,7 +192,18 @@ def _in_frame(line: Line, factor: float, shape: tuple[int, int]) -> Line:
     left, top = math.floor(x / factor), math.floor(y / factor)
     right = min(shape[1], math.ceil((x + width) / factor))
     bottom = min(shape[0], math.ceil((y + height) / factor))
-    return Line(geometry, line.image, to_frame, (left, top, right - left, bottom - top))
+    turned = None
+    if line.turned is not None:
+        turned = functools.partial(_turned_in_frame, line.turned, factor, shape)
+    return Line(geometry, line.image, to_frame, (left, top, right - left, bottom - top), turned)
+
+
+def _turned_in_frame(
+    turned: Callable[[float], Line], factor: float, shape: tuple[int, int], angle: float
+) -> Line:
+    """`Line.turned` of a line found in a frame enlarged `factor` times, in the `shape`
+    frame's own pixels."""
+    return _in_frame(turned(angle), factor, shape)
 
 
 def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
@@ -311,7 +327,14 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
     grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance)
-    lines = [_cut(frame, grey, paper, scale, _fit(g, scale, page_slant), erased) for g in groups]
+    lines = []
+    for g in groups:
+        angle = _direction(g, page_slant)
+        line = _cut(frame, grey, paper, scale, _fit(g, scale, angle or 0.0), erased)
+        if angle is None and _one_piece(g):
+            cut = functools.partial(_cut_turned, frame, grey, paper, scale, g, erased)
+            line = replace(line, turned=cut)
+        lines.append(line)
     if len(lines) > _MAX_LINES:  # a busy page: the biggest writing is what is being shown
         lines = sorted(lines, key=lambda line: -line.geometry.height * line.geometry.length)
     lines = sorted(lines[:_MAX_LINES], key=lambda line: line.geometry.cy)
@@ -911,9 +934,9 @@ def _by_whole_heights(groups: list[list[int]], boxes: np.ndarray) -> list[list[i
     return [sorted(i for g in joined for i in groups[g]) for joined in _joined(near)]
 
 
-def _page_slant(rules: list[Chord]) -> float:
+def _page_slant(rules: list[Chord]) -> float | None:
     """The slant of a ruled page (degrees, clockwise as y grows down) from the rules that cross
-    the frame (`straight_lines`), or 0: at least two near-level rules agreeing within
+    the frame (`straight_lines`), or None: at least two near-level rules agreeing within
     `RULE_AGREEMENT` of their median. Writing follows the page's rules, so this is the slant
     of a short line whose own pieces do not spread far enough along it to say (one or two
     digits on a turned, ruled page). A page's texture or a table's edges give "rules" at any
@@ -922,31 +945,44 @@ def _page_slant(rules: list[Chord]) -> float:
     slants = slants_of(ends[:, 1] - ends[:, 0])
     level = slants[np.abs(slants) <= MAX_TILT]
     if len(level) < 2:
-        return 0.0
+        return None
     median = float(np.median(level))
-    return median if np.abs(level - median).max() <= RULE_AGREEMENT else 0.0
+    return median if np.abs(level - median).max() <= RULE_AGREEMENT else None
 
 
-def _fit(pieces: Pieces, scale: int, page_slant: float) -> LineGeometry:
-    """The line through `pieces` (mask pixels) as frame-pixel geometry: its direction from the
-    big pieces' centres (`page_slant`, degrees, when they do not spread along it), its length
-    and height from the ink's extent along and across it."""
+def _direction(pieces: Pieces, page_slant: float | None) -> float | None:
+    """The slant of the line through `pieces` (degrees, clockwise as y grows down): through
+    its big pieces' centres when they spread along it, else the ruled page's (`page_slant`),
+    else None: not known."""
     boxes = pieces.boxes
     # Fitted through the line's big pieces only (digits, not a flag or a dot), and only when
     # they spread along the line: the two strokes of one 4 say nothing about the line's slope.
     big = boxes[boxes[:, 3] >= 0.5 * boxes[:, 3].max()]
     centres = big[:, :2] + big[:, 2:] / 2
     weights = big[:, 3] ** 2
-    angle = page_slant
     spread = centres[:, 0].max() - centres[:, 0].min()
-    if len(big) >= 2 and spread > 1.2 * big[:, 3].max():
-        # Weighted means, as np.average works them out (at a fraction of its overhead).
-        total = weights.sum()
-        mx = (centres[:, 0] * weights).sum() / total
-        my = (centres[:, 1] * weights).sum() / total
-        sxx = ((centres[:, 0] - mx) ** 2 * weights).sum() / total
-        sxy = ((centres[:, 0] - mx) * (centres[:, 1] - my) * weights).sum() / total
-        angle = float(np.clip(math.degrees(math.atan2(sxy, sxx)), -MAX_TILT, MAX_TILT))
+    if len(big) < 2 or spread <= 1.2 * big[:, 3].max():
+        return page_slant
+    # Weighted means, as np.average works them out (at a fraction of its overhead).
+    total = weights.sum()
+    mx = (centres[:, 0] * weights).sum() / total
+    my = (centres[:, 1] * weights).sum() / total
+    sxx = ((centres[:, 0] - mx) ** 2 * weights).sum() / total
+    sxy = ((centres[:, 0] - mx) * (centres[:, 1] - my) * weights).sum() / total
+    return float(np.clip(math.degrees(math.atan2(sxy, sxx)), -MAX_TILT, MAX_TILT))
+
+
+def _one_piece(pieces: Pieces) -> bool:
+    """Whether a line's ink is one big piece (at least half the tallest's height, as
+    `_direction` counts them): a digit, or digits written touching."""
+    boxes = pieces.boxes
+    return np.count_nonzero(boxes[:, 3] >= 0.5 * boxes[:, 3].max()) == 1
+
+
+def _fit(pieces: Pieces, scale: int, angle: float) -> LineGeometry:
+    """The line through `pieces` (mask pixels) along `angle` (degrees, clockwise as y grows
+    down) as frame-pixel geometry: its length and height from the ink's extent along and
+    across it."""
     theta = math.radians(angle)
     xs, ys = pieces.xs + 0.5, pieces.ys + 0.5  # pixel centres
     along = xs * math.cos(theta) + ys * math.sin(theta)
@@ -1004,6 +1040,19 @@ def _cut(
         int(min(h, box_points[:, 1].max()) - max(0, box_points[:, 1].min())),
     )
     return Line(geometry, line_image(darkness, shifted), to_frame, box)
+
+
+def _cut_turned(
+    frame: np.ndarray,
+    grey: Callable[[np.ndarray], np.ndarray],
+    paper_small: np.ndarray,
+    scale: int,
+    pieces: Pieces,
+    erased: np.ndarray | None,
+    angle: float,
+) -> Line:
+    """`_cut` of the line through `pieces` along `angle` (degrees): `Line.turned`."""
+    return _cut(frame, grey, paper_small, scale, _fit(pieces, scale, angle), erased)
 
 
 def _frame_region(

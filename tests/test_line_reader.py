@@ -5,7 +5,8 @@ import pytest
 
 from edge.ctc import BLANK, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT
-from edge.line_reader import read_digits
+from edge.line_reader import LineReader, read_digits
+from edge.lines import Line, LineGeometry
 
 
 class ScriptedReader:
@@ -230,3 +231,69 @@ def test_a_line_read_as_nothing_is_not_read_in_pieces():
     reader = ScriptedReader(nothing, *[nothing] * 3)
     assert read_digits(reader, two_pieces()) == []
     assert len(reader.seen) == 1
+
+
+class ReaderByLevel:
+    """Stands in for a LineModel: the scores for a line image are chosen by its brightest
+    level (which shifted and stretched copies keep), and the levels it read are kept."""
+
+    def __init__(self, scores: dict[int, np.ndarray]):
+        self.scores = scores
+        self.levels: list[int] = []
+
+    def read(self, image: np.ndarray) -> np.ndarray:
+        self.levels.append(int(image.max()))
+        return self.scores[int(image.max())]
+
+
+def cut_at(level: int, angle: float = 0.0, turned=None) -> Line:
+    """A line image all at `level` (a stand-in for a cut along `angle`)."""
+    image = np.full((LINE_HEIGHT, 16), level, np.uint8)
+    geometry = LineGeometry(8.0, 16.0, angle, 16.0, 32.0)
+    return Line(geometry, image, np.array([[1.0, 0, 0], [0, 1.0, 0]]), (0, 0, 16, 32), turned)
+
+
+# Cuts: level 10; turned -15 / -30 degrees 20 / 30; +15 / +30 degrees 40 / 50.
+LEVELS = {0.0: 10, -15.0: 20, -30.0: 30, 15.0: 40, 30.0: 50}
+
+
+@pytest.mark.parametrize(
+    ("turned_scores", "read"),
+    [
+        # Both slants of one side read a 4 surely: the nearer one's reading.
+        ({20: steps(BLANK, 4, BLANK, sure=0.95), 30: steps(BLANK, 4, BLANK, sure=0.97)}, [4]),
+        # Both sides do: the one whose nearer slant is surer.
+        (
+            {
+                20: steps(BLANK, 4, BLANK, sure=0.95),
+                30: steps(BLANK, 4, BLANK, sure=0.95),
+                40: steps(BLANK, 9, BLANK, sure=0.99),
+                50: steps(BLANK, 9, BLANK, sure=0.93),
+            },
+            [9],
+        ),
+        # The slants disagree, or the farther is unsure: the level reading stays.
+        ({20: steps(BLANK, 4, BLANK, sure=0.95), 30: steps(BLANK, 9, BLANK, sure=0.95)}, [7]),
+        ({20: steps(BLANK, 4, BLANK, sure=0.95), 30: steps(BLANK, 4, BLANK, sure=0.5)}, [7]),
+        # 1s alone: a straight edge turned upright reads so.
+        ({20: steps(BLANK, 1, BLANK, sure=0.99), 30: steps(BLANK, 1, BLANK, sure=0.99)}, [7]),
+    ],
+)
+def test_an_unsure_line_of_no_known_direction_takes_a_side_whose_turned_cuts_read_alike(
+    turned_scores, read
+):
+    unsure = steps(BLANK, 7, BLANK, sure=0.5)
+    nothing = steps(BLANK, BLANK, BLANK, sure=0.9)
+    model = ReaderByLevel({10: unsure, 20: nothing, 30: nothing, 40: nothing, 50: nothing})
+    model.scores.update(turned_scores)
+    line = cut_at(10, turned=lambda angle: cut_at(LEVELS[angle], angle))
+    digits = LineReader(model, confidence=0.3).read(line)
+    assert [d.digit for d in digits] == read
+
+
+def test_a_line_read_surely_or_as_nothing_is_not_cut_turned():
+    for level_scores in (steps(BLANK, 7, BLANK, sure=0.95), steps(BLANK, BLANK, sure=0.9)):
+        model = ReaderByLevel({10: level_scores})
+        line = cut_at(10, turned=lambda angle: cut_at(LEVELS[angle], angle))
+        LineReader(model, confidence=0.6).read(line)
+        assert set(model.levels) == {10}

@@ -356,9 +356,14 @@ def test_a_short_line_on_a_turned_ruled_page_is_cut_along_the_rules(text, degree
     writing = find_lines(ruled_page_turned(text, degrees)).lines
     [line] = [line for line in writing if line.geometry.height > 30]  # not a rule's stub
     assert line.geometry.angle == pytest.approx(-degrees, abs=4)
-    # On a page without rules nothing says which way is up: the line is cut level.
+    assert line.turned is None
+    # On a page without rules nothing says which way is up: the line is cut level, and one
+    # piece of ink (one digit) can be cut again turned, for the reader to try.
     [level] = find_lines(ruled_page_turned(text, degrees, rules=False)).lines
     assert level.geometry.angle == 0
+    assert (level.turned is not None) == (len(text) == 1)
+    if level.turned is not None:
+        assert level.turned(-degrees).geometry.angle == -degrees
 
 
 @pytest.mark.parametrize(("light", "noise"), [(1.0, 0), (0.25, 8)])
