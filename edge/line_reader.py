@@ -31,6 +31,10 @@ _RULE_LENGTH = 26  # line-image px: a straight run along the line this long is a
 _TALL_PIECE = 6  # line-image px: ink pieces shorter than this are not a digit's strokes
 _SURE = 0.9  # a line whose every digit is read this surely is read once
 _SHIFTS = (1, -1)  # px down, up: the copies an unsure line is read again from
+# A line image this many times as wide as tall holding one piece of writing, read unsurely,
+# is read again squeezed along the line to these widths (`LineReader`).
+_WIDE = 1.25
+_SQUEEZES = (0.6, 0.8)
 # Degrees: the slants, nearer and farther on each side, an unsure line of no known direction
 # is cut again along (`LineReader`).
 _TURNS = ((-15.0, -30.0), (15.0, 30.0))
@@ -140,12 +144,7 @@ def _ones_written_close(
     wide = ctc_greedy_decode(model.read(_stretched(image, _ONES_STRETCH)))
     if tuple(d.digit for d in wide) not in one_more or any(d.confidence < _SURE for d in wide):
         return digits
-    last = len(scores) - 1
-
-    def back(step: int) -> int:  # a step of the wide view -> the line's own step there
-        return min(last, max(0, round((step + 0.5) / _ONES_STRETCH - 0.5)))
-
-    return [replace(d, first_step=back(d.first_step), last_step=back(d.last_step)) for d in wide]
+    return _on_own_steps(wide, _ONES_STRETCH, len(scores) - 1)
 
 
 def _pieces_read_apart(
@@ -272,6 +271,13 @@ class LineReader:
     def read(self, line: Line) -> list[DigitPrediction]:
         """The digits of `line`, left to right along it, with frame boxes.
 
+        A line of one piece of writing far wider than a digit is (`_one_wide_piece`) that
+        reads one digit unsurely, or nothing, may be a digit seen from the side (a camera
+        looking at the page obliquely squeezes it upright): it is read again squeezed along
+        the line (`_SQUEEZES`), and one digit that both squeezes read surely, not a 1, is the
+        reading. Measured (session 39): real-dev's single digits squeezed to 0.6 of their
+        height, 129 -> 133 of 140, to 0.7 135 -> 136; held-out scenes (4,740) the same.
+
         A line whose direction the finder could not tell (`Line.turned`: one piece of ink on a
         page with no rules) is cut level; on a turned page, or under a camera mounted turned,
         its digit stands turned in it, up to the finder's 35 degrees.
@@ -289,6 +295,8 @@ class LineReader:
         decoded = read_digits(self.model, line.image)
         if line.turned is not None and decoded and not _all_sure(decoded):
             line, decoded = self._surest_turn(line, decoded, line.turned)
+        if len(decoded) <= 1 and not _all_sure(decoded) and _one_wide_piece(line.image):
+            decoded = self._squeezed(line.image, decoded)
         return [
             DigitPrediction(
                 d.digit if d.confidence >= self.confidence else None,
@@ -317,6 +325,34 @@ class LineReader:
             if _all_sure(again) and [d.digit for d in again] == read and least > best_least:
                 best, best_least = (view, digits), least
         return best
+
+    def _squeezed(self, image: np.ndarray, decoded: list[DecodedDigit]) -> list[DecodedDigit]:
+        """`decoded` (read from the line `image`), or one digit that each of `_SQUEEZES`
+        reads surely, not a 1, placed on the line's own steps."""
+        narrow, wider = (read_digits(self.model, _stretched(image, f)) for f in _SQUEEZES)
+        read = [d.digit for d in narrow]
+        if len(read) != 1 or read == [1] or read != [d.digit for d in wider]:
+            return decoded
+        if not (_all_sure(narrow) and _all_sure(wider)):
+            return decoded
+        # (The reader gives a step per WIDTH_STEP px of the line.)
+        return _on_own_steps(narrow, _SQUEEZES[0], image.shape[1] // WIDTH_STEP - 1)
+
+
+def _one_wide_piece(image: np.ndarray) -> bool:
+    """Whether a line image (uint8 `[32, W]`) holds one piece of writing (`_writing_pieces`)
+    and is at least `_WIDE` times as wide as tall: a digit's is about as wide as tall."""
+    return image.shape[1] >= _WIDE * image.shape[0] and len(_writing_pieces(image)) == 1
+
+
+def _on_own_steps(digits: list[DecodedDigit], factor: float, last: int) -> list[DecodedDigit]:
+    """`digits` read from a view `factor` times as wide as a line, their steps mapped back to
+    the line's own (0 to `last`), for their boxes."""
+
+    def back(step: int) -> int:
+        return min(last, max(0, round((step + 0.5) / factor - 0.5)))
+
+    return [replace(d, first_step=back(d.first_step), last_step=back(d.last_step)) for d in digits]
 
 
 def _all_sure(digits: list[DecodedDigit]) -> bool:

@@ -1,5 +1,7 @@
 """Reading a line: once when the reader is sure, else the reading most likely over several views."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -297,3 +299,47 @@ def test_a_line_read_surely_or_as_nothing_is_not_cut_turned():
         line = cut_at(10, turned=lambda angle: cut_at(LEVELS[angle], angle))
         LineReader(model, confidence=0.6).read(line)
         assert set(model.levels) == {10}
+
+
+class ReaderByWidth:
+    """Stands in for a LineModel: the scores for a line image are chosen by its width (no
+    digit at widths not given)."""
+
+    def __init__(self, scores: dict[int, np.ndarray]):
+        self.scores = scores
+
+    def read(self, image: np.ndarray) -> np.ndarray:
+        width = image.shape[1]
+        return self.scores.get(width, steps(*[BLANK] * (width // 4), sure=0.9))
+
+
+def a_wide_piece() -> Line:
+    """A 64 px line holding one piece of writing: a digit seen squeezed upright."""
+    image = np.zeros((LINE_HEIGHT, 64), np.uint8)
+    image[10:22, 12:52] = 255
+    return replace(cut_at(0), image=image)
+
+
+@pytest.mark.parametrize(
+    ("level", "narrow", "wider", "read"),
+    [
+        # Nothing read at its own width; squeezed to 0.6 and 0.8 (40 and 52 px), a 4 surely.
+        (steps(*[BLANK] * 16, sure=0.9), [4], [4], [4]),
+        # An unsure 7 gives way the same.
+        (steps(*[BLANK] * 7, 7, *[BLANK] * 8, sure=0.5), [4], [4], [4]),
+        # The squeezes disagree, read a 1, or read two digits: the line's own reading stays.
+        (steps(*[BLANK] * 16, sure=0.9), [4], [9], []),
+        (steps(*[BLANK] * 16, sure=0.9), [1], [1], []),
+        (steps(*[BLANK] * 16, sure=0.9), [4, 4], [4, 4], []),
+    ],
+)
+def test_a_wide_piece_read_unsurely_is_read_again_squeezed(level, narrow, wider, read):
+    def digits(labels: list[int], width: int) -> np.ndarray:
+        middle = [BLANK] * (width // 4)
+        for index, label in enumerate(labels):
+            middle[2 + 3 * index] = label
+        return steps(*middle, sure=0.97)
+
+    model = ReaderByWidth({64: level, 40: digits(narrow, 40), 52: digits(wider, 52)})
+    got = LineReader(model, confidence=0.3).read(a_wide_piece())
+    assert [d.digit for d in got] == (read or [d.digit for d in ctc_greedy_decode(level)])
