@@ -38,6 +38,11 @@ _SQUEEZES = (0.6, 0.8)
 # Degrees: the slants, nearer and farther on each side, an unsure line of no known direction
 # is cut again along (`LineReader`).
 _TURNS = ((-15.0, -30.0), (15.0, 30.0))
+# Of each side of a line's ink's bounding box, the share its outermost `_BOX_SIDE` px hold ink
+# along: over this on all four sides, the ink is a box's outline (small printed boxes read as
+# 0s turned: 0.38-0.76), not a digit (real-dev's digits turned 30 degrees: 0.07-0.25).
+_BOXED = 0.35
+_BOX_SIDE = 2
 _STRETCHES = (0.8, 0.9, 1.1, 1.25)  # and the widths, times its own, it is read again at
 _AGREED = 0.6  # shifted copies that read alike, each digit this sure on average, are enough
 # A run of 1s over neighbouring steps is read again this many times as wide (1.75 and 2.0
@@ -281,19 +286,25 @@ class LineReader:
         A line whose direction the finder could not tell (`Line.turned`: one piece of ink on a
         page with no rules) is cut level; on a turned page, or under a camera mounted turned,
         its digit stands turned in it, up to the finder's 35 degrees.
-        Unless it reads surely (every digit `_SURE`) or reads nothing (mostly not writing: a
-        shadow's or a table's edge, which a turned cut can read as a digit), it is cut again
-        turned 15 and 30 degrees to each side (`_TURNS`). A side whose two cuts each read the
-        same digits surely, and not 1s alone (a straight edge turned upright), gives the
-        reading; of two such sides, the surer (`_surest_turn`). Measured (session 39):
-        real-dev's single digits turned 30 degrees on their own paper, 115 -> 120 of 140 read
-        (`tests/test_real_handwriting.py`; turned either way at random, 109 -> 120), 20
-        degrees 136 -> 136, 10 degrees 138 -> 139, upright 140 either way; held-out scenes
-        (4,740, MNIST training digits) 4 more read right and 1 fewer (a crossed 7 in a box,
-        read as a 4 turned); the bench the same 472 of 500.
+        Unless it reads surely (every digit `_SURE`), or reads nothing and is not one piece of
+        writing clear of its cut's edges and not boxed in (`_lone_writing`: a shadow's or a
+        table's edge, a small printed box, which a turned cut can read as a digit), it is cut
+        again turned 15 and 30 degrees to each side (`_TURNS`). A side whose two cuts each read
+        the same digits surely, and not 1s alone (a straight edge turned upright), gives the
+        reading; of two such sides, the surer (`_surest_turn`). Measured (session 39, lines
+        that read nothing left level): real-dev's single digits turned 30 degrees on their own
+        paper, 115 -> 120 of 140 read (turned either way at random, 109 -> 120), 20 degrees
+        136 -> 136, 10 degrees 138 -> 139, upright 140 either way; held-out scenes (4,740,
+        MNIST training digits) 4 more read right and 1 fewer (a crossed 7 in a box, read as a
+        4 turned); the bench the same 472 of 500. Session 40, lines that read nothing cut
+        turned when `_lone_writing`: turned real-dev 120 -> 123 (at random, 120 -> 125;
+        `tests/test_real_handwriting.py`), held-out scenes (4,400) each read the same; of 65
+        big lone letters and symbols on paper that read nothing, 6 read as a digit turned (of
+        those 240 frames, 175 already read as digits level: an S as a 5, a Z as a 2).
         """
         decoded = read_digits(self.model, line.image)
-        if line.turned is not None and decoded and not _all_sure(decoded):
+        turnable = decoded or _lone_writing(line.image)
+        if line.turned is not None and turnable and not _all_sure(decoded):
             line, decoded = self._surest_turn(line, decoded, line.turned)
         if len(decoded) <= 1 and not _all_sure(decoded) and _one_wide_piece(line.image):
             decoded = self._squeezed(line.image, decoded)
@@ -337,6 +348,26 @@ class LineReader:
             return decoded
         # (The reader gives a step per WIDTH_STEP px of the line.)
         return _on_own_steps(narrow, _SQUEEZES[0], image.shape[1] // WIDTH_STEP - 1)
+
+
+def _lone_writing(image: np.ndarray) -> bool:
+    """Whether a line image (uint8 `[32, W]`) holds one piece of writing (`_writing_pieces`:
+    clear of the image's edges, so no shadow's or table's edge runs through) whose ink is not
+    `_BOXED` in: a digit's strokes touch the sides of its bounding box at a few points, a
+    box's outline runs along all four."""
+    if len(_writing_pieces(image)) != 1:
+        return False
+    ink = image >= _PIECE_INK
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    inked = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    edge = _BOX_SIDE
+    sides = (
+        inked[:edge].any(axis=0),
+        inked[-edge:].any(axis=0),
+        inked[:, :edge].any(axis=1),
+        inked[:, -edge:].any(axis=1),
+    )
+    return min(float(side.mean()) for side in sides) < _BOXED
 
 
 def _one_wide_piece(image: np.ndarray) -> bool:

@@ -293,12 +293,52 @@ def test_an_unsure_line_of_no_known_direction_takes_a_side_whose_turned_cuts_rea
     assert [d.digit for d in digits] == read
 
 
-def test_a_line_read_surely_or_as_nothing_is_not_cut_turned():
+def test_a_line_read_surely_or_as_nothing_across_its_whole_cut_is_not_cut_turned():
     for level_scores in (steps(BLANK, 7, BLANK, sure=0.95), steps(BLANK, BLANK, sure=0.9)):
         model = ReaderByLevel({10: level_scores})
         line = cut_at(10, turned=lambda angle: cut_at(LEVELS[angle], angle))
         LineReader(model, confidence=0.6).read(line)
         assert set(model.levels) == {10}
+
+
+def a_four(image: np.ndarray, level: int) -> None:
+    """A 4's three strokes, clear of the line image's edges."""
+    image[8:20, 11:14] = level
+    image[18:21, 11:25] = level
+    image[6:26, 20:23] = level
+
+
+def a_box(image: np.ndarray, level: int) -> None:
+    """A small printed box's outline, 3 px thick."""
+    image[6:26, 8:28] = level
+    image[9:23, 11:25] = 0
+
+
+def a_shadow_edge(image: np.ndarray, level: int) -> None:
+    """Dark from the line image's top edge down, as a shadow's or a table's edge cuts it."""
+    image[:14, 10:26] = level
+
+
+@pytest.mark.parametrize(
+    ("draw", "turned"), [(a_four, True), (a_box, False), (a_shadow_edge, False)]
+)
+def test_a_line_read_as_nothing_is_cut_turned_when_it_is_one_piece_of_writing_not_boxed(
+    draw, turned
+):
+    def cut(level: int, angle: float = 0.0, turned=None) -> Line:
+        image = np.zeros((LINE_HEIGHT, 36), np.uint8)
+        draw(image, level)
+        return replace(cut_at(0, angle, turned), image=image)
+
+    # Level 200 reads nothing; turned -15 / -30 degrees (201, 202) read a 4 surely.
+    levels = {0.0: 200, -15.0: 201, -30.0: 202, 15.0: 203, 30.0: 204}
+    nothing = steps(*[BLANK] * 9, sure=0.9)
+    four = steps(*[BLANK] * 4, 4, *[BLANK] * 4, sure=0.97)
+    model = ReaderByLevel({200: nothing, 201: four, 202: four, 203: nothing, 204: nothing})
+    line = cut(200, turned=lambda angle: cut(levels[angle], angle))
+    digits = LineReader(model, confidence=0.6).read(line)
+    assert [d.digit for d in digits] == ([4] if turned else [])
+    assert (set(model.levels) != {200}) == turned
 
 
 class ReaderByWidth:

@@ -145,7 +145,8 @@ def test_real_photos_turned_30_degrees_are_mostly_read(reader, tmp_path):
     degrees (to the left and to the right in turn) on their own paper (the median of the
     photo's border). One digit does not tell the line's direction, so it is cut level, and
     unsure, cut again turned (`edge.line_reader.LineReader.read`): 115 of 140 read before, 120
-    now (upright, 140 either way)."""
+    with unsure readings cut turned (session 39), 123 with lines that read nothing too
+    (session 40; upright, 140 either way)."""
     truth = {name: d for name, d in named_truth(REAL).items() if len(d) == 1}
     right = 0
     for index, (name, digit) in enumerate(sorted(truth.items())):
@@ -158,7 +159,7 @@ def test_real_photos_turned_30_degrees_are_mostly_read(reader, tmp_path):
         path = tmp_path / f"{Path(name).stem}.png"
         cv2.imwrite(str(path), turned)
         right += recognize_file(path, reader).get("text") == digit
-    assert right >= 118
+    assert right >= 121
 
 
 @pytest.mark.slow
