@@ -43,6 +43,7 @@ from edge.printed import (
     RULE_AGREEMENT,
     Chord,
     comb_ticks,
+    pen_strokes,
     pieces_with_boxes,
     printed_boxes,
     slants_of,
@@ -250,6 +251,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     sensitive = ink_mask(contrast, _RULE_INK, hysteresis=False)
     thickest = thickest_rule(mask.shape)
     rules, crossing = straight_lines(sensitive, round(_RULE * short_side), thickest, detection)
+    rules = cv2.subtract(rules, pen_strokes(rules, sensitive, detection, thickest))
     page_slant = _page_slant(crossing)
     stroke = round(_STROKE * short_side)
     table = table_around_sheet(detection, stroke)

@@ -26,7 +26,7 @@ from edge.lines import (
     group_lines,
     paper_balance,
 )
-from edge.printed import comb_ticks, page_axes, strokes_across, written_over_print
+from edge.printed import comb_ticks, page_axes, pen_strokes, strokes_across, written_over_print
 from edge.scenes import Scene, SceneSettings, mixed_scenes, pen_path, sample_digits
 
 IMAGES, LABELS = sample_digits()
@@ -957,6 +957,49 @@ def test_a_digit_taken_for_print_whole_is_writing_and_a_rule_fringe_is_not():
     printed[63:65, 84:92] = 1
     over = written_over_print(colour, printed, writing, paper)
     assert over[51:58, 88:91].all() and not over[63:65, 84:92].any()
+
+
+def a_close_up_seven(table: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 7 written large at detection size (320x240): its mask (0/1), its bar as
+    `straight_lines` would take it for print (0/1), and the greys (uint8), paper at 220 and a
+    dark table below row 200 if `table`."""
+    mask = np.zeros((240, 320), np.uint8)
+    cv2.line(mask, (100, 50), (200, 52), 1, 3)  # the bar: 100 px, a third of the frame
+    cv2.line(mask, (200, 52), (140, 190), 1, 3)  # the stem
+    printed = np.zeros_like(mask)
+    printed[48:56, 98:196] = mask[48:56, 98:196]
+    grey = np.full(mask.shape, 220, np.uint8)
+    if table:
+        grey[200:] = 60
+    grey[mask > 0] = 40
+    return mask, printed, grey
+
+
+def test_a_close_ups_long_stroke_taken_for_print_is_a_pen_stroke():
+    mask, printed, grey = a_close_up_seven()
+    assert np.array_equal(pen_strokes(printed, mask, grey, 7), printed)
+
+
+def test_print_is_no_pen_stroke_beside_lines_running_the_same_way_at_a_frames_edge_or_short():
+    mask, printed, grey = a_close_up_seven()
+    ruled = printed.copy()
+    ruled[120:123, 60:260] = 1  # a card's rule, parallel to the bar, below it
+    mask = cv2.bitwise_or(mask, ruled)
+    assert not pen_strokes(ruled, mask, grey, 7)[48:56].any()
+    mask, printed, grey = a_close_up_seven()
+    assert not pen_strokes(printed[:, :120], mask, grey, 7).any()  # 20 px of the bar: short
+    mask[50:53, :101] = 1  # the bar carried on to the frame's edge
+    printed[50:53, :101] = 1
+    assert not pen_strokes(printed, mask, grey, 7).any()
+
+
+def test_a_sheets_edge_or_a_line_beside_little_writing_is_no_pen_stroke():
+    mask, printed, grey = a_close_up_seven()
+    grey[:50, 90:210] = 70  # a table above the bar: the bar is a sheet's edge
+    assert not pen_strokes(printed, mask, grey, 7).any()
+    mask, printed, grey = a_close_up_seven()
+    mask[60:, :] = 0  # only the stem's top left: not the rest of a digit
+    assert not pen_strokes(printed, mask, grey, 7).any()
 
 
 def test_a_small_digit_across_a_thin_rule_is_writing_and_the_rule_and_its_fringe_are_not():
