@@ -97,6 +97,25 @@ def test_real_phone_photos_of_single_digits_read_at_least_97_percent(reader):
     assert len(truth) - len(misses) >= 0.97 * len(truth), misses
 
 
+def single_digits_read(reader, tmp_path: Path, seen_as) -> int:
+    """How many of real-dev's single-digit photos read right once `seen_as(photo, index)`
+    (the BGR photo and its place in name order -> the image written) changes each."""
+    truth = sorted((name, d) for name, d in named_truth(REAL).items() if len(d) == 1)
+    right = 0
+    for index, (name, digit) in enumerate(truth):
+        photo = cv2.imread(str(REAL / name), cv2.IMREAD_COLOR)
+        path = tmp_path / f"{Path(name).stem}.png"
+        cv2.imwrite(str(path), seen_as(photo, index))
+        right += recognize_file(path, reader).get("text") == digit
+    return right
+
+
+def paper_of(photo: np.ndarray) -> tuple[float, ...]:
+    """A photo's paper colour: the median of its border's pixels."""
+    edge = np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]])
+    return tuple(float(v) for v in np.median(edge, axis=0))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("long_side", [28, 48])
 def test_real_photos_made_small_read_as_well_enlarged(reader, long_side, tmp_path):
@@ -104,16 +123,12 @@ def test_real_photos_made_small_read_as_well_enlarged(reader, long_side, tmp_pat
     px on their long side (area averaging) are searched enlarged (`edge.lines.find_lines`).
     Before, 48 px read 127 of 140 (most read nothing) and 28 px none (refused as under 32x32);
     now 140 and 136 (four 0s, 2s and 9s about 8 px tall and faint are missed at 28 px)."""
-    truth = {name: d for name, d in named_truth(REAL).items() if len(d) == 1}
-    right = 0
-    for name, digit in truth.items():
-        photo = cv2.imread(str(REAL / name))
+
+    def small(photo: np.ndarray, _: int) -> np.ndarray:
         scale = long_side / max(photo.shape[:2])
-        small = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        path = tmp_path / f"{Path(name).stem}.png"
-        cv2.imwrite(str(path), small)
-        right += recognize_file(path, reader).get("text") == digit
-    assert right >= {28: 133, 48: 137}[long_side]
+        return cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+    assert single_digits_read(reader, tmp_path, small) >= {28: 133, 48: 137}[long_side]
 
 
 @pytest.mark.slow
@@ -147,19 +162,13 @@ def test_real_photos_turned_30_degrees_are_mostly_read(reader, tmp_path):
     unsure, cut again turned (`edge.line_reader.LineReader.read`): 115 of 140 read before, 120
     with unsure readings cut turned (session 39), 123 with lines that read nothing too
     (session 40; upright, 140 either way)."""
-    truth = {name: d for name, d in named_truth(REAL).items() if len(d) == 1}
-    right = 0
-    for index, (name, digit) in enumerate(sorted(truth.items())):
-        photo = cv2.imread(str(REAL / name), cv2.IMREAD_COLOR)
+
+    def turned(photo: np.ndarray, index: int) -> np.ndarray:
         h, w = photo.shape[:2]
-        edge = np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]])
-        paper = tuple(float(v) for v in np.median(edge, axis=0))
         turn = cv2.getRotationMatrix2D((w / 2, h / 2), 30 if index % 2 else -30, 1.0)
-        turned = cv2.warpAffine(photo, turn, (w, h), borderValue=paper)
-        path = tmp_path / f"{Path(name).stem}.png"
-        cv2.imwrite(str(path), turned)
-        right += recognize_file(path, reader).get("text") == digit
-    assert right >= 121
+        return cv2.warpAffine(photo, turn, (w, h), borderValue=paper_of(photo))
+
+    assert single_digits_read(reader, tmp_path, turned) >= 121
 
 
 @pytest.mark.slow
@@ -167,16 +176,13 @@ def test_real_photos_seen_from_the_side_are_mostly_read(reader, tmp_path):
     """A camera looking at the page obliquely (about 53 degrees off square): real-dev's single
     digits squeezed to 0.6 of their height. A digit so squeezed is wider than the reader ever
     saw one and often reads nothing; such a line is read again squeezed along it
-    (`edge.line_reader.LineReader.read`): 129 of 140 read before, 133 now."""
-    truth = {name: d for name, d in named_truth(REAL).items() if len(d) == 1}
-    right = 0
-    for name, digit in truth.items():
-        photo = cv2.imread(str(REAL / name), cv2.IMREAD_COLOR)
-        squeezed = cv2.resize(photo, None, fx=1.0, fy=0.6, interpolation=cv2.INTER_AREA)
-        path = tmp_path / f"{Path(name).stem}.png"
-        cv2.imwrite(str(path), squeezed)
-        right += recognize_file(path, reader).get("text") == digit
-    assert right >= 131
+    (`edge.line_reader.LineReader.read`): 129 of 140 read before, 133 with that, 135 with a
+    close-up's long strokes no longer taken for print (`edge.printed.pen_strokes`)."""
+
+    def squeezed(photo: np.ndarray, _: int) -> np.ndarray:
+        return cv2.resize(photo, None, fx=1.0, fy=0.6, interpolation=cv2.INTER_AREA)
+
+    assert single_digits_read(reader, tmp_path, squeezed) >= 133
 
 
 @pytest.mark.slow
@@ -186,13 +192,9 @@ def test_real_photos_foreshortened_are_mostly_read(reader, tmp_path):
     paper (the median of its border). Long strokes of a close-up are long straight lines and
     were taken for print (a 4's stem, a 7's bar): 127 of 140 read; given back as pen strokes
     (`edge.printed.pen_strokes`), 130."""
-    truth = {name: d for name, d in named_truth(REAL).items() if len(d) == 1}
-    right = 0
-    for index, (name, digit) in enumerate(sorted(truth.items())):
-        photo = cv2.imread(str(REAL / name), cv2.IMREAD_COLOR)
+
+    def foreshortened(photo: np.ndarray, index: int) -> np.ndarray:
         h, w = photo.shape[:2]
-        edge = np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]])
-        paper = tuple(float(v) for v in np.median(edge, axis=0))
         square = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
         k = 0.25
         if index % 2:
@@ -200,7 +202,6 @@ def test_real_photos_foreshortened_are_mostly_read(reader, tmp_path):
         else:
             seen = np.float32([[0, 0], [w, k * h], [w, h - k * h], [0, h]])
         slant = cv2.getPerspectiveTransform(square, seen)
-        path = tmp_path / f"{Path(name).stem}.png"
-        cv2.imwrite(str(path), cv2.warpPerspective(photo, slant, (w, h), borderValue=paper))
-        right += recognize_file(path, reader).get("text") == digit
-    assert right >= 129
+        return cv2.warpPerspective(photo, slant, (w, h), borderValue=paper_of(photo))
+
+    assert single_digits_read(reader, tmp_path, foreshortened) >= 129
