@@ -360,12 +360,11 @@ def _lone_writing(image: np.ndarray) -> bool:
     ink = image >= _PIECE_INK
     rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     inked = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
-    edge = _BOX_SIDE
     sides = (
-        inked[:edge].any(axis=0),
-        inked[-edge:].any(axis=0),
-        inked[:, :edge].any(axis=1),
-        inked[:, -edge:].any(axis=1),
+        inked[:_BOX_SIDE].any(axis=0),
+        inked[-_BOX_SIDE:].any(axis=0),
+        inked[:, :_BOX_SIDE].any(axis=1),
+        inked[:, -_BOX_SIDE:].any(axis=1),
     )
     return min(float(side.mean()) for side in sides) < _BOXED
 

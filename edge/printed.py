@@ -736,6 +736,7 @@ def pen_strokes(
     in_ink[0] = -1
     ink_wide = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     reach = _PAPER_BESIDE
+    round_it = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
     strokes = np.zeros(count, bool)
     for piece in np.flatnonzero(inside):
         turn = np.abs((directions - directions[piece] + np.pi / 2) % np.pi - np.pi / 2)
@@ -750,7 +751,6 @@ def pen_strokes(
         joined = np.isin(in_ink, ink_labels[y0:y1, x0:x1][own > 0])
         if not np.any(joined & (off_area >= _JOINED_INK * area[piece])):
             continue
-        round_it = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
         beside = cv2.subtract(cv2.dilate(own, round_it), ink_wide[y0:y1, x0:x1])
         sides = grey[y0:y1, x0:x1][beside > 0]
         if len(sides):
