@@ -10,14 +10,14 @@ A camera mounted sideways, upside down or behind a mirror: run and recognize tak
 --vflip (mirror each frame) and --rotation 90|180|270 (then turn it clockwise), like [source]
 rotation, hflip and vflip. Chalk or white marker on a dark board: --ink light (default auto).
 
-Exit status: 0 done, 1 something failed while running (a file, the camera) or a camera is
-held by another program (worth starting again), 2 it could not start (bad config, model or
-source; the message says what to fix). SIGINT (Ctrl-C) or SIGTERM
-stops a command at once with a one-line message and 128 + the signal's number (130, 143),
-except `run` once it is reading: it finishes the frame and says what it did (a second Ctrl-C
-stops at once), then exits 0 for a camera, a stream or a --loop replay, which run until
-stopped, but 130 or 143 for files or a video stopped before their end, saying so. A closed
-stdout (`| head -1`) ends run and recognize quietly with 141.
+Exit status: 0 done, 1 something failed while running (a file, the camera, an output such as
+stdout on a full disk) or a camera is held by another program (worth starting again), 2 it
+could not start (bad config, model or source; the message says what to fix). SIGINT (Ctrl-C)
+or SIGTERM stops a command at once with a one-line message and 128 + the signal's number (130,
+143), except `run` once it is reading: it finishes the frame and says what it did (a second
+Ctrl-C stops at once), then exits 0 for a camera, a stream or a --loop replay, which run until
+stopped (1 if an output failed), but 130 or 143 for files or a video stopped before their end,
+saying so. A closed stdout (`| head -1`) ends run and recognize quietly with 141.
 """
 
 from edge.interrupts import signal_name, stop_now, stop_on_signals
@@ -63,7 +63,7 @@ from edge.model import BUNDLED_MODEL, LineModel, ModelError, model_file
 from edge.outputs import OutputError, build_sinks
 from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
-from edge.recognize import recognize_all
+from edge.recognize import WriteFailed, recognize_all
 from edge.scenes import SMALLEST_SCENE, SceneTooSmall
 from edge.sources import CameraBusy, SourceError, open_source, orientation_of
 
@@ -72,6 +72,10 @@ if TYPE_CHECKING:  # the web output's imports are loaded only when the page is o
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
 COMMANDS = ("run", "recognize", "bench")
+HELP = ("-h", "--help")
+# Libraries whose DEBUG lines are their own internals, one per chunk of every image read
+# (Pillow's "STREAM b'IHDR'"): kept at INFO at -vv, where they would bury edge's own.
+CHATTY_LIBRARIES = ("PIL",)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -150,6 +154,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     _add_common(recognize)
     _add_mounting(recognize)
+    # Accepted as run takes it: `recognize --json` is what a user of `run --json` types.
+    recognize.add_argument(
+        "--json",
+        action="store_true",
+        help="changes nothing: the output is JSON lines anyway, one per image",
+    )
     recognize.add_argument("paths", nargs="+", metavar="PATH", help="image files, dirs or globs")
 
     bench = commands.add_parser(
@@ -232,17 +242,26 @@ def web_text(host: str | None, port: int) -> str:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Arguments with `run` filled in when no command is named (`python -m edge --json`)."""
+    """Arguments with `run` filled in when no command is named (`python -m edge --json`), and
+    a command named after options (`python -m edge -v recognize x.png`) moved before them, so
+    that they are its options."""
     parser, commands = build_parser()
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         parser.error(_not_a_command(argv[0]))
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+    filled_in = not argv or argv[0] not in (*COMMANDS, *HELP, "--version")
+    if filled_in:
         argv = ["run", *argv]
-    if argv[0] == "recognize" and "--json" in argv:
-        commands["recognize"].error(
-            "recognize always prints one JSON line per image: leave out --json"
-        )
-    args, left_over = parser.parse_known_args(argv)
+    # --help left out at first when run is filled in: it would show run's at once, not that
+    # of a command named after the options.
+    first = [word for word in argv if word not in HELP] if filled_in else argv
+    args, left_over = parser.parse_known_args(first)
+    if filled_in and left_over and left_over[0] in COMMANDS:
+        # (Its first mention: an option's value that is a command's name, as in `--config
+        # run`, is no file anyone names.)
+        at = argv.index(left_over[0], 1)
+        return parse_args([argv[at], *argv[1:at], *argv[at + 1 :]])
+    if first != argv:
+        parser.parse_known_args(argv)  # shows run's help, as asked, and exits
     words = [word for word in left_over if not word.startswith("-")]
     if args.command == "run" and args.source is not None and words:
         parser.error(_one_source([args.source, *words]))
@@ -274,8 +293,15 @@ def _one_source(values: list[str]) -> str:
 
 
 def _not_a_command(word: str) -> str:
-    """What to say of a first word that is not a command: the command it is close to, if any
-    (a misspelling), else how to read image files (the likeliest thing meant)."""
+    """What to say of a first word that is not a command: how to read from it when it names a
+    source that is no file (`demo`, `webcam:0`, a stream's URL), else the command it is close
+    to, if any (a misspelling), else how to read image files (the likeliest thing meant)."""
+    if word == "webcam" or not names_files(word):
+        source = "webcam:0" if word == "webcam" else word  # webcam alone is no source's name
+        return (
+            f"{word!r} is not a command; to read from that source: python -m edge --source "
+            f"{shlex.quote(source)}"
+        )
     close = difflib.get_close_matches(word, COMMANDS, n=1)
     if close:
         return f"{word!r} is not a command: did you mean {close[0]!r}?"
@@ -356,11 +382,14 @@ def _as_typed(value: object) -> str:
 
 
 def configure_logging(level_name: str, verbose: int) -> None:
-    """Quiet by default (warnings and errors only); -v and -vv, or [output] log_level, say more."""
+    """Quiet by default (warnings and errors only); -v and -vv, or [output] log_level, say more.
+    The libraries' debug chatter never: -vv is for what edge does."""
     level = getattr(logging, level_name.upper())
     if verbose:
         level = min(level, logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for library in CHATTY_LIBRARIES:
+        logging.getLogger(library).setLevel(max(level, logging.INFO))
     # OpenCV's own chatter (a webcam probe that fails, codec notes) only when asked for.
     quiet = cv2.utils.logging.LOG_LEVEL_ERROR
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_INFO if verbose > 1 else quiet)
@@ -446,6 +475,10 @@ def run(
         said = f"stopped by {signal_name(caught[0])} before the end of {source.description}"
         print(f"edge-digits: {said}", file=sys.stderr)
         return 128 + caught[0]
+    if pipeline.failed_outputs:  # readings lost: a run that ends 0 would say all went well
+        lost = "; ".join(f"{name}: {error}" for name, error in pipeline.failed_outputs.items())
+        print(f"edge-digits: what an output failed to write is lost: {lost}", file=sys.stderr)
+        return EXIT_FAILED
     failed = source.replay and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -538,6 +571,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     except CameraBusy as exc:  # not the setup's fault: systemd starts it again (exit 1)
         print(f"edge: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except WriteFailed as exc:
+        print(f"edge: error: cannot write the readings to standard output: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except (ConfigError, ModelError, SourceError, OutputError, BenchError) as exc:
         print(f"edge: error: {exc}", file=sys.stderr)

@@ -13,10 +13,10 @@ a shell user expects.
 
 import dataclasses
 import glob
-import logging
 import os
 import re
 import ssl
+import sys
 import tomllib
 import types
 import typing
@@ -28,8 +28,6 @@ from urllib.parse import urlsplit
 
 from edge.ink import INK_CHOICES
 from edge.web.password import hash_problem
-
-log = logging.getLogger(__name__)
 
 CONFIG_ENV = "EDGE_DIGITS_CONFIG"
 SYSTEM_CONFIG = Path("/etc/edge-digits/config.toml")
@@ -81,8 +79,14 @@ def not_empty(value: str) -> str | None:
 Names = tuple[str, ...]  # a TOML list of strings
 
 
-def setting(default: Any, check: Check | None = None) -> Any:
-    return field(default=default, metadata={"check": check} if check else {})
+def setting(
+    default: Any, check: Check | None = None, normalise: Callable[[Any], Any] | None = None
+) -> Any:
+    """A key's default, the check its value must pass, and `normalise`, which turns a value as
+    written into the one form the program uses, before the check (`str.lower`: "INFO" is
+    "info", as a person may write it)."""
+    metadata = {"check": check, "normalise": normalise}
+    return field(default=default, metadata={k: v for k, v in metadata.items() if v})
 
 
 MOST_PIXELS = 150_000_000  # the largest max_pixels a config may set
@@ -130,7 +134,7 @@ class ReadingSettings:
 class OutputSettings:
     console: bool = setting(True)
     json: bool = setting(False)
-    log_level: str = setting("warning", one_of(*LOG_LEVELS))
+    log_level: str = setting("warning", one_of(*LOG_LEVELS), str.lower)  # as logging writes it
 
 
 def hashed_password(value: str) -> str | None:
@@ -341,11 +345,12 @@ def warn_of_mqtt_left_off(document: Mapping[str, Any], origin: str) -> None:
     `enabled = false` is a choice, said nothing of."""
     mqtt = document.get("mqtt", {})
     if mqtt and "enabled" not in mqtt:
-        log.warning(
-            "%s: [mqtt] sets %s but not enabled = true, so MQTT is off and nothing is "
-            "published; add enabled = true under [mqtt] (enabled = false keeps it off quietly).",
-            origin,
-            ", ".join(mqtt),
+        # Said as the run's other notices are: logging is set up only once the config is read.
+        print(
+            f"edge-digits: {origin}: [mqtt] sets {', '.join(mqtt)} but not enabled = true, so "
+            "MQTT is off and nothing is published; add enabled = true under [mqtt] (enabled = "
+            "false keeps it off quietly).",
+            file=sys.stderr,
         )
 
 
@@ -481,10 +486,12 @@ def _validated(
         if value is None:
             wrong = _wrong_value(where, values[key], origin, flag)
             raise ConfigError(f"{wrong}: expected {_TYPE_NAMES[expected]}.")
+        normalise = fields[key].metadata.get("normalise")
+        value = normalise(value) if normalise else value
         check = fields[key].metadata.get("check")
         problem = check(value) if check else None
         if problem:
-            raise ConfigError(f"{_wrong_value(where, value, origin, flag)}: {problem}.")
+            raise ConfigError(f"{_wrong_value(where, values[key], origin, flag)}: {problem}.")
         result[key] = value
     return result
 

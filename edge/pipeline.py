@@ -22,6 +22,7 @@ from edge.ink import FrameError, Ink
 from edge.line_reader import LineReader
 from edge.lines import FindSettings, FoundLines, Line, find_lines
 from edge.model import LineModel
+from edge.outputs import unwritable
 from edge.reading import Stabilizer, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, UnreadableFrame
 
@@ -299,6 +300,7 @@ class Pipeline:
         self._source_ended = False
         self._window = _Window()
         self._last_warning: dict[str, float] = {}
+        self._failed_outputs: dict[str, str] = {}  # output (its class) -> its last error
         self._empty_reason: str | None = None
         self._answered: set[str] = set()  # image files whose reading, or failure, was said
         self._looping = False  # whether an image file has been read again (--loop)
@@ -441,15 +443,29 @@ class Pipeline:
             self._answered.add(path)
             self._notify(lambda sink: sink.on_file_error(path, reason, self.stats))
 
+    @property
+    def failed_outputs(self) -> dict[str, str]:
+        """The outputs that failed during the run, each with its last error (and, for an
+        OSError, what to do): what they did not write or send is lost."""
+        return dict(self._failed_outputs)
+
     def _notify(self, call: Callable[[Sink], None]) -> None:
-        """Call every sink; one failing output must not stop the others or the loop."""
+        """Call every sink; one failing output must not stop the others or the loop (the live
+        page and MQTT go on when stdout's disk is full), but its failure is remembered.
+
+        An OSError (a full disk, a device gone) is said in one line with what to do: it is no
+        bug, and a traceback per failure would bury it. Anything else is a bug: its traceback
+        says where."""
         for sink in self.sinks:
+            name = type(sink).__name__
             try:
                 call(sink)
-            except Exception:
-                self._warn(
-                    type(sink).__name__, "output %s failed", type(sink).__name__, exc_info=True
-                )
+            except OSError as exc:
+                said = self._failed_outputs[name] = unwritable(exc)
+                self._warn(name, "output %s failed: %s; the run goes on", name, said)
+            except Exception as exc:
+                self._failed_outputs[name] = repr(exc)
+                self._warn(name, "output %s failed", name, exc_info=True)
 
     def _warn(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
         """Log a warning, but a repeating one (same key) only once per WARN_INTERVAL_S."""

@@ -5,10 +5,11 @@ w, h]}]}` with digits in reading order ("digit" null where unsure), each line of
 read-out apart in "lines" ("123" above "456": text "123456", lines ["123", "456"]), boxes in the
 image's own pixels (once turned by --rotation, --hflip, --vflip), and "empty_reason" when nothing
 is read on it (a blank sheet too: that is an answer); an unreadable one gives `{"path", "error"}`
-saying what is wrong. A closed stdout (`| head -1`) ends it quietly.
+saying what is wrong. A file name that is not UTF-8 has U+FFFD for each byte that is not, as
+strict JSON parsers need. A closed stdout (`| head -1`) ends it quietly; one that cannot be written
+(a full disk) ends it with `WriteFailed`.
 """
 
-import json
 import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,7 +19,8 @@ import numpy as np
 
 from edge.ink import FrameError
 from edge.interrupts import write_line
-from edge.outputs.payloads import digit_payload
+from edge.outputs import unwritable
+from edge.outputs.payloads import digit_payload, json_text
 from edge.pipeline import DigitReader
 from edge.reading import text_of
 from edge.sources import (
@@ -34,6 +36,11 @@ from edge.sources import (
 Orient = Callable[[np.ndarray], np.ndarray]  # an image as the camera was mounted
 
 
+class WriteFailed(Exception):
+    """The lines cannot be written (a full disk): every line after would be lost too, so no
+    more images are read. The message is the error and what to do (`edge.outputs.unwritable`)."""
+
+
 def recognize_all(
     specs: Iterable[str],
     reader: DigitReader,
@@ -45,7 +52,8 @@ def recognize_all(
     turned by `upright` first (`sources.orientation_of` the [source] settings); a file that
     declares more than `max_pixels` is an error line, unread.
 
-    Returns 1 when any file (or a spec that names none) failed, else 0.
+    Returns 1 when any file (or a spec that names none) failed, else 0; WriteFailed when
+    `out` cannot be written.
     """
     failed = False
     for spec in specs:
@@ -96,4 +104,7 @@ def recognize_file(
 
 
 def _write(out: TextIO, line: dict[str, Any]) -> None:
-    write_line(out, json.dumps(line))
+    try:
+        write_line(out, json_text(line))
+    except OSError as exc:
+        raise WriteFailed(unwritable(exc)) from exc

@@ -249,8 +249,8 @@ def _say_what_is_left_out(folder: Path, others: list[Path]) -> None:
     if left_out:
         shown = ", ".join(left_out[:3]) + (", ..." if len(left_out) > 3 else "")
         log.warning(
-            "%s: %d file%s not read, not an image by its name (%s); name a file to read it "
-            "anyway, or convert it (read: %s)",
+            "%s: %d file%s not read, not an image by its name (%s); to read such a file "
+            "anyway, name it on the command line (read: %s)",
             folder,
             len(left_out),
             "s" * (len(left_out) != 1),

@@ -94,6 +94,7 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[source]\nwidth = 8\n", ["[source] width", "between 32 and 4096"]),
         ("[web]\nport = 70000\n", ["[web] port", "between 1 and 65535"]),
         ("[output]\nlog_level = 'loud'\n", ["[output] log_level", "debug, info, warning"]),
+        ("[output]\nlog_level = 'LOUD'\n", ["[output] log_level = 'LOUD'", "debug, info"]),
         ("[mqtt]\nurl = 'http://broker'\n", ["[mqtt] url", "mqtt:// or mqtts://"]),
         ("[source]\nname = ' '\n", ["[source] name", "must not be empty"]),
         ("[source]\nrotation = 45\n", ["[source] rotation = 45", "one of 0, 90, 180, 270"]),
@@ -135,6 +136,13 @@ def test_a_bad_value_names_the_file_and_the_key(tmp_path, text, names):
     assert str(path) in message
     for name in names:
         assert name in message
+
+
+@pytest.mark.parametrize("written", ["INFO", "Info", "info"])
+def test_a_log_level_is_taken_in_any_case(tmp_path, written):
+    """As logging's own names are written: `log_level = "INFO"` was refused."""
+    path = write(tmp_path, f'[output]\nlog_level = "{written}"\n')
+    assert load_settings(path).output.log_level == "info"
 
 
 def test_toml_syntax_error_names_the_file(tmp_path):
@@ -325,17 +333,20 @@ def test_a_model_the_file_names_that_is_missing_is_named_by_its_setting_and_the_
     assert "python -m train" not in message  # the setting is wrong, no model is to be made
 
 
-def test_mqtt_settings_without_enabled_warn_that_mqtt_is_off(tmp_path, caplog):
+def test_mqtt_settings_without_enabled_warn_that_mqtt_is_off(tmp_path, capsys):
+    """Said as the run's other notices are ("edge-digits: ..."): it was the message alone."""
     path = write(tmp_path, '[mqtt]\nurl = "mqtt://broker.lan:1883"\n')
     assert load_settings(path).mqtt.enabled is False  # on only when asked, as [web] is
-    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warning.startswith(f"{path}: [mqtt] sets url but not enabled = true, so MQTT is off")
+    [warning] = capsys.readouterr().err.splitlines()
+    assert warning.startswith(
+        f"edge-digits: {path}: [mqtt] sets url but not enabled = true, so MQTT is off"
+    )
 
 
 @pytest.mark.parametrize("text", ["[mqtt]\nenabled = false\nurl = 'mqtt://b'\n", "[web]\nport=1\n"])
-def test_mqtt_left_off_on_purpose_or_unset_is_said_nothing_of(tmp_path, caplog, text):
+def test_mqtt_left_off_on_purpose_or_unset_is_said_nothing_of(tmp_path, capsys, text):
     load_settings(write(tmp_path, text))
-    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    assert capsys.readouterr().err == ""
 
 
 def test_a_ca_file_is_read_from_the_configs_folder_too(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import TextIO
 
 import cv2
 import numpy as np
@@ -23,7 +24,7 @@ from checkout import REPO, edge_command
 from exif import with_exif_orientation
 
 from edge import __version__
-from edge.__main__ import FLAG_SETTINGS, parse_args, settings_from
+from edge.__main__ import FLAG_SETTINGS, build_parser, parse_args, settings_from
 from edge.bench import accuracy, overlap
 from edge.config import ConfigError, Settings
 from edge.model import BUNDLED_MODEL, CARD_FILE
@@ -31,15 +32,26 @@ from edge.pipeline import FLAT
 from edge.scenes import CONDITIONS, Scene, random_scene, render_scene
 
 NO_TENSORFLOW = ("tensorflow", "keras", "train", "quantize")
+FULL_DISK = Path("/dev/full")  # Linux's: every write to it fails with ENOSPC
+needs_full_disk = pytest.mark.skipif(not FULL_DISK.exists(), reason="no /dev/full here")
+DISK_FULL = (
+    "[Errno 28] No space left on device (is the disk full? free some space, or send the output "
+    "elsewhere)"
+)
 
 
-def edge(*args: str, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
+def edge(
+    *args: str, cwd: Path = REPO, timeout: float = 300, stdout: TextIO | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m edge <args>` run to its end, its stdout (unless written to `stdout`, a file)
+    and its stderr captured."""
     env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}  # never the developer's own config
     return subprocess.run(
         edge_command(*args),
         cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=stdout or subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=timeout,
     )
@@ -344,6 +356,70 @@ def test_a_name_the_terminal_cannot_show_is_shown_escaped_not_lost(scene_dir, tm
     assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
     [line] = done.stdout.decode().splitlines()
     assert line.endswith(f"{photos}/caf\\udce9.jpg") and " confidence " in line
+
+
+def test_a_file_name_that_is_not_utf8_is_strict_json_in_both_commands(scene_dir, tmp_path):
+    """Its byte that is not UTF-8 came out as a lone surrogate ("bad\\udcffname.jpg"), which
+    strict JSON parsers refuse (and UTF-8 cannot encode): U+FFFD stands for it, as a UTF-8
+    decoder shows it, in the path and in an error that quotes it."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(scene_dir / "scene-0000.jpg", os.fsdecode(bytes(photos) + b"/bad\xffname.jpg"))
+    Path(os.fsdecode(bytes(photos) + b"/fake\xfe.jpg")).write_text("a shopping list")
+    recognized = edge("recognize", str(photos))
+    run = edge("--source", str(photos), "--json")
+    assert recognized.returncode == run.returncode == 1  # the fake
+    assert "Traceback" not in recognized.stderr + run.stderr
+    assert "\\udc" not in recognized.stdout + run.stdout
+    lines = json_lines(recognized.stdout)
+    assert [line["path"] for line in lines] == [
+        f"{photos}/bad\ufffdname.jpg",
+        f"{photos}/fake\ufffd.jpg",
+    ]
+    assert lines[0]["text"] and lines[1]["error"].startswith(lines[1]["path"])
+    reading, error, _stats = json_lines(run.stdout)
+    assert (reading["path"], reading["text"]) == (lines[0]["path"], lines[0]["text"])
+    assert error == {"event": "error", **lines[1]}
+    for line in recognized.stdout.splitlines() + run.stdout.splitlines():
+        json.dumps(json.loads(line), ensure_ascii=False).encode("utf-8")  # strict: no surrogate
+
+
+@needs_full_disk
+def test_recognize_to_a_full_disk_says_so_in_one_line_and_exits_1(scene_dir):
+    """It ended in a traceback."""
+    with FULL_DISK.open("w") as full:
+        done = edge("recognize", str(scene_dir), stdout=full)
+    assert done.returncode == 1
+    assert (
+        done.stderr == f"edge: error: cannot write the readings to standard output: {DISK_FULL}\n"
+    )
+
+
+@needs_full_disk
+@pytest.mark.parametrize(("flags", "output"), [(["--json"], "JsonLinesSink"), ([], "ConsoleSink")])
+def test_a_run_whose_output_is_on_a_full_disk_goes_on_says_why_once_and_exits_1(flags, output):
+    """It logged a traceback per failure (once in 10 s) and exited 0, every reading lost."""
+    with FULL_DISK.open("w") as full:
+        done = edge(
+            "--source", "demo", "--max-frames", "60", "--stable-frames", "2", *flags, stdout=full
+        )
+    said = done.stderr.splitlines()
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert [line for line in said if line.startswith("WARNING")] == [
+        f"WARNING edge.pipeline: output {output} failed: {DISK_FULL}; the run goes on"
+    ]
+    assert said[-1] == f"edge-digits: what an output failed to write is lost: {output}: {DISK_FULL}"
+    if not flags:  # the console's notes, on stderr, say the run went on to its end
+        assert said[-2].startswith("edge-digits: stopped after 60 frames: ")
+
+
+def test_debug_output_is_edges_own_not_pillows(tmp_path):
+    """-vv printed Pillow's DEBUG lines for every chunk of a PNG ("STREAM b'IHDR'")."""
+    page = tmp_path / "page.png"
+    cv2.imwrite(str(page), np.full((120, 160), 255, np.uint8))
+    done = edge("recognize", "-vv", str(page))
+    assert done.returncode == 0, done.stderr
+    assert "DEBUG edge." in done.stderr and "PIL" not in done.stderr
 
 
 def test_a_photo_that_cannot_be_read_has_its_own_line_and_the_run_exits_1(scene_dir, tmp_path):
@@ -806,7 +882,23 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
     [
         (["recognise", "page.jpg"], "'recognise' is not a command: did you mean 'recognize'?"),
         (["page.jpg"], "to read image files: python -m edge recognize page.jpg"),
-        (["recognize", "--json", "page.jpg"], "recognize always prints one JSON line per image"),
+        (
+            ["demo"],
+            "'demo' is not a command; to read from that source: python -m edge --source demo",
+        ),
+        (
+            ["webcam:1", "--web", "8080"],
+            "to read from that source: python -m edge --source webcam:1",
+        ),
+        (
+            ["webcam"],
+            "'webcam' is not a command; to read from that source: python -m edge --source webcam:0",
+        ),
+        (
+            ["rtsp://cam.lan/live?a=1&b=2"],
+            "source: python -m edge --source 'rtsp://cam.lan/live?a=1&b=2'",
+        ),
+        (["--source", "demo", "recognize", "a.jpg"], "unrecognized arguments: --source"),
         (["--web", "8080", "page.jpg"], "unrecognized arguments: page.jpg"),
         (["recognize", "--bogus", "page.jpg"], "unrecognized arguments: --bogus\n"),
         (["--sources", "demo"], "arguments: --sources demo (did you mean --source?)"),
@@ -820,6 +912,41 @@ def test_a_mistaken_command_line_says_what_was_meant(argv, message, capsys):
     assert exited.value.code == 2 and message in said
     if "unrecognized" in message:  # the usage shown is the command's, with the options it takes
         assert "[--rotation {0,90,180,270}]" in said
+
+
+def test_recognize_takes_json_as_run_does_and_it_changes_nothing():
+    """Its output is JSON lines anyway: `recognize --json` was refused with a usage error."""
+    assert parse_args(["recognize", "--json", "page.jpg"]).paths == ["page.jpg"]
+    recognize = build_parser()[1]["recognize"]
+    assert "the output is JSON lines anyway" in " ".join(recognize.format_help().split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "given"),
+    [
+        (["-v", "recognize", "x.png"], {"command": "recognize", "verbose": 1, "paths": ["x.png"]}),
+        (
+            ["--config", "c.toml", "recognize", "x.png", "y.png"],
+            {"config": "c.toml", "paths": ["x.png", "y.png"]},
+        ),
+        (
+            ["-vv", "--no-verify", "bench", "--scenes", "5"],
+            {"command": "bench", "verbose": 2, "no_verify": True, "scenes": 5},
+        ),
+        (["-v", "run", "--source", "demo"], {"command": "run", "verbose": 1, "source": "demo"}),
+    ],
+)
+def test_options_before_the_command_are_its_options(argv, given):
+    """They were run's, and the command a word left over: "unrecognized arguments: recognize"."""
+    args = parse_args(argv)
+    assert {key: getattr(args, key) for key in given} == given
+
+
+def test_help_after_options_is_the_named_commands(capsys):
+    with pytest.raises(SystemExit) as exited:
+        parse_args(["-v", "recognize", "--help"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: python -m edge recognize ")
 
 
 @pytest.mark.parametrize(

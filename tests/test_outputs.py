@@ -3,6 +3,7 @@
 import dataclasses
 import io
 import json
+import os
 
 import numpy as np
 import pytest
@@ -178,6 +179,21 @@ def test_json_lines_say_which_image_file_failed_and_why_as_recognize_does():
         "path": "c.jpg",
         "error": "c.jpg: the JPEG is truncated",
     }
+
+
+def test_json_lines_write_a_file_name_that_is_not_utf8_as_strict_json():
+    """Its byte that is not UTF-8 came out as a lone surrogate, which strict parsers refuse."""
+    out = io.StringIO()
+    sink = JsonLinesSink(out)
+    name = os.fsdecode(b"photos/bad\xffname.png")  # "photos/bad\udcffname.png"
+    sink.on_reading(dataclasses.replace(READING, path=name), STATS)
+    sink.on_file_error(name, f"{name}: not a readable image", STATS)
+    sink.on_stop(dataclasses.replace(STATS, source=f"{name} (1 image file)"))
+    said = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line.get("path") for line in said] == ["photos/bad\ufffdname.png"] * 2 + [None]
+    assert said[1]["error"] == "photos/bad\ufffdname.png: not a readable image"
+    assert said[2]["source"] == "photos/bad\ufffdname.png (1 image file)"
+    json.dumps(said, ensure_ascii=False).encode("utf-8")  # strict: no surrogate left
 
 
 def settings(**output) -> Settings:

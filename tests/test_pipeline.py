@@ -1,8 +1,10 @@
 """The loop with the real line finder and the bundled reader, fed frames built in the test (and,
 for the events sinks get, a stand-in reader that finds a 7 at once)."""
 
+import errno
 import itertools
 import logging
+import os
 import threading
 import time
 
@@ -598,6 +600,42 @@ def test_a_failing_sink_does_not_stop_the_loop_or_the_other_sinks(reader, scene,
     stats = run(ListSource([scene.frame] * 3), reader, Broken(), recorder)
     assert stats.frames == 3 and len(recorder.frames) == 3
     assert "output Broken failed" in caplog.text and "broker gone" in caplog.text
+
+
+def test_an_output_on_a_full_disk_is_one_line_a_run_goes_on_and_remembers_it(reader, scene, caplog):
+    """Readings to stdout on a full disk: a traceback per reading said nothing that the error
+    does not, and the run ended 0 although every reading was lost."""
+
+    class FullDisk(Recorder):
+        def on_frame(self, result, stats):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    recorder = Recorder()
+    pipeline = Pipeline(
+        ListSource([scene.frame] * 3), reader, Stabilizer(2), [FullDisk(), recorder], Stats()
+    )
+    pipeline.run()
+    assert len(recorder.frames) == 3  # the others go on
+    said = (
+        "[Errno 28] No space left on device (is the disk full? free some space, or send the "
+        "output elsewhere)"
+    )
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]  # once in a while
+    assert warning.getMessage() == f"output FullDisk failed: {said}; the run goes on"
+    assert not warning.exc_info  # no traceback
+    assert pipeline.failed_outputs == {"FullDisk": said}
+
+
+def test_an_output_that_fails_by_a_bug_keeps_its_traceback_and_is_remembered(reader, scene, caplog):
+    class Buggy(Recorder):
+        def on_frame(self, result, stats):
+            raise KeyError("digits")
+
+    pipeline = Pipeline(ListSource([scene.frame]), reader, Stabilizer(2), [Buggy()], Stats())
+    pipeline.run()
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.getMessage() == "output Buggy failed" and warning.exc_info is not None
+    assert pipeline.failed_outputs == {"Buggy": "KeyError('digits')"}
 
 
 def test_stop_ends_the_loop_after_the_current_frame(reader, scene):

@@ -261,7 +261,8 @@ def test_a_folder_read_in_part_says_which_files_it_left_out(tmp_path, caplog):
         assert image_paths(str(tmp_path)) == [tmp_path / "a.png"]
     [record] = caplog.records
     assert "2 files not read" in record.message and "(noext, photo.heic)" in record.message
-    assert "name a file to read it anyway" in record.message
+    # (Not "convert it": no advice for a text file, which is left out as well.)
+    assert "; to read such a file anyway, name it on the command line (read: " in record.message
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="edge.sources"):
         image_paths(str(tmp_path / "*.png"))  # a pattern leaves out what it does not match

@@ -1,5 +1,6 @@
 """Outputs (sinks): built from the settings in one place, so adding one is one line here."""
 
+import errno
 import sys
 from pathlib import Path
 
@@ -12,6 +13,23 @@ from edge.systemd import notifier_from_env
 
 class OutputError(Exception):
     """An output cannot start (a port taken, a broker refused); the message says what to change."""
+
+
+# What to do when an output cannot be written, by the OSError's errno: a full disk is the
+# likeliest, with stdout sent to a file (`> readings.jsonl`) on a Pi's small SD card.
+_UNWRITABLE_HINTS = {
+    errno.ENOSPC: "is the disk full? free some space, or send the output elsewhere",
+    errno.EDQUOT: "is the disk quota used up? free some space, or send the output elsewhere",
+}
+
+
+def unwritable(error: OSError) -> str:
+    """An output's OSError (a full disk, a device gone) and what to do, for a person: the
+    error itself is all a traceback would add, and it is no bug of ours."""
+    hint = _UNWRITABLE_HINTS.get(
+        error.errno or 0, "check where the output goes: its disk, device or connection"
+    )
+    return f"{error} ({hint})"
 
 
 def build_sinks(

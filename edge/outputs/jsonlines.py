@@ -1,11 +1,10 @@
 """The JSON-lines output: one JSON object per line on stdout, for other programs to read."""
 
-import json
 from typing import Any, TextIO
 
 from edge.events import Reading, Sink, Stats
 from edge.interrupts import check_reader, write_line
-from edge.outputs.payloads import reading_payload, stats_payload
+from edge.outputs.payloads import json_text, reading_payload, stats_payload
 
 
 class JsonLinesSink(Sink):
@@ -14,14 +13,15 @@ class JsonLinesSink(Sink):
     A reading names its image file ("path") for a still-image source, and what is really
     written ("truth") when the source knows it (the demo). An image file that cannot be read is
     `{"event": "error", "path", "error"}`, as `recognize` says it. A closed stdout (`| head -1`)
-    ends the run quietly.
+    ends the run quietly. A file name that is not UTF-8 is written with U+FFFD for its bytes
+    that are not (`json_text`).
     """
 
     def __init__(self, out: TextIO):
         self.out = out
 
     def _write(self, event: str, payload: dict[str, Any]) -> None:
-        write_line(self.out, json.dumps({"event": event, **payload}))
+        write_line(self.out, json_text({"event": event, **payload}))
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self._write("reading", reading_payload(reading))

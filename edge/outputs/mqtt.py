@@ -18,7 +18,6 @@ outage is a warning that says why (refused, unreachable, TLS, plain MQTT at a TL
 client with the same id), and so is its end, so a journal filtered to warnings shows both.
 """
 
-import json
 import logging
 import re
 import socket
@@ -35,7 +34,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from edge.config import ConfigError, MqttSettings, broker_url, ca_file_problem, redact_url
 from edge.events import Reading, Sink, Stats
 from edge.outputs.home_assistant import discovery_configs
-from edge.outputs.payloads import reading_payload, stats_payload
+from edge.outputs.payloads import json_text, reading_payload, stats_payload
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +179,7 @@ class MqttSink(Sink):
             self.dropped_readings += 1
             self._dropped_while_down += 1
             return
-        payload = json.dumps({**reading_payload(reading), "device": self.device})
+        payload = json_text({**reading_payload(reading), "device": self.device})
         info = self._client.publish(f"{self.topic}/reading", payload, qos=1, retain=True)
         # NO_CONN (lost a moment ago): paho keeps a QoS 1 message and sends it on reconnect.
         if info.rc in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
@@ -209,7 +208,7 @@ class MqttSink(Sink):
     def _publish_stats(self, stats: Stats) -> None:
         if self._connected:
             payload = {**stats_payload(stats), **self._delivery_counts(), "device": self.device}
-            self._client.publish(f"{self.topic}/stats", json.dumps(payload), qos=0)
+            self._client.publish(f"{self.topic}/stats", json_text(payload), qos=0)
 
     def _delivery_counts(self) -> dict[str, Any]:
         return {

@@ -4,9 +4,15 @@ Built in the pipeline thread (they copy what they read), so other threads get a 
 the pipeline can no longer change under them.
 """
 
+import json
+import re
 from typing import Any
 
 from edge.events import DigitPrediction, Reading, Stats
+
+# A code point in the surrogate range: in a str, always a lone one (a pair is one code point),
+# which is how Python keeps a file name's bytes that are not UTF-8 (b"\xff" -> "\udcff").
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def digit_payload(digit: DigitPrediction) -> dict[str, Any]:
@@ -46,3 +52,21 @@ def stats_payload(stats: Stats) -> dict[str, Any]:
         "stage_ms": {stage: round(ms, 3) for stage, ms in dict(stats.stage_ms).items()},
         "last_reading": stats.last_reading,
     }
+
+
+def json_text(payload: dict[str, Any]) -> str:
+    """`payload` as one line of JSON that strict parsers take: each byte of a file name that is
+    not UTF-8 (in a path, or in an error that quotes it) is written as U+FFFD, as a UTF-8
+    decoder shows it, not as a lone surrogate (`\\udcff`), which they refuse."""
+    return json.dumps(_valid_unicode(payload))
+
+
+def _valid_unicode(value: Any) -> Any:
+    """`value` with every string in it, at any depth, free of lone surrogates."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_valid_unicode(key): _valid_unicode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_valid_unicode(item) for item in value]
+    return value
