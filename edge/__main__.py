@@ -65,7 +65,7 @@ from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import WriteFailed, recognize_all
 from edge.scenes import SMALLEST_SCENE, SceneTooSmall
-from edge.sources import CameraBusy, SourceError, open_source, orientation_of
+from edge.sources import VIDEO_SUFFIXES, CameraBusy, SourceError, open_source, orientation_of
 
 if TYPE_CHECKING:  # the web output's imports are loaded only when the page is on
     from edge.web.sink import WebSink
@@ -294,9 +294,11 @@ def _one_source(values: list[str]) -> str:
 
 def _not_a_command(word: str) -> str:
     """What to say of a first word that is not a command: how to read from it when it names a
-    source that is no file (`demo`, `webcam:0`, a stream's URL), else the command it is close
-    to, if any (a misspelling), else how to read image files (the likeliest thing meant)."""
-    if word == "webcam" or not names_files(word):
+    source that is no image file (`demo`, `webcam:0`, a stream's URL, a video, which only
+    `--source` reads), else the command it is close to, if any (a misspelling), else how to
+    read image files (the likeliest thing meant)."""
+    video = Path(word).suffix.lower() in VIDEO_SUFFIXES
+    if word == "webcam" or video or not names_files(word):
         source = "webcam:0" if word == "webcam" else word  # webcam alone is no source's name
         return (
             f"{word!r} is not a command; to read from that source: python -m edge --source "

@@ -891,6 +891,10 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
             "to read from that source: python -m edge --source webcam:1",
         ),
         (
+            ["clip.MP4"],
+            "to read from that source: python -m edge --source clip.MP4",
+        ),
+        (
             ["webcam"],
             "'webcam' is not a command; to read from that source: python -m edge --source webcam:0",
         ),

@@ -54,11 +54,12 @@ def stats_payload(stats: Stats) -> dict[str, Any]:
     }
 
 
-def json_text(payload: dict[str, Any]) -> str:
+def json_text(payload: Any, **dumps: Any) -> str:
     """`payload` as one line of JSON that strict parsers take: each byte of a file name that is
     not UTF-8 (in a path, or in an error that quotes it) is written as U+FFFD, as a UTF-8
-    decoder shows it, not as a lone surrogate (`\\udcff`), which they refuse."""
-    return json.dumps(_valid_unicode(payload))
+    decoder shows it, not as a lone surrogate (`\\udcff`), which they refuse. `dumps`: more
+    of `json.dumps`' options (`separators`, `allow_nan`)."""
+    return json.dumps(_valid_unicode(payload), **dumps)
 
 
 def _valid_unicode(value: Any) -> Any:

@@ -14,7 +14,6 @@ the security headers.
 """
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
 from typing import Any
@@ -32,6 +31,7 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from edge.outputs.payloads import json_text
 from edge.web.live import LiveView
 from edge.web.metrics import WebMetrics
 from edge.web.security import BasicAuth, HostCheck, SecurityHeaders, content_security_policy
@@ -149,12 +149,12 @@ class _Guarded:
 
 
 class AsciiJSONResponse(JSONResponse):
-    """JSON written in ASCII, as the events, MQTT and `--json` are: a file name that is not
-    UTF-8 (Python's lone surrogates, "caf\\udce9.png") cannot be encoded as UTF-8, and
-    Starlette's own rendering failed with a 500 for as long as its reading was recent."""
+    """JSON written in ASCII, as the events, MQTT and `--json` are (`json_text`): a file name
+    that is not UTF-8 (Python's lone surrogates, "caf\\udce9.png") cannot be encoded as UTF-8,
+    and Starlette's own rendering failed with a 500 for as long as its reading was recent."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+        return json_text(content, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def _stats_with_viewers(live: LiveView) -> dict[str, Any]:
@@ -216,4 +216,4 @@ async def _server_sent_events(live: LiveView) -> AsyncIterator[str]:
 
 
 def _event(name: str, data: Any) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+    return f"event: {name}\ndata: {json_text(data, separators=(',', ':'))}\n\n"
