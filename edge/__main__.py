@@ -265,6 +265,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     words = [word for word in left_over if not word.startswith("-")]
     if args.command == "run" and args.source is not None and words:
         parser.error(_one_source([args.source, *words]))
+    first_word = left_over[0] if left_over and not left_over[0].startswith("-") else None
+    if args.command == "run" and first_word and _source_named(first_word):  # `run demo`
+        commands["run"].error(
+            f"{first_word!r} is no argument of run; to read from that source: "
+            f"{_source_named(first_word)}"
+        )
     if left_over:
         command = commands[args.command]
         command.error(_unrecognized(left_over, command))  # its usage: the options it takes
@@ -294,16 +300,11 @@ def _one_source(values: list[str]) -> str:
 
 def _not_a_command(word: str) -> str:
     """What to say of a first word that is not a command: how to read from it when it names a
-    source that is no image file (`demo`, `webcam:0`, a stream's URL, a video, which only
-    `--source` reads), else the command it is close to, if any (a misspelling), else how to
-    read image files (the likeliest thing meant)."""
-    video = Path(word).suffix.lower() in VIDEO_SUFFIXES
-    if word == "webcam" or video or not names_files(word):
-        source = "webcam:0" if word == "webcam" else word  # webcam alone is no source's name
-        return (
-            f"{word!r} is not a command; to read from that source: python -m edge --source "
-            f"{shlex.quote(source)}"
-        )
+    source that is no image file (`_source_named`), else the command it is close to, if any (a
+    misspelling), else how to read image files (the likeliest thing meant)."""
+    source = _source_named(word)
+    if source:
+        return f"{word!r} is not a command; to read from that source: {source}"
     close = difflib.get_close_matches(word, COMMANDS, n=1)
     if close:
         return f"{word!r} is not a command: did you mean {close[0]!r}?"
@@ -311,6 +312,16 @@ def _not_a_command(word: str) -> str:
         f"{word!r} is not a command ({', '.join(COMMANDS)}); to read image files: "
         f"python -m edge recognize {word}"
     )
+
+
+def _source_named(word: str) -> str | None:
+    """The command that reads from `word` when it names a source that is no image file
+    (`demo`, `webcam:0`, a stream's URL, a video, which only `--source` reads), else None."""
+    video = Path(word).suffix.lower() in VIDEO_SUFFIXES
+    if word != "webcam" and not video and names_files(word):
+        return None
+    source = "webcam:0" if word == "webcam" else word  # webcam alone is no source's name
+    return f"python -m edge --source {shlex.quote(source)}"
 
 
 # flag (argparse dest) -> the setting it overrides

@@ -5,7 +5,7 @@ w, h]}]}` with digits in reading order ("digit" null where unsure), each line of
 read-out apart in "lines" ("123" above "456": text "123456", lines ["123", "456"]), boxes in the
 image's own pixels (once turned by --rotation, --hflip, --vflip), and "empty_reason" when nothing
 is read on it (a blank sheet too: that is an answer); an unreadable one gives `{"path", "error"}`
-saying what is wrong. A file name that is not UTF-8 has U+FFFD for each byte that is not, as
+saying what is wrong. A file name that is not UTF-8 has each byte that is not written `\\xff`, as
 strict JSON parsers need. A closed stdout (`| head -1`) ends it quietly; one that cannot be written
 (a full disk) ends it with `WriteFailed`.
 """

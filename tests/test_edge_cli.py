@@ -360,8 +360,9 @@ def test_a_name_the_terminal_cannot_show_is_shown_escaped_not_lost(scene_dir, tm
 
 def test_a_file_name_that_is_not_utf8_is_strict_json_in_both_commands(scene_dir, tmp_path):
     """Its byte that is not UTF-8 came out as a lone surrogate ("bad\\udcffname.jpg"), which
-    strict JSON parsers refuse (and UTF-8 cannot encode): U+FFFD stands for it, as a UTF-8
-    decoder shows it, in the path and in an error that quotes it."""
+    strict JSON parsers refuse (and UTF-8 cannot encode): it is written `\\xff`, as `ls -b`
+    shows it, in the path and in an error that quotes it (U+FFFD, tried first, made two names
+    that differ in such a byte one)."""
     photos = tmp_path / "photos"
     photos.mkdir()
     shutil.copy(scene_dir / "scene-0000.jpg", os.fsdecode(bytes(photos) + b"/bad\xffname.jpg"))
@@ -373,8 +374,8 @@ def test_a_file_name_that_is_not_utf8_is_strict_json_in_both_commands(scene_dir,
     assert "\\udc" not in recognized.stdout + run.stdout
     lines = json_lines(recognized.stdout)
     assert [line["path"] for line in lines] == [
-        f"{photos}/bad\ufffdname.jpg",
-        f"{photos}/fake\ufffd.jpg",
+        f"{photos}/bad\\xffname.jpg",
+        f"{photos}/fake\\xfe.jpg",
     ]
     assert lines[0]["text"] and lines[1]["error"].startswith(lines[1]["path"])
     reading, error, _stats = json_lines(run.stdout)
@@ -903,6 +904,10 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
             "source: python -m edge --source 'rtsp://cam.lan/live?a=1&b=2'",
         ),
         (["--source", "demo", "recognize", "a.jpg"], "unrecognized arguments: --source"),
+        (
+            ["run", "demo"],
+            "'demo' is no argument of run; to read from that source: python -m edge --source demo",
+        ),
         (["--web", "8080", "page.jpg"], "unrecognized arguments: page.jpg"),
         (["recognize", "--bogus", "page.jpg"], "unrecognized arguments: --bogus\n"),
         (["--sources", "demo"], "arguments: --sources demo (did you mean --source?)"),

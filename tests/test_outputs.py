@@ -190,9 +190,9 @@ def test_json_lines_write_a_file_name_that_is_not_utf8_as_strict_json():
     sink.on_file_error(name, f"{name}: not a readable image", STATS)
     sink.on_stop(dataclasses.replace(STATS, source=f"{name} (1 image file)"))
     said = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [line.get("path") for line in said] == ["photos/bad\ufffdname.png"] * 2 + [None]
-    assert said[1]["error"] == "photos/bad\ufffdname.png: not a readable image"
-    assert said[2]["source"] == "photos/bad\ufffdname.png (1 image file)"
+    assert [line.get("path") for line in said] == ["photos/bad\\xffname.png"] * 2 + [None]
+    assert said[1]["error"] == "photos/bad\\xffname.png: not a readable image"
+    assert said[2]["source"] == "photos/bad\\xffname.png (1 image file)"
     json.dumps(said, ensure_ascii=False).encode("utf-8")  # strict: no surrogate left
 
 

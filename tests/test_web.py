@@ -193,14 +193,14 @@ def test_the_api_serves_the_latest_reading_stats_and_history(web: WebSink) -> No
 def test_a_file_name_that_is_not_utf8_is_served_escaped_not_as_an_error(web: WebSink) -> None:
     """os.fsdecode gives a Latin-1 name (caf\\xe9.png on disk) lone surrogates, which UTF-8
     cannot encode: /api/readings answered 500 for as long as its reading was recent. Served as
-    `--json` writes it: U+FFFD for the byte, not a lone surrogate strict parsers refuse."""
+    `--json` writes it: the byte as `\\xe9`, not a lone surrogate strict parsers refuse."""
     name = os.fsdecode(b"photos/caf\xe9 \xe6\x95\xb0.png")  # a Latin-1 e, then UTF-8 text
     web.on_reading(dataclasses.replace(reading("7", 1), path=name), stats(readings=1))
     for path in ("/api/reading", "/api/readings"):
         response = get(web, path)
         body = response.read()
         assert response.status == 200 and body.isascii(), (path, response.status)
-    assert get_json(web, "/api/reading")["path"] == "photos/caf\ufffd \u6570.png"
+    assert get_json(web, "/api/reading")["path"] == "photos/caf\\xe9 \u6570.png"
 
 
 def test_the_figures_are_taken_at_the_pipelines_stats_event(web: WebSink) -> None:

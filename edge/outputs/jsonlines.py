@@ -13,7 +13,7 @@ class JsonLinesSink(Sink):
     A reading names its image file ("path") for a still-image source, and what is really
     written ("truth") when the source knows it (the demo). An image file that cannot be read is
     `{"event": "error", "path", "error"}`, as `recognize` says it. A closed stdout (`| head -1`)
-    ends the run quietly. A file name that is not UTF-8 is written with U+FFFD for its bytes
+    ends the run quietly. A file name that is not UTF-8 is written with `\\xff` for its bytes
     that are not (`json_text`).
     """
 
