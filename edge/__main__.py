@@ -266,10 +266,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.command == "run" and args.source is not None and words:
         parser.error(_one_source([args.source, *words]))
     first_word = left_over[0] if left_over and not left_over[0].startswith("-") else None
-    if args.command == "run" and first_word and _source_named(first_word):  # `run demo`
+    source = _source_named(first_word) if args.command == "run" and first_word else None
+    if source:  # `run demo`
         commands["run"].error(
-            f"{first_word!r} is no argument of run; to read from that source: "
-            f"{_source_named(first_word)}"
+            f"{first_word!r} is no argument of run; to read from that source: {source}"
         )
     if left_over:
         command = commands[args.command]

@@ -457,15 +457,19 @@ class Pipeline:
         bug, and a traceback per failure would bury it. Anything else is a bug: its traceback
         says where."""
         for sink in self.sinks:
-            name = type(sink).__name__
             try:
                 call(sink)
-            except OSError as exc:
-                said = self._failed_outputs[name] = unwritable(exc)
-                self._warn(name, "output %s failed: %s; the run goes on", name, said)
             except Exception as exc:
-                self._failed_outputs[name] = repr(exc)
-                self._warn(name, "output %s failed", name, exc_info=True)
+                self._output_failed(type(sink).__name__, exc)
+
+    def _output_failed(self, name: str, exc: Exception) -> None:
+        """Remember and say (rate-limited) that output `name` failed with `exc`."""
+        if isinstance(exc, OSError):
+            said = self._failed_outputs[name] = unwritable(exc)
+            self._warn(name, "output %s failed: %s; the run goes on", name, said)
+        else:
+            self._failed_outputs[name] = repr(exc)
+            self._warn(name, "output %s failed", name, exc_info=True)
 
     def _warn(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
         """Log a warning, but a repeating one (same key) only once per WARN_INTERVAL_S."""
