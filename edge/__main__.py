@@ -444,7 +444,7 @@ def run(
                 video_rate = not source.stills and settings.source.fps is None
                 pace = "its own frame rate" if video_rate else f"{settings.source.frame_rate:g} fps"
                 print(
-                    f"edge-digits: reading {source.description} as fast as it can; add "
+                    f"edge: reading {source.description} as fast as it can; add "
                     f"--realtime to watch the live page at {pace} (--fps, [source] fps)",
                     file=sys.stderr,
                     flush=True,
@@ -486,11 +486,11 @@ def run(
     if caught and source.replay and not settings.source.loop and not pipeline.source_ended:
         # Files or a video left unread were asked for: a stop before their end is no success.
         said = f"stopped by {signal_name(caught[0])} before the end of {source.description}"
-        print(f"edge-digits: {said}", file=sys.stderr)
+        print(f"edge: {said}", file=sys.stderr)
         return 128 + caught[0]
     if pipeline.failed_outputs:  # readings lost: a run that ends 0 would say all went well
         lost = "; ".join(f"{name}: {error}" for name, error in pipeline.failed_outputs.items())
-        print(f"edge-digits: what an output failed to write is lost: {lost}", file=sys.stderr)
+        print(f"edge: what an output failed to write is lost: {lost}", file=sys.stderr)
         return EXIT_FAILED
     failed = source.replay and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK
@@ -523,13 +523,13 @@ def _announce_page(page: "WebSink") -> None:
     where = page.url
     if page.host in ("0.0.0.0", "::"):  # every network: the loopback URL works only here
         where += f" (from another machine: http://<this machine's address>:{page.port}/)"
-    print(f"edge-digits: live page on {where}; {page.access}", file=sys.stderr, flush=True)
+    print(f"edge: live page on {where}; {page.access}", file=sys.stderr, flush=True)
 
 
 def _say_page_stays_up(page: "WebSink") -> None:
     """When a replay ends with the page on: it stays up, showing the last frame and reading."""
     print(
-        f"edge-digits: the source ended; the live page stays up at {page.url} until Ctrl-C",
+        f"edge: the source ended; the live page stays up at {page.url} until Ctrl-C",
         file=sys.stderr,
         flush=True,
     )
@@ -540,7 +540,7 @@ def _announce_broker(sinks: list[Sink]) -> None:
     from edge.outputs.mqtt import MqttSink  # already loaded: build_sinks made one
 
     broker = next(sink for sink in sinks if isinstance(sink, MqttSink))
-    print(f"edge-digits: MQTT to {broker.destination}", file=sys.stderr, flush=True)
+    print(f"edge: MQTT to {broker.destination}", file=sys.stderr, flush=True)
 
 
 def _stop_on_signals(pipeline: Pipeline) -> list[int]:

@@ -191,7 +191,7 @@ def scene_settings(
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenes",
-        type=int,
+        type=whole_number(1, "a scene count"),
         help=f"how many scenes (default {DEFAULT_SCENES}; with --real or --real-lines, no scenes "
         "unless given)",
     )
@@ -327,6 +327,17 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
             f"--long-side must be at least {MIN_FRAME} px (a smaller picture holds no digit "
             f"one can read), got {args.long_side}"
         )
+    mounted = [
+        f"--{flag}" for flag in ("rotation", "hflip", "vflip") if getattr(args, flag) is not None
+    ]
+    if mounted and not folders:
+        # The scenes are drawn upright; only photos are taken with the camera mounted so.
+        one = len(mounted) == 1
+        raise BenchError(
+            f"{' and '.join(mounted)} {'is' if one else 'are'} for the photos of --real DIR "
+            "(taken with the camera mounted so); the generated scenes are drawn upright: give "
+            f"a folder too, or leave {'it' if one else 'them'} out"
+        )
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
     line_folders = list(args.real_lines or [])
     per_writer = args.lines_per_writer
@@ -365,25 +376,25 @@ def scene_bench(
 ) -> tuple[dict[str, Any], list[Misread]]:
     """Generated scenes through the int8 and the float model: timings, memory, accuracy; and
     the scenes the int8 model misread."""
+    # The digits first: a missing or wrong MNIST file is told before the scenes' count is.
+    images, labels, digit_source = bench_digits(args.data, args.digits)
     count = DEFAULT_SCENES if args.scenes is None else args.scenes
-    if count < 1:
-        raise BenchError("--scenes must be at least 1")
     conditions = [c for c in CONDITIONS if c in args.conditions]
     if count < len(conditions):
+        fewer = " or fewer --conditions" if len(conditions) > 1 else ""
         raise BenchError(
             f"--scenes {count} cannot give each of {len(conditions)} conditions a scene; "
-            "pass more --scenes or fewer --conditions"
+            f"pass --scenes {len(conditions)} or more{fewer}"
         )
     int8_path = model_file(settings.model)
     float_path = args.float_model or float_beside(int8_path)
     if float_path is None:
         print(
-            f"edge bench: no float model to compare {int8_path} with ({_no_float(int8_path)}): "
+            f"edge: no float model to compare {int8_path} with ({_no_float(int8_path)}): "
             "the float columns are left out; --float-model PATH names one",
             file=sys.stderr,
         )
     settings_of_scenes = scene_settings(args.width, args.height, args.digit_height, args.ruled)
-    images, labels, digit_source = bench_digits(args.data, args.digits)
     rng = np.random.default_rng(args.seed)
     with _elapsed(f"making {count} scenes"):
         try:
@@ -899,7 +910,7 @@ def real_truths(folder: Path) -> dict[str, str]:
         how = f"not in its {TRUTH_FILE}" if listed.is_file() else "with no digits in their names"
         shown = ", ".join(unlabelled[:5]) + (", ..." if len(unlabelled) > 5 else "")
         print(
-            f"edge bench: {len(unlabelled)} image(s) in {folder} {how} are left out: {shown}",
+            f"edge: {len(unlabelled)} image(s) in {folder} {how} are left out: {shown}",
             file=sys.stderr,
         )
     return truth
@@ -1091,7 +1102,7 @@ def draw_misreads(misreads: list[Misread], report: dict[str, Any], path: Path) -
             path.unlink(missing_ok=True)  # it would show an earlier run's misreads as this one's
     except OSError as exc:
         drawn["error"] = f"cannot write {path} ({exc}); --misreads PNG names another place"
-        print(f"edge bench: {drawn['error']}", file=sys.stderr)
+        print(f"edge: {drawn['error']}", file=sys.stderr)
     return drawn
 
 

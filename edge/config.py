@@ -347,7 +347,7 @@ def warn_of_mqtt_left_off(document: Mapping[str, Any], origin: str) -> None:
     if mqtt and "enabled" not in mqtt:
         # Said as the run's other notices are: logging is set up only once the config is read.
         print(
-            f"edge-digits: {origin}: [mqtt] sets {', '.join(mqtt)} but not enabled = true, so "
+            f"edge: {origin}: [mqtt] sets {', '.join(mqtt)} but not enabled = true, so "
             "MQTT is off and nothing is published; add enabled = true under [mqtt] (enabled = "
             "false keeps it off quietly).",
             file=sys.stderr,

@@ -54,6 +54,8 @@ class FrameRead:
     find_ms: float
     read_ms: float
     lines: tuple[str, ...] = ()  # each line's read-out that read something, in reading order
+    ink: str | None = None  # the ink the lines were found as: "dark" or "light"
+    lines_found: int = 0  # lines of ink found, read or not
 
 
 _SMALLEST_LINE = 0.4  # of the tallest line's height that reads (see DigitReader._read_lines)
@@ -105,7 +107,7 @@ class DigitReader:
         """
         look = self._look(image, self.find)
         if not look.found.lines and is_single_colour(image):
-            return FrameRead((), FLAT, look.find_ms, look.read_ms)
+            return FrameRead((), FLAT, look.find_ms, look.read_ms, ink=look.found.ink)
         find_ms, read_ms = look.find_ms, look.read_ms
         if look.found.ink_in_doubt and _mean_confidence(look.digits) < _NO_SECOND_LOOK:
             other_ink = replace(self.find, ink=_OTHER_INK[look.found.ink])
@@ -114,7 +116,9 @@ class DigitReader:
             if _surer(again.digits, look.digits):
                 look = again
         reason = look.found.empty_reason or (None if look.digits else NO_DIGITS)
-        return FrameRead(look.digits, reason, find_ms, read_ms, look.lines)
+        return FrameRead(
+            look.digits, reason, find_ms, read_ms, look.lines, look.found.ink, len(look.found.lines)
+        )
 
     def _look(self, image: np.ndarray, find: FindSettings) -> _Look:
         """The frame's lines found with `find`, their digits in reading order, and the times."""

@@ -10,6 +10,7 @@ strict JSON parsers need. A closed stdout (`| head -1`) ends it quietly; one tha
 (a full disk) ends it with `WriteFailed`.
 """
 
+import logging
 import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -33,6 +34,7 @@ from edge.sources import (
     orient,
 )
 
+log = logging.getLogger(__name__)
 Orient = Callable[[np.ndarray], np.ndarray]  # an image as the camera was mounted
 
 
@@ -100,6 +102,21 @@ def recognize_file(
     }
     if read.empty_reason:
         line["empty_reason"] = read.empty_reason
+    # At -v: what the finder made of it, so that a bad picture is told from a bad guess.
+    log.info(
+        "%s: %dx%d%s, %s ink, %d line(s) of ink found, %d read: %s; finding %.1f ms, reading "
+        "%.1f ms",
+        path,
+        image.shape[1],
+        image.shape[0],
+        f" (decoded at 1/{reduced})" if reduced > 1 else "",
+        read.ink,
+        read.lines_found,
+        len(read.lines),
+        repr(line["text"]) if line["text"] else read.empty_reason,
+        read.find_ms,
+        read.read_ms,
+    )
     return line
 
 

@@ -542,7 +542,7 @@ def test_a_sheet_that_cannot_be_written_is_said_and_costs_no_figures(tmp_path, c
     real = {"model": "m.tflite", "folders": [{"folder": "photos", "photos": 3, "misses": [{}]}]}
     drawn = draw_misreads([misread(0)], {"real": real}, path)
     assert drawn["path"] is None and drawn["misread"] == 1 and str(path) in drawn["error"]
-    assert f"edge bench: cannot write {path}" in capsys.readouterr().err
+    assert f"edge: cannot write {path}" in capsys.readouterr().err
 
 
 def test_bench_real_draws_the_photos_it_misread(mnist_test, tmp_path):

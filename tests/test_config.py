@@ -334,12 +334,12 @@ def test_a_model_the_file_names_that_is_missing_is_named_by_its_setting_and_the_
 
 
 def test_mqtt_settings_without_enabled_warn_that_mqtt_is_off(tmp_path, capsys):
-    """Said as the run's other notices are ("edge-digits: ..."): it was the message alone."""
+    """Said as the run's other notices are ("edge: ..."): it was the message alone."""
     path = write(tmp_path, '[mqtt]\nurl = "mqtt://broker.lan:1883"\n')
     assert load_settings(path).mqtt.enabled is False  # on only when asked, as [web] is
     [warning] = capsys.readouterr().err.splitlines()
     assert warning.startswith(
-        f"edge-digits: {path}: [mqtt] sets url but not enabled = true, so MQTT is off"
+        f"edge: {path}: [mqtt] sets url but not enabled = true, so MQTT is off"
     )
 
 

@@ -4,6 +4,7 @@ import contextlib
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -178,7 +179,7 @@ def test_a_blank_sheet_reads_as_nothing_written_not_as_an_error(tmp_path):
     assert "confidence" not in line and "WARNING" not in photo.stderr
     closing = photo.stderr.splitlines()[-1]
     assert closing.startswith(
-        "edge-digits: stopped after 1 frame: 0 read something, 1 read nothing, 0 failed; "
+        "edge: stopped after 1 frame: 0 read something, 1 read nothing, 0 failed; "
         "0 readings of digits; median ms: "
     )  # and no rate: one frame makes none
 
@@ -406,9 +407,9 @@ def test_a_run_whose_output_is_on_a_full_disk_goes_on_says_why_once_and_exits_1(
     assert [line for line in said if line.startswith("WARNING")] == [
         f"WARNING edge.pipeline: output {output} failed: {DISK_FULL}; the run goes on"
     ]
-    assert said[-1] == f"edge-digits: what an output failed to write is lost: {output}: {DISK_FULL}"
+    assert said[-1] == f"edge: what an output failed to write is lost: {output}: {DISK_FULL}"
     if not flags:  # the console's notes, on stderr, say the run went on to its end
-        assert said[-2].startswith("edge-digits: stopped after 60 frames: ")
+        assert said[-2].startswith("edge: stopped after 60 frames: ")
 
 
 def test_debug_output_is_edges_own_not_pillows(tmp_path):
@@ -457,7 +458,7 @@ def test_the_start_says_where_mqtt_publishes_without_the_password(tmp_path):
     done = edge("--config", str(config), "--source", "demo", "--max-frames", "1", "-v")
     assert done.returncode == 0, done.stderr
     assert (
-        "edge-digits: MQTT to mqtt://127.0.0.1:1, topics edge-digits/kitchen/ (Home Assistant "
+        "edge: MQTT to mqtt://127.0.0.1:1, topics edge-digits/kitchen/ (Home Assistant "
         "discovery under homeassistant/)"
     ) in done.stderr
     assert "s3cret" not in done.stderr
@@ -744,7 +745,7 @@ def stderr_until(process: subprocess.Popen, words: str) -> list[str]:
 def test_web_serves_the_live_page_and_prints_its_url():
     with running_with_web("--source", "demo") as (process, url):
         said = stderr_until(process, "live page")
-        assert said[-1].startswith(f"edge-digits: live page on {url};")
+        assert said[-1].startswith(f"edge: live page on {url};")
         with urllib.request.urlopen(url, timeout=10) as page:
             html = page.read().decode()
         assert "<title>edge-digits</title>" in html and 'id="truth"' in html
@@ -767,7 +768,7 @@ def test_web_keeps_the_page_up_when_a_video_ends_until_ctrl_c(scenes, tmp_path):
     with running_with_web("--source", str(video)) as (process, url):
         said = stderr_until(process, "source ended")
         assert said[-1] == (
-            f"edge-digits: the source ended; the live page stays up at {url} until Ctrl-C\n"
+            f"edge: the source ended; the live page stays up at {url} until Ctrl-C\n"
         )
         # Read flat out, it is over before a person opens the page: how to watch it is said.
         assert (
@@ -920,6 +921,23 @@ def test_a_mistaken_command_line_says_what_was_meant(argv, message, capsys):
         assert "[--rotation {0,90,180,270}]" in said
 
 
+def test_recognize_at_v_says_what_the_finder_made_of_each_image(scenes, tmp_path):
+    """Which ink, how many lines of it, what was read or why nothing was, and the times: a bad
+    picture told from a bad guess. It said nothing more at -v than without."""
+    dark, light, blank = (tmp_path / f"{name}.png" for name in ("dark", "light", "blank"))
+    cv2.imwrite(str(dark), scenes[0].frame)
+    cv2.imwrite(str(light), 255 - scenes[0].frame)  # chalk on a board
+    cv2.imwrite(str(blank), np.full((120, 160, 3), 200, np.uint8))
+    done = edge("recognize", "-v", str(dark), str(light), str(blank))
+    said = {line.split(": ", 2)[1]: line for line in done.stderr.splitlines() if "INFO" in line}
+    texts = [line["text"] for line in json_lines(done.stdout)]
+    assert re.search(r"dark ink, [1-9] line\(s\) of ink found, [1-9] read", said[str(dark)])
+    assert f"read: {texts[0]!r}; finding " in said[str(dark)] and texts[0]
+    assert re.search(r"light ink, [1-9] line\(s\) of ink found, [1-9] read", said[str(light)])
+    assert "160x120, dark ink, 0 line(s) of ink found, 0 read: nothing written" in said[str(blank)]
+    assert str(dark) not in edge("recognize", str(dark)).stderr
+
+
 def test_recognize_takes_json_as_run_does_and_it_changes_nothing():
     """Its output is JSON lines anyway: `recognize --json` was refused with a usage error."""
     assert parse_args(["recognize", "--json", "page.jpg"]).paths == ["page.jpg"]
@@ -992,7 +1010,18 @@ def test_bench_options_pick_conditions_and_real_folders():
     ("args", "message"),
     [
         (["--real", "no/such/folder"], "--real no/such/folder: no such folder"),
-        (["--scenes", "3"], "--scenes 3 cannot give each of 10 conditions a scene"),
+        (
+            ["--scenes", "3"],
+            "--scenes 3 cannot give each of 10 conditions a scene; pass --scenes 10",
+        ),
+        (
+            ["--scenes", "0", "--conditions", "plain"],
+            "argument --scenes: a scene count is 1 or more",
+        ),
+        # The digits are told of before the count: a user mends both in one go.
+        (["--scenes", "3", "--data", "no/such.npz"], "no/such.npz (--data) does not exist"),
+        (["--rotation", "90"], "--rotation is for the photos of --real DIR"),
+        (["--hflip", "--real-lines", "."], "--hflip is for the photos of --real DIR"),
         (["--conditions", "nope"], "unknown condition nope: choose from all, plain, close"),
         (["--width", "64", "--height", "48"], "--width 64 --height 48: scene size 64x48 is below"),
         (

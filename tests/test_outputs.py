@@ -105,7 +105,7 @@ def test_the_closing_line_says_plainly_what_the_frames_gave():
               stage_ms=stage_ms)
     )  # fmt: skip
     assert notes.getvalue() == (
-        "edge-digits: stopped after 60 frames: 25 read something, 30 read nothing, 5 failed "
+        "edge: stopped after 60 frames: 25 read something, 30 read nothing, 5 failed "
         "(and 12 dropped while busy); 3 readings of digits, 2 of nothing in view; 14.9 fps; "
         "median ms: capture 0.10, find 2.00, read 3.00, total 5.10\n"
     )
@@ -118,7 +118,7 @@ def test_a_handful_of_frames_gives_no_rate_and_photos_read_as_nothing_are_not_re
     sink.on_reading(dataclasses.replace(READING, text="", path="blank.png"), Stats())
     sink.on_stop(Stats(frames=1, readings=1, processed_fps=0.0, stage_ms={"total": 4.0}))
     assert notes.getvalue() == (
-        "edge-digits: stopped after 1 frame: 0 read something, 1 read nothing, 0 failed; "
+        "edge: stopped after 1 frame: 0 read something, 1 read nothing, 0 failed; "
         "0 readings of digits; median ms: total 4.00\n"
     )
 

@@ -167,7 +167,7 @@ def test_a_signal_ends_the_running_demo_with_its_summary(signum):
     _, err, took = stop(process, signum)
     assert process.returncode == 0, err
     said = err.splitlines()
-    assert said[0].endswith("Ctrl-C stops.") and said[1].startswith("edge-digits: stopped after")
+    assert said[0].endswith("Ctrl-C stops.") and said[1].startswith("edge: stopped after")
     assert len(said) == 2 and took < STOP_WITHIN_S
 
 
@@ -193,7 +193,7 @@ def test_a_closed_stdout_ends_the_demo_quietly(as_json):
     if as_json:
         assert err == ""
     else:  # what it did, on stderr, which is still open
-        assert err.splitlines()[-1].startswith("edge-digits: stopped after")
+        assert err.splitlines()[-1].startswith("edge: stopped after")
 
 
 def test_a_closed_stdout_ends_a_run_that_has_nothing_new_to_write(scene_jpeg, tmp_path):

@@ -37,7 +37,7 @@ class ConsoleSink(Sink):
             model = f"the bundled model {stats.model} ({kind})"
         else:
             model = f"the model {stats.model} ({kind}; yours, not the bundled one)"
-        write_line(self.notes, f"edge-digits: reading {stats.source} with {model}; Ctrl-C stops.")
+        write_line(self.notes, f"edge: reading {stats.source} with {model}; Ctrl-C stops.")
 
     def on_frame(self, result: FrameResult, stats: Stats) -> None:
         self._frames_read += bool(result.text)
@@ -77,7 +77,7 @@ def closing_line(stats: Stats, frames_read: int, digit_readings: int, view_empti
     if taken >= RATE_FROM_FRAMES and stats.processed_fps:
         rate = f"{stats.processed_fps:.1f} fps; "
     stages = ", ".join(f"{stage} {ms:.2f}" for stage, ms in stats.stage_ms.items())
-    return f"edge-digits: stopped after {frames}; {readings}; {rate}median ms: {stages or 'none'}"
+    return f"edge: stopped after {frames}; {readings}; {rate}median ms: {stages or 'none'}"
 
 
 def _reading_line(reading: Reading) -> str:
