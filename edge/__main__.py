@@ -255,15 +255,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     # of a command named after the options.
     first = [word for word in argv if word not in HELP] if filled_in else argv
     args, left_over = parser.parse_known_args(first)
-    if filled_in and left_over and left_over[0] in COMMANDS:
-        # (Its first mention: an option's value that is a command's name, as in `--config
-        # run`, is no file anyone names.)
-        at = argv.index(left_over[0], 1)
+    named = [word for word in left_over if word in COMMANDS]
+    if filled_in and named:
+        # A command named after options, some of them its own (`--scenes 10 bench`), which
+        # run's parser left over. (Its first mention: an option's value that is a command's
+        # name, as in `--config run`, is no file anyone names.)
+        at = argv.index(named[0], 1)
         return parse_args([argv[at], *argv[1:at], *argv[at + 1 :]])
     if first != argv:
         parser.parse_known_args(argv)  # shows run's help, as asked, and exits
     words = [word for word in left_over if not word.startswith("-")]
-    if args.command == "run" and args.source is not None and words:
+    options = [word for word in left_over if word.startswith("-")]
+    if args.command == "run" and args.source is not None and words and not options:
+        # (With an option left over too, the words are most likely its value: a mistyped
+        # option, `--max-fames 3`, is said as such below.)
         parser.error(_one_source([args.source, *words]))
     first_word = left_over[0] if left_over and not left_over[0].startswith("-") else None
     source = _source_named(first_word) if args.command == "run" and first_word else None
@@ -273,18 +278,29 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         )
     if left_over:
         command = commands[args.command]
-        command.error(_unrecognized(left_over, command))  # its usage: the options it takes
+        # Its usage: the options it takes.
+        command.error(_unrecognized(left_over, args.command, commands))
     return args
 
 
-def _unrecognized(left_over: list[str], command: argparse.ArgumentParser) -> str:
-    """argparse's own words for arguments no option takes, and the option a mistyped one is
-    close to (`--sources`: did you mean --source?)."""
+def _unrecognized(
+    left_over: list[str], name: str, commands: dict[str, argparse.ArgumentParser]
+) -> str:
+    """argparse's own words for arguments no option of command `name` takes, and the option a
+    mistyped one is close to (`--sources`: did you mean --source?), or the command whose
+    option it is (`run --scenes 10`: bench's)."""
     said = f"unrecognized arguments: {' '.join(left_over)}"
-    options = list(command._option_string_actions)  # every flag, as argparse's own errors use
-    typed = (word.split("=")[0] for word in left_over if word.startswith("--"))
-    close = [m for word in typed for m in difflib.get_close_matches(word, options, 1, 0.75)]
-    return f"{said} (did you mean {' '.join(close)}?)" if close else said
+    # Every flag of each command, as argparse's own errors use them.
+    flags = {command: list(parser._option_string_actions) for command, parser in commands.items()}
+    typed = [word.split("=")[0] for word in left_over if word.startswith("--")]
+    close = [m for word in typed for m in difflib.get_close_matches(word, flags[name], 1, 0.75)]
+    if close:
+        return f"{said} (did you mean {' '.join(close)}?)"
+    owners = [(word, other) for word in typed for other in commands if word in flags[other]]
+    if owners:
+        word, other = owners[0]
+        return f"{said} ({word} is an option of {other}: python -m edge {other} {word} ...)"
+    return said
 
 
 def _one_source(values: list[str]) -> str:

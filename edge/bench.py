@@ -320,6 +320,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     A signal (edge.interrupts) unwinds it: its folder of scenes goes with the `with` that made
     it, its measuring processes with `_peak_rss_mb`."""
     folders = list(args.real or [])
+    line_folders = list(args.real_lines or [])
     if args.long_side is not None and not folders:
         raise BenchError("--long-side is for --real DIR: give a folder too")
     if args.long_side is not None and args.long_side < MIN_FRAME:
@@ -333,13 +334,13 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     if mounted and not folders:
         # The scenes are drawn upright; only photos are taken with the camera mounted so.
         one = len(mounted) == 1
+        upright = "--real-lines' lines are set" if line_folders else "the scenes are drawn"
         raise BenchError(
             f"{' and '.join(mounted)} {'is' if one else 'are'} for the photos of --real DIR "
-            "(taken with the camera mounted so); the generated scenes are drawn upright: give "
-            f"a folder too, or leave {'it' if one else 'them'} out"
+            f"(taken with the camera mounted so); {upright} upright: give --real DIR, or leave "
+            f"{'it' if one else 'them'} out"
         )
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
-    line_folders = list(args.real_lines or [])
     per_writer = args.lines_per_writer
     if per_writer is not None and not line_folders:
         raise BenchError("--lines-per-writer is for --real-lines DIR: give a folder too")
@@ -387,8 +388,16 @@ def scene_bench(
             f"pass --scenes {len(conditions)} or more{fewer}"
         )
     int8_path = model_file(settings.model)
-    float_path = args.float_model or float_beside(int8_path)
-    if float_path is None:
+    # (Loaded first: a model that cannot be read stops the bench before the scenes are made.)
+    quantized = LineModel(int8_path, settings.model.threads, settings.model.verify).quantized
+    float_path = args.float_model or (float_beside(int8_path) if quantized else None)
+    if not quantized and float_path is None:
+        print(
+            f"edge: {int8_path} is a float model, not int8: it is benched alone, in columns "
+            "headed float; --float-model PATH names another to compare it with",
+            file=sys.stderr,
+        )
+    elif float_path is None:
         print(
             f"edge: no float model to compare {int8_path} with ({_no_float(int8_path)}): "
             "the float columns are left out; --float-model PATH names one",
@@ -432,7 +441,7 @@ def scene_bench(
         int8, float_ = report["models"]["int8"], report["models"]["float"]
         ratio = int8["read_us_per_digit"] / float_["read_us_per_digit"]
         report["int8_read_vs_float"] = round(ratio, 3)
-    else:
+    elif quantized:
         report["no_float_model"] = _no_float(int8_path)
     return report, scene_misreads(scenes, readouts["int8"])
 
@@ -501,7 +510,10 @@ def bench_digits(data: str | None, split: str = "test") -> tuple[np.ndarray, np.
         return images, labels, f"bundled sample ({len(images)} MNIST test digits)"
     named_by = "--data" if data else f"${MNIST_ENV}"
     # The bundled sample stands in for test digits only.
-    fallback = " (or name none to use the bundled sample)" if split == "test" else ""
+    fallback = ""
+    if split == "test":
+        leave_out = "leave out --data" if data else f"unset ${MNIST_ENV}"
+        fallback = f" (or {leave_out} to use the bundled sample)"
     if not Path(path).is_file():
         problem = "is not a file" if Path(path).exists() else "does not exist"
         raise BenchError(
@@ -671,6 +683,11 @@ def format_table(report: dict[str, Any]) -> str:
     """The report as a table a person reads: one column per model."""
     models = report["models"]
     kinds = list(models)
+    # Each column headed by what its model is (`--model` may name a float one), or by the
+    # part it plays when both are alike.
+    heads = {kind: "int8" if models[kind]["quantized"] else "float" for kind in kinds}
+    if len(set(heads.values())) < len(heads):
+        heads = {"int8": "tested", "float": "compared"}
     rows = [
         f"edge-digits bench: {plural(report['scenes'], 'scene')} "
         f"({plural(report['digits'], 'digit')}), "
@@ -679,9 +696,9 @@ def format_table(report: dict[str, Any]) -> str:
         f"{report['threads']} interpreter "
         f"thread(s), {report['opencv_threads']} OpenCV thread(s), seed {report['seed']}, "
         f"digits from the {report['digit_source']}",
-        *(f"  {kind}: {models[kind]['model']}" for kind in kinds),
+        *(f"  {heads[kind]}: {models[kind]['model']}" for kind in kinds),
         *([f"  float: none, {report['no_float_model']}"] if "no_float_model" in report else []),
-        f"{'':32}" + "".join(f"{kind + ' median':>14}{'p95':>9}" for kind in kinds),
+        f"{'':32}" + "".join(f"{heads[kind] + ' median':>14}{'p95':>9}" for kind in kinds),
     ]
     labels = {
         "capture": "capture/decode ms",
@@ -710,11 +727,12 @@ def format_table(report: dict[str, Any]) -> str:
         row("failed frames", "failed_frames", "d"),
         *(
             [f"int8 read time / float: {report['int8_read_vs_float']:.3f}"]
-            if "int8_read_vs_float" in report
+            if "int8_read_vs_float" in report and list(heads.values()) == ["int8", "float"]
             else []
         ),
         "",
-        f"{'per condition':32}" + "".join(f"{kind + ' exact':>14}{'digit':>9}" for kind in kinds),
+        f"{'per condition':32}"
+        + "".join(f"{heads[kind] + ' exact':>14}{'digit':>9}" for kind in kinds),
     ]
     for condition, count in report["conditions"].items():
         figures = [models[k]["by_condition"][condition] for k in kinds]

@@ -403,12 +403,18 @@ def test_scenes_show_the_test_digits_or_the_training_digits_asked_for(
     ):
         bench_digits(str(tmp_path / "digits.png"))  # not numpy's words of pickles
     missing = tmp_path / "moved.npz"
-    with pytest.raises(BenchError, match=r"moved.npz \(--data\) does not exist: .*bundled sample"):
+    # What to do said as it can be done: it was "name none", and `--data none` is a file name.
+    with pytest.raises(
+        BenchError,
+        match=r"moved.npz \(--data\) does not exist: .*leave out --data to use the bundled",
+    ):
         bench_digits(str(missing))
     with pytest.raises(BenchError, match=r"\(--data\) is not a file: name MNIST's mnist.npz"):
         bench_digits(str(tmp_path))  # the folder that holds it
     monkeypatch.setenv("EDGE_DIGITS_MNIST", str(missing))
-    with pytest.raises(BenchError, match=r"moved.npz \(\$EDGE_DIGITS_MNIST\) does not exist"):
+    with pytest.raises(
+        BenchError, match=r"moved.npz \(\$EDGE_DIGITS_MNIST\) does not exist.*unset \$EDGE_DIGITS"
+    ):
         bench_digits(None)
 
 
@@ -468,6 +474,24 @@ def test_a_custom_int8_model_is_compared_with_its_own_float_model_or_none(tmp_pa
     assert list(paired["models"]) == ["int8", "float"] and paired["int8_read_vs_float"] > 0
     assert paired["models"]["float"]["model"] == str(named)
     assert not paired["models"]["float"]["quantized"] and "no_float_model" not in paired
+
+
+def test_a_float_model_benched_alone_is_headed_float_not_int8(tmp_path):
+    """`--model digits_float.tflite` was headed int8 in every column, and said to have no float
+    model to compare it with since its name holds no int8."""
+    quick = ["--scenes", "1", "--conditions", "plain", "--no-verify"]
+    quick += ["--model", str(BUNDLED_MODEL.with_name("digits_float.tflite"))]
+    done = subprocess.run(
+        edge_command("bench", *quick, "--misreads", str(tmp_path / "m.png")),
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "is a float model, not int8: it is benched alone, in columns headed float" in done.stderr
+    assert "float median" in done.stdout and "float exact" in done.stdout
+    assert "int8" not in done.stdout.replace("digits_float", "")
 
 
 # --- the contact sheet of misreads ----------------------------------------------------------

@@ -910,6 +910,12 @@ def test_recognize_a_12_megapixel_phone_photo_taken_sideways(mnist_test, tmp_pat
         (["recognize", "--bogus", "page.jpg"], "unrecognized arguments: --bogus\n"),
         (["--sources", "demo"], "arguments: --sources demo (did you mean --source?)"),
         (["recognize", "--rotate=90", "a.jpg"], "--rotate=90 (did you mean --rotation?)"),
+        # A mistyped option beside --source was said to be a second source.
+        (["--source", "demo", "--max-fames", "3"], "--max-fames 3 (did you mean --max-frames?)"),
+        (
+            ["--source", "demo", "--scenes", "10"],
+            "--scenes 10 (--scenes is an option of bench: python -m edge bench --scenes ...)",
+        ),
     ],
 )
 def test_a_mistaken_command_line_says_what_was_meant(argv, message, capsys):
@@ -958,6 +964,10 @@ def test_recognize_takes_json_as_run_does_and_it_changes_nothing():
             {"command": "bench", "verbose": 2, "no_verify": True, "scenes": 5},
         ),
         (["-v", "run", "--source", "demo"], {"command": "run", "verbose": 1, "source": "demo"}),
+        # The command's own options too, which run has not: `--real` was taken for run's
+        # `--realtime`, and the folder and the command left over.
+        (["--scenes", "10", "bench"], {"command": "bench", "scenes": 10}),
+        (["--real", "photos", "bench"], {"command": "bench", "real": [Path("photos")]}),
     ],
 )
 def test_options_before_the_command_are_its_options(argv, given):
@@ -1021,7 +1031,7 @@ def test_bench_options_pick_conditions_and_real_folders():
         # The digits are told of before the count: a user mends both in one go.
         (["--scenes", "3", "--data", "no/such.npz"], "no/such.npz (--data) does not exist"),
         (["--rotation", "90"], "--rotation is for the photos of --real DIR"),
-        (["--hflip", "--real-lines", "."], "--hflip is for the photos of --real DIR"),
+        (["--hflip", "--real-lines", "."], "--real-lines' lines are set upright: give --real"),
         (["--conditions", "nope"], "unknown condition nope: choose from all, plain, close"),
         (["--width", "64", "--height", "48"], "--width 64 --height 48: scene size 64x48 is below"),
         (
