@@ -5,18 +5,33 @@ import json
 import logging
 import shlex
 import sys
+import zipfile
 from pathlib import Path
 
 from edge.interrupts import stop_on_signals
 from edge.model import CARD_FILE, FLOAT_FILE, INT8_FILE, MODELS_DIR
 from edge.native_output import native_output_to_log
+from edge.sources import announced_as
 from quantize.parity import ParityThresholds
 from quantize.reader_thresholds import ReaderThresholds
 from train.artifacts import MODEL_FILE, REPORT_FILE, artifacts_dir, unwritable
-from train.data import DATA_ENV, DataError, Mnist, load_mnist, resolve_data_path
+from train.data import DATA_ENV, DataError, Mnist, data_origin, load_mnist, resolve_data_path
 from train.desktop_install import desktop_tool_ready
 
 log = logging.getLogger("quantize")
+
+
+def fraction(text: str) -> float:
+    """An argparse `type`: a share from 0 to 1 (`0.96`, not `96`); nan, which passes every
+    comparison's test by failing none, is refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a fraction from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:  # (nan is not)
+        hint = f" (a percentage? {value:g} % is {value / 100:g})" if 1 < value <= 100 else ""
+        raise argparse.ArgumentTypeError(f"a fraction from 0 to 1, got {text}{hint}")
+    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,20 +54,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="output directory (default: the model's)")
     parser.add_argument(
         "--min-int8-accuracy",
-        type=float,
+        type=fraction,
         help=f"int8 accuracy: test strings read exactly by a line reader (default "
         f"{line.min_int8_accuracy}), MNIST test digits by a digit model "
         f"({digit.min_int8_accuracy})",
     )
     parser.add_argument(
         "--max-accuracy-drop",
-        type=float,
+        type=fraction,
         help=f"largest allowed float minus int8 accuracy, as a fraction (default "
         f"{line.max_accuracy_drop} reader, {digit.max_accuracy_drop} digit model)",
     )
     parser.add_argument(
         "--min-agreement",
-        type=float,
+        type=fraction,
         help=f"int8 reads what float reads: same string (default {line.min_agreement}) or same "
         f"top-1 digit ({digit.min_agreement})",
     )
@@ -83,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        data = load_mnist(resolve_data_path(args.data))
+        data = load_mnist(resolve_data_path(args.data), data_origin(args.data))
     except DataError as exc:
         log.error("quantize: error: %s", exc)
         return 2
@@ -97,6 +112,21 @@ def main(argv: list[str] | None = None) -> int:
     problem = unwritable(out)
     if problem:
         log.error("quantize: error: %s; pass --out a folder you can write in.", problem)
+        return 2
+    if not zipfile.is_zipfile(args.model):
+        # A .keras file is a zip archive: told now, not by Keras' own words ("File not
+        # found") after TensorFlow's import.
+        with args.model.open("rb") as file:
+            tflite = file.read(8)[4:] == b"TFL3"  # a FlatBuffer's identifier, after its offset
+        what = announced_as(args.model) or "damaged or cut short (it is no zip archive)"
+        if tflite:
+            what = "a TFLite model, as quantize writes: pass the model.keras that train wrote"
+        log.error(
+            "quantize: error: %s is not a Keras model: it is %s. Run `python -m train` to "
+            "write it again, or pass --model PATH.",
+            args.model,
+            what,
+        )
         return 2
     with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
         from quantize.run import QuantizeInputError, quantize_and_check
@@ -143,7 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     log.info("Try it:          python -m edge --model %s --source demo", model)
     if out.resolve() != MODELS_DIR.resolve():
         log.info("Bundle it:       %s   (then commit edge/models)", bundle_command(args))
-    log.info("Install on a Pi: sudo deploy/install.sh --model %s", model)
+    log.info(
+        "Install on a Pi: copy %s and %s beside it to the Pi, then there: sudo "
+        "deploy/install.sh --model PATH/%s",
+        model,
+        CARD_FILE,
+        INT8_FILE,
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -59,11 +60,28 @@ def test_train_wrong_array_shapes(tmp_path: Path) -> None:
     assert_clean_failure(run("train", "--data", str(path), cwd=tmp_path), "x_train has shape")
 
 
-@pytest.mark.parametrize("lr", ["0", "-1"])
+@pytest.mark.parametrize("lr", ["0", "-1", "nan", "inf"])
 def test_train_refuses_a_learning_rate_that_is_not_above_0(tmp_path: Path, lr: str) -> None:
+    """nan trained to nan weights and exited 0, its model written."""
     result = run("train", "--lr", lr, cwd=tmp_path)
     assert result.returncode == 2
-    assert_clean_failure(result, "--lr must be above 0")
+    assert_clean_failure(result, "--lr must be a number above 0")
+
+
+def test_train_refuses_a_seed_numpy_cannot_take_before_any_work(tmp_path: Path) -> None:
+    """It was a traceback once TensorFlow had loaded (`Seed must be between 0 and 2**32 - 1`)."""
+    result = run("train", "--seed", "-1", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, "--seed must be from 0 to 4294967295, got -1")
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_refuses_a_validation_split_of_every_digit(tmp_path: Path, mnist_path: Path) -> None:
+    """It was a traceback (`validation size 60000 must be between 1 and 59999`)."""
+    args = ("--data", str(mnist_path), "--val-size", "60000", "--out", str(tmp_path / "out"))
+    result = run("train", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, "--val-size 60000 leaves no training digits of 60000")
 
 
 def test_train_rejects_unknown_architecture(tmp_path: Path) -> None:
@@ -86,7 +104,8 @@ def test_quantize_errors_start_with_its_name_as_edges_do(tmp_path: Path) -> None
     result = run("quantize", "--model", "model.keras", "--data", str(image), cwd=tmp_path)
     assert_clean_failure(result)
     assert result.stderr == (
-        f"quantize: error: {image} is not an .npz file (by its first bytes it is a PNG image). "
+        f"quantize: error: MNIST file {image} is not an .npz file (by its first bytes it is a "
+        "PNG image). "
         "Pass --data PATH (or set EDGE_DIGITS_MNIST) to an .npz with x_train, y_train, x_test, "
         "y_test as keras writes it.\n"
     )
@@ -94,13 +113,51 @@ def test_quantize_errors_start_with_its_name_as_edges_do(tmp_path: Path) -> None
     assert missing.stderr.startswith("quantize: error: no Keras model at none.keras.")
 
 
-@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 definitely not a keras archive"])
-def test_quantize_corrupt_keras_file(tmp_path: Path, mnist_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "it is damaged or cut short (it is no zip archive)"),
+        (b"PK\x03\x04 definitely not a keras archive", "it is damaged or cut short"),
+        # A .keras cut short keeps its first bytes; Keras said "File not found" of it.
+        ((REPO / "edge/models/digits_int8.tflite").read_bytes(), "it is a TFLite model"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "it is a PNG image"),
+    ],
+)
+def test_quantize_corrupt_keras_file(
+    tmp_path: Path, mnist_path: Path, content: bytes, said: str
+) -> None:
     model = tmp_path / "model.keras"
     model.write_bytes(content)
     result = run("quantize", "--model", str(model), "--data", str(mnist_path), cwd=tmp_path)
-    assert_clean_failure(result, "is not a loadable Keras model", "Re-run `python -m train`")
+    assert result.returncode == 2
+    assert_clean_failure(result, f"{model} is not a Keras model: {said}", "python -m train")
     assert not list(tmp_path.glob("*.tflite"))
+
+
+def test_quantize_a_keras_archive_keras_cannot_load_is_refused_with_its_words(
+    tmp_path: Path, mnist_path: Path
+) -> None:
+    model = tmp_path / "model.keras"
+    with zipfile.ZipFile(model, "w") as archive:
+        archive.writestr("config.json", "{not json")
+    result = run("quantize", "--model", str(model), "--data", str(mnist_path), cwd=tmp_path)
+    assert_clean_failure(result, "is not a loadable Keras model", "Re-run `python -m train`")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--min-int8-accuracy", "nan"), "--min-int8-accuracy: a fraction from 0 to 1, got nan"),
+        (("--min-agreement", "95"), "got 95 (a percentage? 95 % is 0.95)"),
+        (("--max-accuracy-drop", "-0.1"), "--max-accuracy-drop: a fraction from 0 to 1"),
+        (("--min-int8-accuracy", "most"), "a fraction from 0 to 1, got 'most'"),
+    ],
+)
+def test_quantize_refuses_thresholds_that_are_no_fraction(tmp_path: Path, args, said) -> None:
+    """nan passed every model (no comparison with it is true), and wrote NaN in the report."""
+    result = run("quantize", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, said)
 
 
 def test_train_help_is_quick_and_imports_no_tensorflow(tmp_path: Path) -> None:

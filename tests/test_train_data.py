@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from train.data import DATA_ENV, DataError, load_mnist, resolve_data_path
+from train.data import DATA_ENV, DataError, data_origin, load_mnist, resolve_data_path
 
 
 def write_npz(path: Path, **overrides: np.ndarray) -> Path:
@@ -46,6 +46,26 @@ def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
         load_mnist(tmp_path / "nope.npz")
 
 
+def test_a_file_the_variable_names_is_said_to_be_its(tmp_path: Path, monkeypatch) -> None:
+    """It said "Pass --data PATH (or set EDGE_DIGITS_MNIST)" of a file the variable named."""
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "nope.npz"))
+    with pytest.raises(DataError) as error:
+        load_mnist(resolve_data_path(None), data_origin(None))
+    assert str(error.value).startswith(
+        f"MNIST file {tmp_path / 'nope.npz'} (from ${DATA_ENV}) does not exist. Change "
+        f"${DATA_ENV}, or pass --data PATH, to an .npz"
+    )
+    assert data_origin("mnist.npz") == "--data"
+
+
+def test_an_npz_cut_short_is_said_to_be_damaged(tmp_path: Path, mnist_path: Path) -> None:
+    """A download stopped part way: it was "not a zip archive"."""
+    cut = tmp_path / "mnist.npz"
+    cut.write_bytes(mnist_path.read_bytes()[:100_000])
+    with pytest.raises(DataError, match=r"is not an .npz file \(damaged or cut short\)"):
+        load_mnist(cut)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -74,7 +94,7 @@ def test_a_file_that_is_no_npz_is_said_to_be_what_it_is(tmp_path, content, kind)
     path.write_bytes(content)
     with pytest.raises(DataError) as error:
         load_mnist(path)
-    assert str(error.value).startswith(f"{path} is not an .npz file ({kind}")
+    assert str(error.value).startswith(f"MNIST file {path} is not an .npz file ({kind}")
     assert "allow_pickle" not in str(error.value)  # numpy's advice: no use for an image
 
 

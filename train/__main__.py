@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import math
 import shlex
 import sys
 import time
@@ -11,7 +12,7 @@ from edge.interrupts import Interrupted, stop_on_signals
 from edge.native_output import native_output_to_log
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH, LINE_READER
 from train.artifacts import ARTIFACTS_ENV, MODEL_FILE, REPORT_FILE, artifacts_dir, unwritable
-from train.data import DATA_ENV, DataError, Mnist, load_mnist, resolve_data_path
+from train.data import DATA_ENV, DataError, Mnist, data_origin, load_mnist, resolve_data_path
 from train.desktop_install import desktop_tool_ready
 from train.settings import MIN_READER_STEPS, ReaderSettings, TrainSettings
 
@@ -85,8 +86,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("epochs", "batch_size", "val_size", "lines"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.lr <= 0:
-        parser.error("--lr must be above 0 (default 0.002)")
+    if not math.isfinite(args.lr) or args.lr <= 0:  # nan trains to nan weights, and exits 0
+        parser.error(f"--lr must be a number above 0 (default {defaults.learning_rate:g})")
+    if not 0 <= args.seed < 2**32:  # numpy's and TensorFlow's seeds
+        parser.error(f"--seed must be from 0 to {2**32 - 1}, got {args.seed}")
     if args.limit is not None and args.limit <= args.val_size:
         parser.error("--limit must be larger than --val-size")
     if args.arch == LINE_READER and not args.allow_short_run:
@@ -120,9 +123,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     try:
-        data = load_mnist(resolve_data_path(args.data))
+        data = load_mnist(resolve_data_path(args.data), data_origin(args.data))
     except DataError as exc:
         log.error("train: error: %s", exc)
+        return 2
+    if args.val_size >= len(data.x_train):
+        log.error(
+            "train: error: --val-size %d leaves no training digits of %d; pass fewer (default %d).",
+            args.val_size,
+            len(data.x_train),
+            TrainSettings().val_size,
+        )
         return 2
     problem = unwritable(args.out)
     if problem:  # said now, not after twenty minutes of training

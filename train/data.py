@@ -47,24 +47,35 @@ def resolve_data_path(cli_path: str | None) -> Path | None:
     return Path(chosen).expanduser() if chosen else None  # a quoted "~/..." in the variable
 
 
-def load_mnist(path: Path | None) -> Mnist:
-    """Load MNIST from `path` (keras' npz layout), or with `keras.datasets.mnist.load_data()`."""
+def data_origin(cli_path: str | None) -> str:
+    """Which names the MNIST file `resolve_data_path` gives: the flag or the variable."""
+    return "--data" if cli_path else f"${DATA_ENV}"
+
+
+def load_mnist(path: Path | None, named_by: str = "--data") -> Mnist:
+    """Load MNIST from `path` (keras' npz layout), or with `keras.datasets.mnist.load_data()`.
+    `named_by` (`data_origin`) is what named the file, for the errors to say what to change."""
     if path is None:
         return _download()
+    if named_by == "--data":
+        where, fix = f"MNIST file {path}", f"Pass --data PATH (or set {DATA_ENV})"
+    else:  # a variable set long ago is easily forgotten
+        where = f"MNIST file {path} (from {named_by})"
+        fix = f"Change {named_by}, or pass --data PATH,"
     if path.is_dir():
         raise DataError(
-            f"MNIST file {path} is a folder. Pass --data PATH (or set {DATA_ENV}) to the .npz "
-            "file itself (x_train, y_train, x_test, y_test as keras writes it)."
+            f"{where} is a folder. {fix} to the .npz file itself (x_train, y_train, x_test, "
+            "y_test as keras writes it)."
         )
     if not path.is_file():
         raise DataError(
-            f"MNIST file {path} does not exist. Pass --data PATH (or set {DATA_ENV}) to an .npz "
-            "with x_train, y_train, x_test, y_test as keras writes it, or omit both to download."
+            f"{where} does not exist. {fix} to an .npz with x_train, y_train, x_test, y_test as "
+            "keras writes it, or name none to download."
         )
     if not zipfile.is_zipfile(path):  # numpy would call it pickled data: not helpful
         raise DataError(
-            f"{path} is not an .npz file ({_what_it_is(path)}). Pass --data PATH (or set "
-            f"{DATA_ENV}) to an .npz with x_train, y_train, x_test, y_test as keras writes it."
+            f"{where} is not an .npz file ({_what_it_is(path)}). {fix} to an .npz with "
+            "x_train, y_train, x_test, y_test as keras writes it."
         )
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -84,7 +95,11 @@ def _what_it_is(path: Path) -> str:
     kind = announced_as(path) or next(
         (kind for start, kind in _NOT_NPZ if head.startswith(start)), None
     )
-    return f"by its first bytes it is {kind}" if kind else "not a zip archive"
+    if kind:
+        return f"by its first bytes it is {kind}"
+    # An .npz begins as a zip archive does: one cut short (a download stopped) has lost only
+    # the directory at its end.
+    return "damaged or cut short" if head.startswith(b"PK") else "not a zip archive"
 
 
 def _download() -> Mnist:
