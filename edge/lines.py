@@ -1037,15 +1037,15 @@ def _cut(
     top = int(np.clip(np.floor(points[:, 1].min()) - 2, 0, h - 1))
     right = int(np.clip(np.ceil(points[:, 0].max()) + 2, left + 1, w))
     bottom = int(np.clip(np.ceil(points[:, 1].max()) + 2, top + 1, h))
-    region = grey(frame[top:bottom, left:right])
-    paper = _frame_region(paper_small, scale, (left, top, right, bottom))
-    darkness = ink_darkness(region, paper)
+    bounds = (left, top, right, bottom)
+    darkness = ink_darkness(
+        grey(frame[top:bottom, left:right]), _frame_region(paper_small, scale, bounds)
+    )
+    near = cv2.INTER_NEAREST
     if erased is not None:
-        near = cv2.INTER_NEAREST
-        darkness[_frame_region(erased, scale, (left, top, right, bottom), near) > 0] = 0
+        darkness[_frame_region(erased, scale, bounds, near) > 0] = 0
     if box_lines is not None:
-        near = cv2.INTER_NEAREST
-        printed = _frame_region(box_lines, scale, (left, top, right, bottom), near) > 0
+        printed = _frame_region(box_lines, scale, bounds, near) > 0
         darkness[printed] = (darkness[printed] * _BOX_SHOWN).astype(np.uint8)
     shifted = LineGeometry(
         geometry.cx - left, geometry.cy - top, geometry.angle, geometry.length, geometry.height
