@@ -14,7 +14,13 @@ from edge.native_output import native_output_to_log
 from edge.sources import announced_as
 from quantize.parity import ParityThresholds
 from quantize.reader_thresholds import ReaderThresholds
-from train.artifacts import MODEL_FILE, REPORT_FILE, artifacts_dir, unwritable
+from train.artifacts import (
+    MODEL_FILE,
+    REPORT_FILE,
+    artifacts_dir,
+    removed_if_left_empty,
+    unwritable,
+)
 from train.data import DATA_ENV, DataError, Mnist, data_origin, load_mnist, resolve_data_path
 from train.desktop_install import desktop_tool_ready
 
@@ -109,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         return remeasure(args.remeasure, data, command)
 
     out = args.out or args.model.parent
+    with removed_if_left_empty(out):
+        return _quantize(args, data, out, command)
+
+
+def _quantize(args: argparse.Namespace, data: Mnist, out: Path, command: str) -> int:
+    """`main` once the model and MNIST are found: the exit status."""
     problem = unwritable(out)
     if problem:
         log.error("quantize: error: %s; pass --out a folder you can write in.", problem)

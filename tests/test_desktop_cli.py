@@ -134,6 +134,18 @@ def test_quantize_corrupt_keras_file(
     assert not list(tmp_path.glob("*.tflite"))
 
 
+def test_a_run_that_fails_leaves_no_empty_folder_it_made(tmp_path: Path, mnist_path: Path):
+    """quantize of a model Keras cannot load, into a new --out: the folder (and its new
+    parent) made to write in were left behind, empty; one that was there stays."""
+    model = tmp_path / "model.keras"
+    with zipfile.ZipFile(model, "w") as archive:
+        archive.writestr("config.json", "{not json")
+    for out in (tmp_path / "new" / "out", tmp_path):
+        flags = ("--model", str(model), "--data", str(mnist_path), "--out", str(out))
+        assert run("quantize", *flags, cwd=tmp_path).returncode == 2
+    assert not (tmp_path / "new").exists() and tmp_path.is_dir()
+
+
 def test_quantize_a_keras_archive_keras_cannot_load_is_refused_with_its_words(
     tmp_path: Path, mnist_path: Path
 ) -> None:
@@ -359,7 +371,7 @@ def test_ctrl_c_stops_training_with_one_line(tmp_path: Path, mnist_path: Path) -
         process.kill()
     assert process.returncode == 130 and "Traceback" not in said, said
     assert said.splitlines()[-1] == "train: stopped by SIGINT (Ctrl-C)"
-    assert not (tmp_path / "run" / "model.keras").exists()
+    assert not (tmp_path / "run").exists()  # the folder it made for the run, left empty
 
 
 def test_compare_leaves_out_files_beside_the_runs_and_names_an_incomplete_run(

@@ -11,7 +11,14 @@ from pathlib import Path
 from edge.interrupts import Interrupted, stop_on_signals
 from edge.native_output import native_output_to_log
 from train.architectures import ARCHITECTURES, DEFAULT_ARCH, LINE_READER
-from train.artifacts import ARTIFACTS_ENV, MODEL_FILE, REPORT_FILE, artifacts_dir, unwritable
+from train.artifacts import (
+    ARTIFACTS_ENV,
+    MODEL_FILE,
+    REPORT_FILE,
+    artifacts_dir,
+    removed_if_left_empty,
+    unwritable,
+)
 from train.data import DATA_ENV, DataError, Mnist, data_origin, load_mnist, resolve_data_path
 from train.desktop_install import desktop_tool_ready
 from train.settings import MIN_READER_STEPS, ReaderSettings, TrainSettings
@@ -135,21 +142,22 @@ def main(argv: list[str] | None = None) -> int:
             TrainSettings().val_size,
         )
         return 2
-    problem = unwritable(args.out)
-    if problem:  # said now, not after twenty minutes of training
-        log.error("train: error: %s; pass --out a folder you can write in.", problem)
-        return 2
-    stop_on_signals("train")  # Ctrl-C or SIGTERM: one line and 128 + N, not a traceback
-    try:
-        return _train(args, data, argv, started)
-    except Interrupted:
-        if (args.out / MODEL_FILE).is_file() and not (args.out / REPORT_FILE).is_file():
-            log.error(  # the model is saved, then evaluated for its report: stopped between
-                "train: %s holds the trained model but not its report (stopped while it was "
-                "evaluated); quantize it anyway, or train again for the report.",
-                args.out / MODEL_FILE,
-            )
-        raise
+    with removed_if_left_empty(args.out):
+        problem = unwritable(args.out)
+        if problem:  # said now, not after twenty minutes of training
+            log.error("train: error: %s; pass --out a folder you can write in.", problem)
+            return 2
+        stop_on_signals("train")  # Ctrl-C or SIGTERM: one line and 128 + N, not a traceback
+        try:
+            return _train(args, data, argv, started)
+        except Interrupted:
+            if (args.out / MODEL_FILE).is_file() and not (args.out / REPORT_FILE).is_file():
+                log.error(  # the model is saved, then evaluated for its report: stopped between
+                    "train: %s holds the trained model but not its report (stopped while it "
+                    "was evaluated); quantize it anyway, or train again for the report.",
+                    args.out / MODEL_FILE,
+                )
+            raise
 
 
 def _train(args: argparse.Namespace, data: Mnist, argv: list[str] | None, started: float) -> int:

@@ -1,7 +1,9 @@
 """Where the desktop stages leave their files, and the files' names, shared by both."""
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ARTIFACTS_ENV = "EDGE_DIGITS_ARTIFACTS"
@@ -27,3 +29,19 @@ def unwritable(folder: Path) -> str | None:
     except OSError as exc:
         return f"cannot write in {folder} ({exc.strerror or exc})"
     return None
+
+
+@contextlib.contextmanager
+def removed_if_left_empty(folder: Path) -> Iterator[None]:
+    """Within it, `folder` and its parents that are missing now may be made (`unwritable`
+    makes them); on leaving, those left empty are removed again, deepest first: a run that
+    failed or was stopped before writing leaves no empty folder behind."""
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    try:
+        yield
+    finally:
+        for path in missing:
+            try:
+                path.rmdir()
+            except OSError:  # not empty (the run wrote in it), or gone already
+                break
