@@ -134,12 +134,17 @@ def test_quantize_corrupt_keras_file(
     assert not list(tmp_path.glob("*.tflite"))
 
 
+def unloadable_keras(path: Path) -> Path:
+    """A zip archive, as a .keras file is, whose config Keras cannot read."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", "{not json")
+    return path
+
+
 def test_a_run_that_fails_leaves_no_empty_folder_it_made(tmp_path: Path, mnist_path: Path):
     """quantize of a model Keras cannot load, into a new --out: the folder (and its new
     parent) made to write in were left behind, empty; one that was there stays."""
-    model = tmp_path / "model.keras"
-    with zipfile.ZipFile(model, "w") as archive:
-        archive.writestr("config.json", "{not json")
+    model = unloadable_keras(tmp_path / "model.keras")
     for out in (tmp_path / "new" / "out", tmp_path):
         flags = ("--model", str(model), "--data", str(mnist_path), "--out", str(out))
         assert run("quantize", *flags, cwd=tmp_path).returncode == 2
@@ -149,9 +154,7 @@ def test_a_run_that_fails_leaves_no_empty_folder_it_made(tmp_path: Path, mnist_p
 def test_quantize_a_keras_archive_keras_cannot_load_is_refused_with_its_words(
     tmp_path: Path, mnist_path: Path
 ) -> None:
-    model = tmp_path / "model.keras"
-    with zipfile.ZipFile(model, "w") as archive:
-        archive.writestr("config.json", "{not json")
+    model = unloadable_keras(tmp_path / "model.keras")
     result = run("quantize", "--model", str(model), "--data", str(mnist_path), cwd=tmp_path)
     assert_clean_failure(result, "is not a loadable Keras model", "Re-run `python -m train`")
 
