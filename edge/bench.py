@@ -338,7 +338,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         raise BenchError(
             f"{' and '.join(mounted)} {'is' if one else 'are'} for the photos of --real DIR "
             f"(taken with the camera mounted so); {upright} upright: give --real DIR, or leave "
-            f"{'it' if one else 'them'} out"
+            f"out {' and '.join(mounted)}"
         )
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
     per_writer = args.lines_per_writer
@@ -685,9 +685,10 @@ def format_table(report: dict[str, Any]) -> str:
     kinds = list(models)
     # Each column headed by what its model is (`--model` may name a float one), or by the
     # part it plays when both are alike.
-    heads = {kind: "int8" if models[kind]["quantized"] else "float" for kind in kinds}
+    kinds_of = {kind: "int8" if models[kind]["quantized"] else "float" for kind in kinds}
+    heads = dict(kinds_of)
     if len(set(heads.values())) < len(heads):
-        heads = {"int8": "tested", "float": "compared"}
+        heads = {"int8": "tested", "float": "other"}
     rows = [
         f"edge-digits bench: {plural(report['scenes'], 'scene')} "
         f"({plural(report['digits'], 'digit')}), "
@@ -696,7 +697,11 @@ def format_table(report: dict[str, Any]) -> str:
         f"{report['threads']} interpreter "
         f"thread(s), {report['opencv_threads']} OpenCV thread(s), seed {report['seed']}, "
         f"digits from the {report['digit_source']}",
-        *(f"  {heads[kind]}: {models[kind]['model']}" for kind in kinds),
+        *(
+            f"  {heads[kind]}: {models[kind]['model']}"
+            + (f" ({kinds_of[kind]})" if heads[kind] != kinds_of[kind] else "")
+            for kind in kinds
+        ),
         *([f"  float: none, {report['no_float_model']}"] if "no_float_model" in report else []),
         f"{'':32}" + "".join(f"{heads[kind] + ' median':>14}{'p95':>9}" for kind in kinds),
     ]

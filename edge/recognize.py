@@ -67,7 +67,9 @@ def recognize_all(
             continue
         for path in paths:
             line = recognize_file(path, reader, upright, max_pixels)
-            failed |= "error" in line
+            if "error" in line:
+                failed = True
+                log.info("%s: not read: %s", path, line["error"])  # as a read one is, at -v
             _write(out, line)
     return 1 if failed else 0
 

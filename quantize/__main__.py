@@ -33,7 +33,11 @@ def fraction(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"a fraction from 0 to 1, got {text!r}") from None
+        percent = text.strip().removesuffix("%")
+        hint = ""
+        if percent != text.strip() and percent.replace(".", "", 1).isdigit():
+            hint = f" ({percent} % is {float(percent) / 100:g})"
+        raise argparse.ArgumentTypeError(f"a fraction from 0 to 1, got {text!r}{hint}") from None
     if not 0.0 <= value <= 1.0:  # (nan is not)
         hint = f" (a percentage? {value:g} % is {value / 100:g})" if 1 < value <= 100 else ""
         raise argparse.ArgumentTypeError(f"a fraction from 0 to 1, got {text}{hint}")
@@ -128,17 +132,7 @@ def _quantize(args: argparse.Namespace, data: Mnist, out: Path, command: str) ->
     if not zipfile.is_zipfile(args.model):
         # A .keras file is a zip archive: told now, not by Keras' own words ("File not
         # found") after TensorFlow's import.
-        with args.model.open("rb") as file:
-            tflite = file.read(8)[4:] == b"TFL3"  # a FlatBuffer's identifier, after its offset
-        what = announced_as(args.model) or "damaged or cut short (it is no zip archive)"
-        if tflite:
-            what = "a TFLite model, as quantize writes: pass the model.keras that train wrote"
-        log.error(
-            "quantize: error: %s is not a Keras model: it is %s. Run `python -m train` to "
-            "write it again, or pass --model PATH.",
-            args.model,
-            what,
-        )
+        log.error("quantize: error: %s %s.", args.model, _not_keras(args.model))
         return 2
     with native_output_to_log(log):  # TensorFlow's import: slow, and prints oneDNN lines
         from quantize.run import QuantizeInputError, quantize_and_check
@@ -193,6 +187,22 @@ def _quantize(args: argparse.Namespace, data: Mnist, out: Path, command: str) ->
         INT8_FILE,
     )
     return 0
+
+
+def _not_keras(path: Path) -> str:
+    """What a --model file that is no zip archive is, and what to do, for its error."""
+    with path.open("rb") as file:
+        head = file.read(8)
+    pass_keras = "pass the model.keras that `python -m train` wrote"
+    if head[4:8] == b"TFL3":  # a FlatBuffer's identifier, after its root offset
+        return f"is a TFLite model, as quantize writes: {pass_keras}"
+    if head.startswith(b"PK"):  # a zip archive's start, its directory (at the end) lost
+        return "is a .keras file damaged or cut short: run `python -m train` to write it again"
+    if not head:
+        return f"is empty: {pass_keras}"
+    announced = announced_as(path)
+    kind = f"{announced}, not" if announced else "not"
+    return f"is {kind} a Keras model (a .keras file is a zip archive): {pass_keras}"
 
 
 def remeasure(directory: Path, data: Mnist, command: str) -> int:

@@ -494,6 +494,24 @@ def test_a_float_model_benched_alone_is_headed_float_not_int8(tmp_path):
     assert "int8" not in done.stdout.replace("digits_float", "")
 
 
+def test_two_models_of_one_kind_are_headed_tested_and_other_in_aligned_columns(tmp_path):
+    """`--float-model` naming an int8 model too: its columns were headed "float"; then
+    "tested" and "compared", which ran into the column before ("p95compared")."""
+    quick = ["--scenes", "1", "--conditions", "plain", "--no-verify"]
+    quick += ["--float-model", str(BUNDLED_MODEL), "--misreads", str(tmp_path / "m.png")]
+    done = subprocess.run(
+        edge_command("bench", *quick),
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"  other: {BUNDLED_MODEL} (int8)" in done.stdout
+    assert "tested median      p95  other median      p95" in done.stdout
+    assert "tested exact    digit   other exact    digit" in done.stdout
+
+
 # --- the contact sheet of misreads ----------------------------------------------------------
 
 

@@ -65,7 +65,7 @@ def test_train_refuses_a_learning_rate_that_is_not_above_0(tmp_path: Path, lr: s
     """nan trained to nan weights and exited 0, its model written."""
     result = run("train", "--lr", lr, cwd=tmp_path)
     assert result.returncode == 2
-    assert_clean_failure(result, "--lr must be a number above 0")
+    assert_clean_failure(result, "--lr must be a finite number above 0")
 
 
 def test_train_refuses_a_seed_numpy_cannot_take_before_any_work(tmp_path: Path) -> None:
@@ -116,11 +116,16 @@ def test_quantize_errors_start_with_its_name_as_edges_do(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("content", "said"),
     [
-        (b"", "it is damaged or cut short (it is no zip archive)"),
-        (b"PK\x03\x04 definitely not a keras archive", "it is damaged or cut short"),
+        (b"", "is empty: pass the model.keras"),
         # A .keras cut short keeps its first bytes; Keras said "File not found" of it.
-        ((REPO / "edge/models/digits_int8.tflite").read_bytes(), "it is a TFLite model"),
-        (b"\x89PNG\r\n\x1a\n" + bytes(64), "it is a PNG image"),
+        (
+            b"PK\x03\x04 definitely not a keras archive",
+            "is a .keras file damaged or cut short: run `python -m train`",
+        ),
+        ((REPO / "edge/models/digits_int8.tflite").read_bytes(), "is a TFLite model"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "is a PNG image, not a Keras model"),
+        # A train report given for the model: no need to train again.
+        (b'{"arch": "line_reader"}', "is not a Keras model (a .keras file is a zip archive)"),
     ],
 )
 def test_quantize_corrupt_keras_file(
@@ -130,7 +135,7 @@ def test_quantize_corrupt_keras_file(
     model.write_bytes(content)
     result = run("quantize", "--model", str(model), "--data", str(mnist_path), cwd=tmp_path)
     assert result.returncode == 2
-    assert_clean_failure(result, f"{model} is not a Keras model: {said}", "python -m train")
+    assert_clean_failure(result, f"{model} {said}", "python -m train")
     assert not list(tmp_path.glob("*.tflite"))
 
 
@@ -164,6 +169,7 @@ def test_quantize_a_keras_archive_keras_cannot_load_is_refused_with_its_words(
     [
         (("--min-int8-accuracy", "nan"), "--min-int8-accuracy: a fraction from 0 to 1, got nan"),
         (("--min-agreement", "95"), "got 95 (a percentage? 95 % is 0.95)"),
+        (("--min-agreement", "95%"), "got '95%' (95 % is 0.95)"),
         (("--max-accuracy-drop", "-0.1"), "--max-accuracy-drop: a fraction from 0 to 1"),
         (("--min-int8-accuracy", "most"), "a fraction from 0 to 1, got 'most'"),
     ],

@@ -942,6 +942,10 @@ def test_recognize_at_v_says_what_the_finder_made_of_each_image(scenes, tmp_path
     assert re.search(r"light ink, [1-9] line\(s\) of ink found, [1-9] read", said[str(light)])
     assert "160x120, dark ink, 0 line(s) of ink found, 0 read: nothing written" in said[str(blank)]
     assert str(dark) not in edge("recognize", str(dark)).stderr
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n")  # an unreadable one is said too
+    said = edge("recognize", "-v", str(broken)).stderr
+    assert f"INFO edge.recognize: {broken}: not read: " in said
 
 
 def test_recognize_takes_json_as_run_does_and_it_changes_nothing():

@@ -94,7 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if not math.isfinite(args.lr) or args.lr <= 0:  # nan trains to nan weights, and exits 0
-        parser.error(f"--lr must be a number above 0 (default {defaults.learning_rate:g})")
+        parser.error(f"--lr must be a finite number above 0 (default {defaults.learning_rate:g})")
     if not 0 <= args.seed < 2**32:  # numpy's and TensorFlow's seeds
         parser.error(f"--seed must be from 0 to {2**32 - 1}, got {args.seed}")
     if args.limit is not None and args.limit <= args.val_size:
