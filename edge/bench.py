@@ -389,7 +389,8 @@ def scene_bench(
         )
     int8_path = model_file(settings.model)
     # (Loaded first: a model that cannot be read stops the bench before the scenes are made.)
-    quantized = LineModel(int8_path, settings.model.threads, settings.model.verify).quantized
+    tested = LineModel(int8_path, settings.model.threads, settings.model.verify)
+    quantized = tested.quantized
     float_path = args.float_model or (float_beside(int8_path) if quantized else None)
     if not quantized and float_path is None:
         print(
@@ -429,7 +430,11 @@ def scene_bench(
     with tempfile.TemporaryDirectory(prefix="edge-bench-") as folder:
         paths = _write_scenes(scenes, Path(folder))
         for kind, path in models.items():
-            model = LineModel(path, settings.model.threads, settings.model.verify)
+            model = (
+                tested
+                if kind == "int8"
+                else LineModel(path, settings.model.threads, settings.model.verify)
+            )
             reader = DigitReader(
                 model, settings.reading.confidence, FindSettings(ink=settings.reading.ink)
             )
