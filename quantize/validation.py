@@ -23,7 +23,7 @@ from edge.ctc import ctc_greedy_labels
 from edge.line_reader import read_digits
 from edge.model import CARD_FILE, INT8_FILE, MODELS_DIR, LineModel, ModelError, read_card
 from edge.native_output import native_output_to_log
-from train.data import DataError, data_origin, load_mnist, resolve_data_path
+from train.data import DataError, mnist_named
 from train.desktop_install import desktop_tool_ready
 from train.settings import ReaderSettings
 from train.strings import CAMERA_EVALUATION, EVALUATION, Digits, StringStyle
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         card = read_card(int8_path)
         model = LineModel(int8_path, threads=1, verify=True)
-        data = load_mnist(resolve_data_path(args.data), data_origin(args.data))
+        data = mnist_named(args.data)
     except (ModelError, DataError) as exc:
         log.error("error: %s", exc)
         return 2

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from train.data import DATA_ENV, DataError, data_origin, load_mnist, resolve_data_path
+from train.data import DATA_ENV, DataError, load_mnist, mnist_named, resolve_data_path
 
 
 def write_npz(path: Path, **overrides: np.ndarray) -> Path:
@@ -50,12 +50,13 @@ def test_a_file_the_variable_names_is_said_to_be_its(tmp_path: Path, monkeypatch
     """It said "Pass --data PATH (or set EDGE_DIGITS_MNIST)" of a file the variable named."""
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "nope.npz"))
     with pytest.raises(DataError) as error:
-        load_mnist(resolve_data_path(None), data_origin(None))
+        mnist_named(None)
     assert str(error.value).startswith(
         f"MNIST file {tmp_path / 'nope.npz'} (from ${DATA_ENV}) does not exist. Change "
         f"${DATA_ENV}, or pass --data PATH, to an .npz"
     )
-    assert data_origin("mnist.npz") == "--data"
+    with pytest.raises(DataError, match=r"nope.npz does not exist. Pass --data PATH"):
+        mnist_named(str(tmp_path / "nope.npz"))  # the flag wins, and is said as before
 
 
 def test_an_npz_cut_short_is_said_to_be_damaged(tmp_path: Path, mnist_path: Path) -> None:

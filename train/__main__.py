@@ -19,7 +19,7 @@ from train.artifacts import (
     removed_if_left_empty,
     unwritable,
 )
-from train.data import DATA_ENV, DataError, Mnist, data_origin, load_mnist, resolve_data_path
+from train.data import DATA_ENV, DataError, Mnist, mnist_named
 from train.desktop_install import desktop_tool_ready
 from train.settings import MIN_READER_STEPS, ReaderSettings, TrainSettings
 
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     try:
-        data = load_mnist(resolve_data_path(args.data), data_origin(args.data))
+        data = mnist_named(args.data)
     except DataError as exc:
         log.error("train: error: %s", exc)
         return 2

@@ -47,14 +47,16 @@ def resolve_data_path(cli_path: str | None) -> Path | None:
     return Path(chosen).expanduser() if chosen else None  # a quoted "~/..." in the variable
 
 
-def data_origin(cli_path: str | None) -> str:
-    """Which names the MNIST file `resolve_data_path` gives: the flag or the variable."""
-    return "--data" if cli_path else f"${DATA_ENV}"
+def mnist_named(cli_path: str | None) -> Mnist:
+    """`load_mnist` of the file `--data` (`cli_path`) or the variable names
+    (`resolve_data_path`), its errors saying which named it."""
+    return load_mnist(resolve_data_path(cli_path), "--data" if cli_path else f"${DATA_ENV}")
 
 
 def load_mnist(path: Path | None, named_by: str = "--data") -> Mnist:
     """Load MNIST from `path` (keras' npz layout), or with `keras.datasets.mnist.load_data()`.
-    `named_by` (`data_origin`) is what named the file, for the errors to say what to change."""
+    `named_by` ("--data", or the variable) is what named the file, for the errors to say what
+    to change."""
     if path is None:
         return _download()
     if named_by == "--data":
