@@ -779,6 +779,23 @@ def test_digits_written_across_a_rule_stay_one_line(text):
     assert x < 155 and x + w > 150 + ink.shape[1] - 5 and y < 200 and y + h > 250, line.box
 
 
+@pytest.mark.parametrize("darkest", [0.5, 0.6])
+def test_small_digits_on_a_ruled_page_lit_from_one_side_are_found(darkest):
+    # A lamp to one side: the page's light falls off across it, to `darkest` of its brightest
+    # at the far edge. Otsu's darker half of the frame was taken for a table beside a sheet,
+    # its outline a sharp edge where it ran along the rules, and the writing on it was lost
+    # ("no ink found"). How sharp an outline is, is now judged with the rules closed over.
+    ink = ink_of("970", 18, gap=0.15)
+    frame = page(ink, at=(110, 100)).astype(np.float32)
+    for y in range(20, 480, 22):
+        cv2.line(frame, (0, y - 8), (639, y + 8), (150, 120, 110), 1, cv2.LINE_AA)
+    light = np.linspace(darkest, 1.0, 640, dtype=np.float32)[np.newaxis, :, np.newaxis]
+    frame = (frame * light).round().astype(np.uint8)
+    [line] = find_lines(frame).lines
+    x, y, w, h = line.box
+    assert x <= 110 and x + w >= 110 + ink.shape[1] - 2 and y <= 100 and y + h >= 116, line.box
+
+
 def test_digits_cut_in_halves_by_a_grid_line_are_neighbours_by_their_whole_heights():
     # Squared paper's level line through a row of digits cuts each in halves, one above the
     # other, the line's width apart: half a digit tall each, and the gap to the next digit
