@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chatter import assert_no_library_chatter
+from chatter import TF_LOG, assert_no_library_chatter
 from checkout import REPO
 
 from edge.ctc import BLANK
@@ -22,6 +22,7 @@ from quantize.convert import int8_violations
 pytestmark = pytest.mark.slow
 
 QUANTIZE_LOG = "quantize.stderr"
+TRAIN_LOG = "train.log"
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +41,16 @@ def fresh_reader(tmp_path_factory: pytest.TempPathFactory, mnist_path: Path, che
     # 500 steps (two epochs): a pipeline check, not a model to use; the refusal is overridden.
     train = ["--lines", "16000", "--epochs", "2", "--limit", "22000", "--val-size", "2000"]
     train += ["--allow-short-run", "--data", str(mnist_path), "--out", str(out)]
-    subprocess.run(
+    trained = subprocess.run(
         [sys.executable, "-m", "train", *train],
         cwd=out,
-        check=True,
+        capture_output=True,
+        text=True,
         timeout=1200,
+        check=False,
     )
+    assert trained.returncode == 0, trained.stderr
+    (out / TRAIN_LOG).write_text(trained.stdout + trained.stderr)
     quantize = ["--calib", "100", "--min-int8-accuracy", "0.3", "--max-accuracy-drop", "0.05"]
     result = subprocess.run(
         [
@@ -152,6 +157,12 @@ def test_quantize_exits_nonzero_when_reader_parity_fails_and_leaves_the_models_a
     assert rejected["passed"] is False and (out / "rejected" / INT8_FILE).is_file()
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["rejected"]  # no staging
     LineModel(out / INT8_FILE)  # the card still vouches for the files
+
+
+def test_training_the_reader_prints_no_library_chatter(fresh_reader: Path) -> None:
+    # TensorFlow's oneDNN notice (E0000 ... DT_BOOL) came once its first training step ran.
+    told = (fresh_reader / TRAIN_LOG).read_text()
+    assert "epoch 2/2" in told and not TF_LOG.search(told), told
 
 
 def test_quantize_tells_the_user_only_what_is_theirs(fresh_reader: Path) -> None:

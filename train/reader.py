@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from edge.ctc import BLANK, ctc_greedy_labels
 from edge.ink import WIDTH_STEP
+from edge.native_output import native_output_to_log
 from train.batch_norm import recompute_batch_norm
 from train.progress import Progress
 from train.settings import ReaderSettings
@@ -178,7 +179,13 @@ def fit_reader(
         for number, (images, labels, lengths) in enumerate(
             batches(train_lines, settings.batch_size, rng), start=1
         ):
-            losses.append(float(step(images, labels, lengths)))
+            if epoch == 0 and number == 1:
+                # The first step traces and compiles `step`, and TensorFlow's graph optimizer
+                # then prints a oneDNN notice (E0000 ... DT_BOOL) from C++, past logging.
+                with native_output_to_log(log):
+                    losses.append(float(step(images, labels, lengths)))
+            else:
+                losses.append(float(step(images, labels, lengths)))
             if number % 200 == 0:
                 log.info(
                     "epoch %d/%d step %d/%d: CTC loss %.3f",
