@@ -13,7 +13,8 @@ paho-mqtt's network thread connects and reconnects with backoff, so an unreachab
 stops the recognizer; the start waits a moment (FIRST_ANSWER_WAIT) for the broker's first answer,
 so the first readings of a run over a few photos are not lost to the handshake. Readings that
 arrive while disconnected are counted as dropped (and logged on reconnect, and at the end of a run
-that dropped any) rather than queued: the reading topic carries the present, not a backlog. An
+that dropped any) rather than queued: the reading topic carries the present, not a backlog, so
+only the last of them is sent once connected again (retained, it is what Home Assistant shows). An
 outage is a warning that says why (refused, unreachable, TLS, plain MQTT at a TLS port, or another
 client with the same id), and so is its end, so a journal filtered to warnings shows both.
 """
@@ -50,6 +51,10 @@ FIRST_ANSWER_WAIT = 3.0
 # seconds: a connection lost sooner than this after it was made, again and again, is most
 # often another client with the same id taking it over (two devices with one `device`).
 SHORT_LIVED = 10.0
+
+
+def _readings(count: int) -> str:
+    return f"{count} reading{'' if count == 1 else 's'}"
 
 
 def device_id(configured: str) -> str:
@@ -116,10 +121,17 @@ class MqttSink(Sink):
         self.published_readings = 0
         self.dropped_readings = 0
         self._dropped_while_down = 0
+        # The last reading dropped while disconnected (its JSON payload), sent once connected:
+        # the retained reading topic is what a subscriber (Home Assistant) shows as the value.
+        self._unsent: str | None = None
+        self._counting = threading.Lock()  # readings counted from both threads
         self._connected = False
         self._answered = False  # the broker sent a CONNACK on this connection
         self._down_reason = ""  # the outage's last warning; "" while connected
         self._down_since = 0.0
+        self._down_level = logging.WARNING  # the outage's, for its end
+        self._was_connected = False  # in this run: a first connection is not "again"
+        self._told: set[str] = set()  # reasons warned of in this run
         self._connected_since = 0.0
         self._answer = threading.Event()  # the broker's first answer, or a failure to reach it
         self._next_stats = 0.0
@@ -175,17 +187,21 @@ class MqttSink(Sink):
             self._publish_stats(stats)
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
-        if not self._connected:
-            self.dropped_readings += 1
-            self._dropped_while_down += 1
-            return
         payload = json_text({**reading_payload(reading), "device": self.device})
+        with self._counting:
+            if not self._connected:
+                self.dropped_readings += 1
+                self._dropped_while_down += 1
+                self._unsent = payload  # the present, for when the broker is back
+                return
+            self._unsent = None
         info = self._client.publish(f"{self.topic}/reading", payload, qos=1, retain=True)
-        # NO_CONN (lost a moment ago): paho keeps a QoS 1 message and sends it on reconnect.
-        if info.rc in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
-            self.published_readings += 1
-        else:
-            self.dropped_readings += 1
+        with self._counting:
+            # NO_CONN (lost a moment ago): paho keeps a QoS 1 message, sent on reconnect.
+            if info.rc in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+                self.published_readings += 1
+            else:
+                self.dropped_readings += 1
 
     def on_stop(self, stats: Stats) -> None:
         if self._connected:
@@ -199,8 +215,8 @@ class MqttSink(Sink):
         self._client.loop_stop()
         log.log(
             logging.WARNING if self.dropped_readings else logging.INFO,
-            "MQTT: stopped; %d readings published, %d dropped while disconnected from %s",
-            self.published_readings,
+            "MQTT: stopped; %s published, %d dropped while disconnected from %s",
+            _readings(self.published_readings),
             self.dropped_readings,
             self.address,
         )
@@ -232,25 +248,40 @@ class MqttSink(Sink):
         for topic, config in self._discovery.items():
             client.publish(topic, config, qos=1, retain=True)
         client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
-        self._connected = True
+        with self._counting:
+            # The reading made last while down is the present: sent now, it is one reading
+            # published, not dropped; the older ones stay dropped.
+            unsent, self._unsent = self._unsent, None
+            if unsent is not None:
+                client.publish(f"{self.topic}/reading", unsent, qos=1, retain=True)
+                self.published_readings += 1
+                self.dropped_readings -= 1
+                self._dropped_while_down -= 1
+            dropped, self._dropped_while_down = self._dropped_while_down, 0
+            self._connected = True
         self._connected_since = time.monotonic()
         self._answer.set()  # (once connected: a reading made next is published)
-        dropped, self._dropped_while_down = self._dropped_while_down, 0
+        made = dropped + (unsent is not None)
+        if unsent is None:
+            told = f"{_readings(made)} dropped"
+        elif made == 1:
+            told = "1 reading made, sent now"
+        else:
+            told = f"{made} readings made: the latest sent now, {dropped} dropped"
         if self._down_reason:
             # At the outage's level, so whoever saw it start sees it end.
-            log.warning(
-                "MQTT: connected to %s again after %.0f s (%d readings dropped meanwhile)",
+            log.log(
+                self._down_level,
+                "MQTT: connected to %s%s after %.0f s (%s meanwhile)",
                 self.address,
+                " again" if self._was_connected else "",
                 time.monotonic() - self._down_since,
-                dropped,
+                told,
             )
         else:
-            log.info(
-                "MQTT: connected to %s (%d readings dropped while connecting)",
-                self.address,
-                dropped,
-            )
+            log.info("MQTT: connected to %s (%s while connecting)", self.address, told)
         self._down_reason = ""
+        self._was_connected = True
 
     def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
         # paho calls this inside its `except OSError`, and passes no error: the one being
@@ -260,7 +291,8 @@ class MqttSink(Sink):
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
-        was_connected, self._connected = self._connected, False
+        with self._counting:
+            was_connected, self._connected = self._connected, False
         answered, self._answered = self._answered, False
         if not reason.is_failure:  # our own disconnect
             return
@@ -269,14 +301,18 @@ class MqttSink(Sink):
             # error", which tells the user nothing.
             why = "it closed the connection or went away" if reason.value == 128 else str(reason)
             lasted = time.monotonic() - self._connected_since
-            if lasted < SHORT_LIVED:
+            knocked_off = lasted < SHORT_LIVED
+            if knocked_off:
                 # (MQTT 3.1.1 gives no reason; a broker closes the older of two connections with
-                # one client id, and each of two such devices then knocks the other off.)
+                # one client id, and each of two such devices then knocks the other off, every
+                # second or so: told once at warning level, then at info.)
                 why += (
-                    f", {lasted:.0f} s after connecting: if another device uses the same client id "
-                    f"({TOPIC_ROOT}-{self.device}), give each its own [mqtt] device"
+                    f", within {SHORT_LIVED:.0f} s of connecting: if another device uses the same "
+                    f"client id ({TOPIC_ROOT}-{self.device}), give each its own [mqtt] device"
                 )
-            self._report_down(f"lost the connection to the broker at {self.address} ({why})")
+            self._report_down(
+                f"lost the connection to the broker at {self.address} ({why})", again=knocked_off
+            )
         elif not answered:
             # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word
             # (or waits for the rest of what it takes for a TLS record: then paho gives up).
@@ -290,15 +326,20 @@ class MqttSink(Sink):
                 why = "closed the connection without an MQTT answer" + (f": {tls}" if tls else "")
             self._report_down(f"the broker at {self.address} {why}")
 
-    def _report_down(self, why: str) -> None:
-        """Warn when an outage starts and when its reason changes, not on every retry."""
+    def _report_down(self, why: str, again: bool = False) -> None:
+        """Warn when an outage starts and when its reason changes, not on every retry; an
+        outage that comes `again` and again for the same reason is told at warning level once,
+        its repeats (and their ends) at info."""
         self._answer.set()
         if why == self._down_reason:
             return
         if not self._down_reason:
             self._down_since = time.monotonic()
         self._down_reason = why
-        log.warning(
+        self._down_level = logging.INFO if again and why in self._told else logging.WARNING
+        self._told.add(why)
+        log.log(
+            self._down_level,
             "MQTT: %s; the recognizer keeps running, retrying with backoff "
             "(readings are counted as dropped until connected)",
             why,
