@@ -92,7 +92,11 @@ class Sink:
     """An output. Called from the pipeline thread, so every method must return quickly.
 
     Every event is ignored here: an output subclasses this and overrides the ones it uses.
+    `label` names an output that shows readings to someone (the console, JSON lines, the live
+    page, MQTT), as its messages name it; "" for a sink that shows none (systemd's notices).
     """
+
+    label = ""
 
     def on_start(self, stats: Stats) -> None:
         """Camera and model are up; the first frame is about to be read."""

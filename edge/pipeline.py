@@ -304,7 +304,8 @@ class Pipeline:
         self._source_ended = False
         self._window = _Window()
         self._last_warning: dict[str, float] = {}
-        self._failed_outputs: dict[str, str] = {}  # output (its class) -> its last error
+        self._failed_outputs: dict[str, str] = {}  # output (its label) -> its last error
+        self._failing: set[str] = set()  # outputs whose last call failed
         self._empty_reason: str | None = None
         self._answered: set[str] = set()  # image files whose reading, or failure, was said
         self._looping = False  # whether an image file has been read again (--loop)
@@ -416,7 +417,7 @@ class Pipeline:
         if reading is not None:
             self.stats.readings += 1
             self.stats.last_reading = reading.text
-            self._notify(lambda sink: sink.on_reading(reading, self.stats))
+            self._notify(lambda sink: sink.on_reading(reading, self.stats), answer=True)
 
     def _seen_again(self, result: FrameResult) -> Reading | None:
         """The reading to say, if any, of an image file read before (a looped replay's later
@@ -445,7 +446,7 @@ class Pipeline:
         log.debug("frame %d rejected: %s", index, reason)  # the outputs show it, at -v too
         if path not in self._answered:
             self._answered.add(path)
-            self._notify(lambda sink: sink.on_file_error(path, reason, self.stats))
+            self._notify(lambda sink: sink.on_file_error(path, reason, self.stats), answer=True)
 
     @property
     def failed_outputs(self) -> dict[str, str]:
@@ -453,27 +454,49 @@ class Pipeline:
         OSError, what to do): what they did not write or send is lost."""
         return dict(self._failed_outputs)
 
-    def _notify(self, call: Callable[[Sink], None]) -> None:
+    def _notify(self, call: Callable[[Sink], None], answer: bool = False) -> None:
         """Call every sink; one failing output must not stop the others or the loop (the live
-        page and MQTT go on when stdout's disk is full), but its failure is remembered.
+        page and MQTT go on when stdout's disk is full), but its failure is remembered. When
+        every output that shows readings failed to show the last `answer` (a reading, or why
+        an image file has none), the run stops: the readings would be shown nowhere.
 
         An OSError (a full disk, a device gone) is said in one line with what to do: it is no
         bug, and a traceback per failure would bury it. Anything else is a bug: its traceback
         says where."""
+        failures = []
         for sink in self.sinks:
+            name = sink.label or type(sink).__name__
             try:
                 call(sink)
             except Exception as exc:
-                self._output_failed(type(sink).__name__, exc)
+                failures.append((name, exc))
+                if answer:
+                    self._failing.add(name)
+            else:
+                if answer:
+                    self._failing.discard(name)
+        shown_by = {sink.label for sink in self.sinks if sink.label}
+        # Readings that would go nowhere: a run that went on would read for nothing (as one
+        # started with every output off would, which the start refuses).
+        nowhere = answer and bool(shown_by) and shown_by <= self._failing
+        for name, exc in failures:
+            self._output_failed(name, exc, "" if nowhere else "; the run goes on")
+        if nowhere and not self._stopping:
+            log.error(
+                "every output failed (%s): the readings would be shown nowhere; stopping",
+                ", ".join(sorted(shown_by)),
+            )
+            self.stop()
 
-    def _output_failed(self, name: str, exc: Exception) -> None:
-        """Remember and say (rate-limited) that output `name` failed with `exc`."""
+    def _output_failed(self, name: str, exc: Exception, then: str) -> None:
+        """Remember and say (rate-limited) that output `name` failed with `exc`, and `then`
+        what the run does."""
         if isinstance(exc, OSError):
             said = self._failed_outputs[name] = unwritable(exc)
-            self._warn(name, "output %s failed: %s; the run goes on", name, said)
+            self._warn(name, "output %s failed: %s%s", name, said, then)
         else:
             self._failed_outputs[name] = repr(exc)
-            self._warn(name, "output %s failed", name, exc_info=True)
+            self._warn(name, "output %s failed%s", name, then, exc_info=True)
 
     def _warn(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
         """Log a warning, but a repeating one (same key) only once per WARN_INTERVAL_S."""

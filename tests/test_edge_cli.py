@@ -395,21 +395,40 @@ def test_recognize_to_a_full_disk_says_so_in_one_line_and_exits_1(scene_dir):
     )
 
 
-@pytest.mark.parametrize(("flags", "output"), [(["--json"], "JsonLinesSink"), ([], "ConsoleSink")])
-def test_a_run_whose_output_is_on_a_full_disk_goes_on_says_why_once_and_exits_1(flags, output):
-    """It logged a traceback per failure (once in 10 s) and exited 0, every reading lost."""
+@pytest.mark.parametrize(("flags", "output"), [(["--json"], "JSON lines"), ([], "the console")])
+def test_a_run_whose_only_output_is_on_a_full_disk_stops_says_why_and_exits_1(flags, output):
+    """It logged a traceback per failure (once in 10 s) and exited 0, every reading lost; then
+    it went on reading for nothing, its only output failing, until it was killed."""
     with FULL_DISK.open("w") as full:
         done = edge(
             "--source", "demo", "--max-frames", "60", "--stable-frames", "2", *flags, stdout=full
         )
     said = done.stderr.splitlines()
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert [line for line in said if line.startswith("WARNING")] == [
-        f"WARNING edge.pipeline: output {output} failed: {DISK_FULL}; the run goes on"
+    assert [line for line in said if line.startswith(("WARNING", "ERROR"))] == [
+        f"WARNING edge.pipeline: output {output} failed: {DISK_FULL}",
+        f"ERROR edge.pipeline: every output failed ({output}): the readings would be shown "
+        "nowhere; stopping",
     ]
     assert said[-1] == f"edge: what an output failed to write is lost: {output}: {DISK_FULL}"
-    if not flags:  # the console's notes, on stderr, say the run went on to its end
-        assert said[-2].startswith("edge: stopped after 60 frames: ")
+    if not flags:  # the console's notes, on stderr, say where the run stopped
+        stopped = re.match(r"edge: stopped after (\d+) frames: ", said[-2])
+        assert stopped and int(stopped[1]) < 60, said
+
+
+def test_a_run_whose_console_is_on_a_full_disk_goes_on_for_the_live_page():
+    port = free_port()
+    with FULL_DISK.open("w") as full:
+        done = edge(
+            "--source", "demo", "--max-frames", "60", "--stable-frames", "2",
+            "--web", f"127.0.0.1:{port}", stdout=full,
+        )  # fmt: skip
+    said = done.stderr.splitlines()
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"WARNING edge.pipeline: output the console failed: {DISK_FULL}; the run goes on" in said
+    assert not [line for line in said if line.startswith("ERROR")], said
+    assert said[-1] == f"edge: what an output failed to write is lost: the console: {DISK_FULL}"
+    assert said[-2].startswith("edge: stopped after 60 frames: ")
 
 
 def test_debug_output_is_edges_own_not_pillows(tmp_path):

@@ -634,8 +634,49 @@ def test_an_output_that_fails_by_a_bug_keeps_its_traceback_and_is_remembered(rea
     pipeline = Pipeline(ListSource([scene.frame]), reader, Stabilizer(2), [Buggy()], Stats())
     pipeline.run()
     [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
-    assert warning.getMessage() == "output Buggy failed" and warning.exc_info is not None
+    assert warning.getMessage() == "output Buggy failed; the run goes on"
+    assert warning.exc_info is not None
     assert pipeline.failed_outputs == {"Buggy": "KeyError('digits')"}
+
+
+class FailingOutput(Recorder):
+    """An output that shows readings (`label`) and cannot write them: a full disk."""
+
+    def __init__(self, label: str, failing: bool = True):
+        super().__init__()
+        self.label = label
+        self.failing = failing
+
+    def on_reading(self, reading, stats):
+        super().on_reading(reading, stats)
+        if self.failing:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_run_whose_every_output_fails_to_show_a_reading_stops(reader, scene, caplog):
+    """A console on a full disk, the only output: the run read on for nothing until killed."""
+    first, second, watcher = FailingOutput("the console"), FailingOutput("MQTT"), Recorder()
+    frames = ListSource([scene.frame] * 10)
+    pipeline = Pipeline(frames, reader, Stabilizer(2), [first, second, watcher], Stats())
+    pipeline.run()
+    assert len(watcher.readings) == 1 and len(watcher.frames) == 2 and pipeline.stopping
+    [error] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert error == (
+        "every output failed (MQTT, the console): the readings would be shown nowhere; stopping"
+    )
+    assert set(pipeline.failed_outputs) == {"the console", "MQTT"}
+
+
+def test_a_run_goes_on_while_one_output_still_shows_its_readings(reader, scene, caplog):
+    outputs = [FailingOutput("the console"), FailingOutput("the live page", failing=False)]
+    watcher = Recorder()
+    pipeline = Pipeline(
+        ListSource([scene.frame] * 6), reader, Stabilizer(2), [*outputs, watcher], Stats()
+    )
+    pipeline.run()
+    assert len(watcher.frames) == 6 and not pipeline.stopping
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert set(pipeline.failed_outputs) == {"the console"}
 
 
 def test_stop_ends_the_loop_after_the_current_frame(reader, scene):

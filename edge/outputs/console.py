@@ -24,6 +24,8 @@ class ConsoleSink(Sink):
     (`| head -1`) ends the run quietly.
     """
 
+    label = "the console"
+
     def __init__(self, out: TextIO, notes: TextIO):
         self.out = out
         self.notes = notes

@@ -17,6 +17,8 @@ class JsonLinesSink(Sink):
     that are not (`json_text`).
     """
 
+    label = "JSON lines"
+
     def __init__(self, out: TextIO):
         self.out = out
 

@@ -107,6 +107,8 @@ def why_connecting_failed(error: BaseException | None, address: str, tls: bool) 
 class MqttSink(Sink):
     """Sink publishing to an MQTT broker; the pipeline thread only hands messages to paho."""
 
+    label = "MQTT"
+
     def __init__(self, settings: MqttSettings) -> None:
         self.host, self.port, self.tls = parse_broker_url(settings.url)
         self.device = device_id(settings.device)

@@ -115,6 +115,8 @@ class WebSink(Sink):
     slow client blocking only its own generator. The server runs in its own event loop thread.
     """
 
+    label = "the live page"
+
     def __init__(
         self, settings: WebSettings, max_stream_fps: float = 10.0, given_as: str | None = None
     ):
