@@ -306,6 +306,8 @@ class Pipeline:
         self._last_warning: dict[str, float] = {}
         self._failed_outputs: dict[str, str] = {}  # output (its label) -> its last error
         self._failing: set[str] = set()  # outputs whose last call failed
+        self._names = [sink.label or type(sink).__name__ for sink in self.sinks]
+        self._shown_by = {sink.label for sink in self.sinks if sink.label}  # readings' outputs
         self._empty_reason: str | None = None
         self._answered: set[str] = set()  # image files whose reading, or failure, was said
         self._looping = False  # whether an image file has been read again (--loop)
@@ -464,8 +466,7 @@ class Pipeline:
         bug, and a traceback per failure would bury it. Anything else is a bug: its traceback
         says where."""
         failures = []
-        for sink in self.sinks:
-            name = sink.label or type(sink).__name__
+        for sink, name in zip(self.sinks, self._names, strict=True):
             try:
                 call(sink)
             except Exception as exc:
@@ -475,16 +476,15 @@ class Pipeline:
             else:
                 if answer:
                     self._failing.discard(name)
-        shown_by = {sink.label for sink in self.sinks if sink.label}
         # Readings that would go nowhere: a run that went on would read for nothing (as one
         # started with every output off would, which the start refuses).
-        nowhere = answer and bool(shown_by) and shown_by <= self._failing
+        nowhere = answer and bool(self._shown_by) and self._shown_by <= self._failing
         for name, exc in failures:
             self._output_failed(name, exc, "" if nowhere else "; the run goes on")
         if nowhere and not self._stopping:
             log.error(
                 "every output failed (%s): the readings would be shown nowhere; stopping",
-                ", ".join(sorted(shown_by)),
+                ", ".join(sorted(self._shown_by)),
             )
             self.stop()
 

@@ -179,12 +179,10 @@ def fit_reader(
         for number, (images, labels, lengths) in enumerate(
             batches(train_lines, settings.batch_size, rng), start=1
         ):
-            if epoch == 0 and number == 1:
-                # The first step traces and compiles `step`, and TensorFlow's graph optimizer
-                # then prints a oneDNN notice (E0000 ... DT_BOOL) from C++, past logging.
-                with native_output_to_log(log):
-                    losses.append(float(step(images, labels, lengths)))
-            else:
+            # The first step traces and compiles `step`, and TensorFlow's graph optimizer then
+            # prints a oneDNN notice (E0000 ... DT_BOOL) from C++, past logging.
+            first = epoch == 0 and number == 1
+            with native_output_to_log(log) if first else contextlib.nullcontext():
                 losses.append(float(step(images, labels, lengths)))
             if number % 200 == 0:
                 log.info(

@@ -258,12 +258,11 @@ class MqttSink(Sink):
                 client.publish(f"{self.topic}/reading", unsent, qos=1, retain=True)
                 self.published_readings += 1
                 self.dropped_readings -= 1
-                self._dropped_while_down -= 1
-            dropped, self._dropped_while_down = self._dropped_while_down, 0
+            made, self._dropped_while_down = self._dropped_while_down, 0
             self._connected = True
         self._connected_since = time.monotonic()
         self._answer.set()  # (once connected: a reading made next is published)
-        made = dropped + (unsent is not None)
+        dropped = made - (unsent is not None)
         if unsent is None:
             told = f"{_readings(made)} dropped"
         elif made == 1:
