@@ -12,15 +12,16 @@ rotation, hflip and vflip. Chalk or white marker on a dark board: --ink light (d
 
 Exit status: 0 done, 1 something failed while running (a file, the camera, an output such as
 stdout on a full disk) or a camera is held by another program (worth starting again), 2 it
-could not start (bad config, model or source; the message says what to fix). SIGINT (Ctrl-C)
-or SIGTERM stops a command at once with a one-line message and 128 + the signal's number (130,
-143), except `run` once it is reading: it finishes the frame and says what it did (a second
-Ctrl-C stops at once), then exits 0 for a camera, a stream or a --loop replay, which run until
-stopped (1 if an output failed), but 130 or 143 for files or a video stopped before their end,
-saying so. A closed stdout (`| head -1`) ends run and recognize quietly with 141.
+could not start (bad config, model or source; the message says what to fix). SIGINT (Ctrl-C),
+SIGTERM or SIGHUP (its terminal closed; not under nohup) stops a command at once with a one-line
+message and 128 + the signal's number (130, 143, 129), except `run` once it is reading: it
+finishes the frame and says what it did (a second Ctrl-C stops at once), then exits 0 for a
+camera, a stream or a --loop replay, which run until stopped (1 if an output failed), but 128 +
+the signal's number for files or a video stopped before their end, saying so. A closed stdout
+(`| head -1`) ends run and recognize quietly with 141.
 """
 
-from edge.interrupts import signal_name, stop_now, stop_on_signals
+from edge.interrupts import handle_stop_signals, signal_name, stop_now, stop_on_signals
 
 # Before the imports below: importing OpenCV and numpy takes half a second or more on a Pi, and
 # a Ctrl-C or systemd's SIGTERM then must stop us like one at any other time, not with a
@@ -504,9 +505,13 @@ def run(
         said = f"stopped by {signal_name(caught[0])} before the end of {source.description}"
         print(f"edge: {said}", file=sys.stderr)
         return 128 + caught[0]
-    if pipeline.failed_outputs:  # readings lost: a run that ends 0 would say all went well
-        lost = "; ".join(f"{name}: {error}" for name, error in pipeline.failed_outputs.items())
-        print(f"edge: what an output failed to write is lost: {lost}", file=sys.stderr)
+    lost = [f"{name}: {error}" for name, error in pipeline.failed_outputs.items()]
+    if source.replay and not settings.source.loop:
+        # A batch of files is done once: what an output dropped (an MQTT broker down) is no
+        # answer given. A camera's readings come again, so its outages are only warned of.
+        lost += [f"{sink.label}: {said}" for sink in sinks if (said := sink.lost())]
+    if lost:  # readings lost: a run that ends 0 would say all went well
+        print(f"edge: what an output failed to write is lost: {'; '.join(lost)}", file=sys.stderr)
         return EXIT_FAILED
     failed = source.replay and stats.failed_frames and whole
     return EXIT_FAILED if failed else EXIT_OK
@@ -560,7 +565,8 @@ def _announce_broker(sinks: list[Sink]) -> None:
 
 
 def _stop_on_signals(pipeline: Pipeline) -> list[int]:
-    """SIGTERM (systemd) and Ctrl-C end the loop cleanly; a second Ctrl-C stops at once. The
+    """SIGTERM (systemd), SIGHUP (a closed terminal) and Ctrl-C end the loop cleanly; a second
+    Ctrl-C stops at once. The
     signals that came, in the order they came (a list the handler fills)."""
     caught: list[int] = []
 
@@ -570,8 +576,7 @@ def _stop_on_signals(pipeline: Pipeline) -> list[int]:
         caught.append(signum)
         pipeline.stop()  # nothing else here: the loop may be anywhere, even inside logging
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    handle_stop_signals(stop)
     return caught
 
 

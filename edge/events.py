@@ -122,3 +122,9 @@ class Sink:
 
     def on_stop(self, stats: Stats) -> None:
         """The loop ended (source exhausted, SIGTERM, or error); release resources."""
+
+    def lost(self) -> str | None:
+        """What this output could not deliver in the run, and why, for the run's end (after
+        on_stop): an MQTT broker's outage drops readings without any call failing. None when
+        nothing was lost."""
+        return None

@@ -1,4 +1,5 @@
-"""How a command ends early: SIGINT (Ctrl-C), SIGTERM (systemd, kill), or a closed stdout.
+"""How a command ends early: SIGINT (Ctrl-C), SIGTERM (systemd, kill), SIGHUP (its terminal or
+SSH session closed), or a closed stdout.
 
 Each raises `Interrupted`, a SystemExit: it passes every `except Exception`, unwinds the
 `finally` blocks and `with` statements that clean up (a camera, a temporary folder), and,
@@ -15,14 +16,20 @@ import os
 import select
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TextIO
 
-SIGNAL_NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+SIGNAL_NAMES = {
+    signal.SIGINT: "SIGINT (Ctrl-C)",
+    signal.SIGTERM: "SIGTERM",
+    signal.SIGHUP: "SIGHUP (its terminal closed)",
+}
 _stderr = 2  # where stop_now writes: a copy of stderr once stop_on_signals has made one
 _program = "edge"  # who says it was stopped: "edge: stopped by SIGTERM"
 _held: list[int] | None = None  # signals that came while held (`signals_held`), else None
 _stopped_by: int | None = None  # the signal `stop_now` said stopped the command
+# Seen at import, before any handler of ours: whether the command started with SIGHUP ignored.
+_HANGUP_IGNORED = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
 
 
 class Interrupted(SystemExit):
@@ -34,16 +41,23 @@ class Interrupted(SystemExit):
 
 
 def stop_on_signals(program: str = "edge") -> None:
-    """From now on SIGINT and SIGTERM stop the command at once with a one-line message that
-    `program` (edge, train, quantize) says."""
+    """From now on SIGINT, SIGTERM and SIGHUP stop the command at once with a one-line message
+    that `program` (edge, train, quantize) says."""
     global _stderr, _program
     _program = program
     # The message goes to this copy: while LiteRT starts, stderr itself is redirected into the
     # log (edge.native_output), and a Ctrl-C then must still say what it did.
     _stderr = os.dup(2)
-    signal.signal(signal.SIGINT, stop_now)
-    signal.signal(signal.SIGTERM, stop_now)
+    handle_stop_signals(stop_now)
     sys.excepthook = _quiet_after_a_stop
+
+
+def handle_stop_signals(handler: Callable[[int, Any], None]) -> None:
+    """`handler` for SIGINT, SIGTERM and SIGHUP; but a SIGHUP ignored when the command started
+    stays ignored: `nohup python -m edge ...` asked to outlive its terminal."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if not (signum == signal.SIGHUP and _HANGUP_IGNORED):
+            signal.signal(signum, handler)
 
 
 def _quiet_after_a_stop(kind: type[BaseException], error: BaseException, trace: Any) -> None:
@@ -82,7 +96,7 @@ def stop_now(signum: int, _frame: object = None) -> None:
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends (then `stop_now` runs as usual).
+    """SIGINT, SIGTERM and SIGHUP wait until the block ends (then `stop_now` runs as usual).
 
     For starting a child process: an `Interrupted` raised inside `subprocess.Popen`, after the
     fork, leaves a child nobody holds, which outlives the command. Held, the signal arrives once

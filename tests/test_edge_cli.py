@@ -483,6 +483,32 @@ def test_the_start_says_where_mqtt_publishes_without_the_password(tmp_path):
     assert "s3cret" not in done.stderr
 
 
+@pytest.mark.parametrize("broker", ["refused", "silent"])
+def test_photos_whose_mqtt_readings_were_all_dropped_end_in_failure_saying_why(
+    scene_dir, tmp_path, broker
+):
+    """A batch of photos is read once: readings an MQTT broker never got are answers lost,
+    as a full disk's are (exit 1), and the last line says why, even when the broker accepted
+    the connection and said nothing, which MQTT's keepalive notices only after 45 s."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        if broker == "silent":
+            silent.listen()  # the kernel accepts connections; nobody answers them
+        port = silent.getsockname()[1]  # bound, not listening: connections to it are refused
+        config = tmp_path / "config.toml"
+        config.write_text(f'[mqtt]\nenabled = true\nurl = "mqtt://127.0.0.1:{port}"\n')
+        done = edge("--config", str(config), "--source", str(scene_dir))
+    assert done.returncode == 1, done.stderr
+    assert len(done.stdout.splitlines()) == len(list(scene_dir.iterdir()))  # still shown
+    why = {
+        "refused": "is unreachable: connection refused",
+        "silent": "sent no MQTT answer while the run lasted",
+    }[broker]
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith("edge: what an output failed to write is lost: MQTT: ")
+    assert f"readings dropped: the broker at 127.0.0.1:{port} {why}" in last
+
+
 def test_sigterm_stops_a_looping_replay_cleanly(scene_dir):
     env = {**os.environ, "EDGE_DIGITS_CONFIG": ""}
     process = subprocess.Popen(

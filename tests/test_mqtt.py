@@ -277,7 +277,7 @@ def test_an_unreachable_broker_is_reported_and_retried(
         assert any(w.startswith(first) and made in w for w in warnings(caplog)), warnings(caplog)
         sink.on_stop(stats())
         # A run that dropped readings says so at its end, at the journal's default level.
-        stopped = f"1 dropped while disconnected from 127.0.0.1:{broker.port}"
+        stopped = f"1 reading dropped while disconnected from 127.0.0.1:{broker.port}"
         assert any(stopped in w for w in warnings(caplog)), warnings(caplog)
     finally:
         broker.stop()

@@ -32,15 +32,23 @@ WATCHDOG_S = 120.0  # a process that never ends is killed, so its test fails ins
 MESSAGES = {
     signal.SIGINT: "edge: stopped by SIGINT (Ctrl-C)\n",
     signal.SIGTERM: "edge: stopped by SIGTERM\n",
+    signal.SIGHUP: "edge: stopped by SIGHUP (its terminal closed)\n",
 }
 
 BOTH_SIGNALS = pytest.mark.parametrize(
     "signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"]
 )
+# SIGHUP: the terminal or SSH session `python -m edge` was started from has closed.
+STOP_SIGNALS = pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"]
+)
 pytestmark = pytest.mark.skipif(not HAS_PROC, reason="watches the process through Linux's /proc")
 
 
-def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+def start(
+    *args: str, env: dict[str, str] | None = None, hangup_ignored: bool = False
+) -> subprocess.Popen:
+    """`python -m edge *args`; with `hangup_ignored`, started as `nohup` starts it."""
     process = subprocess.Popen(
         edge_command(*args),
         cwd=REPO,
@@ -48,6 +56,9 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+        if hangup_ignored
+        else None,
     )
     watchdog = threading.Timer(WATCHDOG_S, process.kill)
     watchdog.daemon = True
@@ -101,7 +112,7 @@ def many_photos(scene_jpeg, tmp_path) -> Path:
     return folder
 
 
-@BOTH_SIGNALS
+@STOP_SIGNALS
 @pytest.mark.parametrize("command", ["run", "recognize"])
 def test_a_signal_while_starting_stops_with_one_line(scene_jpeg, command, signum):
     """Sent as soon as the process catches it: it is then importing OpenCV and numpy."""
@@ -159,7 +170,7 @@ def test_a_signal_stops_recognize_between_whole_lines(many_photos, signum):
     assert took < STOP_WITHIN_S
 
 
-@BOTH_SIGNALS
+@STOP_SIGNALS
 def test_a_signal_ends_the_running_demo_with_its_summary(signum):
     """Once reading, `run` finishes the frame and says what it did, like a service stopping."""
     process = start("--source", "demo")
@@ -169,6 +180,33 @@ def test_a_signal_ends_the_running_demo_with_its_summary(signum):
     said = err.splitlines()
     assert said[0].endswith("Ctrl-C stops.") and said[1].startswith("edge: stopped after")
     assert len(said) == 2 and took < STOP_WITHIN_S
+
+
+def test_a_signal_stops_photos_before_their_end_with_its_summary(many_photos):
+    """SIGHUP as SIGTERM: an SSH session closed while `run` reads a folder into a log file."""
+    process = start("--source", str(many_photos))
+    assert process.stdout.readline()
+    _, err, took = stop(process, signal.SIGHUP)
+    said = err.splitlines()
+    assert process.returncode == 128 + signal.SIGHUP, err
+    assert said[-2].startswith("edge: stopped after")
+    assert (
+        said[-1]
+        == "edge: stopped by SIGHUP (its terminal closed) before the end of 400 image files"
+    )
+    assert took < STOP_WITHIN_S
+
+
+def test_a_hangup_ignored_at_start_stays_ignored():
+    """`nohup python -m edge ...`: the terminal closing must not stop the reading."""
+    process = start("--source", "demo", hangup_ignored=True)
+    assert process.stdout.readline()
+    process.send_signal(signal.SIGHUP)
+    assert process.stdout.readline()  # still reading
+    assert process.poll() is None
+    _, err, _ = stop(process, signal.SIGTERM)
+    assert process.returncode == 0, err
+    assert "SIGHUP" not in err
 
 
 # --- a closed stdout --------------------------------------------------------------------------

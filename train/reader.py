@@ -51,11 +51,13 @@ def _init_worker(images: np.ndarray, labels: np.ndarray) -> None:
 
 
 def _start_worker(images: np.ndarray, labels: np.ndarray) -> None:
-    """A forked worker's start: the parent's signal handlers are the parent's. Ctrl-C reaches
-    the whole process group, and the parent stops the pool; SIGTERM, how Pool.terminate ends
-    a worker, ends it at once (a handler that raises instead can leave the pool's shared
-    queue lock held, and the parent waiting on its workers forever)."""
+    """A forked worker's start: the parent's signal handlers are the parent's. Ctrl-C (and a
+    closed terminal's SIGHUP) reaches the whole process group, and the parent stops the pool;
+    SIGTERM, how Pool.terminate ends a worker, ends it at once (a handler that raises instead
+    can leave the pool's shared queue lock held, and the parent waiting on its workers
+    forever)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _init_worker(images, labels)
 

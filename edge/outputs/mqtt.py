@@ -217,11 +217,26 @@ class MqttSink(Sink):
         self._client.loop_stop()
         log.log(
             logging.WARNING if self.dropped_readings else logging.INFO,
-            "MQTT: stopped; %s published, %d dropped while disconnected from %s",
+            "MQTT: stopped; %s published, %s",
             _readings(self.published_readings),
-            self.dropped_readings,
-            self.address,
+            self.lost() or "none dropped",
         )
+
+    def lost(self) -> str | None:
+        """ "3 readings dropped: <why>" (while down) or "... while disconnected from HOST:PORT"
+        (an outage that ended), None when none were."""
+        if not self.dropped_readings:
+            return None
+        dropped = f"{_readings(self.dropped_readings)} dropped"
+        if self._down_reason:
+            return f"{dropped}: {self._down_reason}"
+        if not self._was_connected:
+            # A broker that accepts and stays silent is told of after the keepalive, later than
+            # a few photos take: a run that ended before then still says what it saw.
+            return (
+                f"{dropped}: the broker at {self.address} sent no MQTT answer while the run lasted"
+            )
+        return f"{dropped} while disconnected from {self.address}"
 
     def _publish_stats(self, stats: Stats) -> None:
         if self._connected:
