@@ -38,18 +38,26 @@ Options:
                    apt-get, pip and systemctl still run, so this is for tests that put stand-ins
                    for them first on PATH.
   -h, --help       this help
+
+Exit status: 0 done, 1 a step failed (the message says which and why), 2 a mistake in the
+options.
 EOF
 }
 
 say() { printf '%s\n' "$*"; }
 # An option's value ($2 after the option in $1), or a stop that says which option lacks one.
 option_value() {
-    [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value: $1 PATH (see --help)"
+    [[ $# -ge 2 && -n $2 ]] || usage_error "$1 needs a value: $1 PATH"
     printf '%s' "$2"
 }
 die() {
     printf 'install.sh: error: %s\n' "$*" >&2
     exit 1
+}
+# A mistake in how the script was called: exit 2, as edge and argparse give for one.
+usage_error() {
+    printf 'install.sh: error: %s (see --help)\n' "$*" >&2
+    exit 2
 }
 
 DRY_RUN=false
@@ -320,12 +328,12 @@ main() {
             --purge) PURGE=true ;;
             --dry-run) DRY_RUN=true ;;
             -h | --help) usage; exit 0 ;;
-            *) die "unknown option '$1' (see --help)" ;;
+            *) usage_error "unknown option '$1'" ;;
         esac
         shift
     done
     if $PURGE && [[ $mode != run_uninstall ]]; then
-        die "--purge only goes with --uninstall."
+        usage_error "--purge only goes with --uninstall"
     fi
     [[ -d $ROOT ]] || die "--root $ROOT: not a directory."
     ROOT=$(cd "$ROOT" && pwd)

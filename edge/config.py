@@ -125,7 +125,9 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class ReadingSettings:
-    confidence: float = setting(0.6, between(0.0, 1.0))  # below this a digit reads as "?"
+    # Below this a digit reads as "?". At most 0.99: the int8 reader's scores stop short of 1
+    # (255/256 at best), so 1 would make every digit "?".
+    confidence: float = setting(0.6, between(0.0, 0.99))
     stable_frames: int = setting(3, between(1, 1000))  # repeats before a reading is emitted
     ink: str = setting("auto", one_of(*INK_CHOICES))  # dark on light, light on dark, or guess
 
@@ -290,6 +292,11 @@ def load_settings(path: Path | None, environ: Mapping[str, str] = os.environ) ->
             f"Config file {path} cannot be read: permission denied{whose}. Run with sudo to use "
             f"it, or name settings of your own with --config FILE or ${CONFIG_ENV} "
             "(--config /dev/null: the defaults)."
+        ) from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(
+            f"Config file {path} is a folder, not a file: name the TOML file itself with "
+            f"--config or ${CONFIG_ENV} (such as {path / 'config.toml'})."
         ) from exc
     except OSError as exc:
         raise ConfigError(f"Config file {path} cannot be read ({exc}).") from exc

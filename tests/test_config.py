@@ -87,7 +87,9 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[model]\nverify = 1\n", ["[model] verify", "true or false"]),
         ("[reading]\nstable_frames = true\n", ["[reading] stable_frames", "an integer"]),
         ("[source]\nname = 3\n", ["[source] name", "a string"]),
-        ("[reading]\nconfidence = 1.5\n", ["[reading] confidence", "between 0.0 and 1.0"]),
+        ("[reading]\nconfidence = 1.5\n", ["[reading] confidence", "between 0.0 and 0.99"]),
+        # The reader's scores stop short of 1: every digit would read "?".
+        ("[reading]\nconfidence = 1\n", ["[reading] confidence = 1", "between 0.0 and 0.99"]),
         ("[reading]\nstable_frames = 0\n", ["[reading] stable_frames", "between 1 and 1000"]),
         ("[model]\nthreads = 0\n", ["[model] threads", "between 1 and 64"]),
         ("[source]\nfps = 0\n", ["[source] fps", "> 0"]),
@@ -192,6 +194,14 @@ def test_missing_file_given_explicitly_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist") as error:
         load_settings(path)
     assert str(path) in str(error.value)
+
+
+def test_a_folder_given_as_the_config_says_to_name_the_file_in_it(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_settings(tmp_path)
+    said = str(error.value)
+    assert said.startswith(f"Config file {tmp_path} is a folder, not a file")
+    assert f"(such as {tmp_path / 'config.toml'})" in said and "Errno" not in said
 
 
 def test_a_bad_flag_names_the_command_line():
