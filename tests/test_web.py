@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 from checkout import edge_command
 from mosquitto_broker import free_port
+from starlette.responses import PlainTextResponse
 
 from edge.config import MqttSettings, OutputSettings, Settings, WebSettings, redact_url
 from edge.events import Box, DigitPrediction, FrameResult, Reading, Stats
@@ -39,6 +40,7 @@ from edge.web.annotate import (
 from edge.web.label_layout import PlacedLabel, place_labels
 from edge.web.latest import Latest
 from edge.web.password import hash_password, hash_problem, verify_password
+from edge.web.security import FREE_FAILURES, LONGEST_WAIT_S, BasicAuth, client_address, wait_after
 from edge.web.sink import WebSink, page_url
 
 BOX = (40, 30, 50, 80)
@@ -837,6 +839,220 @@ def test_with_a_login_every_path_wants_it(password_hash: str) -> None:
         events = request(sink, "/api/events", "localhost", Authorization=good)
         assert events.status == 200 and read_event(events)[0] == "history"
         events.close()
+    finally:
+        sink.on_stop(stats())
+
+
+class Clock:
+    """A clock the test moves by hand, so a wait of minutes takes no time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def behind_login(password_hash: str, clock: Clock) -> BasicAuth:
+    return BasicAuth(PlainTextResponse("figures\n"), "pi", password_hash, clock=clock)
+
+
+async def ask(
+    auth: BasicAuth, authorization: str | None, client: str = "192.0.2.7"
+) -> tuple[int, dict[str, str]]:
+    """One GET through `auth` straight over ASGI, as from `client`: its status and headers."""
+    headers = [(b"host", b"localhost")]
+    if authorization is not None:
+        headers.append((b"authorization", authorization.encode()))
+    scope = {
+        "type": "http", "method": "GET", "path": "/api/stats", "raw_path": b"/api/stats",
+        "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+        "headers": headers, "client": (client, 50000), "server": ("192.0.2.1", 8080),
+    }  # fmt: skip
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await auth(scope, receive, send)
+    start = sent[0]
+    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}
+
+
+def login_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "edge.web.security"]
+
+
+def test_failed_logins_are_logged_first_then_summed_up_and_never_with_the_password(
+    password_hash: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, guess = Clock(), "hunter2-guess"
+    auth = behind_login(password_hash, clock)
+
+    async def flood() -> None:
+        assert (await ask(auth, None))[0] == 401  # a browser asking first: no failed login
+        assert login_warnings(caplog) == []
+        for _ in range(3):
+            assert (await ask(auth, basic("pi", guess)))[0] == 401
+        assert login_warnings(caplog) == ["Failed login to the live page from 192.0.2.7"]
+        clock.now += 61
+        assert (await ask(auth, basic("pi", guess)))[0] == 401
+
+    with caplog.at_level(logging.WARNING, logger="edge.web.security"):
+        asyncio.run(flood())
+    assert login_warnings(caplog) == [
+        "Failed login to the live page from 192.0.2.7",
+        "3 failed login(s) to the live page from 192.0.2.7 in the last 61 s",
+    ]
+    assert all(r.levelno == logging.WARNING for r in caplog.records)
+    assert guess not in caplog.text and basic("pi", guess).split()[1] not in caplog.text
+
+
+def test_after_a_few_wrong_logins_an_address_must_wait_and_others_log_in_meanwhile(
+    password_hash: str,
+) -> None:
+    clock = Clock()
+    auth = behind_login(password_hash, clock)
+    good, wrong = basic("pi", PASSWORD), basic("pi", "guess")
+
+    async def guesses() -> None:
+        for _ in range(FREE_FAILURES):
+            status, headers = await ask(auth, wrong)
+            assert status == 401 and "www-authenticate" in headers  # a browser prompts again
+        for attempt in (wrong, good, "Bearer x"):  # even the right one is not looked at now
+            status, headers = await ask(auth, attempt)
+            assert (status, headers["retry-after"]) == (429, "1"), attempt
+            assert "www-authenticate" not in headers
+        assert (await ask(auth, good, client="198.51.100.3"))[0] == 200  # another address
+        clock.now += 1
+        assert (await ask(auth, good))[0] == 200  # the wait is over: the right one works
+
+        # Each further wrong login doubles the wait.
+        for _ in range(FREE_FAILURES):
+            await ask(auth, wrong, client="203.0.113.9")
+        for expected in ("1", "2", "4", "8"):
+            status, headers = await ask(auth, wrong, client="203.0.113.9")
+            assert (status, headers["retry-after"]) == (429, expected)
+            clock.now += int(expected)
+            assert (await ask(auth, wrong, client="203.0.113.9"))[0] == 401
+
+        # Typos followed by the password (checked, not remembered) are forgotten.
+        typist = behind_login(password_hash, clock)
+        for _ in range(2):
+            for _ in range(FREE_FAILURES - 1):
+                assert (await ask(typist, wrong))[0] == 401
+            assert (await ask(typist, good))[0] == 200
+
+    asyncio.run(guesses())
+    assert wait_after(FREE_FAILURES - 1) == 0 and wait_after(FREE_FAILURES) > 0
+    assert wait_after(10_000) == LONGEST_WAIT_S
+
+
+def test_a_browser_logged_in_before_keeps_its_page_while_its_address_must_wait(
+    password_hash: str,
+) -> None:
+    """Over an SSH tunnel or a proxy every client is 127.0.0.1: a guesser there must not lock
+    the owner's open page out. A login proven good tells a guesser nothing new."""
+    auth = behind_login(password_hash, Clock())
+    good, wrong = basic("pi", PASSWORD), basic("pi", "guess")
+
+    async def owner_and_guesser() -> None:
+        assert (await ask(auth, good, client="127.0.0.1"))[0] == 200  # the owner's browser
+        for _ in range(FREE_FAILURES + 3):
+            await ask(auth, wrong, client="127.0.0.1")
+        assert (await ask(auth, wrong, client="127.0.0.1"))[0] == 429
+        assert (await ask(auth, good, client="127.0.0.1"))[0] == 200
+
+    asyncio.run(owner_and_guesser())
+
+
+def test_requests_without_a_login_are_no_failed_logins(
+    password_hash: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth = behind_login(password_hash, Clock())
+
+    async def browser() -> None:
+        for _ in range(5 * FREE_FAILURES):
+            status, headers = await ask(auth, None)
+            assert status == 401 and headers["www-authenticate"].startswith("Basic ")
+        assert (await ask(auth, basic("pi", PASSWORD)))[0] == 200
+
+    with caplog.at_level(logging.WARNING, logger="edge.web.security"):
+        asyncio.run(browser())
+    assert login_warnings(caplog) == []
+
+
+def test_guesses_sent_at_once_get_no_more_checks_and_hold_up_no_one_else(
+    password_hash: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+
+    def counted(password: str, hashed: str) -> bool:
+        checked.append(password)
+        return verify_password(password, hashed)
+
+    monkeypatch.setattr("edge.web.security.verify_password", counted)
+    auth = behind_login(password_hash, Clock())
+
+    async def flood() -> list[int]:
+        guesses = [ask(auth, basic("pi", f"guess{n}")) for n in range(4 * FREE_FAILURES)]
+        other = ask(auth, basic("pi", PASSWORD), client="198.51.100.3")
+        return [status for status, _ in await asyncio.gather(*guesses, other)]
+
+    *statuses, other = asyncio.run(flood())
+    assert other == 200
+    assert statuses.count(401) == FREE_FAILURES and statuses.count(429) == 3 * FREE_FAILURES
+    assert len(checked) == FREE_FAILURES + 1  # the guesses that were allowed, and the login
+
+
+def test_the_table_of_failed_logins_is_bounded_and_forgets_the_longest_quiet(
+    password_hash: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("edge.web.security.FAILURE_ADDRESSES", 3)
+    auth = behind_login(password_hash, Clock())
+
+    async def many_addresses() -> None:
+        for _ in range(FREE_FAILURES):
+            await ask(auth, "Bearer x", client="192.0.2.1")
+        assert (await ask(auth, "Bearer x", client="192.0.2.1"))[0] == 429
+        for n in range(2, 5):
+            await ask(auth, "Bearer x", client=f"192.0.2.{n}")
+        assert (await ask(auth, basic("pi", PASSWORD), client="192.0.2.1"))[0] == 200
+
+    asyncio.run(many_addresses())
+    assert len(auth._failures._by_address) <= 3
+
+
+def test_failures_are_counted_by_ipv4_address_and_ipv6_network() -> None:
+    def scope(host: str) -> dict:
+        return {"client": (host, 1234)}
+
+    assert client_address(scope("192.0.2.7")) == "192.0.2.7"
+    assert client_address(scope("::ffff:192.0.2.7")) == "192.0.2.7"
+    assert client_address(scope("2001:db8:1:2::5")) == "2001:db8:1:2::/64"
+    assert client_address(scope("2001:db8:1:2:ffff::9")) == "2001:db8:1:2::/64"
+    assert client_address(scope("::1")) == "::1"
+    assert client_address({"client": None}) == "unknown"
+
+
+def test_the_live_server_makes_a_guessing_address_wait(
+    password_hash: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    sink = WebSink(WebSettings(host="0.0.0.0", port=0, username="pi", password_hash=password_hash))
+    sink.on_start(stats())
+    try:
+        with caplog.at_level(logging.WARNING, logger="edge.web.security"):
+            assert request(sink, "/api/stats", "localhost").status == 401
+            for _ in range(FREE_FAILURES):
+                wrong = basic("pi", "guess")
+                assert request(sink, "/api/stats", "localhost", Authorization=wrong).status == 401
+            response = request(sink, "/api/stats", "localhost", Authorization=wrong)
+            assert response.status == 429 and int(response.getheader("Retry-After")) >= 1
+            assert response.getheader("X-Content-Type-Options") == "nosniff"
+        assert login_warnings(caplog) == ["Failed login to the live page from 127.0.0.1"]
     finally:
         sink.on_stop(stats())
 
