@@ -18,17 +18,19 @@ import os
 import re
 import shlex
 import socket
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, NoReturn, Protocol, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import cv2
 import numpy as np
@@ -93,6 +95,7 @@ _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
 DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images it lacks itself
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
 STREAM_PROBE_S = 3.0  # s a stream's server is given to answer, to say why it could not be opened
+RTSP_PORT = 554  # an rtsp:// URL's port when it names none
 AV_LOG_QUIET = -8  # FFmpeg's log level that prints nothing
 CHOOSE_SOURCE = (
     "Choose one with --source ([source] name): demo, picamera2, webcam:N, a video file, a "
@@ -464,7 +467,11 @@ def _check_size(path: Path, width: int, height: int, file_bytes: int, max_pixels
 def _too_big(path: Path, declared: str, max_pixels: int, beyond_any: bool) -> str:
     """The refusal of a picture declaring more pixels than `max_pixels`; raising the setting is
     offered unless the picture is `beyond_any` value it may take (MOST_PIXELS)."""
-    raise_it = "" if beyond_any else ", or raise max_pixels in the [source] section of the config"
+    raise_it = (
+        f" ([source] max_pixels goes up to {MOST_PIXELS / 1e6:.0f} MP, not that far)"
+        if beyond_any
+        else ", or raise max_pixels in the [source] section of the config"
+    )
     return (
         f"{path}: the image declares {declared}, more than max_pixels ({max_pixels / 1e6:.1f} "
         f"MP): it is corrupt, or a photo too large to decode here. Save it smaller{raise_it}."
@@ -700,9 +707,14 @@ class Capture:
                 timeout_ms,
             ]
         _quiet_ffmpeg()
-        self._capture = cv2.VideoCapture(target, cv2.CAP_ANY, params)
+        # OpenCV and FFmpeg may print the URL they were given, password and all, as they open
+        # it and later on an error or a reconnect: every call into them is kept from the
+        # terminal and passed on redacted (`RedactedNativeOutput`).
+        self._native = RedactedNativeOutput(target if isinstance(target, str) else "")
+        with self._native.caught():
+            self._capture = cv2.VideoCapture(target, cv2.CAP_ANY, params)
         if not self._capture.isOpened():
-            self._capture.release()
+            self.close()
             raise SourceError(f"Cannot open {self.description}: {self._why_not(target)}")
         if isinstance(target, int):
             self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, settings.width)
@@ -763,13 +775,15 @@ class Capture:
         a word) raises UnreadableFrame once, naming the file, then ends."""
         if self._ended:
             return None
-        ok, image = self._capture.read()
+        with self._native.caught():
+            ok, image = self._capture.read()
         if not ok and self._loop and self._frames:
             if self._frames_missing():
                 return self._cut_short()
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
             self._declared = 0  # said on the first pass
-            ok, image = self._capture.read()
+            with self._native.caught():
+                ok, image = self._capture.read()
         if not ok:
             if self._live:
                 raise SourceError(
@@ -794,10 +808,96 @@ class Capture:
         )
 
     def skip(self, count: int) -> int:
-        return sum(bool(self._capture.grab()) for _ in range(count))
+        with self._native.caught():
+            return sum(bool(self._capture.grab()) for _ in range(count))
 
     def close(self) -> None:
-        self._capture.release()
+        with self._native.caught():
+            self._capture.release()
+        self._native.close()
+
+
+class RedactedNativeOutput:
+    """Keeps what OpenCV and FFmpeg write straight to the terminal (their own logs, on file
+    descriptors 1 and 2, past Python's logging) from showing `url`'s credentials: during a
+    `caught()` block the output is caught, then written to stderr with the URL's user and
+    password, and its secret query values, as *** (`redact`). At -vv OpenCV's notes still show,
+    redacted. A URL without credentials is left alone: nothing is caught.
+
+    Caught, not silenced by a log level: OpenCV prints the URL it opens at INFO ("CAP_IMAGES:
+    File does not exist: rtsp://user:pw@...") and, in some 4.x versions, at ERROR ("can't find
+    starting number"); FFmpeg, whose messages go there too, may print it as well; and either
+    may print it again when a read fails or the stream reconnects, so every call into the
+    capture is a block. The descriptors are process-wide: what other threads print during a
+    block (the web page's warnings) comes out after it, redacted, not lost.
+    """
+
+    def __init__(self, url: str):
+        self._secrets = sorted(url_secrets(url), key=len, reverse=True)  # a longer one first
+        # One sink for every block, emptied after each: no file made per frame. Closed by
+        # `close`, as the capture it serves is.
+        needed = redact_url(url) != url
+        self._sink = tempfile.TemporaryFile(buffering=0) if needed else None  # noqa: SIM115
+
+    @contextmanager
+    def caught(self) -> Iterator[None]:
+        if self._sink is None:
+            yield
+            return
+        sys.stdout.flush()  # what was written before the block goes out before its output
+        sys.stderr.flush()
+        saved = {fd: os.dup(fd) for fd in (1, 2)}
+        try:
+            for fd in saved:
+                os.dup2(self._sink.fileno(), fd)
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
+            self._pass_on(self._sink)
+
+    def _pass_on(self, sink: BinaryIO) -> None:
+        """Write what the block caught to stderr, redacted, and empty the sink."""
+        if not sink.tell():  # (the descriptors share its offset: it is what was written)
+            return
+        sink.seek(0)
+        caught = sink.read()
+        sink.seek(0)
+        sink.truncate()
+        with suppress(OSError):  # a closed stderr is no reason to stop reading
+            os.write(2, self.redact(caught.decode(errors="replace")).encode())
+
+    def close(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+    def redact(self, text: str) -> str:
+        """`text` with the URL's credentials as ***, however it is printed: in the URL (the
+        user too), or alone, as written in the URL or percent-decoded. Line by line: a secret
+        query value runs to the end of its line, not into the next one."""
+        text = "".join(redact_url(line) for line in text.splitlines(keepends=True))
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def url_secrets(url: str) -> set[str]:
+    """The secrets a URL holds, as written and percent-decoded: its password (user:password@)
+    and the values of its query fields named like secrets (password=, pwd=, token=: whatever
+    `redact_url` hides). Read without urlsplit, which refuses some URLs OpenCV still opens."""
+    address = url.partition("://")[2]
+    userinfo = re.split(r"[/?#]", address, maxsplit=1)[0].rpartition("@")[0]
+    found = {userinfo.partition(":")[2]}
+    query = address.partition("?")[2].partition("#")[0]
+    for field in re.split(r"[&;]", query):
+        name, _, value = field.partition("=")
+        if redact_url(f"?{name}=x") != f"?{name}=x":
+            found.add(value)
+    return {form for secret in found for form in (secret, unquote(secret)) if form}
 
 
 def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> str:
@@ -811,7 +911,7 @@ def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> str:
         return "the URL's port is not a number from 1 to 65535; check the URL."
     if not host:
         return "the URL names no host; check the URL."
-    port = port or {"http": 80, "https": 443, "rtsp": 554}.get(parts.scheme, 0)
+    port = port or {"http": 80, "https": 443, "rtsp": RTSP_PORT}.get(parts.scheme, 0)
     check = "check the URL and that the server is running."
     try:
         socket.getaddrinfo(host, port or None)
@@ -826,13 +926,12 @@ def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> str:
     except OSError as exc:
         why = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc.strerror
         return f"nothing answers at {host}:{port} ({why or exc}); {check}"
-    if parts.scheme not in ("http", "https"):
-        return (
-            f"{host}:{port} answers, but not with a stream OpenCV can open; check the URL's "
-            "path, and its user and password if the camera asks for them."
-        )
     netloc = host if ":" not in host else f"[{host}]"
     bare = parts._replace(netloc=f"{netloc}:{port}").geturl()  # no credentials sent
+    if parts.scheme == "rtsp":
+        return _rtsp_problem(bare, host, port, timeout)
+    if parts.scheme not in ("http", "https"):
+        return _answers_but(host, port)
     try:
         with urllib.request.urlopen(bare, timeout=timeout) as answer:
             kind = answer.headers.get_content_type()
@@ -854,6 +953,67 @@ def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> str:
         f"the server answered with {kind} (a web page?), not a video stream; use the stream's "
         "own URL (such as http://camera/video.mjpg), not the page that shows it."
     )
+
+
+def _answers_but(host: str, port: int) -> str:
+    """Why a stream whose server answers could not be opened: the URL asks for what is not
+    there, or without the login it needs."""
+    return (
+        f"{host}:{port} answers, but not with a stream OpenCV can open; check the URL's path, "
+        "and its user and password if the camera asks for them."
+    )
+
+
+def _rtsp_problem(bare: str, host: str, port: int, timeout: float) -> str:
+    """Why OpenCV could not open the RTSP stream at `bare` (its URL without credentials), whose
+    server takes connections: asked for its OPTIONS, which need no login, a server that says
+    nothing within `timeout` s (a hung camera, a port that is no RTSP server's) is told apart
+    from one that answers, where the URL's path or login must be wrong."""
+    check = (
+        f"check that {port} is the camera's RTSP port ({RTSP_PORT} unless its settings say "
+        "otherwise) and that the camera is up: restart it if it has hung."
+    )
+    try:
+        answer = _first_bytes(
+            (host, port), f"OPTIONS {bare} RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode(), 5, timeout
+        )
+    except TimeoutError:
+        return (
+            f"{host}:{port} accepted the connection but sent no RTSP answer within {timeout:g} s "
+            f"(timed out); {check}"
+        )
+    except OSError as exc:
+        return (
+            f"{host}:{port} accepted the connection, then failed ({exc.strerror or exc}); {check}"
+        )
+    if answer.startswith(b"RTSP/"):
+        return _answers_but(host, port)
+    if answer.startswith(b"HTTP/"):
+        return (
+            f"{host}:{port} answers over HTTP, not RTSP; check the URL's port, or use an "
+            "http:// URL if the camera streams over HTTP."
+        )
+    if not answer:
+        return (
+            f"{host}:{port} accepted the connection, then closed it without an RTSP answer; {check}"
+        )
+    return f"{host}:{port} answers, but not over RTSP; {check}"
+
+
+def _first_bytes(address: tuple[str, int], request: bytes, count: int, timeout: float) -> bytes:
+    """The first `count` bytes a server answers `request` with, fewer if it closes the
+    connection first; TimeoutError when it has not sent them within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    answer = b""
+    with socket.create_connection(address, timeout=timeout) as connection:
+        connection.sendall(request)
+        while len(answer) < count:
+            connection.settimeout(max(deadline - time.monotonic(), 1e-3))
+            received = connection.recv(count - len(answer))
+            if not received:
+                break
+            answer += received
+    return answer
 
 
 def _quiet_ffmpeg() -> None:

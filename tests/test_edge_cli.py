@@ -687,7 +687,7 @@ def test_a_camera_mounting_the_config_cannot_use_names_the_file_and_the_key(tmp_
 @pytest.mark.parametrize(
     ("flags", "message"),
     [(["--threads", "0"], "--threads 0: must be between 1 and 64."),
-     (["--confidence", "1.5"], "--confidence 1.5: must be between 0.0 and 1.0."),
+     (["--confidence", "1.5"], "--confidence 1.5: must be between 0.0 and 0.99."),
      (["--source", ""], "--source '': must not be empty."),
      (["--web", "0.0.0.0:70000"], "--web 0.0.0.0:70000: must be between 1 and 65535."),
      (["--stable-frames", "0"], "--stable-frames 0: must be between 1 and 1000.")],

@@ -1,15 +1,18 @@
 """Frame sources on files written here (images, videos), and the Pi camera through a stand-in."""
 
+import contextlib
 import dataclasses
 import http.server
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -717,6 +720,102 @@ def test_a_stream_url_that_is_no_stream_says_what_the_server_answered(path, said
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def _tcp_server(answer: bytes | None) -> Iterator[int]:
+    """A server on a free port of 127.0.0.1 (the port is yielded) that reads a request and
+    sends `answer`; with None, one that accepts connections (the kernel completes them) and
+    never says a word, as a hung camera does."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener closed: the test is over
+                return
+            # (The probe's first connection only checks that one is taken: closed at once.)
+            with connection, contextlib.suppress(OSError):
+                connection.recv(1024)
+                connection.sendall(answer)
+
+    if answer is not None:
+        threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def test_an_rtsp_server_that_accepts_but_never_answers_is_said_to_have_timed_out():
+    # It was told "answers, but not with a stream OpenCV can open; check the URL's path, and its
+    # user and password", though it had answered nothing at all.
+    with _tcp_server(None) as port:
+        problem = sources.stream_problem(f"rtsp://admin:secret@127.0.0.1:{port}/x", timeout=0.2)
+    assert problem == (
+        f"127.0.0.1:{port} accepted the connection but sent no RTSP answer within 0.2 s (timed "
+        f"out); check that {port} is the camera's RTSP port (554 unless its settings say "
+        "otherwise) and that the camera is up: restart it if it has hung."
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n", "answers, but not with a stream OpenCV can open"),
+        (b"HTTP/1.0 400 Bad Request\r\n\r\n", "answers over HTTP, not RTSP; check the URL's port"),
+        (b"", "accepted the connection, then closed it without an RTSP answer; check that"),
+    ],
+    ids=["rtsp", "http", "closed"],
+)
+def test_an_rtsp_server_that_answers_is_told_by_what_it_answers(answer, said):
+    with _tcp_server(answer) as port:
+        assert said in sources.stream_problem(f"rtsp://127.0.0.1:{port}/x", timeout=5)
+
+
+def test_a_stream_password_never_reaches_the_terminal_even_at_debug_level():
+    """OpenCV's own log, on at -vv, printed the URL it was given, password and all ("CAP_IMAGES:
+    File does not exist: rtsp://admin:secretpw@..."), past Python's logging."""
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        port = unused.getsockname()[1]  # closed below: nothing listens there, refused at once
+    url = f"rtsp://admin:secretpw@127.0.0.1:{port}/x?ch=1&token=secrettoken"
+    done = subprocess.run(
+        [sys.executable, "-m", "edge", "--source", url, "--max-frames", "1", "-vv"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EDGE_DIGITS_CONFIG": ""},
+        check=False,
+    )
+    assert done.returncode == 2
+    output = done.stdout + done.stderr
+    assert "secretpw" not in output and "secrettoken" not in output
+    assert f"rtsp://***@127.0.0.1:{port}/x?ch=1&token=***" in done.stderr
+    assert "[ INFO:" in done.stderr  # OpenCV's notes still show at -vv, redacted
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "open rtsp://admin:pa%40ss@cam/x?pwd=1234&ch=1",  # as given
+        "user admin password pa@ss",  # percent-decoded, outside any URL
+        "Pattern: rtsp://cam/x?ch=1&pwd=1234",
+    ],
+)
+def test_what_native_code_prints_about_a_credentialed_url_comes_out_redacted(capfd, printed):
+    native = sources.RedactedNativeOutput("rtsp://admin:pa%40ss@cam/x?pwd=1234&ch=1")
+    with native.caught():
+        os.write(2, f"{printed}\n".encode())  # as OpenCV and FFmpeg write: to the descriptor
+        os.write(1, b"said on stdout\n")
+    native.close()
+    out, err = capfd.readouterr()
+    assert out == ""  # native notes are no data: they go to stderr
+    assert "pa%40ss" not in err and "pa@ss" not in err and "1234" not in err
+    assert "***" in err and "said on stdout" in err
+    plain = sources.RedactedNativeOutput("rtsp://cam/x?ch=1")  # nothing to hide: left alone
+    with plain.caught():
+        os.write(1, b"on stdout\n")
+    assert capfd.readouterr().out == "on stdout\n"
 
 
 def test_auto_without_any_camera_says_how_to_choose(monkeypatch):
