@@ -18,7 +18,6 @@ import os
 import re
 import shlex
 import socket
-import sys
 import tempfile
 import time
 import urllib.error
@@ -45,6 +44,7 @@ from edge.config import (
     redact_url,
 )
 from edge.interrupts import reraise_interrupt
+from edge.native_output import native_output_into
 from edge.scenes import SceneSettings, random_scene, sample_digits
 
 log = logging.getLogger(__name__)
@@ -844,19 +844,10 @@ class RedactedNativeOutput:
         if self._sink is None:
             yield
             return
-        sys.stdout.flush()  # what was written before the block goes out before its output
-        sys.stderr.flush()
-        saved = {fd: os.dup(fd) for fd in (1, 2)}
         try:
-            for fd in saved:
-                os.dup2(self._sink.fileno(), fd)
-            yield
+            with native_output_into(self._sink):
+                yield
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            for fd, copy in saved.items():
-                os.dup2(copy, fd)
-                os.close(copy)
             self._pass_on(self._sink)
 
     def _pass_on(self, sink: BinaryIO) -> None:
