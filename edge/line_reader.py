@@ -1,9 +1,9 @@
 """A line of writing -> its digits: run the reader (LiteRT), CTC-decode, place each digit.
 
 Each decoded digit's box comes from the columns that produced it: the line image is split
-halfway between neighbouring digits' steps, the ink in each part (less rows a printed rule runs
-along) is boxed, and that box is mapped back into the frame through the line's own transform
-(tilt and scale included).
+halfway between neighbouring digits' steps, the ink in each part that reaches the digit's steps
+(less rows a printed rule runs along; not a word printed beside the number) is boxed, and that
+box is mapped back into the frame through the line's own transform (tilt and scale included).
 """
 
 import itertools
@@ -29,6 +29,10 @@ from edge.model import LineModel
 _BOX_INK = 96  # line-image level (0-255) that counts as the digit's ink when boxing it
 _RULE_LENGTH = 26  # line-image px: a straight run along the line this long is a rule
 _TALL_PIECE = 6  # line-image px: ink pieces shorter than this are not a digit's strokes
+# Of the line image's height, each way from the middle of a digit's steps: its own ink reaches
+# there (a digit is 0.2-0.8 heights wide; its steps lie within it).
+_DIGIT_REACH = 0.3
+_PIECE_GAP = 0.15  # of its height: a piece this near a digit's own is the digit's too
 _SURE = 0.9  # a line whose every digit is read this surely is read once
 _SHIFTS = (1, -1)  # px down, up: the copies an unsure line is read again from
 # A line image this many times as wide as tall holding one piece of writing, read unsurely,
@@ -403,26 +407,67 @@ def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
     width = image.shape[1]
     centres = [(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded]
     bounds = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(centres)] + [float(width)]
-    inked = (image >= _BOX_INK).view(np.uint8)
     # Printed rules and underlines run along the line, longer than any stroke of a digit (a
-    # 7's bar is under 20 px here): they say nothing of where a digit is.
-    slanting = cv2.dilate(inked, np.ones((3, 1), np.uint8))  # a rule a pixel off level
+    # 7's bar is under 20 px here): they say nothing of where a digit is. Looked for in the
+    # whole line, at the usual level: at a faint digit's, touching digits' strokes run as long.
+    slanting = cv2.dilate((image >= _BOX_INK).view(np.uint8), np.ones((3, 1), np.uint8))
     rules = cv2.morphologyEx(slanting, cv2.MORPH_OPEN, np.ones((1, _RULE_LENGTH), np.uint8))
-    inked = cv2.subtract(inked, rules)
-    # What is left of them (a rule's fainter stretch drops below the level in places) is a
-    # thin sliver; a digit's strokes stand tall.
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
-    tall = stats[:, cv2.CC_STAT_HEIGHT] >= _TALL_PIECE
-    tall[0] = False
-    inked = tall[labels]
+    reach = _DIGIT_REACH * image.shape[0]
     boxes = []
-    for left, right in itertools.pairwise(bounds):
-        part = inked[:, int(left) : max(int(left) + 1, int(np.ceil(right)))]
-        rows, cols = np.nonzero(part)
-        if len(rows):
-            x0, x1 = int(left) + cols.min(), int(left) + cols.max() + 1
-            y0, y1 = rows.min(), rows.max() + 1
-        else:
-            x0, x1, y0, y1 = left, right, 0, image.shape[0]
+    for (left, right), centre in zip(itertools.pairwise(bounds), centres, strict=True):
+        share = (int(left), max(int(left) + 1, int(np.ceil(right))))
+        near = (max(share[0], round(centre - reach)), min(share[1], round(centre + reach) + 1))
+        found = _digit_ink(image, rules, share, near)
+        x0, y0, x1, y1 = found if found is not None else (left, 0, right, image.shape[0])
         boxes.append(line.frame_box(float(x0), float(y0), float(x1), float(y1)))
     return boxes
+
+
+def _digit_ink(
+    image: np.ndarray, rules: np.ndarray, share: tuple[int, int], near: tuple[int, int]
+) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1, line-image px) of a digit's ink in its `share` of a line image
+    (columns start, end), whose columns `near` hold the steps that read it; None without ink.
+    `rules`: the printed rules' pixels (uint8 0/1), not the digit's.
+
+    Only pieces reaching those columns are the digit's, and the pieces close beside them (a
+    broken stroke): a word printed beside a number falls in the first or last digit's share
+    (a "Room" left of a 7 was boxed as the 7). The ink's level is the digit's own (a third of
+    its brightest near its steps, at most `_BOX_INK`): a pen's thin strokes beside bold print
+    are fainter than the print in the line image, normalized as a whole, and break into
+    specks at the print's level.
+    """
+    level = max(1, min(_BOX_INK, int(image[:, near[0] : near[1]].max()) // 3))
+    inked = cv2.subtract((image >= level).view(np.uint8), rules)
+    # What is left of rules (a rule's fainter stretch drops below the level in places) is a
+    # thin sliver; a digit's strokes stand tall. (Pieces of the whole line: a stroke that
+    # crosses into the neighbour's share is as tall as it is.)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+    labels = labels[:, share[0] : share[1]]
+    tall = stats[:, cv2.CC_STAT_HEIGHT] >= _TALL_PIECE
+    tall[0] = False
+    present = np.zeros_like(tall)
+    present[np.unique(labels)] = True
+    mine = np.zeros_like(tall)
+    mine[np.unique(labels[:, near[0] - share[0] : near[1] - share[0]])] = True
+    mine &= tall
+    if not mine.any():  # the digit's strokes lie off its steps: whatever stands in its share
+        mine = tall & present
+    if not mine.any():
+        return None
+    left = np.maximum(stats[:, cv2.CC_STAT_LEFT], share[0])
+    right = np.minimum(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH], share[1])
+    gap = _PIECE_GAP * image.shape[0]
+    grown = True
+    while grown:
+        start, end = left[mine].min(), right[mine].max()
+        beside = tall & present & ~mine & (left <= end + gap) & (right >= start - gap)
+        grown = bool(beside.any())
+        mine |= beside
+    rows, cols = np.nonzero(mine[labels])
+    return (
+        share[0] + int(cols.min()),
+        int(rows.min()),
+        share[0] + int(cols.max()) + 1,
+        int(rows.max()) + 1,
+    )

@@ -2,12 +2,13 @@
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
-from edge.ctc import BLANK, ctc_greedy_decode
+from edge.ctc import BLANK, DecodedDigit, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT
-from edge.line_reader import LineReader, read_digits
+from edge.line_reader import LineReader, digit_boxes, read_digits
 from edge.lines import Line, LineGeometry
 
 
@@ -383,3 +384,26 @@ def test_a_wide_piece_read_unsurely_is_read_again_squeezed(level, narrow, wider,
     model = ReaderByWidth({64: level, 40: digits(narrow, 40), 52: digits(wider, 52)})
     got = LineReader(model, confidence=0.3).read(a_wide_piece())
     assert [d.digit for d in got] == (read or [d.digit for d in ctc_greedy_decode(level)])
+
+
+def test_a_digit_is_boxed_on_its_own_ink_not_on_a_bold_word_beside_it():
+    """A meter log's "Room 73": the line image, normalized as a whole, holds the printed word
+    at full white and a thin pen's digits at half. The 7's share of the line (up to halfway to
+    the 3) holds the word too, and its box was the word's."""
+    image = np.zeros((LINE_HEIGHT, 100), np.uint8)
+    cv2.putText(image, "Room", (1, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.55, 255, 2)
+    assert not image[:, 52:].any()  # the word ends before the 7
+    seven = [((62, 6), (74, 6)), ((74, 6), (65, 27))]
+    three = [((80, 6), (90, 8)), ((90, 8), (82, 16)), ((82, 16), (91, 22)), ((91, 22), (80, 27))]
+    for start, end in seven + three:
+        cv2.line(image, start, end, 120, 1, cv2.LINE_AA)
+    line = Line(
+        LineGeometry(50.0, 16.0, 0.0, 100.0, 32.0),
+        image,
+        np.array([[1.0, 0, 0], [0, 1.0, 0]]),
+        (0, 0, 100, 32),
+    )
+    steps = [DecodedDigit(7, 0.99, 16, 17), DecodedDigit(3, 0.99, 21, 21)]  # 68 px and 86 px
+    (x7, y7, w7, h7), (x3, _, w3, _) = digit_boxes(line, steps)
+    assert 60 <= x7 <= 63 and 74 <= x7 + w7 <= 77 and y7 <= 6 and y7 + h7 >= 27
+    assert x3 >= 79 and x3 + w3 <= 93
