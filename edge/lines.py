@@ -96,6 +96,9 @@ _OUTSHONE = 0.8  # of the brightest in view (darkest channels): coloured paper u
 _MOST_GAIN = 4.0  # a channel is raised at most this much: deeper colour is mostly noise there
 _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
 _DOUBT = 2.0  # within this factor of the bias either way, the polarity chosen is in doubt
+# Grey level of the ground (the median of each pixel's brightest channel) from which ink can
+# only be dark: the bench's boards are at most 102, its paper from 15 (dim) up.
+_LIGHT_GROUND = 160
 _NOISE_MARGIN = 5.0  # ink is darker than the paper by this many noise sigmas
 _DARKEST_PAPER = 0.4  # of the brightest paper in view: paper in a shadow, not a dark table
 _TEXTURE_BLOCK = 16  # px at detection size: blocks over which the surface's texture is measured
@@ -316,9 +319,12 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
 
     groups = lines_of(min_height)
     if not groups:
-        # Lines of half the least height: writing seen from too far (a speck is no line). A
-        # blank page's mask is empty: a camera watching one pays for no second look.
-        small = cv2.countNonZero(grouping) > 0 and bool(lines_of(min_height / 2))
+        # Lines of half the least height: writing seen from too far (a speck is no line, nor
+        # is a dash a pixel high, what a blank ruled page's rules leave). A blank page's mask
+        # is empty: a camera watching one pays for no second look.
+        small = cv2.countNonZero(grouping) > 0 and any(
+            g.ys.max() > g.ys.min() for g in lines_of(min_height / 2)
+        )
         reason = TOO_SMALL if small else "no ink found"
         return FoundLines([], ink, reason, ink_in_doubt=in_doubt)
     # The writing in one view is written with one pen: far fainter than the boldest line is a
@@ -443,8 +449,14 @@ def _shrink(image: np.ndarray, scale: int) -> np.ndarray:
 def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
     """ "dark" (pen on paper) or "light" (chalk on a board) for a frame's grey images in which
     dark or light ink would be dark (`to_grey`): light when `light_over_dark` is over
-    `_POLARITY_BIAS`, a tie going to dark ink, the common case. And whether the choice is in
-    doubt: the ratio within a factor `_DOUBT` of the bias."""
+    `_POLARITY_BIAS`, a tie going to dark ink, the common case, and dark ink always on a ground
+    as bright as `_LIGHT_GROUND`. And whether the choice is in doubt: the ratio within a factor
+    `_DOUBT` of the bias."""
+    # Chalk is several times as bright as its board: on a ground this bright, light ink could
+    # stand out by little more than the noise and texture that made a blank page look like a
+    # board (a sheet lit unevenly read a 7 in light ink).
+    if 255 - percentile_u8(light, 50) >= _LIGHT_GROUND:
+        return "dark", False
     ratio = light_over_dark(dark, light)
     in_doubt = _POLARITY_BIAS / _DOUBT < ratio < _POLARITY_BIAS * _DOUBT
     return ("light" if ratio > _POLARITY_BIAS else "dark"), in_doubt

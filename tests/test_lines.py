@@ -383,6 +383,37 @@ def test_blank_paper_has_no_ink():
     assert found.lines == [] and found.empty_reason == "no ink found"
 
 
+def test_bright_streaks_on_a_bright_page_are_glare_not_chalk():
+    """Light ink is chalk on a board, several times as bright as it. A glossy page's glare, or
+    a blank page's uneven light and noise, stands out from a bright ground only a little: the
+    page was taken for a board and its glare read as 12 lines (a blank sheet read a 7)."""
+    rng = np.random.default_rng(7)
+    glossy = np.full((480, 640, 3), 190, np.uint8)
+    for _ in range(25):
+        x, y, dx, dy = (int(v) for v in (*rng.integers(20, 600, 2), *rng.integers(-30, 30, 2)))
+        cv2.line(glossy, (x, y), (x + dx, y + dy), (250, 250, 250), 3)
+    assert choose_ink(to_grey(glossy, "dark"), to_grey(glossy, "light")) == ("dark", False)
+    assert find_lines(glossy).lines == []
+    # A board photographed as bright as a camera's exposure may make it is still a board.
+    board = page(ink_of("2024", 50), paper=(120, 140, 110), colour=(250, 250, 250))
+    assert find_lines(board).ink == "light"
+
+
+def test_a_blank_ruled_page_has_no_ink_not_writing_too_small():
+    """What a page's rules leave once erased are dashes a pixel high: no writing, however far
+    away (it said "writing too small to read", and to come closer to a blank page)."""
+    rng = np.random.default_rng(3)
+    frame = np.empty((480, 640, 3), np.float32)
+    frame[:] = (205, 222, 228)  # cream paper, lit from the left
+    frame *= np.linspace(1.0, 0.88, 640)[np.newaxis, :, np.newaxis]
+    for y in range(40, 480, 26):  # pale blue rules, dashed where the print is worn
+        for x in range(0, 640, 40):
+            cv2.line(frame, (x, y), (x + 18, y), (215, 185, 165), 1)
+    frame += rng.normal(0, 3, frame.shape)
+    found = find_lines(np.clip(frame, 0, 255).astype(np.uint8))
+    assert found.lines == [] and found.empty_reason == "no ink found"
+
+
 @pytest.mark.parametrize("height", [3, 4])
 def test_writing_too_small_to_read_says_so_and_specks_do_not(height):
     """Digits 3 or 4 px tall, a page seen from across a room, are too small to be a line of
