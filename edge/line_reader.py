@@ -33,6 +33,13 @@ _TALL_PIECE = 6  # line-image px: ink pieces shorter than this are not a digit's
 # there (a digit is 0.2-0.8 heights wide; its steps lie within it).
 _DIGIT_REACH = 0.3
 _PIECE_GAP = 0.15  # of its height: a piece this near a digit's own is the digit's too
+_LETTER_GAP = 0.15  # of the line's height: pieces this near side by side are a word's letters
+_UNREAD_LETTERS = 2  # pieces of a word read as nothing that make it a word, not a number
+_WALL = 0.8  # of the line's height, and `_WALL_WIDTH` px thick at most: a box's wall, no letter
+_WALL_WIDTH = 3
+_SLIVER = 1.5  # px thick on average at most: a piece of a box's wall, whatever its height
+_LETTER_INK = 170  # line-image level a letter's piece is as bright as on average (a faint
+# grid's fragments: 140-150)
 _SURE = 0.9  # a line whose every digit is read this surely is read once
 _SHIFTS = (1, -1)  # px down, up: the copies an unsure line is read again from
 # A line image this many times as wide as tall holding one piece of writing, read unsurely,
@@ -312,6 +319,7 @@ class LineReader:
             line, decoded = self._surest_turn(line, decoded, line.turned)
         if len(decoded) <= 1 and not _all_sure(decoded) and _one_wide_piece(line.image):
             decoded = self._squeezed(line.image, decoded)
+        decoded = without_letters(line.image, decoded)
         return [
             DigitPrediction(
                 d.digit if d.confidence >= self.confidence else None,
@@ -392,6 +400,54 @@ def _on_own_steps(digits: list[DecodedDigit], factor: float, last: int) -> list[
 def _all_sure(digits: list[DecodedDigit]) -> bool:
     """Whether a line read something, every digit at least `_SURE`."""
     return bool(digits) and all(d.confidence >= _SURE for d in digits)
+
+
+def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DecodedDigit]:
+    """`decoded` less the digits read on a printed word's letters: a word is pieces of ink
+    side by side at most `_LETTER_GAP` heights apart, and one with `_UNREAD_LETTERS` pieces on
+    which no digit was read near is no number (a meter log's printed "Date" read as 0). A
+    piece near a digit's steps is that digit's (a 4's second stroke, a 5's flag), and a box's
+    or a rule's full-height line beside a digit is no letter. The pieces are `_BOX_INK` ink,
+    as tall as `_TALL_PIECE` (no speck), as bright as `_LETTER_INK` (no fragment of a faint
+    grid between digits) and shorter than a rule (`_RULE_LENGTH`)."""
+    if not decoded:
+        return decoded
+    height = image.shape[0]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (image >= _BOX_INK).view(np.uint8), connectivity=8
+    )
+    # Print is as bright as the writing in the line image; a grid's or a box's lines, which
+    # break into pieces between digits, are shown fainter (`edge.lines`).
+    brightness = np.bincount(labels.ravel(), image.ravel(), count)[1:] / stats[1:, cv2.CC_STAT_AREA]
+    left, width = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_WIDTH]
+    tall = stats[1:, cv2.CC_STAT_HEIGHT]
+    # (Its width on average across its height: a box's wall may stand tilted.)
+    thickness = stats[1:, cv2.CC_STAT_AREA] / np.maximum(tall, 1)
+    wall = (tall >= _WALL * height) & (thickness <= _WALL_WIDTH)
+    # A pixel thick: what is left of a faint box's walls (a letter's strokes are thicker).
+    sliver = thickness <= _SLIVER
+    keep = (tall >= _TALL_PIECE) & ~wall & ~sliver & (width < _RULE_LENGTH)
+    keep &= brightness >= _LETTER_INK
+    order = np.argsort(left[keep])
+    starts, ends = left[keep][order], (left + width)[keep][order]
+    centres = np.array([(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded])
+    reach = _DIGIT_REACH * height
+    read = [
+        bool(np.any((centres >= a - reach) & (centres < b + reach)))
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    letters = np.zeros(len(decoded), bool)
+    first = 0
+    for index in range(1, len(starts) + 1):
+        if index < len(starts) and starts[index] - ends[first:index].max() <= _LETTER_GAP * height:
+            continue
+        word = slice(first, index)
+        if read[word].count(False) >= _UNREAD_LETTERS:
+            letters |= (centres >= starts[word].min() - WIDTH_STEP) & (
+                centres < ends[word].max() + WIDTH_STEP
+            )
+        first = index
+    return [d for d, letter in zip(decoded, letters, strict=True) if not letter]
 
 
 def run_centre(digit: DecodedDigit) -> float:

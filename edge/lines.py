@@ -106,7 +106,7 @@ _TEXTURE_BLOCK = 16  # px at detection size: blocks over which the surface's tex
 # (`_found_in`); the bench's dim scenes' paper is at 15-38.
 _DIM_PAPER = 40
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
-_MAX_LINES = 12  # lines read per frame: the biggest, on a busy page
+_MAX_LINES = 40  # lines read per frame: the biggest, on a busy page
 _FAINTEST = 0.3  # of the boldest line's ink darkness
 # Pixels darker than this (of the paper's brightness) that are not ink, over a share of the
 # frame (`edge.table.unexplained_dark`), are a stroke too wide for the ordinary paper estimate

@@ -8,7 +8,7 @@ import pytest
 
 from edge.ctc import BLANK, DecodedDigit, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT
-from edge.line_reader import LineReader, digit_boxes, read_digits
+from edge.line_reader import LineReader, digit_boxes, read_digits, without_letters
 from edge.lines import Line, LineGeometry
 
 
@@ -407,3 +407,26 @@ def test_a_digit_is_boxed_on_its_own_ink_not_on_a_bold_word_beside_it():
     (x7, y7, w7, h7), (x3, _, w3, _) = digit_boxes(line, steps)
     assert 60 <= x7 <= 63 and 74 <= x7 + w7 <= 77 and y7 <= 6 and y7 + h7 >= 27
     assert x3 >= 79 and x3 + w3 <= 93
+
+
+def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
+    """A meter log's header "Date" read as 0 (its D) is a word: its other letters, side by
+    side, read nothing. A number's digits each read, one with a stroke apart (a 4 written in
+    two strokes) and one in a box, keep every digit."""
+    word = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    cv2.putText(word, "Date", (2, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    on_the_d = [DecodedDigit(0, 0.99, 1, 2)]  # steps 1-2: columns 6-12, the D
+    assert without_letters(word, on_the_d) == []
+    number = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    cv2.line(number, (4, 4), (2, 20), 255, 2)  # a 4 in two strokes: its first ...
+    cv2.line(number, (2, 20), (12, 20), 255, 2)
+    cv2.line(number, (12, 4), (13, 28), 255, 2)  # ... and its stem, apart
+    cv2.putText(number, "7", (26, 27), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    cv2.rectangle(number, (50, 1), (74, 30), 255, 1)  # a box round the last digit
+    cv2.putText(number, "1", (56, 27), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    digits = [
+        DecodedDigit(4, 0.99, 1, 1),
+        DecodedDigit(7, 0.99, 7, 8),
+        DecodedDigit(1, 0.99, 15, 15),
+    ]
+    assert without_letters(number, digits) == digits

@@ -1089,19 +1089,36 @@ def test_print_on_odd_rows_and_columns_only_is_measured_too():
     assert not written_over_print(colour, printed, writing, paper).any()
 
 
+def test_every_number_on_a_busy_page_is_found():
+    """A meter log's 20 readings in one view: the 12 biggest lines alone were read, and the
+    smallest numbers were lost without a word."""
+    frame = np.empty((480, 640, 3), np.float32)
+    frame[:] = PAPER
+    for row in range(5):
+        for column in range(4):
+            ink = ink_of(str(10 + 7 * (4 * row + column)), 26 + column)
+            h, w = ink.shape
+            y, x = 40 + 88 * row, 40 + 150 * column
+            frame[y : y + h, x : x + w] *= 1 - ink[..., np.newaxis] * 0.85
+    assert len(find_lines(frame.astype(np.uint8)).lines) == 20
+
+
 def test_what_a_grid_in_perspective_leaves_is_not_read_as_lines():
     # The bench's boxes-and-grids scenes (sample digits, fixed seeds): a grid seen in
     # perspective is not taken out whole, and what is left (a crossing, a cell's side) was
     # found as lines of its own. Counted: lines mostly off the writing, of any size. Measured:
     # 126 of 253 lines before such remnants were dropped, 68 of 193 since; 57 of 185 since a
     # thick grid's crossings are known for print (`edge.printed._grid_crossings`), 67 before;
-    # 45 of 173 since a grid line's stub at the frame's edge is (`_print_cut_by_the_frame`).
+    # 45 of 173 since a grid line's stub at the frame's edge is (`_print_cut_by_the_frame`);
+    # 67 of 190 since up to 40 lines are kept, not 12 (the cap had cut the smallest remnants,
+    # and with them a busy page's smallest numbers: a meter log's 15 readings lost 2). The
+    # reader reads them as nothing: held-out boxes and grids read as before.
     off_writing = 0
     for seed in (41, 42):
         for scene in mixed_scenes(IMAGES, LABELS, np.random.default_rng(seed), 60, ["boxes-grid"]):
             writing = written_in(scene)
             off_writing += sum(off_the(writing, line.box) for line in find_lines(scene.frame).lines)
-    assert off_writing <= 50
+    assert off_writing <= 70
 
 
 def on_turned_grid(
