@@ -32,8 +32,9 @@ _TALL_PIECE = 6  # line-image px: ink pieces shorter than this are not a digit's
 # Of the line image's height, each way from the middle of a digit's steps: its own ink reaches
 # there (a digit is 0.2-0.8 heights wide; its steps lie within it).
 _DIGIT_REACH = 0.3
-_PIECE_GAP = 0.15  # of its height: a piece this near a digit's own is the digit's too
-_LETTER_GAP = 0.15  # of the line's height: pieces this near side by side are a word's letters
+# Of the line's height: pieces this near side by side are one mark's (a digit's broken stroke,
+# a word's next letter).
+_PIECE_GAP = 0.15
 _UNREAD_LETTERS = 2  # pieces of a word read as nothing that make it a word, not a number
 _WALL = 0.8  # of the line's height, and `_WALL_WIDTH` px thick at most: a box's wall, no letter
 _WALL_WIDTH = 3
@@ -404,7 +405,7 @@ def _all_sure(digits: list[DecodedDigit]) -> bool:
 
 def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DecodedDigit]:
     """`decoded` less the digits read on a printed word's letters: a word is pieces of ink
-    side by side at most `_LETTER_GAP` heights apart, and one with `_UNREAD_LETTERS` pieces on
+    side by side at most `_PIECE_GAP` heights apart, and one with `_UNREAD_LETTERS` pieces on
     which no digit was read near is no number (a meter log's printed "Date" read as 0). A
     piece near a digit's steps is that digit's (a 4's second stroke, a 5's flag), and a box's
     or a rule's full-height line beside a digit is no letter. The pieces are `_BOX_INK` ink,
@@ -420,13 +421,13 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     # break into pieces between digits, are shown fainter (`edge.lines`).
     brightness = np.bincount(labels.ravel(), image.ravel(), count)[1:] / stats[1:, cv2.CC_STAT_AREA]
     left, width = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_WIDTH]
-    tall = stats[1:, cv2.CC_STAT_HEIGHT]
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
     # (Its width on average across its height: a box's wall may stand tilted.)
-    thickness = stats[1:, cv2.CC_STAT_AREA] / np.maximum(tall, 1)
-    wall = (tall >= _WALL * height) & (thickness <= _WALL_WIDTH)
+    thickness = stats[1:, cv2.CC_STAT_AREA] / np.maximum(heights, 1)
+    wall = (heights >= _WALL * height) & (thickness <= _WALL_WIDTH)
     # A pixel thick: what is left of a faint box's walls (a letter's strokes are thicker).
     sliver = thickness <= _SLIVER
-    keep = (tall >= _TALL_PIECE) & ~wall & ~sliver & (width < _RULE_LENGTH)
+    keep = (heights >= _TALL_PIECE) & ~wall & ~sliver & (width < _RULE_LENGTH)
     keep &= brightness >= _LETTER_INK
     order = np.argsort(left[keep])
     starts, ends = left[keep][order], (left + width)[keep][order]
@@ -439,7 +440,7 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     letters = np.zeros(len(decoded), bool)
     first = 0
     for index in range(1, len(starts) + 1):
-        if index < len(starts) and starts[index] - ends[first:index].max() <= _LETTER_GAP * height:
+        if index < len(starts) and starts[index] - ends[first:index].max() <= _PIECE_GAP * height:
             continue
         word = slice(first, index)
         if read[word].count(False) >= _UNREAD_LETTERS:
