@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -56,9 +57,10 @@ def start(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
-        if hangup_ignored
-        else None,
+        # SIGHUP as a terminal leaves it, whoever runs the tests (`nohup` passes its ignore on).
+        preexec_fn=partial(
+            signal.signal, signal.SIGHUP, signal.SIG_IGN if hangup_ignored else signal.SIG_DFL
+        ),
     )
     watchdog = threading.Timer(WATCHDOG_S, process.kill)
     watchdog.daemon = True
