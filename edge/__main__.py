@@ -566,8 +566,8 @@ def _announce_broker(sinks: list[Sink]) -> None:
 
 def _stop_on_signals(pipeline: Pipeline) -> list[int]:
     """SIGTERM (systemd), SIGHUP (a closed terminal) and Ctrl-C end the loop cleanly; a second
-    Ctrl-C stops at once. The
-    signals that came, in the order they came (a list the handler fills)."""
+    Ctrl-C stops at once. The signals that came, in the order they came (a list the handler
+    fills)."""
     caught: list[int] = []
 
     def stop(signum: int, frame: object) -> None:

@@ -6,6 +6,7 @@ halfway between neighbouring digits' steps, the ink in each part that reaches th
 box is mapped back into the frame through the line's own transform (tilt and scale included).
 """
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -469,23 +470,35 @@ def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
     # whole line, at the usual level: at a faint digit's, touching digits' strokes run as long.
     slanting = cv2.dilate((image >= _BOX_INK).view(np.uint8), np.ones((3, 1), np.uint8))
     rules = cv2.morphologyEx(slanting, cv2.MORPH_OPEN, np.ones((1, _RULE_LENGTH), np.uint8))
+
+    @functools.cache
+    def pieces(level: int) -> tuple[np.ndarray, np.ndarray]:
+        """The line's ink pieces at `level`, less the rules (labels, stats): most digits share
+        a level (a third of full white), so a line's pieces are found once, not per digit."""
+        inked = cv2.subtract((image >= level).view(np.uint8), rules)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+        return labels, stats
+
     reach = _DIGIT_REACH * image.shape[0]
     boxes = []
     for (left, right), centre in zip(itertools.pairwise(bounds), centres, strict=True):
         share = (int(left), max(int(left) + 1, int(np.ceil(right))))
         near = (max(share[0], round(centre - reach)), min(share[1], round(centre + reach) + 1))
-        found = _digit_ink(image, rules, share, near)
+        found = _digit_ink(image, pieces, share, near)
         x0, y0, x1, y1 = found if found is not None else (left, 0, right, image.shape[0])
         boxes.append(line.frame_box(float(x0), float(y0), float(x1), float(y1)))
     return boxes
 
 
 def _digit_ink(
-    image: np.ndarray, rules: np.ndarray, share: tuple[int, int], near: tuple[int, int]
+    image: np.ndarray,
+    pieces: Callable[[int], tuple[np.ndarray, np.ndarray]],
+    share: tuple[int, int],
+    near: tuple[int, int],
 ) -> tuple[int, int, int, int] | None:
     """The box (x0, y0, x1, y1, line-image px) of a digit's ink in its `share` of a line image
     (columns start, end), whose columns `near` hold the steps that read it; None without ink.
-    `rules`: the printed rules' pixels (uint8 0/1), not the digit's.
+    `pieces`: the line's ink pieces at a level, less printed rules (labels, stats).
 
     Only pieces reaching those columns are the digit's, and the pieces close beside them (a
     broken stroke): a word printed beside a number falls in the first or last digit's share
@@ -495,11 +508,10 @@ def _digit_ink(
     specks at the print's level.
     """
     level = max(1, min(_BOX_INK, int(image[:, near[0] : near[1]].max()) // 3))
-    inked = cv2.subtract((image >= level).view(np.uint8), rules)
     # What is left of rules (a rule's fainter stretch drops below the level in places) is a
     # thin sliver; a digit's strokes stand tall. (Pieces of the whole line: a stroke that
     # crosses into the neighbour's share is as tall as it is.)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+    labels, stats = pieces(level)
     labels = labels[:, share[0] : share[1]]
     tall = stats[:, cv2.CC_STAT_HEIGHT] >= _TALL_PIECE
     tall[0] = False
