@@ -37,6 +37,7 @@ _DIGIT_REACH = 0.3
 # a word's next letter).
 _PIECE_GAP = 0.15
 _UNREAD_LETTERS = 2  # pieces of a word read as nothing that make it a word, not a number
+_WORD_WIDTH = 1.2  # of the line image's height per digit read: a word's pieces spread wider
 _WALL = 0.8  # of the line's height, and `_WALL_WIDTH` px thick at most: a box's wall, no letter
 _WALL_WIDTH = 3
 _SLIVER = 1.5  # px thick on average at most: a piece of a box's wall, whatever its height
@@ -407,11 +408,13 @@ def _all_sure(digits: list[DecodedDigit]) -> bool:
 def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DecodedDigit]:
     """`decoded` less the digits read on a printed word's letters: a word is pieces of ink
     side by side at most `_PIECE_GAP` heights apart, and one with `_UNREAD_LETTERS` pieces on
-    which no digit was read near is no number (a meter log's printed "Date" read as 0). A
-    piece near a digit's steps is that digit's (a 4's second stroke, a 5's flag), and a box's
-    or a rule's full-height line beside a digit is no letter. The pieces are `_BOX_INK` ink,
-    as tall as `_TALL_PIECE` (no speck), as bright as `_LETTER_INK` (no fragment of a faint
-    grid between digits) and shorter than a rule (`_RULE_LENGTH`)."""
+    which no digit was read near is no number (a meter log's printed "Date" read as 0), nor
+    is one of two pieces or more wider than `_WORD_WIDTH` heights for each digit read on it
+    (a header's "Gas" read as one 5, boxed on the whole word). A piece near a digit's steps
+    is that digit's (a 4's second stroke, a 5's flag), and a box's or a rule's full-height
+    line beside a digit is no letter. The pieces are `_BOX_INK` ink, as tall as `_TALL_PIECE`
+    (no speck), as bright as `_LETTER_INK` (no fragment of a faint grid between digits) and
+    shorter than a rule (`_RULE_LENGTH`)."""
     if not decoded:
         return decoded
     height = image.shape[0]
@@ -444,10 +447,14 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
         if index < len(starts) and starts[index] - ends[first:index].max() <= _PIECE_GAP * height:
             continue
         word = slice(first, index)
-        if read[word].count(False) >= _UNREAD_LETTERS:
-            letters |= (centres >= starts[word].min() - WIDTH_STEP) & (
-                centres < ends[word].max() + WIDTH_STEP
-            )
+        on_word = (centres >= starts[word].min() - WIDTH_STEP) & (
+            centres < ends[word].max() + WIDTH_STEP
+        )
+        wide = ends[word].max() - starts[word].min() > _WORD_WIDTH * height * max(
+            np.count_nonzero(on_word), 1
+        )
+        if read[word].count(False) >= _UNREAD_LETTERS or (index - first >= 2 and wide):
+            letters |= on_word
         first = index
     return [d for d, letter in zip(decoded, letters, strict=True) if not letter]
 

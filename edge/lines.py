@@ -855,11 +855,14 @@ def group_lines(
     heights = boxes[:, 3]
     column = np.newaxis
     near, overlap, gap, taller = _neighbours(x0, y0, x1, y1)
-    # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height.
-    near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
+    # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height;
+    # pieces of two lines one above the other do not make one digit, whatever their gap.
+    two_lines = _lines_one_above_the_other(near, y0, y1)
+    near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller) & ~two_lines
     if printed is not None:
-        near |= _cut_by_a_printed_line(
-            labels, ids, boxes, printed, gap, -overlap, _PIECE_GAP * taller
+        near |= (
+            _cut_by_a_printed_line(labels, ids, boxes, printed, gap, -overlap, _PIECE_GAP * taller)
+            & ~two_lines
         )
     # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
     reach = 0.3 * heights[:, column]
@@ -912,6 +915,35 @@ def _neighbours(
     )
     near = (overlap >= _SAME_LINE_OVERLAP * shorter) & (gap <= _SAME_LINE_GAP * taller) & slope
     return near, overlap, gap, taller
+
+
+def _lines_one_above_the_other(near: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """bool [n, n]: pairs of pieces (tops `y0`, bottoms `y1`, px, [n] each) on two lines of
+    writing one above the other: lines of two pieces or more (`near` [n, n], bool: neighbours
+    on a line), as tall as each other within `_AS_TALL`, and not on one line. Numbers on
+    neighbouring rules, staggered, nearly touch at the detection size, and a digit's pieces
+    one above the other were joined across them into one slanted line."""
+    groups = _joined(near)
+    line = np.empty(len(y0), int)
+    for index, members in enumerate(groups):
+        line[members] = index
+    tops = np.array([y0[g].min() for g in groups])
+    bottoms = np.array([y1[g].max() for g in groups])
+    sizes = np.array([len(g) for g in groups])
+    heights = bottoms - tops
+    top, bottom, height = tops[line], bottoms[line], heights[line]
+    column = np.newaxis
+    overlap = np.minimum(bottom[:, column], bottom) - np.maximum(top[:, column], top)
+    shorter = np.minimum(height[:, column], height)
+    taller = np.maximum(height[:, column], height)
+    lines = sizes[line] >= 2
+    return (
+        (line[:, column] != line)
+        & lines[:, column]
+        & lines
+        & (taller <= _AS_TALL * shorter)
+        & (overlap < _SAME_LINE_OVERLAP * shorter)
+    )
 
 
 def _joined(near: np.ndarray) -> list[list[int]]:

@@ -411,12 +411,16 @@ def test_a_digit_is_boxed_on_its_own_ink_not_on_a_bold_word_beside_it():
 
 def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
     """A meter log's header "Date" read as 0 (its D) is a word: its other letters, side by
-    side, read nothing. A number's digits each read, one with a stroke apart (a 4 written in
-    two strokes) and one in a box, keep every digit."""
+    side, read nothing; so is its "Gas" read as one 5. A number's digits each read, one with
+    a stroke apart (a 4 written in two strokes) and one in a box, keep every digit."""
     word = np.zeros((LINE_HEIGHT, 90), np.uint8)
     cv2.putText(word, "Date", (2, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
     on_the_d = [DecodedDigit(0, 0.99, 1, 2)]  # steps 1-2: columns 6-12, the D
     assert without_letters(word, on_the_d) == []
+    # "Gas" read as one 5, near every letter: a digit is not as wide as three letters.
+    gas = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    cv2.putText(gas, "Gas", (2, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    assert without_letters(gas, [DecodedDigit(5, 0.99, 6, 7)]) == []
     number = np.zeros((LINE_HEIGHT, 90), np.uint8)
     cv2.line(number, (4, 4), (2, 20), 255, 2)  # a 4 in two strokes: its first ...
     cv2.line(number, (2, 20), (12, 20), 255, 2)

@@ -146,6 +146,30 @@ def test_printed_rules_and_grids_do_not_join_lines_of_writing():
         assert lines[0].box[1] < 200 < lines[1].box[1]
 
 
+@pytest.mark.parametrize("ruled", [False, True])
+@pytest.mark.parametrize(("height", "gap"), [(20, 8), (26, 10), (34, 12)])
+def test_numbers_on_neighbouring_rules_staggered_are_two_lines(ruled, height, gap):
+    """A "26" on one rule and a "36003" on the next, its 3 under the 6 and a third of a digit
+    below it: at the detection size their digits' pieces nearly touch, and were joined into
+    one slanted line (a new user's ruled page read "87921422?00?" for 87, 26, 36003, 92942)."""
+    canvas = np.zeros((480, 640), np.float32)
+    upper, lower = ink_of("26", height), ink_of("36003", height)
+    indent = ink_of("2", height).shape[1] + round(0.4 * height)  # the 3 starts under the 6
+    top = 100
+    canvas[top : top + height, 200 : 200 + upper.shape[1]] = upper
+    below = top + height + gap
+    canvas[below : below + height, 200 + indent : 200 + indent + lower.shape[1]] = lower
+    frame = page(canvas, at=(0, 0))
+    if ruled:
+        for baseline in (top + height, below + height):
+            cv2.line(frame, (0, baseline + 1), (639, baseline + 1), (200, 170, 150), 1)
+    lines = find_lines(frame).lines
+    assert len(lines) == 2, [line.geometry for line in lines]
+    for line in lines:
+        assert abs(line.geometry.angle) <= 3
+        assert line.geometry.height < 1.4 * height
+
+
 @pytest.mark.parametrize("table", [35, 70])
 def test_a_yellow_note_on_a_dark_table_is_dark_ink_on_paper_not_chalk(table):
     # Bright against the table at its corners as chalk is, but wider than any chalk stroke.
