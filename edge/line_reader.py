@@ -11,6 +11,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -22,7 +23,7 @@ from edge.ctc import (
     ctc_greedy_labels,
     ctc_log_likelihoods,
 )
-from edge.events import Box, DigitPrediction
+from edge.events import DigitPrediction
 from edge.ink import MIN_WIDTH, WIDTH_STEP
 from edge.lines import Line
 from edge.model import LineModel
@@ -36,6 +37,20 @@ _DIGIT_REACH = 0.3
 # Of the line's height: pieces this near side by side are one mark's (a digit's broken stroke,
 # a word's next letter).
 _PIECE_GAP = 0.15
+# Written symbols (`written_symbols`), of the line's usual digit height: a cross shorter than
+# `_SYMBOL_HEIGHT`, or ink flatter than `_FLAT`, about the digits' middle (within `_OFF_MIDDLE`).
+_SYMBOL_HEIGHT = 0.8
+_FLAT = 0.5
+_OFF_MIDDLE = 0.2
+_SYMBOL_INK = 48  # line-image level (0-255) a symbol's and a digit's height are measured at
+_SYMBOL_REACH = 0.15  # of the line image's height, each way from a digit's middle
+_CROSS_SHAPE = 0.5  # a cross's height is at least this much of its width, and its width of it
+_DENSE = 0.5  # of the most ink in a row (a column): a symbol's bar (stem)
+_ON_THE_BARS = 0.8  # of an equals sign's ink on its bars
+_ON_THE_CROSS = 0.9  # of a plus sign's ink on its bar and stem (a small 4's first stroke is near)
+_BAR = 0.4  # of its width (height): a sign's bars (stem) are at most this thick
+_SOLID = 0.8  # of a bar's length inked along its densest row
+_ARM = 0.25  # of its size: each of a plus sign's four arms at least this long
 _UNREAD_LETTERS = 2  # pieces of a word read as nothing that make it a word, not a number
 _WORD_WIDTH = 1.2  # of the line image's height per digit read: a word's pieces spread wider
 _WALL = 0.8  # of the line's height, and `_WALL_WIDTH` px thick at most: a box's wall, no letter
@@ -327,9 +342,10 @@ class LineReader:
             DigitPrediction(
                 d.digit if d.confidence >= self.confidence else None,
                 round(d.confidence, 4),
-                box,
+                line.frame_box(*ink.box),
             )
-            for d, box in zip(decoded, digit_boxes(line, decoded), strict=True)
+            for d, ink in zip(decoded, digit_inks(line.image, decoded), strict=True)
+            if not ink.symbol
         ]
 
     def _surest_turn(
@@ -464,11 +480,20 @@ def run_centre(digit: DecodedDigit) -> float:
     return (digit.first_step + digit.last_step) / 2
 
 
-def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
-    """A frame box for each decoded digit of `line` (see the module's docstring)."""
+class DigitInk(NamedTuple):
+    """Where a decoded digit's ink lies in its line image: `box` (x0, y0, x1, y1, px), its
+    own ink's or, with none found, its whole share of the line; and whether that ink is a
+    written symbol's, not a digit's (`written_symbols`)."""
+
+    box: tuple[float, float, float, float]
+    symbol: bool
+
+
+def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]:
+    """The ink of each decoded digit of a line image (uint8 `[32, W]`; see the module's
+    docstring), and which of them are written symbols (`written_symbols`)."""
     if not decoded:
         return []
-    image = line.image
     width = image.shape[1]
     centres = [(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded]
     bounds = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(centres)] + [float(width)]
@@ -487,14 +512,134 @@ def digit_boxes(line: Line, decoded: list[DecodedDigit]) -> list[Box]:
         return labels, stats
 
     reach = _DIGIT_REACH * image.shape[0]
-    boxes = []
+    found = []
     for (left, right), centre in zip(itertools.pairwise(bounds), centres, strict=True):
         share = (int(left), max(int(left) + 1, int(np.ceil(right))))
         near = (max(share[0], round(centre - reach)), min(share[1], round(centre + reach) + 1))
-        found = _digit_ink(image, pieces, share, near)
-        x0, y0, x1, y1 = found if found is not None else (left, 0, right, image.shape[0])
-        boxes.append(line.frame_box(float(x0), float(y0), float(x1), float(y1)))
-    return boxes
+        found.append(_digit_ink(image, pieces, share, near))
+    # About its own ink, or the steps that read it where it has no stroke as tall as a digit's.
+    spans = [
+        (c, c) if ink is None else (ink[0], ink[2]) for ink, c in zip(found, centres, strict=True)
+    ]
+    symbols = written_symbols(image, spans, rules)
+    return [
+        DigitInk(ink if ink is not None else (left, 0, right, image.shape[0]), symbol)
+        for ink, symbol, (left, right) in zip(
+            found, symbols, itertools.pairwise(bounds), strict=True
+        )
+    ]
+
+
+def written_symbols(
+    image: np.ndarray, columns: list[tuple[float, float]], rules: np.ndarray
+) -> list[bool]:
+    """Which of a line's digits, read about `columns` (start, end, line-image px) of a line
+    image (uint8 `[32, W]`), are a written +, - or = (the reader knows digits only: a child's
+    sum "46 + 7 = 53" read "4647537"). Its ink, in its columns and `_SYMBOL_REACH` each way
+    from their middle, lies about the middle of the line's digits' ink (`_OFF_MIDDLE` of
+    their usual height, the median) and is flat (under `_FLAT` of that height: a minus, an
+    equals sign), or is a plus or an equals sign's shape (`_a_symbol`) under
+    `_SYMBOL_HEIGHT` of it. Height alone is no sign: MNIST's wide digits, scaled to fit its
+    box, stand lower than the rest; of 1,561 digits in held-out scenes' lines (session 45),
+    none stood under 0.5 of their line's usual height, 11 under 0.8. Heights are measured at
+    `_SYMBOL_INK`, fainter than a digit is boxed at (a faint digit beside bold ones breaks
+    into specks there), less `rules` (uint8 0/1, the printed rules and underlines along the
+    line, as `digit_inks` finds them; their fainter rims too). Judged beside at least two
+    other digits: a lone mark has no line to be measured against."""
+    if len(columns) < 3:
+        return [False] * len(columns)
+    ruled = cv2.dilate(rules, np.ones((3, 1), np.uint8)) > 0
+    unruled = np.where(ruled, 0, image)
+    inked = unruled >= _SYMBOL_INK
+    reach = _SYMBOL_REACH * image.shape[0]
+    ranges, spans = [], []
+    for start, end in columns:
+        middle = (start + end) / 2
+        left = max(0, round(min(start, middle - reach)))
+        right = round(max(end, middle + reach)) + 1
+        rows = np.flatnonzero(inked[:, left:right].any(axis=1))
+        ranges.append((left, right))
+        spans.append((rows[0], rows[-1] + 1) if len(rows) else (0, 0))
+    heights = np.array([bottom - top for top, bottom in spans], np.float64)
+    middles = np.array([(top + bottom) / 2 for top, bottom in spans])
+    usual = float(np.median(heights))
+    middle = float(np.median(middles))
+
+    def a_symbol(height: float, mid: float, top: int, left: int, right: int) -> bool:
+        if height == 0 or abs(mid - middle) > _OFF_MIDDLE * usual:
+            return False  # (no ink there at this level: a faint digit, not judged)
+        if ruled[max(0, top - 2) : top + round(height) + 2, left:right].any():
+            return False  # a rule through it: a small digit cut by it is as flat as a sign
+        return height < _FLAT * usual or (
+            height < _SYMBOL_HEIGHT * usual and _a_symbol(unruled[:, left:right])
+        )
+
+    return [
+        a_symbol(height, mid, top, *span)
+        for height, mid, (top, _), span in zip(heights, middles, spans, ranges, strict=True)
+    ]
+
+
+def _a_symbol(region: np.ndarray) -> bool:
+    """Whether the ink in a `region` of a line image (uint8 `[32, w]`) is a plus, an equals
+    or a minus sign: on bars (the rows with at least `_DENSE` of the most ink in a row) and
+    stems (such columns), as one bar crossing one stem with arms at least `_ARM` of its size
+    each way from their middles, each at most `_BAR` of its size thick, `_ON_THE_CROSS` of
+    it (+), or as one or two solid bars
+    (`_a_bar`), `_ON_THE_BARS` of it (=, -). Not thin (a 1). A 4's bar and stem cross, but
+    its first stroke lies off both; a 7's bar and a 2's foot are only a part of them."""
+    # At the symbol's own level, as a digit is boxed (`_digit_ink`): fainter, a bold pen's
+    # blur bridges an equals sign's bars.
+    ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
+    if len(ys) == 0:
+        return False
+    top, left = ys.min(), xs.min()
+    rows, columns = np.bincount(ys - top), np.bincount(xs - left)
+    height, width = len(rows), len(columns)
+    if width < _CROSS_SHAPE * height:
+        return False
+    bars = np.flatnonzero(rows >= _DENSE * rows.max())
+    on_bars = np.isin(ys - top, bars)
+    if np.count_nonzero(on_bars) >= _ON_THE_BARS * len(ys):  # =, -
+        runs = _runs(bars)
+        return len(runs) <= 2 and all(
+            _a_bar(run, rows, xs[np.isin(ys - top, run)], width) for run in runs
+        )
+    if height < _CROSS_SHAPE * width:
+        return False
+    stems = np.flatnonzero(columns >= _DENSE * columns.max())
+    on_stems = np.isin(xs - left, stems)
+    if np.count_nonzero(on_bars | on_stems) < _ON_THE_CROSS * len(ys):
+        return False
+    # One bar and one stem, each a stroke, not the body of a small blotted digit.
+    if len(_runs(bars)) != 1 or len(_runs(stems)) != 1:
+        return False
+    if len(bars) > _BAR * height or len(stems) > _BAR * width:
+        return False
+    bar, stem = bars.mean(), stems.mean()  # their middles
+    arms = (
+        stem - (xs[on_bars] - left).min(),
+        (xs[on_bars] - left).max() - stem,
+        bar - (ys[on_stems] - top).min(),
+        (ys[on_stems] - top).max() - bar,
+    )
+    return min(arms) >= _ARM * max(height, width)
+
+
+def _a_bar(run: np.ndarray, rows: np.ndarray, xs: np.ndarray, width: int) -> bool:
+    """Whether the ink on a `run` of rows (indices into `rows`, the ink per row; `xs`, the
+    columns of the ink on them) of a mark `width` px wide is a pen's bar: at most `_BAR` of
+    the width thick, across at least `_DENSE` of it, and solid along its row with the most
+    ink (`_SOLID`; the pieces a printed grid leaves are broken)."""
+    extent = np.ptp(xs) + 1
+    return bool(
+        len(run) <= _BAR * width and extent >= _DENSE * width and rows[run].max() >= _SOLID * extent
+    )
+
+
+def _runs(indices: np.ndarray) -> list[np.ndarray]:
+    """Sorted `indices` cut into runs of consecutive ones."""
+    return np.split(indices, np.flatnonzero(np.diff(indices) > 1) + 1)
 
 
 def _digit_ink(

@@ -860,9 +860,8 @@ def group_lines(
     two_lines = _lines_one_above_the_other(near, y0, y1)
     near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller) & ~two_lines
     if printed is not None:
-        near |= (
-            _cut_by_a_printed_line(labels, ids, boxes, printed, gap, -overlap, _PIECE_GAP * taller)
-            & ~two_lines
+        near |= _cut_by_a_printed_line(
+            labels, ids, boxes, printed, gap, -overlap, _PIECE_GAP * taller
         )
     # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
     reach = 0.3 * heights[:, column]

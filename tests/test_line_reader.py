@@ -8,7 +8,13 @@ import pytest
 
 from edge.ctc import BLANK, DecodedDigit, ctc_greedy_decode
 from edge.ink import LINE_HEIGHT
-from edge.line_reader import LineReader, digit_boxes, read_digits, without_letters
+from edge.line_reader import (
+    LineReader,
+    digit_inks,
+    read_digits,
+    without_letters,
+    written_symbols,
+)
 from edge.lines import Line, LineGeometry
 
 
@@ -404,7 +410,9 @@ def test_a_digit_is_boxed_on_its_own_ink_not_on_a_bold_word_beside_it():
         (0, 0, 100, 32),
     )
     steps = [DecodedDigit(7, 0.99, 16, 17), DecodedDigit(3, 0.99, 21, 21)]  # 68 px and 86 px
-    (x7, y7, w7, h7), (x3, _, w3, _) = digit_boxes(line, steps)
+    (x7, y7, w7, h7), (x3, _, w3, _) = (
+        line.frame_box(*ink.box) for ink in digit_inks(image, steps)
+    )
     assert 60 <= x7 <= 63 and 74 <= x7 + w7 <= 77 and y7 <= 6 and y7 + h7 >= 27
     assert x3 >= 79 and x3 + w3 <= 93
 
@@ -434,3 +442,69 @@ def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
         DecodedDigit(1, 0.99, 15, 15),
     ]
     assert without_letters(number, digits) == digits
+
+
+def written(parts: str, small: float = 0.8, thickness: int = 2) -> tuple[np.ndarray, list]:
+    """A line image of `parts`: digits in cv2's font (17 px tall; a digit after a "," at
+    `small` of that scale, about the line's middle) and hand-drawn +, - and = signs 10 px
+    wide; and each part's columns (start, end)."""
+    image = np.zeros((LINE_HEIGHT, 200), np.uint8)
+    columns, x, scale = [], 4, 0.8
+    for part in parts:
+        if part == ",":
+            scale = small
+            continue
+        if part in "+-=":
+            bars = {"+": (16,), "-": (16,), "=": (13, 19)}[part]
+            for y in bars:
+                cv2.line(image, (x, y), (x + 10, y), 255, thickness)
+            if part == "+":
+                cv2.line(image, (x + 5, 11), (x + 5, 21), 255, thickness)
+            columns.append((x, x + 11))
+            x += 16
+            continue
+        (width, height), _ = cv2.getTextSize(part, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+        base = 26 if scale == 0.8 else 17 + height // 2
+        cv2.putText(image, part, (x, base), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness)
+        columns.append((x, x + width))
+        x += width + 4
+        scale = 0.8
+    return image, columns
+
+
+@pytest.mark.parametrize("thickness", [1, 2])
+@pytest.mark.parametrize("sum_", ["46+7=53", "12-7=5", "3+4", "9=9"])
+def test_plus_minus_and_equals_signs_written_between_digits_are_told_from_them(sum_, thickness):
+    """A child's sum: the reader knows digits only, and read "46 + 7 = 53" as "4647537".
+    (Pens from 1 to 3 px wide here: a sign's strokes are its bars and stem; cv2's 3 is 5 px,
+    half the sign, a blot.)"""
+    image, columns = written(sum_, thickness=thickness)
+    no_rules = np.zeros_like(image)
+    assert written_symbols(image, columns, no_rules) == [part in "+-=" for part in sum_]
+
+
+@pytest.mark.parametrize("thickness", [1, 2, 3])
+@pytest.mark.parametrize("small", [0.45, 0.55, 0.65])
+@pytest.mark.parametrize("digit", "0123456789")
+def test_a_digit_written_smaller_than_its_neighbours_is_no_sign(digit, small, thickness):
+    """Down to 0.55 of their height (MNIST's wide digits, scaled to fit its box, stand lower
+    than the rest), and blotted by a thick pen at that size: a small 4's bar and stem cross
+    as a plus sign's do."""
+    image, columns = written(f"35,{digit}8", small, thickness)
+    assert written_symbols(image, columns, np.zeros_like(image)) == [False] * 4
+
+
+@pytest.mark.parametrize("digit", "0123456789")
+def test_a_small_digit_on_a_slanting_rule_is_no_sign(digit):
+    """Rules slanting through a small digit's top and foot (small digits on a ruled page, 0.6
+    of their neighbours' height): with a row inked along most of the line taken for a rule's,
+    they were an equals sign's bars; with the rules taken out, what was left was as flat as a
+    minus sign."""
+    image, columns = written(f"35,{digit}8", 0.6)
+    cv2.line(image, (0, 13), (199, 9), 200, 2)  # through its top
+    cv2.line(image, (0, 23), (199, 19), 200, 2)  # and its foot
+    decoded = [
+        DecodedDigit(1, 0.99, round((a + b) / 8 - 0.5), round((a + b) / 8 - 0.5))
+        for a, b in columns
+    ]
+    assert [ink.symbol for ink in digit_inks(image, decoded)] == [False] * 4
