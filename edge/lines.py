@@ -79,6 +79,7 @@ _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, 
 _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
+_TOUCHING = 2  # px (detection size) between a line and the halves of a stroke it cuts, at most
 # A line's piece taller than this many times its tallest piece is a digit cut apart; it is
 # judged beside pieces as tall as itself, within this factor (`_by_whole_heights`).
 _CUT_APART = 1.2
@@ -368,17 +369,19 @@ def _cut_by_a_printed_line(
     apart: np.ndarray,
     most: np.ndarray,
 ) -> np.ndarray:
-    """bool [n, n]: pairs of pieces (label `ids` [n], `boxes` [n, 4] x, y, w, h, of `labels`;
-    `gap` and `apart` [n, n], px between their boxes sideways and up and down) that are one
-    stroke cut by a printed line it was written across (`printed`, uint8 0/1): the upper piece
-    ends on the line where the lower one starts, no further apart sideways than up and down (a
-    stroke up to 45 degrees from upright), and up and down by no more than `most` px ([n, n])
-    once the line's rows are left out. A digit written over a rule is cut in two when the rule
-    is taken out, and its halves, a rule's width apart, would be lines of their own; a
-    slanted stroke's halves are not even one above the other. A piece that runs from one
-    printed line to the next is not a stroke's half but what is left of a grid's line: joined,
-    such stubs would make a net. (Halves side by side, cut by an upright line, are grouped as
-    neighbours are.)"""
+    """bool [n, n]: pairs of pieces (label `ids` [n], `boxes` [n, 4] x, y, w, h, of `labels`; `gap`
+    and `apart` [n, n], px between their boxes sideways and up and down) that are one stroke
+    cut by a printed line it was written across (`printed`, uint8 0/1): the upper piece ends
+    on the line where the lower one starts, no further apart sideways than up and down (a
+    stroke up to 45 degrees from upright), and up and down by no more than `most` px
+    ([n, n]) once the line's rows are left out, nor than `_TOUCHING`: both halves touch the
+    line (a table's digits in neighbouring rows, one resting on the rule between them and the
+    next hanging a few pixels under it, were joined into one slanted line). A digit written
+    over a rule is cut in two when the rule is taken out, and its halves, a rule's width
+    apart, would be lines of their own; a slanted stroke's halves are not even one above the
+    other. A piece that runs from one printed line to the next is not a stroke's half but
+    what is left of a grid's line: joined, such stubs would make a net. (Halves side by
+    side, cut by an upright line, are grouped as neighbours are.)"""
     cut = np.zeros(most.shape, bool)
     tops, bottoms = boxes[:, 1].astype(int), (boxes[:, 1] + boxes[:, 3]).astype(int)
     thickest = thickest_rule(labels.shape)
@@ -396,7 +399,7 @@ def _cut_by_a_printed_line(
             continue
         left, right = min(ends.min(), starts.min()), max(ends.max(), starts.max()) + 1
         printed_rows = np.count_nonzero(printed[top:bottom, left:right].any(axis=1))
-        cut[i, j] = cut[j, i] = bottom - top - printed_rows <= most[i, j]
+        cut[i, j] = cut[j, i] = bottom - top - printed_rows <= min(most[i, j], _TOUCHING)
     return cut
 
 

@@ -170,6 +170,26 @@ def test_numbers_on_neighbouring_rules_staggered_are_two_lines(ruled, height, ga
         assert line.geometry.height < 1.4 * height
 
 
+@pytest.mark.parametrize(("height", "below"), [(30, 10), (40, 11), (44, 10), (44, 12)])
+def test_a_tables_numbers_in_neighbouring_rows_are_two_lines(height, below):
+    """A meter log: a bold "991" resting on the rule under its cell, and the next row's "5355"
+    hanging `below` px under that rule, beneath it. Taken for one stroke cut by the rule, they
+    were one slanted line through both rows, read as nothing, and every smaller line was left
+    unread beside it (a new user's table lost two of its six readings)."""
+    canvas = np.zeros((480, 640), np.float32)
+    upper = cv2.dilate(ink_of("991", height), np.ones((5, 5), np.uint8))
+    lower = cv2.dilate(ink_of("5355", height), np.ones((5, 5), np.uint8))
+    canvas[240 - height : 240, 380 : 380 + upper.shape[1]] = upper
+    canvas[240 + below : 240 + below + height, 360 : 360 + lower.shape[1]] = lower
+    frame = page(canvas, at=(0, 0))
+    for y in (130, 240, 360):
+        cv2.line(frame, (60, y), (600, y), (40, 40, 40), 2)
+    for x in (60, 340, 600):
+        cv2.line(frame, (x, 130), (x, 360), (40, 40, 40), 2)
+    lines = find_lines(frame).lines
+    assert len(lines) == 2 and all(line.geometry.height < 1.3 * height for line in lines)
+
+
 @pytest.mark.parametrize("table", [35, 70])
 def test_a_yellow_note_on_a_dark_table_is_dark_ink_on_paper_not_chalk(table):
     # Bright against the table at its corners as chalk is, but wider than any chalk stroke.
