@@ -4,10 +4,13 @@ Each decoded digit's box comes from the columns that produced it: the line image
 halfway between neighbouring digits' steps, the ink in each part that reaches the digit's steps
 (less rows a printed rule runs along; not a word printed beside the number) is boxed, and that
 box is mapped back into the frame through the line's own transform (tilt and scale included).
+The reader knows digits only: what it reads on a printed word (`without_letters`) or on a
+written +, - or = sign (`written_symbols`) is left out.
 """
 
 import functools
 import itertools
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -27,6 +30,8 @@ from edge.events import DigitPrediction
 from edge.ink import MIN_WIDTH, WIDTH_STEP
 from edge.lines import Line
 from edge.model import LineModel
+
+log = logging.getLogger(__name__)
 
 _BOX_INK = 96  # line-image level (0-255) that counts as the digit's ink when boxing it
 _RULE_LENGTH = 26  # line-image px: a straight run along the line this long is a rule
@@ -337,14 +342,27 @@ class LineReader:
             line, decoded = self._surest_turn(line, decoded, line.turned)
         if len(decoded) <= 1 and not _all_sure(decoded) and _one_wide_piece(line.image):
             decoded = self._squeezed(line.image, decoded)
-        decoded = without_letters(line.image, decoded)
+        read = without_letters(line.image, decoded)
+        if len(read) < len(decoded):
+            log.debug(
+                "line at %s: %d digit(s) read on a printed word left out",
+                line.box,
+                len(decoded) - len(read),
+            )
+        inks = digit_inks(line.image, read)
+        if any(ink.symbol for ink in inks):
+            log.debug(
+                "line at %s: %d written sign(s) (+, - or =) left out",
+                line.box,
+                sum(ink.symbol for ink in inks),
+            )
         return [
             DigitPrediction(
                 d.digit if d.confidence >= self.confidence else None,
                 round(d.confidence, 4),
                 line.frame_box(*ink.box),
             )
-            for d, ink in zip(decoded, digit_inks(line.image, decoded), strict=True)
+            for d, ink in zip(read, inks, strict=True)
             if not ink.symbol
         ]
 

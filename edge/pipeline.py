@@ -147,20 +147,61 @@ class DigitReader:
         per_line: list[list[DigitPrediction]] = [[] for _ in lines]
         heights = [line.geometry.height for line in lines]
         tallest_sure = 0.0
+        read = [False] * len(lines)
         for index in sorted(range(len(lines)), key=lambda i: -heights[i]):
             if heights[index] < _SMALLEST_LINE * tallest_sure:
                 break  # and so is every line after it
             per_line[index] = self.lines.read(lines[index])
+            read[index] = True
             if not tallest_sure and _sure(per_line[index]):
                 tallest_sure = heights[index]
         if tallest_sure:
             kept = [digits if _sure(digits) else [] for digits in per_line]
-            return _without_stray_lines(kept, [line.box for line in lines])
-        tallest = max(heights, default=0.0)
-        return [
-            digits if h >= _SMALLEST_LINE * tallest else []
-            for digits, h in zip(per_line, heights, strict=True)
-        ]
+            kept = _without_stray_lines(kept, [line.box for line in lines])
+        else:
+            tallest = max(heights, default=0.0)
+            kept = [
+                digits if h >= _SMALLEST_LINE * tallest else []
+                for digits, h in zip(per_line, heights, strict=True)
+            ]
+        if log.isEnabledFor(logging.DEBUG):
+            _account_for(lines, read, per_line, kept, tallest_sure)
+        return kept
+
+
+def _account_for(
+    lines: Sequence[Line],
+    read: list[bool],
+    per_line: list[list[DigitPrediction]],
+    kept: list[list[DigitPrediction]],
+    tallest_sure: float,
+) -> None:
+    """Logs (at DEBUG, -vv) what became of each line found: read, read as nothing, not read
+    for its size, or read and left out, and why (see `DigitReader._read_lines`)."""
+    for index, line in enumerate(lines):
+        height = line.geometry.height
+        if kept[index]:
+            fate = f"read {text_of(kept[index])!r}"
+        elif not read[index]:
+            fate = (
+                f"not read: {height:.0f} px tall, under {_SMALLEST_LINE} of the tallest line "
+                f"read ({tallest_sure:.0f} px): a speck or texture beside the writing"
+            )
+        elif not per_line[index]:
+            fate = "no digits read in it"
+        elif not tallest_sure:
+            fate = f"left out: {height:.0f} px tall, under {_SMALLEST_LINE} of the tallest found"
+        elif not _sure(per_line[index]):
+            fate = "left out: no digit in it read surely, beside lines that were"
+        else:
+            best = max(d.confidence for d in per_line[index])
+            fate = (
+                f"left out: a stray mark, read at most {best:.2f} beside writing read surely, "
+                "in no row with it"
+            )
+        log.debug(
+            "line %d of %d at %s, %.0f px tall: %s", index + 1, len(lines), line.box, height, fate
+        )
 
 
 def _without_stray_lines(

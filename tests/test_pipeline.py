@@ -777,3 +777,33 @@ def test_why_a_frame_reads_nothing_is_logged_at_info_once_per_change(reader, sce
     assert [f.empty_reason for f in recorder.frames] == ["no ink found"] * 2 + [None] + [
         "no ink found"
     ]
+
+
+def test_at_debug_each_line_found_says_what_became_of_it(reader, caplog):
+    """-vv: a frame's lines, each read, read as nothing, not read for its size or left out,
+    and why; and digits read on a sign left out (a new user could not tell why a found line
+    gave nothing)."""
+    canvas = np.zeros((480, 640), np.float32)
+    number = ink_of("46", 60)
+    canvas[100:160, 100 : 100 + number.shape[1]] = number
+    small = ink_of("3", 16)
+    canvas[400:416, 500 : 500 + small.shape[1]] = small
+    x = 100
+    for part in ("7", "+", "5", "=", "12"):
+        if part in "+=":
+            for y in (310, 326) if part == "=" else (318,):
+                cv2.line(canvas, (x, y), (x + 24, y), 1.0, 4)
+            if part == "+":
+                cv2.line(canvas, (x + 12, 306), (x + 12, 330), 1.0, 4)
+            x += 44
+            continue
+        ink = ink_of(part, 50)
+        canvas[293:343, x : x + ink.shape[1]] = ink
+        x += ink.shape[1] + 20
+    with caplog.at_level(logging.DEBUG, logger="edge"):
+        read = reader.read(page(canvas, at=(0, 0)))
+    assert text_of(read.digits) == "46" + "7512"
+    said = caplog.text
+    assert "read '46'" in said and "read '7512'" in said
+    assert "2 written sign(s) (+, - or =) left out" in said
+    assert "not read: 16 px tall, under 0.4 of the tallest line read" in said
