@@ -429,6 +429,15 @@ def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
     gas = np.zeros((LINE_HEIGHT, 90), np.uint8)
     cv2.putText(gas, "Gas", (2, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
     assert without_letters(gas, [DecodedDigit(5, 0.99, 6, 7)]) == []
+    # Print read a digit on every letter ("Total:" read "701", "Used" read "05"): its small
+    # letters stand lower than its capitals and tall letters, alike, on one baseline.
+    for word in ("Total", "Used"):
+        printed = np.zeros((LINE_HEIGHT, 90), np.uint8)
+        cv2.putText(printed, word, (2, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+        _, _, stats, _ = cv2.connectedComponentsWithStats((printed >= 128).view(np.uint8))
+        middles = sorted((x + w // 2) // 4 for x, _, w, _, _ in stats[1:])
+        on_every_letter = [DecodedDigit(1, 0.99, step, step) for step in middles]
+        assert without_letters(printed, on_every_letter) == []
     number = np.zeros((LINE_HEIGHT, 90), np.uint8)
     cv2.line(number, (4, 4), (2, 20), 255, 2)  # a 4 in two strokes: its first ...
     cv2.line(number, (2, 20), (12, 20), 255, 2)
