@@ -451,6 +451,17 @@ def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
         DecodedDigit(1, 0.99, 15, 15),
     ]
     assert without_letters(number, digits) == digits
+    # Two 4s written in two strokes: their bars and stems stand lower than the 7 beside them,
+    # alike, on its baseline, as print's small letters do; but their first strokes lie above.
+    fours = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    for x in (2, 19):  # close enough to be one word
+        cv2.line(fours, (x + 1, 4), (x, 10), 255, 2)  # the first stroke, apart
+        cv2.line(fours, (x, 20), (x + 12, 20), 255, 2)
+        cv2.line(fours, (x + 9, 14), (x + 9, 28), 255, 2)
+    cv2.line(fours, (37, 4), (49, 4), 255, 2)  # a 7 from top to foot
+    cv2.line(fours, (49, 4), (41, 28), 255, 2)
+    read = [DecodedDigit(4, 0.99, 1, 1), DecodedDigit(4, 0.99, 5, 5), DecodedDigit(7, 0.99, 10, 10)]
+    assert without_letters(fours, read) == read
 
 
 def written(parts: str, small: float = 0.8, thickness: int = 2) -> tuple[np.ndarray, list]:
