@@ -860,8 +860,10 @@ def group_lines(
     near, overlap, gap, taller = _neighbours(x0, y0, x1, y1)
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height;
     # pieces of two lines one above the other do not make one digit, whatever their gap.
-    two_lines = _lines_one_above_the_other(near, y0, y1)
-    near |= (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller) & ~two_lines
+    stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
+    if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
+        stacked &= ~_lines_one_above_the_other(near, y0, y1)
+    near |= stacked
     if printed is not None:
         near |= _cut_by_a_printed_line(
             labels, ids, boxes, printed, gap, -overlap, _PIECE_GAP * taller
