@@ -444,16 +444,15 @@ def _all_sure(digits: list[DecodedDigit]) -> bool:
 
 
 def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DecodedDigit]:
-    """`decoded` less the digits read on a printed word's letters: a word is pieces of ink
-    side by side at most `_PIECE_GAP` heights apart, and one with `_UNREAD_LETTERS` pieces on
-    which no digit was read near is no number (a meter log's printed "Date" read as 0), nor
-    is one of two pieces or more wider than `_WORD_WIDTH` heights for each digit read on it
-    (a header's "Gas" read as one 5, boxed on the whole word), nor one with print's small
-    letters (`_lower_case`). A piece near a digit's steps
-    is that digit's (a 4's second stroke, a 5's flag), and a box's or a rule's full-height
-    line beside a digit is no letter. The pieces are `_BOX_INK` ink, as tall as `_TALL_PIECE`
-    (no speck), as bright as `_LETTER_INK` (no fragment of a faint grid between digits) and
-    shorter than a rule (`_RULE_LENGTH`)."""
+    """`decoded` less the digits read on a printed word's letters: a word is pieces of ink side by
+    side at most `_PIECE_GAP` heights apart, and one with `_UNREAD_LETTERS` pieces on which no
+    digit was read near is no number (a meter log's printed "Date" read as 0), nor is one of two
+    pieces or more wider than `_WORD_WIDTH` heights for each digit read on it (a header's "Gas"
+    read as one 5, boxed on the whole word), nor one with print's small letters (`_lower_case`).
+    A piece near a digit's steps is that digit's (a 4's second stroke, a 5's flag), and a box's
+    or a rule's full-height line beside a digit is no letter. The pieces are `_BOX_INK` ink, as
+    tall as `_TALL_PIECE` (no speck), as bright as `_LETTER_INK` (no fragment of a faint grid
+    between digits) and shorter than a rule (`_RULE_LENGTH`)."""
     if not decoded:
         return decoded
     height = image.shape[0]
@@ -636,7 +635,7 @@ def written_symbols(
     usual = float(np.median(heights))
     middle = float(np.median(middles))
 
-    def a_symbol(height: float, mid: float, top: int, left: int, right: int) -> bool:
+    def is_sign(height: float, mid: float, top: int, left: int, right: int) -> bool:
         if height == 0 or abs(mid - middle) > _OFF_MIDDLE * usual:
             return False  # (no ink there at this level: a faint digit, not judged)
         if ruled[max(0, top - 2) : top + round(height) + 2, left:right].any():
@@ -646,19 +645,19 @@ def written_symbols(
         )
 
     return [
-        a_symbol(height, mid, top, *span)
+        is_sign(height, mid, top, *span)
         for height, mid, (top, _), span in zip(heights, middles, spans, ranges, strict=True)
     ]
 
 
 def _a_symbol(region: np.ndarray) -> bool:
-    """Whether the ink in a `region` of a line image (uint8 `[32, w]`) is a plus, an equals
-    or a minus sign: on bars (the rows with at least `_DENSE` of the most ink in a row) and
-    stems (such columns), as one bar crossing one stem with arms at least `_ARM` of its size
-    each way from their middles, each at most `_BAR` of its size thick, `_ON_THE_CROSS` of
-    it (+), or as one or two solid bars
-    (`_a_bar`), `_ON_THE_BARS` of it (=, -). Not thin (a 1). A 4's bar and stem cross, but
-    its first stroke lies off both; a 7's bar and a 2's foot are only a part of them."""
+    """Whether the ink in a `region` of a line image (uint8 `[32, w]`) is a plus, an equals or a
+    minus sign: on bars (the rows with at least `_DENSE` of the most ink in a row) and stems
+    (such columns), as one bar crossing one stem with arms at least `_ARM` of its size each way
+    from their middles, each at most `_BAR` of its size thick, `_ON_THE_CROSS` of it (+), or as
+    one or two solid bars (`_a_bar`), `_ON_THE_BARS` of it (=, -). Not thin (a 1). A 4's bar and
+    stem cross, but its first stroke lies off both; a 7's bar and a 2's foot are only a part of
+    them."""
     # At the symbol's own level, as a digit is boxed (`_digit_ink`): fainter, a bold pen's
     # blur bridges an equals sign's bars.
     ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
