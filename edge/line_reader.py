@@ -588,10 +588,10 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
         near = (max(share[0], round(centre - reach)), min(share[1], round(centre + reach) + 1))
         found.append(_digit_ink(image, pieces, share, near))
     # About its own ink, or the steps that read it where it has no stroke as tall as a digit's.
-    spans = [
+    columns = [
         (c, c) if ink is None else (ink[0], ink[2]) for ink, c in zip(found, centres, strict=True)
     ]
-    symbols = written_symbols(image, spans, rules)
+    symbols = written_symbols(image, columns, rules)
     return [
         DigitInk(ink if ink is not None else (left, 0, right, image.shape[0]), symbol)
         for ink, symbol, (left, right) in zip(
@@ -670,8 +670,8 @@ def _a_symbol(region: np.ndarray) -> bool:
         return False
     bars = np.flatnonzero(rows >= _DENSE * rows.max())
     on_bars = np.isin(ys - top, bars)
+    runs = _runs(bars)
     if np.count_nonzero(on_bars) >= _ON_THE_BARS * len(ys):  # =, -
-        runs = _runs(bars)
         return len(runs) <= 2 and all(
             _a_bar(run, rows, xs[np.isin(ys - top, run)], width) for run in runs
         )
@@ -682,7 +682,7 @@ def _a_symbol(region: np.ndarray) -> bool:
     if np.count_nonzero(on_bars | on_stems) < _ON_THE_CROSS * len(ys):
         return False
     # One bar and one stem, each a stroke, not the body of a small blotted digit.
-    if len(_runs(bars)) != 1 or len(_runs(stems)) != 1:
+    if len(runs) != 1 or len(_runs(stems)) != 1:
         return False
     if len(bars) > _BAR * height or len(stems) > _BAR * width:
         return False

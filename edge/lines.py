@@ -862,7 +862,7 @@ def group_lines(
     # pieces of two lines one above the other do not make one digit, whatever their gap.
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
     if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
-        stacked &= ~_lines_one_above_the_other(near, y0, y1)
+        stacked &= ~_lines_one_above_the_other(near, boxes)
     near |= stacked
     if printed is not None:
         near |= _cut_by_a_printed_line(
@@ -921,33 +921,40 @@ def _neighbours(
     return near, overlap, gap, taller
 
 
-def _lines_one_above_the_other(near: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
-    """bool [n, n]: pairs of pieces (tops `y0`, bottoms `y1`, px, [n] each) on two lines of
-    writing one above the other: lines of two pieces or more (`near` [n, n], bool: neighbours
-    on a line), as tall as each other within `_AS_TALL`, and not on one line. Numbers on
-    neighbouring rules, staggered, nearly touch at the detection size, and a digit's pieces
-    one above the other were joined across them into one slanted line."""
+def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """bool [n, n]: pairs of pieces (`boxes` [n, 4], x, y, w, h) on two lines of writing one
+    above the other: lines of two pieces or more (`near` [n, n], bool: neighbours on a line),
+    as tall as each other within `_AS_TALL`, and not on one line. Numbers on neighbouring
+    rules, staggered, nearly touch at the detection size, and a digit's pieces one above the
+    other were joined across them into one slanted line."""
     groups = _joined(near)
-    line = np.empty(len(y0), int)
+    line = np.empty(len(boxes), int)
     for index, members in enumerate(groups):
         line[members] = index
-    tops = np.array([y0[g].min() for g in groups])
-    bottoms = np.array([y1[g].max() for g in groups])
-    sizes = np.array([len(g) for g in groups])
-    heights = bottoms - tops
-    top, bottom, height = tops[line], bottoms[line], heights[line]
-    column = np.newaxis
-    overlap = np.minimum(bottom[:, column], bottom) - np.maximum(top[:, column], top)
-    shorter = np.minimum(height[:, column], height)
-    taller = np.maximum(height[:, column], height)
-    lines = sizes[line] >= 2
-    return (
-        (line[:, column] != line)
-        & lines[:, column]
+    left, top, right, bottom = _extents(groups, boxes)
+    _, overlap, _, taller = _neighbours(left, top, right, bottom)
+    heights = bottom - top
+    shorter = np.minimum(heights[:, np.newaxis], heights)
+    lines = np.array([len(g) >= 2 for g in groups])
+    apart = (
+        lines[:, np.newaxis]
         & lines
         & (taller <= _AS_TALL * shorter)
         & (overlap < _SAME_LINE_OVERLAP * shorter)
     )
+    np.fill_diagonal(apart, False)
+    return apart[np.ix_(line, line)]
+
+
+def _extents(
+    groups: list[list[int]], boxes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The left, top, right and bottom edges (px, [len(groups)] each) of each group of pieces
+    (indices into `boxes` [n, 4], x, y, w, h)."""
+    starts, ends = boxes[:, :2], boxes[:, :2] + boxes[:, 2:]
+    left, top = np.array([starts[g].min(axis=0) for g in groups]).reshape(-1, 2).T
+    right, bottom = np.array([ends[g].max(axis=0) for g in groups]).reshape(-1, 2).T
+    return left, top, right, bottom
 
 
 def _joined(near: np.ndarray) -> list[list[int]]:
@@ -979,15 +986,9 @@ def _by_whole_heights(groups: list[list[int]], boxes: np.ndarray) -> list[list[i
     them (held-out `569` on a grid read `6`, `0`). Judged so with no likeness of heights, a
     sheet's edge or a table's wedge joined the writing: 1,950 held-out scenes read 4 more
     right and 7 more wrong (session 39)."""
-    tops = np.array([boxes[g, 1].min() for g in groups])
-    bottoms = np.array([(boxes[g, 1] + boxes[g, 3]).max() for g in groups])
+    left, tops, right, bottoms = _extents(groups, boxes)
     heights = bottoms - tops
-    near, _, _, taller = _neighbours(
-        np.array([boxes[g, 0].min() for g in groups]),
-        tops,
-        np.array([(boxes[g, 0] + boxes[g, 2]).max() for g in groups]),
-        bottoms,
-    )
+    near, _, _, taller = _neighbours(left, tops, right, bottoms)
     cut_apart = heights > _CUT_APART * np.array([boxes[g, 3].max() for g in groups])
     near &= cut_apart[:, np.newaxis] | cut_apart
     near &= taller <= _AS_TALL * np.minimum(heights[:, np.newaxis], heights)

@@ -147,12 +147,10 @@ class DigitReader:
         per_line: list[list[DigitPrediction]] = [[] for _ in lines]
         heights = [line.geometry.height for line in lines]
         tallest_sure = 0.0
-        read = [False] * len(lines)
         for index in sorted(range(len(lines)), key=lambda i: -heights[i]):
             if heights[index] < _SMALLEST_LINE * tallest_sure:
                 break  # and so is every line after it
             per_line[index] = self.lines.read(lines[index])
-            read[index] = True
             if not tallest_sure and _sure(per_line[index]):
                 tallest_sure = heights[index]
         if tallest_sure:
@@ -165,24 +163,24 @@ class DigitReader:
                 for digits, h in zip(per_line, heights, strict=True)
             ]
         if log.isEnabledFor(logging.DEBUG):
-            _account_for(lines, read, per_line, kept, tallest_sure)
+            _account_for(lines, per_line, kept, tallest_sure)
         return kept
 
 
 def _account_for(
     lines: Sequence[Line],
-    read: list[bool],
     per_line: list[list[DigitPrediction]],
     kept: list[list[DigitPrediction]],
     tallest_sure: float,
 ) -> None:
     """Logs (at DEBUG, -vv) what became of each line found: read, read as nothing, not read
-    for its size, or read and left out, and why (see `DigitReader._read_lines`)."""
+    for its size (under `_SMALLEST_LINE` of `tallest_sure`, the tallest line read surely, as
+    `DigitReader._read_lines` skips them), or read and left out, and why."""
     for index, line in enumerate(lines):
         height = line.geometry.height
         if kept[index]:
             fate = f"read {text_of(kept[index])!r}"
-        elif not read[index]:
+        elif height < _SMALLEST_LINE * tallest_sure:
             fate = (
                 f"not read: {height:.0f} px tall, under {_SMALLEST_LINE} of the tallest line "
                 f"read ({tallest_sure:.0f} px): a speck or texture beside the writing"
