@@ -68,6 +68,21 @@ def test_train_refuses_a_learning_rate_that_is_not_above_0(tmp_path: Path, lr: s
     assert_clean_failure(result, "--lr must be a finite number above 0")
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--signs", "1.5"), "--signs must be a share from 0 to 1, got 1.5"),
+        (("--signs", "nan"), "--signs must be a share from 0 to 1, got nan"),
+        (("--signs", "0.1", "--arch", "pi_cnn"), "--signs is for the line reader"),
+    ],
+)
+def test_train_refuses_a_share_of_signs_it_cannot_use(tmp_path: Path, args, said) -> None:
+    result = run("train", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, said)
+    assert not (tmp_path / "out").exists()
+
+
 def test_train_refuses_a_seed_numpy_cannot_take_before_any_work(tmp_path: Path) -> None:
     """It was a traceback once TensorFlow had loaded (`Seed must be between 0 and 2**32 - 1`)."""
     result = run("train", "--seed", "-1", "--out", str(tmp_path / "out"), cwd=tmp_path)

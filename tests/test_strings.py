@@ -84,6 +84,27 @@ def test_a_label_beside_a_string_widens_its_ink_and_is_not_in_its_digits(digits:
         assert ink.sum() > bare.sum()
 
 
+def test_signs_between_digits_stand_about_their_middle_and_are_no_digits(digits: Digits) -> None:
+    signed = dataclasses.replace(StringStyle(), sign_share=1.0, label_share=0.0, close_share=0.0)
+    signed = dataclasses.replace(
+        signed, touching_share=0.0, gaps=(0.3, 0.3), drawn_share=0.0, continental_share=0.0
+    )
+    for seed in range(20):
+        ink, box = compose((1, 1), 30.0, digits, signed, np.random.default_rng(seed))
+        _, _, stats, _ = cv2.connectedComponentsWithStats((ink > 0.5).astype(np.uint8))
+        # Two 1s (one piece each, as tall as the string) and a sign between them: a piece (or
+        # two, an equals sign) under the digits' height, clear of them, about their middle.
+        order = np.argsort(stats[1:, cv2.CC_STAT_LEFT]) + 1
+        first, *between, last = order
+        assert between, stats
+        top, bottom = box[1], box[1] + box[3]
+        for piece in between:
+            x, y, w, h = stats[piece, :4]
+            assert h <= 0.95 * 30.0 + 6, stats
+            assert x > stats[first, 0] + stats[first, 2] and x + w < stats[last, 0], stats
+            assert top + 0.1 * box[3] < y + h / 2 < bottom - 0.1 * box[3], (stats, box)
+
+
 def _stem(height: int = 60, width: int = 6) -> np.ndarray:
     """A bare 1: a vertical stroke, as MNIST's writers write it."""
     return np.ones((height, width), np.float32)

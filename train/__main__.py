@@ -78,6 +78,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-augment", action="store_true", help="train on MNIST as it is")
     parser.add_argument(
+        "--signs",
+        type=float,
+        default=ReaderSettings.sign_share,
+        metavar="SHARE",
+        help=f"{LINE_READER} only: the share of training strings (0-1) with handwritten +, -, = "
+        "or x signs between digits, which the reader learns to pass over, for a child's sums "
+        "(default 0, the bundled reader's recipe; README.md gives what 0.1 gains and costs)",
+    )
+    parser.add_argument(
         "--allow-short-run",
         action="store_true",
         help=f"train a line reader for fewer than {MIN_READER_STEPS:,} steps anyway (a throwaway "
@@ -97,6 +106,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--lr must be a finite number above 0 (default {defaults.learning_rate:g})")
     if not 0 <= args.seed < 2**32:  # numpy's and TensorFlow's seeds
         parser.error(f"--seed must be from 0 to {2**32 - 1}, got {args.seed}")
+    if not 0 <= args.signs <= 1:  # (nan fails both)
+        parser.error(f"--signs must be a share from 0 to 1, got {args.signs}")
+    if args.signs and args.arch != LINE_READER:
+        parser.error(f"--signs is for the line reader ({LINE_READER}), not --arch {args.arch}")
     if args.limit is not None and args.limit <= args.val_size:
         parser.error("--limit must be larger than --val-size")
     if args.arch == LINE_READER and not args.allow_short_run:
@@ -121,6 +134,7 @@ def reader_settings(args: argparse.Namespace) -> ReaderSettings:
         learning_rate=args.lr,
         val_size=args.val_size,
         seed=args.seed,
+        sign_share=args.signs,
     )
 
 

@@ -19,7 +19,7 @@ from train.reader import (
 )
 from train.reports import cores, provenance, write_json
 from train.settings import ReaderSettings
-from train.strings import Digits, TrainingLine, mnist_line
+from train.strings import Digits, StringStyle, TrainingLine, mnist_line
 from train.training import split_validation
 
 log = logging.getLogger("train")
@@ -53,6 +53,7 @@ def train_reader_and_report(
         Digits(x_fit, y_fit),
         settings.lines,
         settings.seed,
+        StringStyle(sign_share=settings.sign_share),
         workers=cores(),
         what="composing training lines",
     )
@@ -86,6 +87,7 @@ def train_reader_and_report(
         "batch_size": settings.batch_size,
         "peak_learning_rate": settings.learning_rate,
         "seed": settings.seed,
+        "sign_share": settings.sign_share,
         "train_digits": len(x_fit),
         "val_digits": len(x_val),
         "val_strings_exact_per_epoch": [round(v, 5) for v in history],

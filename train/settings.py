@@ -28,6 +28,7 @@ class ReaderSettings:
     val_size: int = 5000  # MNIST training digits held out for validation strings
     val_lines: int = 2000
     seed: int = 1
+    sign_share: float = 0.0  # training strings with handwritten +, -, = or x between digits
 
     @property
     def steps_per_epoch(self) -> int:

@@ -46,6 +46,7 @@ class StringStyle:
     label_share: float = 0.08  # strings with a word beside them (a label, a unit), not read
     continental_share: float = 0.25  # MNIST 1s given a flag, 7s a bar (`with_continental_strokes`)
     lifted_bar_share: float = 0.25  # MNIST 5s whose bar is lifted clear of the stem
+    sign_share: float = 0.0  # strings with handwritten +, -, = or x signs between digits, not read
 
 
 # The evaluation strings of issue #11: 1-8 digits, gaps -0.15..+0.6 digit heights, written in
@@ -60,6 +61,7 @@ _EVALUATION = {
     "label_share": 0.0,
     "continental_share": 0.0,
     "lifted_bar_share": 0.0,
+    "sign_share": 0.0,
 }
 EVALUATION = StringStyle(**_EVALUATION, camera=False)
 CAMERA_EVALUATION = StringStyle(**_EVALUATION)
@@ -157,6 +159,10 @@ def compose(
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The string's ink on a canvas with room around it, and the box of its ink."""
     glyphs = [_glyph(d, height, digits, style, rng) for d in text]
+    # (Only drawn for when asked: the evaluation strings must stay the same strings.)
+    signs = set()
+    if style.sign_share and len(text) >= 2 and rng.random() < style.sign_share:
+        signs = set(rng.choice(len(text) - 1, min(2, len(text) - 1), replace=False).tolist())
     low, high = style.gaps
     spacing = rng.random()
     touching = spacing < style.touching_share
@@ -168,11 +174,12 @@ def compose(
         gaps = rng.uniform(max(low, -0.05), high, len(text))
     margin = int(1.1 * height)
     width = int(sum(g.shape[1] for g in glyphs) + max(0.0, gaps.sum()) * height) + 2 * margin
+    width += len(signs) * int(2.2 * height)  # a sign and the room round it
     canvas = np.zeros((int(height * 1.6) + 2 * margin, width), np.float32)
     x = float(margin)
     drift = rng.uniform(-0.04, 0.04)  # baseline slope
     before = None
-    for glyph, gap in zip(glyphs, gaps, strict=True):
+    for index, (glyph, gap) in enumerate(zip(glyphs, gaps, strict=True)):
         h, w = glyph.shape
         base = margin + height * 1.2 + drift * (x - margin) + rng.normal(0, 0.04 * height)
         top, left = int(base - h), int(x)
@@ -184,11 +191,58 @@ def compose(
         np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
         before = (glyph, left, top)
         x += w + gap * height
+        if index in signs:  # a sign about the digits' middle, clear of them both sides
+            sign = _sign(height, rng)
+            x += max(gap, 0.0) * height + rng.uniform(0.1, 0.4) * height
+            middle = base - height * rng.uniform(0.4, 0.6)
+            top = min(max(int(middle - sign.shape[0] / 2), 0), canvas.shape[0] - sign.shape[0])
+            region = canvas[top : top + sign.shape[0], int(x) : int(x) + sign.shape[1]]
+            np.maximum(region, sign[: region.shape[0], : region.shape[1]], out=region)
+            x += sign.shape[1] + rng.uniform(0.1, 0.4) * height
+            before = None
     if style.label_share and rng.random() < style.label_share:
         canvas = _labelled(canvas, margin, margin + height * 1.2, height, rng)
     ys, xs = np.nonzero(canvas > 0.3)
     box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
     return canvas, box
+
+
+def _sign(height: float, rng: np.random.Generator) -> np.ndarray:
+    """Ink opacity (float32 0-1) of a handwritten +, -, = or x between digits `height` px
+    tall (a child's sum): 0.35-0.95 of their height, in a pen as wide as theirs may be,
+    strokes a little tilted and uneven. A sign is no digit: the reader learns it as blank."""
+    size = height * rng.uniform(0.35, 0.95)
+    pen = max(1, round(min(height * rng.uniform(0.04, 0.14), 0.2 * size)))
+    pad = pen + 2
+    side = int(size) + 2 * pad
+    ink = np.zeros((side, side), np.uint8)
+    kind = "+-=x"[rng.integers(4)]
+    centre = np.array([side / 2, side / 2]) + rng.normal(0, 0.05 * size, 2)
+
+    def stroke(angle: float, length: float, offset: tuple[float, float] = (0.0, 0.0)) -> None:
+        direction = np.array([np.cos(angle), np.sin(angle)])
+        middle = centre + np.array(offset)
+        ends = [
+            middle + way * length / 2 * direction + rng.normal(0, 0.04 * size, 2) for way in (-1, 1)
+        ]
+        start, end = (tuple(round(float(v)) for v in point) for point in ends)
+        cv2.line(ink, start, end, 255, pen, cv2.LINE_AA)
+
+    tilt = rng.normal(0, 0.12)
+    if kind in "+-":
+        stroke(tilt, size * rng.uniform(0.6, 1.0))
+    if kind == "+":
+        stroke(np.pi / 2 + rng.normal(0, 0.12), size, (rng.normal(0, 0.1 * size), 0.0))
+    if kind == "=":
+        apart = size * rng.uniform(0.15, 0.3)
+        for way in (-1, 1):
+            stroke(tilt + rng.normal(0, 0.05), size * rng.uniform(0.6, 1.0), (0.0, way * apart))
+    if kind == "x":
+        for angle in (np.pi / 4, -np.pi / 4):
+            stroke(angle + rng.normal(0, 0.12), size * rng.uniform(0.7, 1.0))
+    rows, columns = np.nonzero(ink)
+    ink = ink[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
+    return ink.astype(np.float32) / 255
 
 
 def _labelled(
