@@ -43,8 +43,11 @@ _DIGIT_REACH = 0.3
 # a word's next letter).
 _PIECE_GAP = 0.15
 # Written symbols (`written_symbols`), of the line's usual digit height: a cross shorter than
-# `_SYMBOL_HEIGHT`, or ink flatter than `_FLAT`, about the digits' middle (within `_OFF_MIDDLE`).
+# `_SYMBOL_HEIGHT` (an upright plus up to `_TALL_SYMBOL`), or ink flatter than `_FLAT`, about
+# the digits' middle (within `_OFF_MIDDLE`).
 _SYMBOL_HEIGHT = 0.8
+_TALL_SYMBOL = 1.05
+_OFF_A_TALL_CROSS = 0.03  # of a tall plus's ink, at most, off its bar and stem
 _FLAT = 0.5
 _OFF_MIDDLE = 0.2
 _SYMBOL_INK = 48  # line-image level (0-255) a symbol's and a digit's height are measured at
@@ -609,13 +612,15 @@ def written_symbols(
     from their middle, lies about the middle of the line's digits' ink (`_OFF_MIDDLE` of
     their usual height, the median) and is flat (under `_FLAT` of that height: a minus, an
     equals sign), or is a plus or an equals sign's shape (`_a_symbol`) under
-    `_SYMBOL_HEIGHT` of it. Height alone is no sign: MNIST's wide digits, scaled to fit its
-    box, stand lower than the rest; of 1,561 digits in held-out scenes' lines (session 45),
-    none stood under 0.5 of their line's usual height, 11 under 0.8. Heights are measured at
-    `_SYMBOL_INK`, fainter than a digit is boxed at (a faint digit beside bold ones breaks
-    into specks there), less `rules` (uint8 0/1, the printed rules and underlines along the
-    line, as `digit_inks` finds them; their fainter rims too). Judged beside at least two
-    other digits: a lone mark has no line to be measured against."""
+    `_SYMBOL_HEIGHT` of it, or an upright plus up to `_TALL_SYMBOL` of it (a child's plus is
+    often as tall as the digits: "47 + 32" read "47432"). Height alone is no sign: MNIST's
+    wide digits, scaled to fit its box, stand lower than the rest; of 1,561 digits in
+    held-out scenes' lines (session 45), none stood under 0.5 of their line's usual height, 11
+    under 0.8. Heights are measured at `_SYMBOL_INK`, fainter than a digit is boxed at (a
+    faint digit beside bold ones breaks into specks there), less `rules` (uint8 0/1, the
+    printed rules and underlines along the line, as `digit_inks` finds them; their fainter
+    rims too). Judged beside at least two other digits: a lone mark has no line to be
+    measured against."""
     if len(columns) < 3:
         return [False] * len(columns)
     ruled = cv2.dilate(rules, np.ones((3, 1), np.uint8)) > 0
@@ -640,9 +645,11 @@ def written_symbols(
             return False  # (no ink there at this level: a faint digit, not judged)
         if ruled[max(0, top - 2) : top + round(height) + 2, left:right].any():
             return False  # a rule through it: a small digit cut by it is as flat as a sign
-        return height < _FLAT * usual or (
-            height < _SYMBOL_HEIGHT * usual and _a_symbol(unruled[:, left:right])
-        )
+        if height < _FLAT * usual:
+            return True
+        if height < _SYMBOL_HEIGHT * usual:
+            return _a_symbol(unruled[:, left:right])
+        return height < _TALL_SYMBOL * usual and _a_symbol(unruled[:, left:right], tall=True)
 
     return [
         is_sign(height, mid, top, *span)
@@ -650,14 +657,17 @@ def written_symbols(
     ]
 
 
-def _a_symbol(region: np.ndarray) -> bool:
+def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
     """Whether the ink in a `region` of a line image (uint8 `[32, w]`) is a plus, an equals or a
     minus sign: on bars (the rows with at least `_DENSE` of the most ink in a row) and stems
     (such columns), as one bar crossing one stem with arms at least `_ARM` of its size each way
     from their middles, each at most `_BAR` of its size thick, `_ON_THE_CROSS` of it (+), or as
     one or two solid bars (`_a_bar`), `_ON_THE_BARS` of it (=, -). Not thin (a 1). A 4's bar and
     stem cross, but its first stroke lies off both; a 7's bar and a 2's foot are only a part of
-    them."""
+    them. A mark as `tall` as the digits is only a plus, with all its ink on its bar and stem
+    (`_OFF_A_TALL_CROSS`), and above and below its bar only its stem, upright (a crossed 7's
+    top stroke lies off its bar, however short; a blotted 2's loop and foot stand wide of its
+    thick middle, which is as solid as an equals sign's bars)."""
     # At the symbol's own level, as a digit is boxed (`_digit_ink`): fainter, a bold pen's
     # blur bridges an equals sign's bars.
     ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
@@ -672,8 +682,10 @@ def _a_symbol(region: np.ndarray) -> bool:
     on_bars = np.isin(ys - top, bars)
     runs = _runs(bars)
     if np.count_nonzero(on_bars) >= _ON_THE_BARS * len(ys):  # =, -
-        return len(runs) <= 2 and all(
-            _a_bar(run, rows, xs[np.isin(ys - top, run)], width) for run in runs
+        return (
+            not tall
+            and len(runs) <= 2
+            and all(_a_bar(run, rows, xs[np.isin(ys - top, run)], width) for run in runs)
         )
     if height < _CROSS_SHAPE * width:
         return False
@@ -693,7 +705,13 @@ def _a_symbol(region: np.ndarray) -> bool:
         bar - (ys[on_stems] - top).min(),
         (ys[on_stems] - top).max() - bar,
     )
-    return min(arms) >= _ARM * max(height, width)
+    if min(arms) < _ARM * max(height, width):
+        return False
+    if not tall:
+        return True
+    off_the_bar = xs[~on_bars]
+    stem_alone = len(off_the_bar) == 0 or np.ptp(off_the_bar) < _BAR * height
+    return stem_alone and np.count_nonzero(~(on_bars | on_stems)) <= _OFF_A_TALL_CROSS * len(ys)
 
 
 def _a_bar(run: np.ndarray, rows: np.ndarray, xs: np.ndarray, width: int) -> bool:

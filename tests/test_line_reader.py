@@ -503,6 +503,30 @@ def test_plus_minus_and_equals_signs_written_between_digits_are_told_from_them(s
     assert written_symbols(image, columns, no_rules) == [part in "+-=" for part in sum_]
 
 
+@pytest.mark.parametrize("thickness", [1, 2])
+@pytest.mark.parametrize("stem", [(10, 25), (11, 26), (12, 24)])
+def test_a_plus_as_tall_as_the_digits_is_a_sign_and_a_crossed_7_is_not(stem, thickness):
+    """Homework's plus signs are often as tall as the digits beside them, and only marks
+    under 0.8 of their height were taken for signs ("47 + 32" read "47432"). A 7 crossed in
+    the middle, its top stroke short, is a bar on a stem too, as tall, but its top stroke
+    lies off both."""
+    image = np.zeros((LINE_HEIGHT, 120), np.uint8)
+    columns = []
+    for x, digit in ((4, "4"), (20, "6"), (70, "3")):
+        cv2.putText(image, digit, (x, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, thickness)
+        columns.append((x, x + 14))
+    top, bottom = stem
+    cv2.line(image, (42, top), (42, bottom), 255, thickness)  # the plus: as tall as a digit
+    cv2.line(image, (36, 17), (48, 17), 255, thickness)
+    columns.insert(2, (36, 49))
+    cv2.line(image, (88, 9), (95, 9), 255, thickness)  # a 7: a short top stroke
+    cv2.line(image, (95, 9), (89, 26), 255, thickness)  # its stem, slanting
+    cv2.line(image, (86, 17), (97, 17), 255, thickness)  # crossed
+    columns.append((86, 98))
+    no_rules = np.zeros_like(image)
+    assert written_symbols(image, columns, no_rules) == [False, False, True, False, False]
+
+
 @pytest.mark.parametrize("thickness", [1, 2, 3])
 @pytest.mark.parametrize("small", [0.45, 0.55, 0.65])
 @pytest.mark.parametrize("digit", "0123456789")
