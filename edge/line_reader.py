@@ -48,6 +48,7 @@ _PIECE_GAP = 0.15
 _SYMBOL_HEIGHT = 0.8
 _TALL_SYMBOL = 1.05
 _OFF_A_TALL_CROSS = 0.03  # of a tall plus's ink, at most, off its bar and stem
+_BEYOND = 3  # line-image px each side of a tall plus: its bar does not run on into them
 _FLAT = 0.5
 _OFF_MIDDLE = 0.2
 _SYMBOL_INK = 48  # line-image level (0-255) a symbol's and a digit's height are measured at
@@ -649,7 +650,19 @@ def written_symbols(
             return True
         if height < _SYMBOL_HEIGHT * usual:
             return _a_symbol(unruled[:, left:right])
-        return height < _TALL_SYMBOL * usual and _a_symbol(unruled[:, left:right], tall=True)
+        # A faint rule through a 1 (fainter than rules are found at) is a bar on a stem too,
+        # but it runs on beyond the mark both ways along its densest row; a plus's bar ends.
+        bar = int(np.argmax(inked[:, left:right].sum(axis=1)))
+        rows = slice(max(0, bar - 1), bar + 2)
+        runs_on = (
+            inked[rows, max(0, left - _BEYOND) : left].any()
+            and inked[rows, right : right + _BEYOND].any()
+        )
+        return (
+            not runs_on
+            and height < _TALL_SYMBOL * usual
+            and _a_symbol(unruled[:, left:right], tall=True)
+        )
 
     return [
         is_sign(height, mid, top, *span)

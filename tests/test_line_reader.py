@@ -527,6 +527,23 @@ def test_a_plus_as_tall_as_the_digits_is_a_sign_and_a_crossed_7_is_not(stem, thi
     assert written_symbols(image, columns, no_rules) == [False, False, True, False, False]
 
 
+@pytest.mark.parametrize("thickness", [1, 2])
+def test_a_1_crossed_by_a_rule_not_found_as_one_is_no_plus(thickness):
+    """A rule `digit_inks` did not find (fainter than it looks at, or broken) runs through a
+    1's middle: a bar on a stem, as a tall plus is, but the bar runs on beyond it both ways
+    (a 1 on a ruled sticky note in a bench scene read as a plus)."""
+    image = np.zeros((LINE_HEIGHT, 100), np.uint8)
+    cv2.line(image, (0, 17), (99, 17), 150, 1)  # the rule, not found as one
+    columns = []
+    for x, digit in ((4, "4"), (20, "6"), (56, "3")):
+        cv2.putText(image, digit, (x, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, thickness)
+        columns.append((x, x + 14))
+    cv2.line(image, (44, 10), (44, 25), 255, thickness)  # the 1
+    columns.insert(2, (42, 47))
+    no_rules = np.zeros_like(image)
+    assert written_symbols(image, columns, no_rules) == [False] * 4
+
+
 @pytest.mark.parametrize("thickness", [1, 2, 3])
 @pytest.mark.parametrize("small", [0.45, 0.55, 0.65])
 @pytest.mark.parametrize("digit", "0123456789")
