@@ -650,18 +650,16 @@ def written_symbols(
             return True
         if height < _SYMBOL_HEIGHT * usual:
             return _a_symbol(unruled[:, left:right])
-        # A faint rule through a 1 (fainter than rules are found at) is a bar on a stem too,
-        # but it runs on beyond the mark both ways along its densest row; a plus's bar ends.
+        if height >= _TALL_SYMBOL * usual or not _a_symbol(unruled[:, left:right], tall=True):
+            return False
+        # A rule not found through a 1 (fainter than rules are looked for at) is a bar on a
+        # stem too, but it runs on beyond the mark both ways along its densest row; a plus's
+        # bar ends.
         bar = int(np.argmax(inked[:, left:right].sum(axis=1)))
         rows = slice(max(0, bar - 1), bar + 2)
-        runs_on = (
+        return not (
             inked[rows, max(0, left - _BEYOND) : left].any()
             and inked[rows, right : right + _BEYOND].any()
-        )
-        return (
-            not runs_on
-            and height < _TALL_SYMBOL * usual
-            and _a_symbol(unruled[:, left:right], tall=True)
         )
 
     return [
@@ -691,6 +689,10 @@ def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
     height, width = len(rows), len(columns)
     if width < _CROSS_SHAPE * height:
         return False
+    if tall:  # first its top quarter, above any bar: a stem alone (most digits are wide there)
+        high = xs[ys - top < max(1, height // 4)]
+        if np.ptp(high) >= _BAR * height:
+            return False
     bars = np.flatnonzero(rows >= _DENSE * rows.max())
     on_bars = np.isin(ys - top, bars)
     runs = _runs(bars)
