@@ -28,7 +28,7 @@ from edge.ctc import (
 )
 from edge.events import DigitPrediction
 from edge.ink import MIN_WIDTH, WIDTH_STEP
-from edge.lines import Line
+from edge.lines import Line, joined_groups
 from edge.model import LineModel
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,10 @@ _ON_THE_CROSS = 0.9  # of a plus sign's ink on its bar and stem (a small 4's fir
 _BAR = 0.4  # of its width (height): a sign's bars (stem) are at most this thick
 _SOLID = 0.8  # of a bar's length inked along its densest row
 _ARM = 0.25  # of its size: each of a plus sign's four arms at least this long
-_UNREAD_LETTERS = 2  # pieces of a word read as nothing that make it a word, not a number
+_UNREAD_LETTERS = 2  # marks of a word read as nothing that make it a word, not a number
+# Of the narrower piece's columns: pieces one above the other sharing this many are one mark (a
+# thin pen's stroke broken in two, a letter's dot), not two letters side by side.
+_SHARED_COLUMNS = 0.5
 _X_HEIGHT = 0.8  # of a word's tallest piece: a small letter, not a digit (`_lower_case`)
 _ON_BASELINE = 0.1  # of it: a small letter's foot is on the baseline, its top on the x-height
 _X_HEIGHT_LEAST = 0.5  # of it: a small letter is no shorter
@@ -449,14 +452,17 @@ def _all_sure(digits: list[DecodedDigit]) -> bool:
 
 def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DecodedDigit]:
     """`decoded` less the digits read on a printed word's letters: a word is pieces of ink side by
-    side at most `_PIECE_GAP` heights apart, and one with `_UNREAD_LETTERS` pieces on which no
+    side at most `_PIECE_GAP` heights apart, and one with `_UNREAD_LETTERS` marks on which no
     digit was read near is no number (a meter log's printed "Date" read as 0), nor is one of two
     pieces or more wider than `_WORD_WIDTH` heights for each digit read on it (a header's "Gas"
     read as one 5, boxed on the whole word), nor one with print's small letters (`_lower_case`).
     A piece near a digit's steps is that digit's (a 4's second stroke, a 5's flag), and a box's
-    or a rule's full-height line beside a digit is no letter. The pieces are `_BOX_INK` ink, as
-    tall as `_TALL_PIECE` (no speck), as bright as `_LETTER_INK` (no fragment of a faint grid
-    between digits) and shorter than a rule (`_RULE_LENGTH`)."""
+    or a rule's full-height line beside a digit is no letter. A mark is the pieces one above the
+    other in the same columns (`_stacked`): a thin pen's 1 broken in two that the reader left out
+    is one mark unread, not two letters (real-dev's writers' "91301" read nothing, now "9130").
+    The pieces are `_BOX_INK` ink, as tall as `_TALL_PIECE` (no speck), as bright as
+    `_LETTER_INK` (no fragment of a faint grid between digits) and shorter than a rule
+    (`_RULE_LENGTH`)."""
     if not decoded:
         return decoded
     height = image.shape[0]
@@ -497,42 +503,58 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
         wide = ends[word].max() - starts[word].min() > _WORD_WIDTH * height * max(
             np.count_nonzero(on_word), 1
         )
+        stacked = _stacked(starts[word], ends[word])
+        unread = sum(not any(read[first + i] for i in mark) for mark in joined_groups(stacked))
         if (
-            read[word].count(False) >= _UNREAD_LETTERS
+            unread >= _UNREAD_LETTERS
             or (index - first >= 2 and wide)
-            or _lower_case(tops[word], bottoms[word], starts[word], ends[word])
+            or _lower_case(tops[word], bottoms[word], starts[word], ends[word], stacked)
         ):
             letters |= on_word
         first = index
     return [d for d, letter in zip(decoded, letters, strict=True) if not letter]
 
 
+def _stacked(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """bool [n, n]: which pieces (their first and one-past-last columns, line-image px, [n]
+    each) share `_SHARED_COLUMNS` of the narrower one's columns: they stand one above the other,
+    pieces of one mark. Print's letters stand side by side."""
+    column = np.newaxis
+    shared = np.minimum(ends[:, column], ends) - np.maximum(starts[:, column], starts)
+    narrower = np.minimum((ends - starts)[:, column], ends - starts)
+    stacked = shared >= _SHARED_COLUMNS * narrower
+    np.fill_diagonal(stacked, False)
+    return stacked
+
+
 def _lower_case(
-    tops: np.ndarray, bottoms: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    tops: np.ndarray, bottoms: np.ndarray, starts: np.ndarray, ends: np.ndarray, stacked: np.ndarray
 ) -> bool:
     """Whether a word's pieces (their top and bottom rows and first and last columns, line-image
-    px, three or more) hold two small letters of print or more: from `_X_HEIGHT_LEAST` to
-    `_X_HEIGHT` of its tallest piece, their feet on its baseline (the median foot) and their
-    tops on one line below the tallest's top, as tall as each other within `_AS_TALL_LETTERS`,
-    with no piece above them (a 4 written in two strokes: its first stroke above its bar and
-    stem). A number's digits stand about as tall as each other; a printed word's small letters,
-    alike, lower than its capitals and tall letters ("Total:" read "701", "Used" read "05").
-    Measured (session 45): held-out scenes (seeds 5, 7, 11, 9, 61, 62) and real-dev's writers'
-    lines (seeds 5, 6, 7) read as before; a thin pen's digits broken into pieces of any heights
-    are not alike. Without the piece above, 4 of real-dev's writers' lines at seed 6 read
-    nothing."""
+    px, three or more; which stand one above the other, `_stacked`) hold two small letters of
+    print or more: from `_X_HEIGHT_LEAST` to `_X_HEIGHT` of its tallest piece, their feet on
+    its baseline (the median foot) and their tops on one line below the tallest's top, as tall
+    as each other within `_AS_TALL_LETTERS`, with no piece above them in their columns (a 4
+    written in two strokes: its first stroke above its bar and stem; a thin pen's 6 broken in
+    two: its loop under the stroke down into it). A number's digits stand about as tall as each
+    other; a printed word's small letters, alike, lower than its capitals and tall letters
+    ("Total:" read "701", "Used" read "05"). Measured (session 45): held-out scenes (seeds 5,
+    7, 11, 9, 61, 62) and real-dev's writers' lines (seeds 5, 6, 7) read as before; without the
+    piece above, 4 of real-dev's writers' lines at seed 6 read nothing. Session 47: a piece
+    that shares its columns and rises above it counts too, not only one wholly above
+    (real-dev's writers' "6690" in a thin pen read nothing)."""
     if len(tops) < 3:
         return False
     heights = bottoms - tops
     tallest = heights.max()
     baseline = np.median(bottoms)
     column = np.newaxis
-    # A piece above it, across its columns: a digit's first stroke (a 4 in two strokes).
-    capped = (
-        (bottoms[:, column] <= tops + _ON_BASELINE * tallest)
-        & (starts[:, column] < ends)
-        & (ends[:, column] > starts)
-    ).any(axis=0)
+    # A piece above it, across its columns (a 4's first stroke), or rising above it in its
+    # columns (a broken 6's stroke down into its loop): another stroke of the same digit.
+    above = (bottoms[:, column] <= tops + _ON_BASELINE * tallest) & (starts[:, column] < ends)
+    above &= ends[:, column] > starts
+    rising = stacked & (tops[:, column] < tops - _ON_BASELINE * tallest)
+    capped = (above | rising).any(axis=0)
     small = (
         (heights <= _X_HEIGHT * tallest)
         & (heights >= _X_HEIGHT_LEAST * tallest)

@@ -877,7 +877,7 @@ def group_lines(
         & (y0 >= y0[:, column] - reach)
         & (y1 <= y1[:, column] + reach)
     )
-    groups = _joined(near | near.T)
+    groups = joined_groups(near | near.T)
     if printed is not None and printed.any():
         # (Again while lines grow: a digit beside a line joined so is judged by its height.)
         while len(fewer := _by_whole_heights(groups, boxes)) < len(groups):
@@ -927,7 +927,7 @@ def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray) -> np.ndarra
     as tall as each other within `_AS_TALL`, and not on one line. Numbers on neighbouring
     rules, staggered, nearly touch at the detection size, and a digit's pieces one above the
     other were joined across them into one slanted line."""
-    groups = _joined(near)
+    groups = joined_groups(near)
     line = np.empty(len(boxes), int)
     for index, members in enumerate(groups):
         line[members] = index
@@ -957,7 +957,7 @@ def _extents(
     return left, top, right, bottom
 
 
-def _joined(near: np.ndarray) -> list[list[int]]:
+def joined_groups(near: np.ndarray) -> list[list[int]]:
     """The groups of indices (each ascending) that `near` (bool [n, n], symmetric) joins,
     pair by pair, ordered by their first members."""
     parent = list(range(len(near)))
@@ -992,7 +992,7 @@ def _by_whole_heights(groups: list[list[int]], boxes: np.ndarray) -> list[list[i
     cut_apart = heights > _CUT_APART * np.array([boxes[g, 3].max() for g in groups])
     near &= cut_apart[:, np.newaxis] | cut_apart
     near &= taller <= _AS_TALL * np.minimum(heights[:, np.newaxis], heights)
-    return [sorted(i for g in joined for i in groups[g]) for joined in _joined(near)]
+    return [sorted(i for g in joined for i in groups[g]) for joined in joined_groups(near)]
 
 
 def _page_slant(rules: list[Chord]) -> float | None:

@@ -464,6 +464,30 @@ def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
     assert without_letters(fours, read) == read
 
 
+def test_a_thin_pens_digits_broken_in_pieces_are_no_printed_word():
+    """A thin pen's strokes break where the line image's level cuts them: a 6's loop stands
+    apart from the stroke down into it, lower than the 0 beside it, alike with the next 6's,
+    on one baseline, as print's small letters do; but the stroke rises above the loop in its
+    own columns (real-dev's writers' "6690" read nothing). And a 1 the reader left out, broken
+    in two one above the other, is one mark unread, not two letters ("91301" read nothing)."""
+    sixes = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    for x in (2, 22):
+        stroke = np.array([(x + 10, 5), (x + 5, 15), (x + 3, 26)])
+        cv2.polylines(sixes, [stroke], False, 255, 2)  # down beside the loop, apart from it
+        cv2.ellipse(sixes, (x + 12, 22), (4, 6), 0, 0, 360, 255, 2)
+    cv2.ellipse(sixes, (50, 16), (6, 12), 0, 0, 360, 255, 2)  # a 0, whole
+    read = [DecodedDigit(6, 0.99, 1, 1), DecodedDigit(6, 0.99, 6, 6), DecodedDigit(0, 0.99, 12, 12)]
+    assert without_letters(sixes, read) == read
+    ones = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    cv2.putText(ones, "913", (2, 27), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    _, _, stats, _ = cv2.connectedComponentsWithStats((ones >= 128).view(np.uint8))
+    middles = sorted((x + w // 2) // 4 for x, _, w, _, _ in stats[1:])
+    cv2.line(ones, (57, 10), (57, 15), 255, 2)  # a 1 in two pieces, one above the other
+    cv2.line(ones, (58, 19), (58, 26), 255, 2)
+    on_913 = [DecodedDigit(d, 0.99, step, step) for d, step in zip((9, 1, 3), middles, strict=True)]
+    assert without_letters(ones, on_913) == on_913
+
+
 def written(parts: str, small: float = 0.8, thickness: int = 2) -> tuple[np.ndarray, list]:
     """A line image of `parts`: digits in cv2's font (17 px tall; a digit after a "," at
     `small` of that scale, about the line's middle) and hand-drawn +, - and = signs 10 px
