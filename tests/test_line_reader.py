@@ -488,6 +488,19 @@ def test_a_thin_pens_digits_broken_in_pieces_are_no_printed_word():
     assert without_letters(ones, on_913) == on_913
 
 
+def test_digits_written_in_uneven_sizes_are_no_printed_word():
+    """Two digits written smaller than the one before them, alike, on its baseline, stand as
+    print's small letters do; but a digit is narrower than tall, and print's small letters (a,
+    e, n, o, s, u) are about as wide as tall ("Used" and "Total" are still words: the test
+    above)."""
+    uneven = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    cv2.ellipse(uneven, (13, 17), (6, 11), 0, 0, 360, 255, 2)  # a 0 as tall as the writing
+    for x in (28, 41):
+        cv2.ellipse(uneven, (x, 21), (4, 7), 0, 0, 360, 255, 2)  # two smaller, alike
+    read = [DecodedDigit(0, 0.99, step, step) for step in (3, 7, 10)]
+    assert without_letters(uneven, read) == read
+
+
 def written(parts: str, small: float = 0.8, thickness: int = 2) -> tuple[np.ndarray, list]:
     """A line image of `parts`: digits in cv2's font (17 px tall; a digit after a "," at
     `small` of that scale, about the line's middle) and hand-drawn +, - and = signs 10 px
