@@ -53,6 +53,7 @@ from edge.printed import (
     written_over_print,
 )
 from edge.table import (
+    off_rough_ground,
     rim_of_a_darker_thing,
     sliver_of_table,
     spreads,
@@ -252,7 +253,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         detection = grey_of(shrunk, ink, luma=True)
         noise = noise_level(detection)
         noisy = _noisy(noise, percentile_u8(detection, 90))
-    detection, sigma = _smoothed(detection, noise, noisy)
+    detection, sigma, texture = _smoothed(detection, noise, noisy)
     darkest = None
     if scale > 1 and not noisy and not luma and paper_level >= _BRIGHT_PAPER:
         # A pencil line a pixel wide keeps half its darkness once averaged with the paper
@@ -292,6 +293,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     grouping = without_table(grouping, table, stroke)
     grouping = without_table_at_the_border(grouping)
     grouping = without_shadow_tips(grouping, detection, paper)
+    grouping = off_rough_ground(grouping, texture, _TEXTURE_BLOCK)
     # A comb's ticks are erased from the line images (`_cut`), where the first or last reads
     # as a 1 beside the digits; not where a digit comes near one. They stay in the grouping,
     # so the line is fitted as before (to its digits alone, a bench scene's 9 read as a 2).
@@ -577,15 +579,19 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     return float(lighter.sum(dtype=np.float64)) / max(darker, 1.0)
 
 
-def _smoothed(grey: np.ndarray, noise: float, noisy: bool) -> tuple[np.ndarray, np.ndarray]:
-    """A detection-size grey image ready for finding ink, and its noise sigma per pixel
-    (`surface_noise`), given its sensor `noise` (`noise_level`) and whether that is `_noisy`.
-    A dim frame's noise is a large part of its light: it is averaged down (its strokes are
-    wider than the blur; a bright frame's faint pencil line would not be)."""
-    sigma = surface_noise(grey, noise)
+def _smoothed(
+    grey: np.ndarray, noise: float, noisy: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A detection-size grey image ready for finding ink, its noise sigma per pixel
+    (`surface_noise`) and its surface's texture block by block (`surface_texture`), given its
+    sensor `noise` (`noise_level`) and whether that is `_noisy`. A dim frame's noise is a
+    large part of its light: it is averaged down (its strokes are wider than the blur; a bright
+    frame's faint pencil line would not be)."""
+    texture = surface_texture(grey)
+    sigma = surface_noise(grey, noise, texture)
     if noisy:
-        return cv2.GaussianBlur(grey, (3, 3), 0), sigma / 2
-    return grey, sigma
+        return cv2.GaussianBlur(grey, (3, 3), 0), sigma / 2, texture
+    return grey, sigma, texture
 
 
 def _noisy(noise: float, paper_level: int) -> bool:
@@ -745,18 +751,15 @@ def noise_level(grey: np.ndarray) -> float:
     return max(0.5, upper_quartile / (1.15 * math.sqrt(2)))
 
 
-def surface_noise(grey: np.ndarray, noise: float) -> np.ndarray:
-    """float32 sigma per pixel (grey levels, grey's shape): the sensor's `noise`, or the
-    surface's own texture where it is rougher (a wooden desk's grain, carpet, cardboard), whose
-    blotches are as dark against their brightest neighbours as a pencil stroke is on paper.
-
-    The texture is the spread of each block's brighter half (90th percentile - median, 1.28
-    sigma for a normal distribution): dark strokes covering up to half a block do not move it,
-    and an opening over 3x3 blocks drops the blocks a marker's edge fills.
-    """
+def surface_texture(grey: np.ndarray) -> np.ndarray | None:
+    """float32 [rows, columns]: the surface's texture (grey levels, a sigma) in each
+    `_TEXTURE_BLOCK`-square block of `grey`, or None for a frame under three blocks across: the
+    spread of each block's brighter half (90th percentile - median, 1.28 sigma for a normal
+    distribution). Dark strokes covering up to half a block do not move it, and an opening over
+    3x3 blocks drops the blocks a marker's edge fills."""
     rows, columns = grey.shape[0] // _TEXTURE_BLOCK, grey.shape[1] // _TEXTURE_BLOCK
     if min(rows, columns) < 3:
-        return np.full(grey.shape, noise, np.float32)
+        return None
     size = _TEXTURE_BLOCK * _TEXTURE_BLOCK
     blocks = (
         grey[: rows * _TEXTURE_BLOCK, : columns * _TEXTURE_BLOCK]
@@ -768,9 +771,18 @@ def surface_noise(grey: np.ndarray, noise: float) -> np.ndarray:
     # A stable sort of uint8 is numpy's radix sort: a quarter of np.partition's time here.
     ranked = np.sort(blocks, axis=-1, kind="stable")
     spread = (ranked[..., upper].astype(np.float32) - ranked[..., median]) / 1.28
-    quiet = cv2.morphologyEx(spread, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    texture = cv2.resize(quiet, grey.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    return np.maximum(texture, np.float32(noise))
+    return cv2.morphologyEx(spread, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+
+
+def surface_noise(grey: np.ndarray, noise: float, texture: np.ndarray | None) -> np.ndarray:
+    """float32 sigma per pixel (grey levels, grey's shape): the sensor's `noise`, or the
+    surface's own `texture` (`surface_texture` of `grey`) where it is rougher (a wooden desk's
+    grain, carpet, cardboard), whose blotches are as dark against their brightest neighbours
+    as a pencil stroke is on paper."""
+    if texture is None:
+        return np.full(grey.shape, noise, np.float32)
+    spread = cv2.resize(texture, grey.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return np.maximum(spread, np.float32(noise))
 
 
 def _left_of_print(pieces: "Pieces", printed: np.ndarray) -> bool:

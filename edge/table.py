@@ -30,6 +30,15 @@ _SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between tabl
 _RING = 3  # px (detection size) round a piece at the border: its surroundings
 _SHADOW_SIDE = 0.3  # of those surroundings as dark as the piece: it goes on a shadow
 _AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter than this is as dark
+# Texture (`edge.lines.surface_texture`): a block this many times rougher than the quietest in
+# view (its 10th percentile, `_QUIETEST` at least: a flat page's is 0), and by `_ROUGHER_BY`
+# grey levels at least, is rough ground.
+_ROUGH = 3.0
+_QUIETEST = 1.0
+_ROUGHER_BY = 3.0
+_SMOOTH_SHEET = 0.1  # of the blocks: the smooth surface written on, one piece, at least this much
+_ROUGH_GROUND = 0.2  # of the blocks: the rough ground round it, at least this much
+_ROUGH_BORDER = 0.5  # of the blocks along the frame's edges: rough, at least (ground lies round)
 
 
 def table_around_sheet(grey: np.ndarray, stroke: int) -> np.ndarray:
@@ -144,6 +153,46 @@ def spreads(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, np.ndarray]:
     values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
     minor, major = np.sqrt(np.maximum(values, 0.0))
     return float(minor), float(major), vectors[:, 1]
+
+
+def off_rough_ground(mask: np.ndarray, texture: np.ndarray | None, block: int) -> np.ndarray:
+    """The mask (uint8 0/1, detection size) less its pieces lying mostly on rough ground round
+    a smooth sheet: a wooden desk's grain, carpet, cork round a sticky note or a card. Its dark
+    streaks stand out from its light ones as ink does from paper, and a light wood is as bright
+    as a yellow note once the note's colour is balanced: `table_around_sheet`, which splits the
+    frame at one grey level, does not find it. Its texture does: `texture` (float32 [rows,
+    columns], `edge.lines.surface_texture`: one value per `block`-px square, from the top left)
+    is `_ROUGH` times the quietest block's there, and more. The ground is the rough blocks, at
+    least `_ROUGH_GROUND` of them and `_ROUGH_BORDER` of those along the frame's edges (it lies
+    round the sheet: a big digit's blurred strokes are rough too, but the paper round them is
+    not), and the sheet a smooth piece of blocks at least `_SMOOTH_SHEET` of them; a piece of
+    the mask with half its pixels or more on the ground goes. Writing on the sheet leaves its
+    blocks smooth: a block's texture is its brighter half's spread. What is left of the
+    ground is its rim along the sheet, whose blocks the sheet's own smooth edge keeps smooth.
+    Measured (session 47): the new user's pages 57 -> 58 and 59 -> 61 of 72 (sticky notes on
+    a wooden desk, "4401 2341" read "33440"); held-out scenes, real-dev and its writers' lines
+    read as before."""
+    if texture is None:
+        return mask
+    floor = max(float(np.percentile(texture, 10)), _QUIETEST)
+    rough = texture >= max(_ROUGH * floor, floor + _ROUGHER_BY)
+    if np.count_nonzero(rough) < _ROUGH_GROUND * rough.size:
+        return mask
+    if _border(rough).mean() < _ROUGH_BORDER:
+        return mask
+    count, _, stats, _ = cv2.connectedComponentsWithStats((~rough).view(np.uint8), connectivity=4)
+    if count < 2 or stats[1:, cv2.CC_STAT_AREA].max() < _SMOOTH_SHEET * rough.size:
+        return mask
+    ground = np.zeros_like(mask)
+    rows, columns = texture.shape
+    ground[: rows * block, : columns * block] = np.repeat(
+        np.repeat(rough.view(np.uint8), block, axis=0), block, axis=1
+    )
+    count, labels, stats = pieces_with_boxes(mask)
+    on_ground = np.bincount(labels[ground > 0], minlength=count)
+    drop = 2 * on_ground >= stats[:, cv2.CC_STAT_AREA]
+    drop[0] = False  # (the paper)
+    return mask * np.take(~drop, labels).astype(np.uint8)
 
 
 def without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
