@@ -18,7 +18,8 @@ one digit d, `seq-<digits>_<source>_<n>.<ext>` several, in reading order).
 `--real-lines DIR` sets each writer's single-digit photos in DIR side by side into lines of 2-5
 digits (`edge.real_lines`), at gaps from 0.4 digit heights down to none, and scores the exact
 read-outs per gap, and how the misread lines were misread (`miss_kinds`): real strokes,
-written close.
+written close. With `--uneven-sizes SPREAD` each digit is set in a size of its own, their feet
+on one line, as people write.
 
 What the model under test misread, scenes and photos, is drawn on a contact sheet (`--misreads`).
 Long steps show progress bars on a terminal. SIGINT or SIGTERM stops the bench at once, its
@@ -280,6 +281,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         + " digit heights apart; repeatable",
     )
     parser.add_argument(
+        "--uneven-sizes",
+        type=float,
+        metavar="SPREAD",
+        help="--real-lines: set each digit in a size of its own, 1 - SPREAD to 1 + SPREAD "
+        "times the line's (e.g. 0.25), their feet on one line (default: one size)",
+    )
+    parser.add_argument(
         "--lines-per-writer",
         type=int,
         metavar="N",
@@ -347,6 +355,12 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     per_writer = DEFAULT_LINES_PER_WRITER if per_writer is None else per_writer
     if per_writer < 1:
         raise BenchError(f"--lines-per-writer must be at least 1, got {per_writer}")
+    uneven = args.uneven_sizes
+    if uneven is not None and not line_folders:
+        raise BenchError("--uneven-sizes is for --real-lines DIR: give a folder too")
+    uneven = 0.0 if uneven is None else uneven
+    if not 0.0 <= uneven < 1.0:  # (a digit 0 px tall, or twice the line's, is no line's)
+        raise BenchError(f"--uneven-sizes is a spread from 0 up to (not) 1, got {uneven}")
     for folder in line_folders:  # a bad folder stops it before work
         _check_folder(folder, "--real-lines")
     if args.misreads.suffix.lower() != ".png":
@@ -363,7 +377,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         misreads += photo_misreads
     if line_folders:
         report["real_lines"], line_misreads = real_lines_bench(
-            line_folders, settings, per_writer, args.seed
+            line_folders, settings, per_writer, args.seed, uneven
         )
         misreads += line_misreads
     report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
@@ -809,8 +823,12 @@ def format_real(real: dict[str, Any]) -> str:
 
 def format_real_lines(real_lines: dict[str, Any]) -> str:
     """Each folder's lines read exactly, per gap, and the first misses."""
+    sizes = ""
+    if real_lines.get("uneven_sizes"):
+        spread = real_lines["uneven_sizes"]
+        sizes = f", each digit {1 - spread:g}-{1 + spread:g} times the line's size"
     rows = [
-        f"lines set from single-digit photos (edge.real_lines, seed {real_lines['seed']}), "
+        f"lines set from single-digit photos (edge.real_lines, seed {real_lines['seed']}{sizes}), "
         f"read as frames: {real_lines['model']}"
     ]
     for folder in real_lines["folders"]:
@@ -997,10 +1015,11 @@ def made_small(turn: Orient, long_side: int) -> Orient:
 
 
 def real_lines_bench(
-    folders: list[Path], settings: Settings, per_writer: int, seed: int
+    folders: list[Path], settings: Settings, per_writer: int, seed: int, uneven: float = 0.0
 ) -> tuple[dict[str, Any], list[Misread]]:
     """Lines set together from each writer's single-digit photos (`edge.real_lines`), `seed`
-    drawing them, read as frames are: exact read-outs per gap, and the lines misread."""
+    drawing them, in sizes as `uneven` as `edge.real_lines.set_on_page` makes them, read as
+    frames are: exact read-outs per gap, and the lines misread."""
     path, model, reader = _settings_reader(settings)
     scored, misreads = [], []
     for folder in folders:
@@ -1013,7 +1032,7 @@ def real_lines_bench(
                 f"each (e.g. 4_me_1.jpg and 7_me_1.jpg){unread}"
             )
         count = per_writer * len(cuts) * len(LINE_GAPS)
-        lines = real_lines(cuts, per_writer, LINE_GAPS, seed)  # made as they are read
+        lines = real_lines(cuts, per_writer, LINE_GAPS, seed, uneven)  # made as they are read
         tallies: dict[float, list[int]] = {gap: [0, 0] for gap in LINE_GAPS}
         misses = []
         reading_lines = tqdm(
@@ -1050,7 +1069,13 @@ def real_lines_bench(
                 "left_out": left_out,
             }
         )
-    report = {"model": str(path), "quantized": model.quantized, "seed": seed, "folders": scored}
+    report = {
+        "model": str(path),
+        "quantized": model.quantized,
+        "seed": seed,
+        "uneven_sizes": uneven,
+        "folders": scored,
+    }
     return report, misreads
 
 

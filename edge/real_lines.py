@@ -5,10 +5,11 @@ holds no line of several digits, yet lines are what a camera sees. The lines mad
 strings of 2-5 of one writer's own digits: each photo is cut to the ink the finder finds in it,
 relative to its own paper, scaled to one height (50-90 px) and set on one white page, the
 digits' ink a chosen gap apart (in digit heights: 0 is ink boxes touching), each digit a little
-above or below the last. The strokes are a real pen's, the spacing is chosen: how the reader
-copes with real writing set close is measured, which neither the photos alone nor generated
-scenes measure. A line made from the photos a reader is developed on measures it; tuning on it
-would only fit those photos.
+above or below the last; or each digit scaled to a size of its own about that height, their
+feet on one line, as people write (`uneven`). The strokes are a real pen's, the spacing is
+chosen: how the reader copes with real writing set close is measured, which neither the photos
+alone nor generated scenes measure. A line made from the photos a reader is developed on
+measures it; tuning on it would only fit those photos.
 """
 
 import re
@@ -78,28 +79,38 @@ def ink_cut(image: np.ndarray) -> np.ndarray | None:
 
 
 def set_on_page(
-    cuts: list[np.ndarray], gap: float, height: int, rng: np.random.Generator
+    cuts: list[np.ndarray],
+    gap: float,
+    height: int,
+    rng: np.random.Generator,
+    uneven: float = 0.0,
 ) -> np.ndarray | None:
     """uint8 `[480, 640, 3]`: the ink `cuts` (float32 darkness, each cut to its ink) scaled to
     `height` px and set left to right on a white page, `gap` heights apart, centred; None when
-    they do not fit across the page."""
+    they do not fit across the page. With `uneven` (0-1), each digit is scaled to its own
+    height instead, `height` times 1 - `uneven` to 1 + `uneven` (drawn at random), their feet on
+    one line."""
+    heights = [height] * len(cuts)
+    if uneven:
+        heights = [max(1, round(height * rng.uniform(1 - uneven, 1 + uneven))) for _ in cuts]
     scaled = [
-        cv2.resize(
-            cut, (max(1, round(cut.shape[1] * height / cut.shape[0])), height), cv2.INTER_AREA
-        )
-        for cut in cuts
+        cv2.resize(cut, (max(1, round(cut.shape[1] * tall / cut.shape[0])), tall), cv2.INTER_AREA)
+        for cut, tall in zip(cuts, heights, strict=True)
     ]
     space = round(gap * height)
     width = sum(s.shape[1] for s in scaled) + space * (len(scaled) - 1)
     page_w, page_h = FRAME_SIZE
     jitter = round(_JITTER * height)
-    if width > page_w - 2 * jitter or height + 2 * jitter > page_h:
+    tallest = max(heights)
+    if width > page_w - 2 * jitter or tallest + 2 * jitter > page_h:
         return None
     ink = np.zeros((page_h, page_w), np.float32)
     x, top = (page_w - width) // 2, (page_h - height) // 2
     for piece in scaled:
-        y = top + int(rng.integers(-jitter, jitter + 1))
-        region = ink[y : y + height, x : x + piece.shape[1]]
+        # (Feet on one line: without `uneven`, the tops are.)
+        y = top + height - piece.shape[0] + int(rng.integers(-jitter, jitter + 1))
+        y = min(max(y, 0), page_h - piece.shape[0])
+        region = ink[y : y + piece.shape[0], x : x + piece.shape[1]]
         np.maximum(region, piece, out=region)
         x += piece.shape[1] + space
     grey = np.clip(_PAPER * (1.0 - ink), 0, 255).astype(np.uint8)
@@ -134,11 +145,16 @@ def writers_digits(folder: Path) -> tuple[dict[str, dict[int, np.ndarray]], dict
 
 
 def real_lines(
-    cuts: dict[str, dict[int, np.ndarray]], per_writer: int, gaps: Sequence[float], seed: int
+    cuts: dict[str, dict[int, np.ndarray]],
+    per_writer: int,
+    gaps: Sequence[float],
+    seed: int,
+    uneven: float = 0.0,
 ) -> Iterator[RealLine]:
     """For each gap, `per_writer` lines of each writer's digits (`writers_digits`): 2-5 of
-    them, drawn at random (repeats allowed) with `seed`; a line too long for the page is drawn
-    again, up to ten times. Made one at a time, as they are asked for: a page is 0.9 MB."""
+    them, drawn at random (repeats allowed) with `seed`, in sizes as `uneven` as
+    `set_on_page` makes them; a line too long for the page is drawn again, up to ten times.
+    Made one at a time, as they are asked for: a page is 0.9 MB."""
     rng = np.random.default_rng(seed)
     for gap in gaps:
         for writer, digits in sorted(cuts.items()):
@@ -148,7 +164,7 @@ def real_lines(
                     count = int(rng.integers(_LENGTHS[0], _LENGTHS[1] + 1))
                     text = [known[i] for i in rng.integers(0, len(known), count)]
                     height = int(rng.integers(_HEIGHTS[0], _HEIGHTS[1] + 1))
-                    frame = set_on_page([digits[d] for d in text], gap, height, rng)
+                    frame = set_on_page([digits[d] for d in text], gap, height, rng, uneven)
                     if frame is not None:
                         yield RealLine(writer, gap, "".join(map(str, text)), frame)
                         break

@@ -429,15 +429,19 @@ def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
     gas = np.zeros((LINE_HEIGHT, 90), np.uint8)
     cv2.putText(gas, "Gas", (2, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
     assert without_letters(gas, [DecodedDigit(5, 0.99, 6, 7)]) == []
-    # Print read a digit on every letter ("Total:" read "701", "Used" read "05"): its small
-    # letters stand lower than its capitals and tall letters, alike, on one baseline.
+    # Print read a digit on every other letter, each letter near one ("Total:" read "701",
+    # "Used" read "05"): fewer digits than letters, and its small letters stand lower than its
+    # capitals and tall letters, alike, on one baseline. (A number reads a digit on each mark.)
     for word in ("Total", "Used"):
         printed = np.zeros((LINE_HEIGHT, 90), np.uint8)
         cv2.putText(printed, word, (2, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
         _, _, stats, _ = cv2.connectedComponentsWithStats((printed >= 128).view(np.uint8))
         middles = sorted((x + w // 2) // 4 for x, _, w, _, _ in stats[1:])
-        on_every_letter = [DecodedDigit(1, 0.99, step, step) for step in middles]
-        assert without_letters(printed, on_every_letter) == []
+        on_every_other = [DecodedDigit(1, 0.99, step, step) for step in middles[::2]]
+        assert without_letters(printed, on_every_other) == []
+        # (All read: a number, for all the reader can tell.)
+        on_each = [DecodedDigit(1, 0.99, step, step) for step in middles]
+        assert without_letters(printed, on_each) == on_each
     number = np.zeros((LINE_HEIGHT, 90), np.uint8)
     cv2.line(number, (4, 4), (2, 20), 255, 2)  # a 4 in two strokes: its first ...
     cv2.line(number, (2, 20), (12, 20), 255, 2)
@@ -492,13 +496,17 @@ def test_digits_written_in_uneven_sizes_are_no_printed_word():
     """Two digits written smaller than the one before them, alike, on its baseline, stand as
     print's small letters do; but a digit is narrower than tall, and print's small letters (a,
     e, n, o, s, u) are about as wide as tall ("Used" and "Total" are still words: the test
-    above)."""
-    uneven = np.zeros((LINE_HEIGHT, 90), np.uint8)
-    cv2.ellipse(uneven, (13, 17), (6, 11), 0, 0, 360, 255, 2)  # a 0 as tall as the writing
-    for x in (28, 41):
-        cv2.ellipse(uneven, (x, 21), (4, 7), 0, 0, 360, 255, 2)  # two smaller, alike
-    read = [DecodedDigit(0, 0.99, step, step) for step in (3, 7, 10)]
-    assert without_letters(uneven, read) == read
+    above). And a writer's wide digits read one on each: print reads fewer, its letters as
+    blank."""
+    for wide in (4, 5):  # px: half the smaller 0s' width
+        uneven = np.zeros((LINE_HEIGHT, 90), np.uint8)
+        cv2.ellipse(uneven, (13, 17), (6, 11), 0, 0, 360, 255, 2)  # a 0 as tall as the writing
+        for x in (24 + wide, 29 + 3 * wide):
+            cv2.ellipse(uneven, (x, 21), (wide, 7), 0, 0, 360, 255, 2)  # two smaller, alike
+        _, _, stats, _ = cv2.connectedComponentsWithStats((uneven >= 128).view(np.uint8))
+        middles = sorted((x + w // 2) // 4 for x, _, w, _, _ in stats[1:])
+        read = [DecodedDigit(0, 0.99, step, step) for step in middles]
+        assert without_letters(uneven, read) == read
 
 
 def written(parts: str, small: float = 0.8, thickness: int = 2) -> tuple[np.ndarray, list]:
