@@ -269,11 +269,16 @@ def test_what_lies_mostly_on_rough_ground_round_a_smooth_sheet_goes():
     texture = np.full((15, 20), 6.0, np.float32)  # a grainy desk, blocks of 16 px
     texture[3:12, 5:15] = 1.5  # the note
     mask = np.zeros((240, 320), np.uint8)
-    mask[100:130, 120:128] = 1  # a digit's stroke on the note
+    mask[100:140, 120:130] = 1  # a digit's stroke on the note
     mask[20:24, 10:60] = 1  # a streak of grain on the desk
     mask[60:63, 60:100] = 1  # a streak half on the desk, half on the note's edge
     kept = off_rough_ground(mask, texture, 16)
-    assert kept[100:130, 120:128].all() and not kept[20:24].any() and not kept[60:63].any()
+    assert kept[100:140, 120:130].all() and not kept[20:24].any() and not kept[60:63].any()
+    # More ink on the rough surface than off it: the writing is there (grainy paper), and the
+    # smooth surface is a bare desk.
+    on_paper = np.zeros((240, 320), np.uint8)
+    on_paper[200:230, 20:28] = on_paper[200:230, 40:48] = 1
+    assert np.array_equal(off_rough_ground(on_paper, texture, 16), on_paper)
     # A big digit's blurred strokes are rough too, but the paper round them is not: no ground
     # lies round a sheet.
     strokes = np.full((15, 20), 1.5, np.float32)
