@@ -19,7 +19,8 @@ one digit d, `seq-<digits>_<source>_<n>.<ext>` several, in reading order).
 digits (`edge.real_lines`), at gaps from 0.4 digit heights down to none, and scores the exact
 read-outs per gap, and how the misread lines were misread (`miss_kinds`): real strokes,
 written close. With `--uneven-sizes SPREAD` each digit is set in a size of its own, their feet
-on one line, as people write.
+on one line, as people write; with `--rows N`, pages of N such lines one under another, a list
+written `--row-pitch` digit heights apart.
 
 What the model under test misread, scenes and photos, is drawn on a contact sheet (`--misreads`).
 Long steps show progress bars on a terminal. SIGINT or SIGTERM stops the bench at once, its
@@ -81,6 +82,8 @@ MNIST_ENV = "EDGE_DIGITS_MNIST"
 DEFAULT_SCENES = 200
 DIGIT_SETS = {"test": "test set", "train": "training set"}  # --digits: MNIST's two sets
 DEFAULT_LINES_PER_WRITER = 20
+DEFAULT_PITCH = 1.5  # digit heights from one line's top to the next's on --rows pages
+MAX_ROWS = 6  # lines on a --rows page: more do not fit 480 px at 30 px a digit
 _LISTED_MISSES = 12  # of a folder's misread lines, printed in the table
 JPEG_QUALITY = 95  # what a camera app saves; the scenes carry their own compression already
 # A found box is a true digit's when they share half of the smaller one. Not IoU: a "1" is a
@@ -288,6 +291,20 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         "times the line's (e.g. 0.25), their feet on one line (default: one size)",
     )
     parser.add_argument(
+        "--rows",
+        type=int,
+        metavar="N",
+        help="--real-lines: set N lines one under another on each page, as a list is written, "
+        "and score each page's read-out, line after line (default 1)",
+    )
+    parser.add_argument(
+        "--row-pitch",
+        type=float,
+        metavar="HEIGHTS",
+        help=f"--rows: digit heights from one line's top to the next's (default {DEFAULT_PITCH}; "
+        "1 is lines touching)",
+    )
+    parser.add_argument(
         "--lines-per-writer",
         type=int,
         metavar="N",
@@ -361,6 +378,17 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     uneven = 0.0 if uneven is None else uneven
     if not 0.0 <= uneven < 1.0:  # (a digit 0 px tall, or twice the line's, is no line's)
         raise BenchError(f"--uneven-sizes is a spread from 0 up to (not) 1, got {uneven}")
+    rows, pitch = args.rows, args.row_pitch
+    if rows is not None and not line_folders:
+        raise BenchError("--rows is for --real-lines DIR: give a folder too")
+    if pitch is not None and (rows is None or rows < 2):
+        raise BenchError("--row-pitch is for pages of several lines: give --rows 2 or more too")
+    rows = 1 if rows is None else rows
+    pitch = DEFAULT_PITCH if pitch is None else pitch
+    if not 1 <= rows <= MAX_ROWS:
+        raise BenchError(f"--rows is 1 to {MAX_ROWS} lines a page, got {rows}")
+    if not 1.0 <= pitch <= 4.0:  # (under 1, lines lie across each other)
+        raise BenchError(f"--row-pitch is 1 to 4 digit heights, got {pitch}")
     for folder in line_folders:  # a bad folder stops it before work
         _check_folder(folder, "--real-lines")
     if args.misreads.suffix.lower() != ".png":
@@ -377,7 +405,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         misreads += photo_misreads
     if line_folders:
         report["real_lines"], line_misreads = real_lines_bench(
-            line_folders, settings, per_writer, args.seed, uneven
+            line_folders, settings, per_writer, args.seed, uneven, rows, pitch
         )
         misreads += line_misreads
     report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
@@ -827,6 +855,8 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
     if real_lines.get("uneven_sizes"):
         spread = real_lines["uneven_sizes"]
         sizes = f", each digit {1 - spread:g}-{1 + spread:g} times the line's size"
+    if real_lines.get("rows", 1) > 1:
+        sizes += f", pages of {real_lines['rows']} lines {real_lines['row_pitch']:g} heights apart"
     rows = [
         f"lines set from single-digit photos (edge.real_lines, seed {real_lines['seed']}{sizes}), "
         f"read as frames: {real_lines['model']}"
@@ -1015,11 +1045,18 @@ def made_small(turn: Orient, long_side: int) -> Orient:
 
 
 def real_lines_bench(
-    folders: list[Path], settings: Settings, per_writer: int, seed: int, uneven: float = 0.0
+    folders: list[Path],
+    settings: Settings,
+    per_writer: int,
+    seed: int,
+    uneven: float = 0.0,
+    rows: int = 1,
+    pitch: float = DEFAULT_PITCH,
 ) -> tuple[dict[str, Any], list[Misread]]:
     """Lines set together from each writer's single-digit photos (`edge.real_lines`), `seed`
-    drawing them, in sizes as `uneven` as `edge.real_lines.set_on_page` makes them, read as
-    frames are: exact read-outs per gap, and the lines misread."""
+    drawing them, in sizes as `uneven` as `edge.real_lines.set_on_page` makes them (or pages
+    of `rows` lines, `pitch` heights apart), read as frames are: exact read-outs per gap, and
+    the lines (pages) misread."""
     path, model, reader = _settings_reader(settings)
     scored, misreads = [], []
     for folder in folders:
@@ -1032,7 +1069,7 @@ def real_lines_bench(
                 f"each (e.g. 4_me_1.jpg and 7_me_1.jpg){unread}"
             )
         count = per_writer * len(cuts) * len(LINE_GAPS)
-        lines = real_lines(cuts, per_writer, LINE_GAPS, seed, uneven)  # made as they are read
+        lines = real_lines(cuts, per_writer, LINE_GAPS, seed, uneven, rows, pitch)  # as read
         tallies: dict[float, list[int]] = {gap: [0, 0] for gap in LINE_GAPS}
         misses = []
         reading_lines = tqdm(
@@ -1074,6 +1111,8 @@ def real_lines_bench(
         "quantized": model.quantized,
         "seed": seed,
         "uneven_sizes": uneven,
+        "rows": rows,
+        "row_pitch": pitch,
         "folders": scored,
     }
     return report, misreads

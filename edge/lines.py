@@ -85,6 +85,9 @@ _TOUCHING = 2  # px (detection size) between a line and the halves of a stroke i
 # judged beside pieces as tall as itself, within this factor (`_by_whole_heights`).
 _CUT_APART = 1.2
 _AS_TALL = 1.5
+_TWO_ROWS = 1.5  # of the writing's height: a piece this tall may link two rows (`_rows_linked`)
+_WHOLE = 0.7  # of the writing's height: a part this tall in each row is a digit
+_WIDE_LINE = 1.5  # of its height: a piece this wide, digit-tall, is a line's digits linked
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
 TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
@@ -852,14 +855,19 @@ def group_lines(
     0/1, or None), or joined by `glue` (uint8 0/1, or None: writing over printed lines,
     `written_over_print`), which is part of the line's ink: a small digit's strokes along a
     rule are much of its height, and the line is fitted to its ink."""
-    # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece.
+    # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece,
+    # unless they are two lines' (`_rows_linked`).
     joined = mask if glue is None else cv2.bitwise_or(mask, glue)
     linked = cv2.dilate(joined, np.ones((3, 3), np.uint8))
     count, labels, stats = pieces_with_boxes(linked)
+    # Specks: noise, dust, a stub of an erased rule (sizes include the 2 px of linking).
+    speck = max(3.0, _SPECK * min_height) + 2
+    rows = _rows_linked(joined, linked, labels, stats, speck)
+    if rows is not None:
+        count, labels, stats = pieces_with_boxes(rows)
     boxes = stats[1:, :4].astype(np.float64)
     ids = np.arange(1, count)
-    # Specks: noise, dust, a stub of an erased rule (sizes include the 2 px of linking).
-    keep = np.maximum(boxes[:, 2], boxes[:, 3]) >= max(3.0, _SPECK * min_height) + 2
+    keep = np.maximum(boxes[:, 2], boxes[:, 3]) >= speck
     boxes, ids = boxes[keep], ids[keep]
     if len(boxes) > 400:  # a page of texture, not writing: keep the biggest pieces
         biggest = np.argsort(-boxes[:, 2] * boxes[:, 3])[:400]
@@ -874,7 +882,7 @@ def group_lines(
     # pieces of two lines one above the other do not make one digit, whatever their gap.
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
     if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
-        stacked &= ~_lines_one_above_the_other(near, boxes)
+        stacked &= ~_lines_one_above_the_other(near, boxes, printed is None or not printed.any())
     near |= stacked
     if printed is not None:
         near |= _cut_by_a_printed_line(
@@ -911,6 +919,59 @@ def group_lines(
     return lines
 
 
+def _rows_linked(
+    joined: np.ndarray, linked: np.ndarray, labels: np.ndarray, stats: np.ndarray, smallest: float
+) -> np.ndarray | None:
+    """`linked` (uint8 0/1: `joined`, the ink, dilated 3x3; its pieces `labels` and `stats`,
+    those under `smallest` px both ways specks) with its pieces that link two rows of writing
+    cut apart, or None when none does.
+
+    Two lines of numbers written a pixel or two apart at the finder's size are one piece, one
+    line: a list written cramped. Such a piece is `_TWO_ROWS` times the writing's height (the
+    pieces' median) or more, and its parts linked side by side only (`joined` dilated 1x3)
+    stand in two bands, no part across the row between them, each band holding a part
+    `_WHOLE` of the writing's height or more (a digit, not a digit's or a pencil stroke's
+    fragments). Cut, its parts are judged as all pieces are: a digit's pieces one above the
+    other join again (`stacked`) unless they are two lines' (`_lines_one_above_the_other`)."""
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    writing = np.maximum(stats[:, cv2.CC_STAT_WIDTH], heights) >= smallest  # (not specks)
+    writing[0] = False
+    if np.count_nonzero(writing) < 3:
+        return None
+    digit = float(np.median(heights[writing]))  # the writing's height
+    tall = writing & (heights >= _TWO_ROWS * digit)
+    if not tall.any():
+        return None
+    side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
+    count, parts, part_stats = pieces_with_boxes(side)
+    # Each part's piece, read at its pixels (a part lies within one piece).
+    of = np.zeros(count, int)
+    inked = parts > 0
+    of[parts[inked]] = labels[inked]
+    tops = part_stats[:, cv2.CC_STAT_TOP]
+    bottoms = tops + part_stats[:, cv2.CC_STAT_HEIGHT]
+    whole = bottoms - tops >= _WHOLE * digit
+    cut = []
+    for piece in np.flatnonzero(tall):
+        members = np.flatnonzero(of == piece)
+        top, bottom = tops[members], bottoms[members]
+        for row in np.unique(bottom):  # a row between bands: under some parts, across none
+            above, below = bottom <= row, top >= row
+            if (
+                (above | below).all()
+                and (whole[members] & above).any()
+                and (whole[members] & below).any()
+            ):
+                cut.append(piece)
+                break
+    if not cut:
+        return None
+    rows = linked.copy()
+    apart = np.isin(labels, cut)
+    rows[apart] = side[apart]
+    return rows
+
+
 def _neighbours(
     x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -933,12 +994,15 @@ def _neighbours(
     return near, overlap, gap, taller
 
 
-def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray, linked: bool) -> np.ndarray:
     """bool [n, n]: pairs of pieces (`boxes` [n, 4], x, y, w, h) on two lines of writing one
-    above the other: lines of two pieces or more (`near` [n, n], bool: neighbours on a line),
-    as tall as each other within `_AS_TALL`, and not on one line. Numbers on neighbouring
-    rules, staggered, nearly touch at the detection size, and a digit's pieces one above the
-    other were joined across them into one slanted line."""
+    above the other: lines of two pieces or more (`near` [n, n], bool: neighbours on a line)
+    or, where no printed line parts them (`linked`), of one piece `_WIDE_LINE` times as wide
+    as tall and `_WHOLE` of the pieces' median height (a number's digits written close,
+    linked: a list written cramped, `_rows_linked`), as tall as each other within `_AS_TALL`,
+    and not on one line. Numbers on neighbouring rules,
+    staggered, nearly touch at the detection size, and a digit's pieces one above the other
+    were joined across them into one slanted line."""
     groups = joined_groups(near)
     line = np.empty(len(boxes), int)
     for index, members in enumerate(groups):
@@ -947,7 +1011,10 @@ def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray) -> np.ndarra
     _, overlap, _, taller = _neighbours(left, top, right, bottom)
     heights = bottom - top
     shorter = np.minimum(heights[:, np.newaxis], heights)
+    widths = right - left
     lines = np.array([len(g) >= 2 for g in groups])
+    if linked:
+        lines |= (widths >= _WIDE_LINE * heights) & (heights >= _WHOLE * np.median(boxes[:, 3]))
     apart = (
         lines[:, np.newaxis]
         & lines

@@ -6,10 +6,11 @@ strings of 2-5 of one writer's own digits: each photo is cut to the ink the find
 relative to its own paper, scaled to one height (50-90 px) and set on one white page, the
 digits' ink a chosen gap apart (in digit heights: 0 is ink boxes touching), each digit a little
 above or below the last; or each digit scaled to a size of its own about that height, their
-feet on one line, as people write (`uneven`). The strokes are a real pen's, the spacing is
-chosen: how the reader copes with real writing set close is measured, which neither the photos
-alone nor generated scenes measure. A line made from the photos a reader is developed on
-measures it; tuning on it would only fit those photos.
+feet on one line, as people write (`uneven`). Or several such lines one under another on the
+page, as a list is written (`rows`, 30-55 px tall then, a chosen pitch apart). The strokes are
+a real pen's, the spacing is chosen: how the reader copes with real writing set close is
+measured, which neither the photos alone nor generated scenes measure. A line made from the
+photos a reader is developed on measures it; tuning on it would only fit those photos.
 """
 
 import re
@@ -36,13 +37,14 @@ _HEIGHTS = (50, 90)  # px: a line's digits are scaled to one height in this rang
 _LENGTHS = (2, 5)  # digits a line holds, both included
 _PHOTO_NAME = re.compile(r"^(\d)_([^_]+)_")  # <digit>_<writer>_<n>.<ext>
 _JITTER = 0.1  # of the height: each digit sits up to this far above or below the line
+_ROW_HEIGHTS = (30, 55)  # px: a page of several lines holds smaller writing, all in view
 
 
 @dataclass(frozen=True)
 class RealLine:
     writer: str
     gap: float  # between neighbouring digits' ink, in digit heights
-    text: str
+    text: str  # the digits in reading order (a page of several lines: line after line)
     frame: np.ndarray  # uint8 [480, 640, 3] BGR
 
 
@@ -90,29 +92,48 @@ def set_on_page(
     they do not fit across the page. With `uneven` (0-1), each digit is scaled to its own
     height instead, `height` times 1 - `uneven` to 1 + `uneven` (drawn at random), their feet on
     one line."""
-    heights = [height] * len(cuts)
-    if uneven:
-        heights = [max(1, round(height * rng.uniform(1 - uneven, 1 + uneven))) for _ in cuts]
-    scaled = [
-        cv2.resize(cut, (max(1, round(cut.shape[1] * tall / cut.shape[0])), tall), cv2.INTER_AREA)
-        for cut, tall in zip(cuts, heights, strict=True)
-    ]
-    space = round(gap * height)
-    width = sum(s.shape[1] for s in scaled) + space * (len(scaled) - 1)
+    return set_rows_on_page([cuts], gap, height, rng, uneven)
+
+
+def set_rows_on_page(
+    rows: list[list[np.ndarray]],
+    gap: float,
+    height: int,
+    rng: np.random.Generator,
+    uneven: float = 0.0,
+    pitch: float = 1.5,
+) -> np.ndarray | None:
+    """`set_on_page` for several lines of ink `cuts`, one under another, `pitch` heights from
+    one line's top to the next's, the lines as a whole centred and each shifted sideways by up
+    to half a height; None when they do not fit on the page."""
     page_w, page_h = FRAME_SIZE
     jitter = round(_JITTER * height)
-    tallest = max(heights)
-    if width > page_w - 2 * jitter or tallest + 2 * jitter > page_h:
-        return None
     ink = np.zeros((page_h, page_w), np.float32)
-    x, top = (page_w - width) // 2, (page_h - height) // 2
-    for piece in scaled:
-        # (Feet on one line: without `uneven`, the tops are.)
-        y = top + height - piece.shape[0] + int(rng.integers(-jitter, jitter + 1))
-        y = min(max(y, 0), page_h - piece.shape[0])
-        region = ink[y : y + piece.shape[0], x : x + piece.shape[1]]
-        np.maximum(region, piece, out=region)
-        x += piece.shape[1] + space
+    first = (page_h - height) // 2 - round((len(rows) - 1) * pitch * height / 2)
+    for index, cuts in enumerate(rows):
+        heights = [height] * len(cuts)
+        if uneven:
+            heights = [max(1, round(height * rng.uniform(1 - uneven, 1 + uneven))) for _ in cuts]
+        scaled = [
+            cv2.resize(
+                cut, (max(1, round(cut.shape[1] * tall / cut.shape[0])), tall), cv2.INTER_AREA
+            )
+            for cut, tall in zip(cuts, heights, strict=True)
+        ]
+        space = round(gap * height)
+        width = sum(s.shape[1] for s in scaled) + space * (len(scaled) - 1)
+        top = first + round(index * pitch * height)
+        shift = int(rng.integers(-(height // 2), height // 2 + 1)) if len(rows) > 1 else 0
+        x = (page_w - width) // 2 + shift
+        fits = x >= jitter and x + width <= page_w - jitter
+        if not fits or top + height - max(heights) - jitter < 0 or top + height + jitter > page_h:
+            return None
+        for piece in scaled:
+            # (Feet on one line: without `uneven`, the tops are.)
+            y = top + height - piece.shape[0] + int(rng.integers(-jitter, jitter + 1))
+            region = ink[y : y + piece.shape[0], x : x + piece.shape[1]]
+            np.maximum(region, piece, out=region)
+            x += piece.shape[1] + space
     grey = np.clip(_PAPER * (1.0 - ink), 0, 255).astype(np.uint8)
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
@@ -150,21 +171,30 @@ def real_lines(
     gaps: Sequence[float],
     seed: int,
     uneven: float = 0.0,
+    rows: int = 1,
+    pitch: float = 1.5,
 ) -> Iterator[RealLine]:
     """For each gap, `per_writer` lines of each writer's digits (`writers_digits`): 2-5 of
     them, drawn at random (repeats allowed) with `seed`, in sizes as `uneven` as
     `set_on_page` makes them; a line too long for the page is drawn again, up to ten times.
-    Made one at a time, as they are asked for: a page is 0.9 MB."""
+    With `rows` over 1, pages of that many such lines (30-55 px tall), one under another
+    `pitch` heights apart (`set_rows_on_page`). Made one at a time, as they are asked for: a
+    page is 0.9 MB."""
     rng = np.random.default_rng(seed)
     for gap in gaps:
         for writer, digits in sorted(cuts.items()):
             known = sorted(digits)
             for _ in range(per_writer):
                 for _attempt in range(10):
-                    count = int(rng.integers(_LENGTHS[0], _LENGTHS[1] + 1))
-                    text = [known[i] for i in rng.integers(0, len(known), count)]
-                    height = int(rng.integers(_HEIGHTS[0], _HEIGHTS[1] + 1))
-                    frame = set_on_page([digits[d] for d in text], gap, height, rng, uneven)
+                    texts = []
+                    for _row in range(rows):
+                        count = int(rng.integers(_LENGTHS[0], _LENGTHS[1] + 1))
+                        texts.append([known[i] for i in rng.integers(0, len(known), count)])
+                    low, high = _HEIGHTS if rows == 1 else _ROW_HEIGHTS
+                    height = int(rng.integers(low, high + 1))
+                    ink = [[digits[d] for d in text] for text in texts]
+                    frame = set_rows_on_page(ink, gap, height, rng, uneven, pitch)
                     if frame is not None:
-                        yield RealLine(writer, gap, "".join(map(str, text)), frame)
+                        read_out = "".join(str(d) for text in texts for d in text)
+                        yield RealLine(writer, gap, read_out, frame)
                         break

@@ -228,6 +228,19 @@ def note_on_a_desk(note, pen, desk=(238, 238, 238)) -> np.ndarray:
     return np.where(on_note[..., None] > 0, written, frame)
 
 
+@pytest.mark.parametrize("apart", [3, 4])
+def test_two_rows_of_numbers_written_a_few_pixels_apart_are_two_lines(apart):
+    """A list written cramped: "4071" and under it "5863", 40 px tall, `apart` px between the
+    rows' ink, which a pixel or two at detection size joined into one piece, one line."""
+    top, bottom = ink_of("4071", 40), ink_of("5863", 40)
+    ink = np.zeros((80 + apart, max(top.shape[1], bottom.shape[1]) + 30), np.float32)
+    ink[:40, : top.shape[1]] = top
+    ink[40 + apart :, 30 : 30 + bottom.shape[1]] = bottom
+    first, second = find_lines(page(ink, at=(150, 180))).lines
+    assert second.geometry.cy - first.geometry.cy > 35  # one above the other
+    assert first.box[3] < 70 and second.box[3] < 70  # each a row, not both
+
+
 def note_on_a_wooden_desk(seed: int, grain: float) -> np.ndarray:
     """A 640x480 frame: a yellow note (310 x 300 px about (310, 230), turned up to 6 degrees)
     with "4071" 55 px tall on it, casting a soft shadow on a wooden desk whose grain waves
