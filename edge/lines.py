@@ -87,7 +87,7 @@ _CUT_APART = 1.2
 _AS_TALL = 1.5
 _TWO_ROWS = 1.5  # of the writing's height: a piece this tall may link two rows (`_rows_linked`)
 _WHOLE = 0.7  # of the writing's height: a part this tall in each row is a digit
-_WIDE_LINE = 1.5  # of its height: a piece this wide, digit-tall, is a line's digits linked
+_WIDE_LINE = 1.0  # of its height: a piece as wide as tall and as tall as a digit is a line
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
 TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
@@ -999,7 +999,8 @@ def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray, linked: bool
     above the other: lines of two pieces or more (`near` [n, n], bool: neighbours on a line)
     or, where no printed line parts them (`linked`), of one piece `_WIDE_LINE` times as wide
     as tall and `_WHOLE` of the pieces' median height (a number's digits written close,
-    linked: a list written cramped, `_rows_linked`), as tall as each other within `_AS_TALL`,
+    linked: a list written cramped, `_rows_linked`; two digit-tall pieces one above the
+    other are no one digit), as tall as each other within `_AS_TALL`,
     and not on one line. Numbers on neighbouring rules,
     staggered, nearly touch at the detection size, and a digit's pieces one above the other
     were joined across them into one slanted line."""
