@@ -366,21 +366,18 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
             f"out {' and '.join(mounted)}"
         )
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
+    for option in ("lines_per_writer", "uneven_sizes", "rows"):
+        if getattr(args, option) is not None and not line_folders:
+            flag = "--" + option.replace("_", "-")
+            raise BenchError(f"{flag} is for --real-lines DIR: give a folder too")
     per_writer = args.lines_per_writer
-    if per_writer is not None and not line_folders:
-        raise BenchError("--lines-per-writer is for --real-lines DIR: give a folder too")
     per_writer = DEFAULT_LINES_PER_WRITER if per_writer is None else per_writer
     if per_writer < 1:
         raise BenchError(f"--lines-per-writer must be at least 1, got {per_writer}")
-    uneven = args.uneven_sizes
-    if uneven is not None and not line_folders:
-        raise BenchError("--uneven-sizes is for --real-lines DIR: give a folder too")
-    uneven = 0.0 if uneven is None else uneven
+    uneven = 0.0 if args.uneven_sizes is None else args.uneven_sizes
     if not 0.0 <= uneven < 1.0:  # (a digit 0 px tall, or twice the line's, is no line's)
         raise BenchError(f"--uneven-sizes is a spread from 0 up to (not) 1, got {uneven}")
     rows, pitch = args.rows, args.row_pitch
-    if rows is not None and not line_folders:
-        raise BenchError("--rows is for --real-lines DIR: give a folder too")
     if pitch is not None and (rows is None or rows < 2):
         raise BenchError("--row-pitch is for pages of several lines: give --rows 2 or more too")
     rows = 1 if rows is None else rows

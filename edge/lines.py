@@ -882,7 +882,8 @@ def group_lines(
     # pieces of two lines one above the other do not make one digit, whatever their gap.
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
     if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
-        stacked &= ~_lines_one_above_the_other(near, boxes, printed is None or not printed.any())
+        unprinted = printed is None or not printed.any()
+        stacked &= ~_lines_one_above_the_other(near, boxes, unprinted)
     near |= stacked
     if printed is not None:
         near |= _cut_by_a_printed_line(
@@ -994,10 +995,10 @@ def _neighbours(
     return near, overlap, gap, taller
 
 
-def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray, linked: bool) -> np.ndarray:
+def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray, unprinted: bool) -> np.ndarray:
     """bool [n, n]: pairs of pieces (`boxes` [n, 4], x, y, w, h) on two lines of writing one
     above the other: lines of two pieces or more (`near` [n, n], bool: neighbours on a line)
-    or, where no printed line parts them (`linked`), of one piece `_WIDE_LINE` times as wide
+    or, where no printed line parts them (`unprinted`), of one piece `_WIDE_LINE` times as wide
     as tall and `_WHOLE` of the pieces' median height (a number's digits written close,
     linked: a list written cramped, `_rows_linked`; two digit-tall pieces one above the
     other are no one digit), as tall as each other within `_AS_TALL`,
@@ -1014,7 +1015,7 @@ def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray, linked: bool
     shorter = np.minimum(heights[:, np.newaxis], heights)
     widths = right - left
     lines = np.array([len(g) >= 2 for g in groups])
-    if linked:
+    if unprinted:
         lines |= (widths >= _WIDE_LINE * heights) & (heights >= _WHOLE * np.median(boxes[:, 3]))
     apart = (
         lines[:, np.newaxis]

@@ -103,9 +103,9 @@ def set_rows_on_page(
     uneven: float = 0.0,
     pitch: float = 1.5,
 ) -> np.ndarray | None:
-    """`set_on_page` for several lines of ink `cuts`, one under another, `pitch` heights from
-    one line's top to the next's, the lines as a whole centred and each shifted sideways by up
-    to half a height; None when they do not fit on the page."""
+    """`set_on_page` for several lines (`rows`, each a line's ink cuts), one under another,
+    `pitch` heights from one line's top to the next's, the lines as a whole centred and each
+    shifted sideways by up to half a height; None when they do not fit on the page."""
     page_w, page_h = FRAME_SIZE
     jitter = round(_JITTER * height)
     ink = np.zeros((page_h, page_w), np.float32)

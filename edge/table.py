@@ -169,12 +169,11 @@ def off_rough_ground(mask: np.ndarray, texture: np.ndarray | None, block: int) -
     the mask with half its pixels or more on the ground goes, unless there is more ink on the
     ground than off it: then the writing is on the rough surface (grainy paper), and the smooth
     one a bare desk (real-dev's photos foreshortened, a flat fill round them: 130 of 140 read,
-    127 without this). Writing on the sheet leaves its
-    blocks smooth: a block's texture is its brighter half's spread. What is left of the
-    ground is its rim along the sheet, whose blocks the sheet's own smooth edge keeps smooth.
-    Measured (session 47): the new user's pages 57 -> 58 and 59 -> 61 of 72 (sticky notes on
-    a wooden desk, "4401 2341" read "33440"); held-out scenes, real-dev and its writers' lines
-    read as before."""
+    127 without this). Writing on the sheet leaves its blocks smooth: a block's texture is its
+    brighter half's spread. Left: the sheet's own edge and its shadow, in blocks the sheet
+    keeps smooth. Measured (session 47): the new user's pages 57 -> 58 and 59 -> 61 of 72
+    (sticky notes on a wooden desk, "4401 2341" read "33440"); held-out scenes, real-dev and
+    its writers' lines read as before."""
     if texture is None:
         return mask
     floor = max(float(np.percentile(texture, 10)), _QUIETEST)
