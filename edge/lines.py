@@ -883,7 +883,13 @@ def group_lines(
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
     if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
         unprinted = printed is None or not printed.any()
-        stacked &= ~_lines_one_above_the_other(near, boxes, unprinted)
+        apart = _lines_one_above_the_other(near, boxes, unprinted)
+        stacked &= ~apart
+        # A piece stacked on two such lines at once (a sum's bar between its rows, what of
+        # it a printed line's test left) joins neither: it would join them all.
+        bridges = ((stacked.astype(np.int32) @ apart.astype(np.int32) > 0) & stacked).any(1)
+        stacked[bridges] = False
+        stacked[:, bridges] = False
     near |= stacked
     if printed is not None:
         near |= _cut_by_a_printed_line(

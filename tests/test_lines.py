@@ -172,6 +172,33 @@ def test_numbers_on_neighbouring_rules_staggered_are_two_lines(ruled, height, ga
         assert line.geometry.height < 1.4 * height
 
 
+@pytest.mark.parametrize(("pen", "apart"), [(3, 9), (5, 9), (3, 12), (5, 12)])
+def test_a_sums_bar_between_its_rows_joins_neither(pen, apart):
+    """A child's column sum on a ruled page: "439", a bar drawn with the same pen `apart` px
+    under it, and the answer "1150" as far under the bar. The bar is mostly taken for print;
+    a piece of it the written-over-print test gives back lies as near both rows as a digit's
+    pieces one above the other, and joined them into one line that read nothing (a new
+    user's homework sums lost their last two rows)."""
+    height = 40
+    upper, lower = ink_of("439", height), ink_of("1150", height)
+    width = lower.shape[1] + 30
+    canvas = np.zeros((480, 640), np.float32)
+    top, left = 180, 150
+    canvas[top : top + height, left + width - upper.shape[1] : left + width] = upper
+    bar = top + height + apart
+    cv2.line(canvas, (left + 5, bar + 1), (left + width, bar), 1.0, pen)
+    below = bar + apart + pen
+    canvas[below : below + height, left + width - lower.shape[1] : left + width] = lower
+    frame = page(np.zeros_like(canvas), at=(0, 0))
+    for y in range(30, 480, 64):
+        cv2.line(frame, (0, y), (639, y + 2), (225, 190, 160), 1)
+    alpha = canvas[..., None]
+    frame = (frame * (1 - alpha) + np.float32(BLACK) * alpha).astype(np.uint8)
+    rows = [line for line in find_lines(frame).lines if line.geometry.height > height / 2]
+    assert len(rows) == 2, [line.box for line in rows]
+    assert all(line.geometry.height < 1.4 * height for line in rows)
+
+
 @pytest.mark.parametrize(("height", "below"), [(30, 10), (40, 11), (44, 10), (44, 12)])
 def test_a_tables_numbers_in_neighbouring_rows_are_two_lines(height, below):
     """A meter log: a bold "991" resting on the rule under its cell, and the next row's "5355"
