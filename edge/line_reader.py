@@ -60,6 +60,8 @@ _ON_THE_CROSS = 0.9  # of a plus sign's ink on its bar and stem (a small 4's fir
 _BAR = 0.4  # of its width (height): a sign's bars (stem) are at most this thick
 _SOLID = 0.8  # of a bar's length inked along its densest row
 _ARM = 0.25  # of its size: each of a plus sign's four arms at least this long
+_OUTER_ARM = 0.25  # of a cross's size from its middle: where its arms' outer halves start
+_ACROSS = 0.8  # of a mark's columns: a line along the line through it is inked across them
 _UNREAD_LETTERS = 2  # marks of a word read as nothing that make it a word, not a number
 # Of the narrower piece's columns: pieces one above the other sharing this many are one mark (a
 # thin pen's stroke broken in two, a letter's dot), not two letters side by side.
@@ -653,19 +655,41 @@ def written_symbols(
     their usual height, the median) and is flat (under `_FLAT` of that height: a minus, an
     equals sign), or is a plus or an equals sign's shape (`_a_symbol`) under
     `_SYMBOL_HEIGHT` of it, or an upright plus up to `_TALL_SYMBOL` of it (a child's plus is
-    often as tall as the digits: "47 + 32" read "47432"). Height alone is no sign: MNIST's
+    often as tall as the digits: "47 + 32" read "47432"), judged on its own ink (`_own_ink`)
+    without a faint rule running under it (`_faint_rows_across`). Height alone is no sign: MNIST's
     wide digits, scaled to fit its box, stand lower than the rest; of 1,561 digits in
     held-out scenes' lines (session 45), none stood under 0.5 of their line's usual height, 11
     under 0.8. Heights are measured at `_SYMBOL_INK`, fainter than a digit is boxed at (a
     faint digit beside bold ones breaks into specks there), less `rules` (uint8 0/1, the
     printed rules and underlines along the line, as `digit_inks` finds them; their fainter
-    rims too). Judged beside at least two other digits: a lone mark has no line to be
-    measured against."""
-    if len(columns) < 3:
-        return [False] * len(columns)
+    rims too). A line of one or two marks has no line to measure them against: there only
+    such a plus is a sign (a column sum's plus, written left of its number, is a line of its
+    own, and read "4": homework sums, session 48)."""
     ruled = cv2.dilate(rules, np.ones((3, 1), np.uint8)) > 0
     unruled = np.where(ruled, 0, image)
     inked = unruled >= _SYMBOL_INK
+
+    def a_plus(left: int, right: int) -> bool:
+        # Judged on its own ink. A rule not found through a 1 is a bar on a stem too, but it
+        # runs on beyond the mark both ways along its densest row; a plus's bar ends.
+        region = unruled[:, left:right]
+        ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
+        # (At once, as what is below a plus leaves them: its top quarter, its width.)
+        if len(ys) == 0 or np.ptp(xs) + 1 < _CROSS_SHAPE * (np.ptp(ys) + 1):
+            return False
+        if not _a_stem_on_top(ys - ys.min(), xs):
+            return False
+        faint = _faint_rows_across(region)[:, np.newaxis] & (region < int(region.max()) // 2)
+        mark = _own_ink(np.where(faint, 0, region))
+        if not _a_symbol(mark, tall=True):
+            return False
+        bar = int(np.argmax((mark > 0).sum(axis=1)))
+        rows = slice(max(0, bar - 1), bar + 2)
+        return not (
+            inked[rows, max(0, left - _BEYOND) : left].any()
+            and inked[rows, right : right + _BEYOND].any()
+        )
+
     reach = _SYMBOL_REACH * image.shape[0]
     ranges, spans = [], []
     for start, end in columns:
@@ -689,18 +713,10 @@ def written_symbols(
             return True
         if height < _SYMBOL_HEIGHT * usual:
             return _a_symbol(unruled[:, left:right])
-        if height >= _TALL_SYMBOL * usual or not _a_symbol(unruled[:, left:right], tall=True):
-            return False
-        # A rule not found through a 1 (fainter than rules are looked for at) is a bar on a
-        # stem too, but it runs on beyond the mark both ways along its densest row; a plus's
-        # bar ends.
-        bar = int(np.argmax(inked[:, left:right].sum(axis=1)))
-        rows = slice(max(0, bar - 1), bar + 2)
-        return not (
-            inked[rows, max(0, left - _BEYOND) : left].any()
-            and inked[rows, right : right + _BEYOND].any()
-        )
+        return height < _TALL_SYMBOL * usual and a_plus(left, right)
 
+    if len(columns) < 3:  # no line to measure a mark against: only a plus is a sign
+        return [a_plus(left, right) for left, right in ranges]
     return [
         is_sign(height, mid, top, *span)
         for height, mid, (top, _), span in zip(heights, middles, spans, ranges, strict=True)
@@ -717,7 +733,9 @@ def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
     them. A mark as `tall` as the digits is only a plus, with all its ink on its bar and stem
     (`_OFF_A_TALL_CROSS`), and above and below its bar only its stem, upright (a crossed 7's
     top stroke lies off its bar, however short; a blotted 2's loop and foot stand wide of its
-    thick middle, which is as solid as an equals sign's bars)."""
+    thick middle, which is as solid as an equals sign's bars). A sign written a few degrees
+    turned is allowed a pixel beside its bar and stem toward their ends and at their crossing's
+    corners."""
     # At the symbol's own level, as a digit is boxed (`_digit_ink`): fainter, a bold pen's
     # blur bridges an equals sign's bars.
     ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
@@ -728,10 +746,8 @@ def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
     height, width = len(rows), len(columns)
     if width < _CROSS_SHAPE * height:
         return False
-    if tall:  # first its top quarter, above any bar: a stem alone (most digits are wide there)
-        high = xs[ys - top < max(1, height // 4)]
-        if np.ptp(high) >= _BAR * height:
-            return False
+    if tall and not _a_stem_on_top(ys - top, xs):
+        return False
     bars = np.flatnonzero(rows >= _DENSE * rows.max())
     on_bars = np.isin(ys - top, bars)
     runs = _runs(bars)
@@ -745,14 +761,25 @@ def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
         return False
     stems = np.flatnonzero(columns >= _DENSE * columns.max())
     on_stems = np.isin(xs - left, stems)
-    if np.count_nonzero(on_bars | on_stems) < _ON_THE_CROSS * len(ys):
+    bar, stem = bars.mean(), stems.mean()  # their middles
+    # A sign written a few degrees turned leaves its bar's rows (its stem's columns) toward
+    # its ends: there, in each arm's outer half, ink a pixel beside them is theirs; by the
+    # crossing, only its corners' (a pen's blur), not ink beside the stem there: where a 4's
+    # first stroke meets it.
+    beside_bars, beside_stems = (
+        np.isin(ys - top, _widened(bars)),
+        np.isin(xs - left, _widened(stems)),
+    )
+    near_bars = on_bars | (beside_bars & (np.abs(xs - left - stem) >= _OUTER_ARM * width))
+    near_stems = on_stems | (beside_stems & (np.abs(ys - top - bar) >= _OUTER_ARM * height))
+    on_the_cross = near_bars | near_stems | (beside_bars & beside_stems)
+    if np.count_nonzero(on_the_cross) < _ON_THE_CROSS * len(ys):
         return False
     # One bar and one stem, each a stroke, not the body of a small blotted digit.
     if len(runs) != 1 or len(_runs(stems)) != 1:
         return False
     if len(bars) > _BAR * height or len(stems) > _BAR * width:
         return False
-    bar, stem = bars.mean(), stems.mean()  # their middles
     arms = (
         stem - (xs[on_bars] - left).min(),
         (xs[on_bars] - left).max() - stem,
@@ -763,9 +790,55 @@ def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
         return False
     if not tall:
         return True
-    off_the_bar = xs[~on_bars]
+    off_the_bar = xs[~near_bars]
     stem_alone = len(off_the_bar) == 0 or np.ptp(off_the_bar) < _BAR * height
-    return stem_alone and np.count_nonzero(~(on_bars | on_stems)) <= _OFF_A_TALL_CROSS * len(ys)
+    return stem_alone and np.count_nonzero(~on_the_cross) <= _OFF_A_TALL_CROSS * len(ys)
+
+
+def _a_stem_on_top(ys: np.ndarray, xs: np.ndarray) -> bool:
+    """Whether a mark's ink (rows `ys` from its top, columns `xs`) is a stem alone in its top
+    quarter, above any bar: a tall plus's is (most digits are wide there)."""
+    height = ys.max() + 1
+    high = xs[ys < max(1, height // 4)]
+    return bool(np.ptp(high) < _BAR * height)
+
+
+def _widened(indices: np.ndarray) -> np.ndarray:
+    """Sorted row (column) `indices` and those a pixel either side of them."""
+    return np.unique(np.concatenate([indices - 1, indices, indices + 1]))
+
+
+def _faint_rows_across(region: np.ndarray) -> np.ndarray:
+    """bool `[32]`: the rows of a mark's `region` of a line image (uint8 `[32, w]`) that a
+    faint line runs along (a rule under a plus, a second bar to it; its pixels under half the
+    mark's brightest are the rule's, not the plus's stem crossing it), and a row either side.
+    Each row with its neighbours' brightest (a slanting rule changes rows along it): inked
+    across `_ACROSS` of the columns, under half the mark's brightest along them. Not within
+    two rows of a bright stroke across them: its blurred rim (a 7's top stroke's)."""
+    half = int(region.max()) // 2
+    banded = cv2.dilate(region, np.ones((3, 1), np.uint8))
+    # (Under half its brightest along most of the row: its median is.)
+    faint = ((banded >= _SYMBOL_INK).mean(axis=1) >= _ACROSS) & (
+        (banded >= half).mean(axis=1) < 0.5
+    )
+    bright = (region >= half).mean(axis=1) >= _ACROSS / 2
+    near_bright = np.convolve(bright, np.ones(5), "same") > 0
+    return np.convolve(faint & ~near_bright, np.ones(3), "same") > 0
+
+
+def _own_ink(region: np.ndarray) -> np.ndarray:
+    """`region` of a line image (uint8 `[32, w]`) with only a mark's own ink (as `_a_symbol`
+    measures it): its biggest piece and the pieces reaching into that piece's box (a 4's
+    first stroke apart from its bar and stem), not a slanting rule's end or a neighbour's
+    stroke in a corner of its columns."""
+    inked = region >= max(_SYMBOL_INK, int(region.max()) // 3)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(inked.view(np.uint8), connectivity=8)
+    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) if count > 1 else 0
+    reaching = (x0 < x1[biggest]) & (x1 > x0[biggest]) & (y0 < y1[biggest]) & (y1 > y0[biggest])
+    reaching[0] = False
+    return np.where(reaching[labels], region, 0).astype(region.dtype)
 
 
 def _a_bar(run: np.ndarray, rows: np.ndarray, xs: np.ndarray, width: int) -> bool:

@@ -1,5 +1,6 @@
 """Reading a line: once when the reader is sure, else the reading most likely over several views."""
 
+import math
 from dataclasses import replace
 
 import cv2
@@ -570,6 +571,87 @@ def test_a_plus_as_tall_as_the_digits_is_a_sign_and_a_crossed_7_is_not(stem, thi
     columns.append((86, 98))
     no_rules = np.zeros_like(image)
     assert written_symbols(image, columns, no_rules) == [False, False, True, False, False]
+
+
+def plus(image: np.ndarray, centre: tuple[int, int], size: int, turn: float, pen: int) -> None:
+    """A plus sign `size` px tall and wide about `centre` of a line image, turned `turn`
+    degrees, written with a `pen` px wide (anti-aliased, as a camera sees it)."""
+    for angle in (turn, turn + 90):
+        dx, dy = (size / 2 * f(math.radians(angle)) for f in (math.cos, math.sin))
+        ends = [(round(centre[0] + way * dx), round(centre[1] + way * dy)) for way in (-1, 1)]
+        cv2.line(image, *ends, 255, pen, cv2.LINE_AA)
+
+
+def digits_around(image: np.ndarray, gap: tuple[int, int]) -> list[tuple[int, int]]:
+    """ "4" and "6" before columns `gap` of a line image, "3" after them, in cv2's font 2 px
+    wide (17 px tall); their columns (start, end)."""
+    columns = []
+    for x, digit in ((gap[0] - 32, "4"), (gap[0] - 16, "6"), (gap[1] + 4, "3")):
+        cv2.putText(image, digit, (x, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
+        columns.append((x, x + 14))
+    return columns
+
+
+@pytest.mark.parametrize("pen", [1, 2])
+@pytest.mark.parametrize("turn", [-8, -5, 5, 8])
+@pytest.mark.parametrize("size", [11, 15])
+def test_a_plus_written_a_few_degrees_turned_is_a_sign(size, turn, pen):
+    """A child's plus is seldom upright: turned, its bar's ends leave the rows of its middle
+    (and its stem's the columns), and a plus as tall as the digits, which must lie on its bar
+    and stem alone, was read as a 4 ("+ 727" read "4727")."""
+    image = np.zeros((LINE_HEIGHT, 120), np.uint8)
+    columns = digits_around(image, (40, 60))
+    plus(image, (50, 17), size, turn, pen)
+    columns.insert(2, (50 - size // 2 - 1, 50 + size // 2 + 2))
+    assert written_symbols(image, columns, np.zeros_like(image)) == [False, False, True, False]
+
+
+@pytest.mark.parametrize("rule_at", [22, 24, 26])
+def test_a_plus_on_a_faint_rule_is_a_sign(rule_at):
+    """A ruled page's rule, too faint to be found as one, runs under a plus: a second bar
+    across it ("+ 673" read "4673")."""
+    image = np.zeros((LINE_HEIGHT, 120), np.uint8)
+    cv2.line(image, (0, rule_at), (119, rule_at + 1), 90, 1, cv2.LINE_AA)
+    columns = digits_around(image, (40, 60))
+    plus(image, (50, 17), 15, 3, 2)
+    columns.insert(2, (42, 59))
+    assert written_symbols(image, columns, np.zeros_like(image)) == [False, False, True, False]
+
+
+def crossed_7(image: np.ndarray, left: int, pen: int) -> tuple[int, int]:
+    """A continental 7 (short top stroke, crossed) from column `left`; its columns."""
+    cv2.line(image, (left + 2, 9), (left + 10, 9), 255, pen, cv2.LINE_AA)
+    cv2.line(image, (left + 10, 9), (left + 4, 26), 255, pen, cv2.LINE_AA)
+    cv2.line(image, (left, 17), (left + 12, 17), 255, pen, cv2.LINE_AA)
+    return left, left + 13
+
+
+@pytest.mark.parametrize("pen", [1, 2, 3])
+def test_a_lone_plus_is_a_sign_and_a_lone_digit_is_not(pen):
+    """A column sum's plus stands far left of its number, a line of its own that read "4".
+    Alone, a mark has no line to be measured against: only a plus is a sign, all its ink on
+    one bar and one stem. A 4 written in two strokes that do not meet, its first one fainter,
+    a crossed 7 and a 1 are not; nor is a crossed 7 with blurred strokes, whose top stroke's
+    rim runs faint across its columns as a rule does."""
+    lone_plus = np.zeros((LINE_HEIGHT, 40), np.uint8)
+    plus(lone_plus, (20, 16), 17, -4, pen)
+    assert written_symbols(lone_plus, [(11, 30)], np.zeros_like(lone_plus)) == [True]
+    four = np.zeros((LINE_HEIGHT, 40), np.uint8)
+    cv2.line(four, (18, 7), (12, 19), 130, pen, cv2.LINE_AA)  # apart from the rest
+    cv2.line(four, (13, 20), (28, 20), 255, pen, cv2.LINE_AA)
+    cv2.line(four, (23, 8), (23, 27), 255, pen, cv2.LINE_AA)
+    seven = np.zeros((LINE_HEIGHT, 40), np.uint8)
+    seven_columns = crossed_7(seven, 14, pen)
+    one = np.zeros((LINE_HEIGHT, 40), np.uint8)
+    cv2.line(one, (20, 7), (20, 27), 255, pen, cv2.LINE_AA)
+    blurred_seven = cv2.GaussianBlur(seven, (0, 0), 0.8)
+    for image, columns in (
+        (four, (11, 30)),
+        (seven, seven_columns),
+        (one, (18, 23)),
+        (blurred_seven, seven_columns),
+    ):
+        assert written_symbols(image, [columns], np.zeros_like(image)) == [False]
 
 
 @pytest.mark.parametrize("thickness", [1, 2])
