@@ -723,7 +723,7 @@ def written_symbols(
     ]
 
 
-def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
+def _a_symbol(region: np.ndarray, tall: bool = False, bold: bool = False) -> bool:
     """Whether the ink in a `region` of a line image (uint8 `[32, w]`) is a plus, an equals or a
     minus sign: on bars (the rows with at least `_DENSE` of the most ink in a row) and stems
     (such columns), as one bar crossing one stem with arms at least `_ARM` of its size each way
@@ -735,10 +735,12 @@ def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
     top stroke lies off its bar, however short; a blotted 2's loop and foot stand wide of its
     thick middle, which is as solid as an equals sign's bars). A sign written a few degrees
     turned is allowed a pixel beside its bar and stem toward their ends and at their crossing's
-    corners."""
+    corners. An equals sign written `bold` (its bars bridged by the pen's blur at the usual
+    level: one bar, too thick) is looked at again at two thirds of its brightest."""
     # At the symbol's own level, as a digit is boxed (`_digit_ink`): fainter, a bold pen's
     # blur bridges an equals sign's bars.
-    ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
+    level = int(region.max()) * 2 // 3 if bold else int(region.max()) // 3
+    ys, xs = np.nonzero(region >= max(_SYMBOL_INK, level))
     if len(ys) == 0:
         return False
     top, left = ys.min(), xs.min()
@@ -752,10 +754,12 @@ def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
     on_bars = np.isin(ys - top, bars)
     runs = _runs(bars)
     if np.count_nonzero(on_bars) >= _ON_THE_BARS * len(ys):  # =, -
-        return (
-            not tall
-            and len(runs) <= 2
-            and all(_a_bar(run, rows, xs[np.isin(ys - top, run)], width) for run in runs)
+        if tall:
+            return False
+        if len(runs) == 1 and len(runs[0]) > _BAR * width and not bold:
+            return _a_symbol(region, bold=True)
+        return len(runs) <= 2 and all(
+            _a_bar(run, rows, xs[np.isin(ys - top, run)], width) for run in runs
         )
     if height < _CROSS_SHAPE * width:
         return False

@@ -618,6 +618,21 @@ def test_a_plus_on_a_faint_rule_is_a_sign(rule_at):
     assert written_symbols(image, columns, np.zeros_like(image)) == [False, False, True, False]
 
 
+@pytest.mark.parametrize("blur", [1.4, 1.8])
+@pytest.mark.parametrize("gap", [3, 4])
+def test_an_equals_sign_in_a_bold_pen_is_a_sign(gap, blur):
+    """A marker's equals sign: bars 3 px thick and 13 wide, `gap` px between them, blurred as
+    a camera sees a bold pen, are one thick block at the level signs are measured at
+    ("53 + 19 = 72" read "5319772")."""
+    image = np.zeros((LINE_HEIGHT, 120), np.uint8)
+    columns = digits_around(image, (40, 60))
+    for top in (12, 15 + gap):
+        cv2.rectangle(image, (44, top), (56, top + 2), 255, -1)
+    image = cv2.GaussianBlur(image, (0, 0), blur)
+    columns.insert(2, (43, 58))
+    assert written_symbols(image, columns, np.zeros_like(image)) == [False, False, True, False]
+
+
 def crossed_7(image: np.ndarray, left: int, pen: int) -> tuple[int, int]:
     """A continental 7 (short top stroke, crossed) from column `left`; its columns."""
     cv2.line(image, (left + 2, 9), (left + 10, 9), 255, pen, cv2.LINE_AA)
