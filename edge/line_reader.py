@@ -655,8 +655,8 @@ def written_symbols(
     their usual height, the median) and is flat (under `_FLAT` of that height: a minus, an
     equals sign), or is a plus or an equals sign's shape (`_a_symbol`) under
     `_SYMBOL_HEIGHT` of it, or an upright plus up to `_TALL_SYMBOL` of it (a child's plus is
-    often as tall as the digits: "47 + 32" read "47432"), judged on its own ink (`_own_ink`)
-    without a faint rule running under it (`_faint_rows_across`). Height alone is no sign: MNIST's
+    often as tall as the digits: "47 + 32" read "47432"), judged without a faint rule
+    running under it (`_faint_rows_across`). Height alone is no sign: MNIST's
     wide digits, scaled to fit its box, stand lower than the rest; of 1,561 digits in
     held-out scenes' lines (session 45), none stood under 0.5 of their line's usual height, 11
     under 0.8. Heights are measured at `_SYMBOL_INK`, fainter than a digit is boxed at (a
@@ -670,19 +670,23 @@ def written_symbols(
     inked = unruled >= _SYMBOL_INK
 
     def a_plus(left: int, right: int) -> bool:
-        # Judged on its own ink. A rule not found through a 1 is a bar on a stem too, but it
-        # runs on beyond the mark both ways along its densest row; a plus's bar ends.
+        """Whether the mark in columns `[left, right)` is a plus as tall as the digits."""
         region = unruled[:, left:right]
         ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
-        # (At once, as what is below a plus leaves them: its top quarter, its width.)
+        # (Judged first as it is: a rule under it leaves its width and its top quarter.)
         if len(ys) == 0 or np.ptp(xs) + 1 < _CROSS_SHAPE * (np.ptp(ys) + 1):
             return False
         if not _a_stem_on_top(ys - ys.min(), xs):
             return False
-        faint = _faint_rows_across(region)[:, np.newaxis] & (region < int(region.max()) // 2)
-        mark = _own_ink(np.where(faint, 0, region))
-        if not _a_symbol(mark, tall=True):
+        # Then without a faint rule through it, one that runs on beyond it on one side at
+        # least (it may fade out at the other).
+        beyond = inked[:, max(0, left - 1)] | inked[:, min(right, inked.shape[1] - 1)]
+        across = _faint_rows_across(region, beyond)
+        mark = np.where(across[:, np.newaxis] & (region < int(region.max()) // 2), 0, region)
+        if not _a_symbol(mark, tall=True) or _faint_strokes_beside(mark):
             return False
+        # A rule not found through a 1 is a bar on a stem too, but it runs on beyond the mark
+        # both ways along its densest row; a plus's bar ends.
         bar = int(np.argmax((mark > 0).sum(axis=1)))
         rows = slice(max(0, bar - 1), bar + 2)
         return not (
@@ -704,10 +708,13 @@ def written_symbols(
     usual = float(np.median(heights))
     middle = float(np.median(middles))
 
+    def ruled_through(height: float, top: int, left: int, right: int) -> bool:
+        return bool(ruled[max(0, top - 2) : top + round(height) + 2, left:right].any())
+
     def is_sign(height: float, mid: float, top: int, left: int, right: int) -> bool:
         if height == 0 or abs(mid - middle) > _OFF_MIDDLE * usual:
             return False  # (no ink there at this level: a faint digit, not judged)
-        if ruled[max(0, top - 2) : top + round(height) + 2, left:right].any():
+        if ruled_through(height, top, left, right):
             return False  # a rule through it: a small digit cut by it is as flat as a sign
         if height < _FLAT * usual:
             return True
@@ -716,7 +723,11 @@ def written_symbols(
         return height < _TALL_SYMBOL * usual and a_plus(left, right)
 
     if len(columns) < 3:  # no line to measure a mark against: only a plus is a sign
-        return [a_plus(left, right) for left, right in ranges]
+        # (Where no rule was found through it: a 5's top stroke runs on into a 7's as one.)
+        return [
+            height > 0 and not ruled_through(height, top, *span) and a_plus(*span)
+            for height, (top, _), span in zip(heights, spans, ranges, strict=True)
+        ]
     return [
         is_sign(height, mid, top, *span)
         for height, mid, (top, _), span in zip(heights, middles, spans, ranges, strict=True)
@@ -807,42 +818,43 @@ def _a_stem_on_top(ys: np.ndarray, xs: np.ndarray) -> bool:
     return bool(np.ptp(high) < _BAR * height)
 
 
+def _faint_strokes_beside(mark: np.ndarray) -> bool:
+    """Whether a mark (uint8 `[32, w]`, a line image's region) has faint ink in its box (down
+    to `_SYMBOL_INK`) more than a pixel from its strokes (at `_a_symbol`'s level), over
+    `_OFF_A_TALL_CROSS` of theirs: a thin pen's open 4, its first stroke fainter than its bar
+    and stem, is a plus at that level (a plus's blur lies by its strokes)."""
+    strokes = (mark >= max(_SYMBOL_INK, int(mark.max()) // 3)).view(np.uint8)
+    ys, xs = np.nonzero(strokes)
+    box = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+    near = cv2.dilate(strokes, np.ones((3, 3), np.uint8)) > 0
+    beside = np.count_nonzero(((mark >= _SYMBOL_INK) & ~near)[box])
+    return beside > _OFF_A_TALL_CROSS * len(ys)
+
+
 def _widened(indices: np.ndarray) -> np.ndarray:
     """Sorted row (column) `indices` and those a pixel either side of them."""
     return np.unique(np.concatenate([indices - 1, indices, indices + 1]))
 
 
-def _faint_rows_across(region: np.ndarray) -> np.ndarray:
+def _faint_rows_across(region: np.ndarray, beyond: np.ndarray) -> np.ndarray:
     """bool `[32]`: the rows of a mark's `region` of a line image (uint8 `[32, w]`) that a
     faint line runs along (a rule under a plus, a second bar to it; its pixels under half the
     mark's brightest are the rule's, not the plus's stem crossing it), and a row either side.
-    Each row with its neighbours' brightest (a slanting rule changes rows along it): inked
-    across `_ACROSS` of the columns, under half the mark's brightest along them. Not within
-    two rows of a bright stroke across them: its blurred rim (a 7's top stroke's)."""
+    Each row with its neighbours' (a slanting rule changes rows along it): inked across
+    `_ACROSS` of the columns and on `beyond` them (bool `[32]`: ink just outside the region;
+    a thin pen's faint top stroke of a 7 ends with it), under half the mark's brightest along
+    them. Not within two rows of a bright stroke across them: its blurred rim (a 7's top
+    stroke's)."""
     half = int(region.max()) // 2
     banded = cv2.dilate(region, np.ones((3, 1), np.uint8))
     # (Under half its brightest along most of the row: its median is.)
     faint = ((banded >= _SYMBOL_INK).mean(axis=1) >= _ACROSS) & (
         (banded >= half).mean(axis=1) < 0.5
     )
+    faint &= np.convolve(beyond, np.ones(3), "same") > 0
     bright = (region >= half).mean(axis=1) >= _ACROSS / 2
     near_bright = np.convolve(bright, np.ones(5), "same") > 0
     return np.convolve(faint & ~near_bright, np.ones(3), "same") > 0
-
-
-def _own_ink(region: np.ndarray) -> np.ndarray:
-    """`region` of a line image (uint8 `[32, w]`) with only a mark's own ink (as `_a_symbol`
-    measures it): its biggest piece and the pieces reaching into that piece's box (a 4's
-    first stroke apart from its bar and stem), not a slanting rule's end or a neighbour's
-    stroke in a corner of its columns."""
-    inked = region >= max(_SYMBOL_INK, int(region.max()) // 3)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(inked.view(np.uint8), connectivity=8)
-    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
-    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) if count > 1 else 0
-    reaching = (x0 < x1[biggest]) & (x1 > x0[biggest]) & (y0 < y1[biggest]) & (y1 > y0[biggest])
-    reaching[0] = False
-    return np.where(reaching[labels], region, 0).astype(region.dtype)
 
 
 def _a_bar(run: np.ndarray, rows: np.ndarray, xs: np.ndarray, width: int) -> bool:

@@ -641,6 +641,21 @@ def crossed_7(image: np.ndarray, left: int, pen: int) -> tuple[int, int]:
     return left, left + 13
 
 
+@pytest.mark.parametrize("pen", [1, 2])
+@pytest.mark.parametrize("first_stroke", [60, 80])
+def test_a_thin_pens_open_4_with_a_faint_first_stroke_is_no_plus(first_stroke, pen):
+    """An open 4 in a thin pen: its first stroke, down to its bar's left end, fainter
+    (`first_stroke`) than its bar and stem, which cross as a plus's do at the level signs are
+    measured at ("13 + 34 = 47" read "13343" in a new user's homework)."""
+    image = np.zeros((LINE_HEIGHT, 120), np.uint8)
+    columns = digits_around(image, (40, 60))
+    cv2.line(image, (46, 9), (43, 18), first_stroke, pen, cv2.LINE_AA)
+    cv2.line(image, (43, 19), (57, 19), 255, pen, cv2.LINE_AA)  # its bar
+    cv2.line(image, (52, 10), (52, 26), 255, pen, cv2.LINE_AA)  # its stem
+    columns.insert(2, (42, 58))
+    assert written_symbols(image, columns, np.zeros_like(image)) == [False] * 4
+
+
 @pytest.mark.parametrize("pen", [1, 2, 3])
 def test_a_lone_plus_is_a_sign_and_a_lone_digit_is_not(pen):
     """A column sum's plus stands far left of its number, a line of its own that read "4".
