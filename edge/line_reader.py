@@ -673,7 +673,8 @@ def written_symbols(
         """Whether the mark in columns `[left, right)` is a plus as tall as the digits."""
         region = unruled[:, left:right]
         ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
-        # (Judged first as it is: a rule under it leaves its width and its top quarter.)
+        # (Judged first as it is, at once: a rule under a plus leaves it at least half as wide
+        # as tall, and its top quarter a stem's.)
         if len(ys) == 0 or np.ptp(xs) + 1 < _CROSS_SHAPE * (np.ptp(ys) + 1):
             return False
         if not _a_stem_on_top(ys - ys.min(), xs):
@@ -842,7 +843,7 @@ def _faint_rows_across(region: np.ndarray, beyond: np.ndarray) -> np.ndarray:
     mark's brightest are the rule's, not the plus's stem crossing it), and a row either side.
     Each row with its neighbours' (a slanting rule changes rows along it): inked across
     `_ACROSS` of the columns and on `beyond` them (bool `[32]`: ink just outside the region;
-    a thin pen's faint top stroke of a 7 ends with it), under half the mark's brightest along
+    a thin pen's faint top stroke of a 7 ends within it), under half the mark's brightest along
     them. Not within two rows of a bright stroke across them: its blurred rim (a 7's top
     stroke's)."""
     half = int(region.max()) // 2
