@@ -646,7 +646,7 @@ def crossed_7(image: np.ndarray, left: int, pen: int) -> tuple[int, int]:
 def test_a_thin_pens_open_4_with_a_faint_first_stroke_is_no_plus(first_stroke, pen):
     """An open 4 in a thin pen: its first stroke, down to its bar's left end, fainter
     (`first_stroke`) than its bar and stem, which cross as a plus's do at the level signs are
-    measured at ("13 + 34 = 47" read "13343" in a new user's homework)."""
+    measured at (a new user's homework's "13 + 34 = 47" lost the 4 of its 47)."""
     image = np.zeros((LINE_HEIGHT, 120), np.uint8)
     columns = digits_around(image, (40, 60))
     cv2.line(image, (46, 9), (43, 18), first_stroke, pen, cv2.LINE_AA)

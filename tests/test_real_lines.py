@@ -186,7 +186,7 @@ def test_real_writers_crossed_7s_and_open_4s_are_no_plus_signs():
     digits' ink touching or a tenth of their height apart: 168 lines. A thin pen's crossed 7
     is a bar on a stem below a faint top stroke, and an open 4 a cross with a tick: a plus as
     tall as the digits, turned a little, is told from them (`edge.line_reader.
-    written_symbols`). Measured: 142 of 168 read right, as before pluses were; 137 when a
+    written_symbols`). Measured: 142 of 168 read right, as before session 48; 137 when a
     faint stroke across a mark was taken for a rule under it, a mark's pieces apart from its
     biggest were not its own, and a 7 whose top stroke ran on into a 5's (found as a rule)
     stood alone."""
