@@ -80,6 +80,7 @@ _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, 
 _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
+_FLAT_END = 0.35  # of the taller's height: a printed line's end beside a piece is this flat
 _TOUCHING = 2  # px (detection size) between a line and the halves of a stroke it cuts, at most
 # A line's piece taller than this many times its tallest piece is a digit cut apart; it is
 # judged beside pieces as tall as itself, within this factor (`_by_whole_heights`).
@@ -881,6 +882,12 @@ def group_lines(
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height;
     # pieces of two lines one above the other do not make one digit, whatever their gap.
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
+    if printed is not None and printed.any():
+        # A flat piece at a printed line's end is what of it the line's test left (a sum's
+        # bar drawn thicker or hooked there), not a stroke of a digit above or below.
+        ends = _ends_of_print(boxes, printed)
+        flat = heights[:, column] <= _FLAT_END * taller
+        stacked &= ~((ends[:, column] & flat) | (ends & flat.T))
     if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
         unprinted = printed is None or not printed.any()
         apart = _lines_one_above_the_other(near, boxes, unprinted)
@@ -924,6 +931,17 @@ def group_lines(
         ys, xs = np.nonzero(inked)
         lines.append(Pieces(member_boxes, xs + left, ys + top))
     return lines
+
+
+def _ends_of_print(boxes: np.ndarray, printed: np.ndarray) -> np.ndarray:
+    """bool [n]: the pieces (`boxes` [n, 4], x, y, w, h) at least twice as wide as tall with
+    a printed line's pixels (`printed`, uint8 0/1) right beside an end, in their rows."""
+    ends = np.zeros(len(boxes), bool)
+    for index, (x, y, w, h) in enumerate(boxes.astype(int)):
+        if w >= 2 * h:
+            rows = printed[y : y + h]
+            ends[index] = rows[:, max(0, x - 2) : x].any() or rows[:, x + w : x + w + 2].any()
+    return ends
 
 
 def _rows_linked(

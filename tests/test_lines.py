@@ -199,6 +199,23 @@ def test_a_sums_bar_between_its_rows_joins_neither(pen, apart):
     assert all(line.geometry.height < 1.4 * height for line in rows)
 
 
+@pytest.mark.parametrize("gap", [4, 5])
+def test_a_sums_bars_end_left_by_prints_test_is_no_digits_stroke(gap):
+    """At the finder's size: "439", under it a sum's bar found as print but for its left end
+    (drawn thicker there, or hooked), and the answer "1150" `gap` px under the bar. The end is
+    as near the answer's 1 as a digit's pieces one above the other are, and joined its line:
+    the bar stood in the answer's line image, over its 1 ("1390" read "7390")."""
+    mask, printed = np.zeros((240, 320), np.uint8), np.zeros((240, 320), np.uint8)
+    upper, lower = ((ink_of(text, 20) > 0.5).view(np.uint8) for text in ("439", "1150"))
+    mask[60:80, 130 : 130 + upper.shape[1]] = upper
+    mask[86:89, 100:112] = 1  # the bar's end, not found as print
+    printed[86:89, 112:170] = 1  # the rest of it
+    top = 89 + gap
+    mask[top : top + 20, 105 : 105 + lower.shape[1]] = lower
+    answer = [g for g in group_lines(mask, 7.0, printed) if g.ys.max() >= top + 19]
+    assert len(answer) == 1 and answer[0].ys.min() == top
+
+
 @pytest.mark.parametrize(("height", "below"), [(30, 10), (40, 11), (44, 10), (44, 12)])
 def test_a_tables_numbers_in_neighbouring_rows_are_two_lines(height, below):
     """A meter log: a bold "991" resting on the rule under its cell, and the next row's "5355"
