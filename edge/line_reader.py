@@ -688,7 +688,7 @@ def written_symbols(
             return False
         # A rule not found through a 1 is a bar on a stem too, but it runs on beyond the mark
         # both ways along its densest row; a plus's bar ends.
-        bar = int(np.argmax((mark > 0).sum(axis=1)))
+        bar = int(np.argmax((mark >= _SYMBOL_INK).sum(axis=1)))
         rows = slice(max(0, bar - 1), bar + 2)
         return not (
             inked[rows, max(0, left - _BEYOND) : left].any()

@@ -882,21 +882,22 @@ def group_lines(
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height;
     # pieces of two lines one above the other do not make one digit, whatever their gap.
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
-    if printed is not None and printed.any():
-        # A flat piece at a printed line's end is what of it the line's test left (a sum's
-        # bar drawn thicker or hooked there), not a stroke of a digit above or below.
-        ends = _ends_of_print(boxes, printed)
-        flat = heights[:, column] <= _FLAT_END * taller
-        stacked &= ~((ends[:, column] & flat) | (ends & flat.T))
     if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
         unprinted = printed is None or not printed.any()
+        if not unprinted:
+            # A flat piece at a printed line's end is what of it the line's test left (a
+            # sum's bar drawn thicker or hooked there), not a stroke of a digit above or below.
+            ends = _ends_of_print(boxes, printed, (stacked & ~near).any(axis=1))
+            flat = heights[:, column] <= _FLAT_END * taller
+            stacked &= ~((ends[:, column] & flat) | (ends & flat.T))
         apart = _lines_one_above_the_other(near, boxes, unprinted)
         stacked &= ~apart
         # A piece stacked on two such lines at once (a sum's bar between its rows, what of
         # it a printed line's test left) joins neither: it would join them all.
-        bridges = ((stacked.astype(np.int32) @ apart.astype(np.int32) > 0) & stacked).any(1)
-        stacked[bridges] = False
-        stacked[:, bridges] = False
+        for piece in np.flatnonzero(np.count_nonzero(stacked, axis=1) >= 2):
+            on = np.flatnonzero(stacked[piece])
+            if apart[np.ix_(on, on)].any():
+                stacked[piece] = stacked[:, piece] = False
     near |= stacked
     if printed is not None:
         near |= _cut_by_a_printed_line(
@@ -933,14 +934,16 @@ def group_lines(
     return lines
 
 
-def _ends_of_print(boxes: np.ndarray, printed: np.ndarray) -> np.ndarray:
-    """bool [n]: the pieces (`boxes` [n, 4], x, y, w, h) at least twice as wide as tall with
-    a printed line's pixels (`printed`, uint8 0/1) right beside an end, in their rows."""
+def _ends_of_print(boxes: np.ndarray, printed: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """bool [n]: which of the `asked` pieces (bool [n]; `boxes` [n, 4], x, y, w, h) are at
+    least twice as wide as tall with a printed line's pixels (`printed`, uint8 0/1) right
+    beside an end, in their rows."""
     ends = np.zeros(len(boxes), bool)
-    for index, (x, y, w, h) in enumerate(boxes.astype(int)):
-        if w >= 2 * h:
-            rows = printed[y : y + h]
-            ends[index] = rows[:, max(0, x - 2) : x].any() or rows[:, x + w : x + w + 2].any()
+    flat = asked & (boxes[:, 2] >= 2 * boxes[:, 3])
+    for index in np.flatnonzero(flat):
+        x, y, w, h = boxes[index].astype(int)
+        rows = printed[y : y + h]
+        ends[index] = rows[:, max(0, x - 2) : x].any() or rows[:, x + w : x + w + 2].any()
     return ends
 
 
