@@ -15,6 +15,8 @@ from edge.ink import quantile
 
 MAX_TILT = 35.0  # degrees; a steeper "line" is a column of separate digits
 RULE_AGREEMENT = 5.0  # degrees: a ruled page's rules agree this well, perspective and all
+Point = tuple[int, int]  # (x, y) px
+
 _LEVEL = math.tan(math.radians(MAX_TILT))  # a line this steep or less is level: a rule
 _TABLE_STRIP = 0.2  # of the short side: how far in from the frame's edge a table strip reaches
 _SMALLEST_BOX = 0.04  # of the short side: a printed box's side is at least this long
@@ -22,6 +24,12 @@ _HOLLOW = 0.3  # of a box's area: at least this much of it is holes (paper insid
 _BOX_CORNER = 20  # degrees: a box's corners are right angles, give or take this
 _STRAIGHT_SIDES = 0.9  # of a box's outline within 2 px of its four sides
 _REGULAR = 0.2  # of a comb's cell width: its cells are as wide as each other, within this
+# A comb's wall (`_comb_walls`): inked over this much of the box's height inside it, and its
+# cells at least this wide (of the box's height): a digit's cell, not the two halves of a box
+# split by a 1 written from its top to its bottom.
+_WALL_SPAN = 0.9
+_NARROWEST_CELL = 0.6
+_WALL_WIDEST = 4  # px: a wall's line is no wider; a stroke drawn along it is
 _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
@@ -510,8 +518,9 @@ def printed_boxes(mask: np.ndarray) -> np.ndarray:
     a digit, the cells of a comb, a table's cells. A box is a piece of ink whose outline is a
     four-sided figure with straight sides and near-right corners, hollow (a box holds paper
     and a digit; a written 0 is round and has no corners). Its sides, and those of its cells
-    that are a comb's (`_comb_cells`), are the box's lines: not writing, so a line is fitted
-    to the digits inside, not to the box (whose sides, in the line, read as 1s)."""
+    that are a comb's (`_comb_cells`, or where digits touching its walls break the cells'
+    outlines, `_comb_walls`), are the box's lines: not writing, so a line is fitted to the
+    digits inside, not to the box (whose sides, in the line, read as 1s)."""
     found = np.zeros_like(mask)
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if hierarchy is None:
@@ -543,10 +552,86 @@ def printed_boxes(mask: np.ndarray) -> np.ndarray:
             rects = rects.reshape(-1, 4)
             written = rects[:, :2] + rects[:, 2:] / 2
         others = np.delete(written, np.flatnonzero(pieces == index), axis=0)
-        cv2.polylines(
-            found, _comb_cells([contours[c] for c in cells], others, smallest), True, 1, 3
-        )
+        comb = _comb_cells([contours[c] for c in cells], others, smallest)
+        cv2.polylines(found, comb, True, 1, 3)
+        if not comb:
+            for top, bottom in _comb_walls(mask, corners):
+                cv2.line(found, top, bottom, 1, 3)
     return cv2.bitwise_and(found, mask)
+
+
+def _comb_walls(mask: np.ndarray, corners: np.ndarray) -> list[tuple[Point, Point]]:
+    """The walls of a comb inside a box (corners int32 [4, 1, 2] in `mask`), each as its ends
+    on the box's top and bottom sides (px): straight lines across the box, inked over
+    `_WALL_SPAN` of its height, that split it into cells of one width (`_REGULAR`), each at
+    least `_NARROWEST_CELL` of the box's height wide. A digit written touching a wall joins
+    the wall's outline and breaks the cell's, so `_comb_cells` misses such a comb's walls,
+    and in the line image they read as 1s ("77" read "717"). The box is looked at turned
+    upright (its corners mapped to a rectangle), so a page turned or seen in perspective
+    has its walls upright too. A wall with a stroke down it (a bold 0's side drawn over it) is
+    left to the reader: taken for print, the stroke would go with it."""
+    points = _clockwise_from_top_left(corners[:, 0].astype(np.float32))
+    sides = np.roll(points, -1, axis=0) - points
+    lengths = np.hypot(sides[:, 0], sides[:, 1])
+    width, height = (lengths[0] + lengths[2]) / 2, (lengths[1] + lengths[3]) / 2
+    cells = int(width // (_NARROWEST_CELL * height))
+    if cells < 2:
+        return []
+    w, h = round(width), round(height)
+    upright = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    to_upright = cv2.getPerspectiveTransform(points, upright)
+    inside = cv2.warpPerspective(mask, to_upright, (w + 1, h + 1), flags=cv2.INTER_NEAREST)
+    inside = inside[2 : h - 1]  # the box's top and bottom sides left out
+    # A turned wall's pixels wander a pixel either side of its column.
+    near = cv2.dilate(inside, np.ones((1, 3), np.uint8))
+    inked = near.mean(axis=0) >= _WALL_SPAN
+    if not inked.any():
+        return []
+    # Each inked column's own pixels: a wall is the column its pixels are in, not one beside.
+    column_ink = np.where(inked, inside.sum(axis=0, dtype=np.int64), -1)
+    for count in range(cells, 1, -1):
+        pitch = width / count
+        reach = max(2, round(_REGULAR * pitch / 2))
+        walls = []
+        for x in np.round(np.arange(1, count) * pitch).astype(int):
+            near_x = column_ink[max(0, x - reach) : x + reach + 1]
+            if near_x.max() < 0:
+                break
+            walls.append(max(0, x - reach) + int(near_x.argmax()))
+        else:
+            walls = [x for x in walls if _thin(inside, x)]
+            if not walls:
+                return []
+            ends = np.array([[[x, 0], [x, h]] for x in walls], np.float32)
+            to_box = np.linalg.inv(to_upright)
+            found = cv2.perspectiveTransform(ends.reshape(-1, 1, 2), to_box).reshape(-1, 2, 2)
+            return [(_point(top), _point(bottom)) for top, bottom in found]
+    return []
+
+
+def _thin(inside: np.ndarray, wall: int) -> bool:
+    """Whether the run of ink through column `wall` of a box's inside (uint8 0/1 [rows,
+    columns]) is no wider than a printed line (`_WALL_WIDEST` px) in a third of its rows at
+    least: a digit touching or crossing the wall widens some rows, a stroke drawn down it
+    nearly all."""
+    left = np.cumprod(inside[:, wall::-1], axis=1).sum(axis=1)
+    right = np.cumprod(inside[:, wall:], axis=1).sum(axis=1)
+    widths = np.where(left > 0, left + right - 1, 0)
+    return float(np.percentile(widths, 30)) <= _WALL_WIDEST
+
+
+def _clockwise_from_top_left(points: np.ndarray) -> np.ndarray:
+    """A four-sided box's corners (float32 [4, 2], in either turn) clockwise on the screen
+    from the top left, so sides 0 and 2 are its top and bottom."""
+    centre = points.mean(axis=0)
+    angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
+    ordered = points[np.argsort(angles)]  # round the centre, clockwise on the screen
+    first = int(np.argmin(ordered.sum(axis=1)))
+    return np.roll(ordered, -first, axis=0)
+
+
+def _point(xy: np.ndarray) -> Point:
+    return round(float(xy[0])), round(float(xy[1]))
 
 
 def _comb_cells(holes: list[np.ndarray], written: np.ndarray, smallest: float) -> list[np.ndarray]:

@@ -27,7 +27,14 @@ from edge.lines import (
     group_lines,
     paper_balance,
 )
-from edge.printed import comb_ticks, page_axes, pen_strokes, strokes_across, written_over_print
+from edge.printed import (
+    comb_ticks,
+    page_axes,
+    pen_strokes,
+    printed_boxes,
+    strokes_across,
+    written_over_print,
+)
 from edge.scenes import Scene, SceneSettings, mixed_scenes, pen_path, sample_digits
 from edge.table import off_rough_ground
 
@@ -926,6 +933,51 @@ def test_a_1_written_in_a_box_from_its_top_to_its_bottom_is_not_a_wall():
     assert len(lines) == 1, [line.box for line in lines]
     x, _, w, _ = lines[0].box
     assert x <= 150 + 31 and x + w >= 150 + 66 * 2 + 33, lines[0].box
+
+
+def comb_with_digits_touching_its_walls(turn: float) -> tuple[np.ndarray, np.ndarray]:
+    """A detection-size ink mask (uint8 0/1) of a comb of three 60 px cells, 60 px tall, whose
+    digits' strokes run into its walls (a 7's bar, a 0's side, a 4's bar), turned `turn`
+    degrees; and the mask of its two walls alone, turned alike."""
+    comb, walls = np.zeros((240, 320), np.uint8), np.zeros((240, 320), np.uint8)
+    cv2.rectangle(comb, (70, 90), (250, 150), 1, 2)
+    for x in (130, 190):
+        cv2.line(walls, (x, 92), (x, 148), 1, 2)
+    digits = np.zeros_like(comb)
+    cv2.line(digits, (80, 98), (129, 98), 1, 3)  # a 7's bar, into the first wall
+    cv2.line(digits, (126, 98), (100, 142), 1, 3)
+    cv2.ellipse(digits, (168, 120), (21, 24), 0, 0, 360, 1, 3)  # a 0, against the second
+    cv2.line(digits, (191, 125), (240, 125), 1, 3)  # a 4's bar, from the second wall
+    cv2.line(digits, (206, 100), (196, 125), 1, 3)
+    cv2.line(digits, (226, 100), (226, 143), 1, 3)
+    turned = cv2.getRotationMatrix2D((160, 120), turn, 1.0)
+    return tuple(  # type: ignore[return-value]
+        cv2.warpAffine(m, turned, (320, 240), flags=cv2.INTER_NEAREST)
+        for m in (comb | walls | digits, walls)
+    )
+
+
+@pytest.mark.parametrize("turn", [0.0, 6.0, -12.0])
+def test_a_combs_walls_that_digits_touch_are_print(turn):
+    # A digit touching a comb's wall joins the wall's outline and breaks its cell's: the cells
+    # are no boxes, and the walls, left as writing in the line image, read as 1s ("77" read
+    # "717"). They are straight across the box, inked all the way, and split it evenly.
+    mask, walls = comb_with_digits_touching_its_walls(turn)
+    found = printed_boxes(mask)
+    on_walls = found[walls > 0].mean()
+    assert on_walls > 0.9, on_walls
+    digits = cv2.subtract(mask, cv2.dilate(found, np.ones((3, 3), np.uint8)))
+    assert cv2.countNonZero(digits) > 200  # the digits are left as writing
+
+
+def test_a_1_written_down_the_middle_of_a_box_is_no_wall():
+    # One box round a digit, the digit a 1 from the box's top to its bottom: the two halves
+    # are narrower than any digit's cell.
+    mask = np.zeros((240, 320), np.uint8)
+    cv2.rectangle(mask, (100, 90), (150, 150), 1, 2)
+    cv2.line(mask, (125, 91), (125, 149), 1, 3)
+    found = printed_boxes(mask)
+    assert not found[100:140, 123:128].any()
 
 
 @pytest.mark.parametrize(("table", "shade"), [(40, 0.5), (90, 0.4)])
