@@ -190,16 +190,25 @@ def test_a_1_left_out_beside_a_digit_is_read_from_the_lines_pieces_read_apart():
     assert [(d.first_step, d.last_step) for d in digits] == [(2, 2), (4, 5)]
 
 
+def test_a_digit_left_out_beside_another_is_read_from_the_lines_pieces_read_apart():
+    # Not only a 1: a thin digit beside a bold one, or the second of two equal digits written
+    # close (CTC reads them as one without a blank step between), stands apart on the page.
+    line = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.95)  # "0", surely
+    seven = steps(BLANK, BLANK, BLANK, BLANK, 7, BLANK, BLANK, BLANK, sure=0.97)
+    zero = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.98)
+    digits = read_digits(ScriptedReader(line, seven, zero), two_pieces())
+    assert [d.digit for d in digits] == [7, 0]
+
+
 @pytest.mark.parametrize(
     "first, second",
     [
-        ((7, 0.97), (0, 0.98)),  # another digit added, not a 1
         ((1, 0.7), (0, 0.98)),  # a 1 read unsurely
         ((1, 0.97), (6, 0.98)),  # a 1, but the 0 read as a 6
         ((None, 0.97), (0, 0.98)),  # nothing more
     ],
 )
-def test_pieces_that_do_not_surely_read_only_1s_more_leave_the_reading(first, second):
+def test_pieces_that_do_not_surely_read_more_digits_leave_the_reading(first, second):
     line = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.95)
     pieces = [
         steps(BLANK, BLANK, BLANK, *([] if digit is None else [digit]), BLANK, sure=sure)
