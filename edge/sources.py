@@ -50,12 +50,16 @@ from edge.scenes import SceneSettings, random_scene, sample_digits
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm", ".gif"}
-)
+    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm", ".gif",
+     ".avif", ".heic", ".heif"}
+)  # fmt: skip
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
      ".wmv", ".flv", ".3gp", ".ogv", ".mjpeg", ".mjpg", ".h264", ".264", ".y4m"}
 )  # fmt: skip
+# HEIF photos' brands (ISO/IEC 23008-12): HEVC images and image sequences, and the general
+# image brands a phone or a converter may give first.
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 # What a file's first bytes say it is when its name does not: (offset, bytes, kind, format).
 _SIGNATURES = (
     (0, b"\xff\xd8\xff", "image", "JPEG"),
@@ -65,6 +69,11 @@ _SIGNATURES = (
     (0, b"II*\x00", "image", "TIFF"),  # little-endian
     (0, b"MM\x00*", "image", "TIFF"),  # big-endian
     (8, b"WEBP", "image", "WebP"),
+    # A photo in an ISO media file (HEIF), told from a video by its brand: a phone's .heic
+    # (HEVC), an .avif (AV1). Before the MP4 video's signature, which is the same box.
+    (4, b"ftypavif", "image", "AVIF"),
+    (4, b"ftypavis", "image", "AVIF"),
+    *((4, b"ftyp" + brand, "image", "HEIF") for brand in _HEIF_BRANDS),
     (4, b"ftyp", "video", "MP4"),  # MP4, MOV, 3GP
     (0, b"\x1a\x45\xdf\xa3", "video", "Matroska"),  # Matroska, WebM
     (8, b"AVI ", "video", "AVI"),
@@ -76,8 +85,13 @@ _SIGNATURES = (
 # The formats read, by Pillow's names: Pillow reads the header of these alone, and each is told
 # by its first bytes exactly as OpenCV tells it, so the size checked is the size decoded. GIF is
 # decoded by Pillow (OpenCV's builds mostly lack it); anything else is refused unread.
-HEADER_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM", "GIF")
+# AVIF (Pillow 11.2 on, when built with libavif) is decoded by Pillow too.
+Image.init()
+HEADER_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM", "GIF") + (
+    ("AVIF",) if "AVIF" in Image.ID else ()
+)
 DECODED_FORMATS = frozenset({*HEADER_FORMATS, "MPO"})  # MPO: a phone's JPEG with a 2nd picture
+_BY_PILLOW = frozenset({"GIF", "AVIF"})
 DEFAULT_MAX_PIXELS = SourceSettings().max_pixels
 BYTES_PER_PIXEL = 8  # the most a file needs per declared pixel (16-bit RGBA, uncompressed) ...
 METADATA_BYTES = 16 << 20  # ... plus EXIF, colour profiles, thumbnails and a phone's extras
@@ -353,6 +367,8 @@ def decode_image(
         image = _laid_on_a_ground(data, path, kind, factor, ink)
     elif kind == "GIF":
         image = _first_gif_frame(data, path, factor)
+    elif kind in _BY_PILLOW:
+        image = _upright_by_pillow(data, path, kind, factor)
     else:
         if kind in ("JPEG", "MPO") and not jpeg_is_complete(data):
             raise UnreadableFrame(f"{path}: the JPEG is truncated (no end marker); copy it again.")
@@ -418,6 +434,12 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
         log.debug("%s: Pillow: %r", path, exc)
         file.seek(0)
         announced = _signature(file.read(16))
+        if announced and announced[1] in ("HEIF", "AVIF"):
+            raise UnreadableFrame(
+                f"{path}: {_HEIF_SAID[announced[1]]}, which this installation does not decode; "
+                "save it as a JPEG (on an iPhone: Settings > Camera > Formats > Most "
+                "Compatible), or convert it (heif-convert PHOTO.heic PHOTO.jpg)."
+            ) from exc
         if announced and announced[0] == "image":
             raise UnreadableFrame(
                 f"{path}: not a readable image (a {announced[1]} file whose header is corrupt "
@@ -499,6 +521,7 @@ def _by_pillow(
         ) from exc
 
 
+_HEIF_SAID = {"HEIF": "a HEIF photo (a phone's .heic)", "AVIF": "an AVIF photo"}
 _GROUNDS = {"dark": (255, 255, 255, 255), "light": (0, 0, 0, 255)}  # RGBA under each ink
 
 
@@ -534,6 +557,17 @@ def _drawn_ink(picture: Image.Image, ink: str) -> str:
     luma = sample[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
     drawn = float((luma * opacity).sum() / opacity.sum()) if opacity.any() else 255.0
     return "dark" if drawn < 128 else "light"
+
+
+def _upright_by_pillow(data: np.ndarray, path: Path, kind: str, factor: int) -> np.ndarray:
+    """A `kind` picture that OpenCV's builds may not decode (AVIF) as BGR, by Pillow, upright
+    by its EXIF orientation, its sides reduced `factor`."""
+    upright = _by_pillow(
+        data, path, kind, lambda picture: ImageOps.exif_transpose(picture).convert("RGB")
+    )
+    if factor > 1:
+        upright = upright.reduce(factor)
+    return cv2.cvtColor(np.asarray(upright), cv2.COLOR_RGB2BGR)
 
 
 def _first_gif_frame(data: np.ndarray, path: Path, factor: int) -> np.ndarray:

@@ -28,6 +28,7 @@ from edge.sources import (
     DEFAULT_MAX_PIXELS,
     UnreadableFrame,
     decode_image,
+    file_kind,
     image_paths,
     open_source,
     png_is_complete,
@@ -290,6 +291,41 @@ def test_a_gif_is_read_by_its_first_frame_in_colour(tmp_path):
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(UnreadableFrame, match=r"animated\.gif: not a readable image"):
         decode_image(path)
+
+
+def test_an_avif_photo_is_read_as_a_photo_not_taken_for_a_video(tmp_path):
+    # An AVIF is an ISO media file as an MP4 is (its first box "ftyp"); its brand says photo.
+    # Pillow decodes it where it is built with libavif (its wheels, 11.2 on); elsewhere the
+    # refusal says what to do.
+    photo = Image.new("RGB", (60, 40), (20, 20, 230))
+    path = tmp_path / "camera"  # no suffix: the bytes decide
+    photo.save(path, format="AVIF" if "AVIF" in Image.ID else "PNG")
+    if "AVIF" not in Image.ID:
+        path.write_bytes(b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf")
+    assert file_kind(path) == "image" and file_kind(path.rename(tmp_path / "x.avif")) == "image"
+    if "AVIF" in Image.ID:
+        image = decode_image(tmp_path / "x.avif")[0]
+        assert image.shape == (40, 60, 3)
+        assert np.abs(image[20, 30].astype(int) - (230, 20, 20)).max() < 30  # blue, as BGR
+    else:
+        with pytest.raises(UnreadableFrame, match=r"x\.avif: an AVIF photo, which this "):
+            decode_image(tmp_path / "x.avif")
+
+
+@pytest.mark.parametrize("brand", [b"heic", b"mif1"])
+def test_a_phones_heic_photo_is_refused_as_a_photo_with_what_to_do(tmp_path, brand):
+    # An iPhone's HEIC (HEVC in an ISO media file) was taken for an MP4 video: recognize told
+    # the user to read it as one. Neither Pillow nor OpenCV decodes it here.
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(b"\x00\x00\x00\x18ftyp" + brand + b"\x00\x00\x00\x00mif1heic" + bytes(64))
+    assert file_kind(path) == "image" and file_kind(path.rename(tmp_path / "photo")) == "image"
+    with pytest.raises(UnreadableFrame) as refused:
+        decode_image(tmp_path / "photo")
+    assert str(refused.value) == (
+        f"{tmp_path}/photo: a HEIF photo (a phone's .heic), which this installation does not "
+        "decode; save it as a JPEG (on an iPhone: Settings > Camera > Formats > Most "
+        "Compatible), or convert it (heif-convert PHOTO.heic PHOTO.jpg)."
+    )
 
 
 # --- large photos are decoded reduced, in colour, upright -------------------------------------

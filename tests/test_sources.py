@@ -254,16 +254,18 @@ def test_a_palette_picture_with_a_transparent_colour_is_laid_on_a_ground_too(tmp
 
 
 def test_a_folder_read_in_part_says_which_files_it_left_out(tmp_path, caplog):
-    # An iPhone's .heic and a file without a suffix are no image by their names: beside
-    # images that are read, they were left out without a word.
+    # A scan saved as a PDF and a file without a suffix are no image by their names: beside
+    # images that are read, they were left out without a word. (An iPhone's .heic is a photo:
+    # listed, and refused with what to do, `tests/test_hostile_images.py`.)
     cv2.imwrite(str(tmp_path / "a.png"), picture(5))
-    (tmp_path / "photo.heic").write_bytes(b"not read")
+    (tmp_path / "scan.pdf").write_bytes(b"not read")
     (tmp_path / "noext").write_bytes(b"not read")
     (tmp_path / ".DS_Store").write_bytes(b"hidden")
+    (tmp_path / "photo.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
     with caplog.at_level(logging.WARNING, logger="edge.sources"):
-        assert image_paths(str(tmp_path)) == [tmp_path / "a.png"]
+        assert image_paths(str(tmp_path)) == [tmp_path / "a.png", tmp_path / "photo.heic"]
     [record] = caplog.records
-    assert "2 files not read" in record.message and "(noext, photo.heic)" in record.message
+    assert "2 files not read" in record.message and "(noext, scan.pdf)" in record.message
     # (Not "convert it": no advice for a text file, which is left out as well.)
     assert "; to read such a file anyway, name it on the command line (read: " in record.message
     caplog.clear()
