@@ -157,12 +157,18 @@ class Line:
     turned: Callable[[float], "Line"] | None = field(default=None, repr=False, compare=False)
 
     def frame_box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
-        """The frame box around a rectangle of the line image (its corners mapped back)."""
+        """The frame box around a rectangle of the line image (its corners mapped back), within
+        the line's own box and so within the frame: a digit at the frame's edge, or a line
+        cut turned, would reach past it (a box at y -4, which a crop would take from the
+        other end)."""
         corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64)
         points = corners @ self.to_frame.T
         left, top = np.floor(points.min(axis=0))
         right, bottom = np.ceil(points.max(axis=0))
-        return int(left), int(top), int(right - left), int(bottom - top)
+        x, y, w, h = self.box
+        left, top = min(max(int(left), x), x + w - 1), min(max(int(top), y), y + h - 1)
+        right, bottom = max(min(int(right), x + w), left + 1), max(min(int(bottom), y + h), top + 1)
+        return left, top, right - left, bottom - top
 
 
 @dataclass(frozen=True)
