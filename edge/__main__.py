@@ -62,6 +62,7 @@ from edge.ink import INK_CHOICES
 from edge.lines import FindSettings
 from edge.model import BUNDLED_MODEL, LineModel, ModelError, model_file
 from edge.outputs import OutputError, build_sinks
+from edge.outputs.console import printable
 from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import WriteFailed, recognize_all
@@ -411,13 +412,24 @@ def _as_typed(value: object) -> str:
     return shlex.quote(value) if isinstance(value, str) else str(value)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with the message's control characters escaped (`printable`): a file name
+    with a newline or a terminal's escape codes in it reaches the terminal and the journal as
+    text. (A traceback's lines, after the message, stay lines.)"""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
+
+
 def configure_logging(level_name: str, verbose: int) -> None:
     """Quiet by default (warnings and errors only); -v and -vv, or [output] log_level, say more.
     The libraries' debug chatter never: -vv is for what edge does."""
     level = getattr(logging, level_name.upper())
     if verbose:
         level = min(level, logging.INFO if verbose == 1 else logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     for library in CHATTY_LIBRARIES:
         logging.getLogger(library).setLevel(max(level, logging.INFO))
     # OpenCV's own chatter (a webcam probe that fails, codec notes) only when asked for.

@@ -140,6 +140,20 @@ def test_recognize_goes_on_after_bad_files_and_exits_1(scene_dir, tmp_path):
     }
 
 
+def test_a_file_name_cannot_forge_a_log_line(scene_dir, tmp_path):
+    # A folder's file that is no image is named in a warning on stderr (and the journal,
+    # under systemd): a newline in its name started a line of its own there.
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(sorted(scene_dir.iterdir())[0], folder / "a.jpg")
+    (folder / "notes\nERROR edge: camera stolen.txt").write_text("not a picture")
+    done = edge("--source", str(folder), "--max-frames", "1")
+    assert done.returncode == 0, done.stderr
+    [warning] = [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
+    assert "notes\\nERROR edge: camera stolen.txt" in warning
+    assert not any(line.startswith("ERROR") for line in done.stderr.splitlines())
+
+
 def test_recognize_calls_a_symlink_loop_a_loop_named_alone_or_in_a_folder(scene_dir, tmp_path):
     good = sorted(scene_dir.iterdir())[0]
     shutil.copy(good, tmp_path / "a.jpg")

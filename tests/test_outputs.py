@@ -11,7 +11,7 @@ import pytest
 from edge.config import Settings, apply_overrides
 from edge.events import DigitPrediction, FrameResult, Reading, Stats
 from edge.outputs import OutputError, build_sinks
-from edge.outputs.console import ConsoleSink
+from edge.outputs.console import ConsoleSink, printable
 from edge.outputs.jsonlines import JsonLinesSink
 from edge.systemd import SystemdNotifySink
 
@@ -147,6 +147,26 @@ def test_console_names_each_image_file_last_and_says_what_was_written_when_known
         "end marker)",
         "4?7               written 437      confidence 0.41  latency   12.3 ms",
     ]
+
+
+def test_a_file_name_cannot_forge_a_line_or_drive_the_terminal():
+    # A name holding a newline started a line of its own that looked like a reading; one
+    # holding a terminal's escape codes recoloured the lines after it. Escaped as `ls -b` and
+    # Python write them, each reading stays one line of text.
+    out, notes = io.StringIO(), io.StringIO()
+    sink = ConsoleSink(out, notes)
+    sink.on_start(dataclasses.replace(STATS, source="1 image file in new\nfolder"))
+    forged = "evil\nFAKE 1234  confidence 1.00.jpg"
+    sink.on_reading(dataclasses.replace(READING, path=forged), STATS)
+    sink.on_file_error("\x1b[2Jx.jpg", "\x1b[2Jx.jpg: the file is empty; copy it again.", STATS)
+    assert out.getvalue().splitlines() == [
+        "4?7               confidence 0.41  latency   12.3 ms  evil\\nFAKE 1234  confidence "
+        "1.00.jpg",
+        "(unreadable)                                          \\x1b[2Jx.jpg: the file is empty; "
+        "copy it again.",
+    ]
+    assert "reading 1 image file in new\\nfolder with" in notes.getvalue()
+    assert printable("Zoë\t\x7f\x9b") == "Zoë\\t\\x7f\\x9b"  # DEL and C1 too; letters kept
 
 
 def test_json_lines_are_one_object_per_reading_and_stats_at_the_end():

@@ -1,5 +1,6 @@
 """The console output: one line per new reading, for a person watching a terminal."""
 
+import re
 from typing import TextIO
 
 from edge.events import FrameResult, Reading, Sink, Stats
@@ -13,6 +14,14 @@ TEXT_W, CONFIDENCE_W, LATENCY_W = 17, 15, 17
 PATH_AT = TEXT_W + 1 + CONFIDENCE_W + 2 + LATENCY_W + 2  # where an image file's path starts
 # A rate over fewer frames than this is mostly noise (one photo's is 0.0): not said at the end.
 RATE_FROM_FRAMES = 10
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: Unicode's control characters
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters escaped as Python writes them (a newline as \\n, an
+    escape as \\x1b): a file name holding a newline would start a line of its own that looks
+    like a reading, and one holding a terminal's escape codes would recolour or clear it."""
+    return _CONTROL.sub(lambda found: found[0].encode("unicode_escape").decode("ascii"), text)
 
 
 class ConsoleSink(Sink):
@@ -39,7 +48,8 @@ class ConsoleSink(Sink):
             model = f"the bundled model {stats.model} ({kind})"
         else:
             model = f"the model {stats.model} ({kind}; yours, not the bundled one)"
-        write_line(self.notes, f"edge: reading {stats.source} with {model}; Ctrl-C stops.")
+        source = printable(stats.source)
+        write_line(self.notes, f"edge: reading {source} with {model}; Ctrl-C stops.")
 
     def on_frame(self, result: FrameResult, stats: Stats) -> None:
         self._frames_read += bool(result.text)
@@ -47,11 +57,11 @@ class ConsoleSink(Sink):
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self._digit_readings += bool(reading.text)
         self._view_emptied += not reading.text and not reading.path
-        write_line(self.out, _reading_line(reading))
+        write_line(self.out, printable(_reading_line(reading)))
 
     def on_file_error(self, path: str, error: str, stats: Stats) -> None:
         # `error` starts with the path, as a reading's line ends with it: in the same column.
-        write_line(self.out, f"{'(unreadable)':<{PATH_AT}}{error}")
+        write_line(self.out, f"{'(unreadable)':<{PATH_AT}}{printable(error)}")
 
     def on_stats(self, stats: Stats) -> None:
         check_reader(self.out)
