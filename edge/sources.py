@@ -18,6 +18,7 @@ import os
 import re
 import shlex
 import socket
+import sys
 import tempfile
 import time
 import urllib.error
@@ -1333,12 +1334,25 @@ def announced_as(path: Path) -> str | None:
     return f"{'an' if vowel_sound else 'a'} {name} {kind}"
 
 
+# Where Raspberry Pi OS's apt installs picamera2 (python3-picamera2), for every Python 3.
+APT_PACKAGES = Path("/usr/lib/python3/dist-packages")
+
+
 def pi_camera_problem() -> str | None:
-    """Why the Pi camera cannot be used here, or None when picamera2 sees a camera."""
+    """Why the Pi camera cannot be used here, or None when picamera2 sees a camera. picamera2
+    comes from apt (into APT_PACKAGES), and a virtual environment made without
+    --system-site-packages does not see it: installed, yet not importable here."""
     try:
         from picamera2 import Picamera2
     except ImportError as exc:
         reraise_interrupt(exc)  # a Ctrl-C while libcamera loads is no missing package
+        if (APT_PACKAGES / "picamera2").is_dir() and sys.prefix != sys.base_prefix:
+            return (
+                f"picamera2 is installed ({APT_PACKAGES}) but this virtual environment "
+                f"({sys.prefix}) does not see the system's packages; make it with "
+                "python3 -m venv --system-site-packages and pip install -e '.[pi]', or install "
+                "with sudo deploy/install.sh"
+            )
         return "picamera2 is not installed (on Raspberry Pi OS: sudo apt install python3-picamera2)"
     if not Picamera2.global_camera_info():
         return "picamera2 sees no camera (check the ribbon cable)"

@@ -820,6 +820,26 @@ def test_what_native_code_prints_about_a_credentialed_url_comes_out_redacted(cap
     assert capfd.readouterr().out == "on stdout\n"
 
 
+def test_apts_picamera2_unseen_from_a_virtual_environment_says_how_to_make_one_that_sees_it(
+    monkeypatch, tmp_path
+):
+    # The README's first command makes a venv without the system's packages; on a Pi, apt's
+    # picamera2 is then installed yet not importable, and "not installed" sent users to apt.
+    monkeypatch.setitem(sys.modules, "picamera2", None)
+    monkeypatch.setattr(sources, "APT_PACKAGES", tmp_path)
+    (tmp_path / "picamera2").mkdir()
+    monkeypatch.setattr(sys, "prefix", "/home/pi/edge-digits/.venv")
+    monkeypatch.setattr(sys, "base_prefix", "/usr")
+    assert sources.pi_camera_problem() == (
+        f"picamera2 is installed ({tmp_path}) but this virtual environment "
+        "(/home/pi/edge-digits/.venv) does not see the system's packages; make it with python3 "
+        "-m venv --system-site-packages and pip install -e '.[pi]', or install with sudo "
+        "deploy/install.sh"
+    )
+    monkeypatch.setattr(sys, "prefix", "/usr")  # no venv: apt's Python sees its own packages
+    assert sources.pi_camera_problem().startswith("picamera2 is not installed")
+
+
 def test_auto_without_any_camera_says_how_to_choose(monkeypatch):
     def no_webcam(target, settings, live):
         raise SourceError(f"Cannot open webcam {target}")
@@ -833,8 +853,9 @@ def test_auto_without_any_camera_says_how_to_choose(monkeypatch):
     assert "--source" in message and "demo" in message
 
 
-def test_picamera2_missing_is_a_clear_error_that_names_what_chose_it(monkeypatch):
+def test_picamera2_missing_is_a_clear_error_that_names_what_chose_it(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "picamera2", None)  # what a desktop without it looks like
+    monkeypatch.setattr(sources, "APT_PACKAGES", tmp_path)  # nor has apt installed it
     with pytest.raises(SourceError, match=r"^picamera2 is not installed.*--source"):
         open_source(SourceSettings(name="picamera2"))  # named by the flag: its own words
     key = "[source] name = 'picamera2' in deploy/config.toml"  # the Pi's config on a desktop
