@@ -37,6 +37,7 @@ from edge.web.annotate import (
     label_sizes,
     short_label,
 )
+from edge.web.connections import CAP_WARNING_INTERVAL, InvalidRequestsThrottle
 from edge.web.label_layout import PlacedLabel, place_labels
 from edge.web.latest import Latest
 from edge.web.password import hash_password, hash_problem, verify_password
@@ -704,6 +705,34 @@ def test_a_request_head_must_arrive_in_time_but_a_stream_may_last(quick_deadline
     events.close()
     silent.close()
     dripping.close()
+
+
+def test_junk_requests_are_told_once_a_minute_not_once_each(web: WebSink, caplog, monkeypatch):
+    # A port scanner, or TLS spoken to the plain port: uvicorn warns "Invalid HTTP request
+    # received." for each, and 300 of them wrote 300 lines to the journal.
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    [throttle] = [f for f in uvicorn_log.filters if isinstance(f, InvalidRequestsThrottle)]
+    clock = [1000.0]  # the throttle's own clock, not the server's loop's
+    monkeypatch.setattr(throttle, "_clock", lambda: clock[0])
+    monkeypatch.setattr(throttle, "_last", -CAP_WARNING_INTERVAL)
+    monkeypatch.setattr(throttle, "_unsaid", 0)
+
+    def junk(count: int) -> None:
+        for _ in range(count):
+            connection = raw_request(web.port, b"\x16\x03\x01\x02\x00 not HTTP\r\n\r\n")
+            assert closed_by_server(connection, within=TIMEOUT)  # answered 400 and closed
+            connection.close()
+
+    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
+        junk(5)
+        clock[0] += CAP_WARNING_INTERVAL
+        junk(2)
+    said = [r.getMessage() for r in caplog.records if r.name == "uvicorn.error"]
+    assert said == [
+        "Invalid HTTP request received.",
+        "Invalid HTTP request received (and 4 more since the last said).",
+    ]
+    assert get(web, "/").status == 200  # and the page is served as ever
 
 
 def test_streams_beyond_the_cap_are_turned_away_and_head_is_no_viewer() -> None:

@@ -10,6 +10,7 @@ has a setting, so this subclass of uvicorn's protocol adds them (uvicorn takes a
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -86,6 +87,33 @@ class GuardedH11Protocol(H11Protocol):
                 "idle for each new one (someone holding connections open?)",
                 cls.max_connections,
             )
+
+
+class InvalidRequestsThrottle(logging.Filter):
+    """uvicorn's "Invalid HTTP request received." (a warning for each request that is not HTTP:
+    a port scanner, TLS spoken to the plain port) at most once every `CAP_WARNING_INTERVAL`
+    seconds, saying how many were left unsaid since: 300 junk connections wrote 300 lines to
+    the journal. Other messages pass."""
+
+    MESSAGE = "Invalid HTTP request received."
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._last = -CAP_WARNING_INTERVAL
+        self._unsaid = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != self.MESSAGE:
+            return True
+        now = self._clock()
+        if now - self._last < CAP_WARNING_INTERVAL:
+            self._unsaid += 1
+            return False
+        if self._unsaid:
+            record.msg = f"{self.MESSAGE[:-1]} (and {self._unsaid} more since the last said)."
+        self._last, self._unsaid = now, 0
+        return True
 
 
 def guarded(max_connections: int, header_timeout: float) -> type[GuardedH11Protocol]:

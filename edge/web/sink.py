@@ -16,12 +16,13 @@ from edge.events import FrameResult, Reading, Sink, Stats
 from edge.outputs import OutputError
 from edge.outputs.payloads import reading_payload, stats_payload
 from edge.web.app import create_app
-from edge.web.connections import guarded
+from edge.web.connections import InvalidRequestsThrottle, guarded
 from edge.web.live import LiveView
 from edge.web.metrics import WebMetrics
 from edge.web.security import page_hosts
 
 log = logging.getLogger(__name__)
+_INVALID_REQUESTS = InvalidRequestsThrottle()  # one for the process: uvicorn's logger is one
 
 CLOSE_GRACE = 0.5  # seconds for open streams to end cleanly when stopping, before they are cut
 KEEP_ALIVE_S = 5  # an idle connection between requests is closed after this
@@ -158,6 +159,9 @@ class WebSink(Sink):
             timeout_graceful_shutdown=2,  # streams end on their own; this is the backstop
         )
         self._server = uvicorn.Server(config)
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        if _INVALID_REQUESTS not in uvicorn_log.filters:
+            uvicorn_log.addFilter(_INVALID_REQUESTS)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
