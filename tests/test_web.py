@@ -154,8 +154,14 @@ def test_a_web_flags_address_is_named_as_typed_and_a_configs_by_its_key() -> Non
             OutputError, match=r"^\[web\]: cannot listen .*set another \[web\] port"
         ):
             WebSink(WebSettings(port=port))
-    with pytest.raises(OutputError, match=r"^--web 0\.0\.0\.0:0 lets other machines in"):
+    with pytest.raises(OutputError, match=r"^--web 0\.0\.0\.0:0 lets other machines in") as error:
         WebSink(WebSettings(host="0.0.0.0", port=0), given_as="--web 0.0.0.0:0")
+    # Where the login goes, whether a config file was given or not (it said "a config file
+    # given with --config" to a user who had given one).
+    assert str(error.value).endswith(
+        "in the [web] section of the config file (--config, or /etc/edge-digits/config.toml; "
+        "deploy/config.toml's [web] section shows both)."
+    )
     # A port alone did not set the host: the config's key is named.
     with pytest.raises(OutputError, match=r"^\[web\] host = '0\.0\.0\.0' lets other machines in"):
         WebSink(WebSettings(host="0.0.0.0", port=0), given_as="--web 0")

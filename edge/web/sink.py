@@ -11,7 +11,7 @@ import threading
 
 import uvicorn
 
-from edge.config import WebSettings
+from edge.config import SYSTEM_CONFIG, WebSettings
 from edge.events import FrameResult, Reading, Sink, Stats
 from edge.outputs import OutputError
 from edge.outputs.payloads import reading_payload, stats_payload
@@ -92,8 +92,8 @@ def login_for(
             f"{given_as or f'[web] host = {settings.host!r}'} lets other machines in, and there "
             "is no login: set [web] username and password_hash (`python -m edge.web.password` "
             "makes the hash), or trusted_network = true if everyone on this network may see "
-            "the camera, in a config file given with --config (deploy/config.toml's [web] "
-            "section shows both)"
+            "the camera, in the [web] section of the config file (--config, or "
+            f"{SYSTEM_CONFIG}; deploy/config.toml's [web] section shows both)."
         )
     return None
 
