@@ -76,11 +76,7 @@ _WALL = 0.8  # of the line's height, and `_WALL_WIDTH` px thick at most: a box's
 _WALL_WIDTH = 3
 _SLIVER = 1.5  # px thick on average at most: a piece of a box's wall, whatever its height
 _LETTER_INK = 170  # line-image level a letter's piece is as bright as on average (a faint
-# grid's fragments: 140-150); or as `_FAINT_LETTER_INK`, and at least `_ROUND_PIECE` of its
-# height wide: a label printed in grey, fainter than the writing beside it ("Sum 84" read
-# "584"), where a grid's fragments between digits are its lines' upright pieces
-_FAINT_LETTER_INK = 110
-_ROUND_PIECE = 0.6
+# grid's fragments: 140-150)
 _SURE = 0.9  # a line whose every digit is read this surely is read once
 _SHIFTS = (1, -1)  # px down, up: the copies an unsure line is read again from
 # A line image this many times as wide as tall holding one piece of writing, read unsurely,
@@ -487,11 +483,8 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     two that the reader left out is one mark unread, not two letters (real-dev's writers'
     "91301" read nothing, now "9130").
     The pieces are `_BOX_INK` ink, as tall as `_TALL_PIECE` (no speck), as bright as
-    `_LETTER_INK` (no fragment of a faint grid between digits), or as `_FAINT_LETTER_INK` and
-    about as wide as tall (a grey label's letters), and shorter than a rule (`_RULE_LENGTH`).
-    Measured (session 49) on 450 printed words beside handwritten numbers (a `/tmp` script):
-    390 -> 396 read as the number alone; held-out scenes (1,950, and 900 of boxes and grids)
-    and real-dev's writers' lines read as before."""
+    `_LETTER_INK` (no fragment of a faint grid between digits) and shorter than a rule
+    (`_RULE_LENGTH`)."""
     if not decoded:
         return decoded
     height = image.shape[0]
@@ -509,8 +502,7 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     # A pixel thick: what is left of a faint box's walls (a letter's strokes are thicker).
     sliver = thickness <= _SLIVER
     keep = (heights >= _TALL_PIECE) & ~wall & ~sliver & (width < _RULE_LENGTH)
-    faint_letter = (brightness >= _FAINT_LETTER_INK) & (width >= _ROUND_PIECE * heights)
-    keep &= (brightness >= _LETTER_INK) | faint_letter
+    keep &= brightness >= _LETTER_INK
     order = np.argsort(left[keep])
     starts, ends = left[keep][order], (left + width)[keep][order]
     tops = stats[1:, cv2.CC_STAT_TOP][keep][order]
