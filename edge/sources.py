@@ -84,15 +84,12 @@ _SIGNATURES = (
     (0, b"\x30\x26\xb2\x75", "video", "ASF"),  # ASF, WMV
 )
 # The formats read, by Pillow's names: Pillow reads the header of these alone, and each is told
-# by its first bytes exactly as OpenCV tells it, so the size checked is the size decoded. GIF is
-# decoded by Pillow (OpenCV's builds mostly lack it); anything else is refused unread.
-# AVIF (Pillow 11.2 on, when built with libavif) is decoded by Pillow too.
-Image.init()
-HEADER_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM", "GIF") + (
-    ("AVIF",) if "AVIF" in Image.ID else ()
-)
+# by its first bytes exactly as OpenCV tells it, so the size checked is the size decoded. GIF,
+# and AVIF where Pillow is built with libavif (its wheels, 11.2 on), are decoded by Pillow
+# (OpenCV's builds mostly lack them; an AVIF elsewhere is refused as a photo this installation
+# does not decode); anything else is refused unread.
+HEADER_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM", "GIF", "AVIF")
 DECODED_FORMATS = frozenset({*HEADER_FORMATS, "MPO"})  # MPO: a phone's JPEG with a 2nd picture
-_BY_PILLOW = frozenset({"GIF", "AVIF"})
 DEFAULT_MAX_PIXELS = SourceSettings().max_pixels
 BYTES_PER_PIXEL = 8  # the most a file needs per declared pixel (16-bit RGBA, uncompressed) ...
 METADATA_BYTES = 16 << 20  # ... plus EXIF, colour profiles, thumbnails and a phone's extras
@@ -368,7 +365,7 @@ def decode_image(
         image = _laid_on_a_ground(data, path, kind, factor, ink)
     elif kind == "GIF":
         image = _first_gif_frame(data, path, factor)
-    elif kind in _BY_PILLOW:
+    elif kind == "AVIF":
         image = _upright_by_pillow(data, path, kind, factor)
     else:
         if kind in ("JPEG", "MPO") and not jpeg_is_complete(data):
