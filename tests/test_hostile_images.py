@@ -297,6 +297,7 @@ def test_an_avif_photo_is_read_as_a_photo_not_taken_for_a_video(tmp_path):
     # An AVIF is an ISO media file as an MP4 is (its first box "ftyp"); its brand says photo.
     # Pillow decodes it where it is built with libavif (its wheels, 11.2 on); elsewhere the
     # refusal says what to do.
+    Image.init()  # every Pillow plugin loaded: Image.ID says whether this one reads AVIF
     photo = Image.new("RGB", (60, 40), (20, 20, 230))
     path = tmp_path / "camera"  # no suffix: the bytes decide
     photo.save(path, format="AVIF" if "AVIF" in Image.ID else "PNG")
