@@ -506,9 +506,9 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     order = np.argsort(left[keep])
     starts, ends = left[keep][order], (left + width)[keep][order]
     tops = stats[1:, cv2.CC_STAT_TOP][keep][order]
-    bottoms = tops + heights[keep][order]
-    centres = np.array([(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded])
     tall = heights[keep][order]
+    bottoms = tops + tall
+    centres = np.array([(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded])
     reaches = _DIGIT_REACH * height * tall / max(1, tall.max(initial=0))  # px each piece
     read = [
         bool(np.any((centres >= a - reach) & (centres < b + reach)))

@@ -61,6 +61,8 @@ VIDEO_SUFFIXES = frozenset(
 # HEIF photos' brands (ISO/IEC 23008-12): HEVC images and image sequences, and the general
 # image brands a phone or a converter may give first.
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+# How a refusal names a photo in an ISO media file that Pillow cannot read here.
+_HEIF_SAID = {"HEIF": "a HEIF photo (a phone's .heic)", "AVIF": "an AVIF photo"}
 # What a file's first bytes say it is when its name does not: (offset, bytes, kind, format).
 _SIGNATURES = (
     (0, b"\xff\xd8\xff", "image", "JPEG"),
@@ -365,8 +367,10 @@ def decode_image(
         image = _laid_on_a_ground(data, path, kind, factor, ink)
     elif kind == "GIF":
         image = _first_gif_frame(data, path, factor)
-    elif kind == "AVIF":
-        image = _upright_by_pillow(data, path, kind, factor)
+    elif kind == "AVIF":  # (OpenCV's builds may not decode it)
+        image = cv2.cvtColor(
+            np.asarray(_upright_by_pillow(data, path, kind, factor)), cv2.COLOR_RGB2BGR
+        )
     else:
         if kind in ("JPEG", "MPO") and not jpeg_is_complete(data):
             raise UnreadableFrame(f"{path}: the JPEG is truncated (no end marker); copy it again.")
@@ -519,7 +523,6 @@ def _by_pillow(
         ) from exc
 
 
-_HEIF_SAID = {"HEIF": "a HEIF photo (a phone's .heic)", "AVIF": "an AVIF photo"}
 _GROUNDS = {"dark": (255, 255, 255, 255), "light": (0, 0, 0, 255)}  # RGBA under each ink
 
 
@@ -535,11 +538,7 @@ def _laid_on_a_ground(data: np.ndarray, path: Path, kind: str, factor: int, ink:
     pixels' mean brightness (Rec. 601 luma), alpha weighted. Composited by Pillow, in 8 bits:
     no float copy of a large picture.
     """
-    upright = _by_pillow(
-        data, path, kind, lambda picture: ImageOps.exif_transpose(picture).convert("RGBA")
-    )
-    if factor > 1:
-        upright = upright.reduce(factor)
+    upright = _upright_by_pillow(data, path, kind, factor, "RGBA")
     ground = Image.new("RGBA", upright.size, _GROUNDS[_drawn_ink(upright, ink)])
     flat = np.asarray(Image.alpha_composite(ground, upright).convert("RGB"))
     return cv2.cvtColor(flat, cv2.COLOR_RGB2BGR)
@@ -557,15 +556,15 @@ def _drawn_ink(picture: Image.Image, ink: str) -> str:
     return "dark" if drawn < 128 else "light"
 
 
-def _upright_by_pillow(data: np.ndarray, path: Path, kind: str, factor: int) -> np.ndarray:
-    """A `kind` picture that OpenCV's builds may not decode (AVIF) as BGR, by Pillow, upright
-    by its EXIF orientation, its sides reduced `factor`."""
+def _upright_by_pillow(
+    data: np.ndarray, path: Path, kind: str, factor: int, mode: str = "RGB"
+) -> Image.Image:
+    """A `kind` picture (one OpenCV's builds may not decode: AVIF; or with transparency) by
+    Pillow, in `mode`, upright by its EXIF orientation, its sides reduced `factor`."""
     upright = _by_pillow(
-        data, path, kind, lambda picture: ImageOps.exif_transpose(picture).convert("RGB")
+        data, path, kind, lambda picture: ImageOps.exif_transpose(picture).convert(mode)
     )
-    if factor > 1:
-        upright = upright.reduce(factor)
-    return cv2.cvtColor(np.asarray(upright), cv2.COLOR_RGB2BGR)
+    return upright.reduce(factor) if factor > 1 else upright
 
 
 def _first_gif_frame(data: np.ndarray, path: Path, factor: int) -> np.ndarray:
