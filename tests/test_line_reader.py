@@ -200,6 +200,21 @@ def test_a_digit_left_out_beside_another_is_read_from_the_lines_pieces_read_apar
     assert [d.digit for d in digits] == [7, 0]
 
 
+def test_a_faint_piece_read_unsurely_is_read_again_at_full_ink():
+    faint = two_pieces()
+    faint[7:25, 8:10] = 255 // 3  # a light hand's 1: a third as bright as the 0 beside it
+    faint[7:9, 8:10] = 255  # (its first touch of the paper pressed)
+    line = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.95)  # "0", surely
+    unsure = steps(BLANK, BLANK, BLANK, BLANK, 1, BLANK, BLANK, BLANK, sure=0.6)
+    one = steps(BLANK, BLANK, BLANK, BLANK, 1, BLANK, BLANK, BLANK, sure=0.97)
+    zero = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.98)
+    reader = ScriptedReader(line, unsure, one, zero)
+    assert [d.digit for d in read_digits(reader, faint)] == [1, 0]
+    _, alone, full, _ = reader.seen
+    assert np.array_equal(alone[:, 15:17], faint[:, 8:10])
+    assert np.array_equal(full, np.where(alone > 0, 255, 0))  # its ink at full strength
+
+
 @pytest.mark.parametrize(
     "first, second",
     [

@@ -32,7 +32,14 @@ from edge.pipeline import (
     is_single_colour,
 )
 from edge.reading import Stabilizer, text_of
-from edge.scenes import Scene, SceneSettings, mixed_scenes, render_scene, sample_digits
+from edge.scenes import (
+    Scene,
+    SceneSettings,
+    inked_part,
+    mixed_scenes,
+    render_scene,
+    sample_digits,
+)
 from edge.sources import Frame, ImageFiles, SourceError, UnreadableFrame
 
 
@@ -163,6 +170,38 @@ def test_a_big_smudge_that_reads_nothing_does_not_hide_small_digits_below_it(rea
     frame = paper.astype(np.uint8)
     cv2.ellipse(frame, (150, 150), (70, 120), 20, 0, 360, 90, -1)
     assert "".join(str(d.digit) for d in reader.read(frame).digits) == "4071"
+
+
+def _with_a_faint_1(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """A page with two bold digits (MNIST images) 70 px tall and, between them, a 1 from a light
+    hand: 4 px wide, its ends pressed as dark as the digits, its middle a third as dark."""
+    page = np.full((480, 640), 225.0, np.float32)
+    x, top, height = 200, 200, 70
+    for digit in (first, None, second):
+        if digit is None:
+            along = np.abs(np.linspace(-1.0, 1.0, height))  # 0 mid-stroke, 1 at its ends
+            darkness = 0.3 + 0.7 * along**3
+            page[top : top + height, x : x + 4] = 225 - (225 - 40) * darkness[:, None]
+            x += 4 + 21
+            continue
+        ink = inked_part(digit).astype(np.float32) / 255
+        ink = cv2.resize(ink, (round(ink.shape[1] * height / ink.shape[0]), height))
+        region = page[top : top + height, x : x + ink.shape[1]]
+        region[:] = region * (1 - ink) + 40 * ink
+        x += ink.shape[1] + 21
+    return cv2.cvtColor(page.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def test_a_faint_1_between_bold_digits_is_read(reader):
+    # The line's ink is scaled to its boldest strokes: a light hand's 1 beside them was faint
+    # in the line image and left out ("416" read "46"; real-dev's writer dcse's 1s in lines).
+    images, labels = sample_digits()
+    fours, sixes = np.flatnonzero(labels == 4), np.flatnonzero(labels == 6)
+    read = [
+        text_of(reader.read(_with_a_faint_1(images[four], images[six])).digits)
+        for four, six in zip(fours[:5], sixes[:5], strict=True)
+    ]
+    assert read.count("416") >= 4, read
 
 
 def test_a_line_read_only_unsurely_beside_writing_read_surely_is_left_out_unless_in_its_row():
