@@ -11,14 +11,15 @@ A camera mounted sideways, upside down or behind a mirror: run and recognize tak
 rotation, hflip and vflip. Chalk or white marker on a dark board: --ink light (default auto).
 
 Exit status: 0 done, 1 something failed while running (a file, the camera, an output such as
-stdout on a full disk) or a camera is held by another program (worth starting again), 2 it
-could not start (bad config, model or source; the message says what to fix). SIGINT (Ctrl-C),
-SIGTERM or SIGHUP (its terminal closed; not under nohup) stops a command at once with a one-line
-message and 128 + the signal's number (130, 143, 129), except `run` once it is reading: it
-finishes the frame and says what it did (a second Ctrl-C stops at once), then exits 0 for a
-camera, a stream or a --loop replay, which run until stopped (1 if an output failed), but 128 +
-the signal's number for files or a video stopped before their end, saying so. A closed stdout
-(`| head -1`) ends run and recognize quietly with 141.
+stdout on a full disk), a camera is held by another program, or a webcam or stream is not
+there (unplugged, its server down: worth starting again; run as a systemd service, it is
+waited for instead), 2 it could not start (bad config, model or source; the message says what
+to fix). SIGINT (Ctrl-C), SIGTERM or SIGHUP (its terminal closed; not under nohup) stops a
+command at once with a one-line message and 128 + the signal's number (130, 143, 129), except
+`run` once it is reading: it finishes the frame and says what it did (a second Ctrl-C stops at
+once), then exits 0 for a camera, a stream or a --loop replay, which run until stopped (1 if an
+output failed), but 128 + the signal's number for files or a video stopped before their end,
+saying so. A closed stdout (`| head -1`) ends run and recognize quietly with 141.
 """
 
 from edge.interrupts import handle_stop_signals, signal_name, stop_now, stop_on_signals
@@ -67,7 +68,15 @@ from edge.pipeline import DigitReader, Pipeline
 from edge.reading import Stabilizer
 from edge.recognize import WriteFailed, recognize_all
 from edge.scenes import SMALLEST_SCENE, SceneTooSmall
-from edge.sources import VIDEO_SUFFIXES, CameraBusy, SourceError, open_source, orientation_of
+from edge.sources import (
+    VIDEO_SUFFIXES,
+    CameraBusy,
+    SourceError,
+    SourceUnavailable,
+    open_when_there,
+    orientation_of,
+)
+from edge.systemd import SystemdNotifySink
 
 if TYPE_CHECKING:  # the web output's imports are loaded only when the page is on
     from edge.web.sink import WebSink
@@ -457,8 +466,10 @@ def run(
     named the source (`source_named_by`), and `config`, the settings' file, for errors."""
     reader = load_reader(settings)
     sinks = build_sinks(settings, web_flag, config)
+    systemd = next((sink for sink in sinks if isinstance(sink, SystemdNotifySink)), None)
     try:
-        source = open_source(settings.source, settings.reading.ink, source_named)
+        waiting = systemd.waiting if systemd else None  # a service: no one there to restart it
+        source = open_when_there(settings.source, settings.reading.ink, source_named, waiting)
     except SceneTooSmall as exc:  # the settings take frames from 32 px, as a camera can give
         raise SourceError(
             f"--source demo: {exc}; set --width and --height ([source] width and height) to "
@@ -615,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
             source_named_by(args, settings),
             resolve_config_path(args.config),
         )
-    except CameraBusy as exc:  # not the setup's fault: systemd starts it again (exit 1)
+    except (CameraBusy, SourceUnavailable) as exc:  # not the setup's: worth starting again
         print(f"edge: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except WriteFailed as exc:

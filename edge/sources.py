@@ -29,7 +29,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, NoReturn, Protocol, TypeVar
+from typing import BinaryIO, NamedTuple, NoReturn, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import cv2
@@ -109,6 +109,10 @@ _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
 DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images it lacks itself
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
 STREAM_PROBE_S = 3.0  # s a stream's server is given to answer, to say why it could not be opened
+# A webcam or stream not there when a service starts (`open_when_there`) is tried again after
+# FIRST_RETRY_S, then twice as long each time up to LONGEST_RETRY_S; a try (a stream's open and
+# the probe saying why it failed) takes up to about 11 s: OPEN_ALLOWANCE_S allows for it.
+FIRST_RETRY_S, LONGEST_RETRY_S, OPEN_ALLOWANCE_S = 5.0, 60.0, 60.0
 RTSP_PORT = 554  # an rtsp:// URL's port when it names none
 AV_LOG_QUIET = -8  # FFmpeg's log level that prints nothing
 CHOOSE_SOURCE = (
@@ -124,6 +128,21 @@ class SourceError(Exception):
 class CameraBusy(SourceError):
     """A camera that is there but cannot start now (another program holds it): worth trying
     again, so `python -m edge` exits 1 for it, which systemd restarts, not 2 (a setup error)."""
+
+
+class SourceUnavailable(SourceError):
+    """A webcam or stream that is not there now: unplugged, its server down, hung or not
+    answering, or its host name not resolving (the network not up yet after a power cut).
+    Worth trying again, unlike a wrong setting: `python -m edge` exits 1 for it, and run as a
+    service waits for it (`edge.__main__.open_when_there`)."""
+
+
+class StreamProblem(NamedTuple):
+    """Why a source could not be opened, and whether that may pass by itself (`passing`: its
+    camera or server is not there now) rather than being a wrong setting."""
+
+    why: str
+    passing: bool = False
 
 
 class UnreadableFrame(Exception):
@@ -746,7 +765,9 @@ class Capture:
             self._capture = cv2.VideoCapture(target, cv2.CAP_ANY, params)
         if not self._capture.isOpened():
             self.close()
-            raise SourceError(f"Cannot open {self.description}: {self._why_not(target)}")
+            why, passing = self._why_not(target)
+            error = SourceUnavailable if passing else SourceError
+            raise error(f"Cannot open {self.description}: {why}")
         if isinstance(target, int):
             self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, settings.width)
             self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, settings.height)
@@ -788,17 +809,22 @@ class Capture:
         return DEFAULT_FPS
 
     @staticmethod
-    def _why_not(target: int | str) -> str:
+    def _why_not(target: int | str) -> StreamProblem:
+        """Why the target could not be opened, and whether that may pass (a camera unplugged,
+        a stream's server down: `SourceUnavailable`)."""
         if isinstance(target, int):
-            return f"no such camera (is it plugged in? try another N in webcam:N). {CHOOSE_SOURCE}"
+            why = f"no such camera (is it plugged in? try another N in webcam:N). {CHOOSE_SOURCE}"
+            return StreamProblem(why, passing=True)
         if "://" in target:
             return stream_problem(target)
         if os.path.isfile(target) and os.path.getsize(target) == 0:
-            return "the file is empty; copy it again, or record it again."
+            return StreamProblem("the file is empty; copy it again, or record it again.")
         damage = mp4_damage(Path(target))
         if damage:
-            return f"{damage}; copy it again, or record it again."
-        return "OpenCV cannot decode it as a video; convert it to MP4 (H.264) or MJPEG AVI."
+            return StreamProblem(f"{damage}; copy it again, or record it again.")
+        return StreamProblem(
+            "OpenCV cannot decode it as a video; convert it to MP4 (H.264) or MJPEG AVI."
+        )
 
     def read(self) -> Frame | None:
         """The next frame; None at a video's end. A video that ends well before the frames its
@@ -922,56 +948,62 @@ def url_secrets(url: str) -> set[str]:
     return {form for secret in found for form in (secret, unquote(secret)) if form}
 
 
-def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> str:
+def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> StreamProblem:
     """Why OpenCV could not open the stream at `url`, as far as asking its server tells: a host
     name that does not resolve, nothing listening, no answer, an HTTP error or login, or an
-    answer that is not a video (a web page); what to check follows. Never shows credentials."""
+    answer that is not a video (a web page); what to check follows. Never shows credentials.
+    What may pass: a name that does not resolve (the network not up yet), a server that does
+    not answer, refuses or fails (HTTP 5xx), a camera that has hung."""
     parts = urlsplit(url)
     try:
         host, port = parts.hostname, parts.port
     except ValueError:  # a port that is no number
-        return "the URL's port is not a number from 1 to 65535; check the URL."
+        return StreamProblem("the URL's port is not a number from 1 to 65535; check the URL.")
     if not host:
-        return "the URL names no host; check the URL."
+        return StreamProblem("the URL names no host; check the URL.")
     port = port or {"http": 80, "https": 443, "rtsp": RTSP_PORT}.get(parts.scheme, 0)
     check = "check the URL and that the server is running."
     try:
         socket.getaddrinfo(host, port or None)
     except OSError:
-        return f"the host name {host} does not resolve; {check}"
+        return StreamProblem(f"the host name {host} does not resolve; {check}", passing=True)
     if not port:
-        return f"the stream does not answer; {check}"
+        return StreamProblem(f"the stream does not answer; {check}", passing=True)
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except TimeoutError:
-        return f"{host}:{port} does not answer; {check}"
+        return StreamProblem(f"{host}:{port} does not answer; {check}", passing=True)
     except OSError as exc:
         why = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc.strerror
-        return f"nothing answers at {host}:{port} ({why or exc}); {check}"
+        return StreamProblem(f"nothing answers at {host}:{port} ({why or exc}); {check}", True)
     netloc = host if ":" not in host else f"[{host}]"
     bare = parts._replace(netloc=f"{netloc}:{port}").geturl()  # no credentials sent
     if parts.scheme == "rtsp":
         return _rtsp_problem(bare, host, port, timeout)
     if parts.scheme not in ("http", "https"):
-        return _answers_but(host, port)
+        return StreamProblem(_answers_but(host, port))
     try:
         with urllib.request.urlopen(bare, timeout=timeout) as answer:
             kind = answer.headers.get_content_type()
     except urllib.error.HTTPError as exc:
         if exc.code == 401:
-            return (
+            return StreamProblem(
                 "the server asks for a login (HTTP 401); put the user and password in the URL: "
                 "http://user:password@host/path."
             )
-        return f"the server answered HTTP {exc.code} {exc.reason}; check the URL's path."
+        if exc.code >= 500:  # the server's own failure (a camera starting up)
+            return StreamProblem(f"the server answered HTTP {exc.code} {exc.reason}.", True)
+        why = f"the server answered HTTP {exc.code} {exc.reason}; check the URL's path."
+        return StreamProblem(why)
     except (OSError, ValueError) as exc:
-        return f"the server at {host}:{port} did not answer over HTTP ({exc}); {check}"
+        why = f"the server at {host}:{port} did not answer over HTTP ({exc}); {check}"
+        return StreamProblem(why, passing=True)
     if kind.startswith(("video/", "multipart/")):
-        return (
+        return StreamProblem(
             f"the server sends {kind}, which OpenCV could not decode; an MJPEG "
             "(multipart/x-mixed-replace) or an H.264 stream is read."
         )
-    return (
+    return StreamProblem(
         f"the server answered with {kind} (a web page?), not a video stream; use the stream's "
         "own URL (such as http://camera/video.mjpg), not the page that shows it."
     )
@@ -986,7 +1018,7 @@ def _answers_but(host: str, port: int) -> str:
     )
 
 
-def _rtsp_problem(bare: str, host: str, port: int, timeout: float) -> str:
+def _rtsp_problem(bare: str, host: str, port: int, timeout: float) -> StreamProblem:
     """Why OpenCV could not open the RTSP stream at `bare` (its URL without credentials), whose
     server takes connections: asked for its OPTIONS, which need no login, a server that says
     nothing within `timeout` s (a hung camera, a port that is no RTSP server's) is told apart
@@ -1000,26 +1032,27 @@ def _rtsp_problem(bare: str, host: str, port: int, timeout: float) -> str:
             (host, port), f"OPTIONS {bare} RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode(), 5, timeout
         )
     except TimeoutError:
-        return (
+        return StreamProblem(
             f"{host}:{port} accepted the connection but sent no RTSP answer within {timeout:g} s "
-            f"(timed out); {check}"
+            f"(timed out); {check}",
+            passing=True,
         )
     except OSError as exc:
-        return (
-            f"{host}:{port} accepted the connection, then failed ({exc.strerror or exc}); {check}"
+        return StreamProblem(
+            f"{host}:{port} accepted the connection, then failed ({exc.strerror or exc}); {check}",
+            passing=True,
         )
     if answer.startswith(b"RTSP/"):
-        return _answers_but(host, port)
+        return StreamProblem(_answers_but(host, port))
     if answer.startswith(b"HTTP/"):
-        return (
+        return StreamProblem(
             f"{host}:{port} answers over HTTP, not RTSP; check the URL's port, or use an "
             "http:// URL if the camera streams over HTTP."
         )
     if not answer:
-        return (
-            f"{host}:{port} accepted the connection, then closed it without an RTSP answer; {check}"
-        )
-    return f"{host}:{port} answers, but not over RTSP; {check}"
+        why = f"{host}:{port} accepted the connection, then closed it without an RTSP answer"
+        return StreamProblem(f"{why}; {check}", passing=True)
+    return StreamProblem(f"{host}:{port} answers, but not over RTSP; {check}")
 
 
 def _first_bytes(address: tuple[str, int], request: bytes, count: int, timeout: float) -> bytes:
@@ -1278,6 +1311,45 @@ def _named_source(settings: SourceSettings, ink: str, config_key: str | None) ->
         raise SourceError(f"{named_by}: {exc} {CHOOSE_SOURCE}") from None
     pace_fps = settings.frame_rate if settings.realtime else None
     return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels, ink)
+
+
+def open_when_there(
+    settings: SourceSettings,
+    ink: str = "auto",
+    named_by: str | None = None,
+    waiting: Callable[[str, float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FrameSource:
+    """`open_source`; given `waiting` (run as a service: systemd's notifier, `edge.systemd`), a
+    webcam or stream that is not there yet (`SourceUnavailable`: unplugged, its server down,
+    the network not up yet after a power cut) is waited for rather than raised: warned of
+    once, tried again after FIRST_RETRY_S, then twice as long each time up to
+    LONGEST_RETRY_S, and `waiting` told before each wait what is waited for and for how long
+    at most until the next try has answered (the wait and OPEN_ALLOWANCE_S). Any other
+    SourceError is raised: a wrong setting does not mend itself."""
+    wait, since = FIRST_RETRY_S, None
+    while True:
+        try:
+            source = open_source(settings, ink, named_by)
+        except SourceUnavailable as exc:
+            if waiting is None:
+                raise
+            if since is None:
+                since = time.monotonic()
+                log.warning(
+                    "%s Waiting for it: trying again in %g s, then at most every %g s.",
+                    exc,
+                    wait,
+                    LONGEST_RETRY_S,
+                )
+            waiting(f"waiting for the source: {exc}", wait + OPEN_ALLOWANCE_S)
+            sleep(wait)
+            wait = min(2 * wait, LONGEST_RETRY_S)
+            continue
+        if since is not None:
+            waited = time.monotonic() - since
+            log.warning("%s is there, after %.0f s of waiting.", source.description, waited)
+        return source
 
 
 @contextmanager

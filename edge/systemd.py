@@ -111,6 +111,13 @@ class SystemdNotifySink(Sink):
         # WATCHDOG=1 rides along so the first period starts now, whatever start-up took.
         self._send(self._clock(), "READY=1", stats)
 
+    def waiting(self, status: str, for_s: float) -> None:
+        """Before start-up is done, while the source is waited for (`edge.sources.
+        open_when_there`): STATUS= says what for, and EXTEND_TIMEOUT_USEC= gives start-up
+        `for_s` seconds more from now, past TimeoutStartSec=. (The watchdog runs only once
+        READY=1 is sent: none is due meanwhile.)"""
+        self.notifier.send(f"EXTEND_TIMEOUT_USEC={round(for_s * 1e6)}", f"STATUS={status}")
+
     def on_frame_taken(self, stats: Stats) -> None:
         now = self._clock()
         if now >= self._next_due:

@@ -602,7 +602,6 @@ def test_a_stream_that_ends_is_an_error_exit(scenes, tmp_path):
     ("args", "message"),
     [
         (["--source", "no/such/dir"], "does not exist"),
-        (["--source", "webcam:57"], "error: Cannot open webcam 57"),
         (["--model", "no/such/model.tflite"], "does not exist"),
         (["--stable-frames", "0"], "--stable-frames"),
         (["--config", "no/such/config.toml"], "does not exist"),
@@ -617,6 +616,14 @@ def test_what_cannot_start_exits_2_with_a_message(args, message):
     done = edge(*args, "--max-frames", "1")
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_webcam_that_is_not_there_exits_1_worth_starting_again():
+    # Unplugged, it may be plugged in: not a setup error (2), which systemd does not restart.
+    done = edge("--source", "webcam:57", "--max-frames", "1")
+    assert done.returncode == 1
+    assert "error: Cannot open webcam 57: no such camera (is it plugged in?" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
