@@ -77,3 +77,28 @@ def wait_for_output(recognizer: Recognizer, text: str) -> None:
         if time.monotonic() > deadline or recognizer.process.poll() is not None:
             raise AssertionError(f"{text!r} not in the output:\n{recognizer.output()}")
         time.sleep(0.1)
+
+
+def test_a_still_views_reading_is_retained_again_after_a_broker_restart(mnist_test, tmp_path):
+    """The report: a meter's view makes one reading, then none for hours. A broker without
+    persistence forgot it as it restarted, and only the discovery and status were sent again:
+    Home Assistant showed the reading as unknown until the meter moved on."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    replay = write_replay(mnist_test, tmp_path / "replay", scenes=1)  # one view, held still
+    config = f'[mqtt]\nenabled = true\nurl = "{broker.url}"\ndevice = "e2e-device"\n'
+    recognizer = Recognizer(replay, config, tmp_path)
+    try:
+        # Each photo of the first pass is an answer of its own; then the view holds still.
+        wait_for_output(recognizer, "the image files are read again")
+        time.sleep(1.0)
+        made = json.loads(retained_messages(broker, "edge-digits")[f"{TOPIC}/reading"])
+        broker.stop()
+        broker.start()
+        wait_for_output(recognizer, f"connected to 127.0.0.1:{broker.port} again")
+        retained = retained_messages(broker, "edge-digits")
+        # The same reading (its timestamp too), sent again: the view made no new one.
+        assert json.loads(retained[f"{TOPIC}/reading"]) == made, recognizer.output()
+    finally:
+        recognizer.kill()
+        broker.stop()

@@ -123,9 +123,11 @@ class MqttSink(Sink):
         self.published_readings = 0
         self.dropped_readings = 0
         self._dropped_while_down = 0
-        # The last reading dropped while disconnected (its JSON payload), sent once connected:
-        # the retained reading topic is what a subscriber (Home Assistant) shows as the value.
-        self._unsent: str | None = None
+        # The last reading made (its JSON payload), sent again on every connect: the retained
+        # reading topic is what a subscriber (Home Assistant) shows as the value. And whether
+        # it was made while disconnected (dropped until then).
+        self._present: str | None = None
+        self._unsent = False
         self._counting = threading.Lock()  # readings counted from both threads
         self._connected = False
         self._answered = False  # the broker sent a CONNACK on this connection
@@ -191,12 +193,12 @@ class MqttSink(Sink):
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         payload = json_text({**reading_payload(reading), "device": self.device})
         with self._counting:
+            self._present = payload
+            self._unsent = not self._connected
             if not self._connected:
                 self.dropped_readings += 1
                 self._dropped_while_down += 1
-                self._unsent = payload  # the present, for when the broker is back
                 return
-            self._unsent = None
         info = self._client.publish(f"{self.topic}/reading", payload, qos=1, retain=True)
         with self._counting:
             # NO_CONN (lost a moment ago): paho keeps a QoS 1 message, sent on reconnect.
@@ -266,19 +268,22 @@ class MqttSink(Sink):
             client.publish(topic, config, qos=1, retain=True)
         client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
         with self._counting:
-            # The reading made last while down is the present: sent now, it is one reading
-            # published, not dropped; the older ones stay dropped.
-            unsent, self._unsent = self._unsent, None
-            if unsent is not None:
-                client.publish(f"{self.topic}/reading", unsent, qos=1, retain=True)
+            # The present reading, sent on every connect as the discovery is, before any newer
+            # one: one sent before, which a broker without persistence forgot as it restarted
+            # (a view that holds still, a meter's, makes no new one for hours), or the one made
+            # last while down: then one reading published, not dropped; the older stay dropped.
+            if self._present is not None:
+                client.publish(f"{self.topic}/reading", self._present, qos=1, retain=True)
+            unsent, self._unsent = self._unsent, False
+            if unsent:
                 self.published_readings += 1
                 self.dropped_readings -= 1
             made, self._dropped_while_down = self._dropped_while_down, 0
             self._connected = True
         self._connected_since = time.monotonic()
         self._answer.set()  # (once connected: a reading made next is published)
-        dropped = made - (unsent is not None)
-        if unsent is None:
+        dropped = made - unsent
+        if not unsent:
             told = f"{_readings(made)} dropped"
         elif made == 1:
             told = "1 reading made, sent now"
