@@ -196,18 +196,25 @@ install_venv_and_package() {
     fingerprint=$(package_fingerprint)
     [[ -f $STAMP ]] && installed=$(<"$STAMP")
     [[ $fingerprint == "$installed" ]] && return 0
-    # Same version number, different code: pip would keep the old one, so remove it first.
-    [[ -z $installed ]] || act "$VENV/bin/python" -m pip uninstall --yes edge-digits
     # No pip.conf: Raspberry Pi OS's adds an extra index whose rebuilt wheels are not the files
     # the hashes are of.
     export PIP_CONFIG_FILE=/dev/null
     # Only the pinned wheels, each checked against its sha256, and none of their dependencies
     # beyond the file: numpy and Pillow stay apt's (a wheel in the venv would shadow them and
-    # break picamera2 and cv2, built against apt's numpy).
+    # break picamera2 and cv2, built against apt's numpy). First, while the installed package
+    # is still whole: this is the step that needs the network, and an upgrade over bad Wi-Fi
+    # that fails here leaves the running service as it was.
     act "$VENV/bin/python" -m pip install --require-hashes --no-deps --only-binary :all: \
-        --requirement "$SCRIPT_DIR/$REQUIREMENTS"
+        --requirement "$SCRIPT_DIR/$REQUIREMENTS" ||
+        die "pip could not install the pinned requirements (see its error above; no network?)." \
+            "${installed:+The installed edge-digits and its service are left as they were. }Run" \
+            "install.sh again once that is mended."
+    # Same version number, different code: pip would keep the old one, so remove it first.
+    [[ -z $installed ]] || act "$VENV/bin/python" -m pip uninstall --yes edge-digits
     # The package itself: nothing from the network (setuptools came with the file above).
-    act "$VENV/bin/python" -m pip install --no-deps --no-index --no-build-isolation "$PACKAGE"
+    act "$VENV/bin/python" -m pip install --no-deps --no-index --no-build-isolation "$PACKAGE" ||
+        die "pip could not install $PACKAGE (see its error above); the service has no package" \
+            "until install.sh runs again and does."
     act "$VENV/bin/python" -c 'import cv2, numpy, picamera2, ai_edge_litert.interpreter, edge.model' ||
         die "the installed package cannot import its dependencies (see the error above)."
     $DRY_RUN || printf '%s\n' "$fingerprint" >"$STAMP"

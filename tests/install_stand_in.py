@@ -4,7 +4,8 @@ Run as `install_stand_in.py TOOL ARGS...` from a wrapper named TOOL on PATH. Eve
 to $STAND_IN_LOG as one JSON line; the state the script reads back (installed apt packages, the
 service's enabled/active flags) lives in $STAND_IN_STATE so a second run sees what the first did.
 Knobs: $STAND_IN_ARCH (dpkg architecture), $STAND_IN_UNAME (uname -m), $STAND_IN_BROKEN_IMPORTS=1
-(the venv's import check fails).
+(the venv's import check fails), $STAND_IN_NO_NETWORK=1 (pip's install of the pinned requirements,
+which downloads, fails).
 """
 
 import json
@@ -86,6 +87,9 @@ def uname(args: list[str], state: dict) -> int:
 def venv_python(args: list[str], state: dict) -> int:
     if args[0] == "-c":
         return 1 if os.environ.get("STAND_IN_BROKEN_IMPORTS") else 0
+    if "--require-hashes" in args and os.environ.get("STAND_IN_NO_NETWORK"):
+        print("ERROR: network unreachable", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -228,9 +228,33 @@ def test_a_changed_package_is_reinstalled_and_the_service_restarted(pi: FakePi):
 
     assert again.returncode == 0, again.stderr
     changes = pi.changes()
-    assert changes[0] == ["venv-python", "-m", "pip", "uninstall", "--yes", "edge-digits"]
-    assert changes[1:3] == [PIP_INSTALLS[0], [*PIP_INSTALLS[1], str(pi.package)]]
+    # What needs the network first, while the installed package is whole.
+    assert changes[:3] == [
+        PIP_INSTALLS[0],
+        ["venv-python", "-m", "pip", "uninstall", "--yes", "edge-digits"],
+        [*PIP_INSTALLS[1], str(pi.package)],
+    ]
     assert changes[3:] == [["systemctl", "restart", "edge-digits.service"]]
+
+
+def test_an_upgrade_without_network_leaves_the_installed_package_and_says_what_to_do(pi: FakePi):
+    """The report: the old package was uninstalled first, then the download failed; the
+    service, still enabled, had no package from its next restart on, and the script ended on
+    pip's own error."""
+    assert pi.run().returncode == 0
+    (pi.package / "edge" / "__init__.py").write_text('"""new code, same version"""\n')
+
+    failed = pi.run(STAND_IN_NO_NETWORK="1")
+
+    assert failed.returncode == 1
+    assert failed.stderr.endswith(
+        "install.sh: error: pip could not install the pinned requirements (see its error above; "
+        "no network?). The installed edge-digits and its service are left as they were. Run "
+        "install.sh again once that is mended.\n"
+    )
+    assert pi.changes() == [PIP_INSTALLS[0]]  # nothing uninstalled, nothing restarted
+    mended = pi.run()
+    assert mended.returncode == 0 and "pip" in str(pi.changes())  # the upgrade, done now
 
 
 def test_a_changed_unit_is_reloaded_and_the_service_restarted(pi: FakePi):
