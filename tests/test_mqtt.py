@@ -207,11 +207,40 @@ def test_two_devices_with_one_client_id_are_told_to_give_each_its_own(
         # Knocked off again every second or so: told once at warning level, not every time
         # (each device warned twice a second, without end).
         wait_until(lambda: caplog.text.count(hint) >= 6, "knocked off again and again")
+        # Each device: its first short connection's loss (a broker restarting does that too)
+        # and the hint, at its second, each at warning level once, with the end of each.
         said = warnings(caplog)
-        assert sum(hint in w for w in said) <= 2 and sum("again after" in w for w in said) <= 2
+        assert sum(hint in w for w in said) <= 2 and sum("again after" in w for w in said) <= 4
     finally:
         first.on_stop(stats())
         second.on_stop(stats())
+
+
+def test_a_broker_restarted_soon_after_connecting_is_one_outage_with_no_false_lead(
+    broker: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The report: a broker stopped within 10 s of the Pi connecting (both up again after a
+    # power cut) gave two warnings for one outage, the first blaming a client id that no other
+    # device shared.
+    caplog.set_level(logging.INFO, logger="edge.outputs.mqtt")
+    sink = MqttSink(settings(broker.url))
+    sink.on_start(stats())
+    try:
+        wait_until(lambda: sink.connected, "connected")
+        broker.stop()
+        wait_until(lambda: "connection refused" in caplog.text, "refused while it is down")
+        broker.start()
+        wait_until(lambda: sink.connected, "connected again")
+        said = warnings(caplog)
+        assert [w for w in said if "lost the connection" in w] == [
+            f"MQTT: lost the connection to the broker at 127.0.0.1:{broker.port} (it closed the "
+            "connection or went away); the recognizer keeps running, retrying with backoff "
+            "(readings are counted as dropped until connected)"
+        ]
+        assert not [w for w in said if "unreachable" in w or "client id" in w], said
+        assert any("connected to" in w and "again after" in w for w in said), said
+    finally:
+        sink.on_stop(stats())
 
 
 def test_a_broker_outage_counts_dropped_readings_and_publishing_resumes(

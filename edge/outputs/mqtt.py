@@ -51,6 +51,7 @@ FIRST_ANSWER_WAIT = 3.0
 # seconds: a connection lost sooner than this after it was made, again and again, is most
 # often another client with the same id taking it over (two devices with one `device`).
 SHORT_LIVED = 10.0
+_LOST = "lost the connection"  # how an outage of a connection that was up starts
 
 
 def _readings(count: int) -> str:
@@ -137,6 +138,7 @@ class MqttSink(Sink):
         self._was_connected = False  # in this run: a first connection is not "again"
         self._told: set[str] = set()  # reasons warned of in this run
         self._connected_since = 0.0
+        self._short_lived = 0  # connections in a row that lasted under SHORT_LIVED
         self._answer = threading.Event()  # the broker's first answer, or a failure to reach it
         self._next_stats = 0.0
         self._client = self._make_client(settings)
@@ -322,18 +324,19 @@ class MqttSink(Sink):
             # error", which tells the user nothing.
             why = "it closed the connection or went away" if reason.value == 128 else str(reason)
             lasted = time.monotonic() - self._connected_since
-            knocked_off = lasted < SHORT_LIVED
+            self._short_lived = self._short_lived + 1 if lasted < SHORT_LIVED else 0
+            knocked_off = self._short_lived >= 2
             if knocked_off:
                 # (MQTT 3.1.1 gives no reason; a broker closes the older of two connections with
                 # one client id, and each of two such devices then knocks the other off, every
-                # second or so: told once at warning level, then at info.)
+                # second or so: told once at warning level, then at info. Not at the first
+                # short connection: a broker restarting soon after we connected ends it too.)
                 why += (
-                    f", within {SHORT_LIVED:.0f} s of connecting: if another device uses the same "
-                    f"client id ({TOPIC_ROOT}-{self.device}), give each its own [mqtt] device"
+                    f", the second time in a row within {SHORT_LIVED:.0f} s of connecting: if "
+                    f"another device uses the same client id ({TOPIC_ROOT}-{self.device}), give "
+                    "each its own [mqtt] device"
                 )
-            self._report_down(
-                f"lost the connection to the broker at {self.address} ({why})", again=knocked_off
-            )
+            self._report_down(f"{_LOST} to the broker at {self.address} ({why})", again=knocked_off)
         elif not answered:
             # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word
             # (or waits for the rest of what it takes for a TLS record: then paho gives up).
@@ -350,17 +353,23 @@ class MqttSink(Sink):
     def _report_down(self, why: str, again: bool = False) -> None:
         """Warn when an outage starts and when its reason changes, not on every retry; an
         outage that comes `again` and again for the same reason is told at warning level once,
-        its repeats (and their ends) at info."""
+        its repeats (and their ends) at info. An outage that began with the connection lost
+        was warned of: why the broker cannot be reached since (refused: it is down) is told at
+        info, the same outage."""
         self._answer.set()
         if why == self._down_reason:
             return
+        level = logging.WARNING
         if not self._down_reason:
             self._down_since = time.monotonic()
+            self._down_level = logging.INFO if again and why in self._told else logging.WARNING
+            level = self._down_level
+        elif self._down_reason.startswith(_LOST):
+            level = logging.INFO
         self._down_reason = why
-        self._down_level = logging.INFO if again and why in self._told else logging.WARNING
         self._told.add(why)
         log.log(
-            self._down_level,
+            level,
             "MQTT: %s; the recognizer keeps running, retrying with backoff "
             "(readings are counted as dropped until connected)",
             why,
