@@ -349,6 +349,7 @@ class Pipeline:
         self._shown_by = {sink.label for sink in self.sinks if sink.label}  # readings' outputs
         self._empty_reason: str | None = None
         self._answered: set[str] = set()  # image files whose reading, or failure, was said
+        self._failure_told: set[str] = set()  # image files whose failure was said
         self._looping = False  # whether an image file has been read again (--loop)
 
     def stop(self) -> None:
@@ -477,16 +478,19 @@ class Pipeline:
         """Count a frame that could not be used; `reason` starts with what it is (until ':').
 
         An image file's failure goes to the outputs, as its reading would have: it is an answer
-        about that file, given once (a looped replay reads it again). A camera's bad frame is
-        only logged, once in a while.
+        about that file, given once (a looped replay reads it again), and given too when a file
+        read before fails on a later pass (removed, or overwritten with what is no picture),
+        which would otherwise go unsaid for good. A camera's bad frame is only logged, once in
+        a while.
         """
         self.stats.failed_frames += 1
         if not path:
             self._warn(reason.split(":")[0], "frame %d rejected: %s", index, reason)
             return
         log.debug("frame %d rejected: %s", index, reason)  # the outputs show it, at -v too
-        if path not in self._answered:
+        if path not in self._failure_told:
             self._answered.add(path)
+            self._failure_told.add(path)
             self._notify(lambda sink: sink.on_file_error(path, reason, self.stats), answer=True)
 
     @property

@@ -684,7 +684,9 @@ class ImageFiles:
 
     Paced, the first pass still reads every file (each is an answer: a reader slower than the
     pace takes longer, it does not leave photos out); looped, later passes are a camera's view
-    and drop what a slow reader falls behind on, as a camera would.
+    and drop what a slow reader falls behind on, as a camera would. Looped, the `spec` they
+    were listed from (a file, a directory or a glob, `image_paths`) is listed again for each
+    pass: a photo dropped into the folder joins, one removed leaves.
     """
 
     stills = True
@@ -697,8 +699,10 @@ class ImageFiles:
         loop: bool,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         ink: str = "auto",
+        spec: str | None = None,
     ):
         self.description = f"{len(paths)} image file{'s' * (len(paths) != 1)}"
+        self._spec = spec
         self.pace_fps = pace_fps
         if pace_fps:
             log.info("replaying %s at %g fps (--fps, [source] fps)", self.description, pace_fps)
@@ -715,6 +719,7 @@ class ImageFiles:
                 return None
             self._next %= len(self._paths)
             self._first_pass = False
+            self._list_again()
         path = self._paths[self._next]
         self._next += 1
         try:
@@ -722,6 +727,23 @@ class ImageFiles:
         except UnreadableFrame as exc:
             raise UnreadableFrame(str(exc), str(path)) from None
         return Frame(image, time.time(), path=str(path), scale=reduced)
+
+    def _list_again(self) -> None:
+        """The files `spec` names now, for the next pass; the last list while it names none
+        (a folder emptied: each file then fails, and says so)."""
+        if self._spec is None:
+            return
+        try:
+            paths = image_paths(self._spec)
+        except SourceError as exc:
+            log.debug("%s", exc)
+            return
+        if paths != self._paths:
+            added, gone = len(set(paths) - set(self._paths)), len(set(self._paths) - set(paths))
+            said = "%s: %d image file(s) added, %d gone, since the last pass"
+            log.info(said, self._spec, added, gone)
+            self._paths = paths
+            self._next %= len(paths)
 
     def skip(self, count: int) -> int:
         if self._first_pass:
@@ -1310,7 +1332,7 @@ def _named_source(settings: SourceSettings, ink: str, config_key: str | None) ->
     except SourceError as exc:
         raise SourceError(f"{named_by}: {exc} {CHOOSE_SOURCE}") from None
     pace_fps = settings.frame_rate if settings.realtime else None
-    return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels, ink)
+    return ImageFiles(paths, pace_fps, settings.loop, settings.max_pixels, ink, name)
 
 
 def open_when_there(

@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from test_lines import ink_of, on_turned_grid, page, ruled_page_turned
 
 from edge import pipeline as pipeline_module
 from edge.bench import overlap
+from edge.config import SourceSettings
 from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError
 from edge.line_reader import read_digits
@@ -40,7 +42,7 @@ from edge.scenes import (
     render_scene,
     sample_digits,
 )
-from edge.sources import Frame, ImageFiles, SourceError, UnreadableFrame
+from edge.sources import Frame, ImageFiles, SourceError, UnreadableFrame, open_source
 
 
 @pytest.fixture(scope="module")
@@ -519,6 +521,42 @@ def test_a_looped_photo_that_cannot_be_read_is_said_once(reader, scene, tmp_path
     assert [path for path, _ in recorder.errors] == [str(broken)]
     assert [r.path for r in recorder.readings] == [str(good)]
     assert (stats.failed_frames, stats.frames) == (3, 3)
+
+
+def test_a_looped_photo_removed_after_it_was_read_is_said_to_fail_once(reader, scene, tmp_path):
+    """The report: a photo removed during a --loop replay failed on every pass with no word
+    (not at -v, not in --json), only counted in the closing summary."""
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    for photo in (first, second):
+        cv2.imwrite(str(photo), scene.frame)
+
+    class RemovesTheSecond(Recorder):
+        def on_reading(self, reading: Reading, stats: Stats) -> None:
+            super().on_reading(reading, stats)
+            if reading.path == str(second):  # once both are read
+                second.unlink()
+
+    recorder = RemovesTheSecond()
+    stats = run(ImageFiles([first, second], None, loop=True), reader, recorder, max_frames=8)
+    assert [r.path for r in recorder.readings] == [str(first), str(second)]
+    assert [path for path, _ in recorder.errors] == [str(second)]  # once, of 3 failed passes
+    assert recorder.errors[0][1].startswith(f"{second}: cannot be read")
+    assert stats.failed_frames == 3
+
+
+def test_a_looped_folder_is_listed_again_for_each_pass(reader, scene, tmp_path):
+    # A photo dropped into the folder joins the replay (the glob was expanded once).
+    cv2.imwrite(str(tmp_path / "a.png"), scene.frame)
+
+    class DropsAPhoto(Recorder):
+        def on_frame(self, result: FrameResult, stats: Stats) -> None:
+            super().on_frame(result, stats)
+            cv2.imwrite(str(tmp_path / "b.png"), scene.frame)
+
+    recorder = DropsAPhoto()
+    source = open_source(SourceSettings(name=str(tmp_path), loop=True))
+    run(source, reader, recorder, max_frames=4)
+    assert [Path(f.path).name for f in recorder.frames] == ["a.png", "a.png", "b.png", "a.png"]
 
 
 def test_what_is_written_goes_with_the_reading_when_the_source_knows_it(reader, scene):
