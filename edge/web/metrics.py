@@ -1,8 +1,9 @@
 """Prometheus metrics for `/metrics`, Frigate-style: what an operator graphs and alerts on.
 
 Counters and gauges are read from the latest stats snapshot at scrape time, so they always agree
-with `/api/stats`; only the inference histogram needs per-frame observations. Each sink has its
-own registry, so several can live in one process (tests) without clashing.
+with `/api/stats`; only the inference histogram needs per-frame observations, which join it when
+the snapshot is taken (`settle`), so one scrape's counts and timings are of the same frames. Each
+sink has its own registry, so several can live in one process (tests) without clashing.
 """
 
 from collections.abc import Iterator
@@ -79,12 +80,21 @@ class WebMetrics:
             buckets=INFERENCE_BUCKETS,
             registry=self.registry,
         )
+        self._unsettled: list[float] = []  # seconds, since the last stats snapshot
 
     def observe(self, result: FrameResult) -> None:
-        """Record one frame's inference time; frames without digits ran no inference."""
+        """Record one frame's inference time (frames without digits ran no inference), shown
+        from the next `settle`."""
         ms = result.timings_ms.get(INFERENCE_STAGE)
         if ms is not None and result.digits:
-            self._inference.observe(ms / 1000.0)
+            self._unsettled.append(ms / 1000.0)
+
+    def settle(self) -> None:
+        """Put the timings recorded so far in the histogram: call it as the stats snapshot is
+        taken (a scrape showed 251 timings of 242 frames, the counts a second behind)."""
+        for seconds in self._unsettled:
+            self._inference.observe(seconds)
+        self._unsettled.clear()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

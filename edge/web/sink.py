@@ -180,6 +180,7 @@ class WebSink(Sink):
 
     def on_start(self, stats: Stats) -> None:
         self.live.stats = stats_payload(stats)
+        self.metrics.settle()
         self.live.start()
         self._thread = threading.Thread(target=self._serve, name="web", daemon=True)
         self._thread.start()
@@ -194,13 +195,16 @@ class WebSink(Sink):
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         # The counts first: a stream woken by the reading sends them right after it.
         self.live.stats = stats_payload(stats)
+        self.metrics.settle()
         self.live.add_reading(reading_payload(reading))
 
     def on_stats(self, stats: Stats) -> None:
         self.live.stats = stats_payload(stats)
+        self.metrics.settle()
 
     def on_stop(self, stats: Stats) -> None:
         self.live.stats = stats_payload(stats)
+        self.metrics.settle()
         self.live.stop()  # ends every stream, so the server need not wait for them...
         if self._loop is not None:  # ...but one stuck on a full socket never sees that
             with contextlib.suppress(RuntimeError):  # the loop has already ended
