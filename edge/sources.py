@@ -10,6 +10,7 @@ carries on with the next.
 
 import dataclasses
 import errno
+import functools
 import glob
 import io
 import itertools
@@ -442,6 +443,8 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
             kind, (width, height) = image.format, image.size
             transparent = "A" in image.getbands() or "transparency" in image.info
             bilevel = image.mode == "1"
+            if kind == "TIFF" and (pages := _pages(image)) > 1:
+                _only_the_first_page(path, pages)
     except Image.DecompressionBombError as exc:  # over 2 x 89.5 MP: beyond any max_pixels
         # Pillow's message gives the size: "Image size (400000000 pixels) exceeds limit ..."
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
@@ -478,6 +481,28 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
     if kind not in DECODED_FORMATS or width < 1 or height < 1:
         raise UnreadableFrame(f"{path}: not a readable image ({kind}); use a JPEG or PNG.")
     return kind, width, height, transparent, bilevel
+
+
+def _pages(tiff: Image.Image) -> int:
+    """How many pages a TIFF holds, from their headers; 1 when a later one is broken (its first
+    page is read all the same)."""
+    try:
+        return tiff.n_frames
+    except Exception as exc:  # Pillow's TIFF plugin raises many kinds for a corrupt header
+        log.debug("TIFF pages: %r", exc)
+        return 1
+
+
+@functools.cache  # once a file: a looped replay reads it again and again
+def _only_the_first_page(path: Path, pages: int) -> None:
+    """Warn that a multi-page TIFF (a scanner's) is read by its first page alone."""
+    log.warning(
+        "%s: a TIFF of %d pages; only its first is read. Save each page as a file of its own to "
+        "read them all (tiffsplit %s page-).",
+        path,
+        pages,
+        shlex.quote(str(path)),
+    )
 
 
 def _signature(head: bytes) -> tuple[str, str] | None:

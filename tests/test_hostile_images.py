@@ -4,6 +4,7 @@ files through `python -m edge recognize` in bounded memory (issue #12, "Images")
 
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -291,6 +292,20 @@ def test_a_gif_is_read_by_its_first_frame_in_colour(tmp_path):
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(UnreadableFrame, match=r"animated\.gif: not a readable image"):
         decode_image(path)
+
+
+def test_a_multi_page_tiff_says_only_its_first_page_is_read_once(tmp_path, caplog):
+    # A scanner's TIFF of several sheets was read by its first page without a word.
+    pages = [Image.new("L", (40, 30), level) for level in (200, 100, 50)]
+    path = tmp_path / "scan.tif"
+    pages[0].save(path, save_all=True, append_images=pages[1:])
+    for _ in range(2):  # (a looped replay reads it again and again)
+        assert decode_image(path)[0][15, 20].tolist() == [200] * 3
+    told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert told == [
+        f"{path}: a TIFF of 3 pages; only its first is read. Save each page as a file of its "
+        f"own to read them all (tiffsplit {path} page-)."
+    ]
 
 
 def test_an_avif_photo_is_read_as_a_photo_not_taken_for_a_video(tmp_path):
