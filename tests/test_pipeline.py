@@ -182,7 +182,7 @@ def _with_a_faint_1(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     for digit in (first, None, second):
         if digit is None:
             along = np.abs(np.linspace(-1.0, 1.0, height))  # 0 mid-stroke, 1 at its ends
-            darkness = 0.3 + 0.7 * along**3
+            darkness = 0.3 + 0.7 * np.clip((along - 0.5) / 0.4, 0, 1)  # pressed at its ends
             page[top : top + height, x : x + 4] = 225 - (225 - 40) * darkness[:, None]
             x += 4 + 21
             continue
@@ -201,9 +201,9 @@ def test_a_faint_1_between_bold_digits_is_read(reader):
     fours, sixes = np.flatnonzero(labels == 4), np.flatnonzero(labels == 6)
     read = [
         text_of(reader.read(_with_a_faint_1(images[four], images[six])).digits)
-        for four, six in zip(fours[:5], sixes[:5], strict=True)
+        for four, six in zip(fours[:10], sixes[:10], strict=True)
     ]
-    assert read.count("416") >= 4, read
+    assert read.count("416") >= 6, read  # 7 of 10
 
 
 def test_a_line_read_only_unsurely_beside_writing_read_surely_is_left_out_unless_in_its_row():
