@@ -10,7 +10,6 @@ carries on with the next.
 
 import dataclasses
 import errno
-import functools
 import glob
 import io
 import itertools
@@ -28,7 +27,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, NoReturn, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -135,7 +134,7 @@ class SourceUnavailable(SourceError):
     """A webcam or stream that is not there now: unplugged, its server down, hung or not
     answering, or its host name not resolving (the network not up yet after a power cut).
     Worth trying again, unlike a wrong setting: `python -m edge` exits 1 for it, and run as a
-    service waits for it (`edge.__main__.open_when_there`)."""
+    service waits for it (`open_when_there`)."""
 
 
 class StreamProblem(NamedTuple):
@@ -493,7 +492,7 @@ def _pages(tiff: Image.Image) -> int:
         return 1
 
 
-@functools.cache  # once a file: a looped replay reads it again and again
+@cache  # once a file: a looped replay reads it again and again
 def _only_the_first_page(path: Path, pages: int) -> None:
     """Warn that a multi-page TIFF (a scanner's) is read by its first page alone."""
     log.warning(
@@ -1044,7 +1043,9 @@ def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> StreamProblem:
         return StreamProblem(why)
     except (OSError, ValueError) as exc:
         why = f"the server at {host}:{port} did not answer over HTTP ({exc}); {check}"
-        return StreamProblem(why, passing=True)
+        # A server that hangs or drops the line may come back; a TLS certificate will not.
+        lost = (TimeoutError, ConnectionError)
+        return StreamProblem(why, isinstance(getattr(exc, "reason", exc), lost))
     if kind.startswith(("video/", "multipart/")):
         return StreamProblem(
             f"the server sends {kind}, which OpenCV could not decode; an MJPEG "
@@ -1365,7 +1366,6 @@ def open_when_there(
     ink: str = "auto",
     named_by: str | None = None,
     waiting: Callable[[str, float], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> FrameSource:
     """`open_source`; given `waiting` (run as a service: systemd's notifier, `edge.systemd`), a
     webcam or stream that is not there yet (`SourceUnavailable`: unplugged, its server down,
@@ -1390,7 +1390,7 @@ def open_when_there(
                     LONGEST_RETRY_S,
                 )
             waiting(f"waiting for the source: {exc}", wait + OPEN_ALLOWANCE_S)
-            sleep(wait)
+            time.sleep(wait)
             wait = min(2 * wait, LONGEST_RETRY_S)
             continue
         if since is not None:
