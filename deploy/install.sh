@@ -183,10 +183,13 @@ install_apt_packages() {
     done
     ((${#missing[@]})) || return 0
     export DEBIAN_FRONTEND=noninteractive
-    act apt-get update
+    act apt-get update ||
+        die "apt-get update failed (see its error above: no network?); run install.sh again" \
+            "once it works."
     act apt-get install -y --no-install-recommends "${missing[@]}" ||
-        die "apt-get could not install ${missing[*]}. picamera2 and libcamera come from the" \
-            "Raspberry Pi archive (archive.raspberrypi.com): is this Raspberry Pi OS?"
+        die "apt-get could not install ${missing[*]} (see its error above). Without network it" \
+            "cannot; picamera2 and libcamera come from the Raspberry Pi archive" \
+            "(archive.raspberrypi.com): is this Raspberry Pi OS?"
 }
 
 install_venv_and_package() {

@@ -318,7 +318,7 @@ class _Window:
 class Pipeline:
     """Runs frames from `source` through `reader` and `stabilizer` to the sinks until stopped
     (a still-image source's files are each a reading the first time they are read, unstabilized;
-    read again, as a looped replay reads them, they are a view: `_seen_again`)."""
+    read again, as a looped replay reads them, each is a view of its own: `_seen_again`)."""
 
     def __init__(
         self,
@@ -350,6 +350,7 @@ class Pipeline:
         self._empty_reason: str | None = None
         self._answered: set[str] = set()  # image files whose reading, or failure, was said
         self._failure_told: set[str] = set()  # image files whose failure was said
+        self._file_views: dict[str, Stabilizer] = {}  # each file read again: a view of its own
         self._looping = False  # whether an image file has been read again (--loop)
 
     def stop(self) -> None:
@@ -452,6 +453,7 @@ class Pipeline:
         else:  # another image is another picture, read as it is, even two alike
             self._answered.add(frame.path)
             reading = reading_of(result, time.time())
+            self._file_views[frame.path] = Stabilizer(self.stabilizer.stable_frames, result.text)
         self._say(reading)
 
     def _say(self, reading: Reading | None) -> None:
@@ -463,16 +465,18 @@ class Pipeline:
 
     def _seen_again(self, result: FrameResult) -> Reading | None:
         """The reading to say, if any, of an image file read before (a looped replay's later
-        passes): the files have each said theirs, and what is read again is a view that changes
-        only as they do, so a reading is said once the view holds a new one, as a camera's is.
-        One photo looped says its reading once; a file changed on disk says its new one."""
+        passes): each file has said its reading, and is a view of its own that changes only
+        as the file does, so it says a new one once that has held for as many passes as a
+        camera's reading holds frames. A file written over says its new reading; the others,
+        nothing (one view of all the files, 0 7 0 7, held nothing, and a file written over
+        beside another was never said). A file that failed and reads again says its reading
+        again, and a later failure is told again."""
         if not self._looping:
             self._looping = True
             log.info("the image files are read again: a reading is said once a new one holds")
-        reading = self.stabilizer.update(result, time.time())
-        if reading is None or reading.text == self.stats.last_reading:
-            return None  # e.g. one photo: its view holds the reading the file said already
-        return reading
+        self._failure_told.discard(result.path)
+        view = self._file_views.setdefault(result.path, Stabilizer(self.stabilizer.stable_frames))
+        return view.update(result, time.time())
 
     def _failed(self, index: int, reason: str, path: str = "") -> None:
         """Count a frame that could not be used; `reason` starts with what it is (until ':').
@@ -491,6 +495,7 @@ class Pipeline:
         if path not in self._failure_told:
             self._answered.add(path)
             self._failure_told.add(path)
+            self._file_views.pop(path, None)  # read again, its reading is news
             self._notify(lambda sink: sink.on_file_error(path, reason, self.stats), answer=True)
 
     @property

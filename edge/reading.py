@@ -89,16 +89,17 @@ class Stabilizer:
     """Emits a Reading when a read-out has held for `stable_frames` frames and is new.
 
     Nothing is emitted for an empty view at start-up; after a number was read, an empty view
-    that holds is emitted as "" (the number went away).
+    that holds is emitted as "" (the number went away). `said`: the read-out said already, as
+    an image file's first reading is (not emitted again until another one held).
     """
 
-    def __init__(self, stable_frames: int):
+    def __init__(self, stable_frames: int, said: str = ""):
         if stable_frames < 1:
             raise ValueError(f"stable_frames must be at least 1, got {stable_frames}")
         self.stable_frames = stable_frames
         self._candidate = ""
         self._count = 0
-        self._emitted = ""
+        self._emitted = said
         self._frames = 0  # fed in all
         self._last: FrameResult | None = None
 

@@ -497,7 +497,7 @@ def _only_the_first_page(path: Path, pages: int) -> None:
     """Warn that a multi-page TIFF (a scanner's) is read by its first page alone."""
     log.warning(
         "%s: a TIFF of %d pages; only its first is read. Save each page as a file of its own to "
-        "read them all (tiffsplit %s page-).",
+        "read them all (tiffsplit %s page-; tiffsplit is in libtiff-tools).",
         path,
         pages,
         shlex.quote(str(path)),
@@ -1037,8 +1037,9 @@ def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> StreamProblem:
                 "the server asks for a login (HTTP 401); put the user and password in the URL: "
                 "http://user:password@host/path."
             )
-        if exc.code >= 500:  # the server's own failure (a camera starting up)
-            return StreamProblem(f"the server answered HTTP {exc.code} {exc.reason}.", True)
+        if exc.code >= 500:  # the server's own failure
+            why = f"the server answered HTTP {exc.code} {exc.reason}"
+            return StreamProblem(f"{why} (a camera starting up, or failing).", passing=True)
         why = f"the server answered HTTP {exc.code} {exc.reason}; check the URL's path."
         return StreamProblem(why)
     except (OSError, ValueError) as exc:
@@ -1046,7 +1047,13 @@ def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> StreamProblem:
         # A server that hangs or drops the line may come back; a TLS certificate will not.
         lost = (TimeoutError, ConnectionError)
         return StreamProblem(why, isinstance(getattr(exc, "reason", exc), lost))
-    if kind.startswith(("video/", "multipart/")):
+    if kind.startswith("multipart/"):  # MJPEG's: it answers, and sends no picture
+        return StreamProblem(
+            f"the server answers with {kind} but sent no picture OpenCV could decode (a camera "
+            "hung or still starting up: restart it if it stays so).",
+            passing=True,
+        )
+    if kind.startswith("video/"):
         return StreamProblem(
             f"the server sends {kind}, which OpenCV could not decode; an MJPEG "
             "(multipart/x-mixed-replace) or an H.264 stream is read."
@@ -1482,6 +1489,6 @@ def _first_camera(settings: SourceSettings) -> FrameSource:
     try:
         return Capture(0, settings, live=True)
     except SourceError:
-        raise SourceError(
+        raise SourceUnavailable(  # a USB camera may be plugged in
             f"No camera found: {pi_problem}, and there is no webcam 0. {CHOOSE_SOURCE}"
         ) from None

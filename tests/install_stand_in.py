@@ -4,8 +4,8 @@ Run as `install_stand_in.py TOOL ARGS...` from a wrapper named TOOL on PATH. Eve
 to $STAND_IN_LOG as one JSON line; the state the script reads back (installed apt packages, the
 service's enabled/active flags) lives in $STAND_IN_STATE so a second run sees what the first did.
 Knobs: $STAND_IN_ARCH (dpkg architecture), $STAND_IN_UNAME (uname -m), $STAND_IN_BROKEN_IMPORTS=1
-(the venv's import check fails), $STAND_IN_NO_NETWORK=1 (pip's install of the pinned requirements,
-which downloads, fails).
+(the venv's import check fails), $STAND_IN_NO_NETWORK=1 (what downloads fails: apt-get, and pip's
+install of the pinned requirements).
 """
 
 import json
@@ -36,6 +36,9 @@ def save_state(state: dict) -> None:
 
 
 def apt_get(args: list[str], state: dict) -> int:
+    if os.environ.get("STAND_IN_NO_NETWORK"):
+        print("E: Failed to fetch: network unreachable", file=sys.stderr)
+        return 100
     if args[0] == "install":
         state["apt"] += [arg for arg in args[1:] if not arg.startswith("-")]
     return 0

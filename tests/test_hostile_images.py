@@ -304,7 +304,7 @@ def test_a_multi_page_tiff_says_only_its_first_page_is_read_once(tmp_path, caplo
     told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert told == [
         f"{path}: a TIFF of 3 pages; only its first is read. Save each page as a file of its "
-        f"own to read them all (tiffsplit {path} page-)."
+        f"own to read them all (tiffsplit {path} page-; tiffsplit is in libtiff-tools)."
     ]
 
 

@@ -237,6 +237,17 @@ def test_a_changed_package_is_reinstalled_and_the_service_restarted(pi: FakePi):
     assert changes[3:] == [["systemctl", "restart", "edge-digits.service"]]
 
 
+def test_a_first_install_without_network_says_which_step_failed(pi: FakePi):
+    # apt-get update's failure ended the script with apt's exit status (100) and no word.
+    done = pi.run(STAND_IN_NO_NETWORK="1")
+    assert done.returncode == 1
+    assert done.stderr.endswith(
+        "install.sh: error: apt-get update failed (see its error above: no network?); run "
+        "install.sh again once it works.\n"
+    )
+    assert pi.changes() == [["apt-get", "update"]]
+
+
 def test_an_upgrade_without_network_leaves_the_installed_package_and_says_what_to_do(pi: FakePi):
     """The report: the old package was uninstalled first, then the download failed; the
     service, still enabled, had no package from its next restart on, and the script ended on

@@ -512,6 +512,34 @@ def test_looped_photos_each_say_theirs_once_then_only_what_the_view_holds_anew(
     assert [r.frame_index for r in changed.readings] == [0, 2]  # held for 2 frames
 
 
+def test_a_looped_photo_written_over_beside_another_says_its_new_reading_alone(
+    reader, scene, mnist_test, tmp_path
+):
+    """The report: with two photos looped, one written over never said its new reading (one
+    view of both, 0 7 0 7, held nothing), and junk written over one had the other's reading
+    said again. Each file is a view of its own."""
+    images, labels = mnist_test
+    other = render_scene(images[3:5], labels[3:5], np.random.default_rng(8))
+    first, second = tmp_path / "1.png", tmp_path / "2.png"
+    cv2.imwrite(str(first), scene.frame)
+    cv2.imwrite(str(second), other.frame)
+    steps = iter([lambda: second.write_text("junk"), lambda: cv2.imwrite(str(second), scene.frame)])
+
+    class Changes(Recorder):
+        """Junk over the second photo after the first pass, then a picture again."""
+
+        def on_frame(self, result: FrameResult, stats: Stats) -> None:
+            super().on_frame(result, stats)
+            if result.index in (1, 4):  # (frame 3, the junk, fails: no frame result)
+                next(steps)()
+
+    recorder = Changes()
+    run(ImageFiles([first, second], None, loop=True), reader, recorder, max_frames=12)
+    said = [(r.frame_index, r.text, Path(r.path).name) for r in recorder.readings]
+    assert said == [(0, scene.text, "1.png"), (1, other.text, "2.png"), (7, scene.text, "2.png")]
+    assert [Path(path).name for path, _ in recorder.errors] == ["2.png"]  # junk: said once
+
+
 def test_a_looped_photo_that_cannot_be_read_is_said_once(reader, scene, tmp_path):
     broken, good = tmp_path / "broken.png", tmp_path / "good.png"
     broken.write_text("a shopping list")

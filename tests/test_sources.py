@@ -696,6 +696,13 @@ class _WebServer(http.server.BaseHTTPRequestHandler):
             self.send_header("WWW-Authenticate", 'Basic realm="camera"')
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path == "/hung.mjpg":  # a camera that answers and sends no picture
+            self.send_response(200)
+            self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+            self.end_headers()
+            time.sleep(12)
+        elif self.path == "/starting":
+            self.send_error(503)
         else:
             self.send_error(404)
 
@@ -704,16 +711,19 @@ class _WebServer(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.mark.parametrize(
-    ("path", "said"),
+    ("path", "said", "passing"),
     [
-        ("/", "answered with text/html (a web page?), not a video stream; use the stream's"),
-        ("/private", "asks for a login (HTTP 401); put the user and password in the URL"),
-        ("/cam.mjpg", "answered HTTP 404 Not Found; check the URL's path"),
+        ("/", "answered with text/html (a web page?), not a video stream; use the stream's", False),
+        ("/private", "asks for a login (HTTP 401); put the user and password in the URL", False),
+        ("/cam.mjpg", "answered HTTP 404 Not Found; check the URL's path", False),
+        ("/starting", "answered HTTP 503 Service Unavailable (a camera starting up, or", True),
+        ("/hung.mjpg", "sent no picture OpenCV could decode (a camera hung or still", True),
     ],
 )
-def test_a_stream_url_that_is_no_stream_says_what_the_server_answered(path, said):
+def test_a_stream_url_that_is_no_stream_says_what_the_server_answered(path, said, passing):
     # All three said "the stream does not answer; check ... that the server is running",
-    # though the server had answered.
+    # though the server had answered. What a setting mends is a setup error; a camera that
+    # hung or is starting up may come back (`SourceUnavailable`: a service waits for it).
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebServer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -721,6 +731,7 @@ def test_a_stream_url_that_is_no_stream_says_what_the_server_answered(path, said
         with pytest.raises(SourceError, match=re.escape(said)) as error:
             open_source(SourceSettings(name=url))
         assert "secret" not in str(error.value)
+        assert isinstance(error.value, SourceUnavailable) == passing
     finally:
         server.shutdown()
         server.server_close()

@@ -332,7 +332,7 @@ class MqttSink(Sink):
                 # second or so: told once at warning level, then at info. Not at the first
                 # short connection: a broker restarting soon after we connected ends it too.)
                 why += (
-                    f", the second time in a row within {SHORT_LIVED:.0f} s of connecting: if "
+                    f", twice or more in a row within {SHORT_LIVED:.0f} s of connecting: if "
                     f"another device uses the same client id ({TOPIC_ROOT}-{self.device}), give "
                     "each its own [mqtt] device"
                 )
