@@ -1396,7 +1396,9 @@ def open_when_there(
                     wait,
                     LONGEST_RETRY_S,
                 )
-            waiting(f"waiting for the source: {exc}", wait + OPEN_ALLOWANCE_S)
+            # (`systemctl status` shows one line: what is waited for, not how to choose another.)
+            why = str(exc).removesuffix(CHOOSE_SOURCE).strip()
+            waiting(f"waiting for the source: {why}", wait + OPEN_ALLOWANCE_S)
             time.sleep(wait)
             wait = min(2 * wait, LONGEST_RETRY_S)
             continue

@@ -15,6 +15,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import ClassVar
 
 import cv2
@@ -1076,3 +1077,29 @@ def test_a_wrong_source_setting_is_not_waited_for_even_by_a_service():
     with pytest.raises(SourceError, match="webcam number") as error:
         open_when_there(SourceSettings(name="webcam:front"), waiting=lambda *s: waits.append(s))
     assert not isinstance(error.value, SourceUnavailable) and waits == []
+
+
+def test_a_webcam_waited_for_says_what_it_waits_for_in_one_status_line(monkeypatch):
+    # `systemctl status` carried the whole advice on choosing another source at every try.
+    said, camera = [], SimpleNamespace(description="webcam 3")
+    unplugged = SourceUnavailable(
+        f"Cannot open webcam 3: no such camera (is it plugged in?). {sources.CHOOSE_SOURCE}"
+    )
+    tries = iter([unplugged, camera])
+
+    def open_source(*_args):
+        tried = next(tries)
+        if isinstance(tried, Exception):
+            raise tried
+        return tried
+
+    monkeypatch.setattr(sources, "open_source", open_source)
+    monkeypatch.setattr(sources.time, "sleep", lambda seconds: None)
+    opened = open_when_there(SourceSettings(name="webcam:3"), waiting=lambda *s: said.append(s))
+    assert opened is camera
+    assert said == [
+        (
+            "waiting for the source: Cannot open webcam 3: no such camera (is it plugged in?).",
+            sources.FIRST_RETRY_S + sources.OPEN_ALLOWANCE_S,
+        )
+    ]
