@@ -348,9 +348,10 @@ class Pipeline:
         self._names = [sink.label or type(sink).__name__ for sink in self.sinks]
         self._shown_by = {sink.label for sink in self.sinks if sink.label}  # readings' outputs
         self._empty_reason: str | None = None
-        self._answered: set[str] = set()  # image files whose reading, or failure, was said
-        self._failure_told: set[str] = set()  # image files whose failure was said
-        self._file_views: dict[str, Stabilizer] = {}  # each file read again: a view of its own
+        # Image files whose reading was said, each read again a view of its own; and those
+        # whose failure was said instead (read again, a file moves back to the first).
+        self._file_views: dict[str, Stabilizer] = {}
+        self._failure_told: set[str] = set()
         self._looping = False  # whether an image file has been read again (--loop)
 
     def stop(self) -> None:
@@ -448,10 +449,9 @@ class Pipeline:
         self._notify(lambda sink: sink.on_frame(result, self.stats))
         if not self.source.stills:
             reading = self.stabilizer.update(result, time.time())
-        elif frame.path in self._answered:
+        elif frame.path in self._file_views or frame.path in self._failure_told:
             reading = self._seen_again(result)
         else:  # another image is another picture, read as it is, even two alike
-            self._answered.add(frame.path)
             reading = reading_of(result, time.time())
             self._file_views[frame.path] = Stabilizer(self.stabilizer.stable_frames, result.text)
         self._say(reading)
@@ -493,7 +493,6 @@ class Pipeline:
             return
         log.debug("frame %d rejected: %s", index, reason)  # the outputs show it, at -v too
         if path not in self._failure_told:
-            self._answered.add(path)
             self._failure_told.add(path)
             self._file_views.pop(path, None)  # read again, its reading is news
             self._notify(lambda sink: sink.on_file_error(path, reason, self.stats), answer=True)

@@ -137,7 +137,7 @@ class SourceUnavailable(SourceError):
     service waits for it (`open_when_there`)."""
 
 
-class StreamProblem(NamedTuple):
+class OpenProblem(NamedTuple):
     """Why a source could not be opened, and whether that may pass by itself (`passing`: its
     camera or server is not there now) rather than being a wrong setting."""
 
@@ -855,20 +855,20 @@ class Capture:
         return DEFAULT_FPS
 
     @staticmethod
-    def _why_not(target: int | str) -> StreamProblem:
+    def _why_not(target: int | str) -> OpenProblem:
         """Why the target could not be opened, and whether that may pass (a camera unplugged,
         a stream's server down: `SourceUnavailable`)."""
         if isinstance(target, int):
             why = f"no such camera (is it plugged in? try another N in webcam:N). {CHOOSE_SOURCE}"
-            return StreamProblem(why, passing=True)
+            return OpenProblem(why, passing=True)
         if "://" in target:
             return stream_problem(target)
         if os.path.isfile(target) and os.path.getsize(target) == 0:
-            return StreamProblem("the file is empty; copy it again, or record it again.")
+            return OpenProblem("the file is empty; copy it again, or record it again.")
         damage = mp4_damage(Path(target))
         if damage:
-            return StreamProblem(f"{damage}; copy it again, or record it again.")
-        return StreamProblem(
+            return OpenProblem(f"{damage}; copy it again, or record it again.")
+        return OpenProblem(
             "OpenCV cannot decode it as a video; convert it to MP4 (H.264) or MJPEG AVI."
         )
 
@@ -994,7 +994,7 @@ def url_secrets(url: str) -> set[str]:
     return {form for secret in found for form in (secret, unquote(secret)) if form}
 
 
-def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> StreamProblem:
+def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> OpenProblem:
     """Why OpenCV could not open the stream at `url`, as far as asking its server tells: a host
     name that does not resolve, nothing listening, no answer, an HTTP error or login, or an
     answer that is not a video (a web page); what to check follows. Never shows credentials.
@@ -1004,61 +1004,61 @@ def stream_problem(url: str, timeout: float = STREAM_PROBE_S) -> StreamProblem:
     try:
         host, port = parts.hostname, parts.port
     except ValueError:  # a port that is no number
-        return StreamProblem("the URL's port is not a number from 1 to 65535; check the URL.")
+        return OpenProblem("the URL's port is not a number from 1 to 65535; check the URL.")
     if not host:
-        return StreamProblem("the URL names no host; check the URL.")
+        return OpenProblem("the URL names no host; check the URL.")
     port = port or {"http": 80, "https": 443, "rtsp": RTSP_PORT}.get(parts.scheme, 0)
     check = "check the URL and that the server is running."
     try:
         socket.getaddrinfo(host, port or None)
     except OSError:
-        return StreamProblem(f"the host name {host} does not resolve; {check}", passing=True)
+        return OpenProblem(f"the host name {host} does not resolve; {check}", passing=True)
     if not port:
-        return StreamProblem(f"the stream does not answer; {check}", passing=True)
+        return OpenProblem(f"the stream does not answer; {check}", passing=True)
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except TimeoutError:
-        return StreamProblem(f"{host}:{port} does not answer; {check}", passing=True)
+        return OpenProblem(f"{host}:{port} does not answer; {check}", passing=True)
     except OSError as exc:
         why = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc.strerror
-        return StreamProblem(f"nothing answers at {host}:{port} ({why or exc}); {check}", True)
+        return OpenProblem(f"nothing answers at {host}:{port} ({why or exc}); {check}", True)
     netloc = host if ":" not in host else f"[{host}]"
     bare = parts._replace(netloc=f"{netloc}:{port}").geturl()  # no credentials sent
     if parts.scheme == "rtsp":
         return _rtsp_problem(bare, host, port, timeout)
     if parts.scheme not in ("http", "https"):
-        return StreamProblem(_answers_but(host, port))
+        return OpenProblem(_answers_but(host, port))
     try:
         with urllib.request.urlopen(bare, timeout=timeout) as answer:
             kind = answer.headers.get_content_type()
     except urllib.error.HTTPError as exc:
         if exc.code == 401:
-            return StreamProblem(
+            return OpenProblem(
                 "the server asks for a login (HTTP 401); put the user and password in the URL: "
                 "http://user:password@host/path."
             )
         if exc.code >= 500:  # the server's own failure
             why = f"the server answered HTTP {exc.code} {exc.reason}"
-            return StreamProblem(f"{why} (a camera starting up, or failing).", passing=True)
+            return OpenProblem(f"{why} (a camera starting up, or failing).", passing=True)
         why = f"the server answered HTTP {exc.code} {exc.reason}; check the URL's path."
-        return StreamProblem(why)
+        return OpenProblem(why)
     except (OSError, ValueError) as exc:
         why = f"the server at {host}:{port} did not answer over HTTP ({exc}); {check}"
         # A server that hangs or drops the line may come back; a TLS certificate will not.
         lost = (TimeoutError, ConnectionError)
-        return StreamProblem(why, isinstance(getattr(exc, "reason", exc), lost))
+        return OpenProblem(why, isinstance(getattr(exc, "reason", exc), lost))
     if kind.startswith("multipart/"):  # MJPEG's: it answers, and sends no picture
-        return StreamProblem(
+        return OpenProblem(
             f"the server answers with {kind} but sent no picture OpenCV could decode (a camera "
             "hung or still starting up: restart it if it stays so).",
             passing=True,
         )
     if kind.startswith("video/"):
-        return StreamProblem(
+        return OpenProblem(
             f"the server sends {kind}, which OpenCV could not decode; an MJPEG "
             "(multipart/x-mixed-replace) or an H.264 stream is read."
         )
-    return StreamProblem(
+    return OpenProblem(
         f"the server answered with {kind} (a web page?), not a video stream; use the stream's "
         "own URL (such as http://camera/video.mjpg), not the page that shows it."
     )
@@ -1073,7 +1073,7 @@ def _answers_but(host: str, port: int) -> str:
     )
 
 
-def _rtsp_problem(bare: str, host: str, port: int, timeout: float) -> StreamProblem:
+def _rtsp_problem(bare: str, host: str, port: int, timeout: float) -> OpenProblem:
     """Why OpenCV could not open the RTSP stream at `bare` (its URL without credentials), whose
     server takes connections: asked for its OPTIONS, which need no login, a server that says
     nothing within `timeout` s (a hung camera, a port that is no RTSP server's) is told apart
@@ -1087,27 +1087,27 @@ def _rtsp_problem(bare: str, host: str, port: int, timeout: float) -> StreamProb
             (host, port), f"OPTIONS {bare} RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode(), 5, timeout
         )
     except TimeoutError:
-        return StreamProblem(
+        return OpenProblem(
             f"{host}:{port} accepted the connection but sent no RTSP answer within {timeout:g} s "
             f"(timed out); {check}",
             passing=True,
         )
     except OSError as exc:
-        return StreamProblem(
+        return OpenProblem(
             f"{host}:{port} accepted the connection, then failed ({exc.strerror or exc}); {check}",
             passing=True,
         )
     if answer.startswith(b"RTSP/"):
-        return StreamProblem(_answers_but(host, port))
+        return OpenProblem(_answers_but(host, port))
     if answer.startswith(b"HTTP/"):
-        return StreamProblem(
+        return OpenProblem(
             f"{host}:{port} answers over HTTP, not RTSP; check the URL's port, or use an "
             "http:// URL if the camera streams over HTTP."
         )
     if not answer:
         why = f"{host}:{port} accepted the connection, then closed it without an RTSP answer"
-        return StreamProblem(f"{why}; {check}", passing=True)
-    return StreamProblem(f"{host}:{port} answers, but not over RTSP; {check}")
+        return OpenProblem(f"{why}; {check}", passing=True)
+    return OpenProblem(f"{host}:{port} answers, but not over RTSP; {check}")
 
 
 def _first_bytes(address: tuple[str, int], request: bytes, count: int, timeout: float) -> bytes:

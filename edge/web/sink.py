@@ -179,8 +179,7 @@ class WebSink(Sink):
         return "no login: anyone on the network may open it ([web] trusted_network = true)"
 
     def on_start(self, stats: Stats) -> None:
-        self.live.stats = stats_payload(stats)
-        self.metrics.settle()
+        self._take_stats(stats)
         self.live.start()
         self._thread = threading.Thread(target=self._serve, name="web", daemon=True)
         self._thread.start()
@@ -194,17 +193,14 @@ class WebSink(Sink):
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         # The counts first: a stream woken by the reading sends them right after it.
-        self.live.stats = stats_payload(stats)
-        self.metrics.settle()
+        self._take_stats(stats)
         self.live.add_reading(reading_payload(reading))
 
     def on_stats(self, stats: Stats) -> None:
-        self.live.stats = stats_payload(stats)
-        self.metrics.settle()
+        self._take_stats(stats)
 
     def on_stop(self, stats: Stats) -> None:
-        self.live.stats = stats_payload(stats)
-        self.metrics.settle()
+        self._take_stats(stats)
         self.live.stop()  # ends every stream, so the server need not wait for them...
         if self._loop is not None:  # ...but one stuck on a full socket never sees that
             with contextlib.suppress(RuntimeError):  # the loop has already ended
@@ -215,6 +211,12 @@ class WebSink(Sink):
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._socket.close()
+
+    def _take_stats(self, stats: Stats) -> None:
+        """The figures the page and `/metrics` show, and the inference timings of the same
+        frames (`WebMetrics.settle`)."""
+        self.live.stats = stats_payload(stats)
+        self.metrics.settle()
 
     def _drop_connections(self) -> None:
         """In the server's loop: abort what is still open, so shutdown needs no cancelling.
