@@ -126,7 +126,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         f"the config, else {WebSettings().host}, this machine only; 0.0.0.0 for other machines, "
         "with a login or trusted network set in [web])",
     )
-    run.add_argument("--json", action="store_true", help="JSON lines on stdout instead of text")
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help='JSON lines on stdout instead of text: {"event": "reading", ...} per reading, '
+        '{"event": "error", ...} per file that cannot be read, {"event": "stats", ...} last '
+        "(README, Run it)",
+    )
     run.add_argument(
         "--width", type=int, help="recognition frame width (camera request) " + configured("width")
     )
@@ -161,7 +167,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     recognize = commands.add_parser(
         "recognize",
         help="one JSON line per image file",
-        description="Read image files: one JSON line per image, its digits or why it has none.",
+        description="Read image files: one JSON line per image on stdout, its digits or why it "
+        'has none: {"path", "text", "lines", "digits": [{"digit", "confidence", "box": [x, y, w, '
+        'h]}]} (boxes in the file\'s own pixels), with "empty_reason" when it reads nothing, or '
+        '{"path", "error"} for a file that cannot be read. A directory is read one level deep '
+        "(a glob such as 'dir/**/*.jpg' reads every level); its other files are named in a "
+        "warning. Exit status: 0 every file read (a blank page too), 1 a file or folder could "
+        "not be read or stdout not written, 2 a bad option, config or model.",
     )
     _add_common(recognize)
     _add_mounting(recognize)
@@ -441,9 +453,10 @@ def configure_logging(level_name: str, verbose: int) -> None:
     logging.basicConfig(level=level, handlers=[handler])
     for library in CHATTY_LIBRARIES:
         logging.getLogger(library).setLevel(max(level, logging.INFO))
-    # OpenCV's own chatter (a webcam probe that fails, codec notes) only when asked for.
+    # OpenCV's own warnings (a webcam probe that fails, a codec's) only when asked for; never
+    # its INFO notes, which it prints on stdout, where they would break `--json`'s lines.
     quiet = cv2.utils.logging.LOG_LEVEL_ERROR
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_INFO if verbose > 1 else quiet)
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_WARNING if verbose > 1 else quiet)
 
 
 def load_reader(settings: Settings) -> DigitReader:

@@ -454,6 +454,18 @@ def test_debug_output_is_edges_own_not_pillows(tmp_path):
     assert "DEBUG edge." in done.stderr and "PIL" not in done.stderr
 
 
+def test_debug_output_leaves_stdout_to_the_json_lines(tmp_path):
+    """The report: -vv let OpenCV's INFO notes out, which it prints on stdout ("[ INFO:0@0.2]
+    global registry_parallel.impl.hpp:96 ParallelBackendRegistry ..."), before the JSON line
+    a script's `jq` then failed to parse."""
+    page = tmp_path / "page.png"
+    cv2.imwrite(str(page), np.full((120, 160), 255, np.uint8))
+    for command in (["recognize", str(page)], ["--source", str(page), "--json"]):
+        done = edge(*command, "-vv")
+        assert done.returncode == 0, done.stderr
+        assert json_lines(done.stdout) and "DEBUG edge." in done.stderr
+
+
 def test_a_photo_that_cannot_be_read_has_its_own_line_and_the_run_exits_1(scene_dir, tmp_path):
     """As `recognize` says it: a photo is an answer asked for, not one of a camera's frames."""
     photos = tmp_path / "photos"
