@@ -24,7 +24,7 @@ from edge.lines import FindSettings, FoundLines, Line, find_lines
 from edge.model import LineModel
 from edge.outputs import unwritable
 from edge.reading import Stabilizer, reading_of, reading_order, text_of
-from edge.sources import Frame, FrameSource, UnreadableFrame
+from edge.sources import Frame, FrameSource, NoFrameYet, UnreadableFrame
 
 log = logging.getLogger(__name__)
 
@@ -387,9 +387,12 @@ class Pipeline:
                 started = time.perf_counter()
                 try:
                     frame = self.source.read()
+                except NoFrameYet:
+                    pass  # a looped folder emptied: no frame taken, none counted
                 except UnreadableFrame as exc:
                     self._window.arrival(time.monotonic(), 1 + missed)
                     self._failed(index, str(exc), exc.path)
+                    index += 1
                 else:
                     if frame is None:  # a replay ended (a live source raises SourceError instead)
                         self._source_ended = True
@@ -405,7 +408,8 @@ class Pipeline:
                     self.stats.skipped_frames += frame.skipped
                     self._window.arrival(time.monotonic(), 1 + missed + frame.skipped)
                     self._process(index, frame, started, capture_ms)
-                index += 1
+                    index += 1
+                self.stats.source = self.source.description  # (a looped folder's count)
                 # Whatever the frame held: the loop is alive (the systemd watchdog's keep-alive).
                 self._notify(lambda sink: sink.on_frame_taken(self.stats))
                 if time.monotonic() >= next_update:

@@ -108,6 +108,7 @@ _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
                   8: cv2.IMREAD_REDUCED_COLOR_8}  # fmt: skip
 DEEPER_LOOKS = 10_000  # entries of a folder's subfolders looked at for images it lacks itself
 CAMERA_TIMEOUT_S = 5.0  # no frame for this long: the camera is gone
+RELIST_S = 1.0  # s between looks at a looped folder emptied, for images dropped in again
 STREAM_PROBE_S = 3.0  # s a stream's server is given to answer, to say why it could not be opened
 # A webcam or stream not there when a service starts (`open_when_there`) is tried again after
 # FIRST_RETRY_S, then twice as long each time up to LONGEST_RETRY_S; a try (a stream's open and
@@ -152,6 +153,11 @@ class UnreadableFrame(Exception):
     def __init__(self, message: str, path: str = ""):
         super().__init__(message)
         self.path = path
+
+
+class NoFrameYet(Exception):
+    """The source has no frame now and may have one later (a looped folder emptied, waiting
+    for a photo to be dropped in): the loop is alive, nothing was read, nothing failed."""
 
 
 @dataclass(frozen=True)
@@ -242,7 +248,8 @@ def image_paths(spec: str) -> list[Path]:
         what = f"the directory {spec}"
         if images:  # (with none, the error says what was looked for)
             read = set(images)
-            _say_what_is_left_out(path, [p for p in entries if p.is_file() and p not in read])
+            # (Not a folder: a symlink loop or a dead link is a file left out too.)
+            _say_what_is_left_out(path, [p for p in entries if not p.is_dir() and p not in read])
             if deeper := _deeper_images(spec, entries):
                 log.warning("%s: read one level deep%s", spec, deeper)
     elif path.is_file():
@@ -725,7 +732,7 @@ class ImageFiles:
         ink: str = "auto",
         spec: str | None = None,
     ):
-        self.description = f"{len(paths)} image file{'s' * (len(paths) != 1)}"
+        self.description = _counted(paths)
         self._spec = spec
         self.pace_fps = pace_fps
         if pace_fps:
@@ -738,12 +745,21 @@ class ImageFiles:
         self._first_pass = True
 
     def read(self) -> Frame | None:
+        """The next file's frame; None after the last one, unless looped. Looped, a spec that
+        names no image now (a folder emptied) is listed again at the pace, or unpaced every
+        `RELIST_S` seconds, and NoFrameYet raised while it still names none."""
         if self._next >= len(self._paths):
             if not self._loop:
                 return None
-            self._next %= len(self._paths)
             self._first_pass = False
+            if self._paths:
+                self._next %= len(self._paths)  # (what a slow reader skipped, `skip`)
+            elif self.pace_fps is None:  # (paced, the pace is the wait)
+                time.sleep(RELIST_S)
             self._list_again()
+            if not self._paths:
+                raise NoFrameYet(self.description)
+            self._next %= len(self._paths)
         path = self._paths[self._next]
         self._next += 1
         try:
@@ -753,30 +769,39 @@ class ImageFiles:
         return Frame(image, time.time(), path=str(path), scale=reduced)
 
     def _list_again(self) -> None:
-        """The files `spec` names now, for the next pass; the last list while it names none
-        (a folder emptied: each file then fails, and says so)."""
+        """The files `spec` names now, for the next pass: none, said once, while it names
+        none (a folder emptied, a glob matching nothing)."""
         if self._spec is None:
             return
         try:
             paths = image_paths(self._spec)
         except SourceError as exc:
-            log.debug("%s", exc)
-            return
+            paths = []
+            if self._paths:  # (said when it happens, not on every look after)
+                why = str(exc).rstrip(".")
+                again = f"every {RELIST_S:g} s" if self.pace_fps is None else "at the pace"
+                log.warning("%s; waiting for images, looked for again %s", why, again)
         if paths != self._paths:
             added, gone = len(set(paths) - set(self._paths)), len(set(self._paths) - set(paths))
             said = "%s: %d image file(s) added, %d gone, since the last pass"
-            log.info(said, self._spec, added, gone)
+            level = logging.INFO if self._paths else logging.WARNING  # (after "waiting")
+            log.log(level, said, self._spec, added, gone)
             self._paths = paths
-            self._next %= len(paths)
+            self.description = _counted(paths)
 
     def skip(self, count: int) -> int:
-        if self._first_pass:
+        if self._first_pass or not self._paths:
             return 0
         self._next += count
         return count
 
     def close(self) -> None:
         """Nothing is held open between frames."""
+
+
+def _counted(paths: list[Path]) -> str:
+    """What a list of image files is, for a description: "3 image files"."""
+    return f"{len(paths)} image file{'s' * (len(paths) != 1)}"
 
 
 # --- OpenCV capture: webcam, video file, stream -----------------------------------------------
@@ -1295,12 +1320,14 @@ class Oriented:
     def __init__(self, source: FrameSource, settings: SourceSettings):
         self._source = source
         self._orient = orientation_of(settings)
-        self.description = source.description + _mounting(
-            settings.rotation, settings.hflip, settings.vflip
-        )
+        self._mounting = _mounting(settings.rotation, settings.hflip, settings.vflip)
         self.pace_fps = source.pace_fps
         self.stills = source.stills
         self.replay = source.replay
+
+    @property
+    def description(self) -> str:  # (a looped folder's count of files changes)
+        return self._source.description + self._mounting
 
     def read(self) -> Frame | None:
         frame = self._source.read()

@@ -15,6 +15,7 @@ import pytest
 from test_lines import ink_of, on_turned_grid, page, ruled_page_turned
 
 from edge import pipeline as pipeline_module
+from edge import sources
 from edge.bench import overlap
 from edge.config import SourceSettings
 from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
@@ -42,7 +43,14 @@ from edge.scenes import (
     render_scene,
     sample_digits,
 )
-from edge.sources import Frame, ImageFiles, SourceError, UnreadableFrame, open_source
+from edge.sources import (
+    IMAGE_SUFFIXES,
+    Frame,
+    ImageFiles,
+    SourceError,
+    UnreadableFrame,
+    open_source,
+)
 
 
 @pytest.fixture(scope="module")
@@ -585,6 +593,41 @@ def test_a_looped_folder_is_listed_again_for_each_pass(reader, scene, tmp_path):
     source = open_source(SourceSettings(name=str(tmp_path), loop=True))
     run(source, reader, recorder, max_frames=4)
     assert [Path(f.path).name for f in recorder.frames] == ["a.png", "a.png", "b.png", "a.png"]
+
+
+def test_a_looped_folder_emptied_waits_for_a_photo_without_failing_frames(
+    reader, scene, tmp_path, monkeypatch, caplog
+):
+    """The report: a looped folder whose last photo was removed failed that photo on every
+    frame ("cannot be read", counted as failed frames) until another was dropped in, and the
+    closing figures still counted the files there at the start."""
+    monkeypatch.setattr(sources, "RELIST_S", 0.01)
+    photo = tmp_path / "a.png"
+    cv2.imwrite(str(photo), scene.frame)
+    idle = []
+
+    class EmptiesTheFolder(Recorder):
+        def on_reading(self, reading: Reading, stats: Stats) -> None:
+            super().on_reading(reading, stats)
+            photo.unlink(missing_ok=True)
+
+        def on_frame_taken(self, stats: Stats) -> None:
+            idle.append(stats.source)
+            if len(idle) == 5:  # a few looks at the empty folder, then two photos dropped in
+                for name in ("b.png", "c.png"):
+                    cv2.imwrite(str(tmp_path / name), scene.frame)
+
+    recorder = EmptiesTheFolder()
+    source = open_source(SourceSettings(name=str(tmp_path), loop=True))
+    stats = run(source, reader, recorder, max_frames=3)
+    assert [Path(r.path).name for r in recorder.readings] == ["a.png", "b.png", "c.png"]
+    assert (stats.frames, stats.failed_frames, recorder.errors) == (3, 0, [])
+    assert "0 image files" in idle and stats.source == "2 image files"
+    waited = [r.getMessage() for r in caplog.records if "waiting for images" in r.getMessage()]
+    assert waited == [
+        f"No images in the directory {tmp_path} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})"
+        "; waiting for images, looked for again every 0.01 s"
+    ]
 
 
 def test_what_is_written_goes_with_the_reading_when_the_source_knows_it(reader, scene):
