@@ -42,6 +42,11 @@ _DIGIT_REACH = 0.3
 # Of the line's height: pieces this near side by side are one mark's (a digit's broken stroke,
 # a word's next letter).
 _PIECE_GAP = 0.15
+# Of the line's height: the tip of a neighbour's stroke in a digit's share reaches no further
+# into it, and is no taller there; the neighbour's piece is at least `_TIP_OF` tall.
+_TIP = 0.1
+_TIP_HEIGHT = 0.3
+_TIP_OF = 0.5
 # Written symbols (`written_symbols`), of the line's usual digit height: a cross shorter than
 # `_SYMBOL_HEIGHT` (an upright plus up to `_TALL_SYMBOL`), or ink flatter than `_FLAT`, about
 # the digits' middle (within `_OFF_MIDDLE`).
@@ -664,10 +669,13 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
 
     reach = _DIGIT_REACH * image.shape[0]
     found = []
-    for (left, right), centre in zip(itertools.pairwise(bounds), centres, strict=True):
+    for (left, right), centre, digit in zip(
+        itertools.pairwise(bounds), centres, decoded, strict=True
+    ):
         share = (int(left), max(int(left) + 1, int(np.ceil(right))))
         near = (max(share[0], round(centre - reach)), min(share[1], round(centre + reach) + 1))
-        found.append(_digit_ink(image, pieces, share, near))
+        steps = (digit.first_step * WIDTH_STEP, (digit.last_step + 1) * WIDTH_STEP)
+        found.append(_digit_ink(image, pieces, share, near, steps))
     # About its own ink, or the steps that read it where it has no stroke as tall as a digit's.
     columns = [
         (c, c) if ink is None else (ink[0], ink[2]) for ink, c in zip(found, centres, strict=True)
@@ -915,10 +923,12 @@ def _digit_ink(
     pieces: Callable[[int], tuple[np.ndarray, np.ndarray]],
     share: tuple[int, int],
     near: tuple[int, int],
+    steps: tuple[int, int],
 ) -> tuple[int, int, int, int] | None:
     """The box (x0, y0, x1, y1, line-image px) of a digit's ink in its `share` of a line image
-    (columns start, end), whose columns `near` hold the steps that read it; None without ink.
-    `pieces`: the line's ink pieces at a level, less printed rules (labels, stats).
+    (columns start, end), whose columns `near` hold the `steps` that read it (columns start,
+    end); None without ink. `pieces`: the line's ink pieces at a level, less printed rules
+    (labels, stats).
 
     Only pieces reaching those columns are the digit's, and the pieces close beside them (a
     broken stroke): a word printed beside a number falls in the first or last digit's share
@@ -926,6 +936,15 @@ def _digit_ink(
     its brightest near its steps, at most `_BOX_INK`): a pen's thin strokes beside bold print
     are fainter than the print in the line image, normalized as a whole, and break into
     specks at the print's level.
+
+    Not the tip of a neighbour's stroke reaching over the share's edge, low and off the
+    digit's steps: the end of a 7's bar over a 1 written after it stood in the 1's box, three
+    times the 1's width. (A stem standing at the edge, a stroke the digit shares with a
+    neighbour it touches, and a fragment of a broken stroke stay the digit's.) Measured:
+    real-dev's writers' 2, 3, 5 and 7 photographed beside their 1, 7 of 96 boxes over 1.5
+    times as wide as the digit's box read alone -> none; 300 held-out scenes (MNIST training
+    digits, seed 5, every condition) mean IoU with the true boxes 0.767 -> 0.774, boxes
+    over 1.5 times the truth's width 57 -> 50, every scene read as before.
     """
     level = max(1, min(_BOX_INK, int(image[:, near[0] : near[1]].max()) // 3))
     # What is left of rules (a rule's fainter stretch drops below the level in places) is a
@@ -933,24 +952,34 @@ def _digit_ink(
     # crosses into the neighbour's share is as tall as it is.)
     labels, stats = pieces(level)
     labels = labels[:, share[0] : share[1]]
+    left = np.maximum(stats[:, cv2.CC_STAT_LEFT], share[0])
+    right = np.minimum(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH], share[1])
+    reached = np.zeros_like(left, dtype=bool)
+    reached[np.unique(labels[:, max(0, steps[0] - share[0]) : max(0, steps[1] - share[0])])] = True
+    inside = right - left
+    tip = (inside < stats[:, cv2.CC_STAT_WIDTH]) & (inside <= _TIP * image.shape[0]) & ~reached
+    tip &= stats[:, cv2.CC_STAT_HEIGHT] >= _TIP_OF * image.shape[0]  # no fragment of a stroke
+    for piece in np.flatnonzero(tip):  # a bar's end is low; a stem standing there is the digit's
+        rows = np.flatnonzero((labels == piece).any(axis=1))
+        tip[piece] = len(rows) and np.ptp(rows) < _TIP_HEIGHT * image.shape[0]
     tall = stats[:, cv2.CC_STAT_HEIGHT] >= _TALL_PIECE
     tall[0] = False
     present = np.zeros_like(tall)
     present[np.unique(labels)] = True
     mine = np.zeros_like(tall)
     mine[np.unique(labels[:, near[0] - share[0] : near[1] - share[0]])] = True
-    mine &= tall
+    mine &= tall & ~tip
     if not mine.any():  # the digit's strokes lie off its steps: whatever stands in its share
+        mine = tall & present & ~tip
+    if not mine.any():
         mine = tall & present
     if not mine.any():
         return None
-    left = np.maximum(stats[:, cv2.CC_STAT_LEFT], share[0])
-    right = np.minimum(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH], share[1])
     gap = _PIECE_GAP * image.shape[0]
     grown = True
     while grown:
         start, end = left[mine].min(), right[mine].max()
-        beside = tall & present & ~mine & (left <= end + gap) & (right >= start - gap)
+        beside = tall & present & ~mine & ~tip & (left <= end + gap) & (right >= start - gap)
         grown = bool(beside.any())
         mine |= beside
     rows, cols = np.nonzero(mine[labels])
