@@ -807,7 +807,9 @@ def _counted(paths: list[Path]) -> str:
 # --- OpenCV capture: webcam, video file, stream -----------------------------------------------
 
 
-_FRAMES_OFF, _SHARE_OFF = 5, 0.05  # frames, and share of them, a video may end short of its count
+_READ_AGAIN_S = 0.1  # s between tries at a webcam's or stream's frame after one fails
+# Frames, and share of its duration, that a video may end short of what it declares.
+_FRAMES_OFF, _SHARE_OFF = 5, 0.05
 
 
 class Capture:
@@ -854,9 +856,14 @@ class Capture:
         self.replay = not live
         self._loop = settings.loop and not live
         self._frames = 0
-        # What a video file's header says it holds (0 when it does not say), to tell its end
-        # from damage that ends it early.
-        self._declared = 0 if live else max(0, int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT)))
+        # How long a video file's header says it is (0 when it does not say), and how far into
+        # it the frames taken reached (ms), to tell its end from damage that ends it early. By
+        # time, not by frames counted: a slow reader's frames skipped (`skip`) are not counted,
+        # and a container that stores no count (Matroska, WebM) has its count estimated from
+        # its duration at its mean rate, which a variable frame rate (a phone in dim light)
+        # makes wrong.
+        self._declared_ms = 0.0 if live else _declared_ms(self._capture)
+        self._reached_ms = 0.0
         self._ended = False
 
     def _replay_pace(self, settings: SourceSettings) -> float:
@@ -903,46 +910,76 @@ class Capture:
         a word) raises UnreadableFrame once, naming the file, then ends."""
         if self._ended:
             return None
-        with self._native.caught():
-            ok, image = self._capture.read()
+        ok, image = self._read_live() if self._live else self._read_once()
         if not ok and self._loop and self._frames:
             if self._frames_missing():
                 return self._cut_short()
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            self._declared = 0  # said on the first pass
-            with self._native.caught():
-                ok, image = self._capture.read()
+            self._declared_ms = 0.0  # said on the first pass
+            ok, image = self._read_once()
         if not ok:
             if self._live:
                 raise SourceError(
-                    f"{self.description} stopped delivering frames (unplugged, or the stream "
-                    "ended). Check the connection and start again."
+                    f"{self.description} stopped delivering frames (none for "
+                    f"{CAMERA_TIMEOUT_S:g} s: unplugged, or the stream ended). Check the "
+                    "connection and start again."
                 )
             return self._cut_short() if self._frames_missing() else None
         self._frames += 1
+        self._reached_ms = self._capture.get(cv2.CAP_PROP_POS_MSEC)
         return Frame(image, time.time())
 
+    def _read_once(self) -> tuple[bool, np.ndarray | None]:
+        with self._native.caught():
+            return self._capture.read()
+
+    def _read_live(self) -> tuple[bool, np.ndarray | None]:
+        """A webcam's or stream's next frame, tried again for up to `CAMERA_TIMEOUT_S`: one
+        frame that cannot be decoded (a phone app's MJPEG part, empty or corrupt) is no end of
+        the stream, though OpenCV's read fails on it."""
+        deadline = time.monotonic() + CAMERA_TIMEOUT_S
+        while not (read := self._read_once())[0] and time.monotonic() < deadline:
+            log.debug("%s: a frame could not be read; trying again", self.description)
+            time.sleep(_READ_AGAIN_S)
+        return read
+
     def _frames_missing(self) -> bool:
-        """Whether the video ended well short of the frames its header declares (a container
-        that only estimates its count from its duration may be a few frames off)."""
-        return self._frames + max(_FRAMES_OFF, _SHARE_OFF * self._declared) < self._declared
+        """Whether the video ended well short of the duration its header declares: by more
+        than `_FRAMES_OFF` frames and `_SHARE_OFF` of it (a frame's time: the last frame
+        starts one frame before the end)."""
+        if not self._declared_ms:
+            return False
+        frame_ms = 1000 / self._capture.get(cv2.CAP_PROP_FPS)
+        missing = self._declared_ms - frame_ms - self._reached_ms
+        return missing > max(_FRAMES_OFF * frame_ms, _SHARE_OFF * self._declared_ms)
 
     def _cut_short(self) -> NoReturn:
         self._ended = True
         raise UnreadableFrame(
-            f"{self.description}: the video ends after {self._frames} of the {self._declared} "
-            "frames it declares: it is damaged or cut short; copy it again, or record it again.",
+            f"{self.description}: the video ends {self._reached_ms / 1000:.1f} s into the "
+            f"{self._declared_ms / 1000:.1f} s it declares: it is damaged or cut short; copy it "
+            "again, or record it again.",
             self.description,
         )
 
     def skip(self, count: int) -> int:
         with self._native.caught():
-            return sum(bool(self._capture.grab()) for _ in range(count))
+            grabbed = sum(bool(self._capture.grab()) for _ in range(count))
+            if grabbed:
+                self._reached_ms = self._capture.get(cv2.CAP_PROP_POS_MSEC)
+        return grabbed
 
     def close(self) -> None:
         with self._native.caught():
             self._capture.release()
         self._native.close()
+
+
+def _declared_ms(capture: cv2.VideoCapture) -> float:
+    """How long a video file says it is, ms (its frame count at its mean frame rate, as OpenCV
+    gives them); 0 when it does not say."""
+    frames, fps = capture.get(cv2.CAP_PROP_FRAME_COUNT), capture.get(cv2.CAP_PROP_FPS)
+    return 1000 * frames / fps if frames > 0 and fps > 0 else 0.0
 
 
 class RedactedNativeOutput:
