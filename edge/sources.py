@@ -449,8 +449,8 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
             kind, (width, height) = image.format, image.size
             transparent = "A" in image.getbands() or "transparency" in image.info
             bilevel = image.mode == "1"
-            if kind == "TIFF" and (pages := _pages(image)) > 1:
-                _only_the_first_page(path, pages)
+            if kind in ("TIFF", "GIF") and (pages := _pages(image)) > 1:
+                _only_the_first_page(path, kind, pages)
     except Image.DecompressionBombError as exc:  # over 2 x 89.5 MP: beyond any max_pixels
         # Pillow's message gives the size: "Image size (400000000 pixels) exceeds limit ..."
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
@@ -489,25 +489,37 @@ def _declared(file: BinaryIO, path: Path, max_pixels: int) -> tuple[str, int, in
     return kind, width, height, transparent, bilevel
 
 
-def _pages(tiff: Image.Image) -> int:
-    """How many pages a TIFF holds, from their headers; 1 when a later one is broken (its first
-    page is read all the same)."""
+def _pages(image: Image.Image) -> int:
+    """How many pages a TIFF holds, or frames an animated GIF, from their headers; 1 when a
+    later one is broken (the first is read all the same)."""
     try:
-        return tiff.n_frames
-    except Exception as exc:  # Pillow's TIFF plugin raises many kinds for a corrupt header
-        log.debug("TIFF pages: %r", exc)
+        return image.n_frames
+    except Exception as exc:  # Pillow's plugins raise many kinds for a corrupt header
+        log.debug("%s pages: %r", image.format, exc)
         return 1
 
 
 @cache  # once a file: a looped replay reads it again and again
-def _only_the_first_page(path: Path, pages: int) -> None:
-    """Warn that a multi-page TIFF (a scanner's) is read by its first page alone."""
+def _only_the_first_page(path: Path, kind: str, pages: int) -> None:
+    """Warn that a multi-page TIFF (a scanner's), or an animated GIF, is read by its first page
+    (frame) alone."""
+    quoted = shlex.quote(str(path))
+    if kind == "GIF":
+        log.warning(
+            "%s: an animated GIF of %d frames; only its first is read. To read it as a video, "
+            "convert it (ffmpeg -i %s %s) and read that with --source.",
+            path,
+            pages,
+            quoted,
+            shlex.quote(str(path.with_suffix(".mp4"))),
+        )
+        return
     log.warning(
         "%s: a TIFF of %d pages; only its first is read. Save each page as a file of its own to "
         "read them all (tiffsplit %s page-; tiffsplit is in libtiff-tools).",
         path,
         pages,
-        shlex.quote(str(path)),
+        quoted,
     )
 
 
@@ -807,6 +819,8 @@ def _counted(paths: list[Path]) -> str:
 # --- OpenCV capture: webcam, video file, stream -----------------------------------------------
 
 
+_AGAIN = "copy it again, or record it again."
+_MOST_INDEX = 64 << 20  # bytes of an MP4's index ('moov') read to find its video track
 _READ_AGAIN_S = 0.1  # s between tries at a webcam's or stream's frame after one fails
 # Frames, and share of its duration, that a video may end short of what it declares.
 _FRAMES_OFF, _SHARE_OFF = 5, 0.05
@@ -899,7 +913,7 @@ class Capture:
             return OpenProblem("the file is empty; copy it again, or record it again.")
         damage = mp4_damage(Path(target))
         if damage:
-            return OpenProblem(f"{damage}; copy it again, or record it again.")
+            return OpenProblem(damage)
         return OpenProblem(
             "OpenCV cannot decode it as a video; convert it to MP4 (H.264) or MJPEG AVI."
         )
@@ -1197,15 +1211,17 @@ def _quiet_ffmpeg() -> None:
 
 
 def mp4_damage(path: Path) -> str | None:
-    """What its top-level boxes say is wrong with an MP4 or MOV file (ISO base media), or None
-    when they look whole or it is no such file: a box running past the end (the file is cut
-    short), or no index box ('moov', written last: a recording that was never finished)."""
+    """What its top-level boxes say is wrong with an MP4 or MOV file (ISO base media), and
+    what to do, or None when they look whole or it is no such file: a box running past the
+    end (the file is cut short), no index box ('moov', written last: a recording that was
+    never finished), or no video track in the index (sound alone: no track's handler is
+    'vide')."""
     try:
         with path.open("rb") as file:
             size = os.fstat(file.fileno()).st_size
             if _signature(file.read(16)) != ("video", "MP4"):
                 return None
-            position, boxes = 0, set()
+            position, boxes, tracks = 0, set(), b""
             while position + 8 <= size:
                 file.seek(position)
                 header = file.read(16)
@@ -1215,14 +1231,35 @@ def mp4_damage(path: Path) -> str | None:
                 elif length == 0:  # the last box: it runs to the end of the file
                     length = size - position
                 if length < 8 or position + length > size:
-                    return "the MP4 file is cut short (truncated)"
+                    return f"the MP4 file is cut short (truncated); {_AGAIN}"
                 boxes.add(kind)
+                if kind == b"moov" and length <= _MOST_INDEX:
+                    file.seek(position)
+                    tracks = file.read(length)
                 position += length
     except OSError:
         return None  # opening it said what there is to say
     if b"moov" not in boxes:
-        return "the MP4 file has no index ('moov' box): a recording that was not finished"
+        return (
+            "the MP4 file has no index ('moov' box): a recording that was not finished; " + _AGAIN
+        )
+    # A handler box ('hdlr': size, type, version and flags, 4 bytes unused) names its track's
+    # kind: 'vide', 'soun'. (The index's metadata has one too, 'mdir': no track's.)
+    kinds = {tracks[at + 12 : at + 16] for at in _all_at(tracks, b"hdlr")}
+    if tracks and b"vide" not in kinds:
+        return (
+            "the MP4 file holds no video track, only sound or other data: name the video "
+            "itself, or save the recording with its picture."
+        )
     return None
+
+
+def _all_at(data: bytes, part: bytes) -> Iterator[int]:
+    """Where `part` starts in `data`, each place."""
+    at = data.find(part)
+    while at >= 0:
+        yield at
+        at = data.find(part, at + 1)
 
 
 # --- the Pi camera ----------------------------------------------------------------------------

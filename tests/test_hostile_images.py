@@ -308,6 +308,20 @@ def test_a_multi_page_tiff_says_only_its_first_page_is_read_once(tmp_path, caplo
     ]
 
 
+def test_an_animated_gif_says_only_its_first_frame_is_read_once(tmp_path, caplog):
+    # A trial's: read by its first frame without a word, where a TIFF's pages were told of.
+    frames = [Image.new("L", (40, 30), level) for level in (200, 100, 50, 20)]
+    path = tmp_path / "clip.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
+    for _ in range(2):  # (a looped replay reads it again and again)
+        assert decode_image(path)[0][15, 20].tolist() == [200] * 3
+    told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert told == [
+        f"{path}: an animated GIF of 4 frames; only its first is read. To read it as a video, "
+        f"convert it (ffmpeg -i {path} {tmp_path / 'clip.mp4'}) and read that with --source."
+    ]
+
+
 def test_an_avif_photo_is_read_as_a_photo_not_taken_for_a_video(tmp_path):
     # An AVIF is an ISO media file as an MP4 is (its first box "ftyp"); its brand says photo.
     # Pillow decodes it where it is built with libavif (its wheels, 11.2 on); elsewhere the

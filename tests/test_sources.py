@@ -701,16 +701,33 @@ def mp4_boxes(*boxes: tuple[bytes, int]) -> bytes:
     return data[: len(data) - max(0, boxes[-1][1] - 8) + 16]
 
 
+def _box(kind: bytes, content: bytes) -> bytes:
+    return (8 + len(content)).to_bytes(4, "big") + kind + content
+
+
+# A sound track's handler box: version and flags, 4 bytes unused, its kind, 12 reserved, a name.
+_sound = _box(b"hdlr", bytes(8) + b"soun" + bytes(12) + b"Sound\x00")
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        (mp4_boxes((b"ftyp", 28), (b"mdat", 75_942)), "the MP4 file is cut short (truncated)"),
+        (
+            mp4_boxes((b"ftyp", 28), (b"mdat", 75_942)),
+            "the MP4 file is cut short (truncated); copy it again, or record it again.",
+        ),
         (
             mp4_boxes((b"ftyp", 28), (b"mdat", 24)),
-            "the MP4 file has no index ('moov' box): a recording that was not finished",
+            "the MP4 file has no index ('moov' box): a recording that was not finished; copy "
+            "it again, or record it again.",
+        ),
+        (  # a trial's: it was told to convert it to MP4, which it was
+            mp4_boxes((b"ftyp", 28), (b"mdat", 24)) + _box(b"moov", _box(b"trak", _sound)),
+            "the MP4 file holds no video track, only sound or other data: name the video "
+            "itself, or save the recording with its picture.",
         ),
     ],
-    ids=["truncated", "unfinished"],
+    ids=["truncated", "unfinished", "sound-only"],
 )
 def test_a_damaged_mp4_says_what_is_wrong_without_ffmpegs_own_words(tmp_path, data, problem):
     path = tmp_path / "broken.mp4"
@@ -724,9 +741,7 @@ def test_a_damaged_mp4_says_what_is_wrong_without_ffmpegs_own_words(tmp_path, da
     )
     assert done.returncode == 2
     # FFmpeg's "[mov,mp4,...] moov atom not found" is not the user's business; the line is.
-    assert done.stderr == (
-        f"edge: error: Cannot open {path}: {problem}; copy it again, or record it again.\n"
-    )
+    assert done.stderr == f"edge: error: Cannot open {path}: {problem}\n"
 
 
 def test_a_file_that_is_neither_an_image_nor_a_video_is_said_to_be_neither(tmp_path):
