@@ -45,11 +45,11 @@ def a_line() -> np.ndarray:
     return image
 
 
-def test_a_line_read_surely_is_read_once():
+def test_a_line_read_surely_is_read_once_and_once_wider_for_a_1_left_out():
     sure = steps(BLANK, 1, BLANK, 7, sure=0.95)
-    reader = ScriptedReader(sure)
+    reader = ScriptedReader(sure, sure)
     assert read_digits(reader, a_line()) == ctc_greedy_decode(sure)
-    assert len(reader.seen) == 1
+    assert [image.shape[1] for image in reader.seen] == [16, 24]  # 1.5 times as wide
 
 
 def test_a_line_that_reads_nothing_is_read_once():
@@ -61,21 +61,21 @@ def test_a_line_that_reads_nothing_is_read_once():
 def test_shifted_copies_that_read_alike_and_surely_enough_are_the_reading():
     unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
     down, up = steps(BLANK, 1, BLANK, 7, sure=0.8), steps(BLANK, 1, BLANK, 7, sure=0.7)
-    reader = ScriptedReader(unsure, down, up)
+    reader = ScriptedReader(unsure, down, up, up)  # (and the wide view, `_a_1_left_out`)
     digits = read_digits(reader, a_line())
     assert digits == ctc_greedy_decode((unsure + down + up) / 3)
     assert [d.digit for d in digits] == [1, 7] and min(d.confidence for d in digits) >= 0.6
-    assert len(reader.seen) == 3
+    assert len(reader.seen) == 4
 
 
 def test_an_unsure_line_read_unalike_is_read_again_shifted_and_stretched():
     unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
     down = steps(BLANK, 1, BLANK, 1, sure=0.9)  # reads unlike the others
-    views = [steps(BLANK, 1, BLANK, 7, sure=0.9)] * 5
+    views = [steps(BLANK, 1, BLANK, 7, sure=0.9)] * 6
     reader = ScriptedReader(unsure, down, *views)
     line = a_line()  # 16 px wide
     read_digits(reader, line)
-    first, moved_down, moved_up, *stretched = reader.seen
+    first, moved_down, moved_up, *stretched, _ = reader.seen  # (last, `_a_1_left_out`'s)
     np.testing.assert_array_equal(first, line)
     np.testing.assert_array_equal(moved_down[1:], line[:-1])
     np.testing.assert_array_equal(moved_up[:-1], line[1:])
@@ -89,7 +89,7 @@ def test_views_that_agree_with_the_averaged_reading_leave_it_placed_as_it_was():
     unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
     down, up = steps(BLANK, 1, BLANK, 1, sure=0.9), steps(BLANK, 1, BLANK, 7, sure=0.9)
     stretched = [steps(BLANK, 1, BLANK, 7, sure=0.9)] * 4
-    digits = read_digits(ScriptedReader(unsure, down, up, *stretched), a_line())
+    digits = read_digits(ScriptedReader(unsure, down, up, *stretched, up), a_line())
     averaged = ctc_greedy_decode((unsure + down + up) / 3)
     assert [d.digit for d in averaged] == [1, 7]
     assert [(d.digit, d.first_step, d.last_step) for d in digits] == [
@@ -107,7 +107,7 @@ def test_the_reading_most_likely_over_all_views_wins_placed_on_the_averaged_scor
     assert [d.digit for d in ctc_greedy_decode(averaged)] == [1, 7]  # a 7 by a little
     # Stretched, the line reads 11 surely, each view at its own number of steps.
     stretched = [steps(BLANK, 1, BLANK, 1, BLANK, sure=0.9)[:n] for n in (4, 5, 4, 5)]
-    digits = read_digits(ScriptedReader(unsure, down, up, *stretched), a_line())
+    digits = read_digits(ScriptedReader(unsure, down, up, *stretched, down), a_line())
     assert [d.digit for d in digits] == [1, 1]
     assert [(d.first_step, d.last_step) for d in digits] == [(1, 1), (3, 3)]
     # On the averaged scores the second 1 is unsure ("?" by default); five views of seven
@@ -121,7 +121,7 @@ def test_a_reading_the_views_read_unsurely_stays_unsure():
     unsure = steps(BLANK, 1, BLANK, 7, sure=0.5)
     down, up = steps(BLANK, 1, BLANK, 1, sure=0.6), steps(BLANK, 1, BLANK, 7, sure=0.55)
     stretched = [steps(BLANK, 1, BLANK, 7, sure=0.5)] * 4  # as unsure stretched
-    digits = read_digits(ScriptedReader(unsure, down, up, *stretched), a_line())
+    digits = read_digits(ScriptedReader(unsure, down, up, *stretched, up), a_line())
     assert [d.digit for d in digits] == [1, 7]
     assert all(d.confidence < 0.6 for d in digits)  # "??" by default
 
@@ -161,6 +161,26 @@ def test_a_wider_view_that_does_not_surely_read_one_more_1_leaves_the_reading(wi
     assert read_digits(reader, a_line()) == ctc_greedy_decode(close)
 
 
+def test_a_1_touching_a_digit_is_read_when_the_views_find_it_likelier():
+    # "0" read surely, the 1 written touching it left out; 1.5 times as wide it reads "10".
+    line = steps(BLANK, 0, 0, BLANK, sure=0.99)
+    wide = steps(BLANK, 1, BLANK, 0, 0, BLANK, sure=0.97)
+    ten, zero = (
+        [steps(BLANK, 1, BLANK, 0, 0, BLANK, BLANK, sure=0.9)[:n] for n in (4, 5, 7)],
+        [steps(BLANK, 0, 0, BLANK, BLANK, BLANK, BLANK, sure=0.9)[:n] for n in (4, 5, 7)],
+    )
+    # The views (shifted down and up; 0.8, 0.9, 1.1 and 1.25 as wide; 1.75) mostly read "10",
+    # and it is read, as surely as the wide view reads it; or "0": a stroke of the 0's, no 1.
+    for views, taken in ((ten, wide), (zero, line)):
+        shifted, stretched = [views[0]] * 2, [views[0], views[0], views[0], views[1]]
+        reader = ScriptedReader(line, wide, *shifted, *stretched, views[2])
+        digits = read_digits(reader, a_line())
+        assert [image.shape[1] for image in reader.seen] == [16, 24, 16, 16, 12, 16, 16, 20, 28]
+        assert [(d.digit, d.confidence) for d in digits] == [
+            (d.digit, d.confidence) for d in ctc_greedy_decode(taken)
+        ]
+
+
 def two_pieces() -> np.ndarray:
     """A 32 px line: a thin 1 (columns 8-9) close beside a wider digit (13-21)."""
     image = np.zeros((LINE_HEIGHT, 32), np.uint8)
@@ -173,14 +193,14 @@ def test_a_1_left_out_beside_a_digit_is_read_from_the_lines_pieces_read_apart():
     line = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.95)  # "0", surely
     one = steps(BLANK, BLANK, BLANK, BLANK, 1, BLANK, BLANK, BLANK, sure=0.97)
     zero = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.98)
-    reader = ScriptedReader(line, one, zero)
+    reader = ScriptedReader(line, line, one, zero)  # (the second, `_a_1_left_out`'s wide view)
     digits = read_digits(reader, two_pieces())
     assert [d.digit for d in digits] == [1, 0]
     assert [d.confidence for d in digits] == [
         ctc_greedy_decode(piece)[0].confidence for piece in (one, zero)
     ]
     # Each piece alone, centred on a blank line of the reader's smallest width.
-    alone = reader.seen[1:]
+    alone = reader.seen[2:]
     assert [image.shape for image in alone] == [(LINE_HEIGHT, 32)] * 2
     assert np.array_equal(alone[0][:, 15:17], two_pieces()[:, 8:10]) and alone[0].sum() == (
         two_pieces()[:, 8:10].sum()
@@ -196,7 +216,7 @@ def test_a_digit_left_out_beside_another_is_read_from_the_lines_pieces_read_apar
     line = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.95)  # "0", surely
     seven = steps(BLANK, BLANK, BLANK, BLANK, 7, BLANK, BLANK, BLANK, sure=0.97)
     zero = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.98)
-    digits = read_digits(ScriptedReader(line, seven, zero), two_pieces())
+    digits = read_digits(ScriptedReader(line, line, seven, zero), two_pieces())
     assert [d.digit for d in digits] == [7, 0]
 
 
@@ -208,9 +228,9 @@ def test_a_faint_piece_read_unsurely_is_read_again_at_full_ink():
     unsure = steps(BLANK, BLANK, BLANK, BLANK, 1, BLANK, BLANK, BLANK, sure=0.6)
     one = steps(BLANK, BLANK, BLANK, BLANK, 1, BLANK, BLANK, BLANK, sure=0.97)
     zero = steps(BLANK, BLANK, BLANK, 0, 0, BLANK, BLANK, BLANK, sure=0.98)
-    reader = ScriptedReader(line, unsure, one, zero)
+    reader = ScriptedReader(line, line, unsure, one, zero)
     assert [d.digit for d in read_digits(reader, faint)] == [1, 0]
-    _, alone, full, _ = reader.seen
+    _, _, alone, full, _ = reader.seen
     assert np.array_equal(alone[:, 15:17], faint[:, 8:10])
     assert np.array_equal(full, np.where(alone > 0, 255, 0))  # its ink at full strength
 
@@ -229,9 +249,9 @@ def test_pieces_that_do_not_surely_read_more_digits_leave_the_reading(first, sec
         steps(BLANK, BLANK, BLANK, *([] if digit is None else [digit]), BLANK, sure=sure)
         for digit, sure in (first, second)
     ]
-    reader = ScriptedReader(line, *pieces)
+    reader = ScriptedReader(line, line, *pieces)
     assert read_digits(reader, two_pieces()) == ctc_greedy_decode(line)
-    assert len(reader.seen) == 3
+    assert len(reader.seen) == 4
 
 
 def _with(image: np.ndarray, rows: slice, columns: slice, level: int = 255) -> np.ndarray:
@@ -257,7 +277,7 @@ def test_a_line_whose_pieces_are_not_more_writing_than_its_digits_is_not_read_ap
         image = np.pad(image, ((0, 0), (0, 20)))
     reader = ScriptedReader(line, *[line] * 3)
     assert read_digits(reader, image) == ctc_greedy_decode(line)
-    assert len(reader.seen) == 1
+    assert len(reader.seen) == 2  # (the line, and `_a_1_left_out`'s wide view)
 
 
 def test_a_line_read_as_nothing_is_not_read_in_pieces():
