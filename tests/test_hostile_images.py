@@ -294,32 +294,31 @@ def test_a_gif_is_read_by_its_first_frame_in_colour(tmp_path):
         decode_image(path)
 
 
-def test_a_multi_page_tiff_says_only_its_first_page_is_read_once(tmp_path, caplog):
-    # A scanner's TIFF of several sheets was read by its first page without a word.
-    pages = [Image.new("L", (40, 30), level) for level in (200, 100, 50)]
-    path = tmp_path / "scan.tif"
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [
+        # A scanner's TIFF of several sheets was read by its first page without a word.
+        (
+            "scan.tif",
+            "{path}: a TIFF of 4 pages; only its first is read. Save each page as a file of its "
+            "own to read them all (tiffsplit {path} page-; tiffsplit is in libtiff-tools).",
+        ),
+        # A trial's: and an animated GIF by its first frame.
+        (
+            "clip.gif",
+            "{path}: an animated GIF of 4 frames; only its first is read. To read it as a video, "
+            "convert it (ffmpeg -i {path} {folder}/clip.mp4) and read that with --source.",
+        ),
+    ],
+)
+def test_a_picture_of_several_pages_says_only_its_first_is_read_once(tmp_path, caplog, name, told):
+    pages = [Image.new("L", (40, 30), level) for level in (200, 100, 50, 20)]
+    path = tmp_path / name
     pages[0].save(path, save_all=True, append_images=pages[1:])
     for _ in range(2):  # (a looped replay reads it again and again)
         assert decode_image(path)[0][15, 20].tolist() == [200] * 3
-    told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert told == [
-        f"{path}: a TIFF of 3 pages; only its first is read. Save each page as a file of its "
-        f"own to read them all (tiffsplit {path} page-; tiffsplit is in libtiff-tools)."
-    ]
-
-
-def test_an_animated_gif_says_only_its_first_frame_is_read_once(tmp_path, caplog):
-    # A trial's: read by its first frame without a word, where a TIFF's pages were told of.
-    frames = [Image.new("L", (40, 30), level) for level in (200, 100, 50, 20)]
-    path = tmp_path / "clip.gif"
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
-    for _ in range(2):  # (a looped replay reads it again and again)
-        assert decode_image(path)[0][15, 20].tolist() == [200] * 3
-    told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert told == [
-        f"{path}: an animated GIF of 4 frames; only its first is read. To read it as a video, "
-        f"convert it (ffmpeg -i {path} {tmp_path / 'clip.mp4'}) and read that with --source."
-    ]
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [told.format(path=path, folder=tmp_path)]
 
 
 def test_an_avif_photo_is_read_as_a_photo_not_taken_for_a_video(tmp_path):

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import pytest
 from exif import with_exif_orientation
+from mjpeg_stream import MjpegStream
 
 from edge import sources
 from edge.config import DEFAULT_FPS, SourceSettings
@@ -631,26 +632,13 @@ def test_a_webcam_or_stream_that_runs_out_says_so_itself(tmp_path, monkeypatch):
     source.close()
 
 
-class _PhoneApp(http.server.BaseHTTPRequestHandler):
+class _PhoneApp(MjpegStream):
     """A phone app's MJPEG stream, 20 frames a second, one part of it empty and one no JPEG."""
 
-    frame = b""
+    interval = 0.05
 
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-        self.end_headers()
-        with contextlib.suppress(OSError):  # (the viewer went away)
-            for index in range(200):
-                part = {5: b"", 10: bytes(range(256)) * 3}.get(index, self.frame)
-                self.wfile.write(
-                    b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n"
-                    % (len(part), part)
-                )
-                time.sleep(0.05)
-
-    def log_message(self, *args: object) -> None:
-        """Quiet."""
+    def part(self, index: int) -> bytes | None:
+        return {5: b"", 10: bytes(range(256)) * 3}.get(index, self.frame) if index < 200 else None
 
 
 def test_a_stream_goes_on_past_a_part_that_is_no_picture():

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import pytest
 from checkout import REPO, edge_command
+from mjpeg_stream import MjpegStream
 from recognizer_process import Recognizer
 
 from edge.events import Stats
@@ -339,29 +340,6 @@ def test_python_m_edge_keeps_the_watchdog_fed_while_its_camera_sees_black(
         edge.kill()
 
 
-class _MjpegCamera(http.server.BaseHTTPRequestHandler):
-    """An IP camera's MJPEG stream (multipart/x-mixed-replace): one scene, 10 frames a second."""
-
-    frame = b""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-        self.end_headers()
-        try:
-            while True:
-                self.wfile.write(
-                    b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n"
-                    % (len(self.frame), self.frame)
-                )
-                time.sleep(0.1)
-        except OSError:  # the viewer went away
-            return
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 def test_a_service_waits_for_a_stream_that_is_not_up_yet_instead_of_giving_up(
     tmp_path: Path, path_listener, mnist_test
 ):
@@ -374,7 +352,7 @@ def test_a_service_waits_for_a_stream_that_is_not_up_yet_instead_of_giving_up(
         port = unused.getsockname()[1]  # closed: nothing answers there yet
     url = f"http://127.0.0.1:{port}/video.mjpg"
     scene = random_scene(*mnist_test, np.random.default_rng(5))
-    _MjpegCamera.frame = cv2.imencode(".jpg", scene.frame)[1].tobytes()
+    MjpegStream.frame = cv2.imencode(".jpg", scene.frame)[1].tobytes()  # 10 a second
     log = tmp_path / "edge.log"
     with log.open("wb") as output:
         edge = subprocess.Popen(
@@ -391,7 +369,7 @@ def test_a_service_waits_for_a_stream_that_is_not_up_yet_instead_of_giving_up(
         assert edge.poll() is None, log.read_text()
         assert "nothing answers" in log.read_text() and "Waiting for it" in log.read_text()
 
-        camera = http.server.ThreadingHTTPServer(("127.0.0.1", port), _MjpegCamera)
+        camera = http.server.ThreadingHTTPServer(("127.0.0.1", port), MjpegStream)
         threading.Thread(target=camera.serve_forever, daemon=True).start()
         wait_for(listener, "READY=1", 60)  # the next try, 10 s later at most, finds it
         first = json.loads(edge.stdout.readline())
