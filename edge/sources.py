@@ -919,9 +919,10 @@ class Capture:
         )
 
     def read(self) -> Frame | None:
-        """The next frame; None at a video's end. A video that ends well before the frames its
+        """The next frame; None at a video's end. A video that ends well before the time its
         header declares (damaged or cut short in the middle, which OpenCV decodes up to without
-        a word) raises UnreadableFrame once, naming the file, then ends."""
+        a word) raises UnreadableFrame once, naming the file, then ends. A webcam or stream
+        with no frame for `CAMERA_TIMEOUT_S` raises SourceError."""
         if self._ended:
             return None
         ok, image = self._read_live() if self._live else self._read_once()
