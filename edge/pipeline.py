@@ -451,6 +451,9 @@ class Pipeline:
             path=frame.path, truth=frame.truth, lines=read.lines, scale=frame.scale,
         )  # fmt: skip
         self._notify(lambda sink: sink.on_frame(result, self.stats))
+        if frame.listed_anew:  # dropped into a looped folder, or back: a picture of its own
+            self._file_views.pop(frame.path, None)
+            self._failure_told.discard(frame.path)
         if not self.source.stills:
             reading = self.stabilizer.update(result, time.time())
         elif frame.path in self._file_views or frame.path in self._failure_told:

@@ -168,6 +168,9 @@ class Frame:
     path: str = ""  # the image file this frame is (a still-image source); else ""
     truth: str | None = None  # what is really written in it, when the source knows (the demo)
     scale: int = 1  # the file's pixels per frame pixel: 2, 4 or 8 for a large photo (reduction)
+    # A looped folder's file that joined its listing since the last pass (dropped in, or back
+    # after it was gone): its reading is said as on the first pass.
+    listed_anew: bool = False
 
 
 _CV_ROTATIONS = {
@@ -755,30 +758,43 @@ class ImageFiles:
         self._ink = ink  # [reading] ink: a transparent picture's ground stands apart from it
         self._next = 0
         self._first_pass = True
+        self._anew: set[Path] = set()  # joined the listing since the last pass, not read yet
 
     def read(self) -> Frame | None:
         """The next file's frame; None after the last one, unless looped. Looped, a spec that
         names no image now (a folder emptied) is listed again at the pace, or unpaced every
-        `RELIST_S` seconds, and NoFrameYet raised while it still names none."""
-        if self._next >= len(self._paths):
-            if not self._loop:
-                return None
-            self._first_pass = False
-            if self._paths:
-                self._next %= len(self._paths)  # (what a slow reader skipped, `skip`)
-            elif self.pace_fps is None:  # (paced, the pace is the wait)
-                time.sleep(RELIST_S)
-            self._list_again()
-            if not self._paths:
-                raise NoFrameYet(self.description)
-            self._next %= len(self._paths)
-        path = self._paths[self._next]
-        self._next += 1
+        `RELIST_S` seconds, and NoFrameYet raised while it still names none. After the first
+        pass, a file of a folder or glob that is gone when its turn comes has left (no
+        failure); one that joins the listing (dropped in, or back) is `Frame.listed_anew`."""
+        while True:
+            if self._next >= len(self._paths):
+                if not self._loop:
+                    return None
+                self._next_pass()
+            path = self._paths[self._next]
+            self._next += 1
+            if self._first_pass or self._spec is None or os.path.lexists(path):
+                break
+            log.info("%s: gone since %s was listed", path, self._spec)
+        anew = path in self._anew
+        self._anew.discard(path)
         try:
             image, reduced = decode_image(path, self._max_pixels, self._ink)
         except UnreadableFrame as exc:
             raise UnreadableFrame(str(exc), str(path)) from None
-        return Frame(image, time.time(), path=str(path), scale=reduced)
+        return Frame(image, time.time(), path=str(path), scale=reduced, listed_anew=anew)
+
+    def _next_pass(self) -> None:
+        """Start the next pass over the files `spec` names now; NoFrameYet while none."""
+        self._first_pass = False
+        if self._paths:
+            self._next %= len(self._paths)  # (what a slow reader skipped, `skip`)
+        elif self.pace_fps is None:  # (paced, the pace is the wait)
+            time.sleep(RELIST_S)
+        self._list_again()
+        if not self._paths:
+            raise NoFrameYet(self.description)
+        self._next %= len(self._paths)
 
     def _list_again(self) -> None:
         """The files `spec` names now, for the next pass: none, said once, while it names
@@ -794,10 +810,11 @@ class ImageFiles:
                 again = f"every {RELIST_S:g} s" if self.pace_fps is None else "at the pace"
                 log.warning("%s; waiting for images, looked for again %s", why, again)
         if paths != self._paths:
-            added, gone = len(set(paths) - set(self._paths)), len(set(self._paths) - set(paths))
+            added, gone = set(paths) - set(self._paths), set(self._paths) - set(paths)
             said = "%s: %d image file(s) added, %d gone, since the last pass"
             level = logging.INFO if self._paths else logging.WARNING  # (after "waiting")
-            log.log(level, said, self._spec, added, gone)
+            log.log(level, said, self._spec, len(added), len(gone))
+            self._anew = (self._anew - gone) | added
             self._paths = paths
             self.description = _counted(paths)
 

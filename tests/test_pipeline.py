@@ -595,6 +595,33 @@ def test_a_looped_folder_is_listed_again_for_each_pass(reader, scene, tmp_path):
     assert [Path(f.path).name for f in recorder.frames] == ["a.png", "a.png", "b.png", "a.png"]
 
 
+def test_a_looped_folders_photo_removed_leaves_and_put_back_says_its_reading_again(
+    reader, scene, tmp_path
+):
+    """The report: a photo removed from a looped folder while it ran failed ("cannot be read",
+    a failed frame) when its turn came in the pass listed before; and put back, it said
+    nothing. It leaves without a failure, and joins again as a picture of its own."""
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    for photo in (first, second):
+        cv2.imwrite(str(photo), scene.frame)
+
+    class RemovesAndPutsBack(Recorder):
+        def on_frame(self, result: FrameResult, stats: Stats) -> None:
+            super().on_frame(result, stats)
+            if result.index == 2:  # the second pass, listed with b: b goes before its turn
+                second.unlink()
+            elif result.index == 3:  # the third pass, a alone: b comes back
+                cv2.imwrite(str(second), scene.frame)
+
+    recorder = RemovesAndPutsBack()
+    source = open_source(SourceSettings(name=str(tmp_path), loop=True))
+    stats = run(source, reader, recorder, max_frames=6)
+    read = [Path(f.path).stem for f in recorder.frames]
+    assert read == ["a", "b", "a", "a", "a", "b"]  # (b left in the second pass, back in the 4th)
+    assert [Path(r.path).name for r in recorder.readings] == ["a.png", "b.png", "b.png"]
+    assert (stats.failed_frames, recorder.errors) == (0, [])
+
+
 def test_a_looped_folder_emptied_waits_for_a_photo_without_failing_frames(
     reader, scene, tmp_path, monkeypatch, caplog
 ):
