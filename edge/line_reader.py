@@ -146,42 +146,68 @@ def read_digits(model: LineModel, image: np.ndarray) -> list[DecodedDigit]:
     Last, a 1 left out: two 1s written close or a 1 touching its neighbour (`_a_1_left_out`),
     and a 1 written close beside another digit (`_pieces_read_apart`).
     """
-    scores = model.read(image)
-    digits = _a_1_left_out(model, image, scores, _read_views(model, image, scores))
+    views = _LineViews(model, image)
+    digits = _a_1_left_out(views, _read_views(views))
     return _pieces_read_apart(model, image, digits)
 
 
-def _read_views(model: LineModel, image: np.ndarray, scores: np.ndarray) -> list[DecodedDigit]:
-    """`read_digits` before its last step, given the line's scores (`model.read(image)`)."""
-    digits = ctc_greedy_decode(scores)
+class _LineViews:
+    """A line image's scores, and those of the other views it may be read from, each read
+    once, when first asked for (a line read surely needs none of them)."""
+
+    def __init__(self, model: LineModel, image: np.ndarray):
+        self.model = model
+        self.image = image
+        self.scores = model.read(image)
+
+    @functools.cached_property
+    def shifted(self) -> list[np.ndarray]:
+        """Copies moved a pixel down and up (`_SHIFTS`)."""
+        return [self.model.read(_shifted(self.image, dy)) for dy in _SHIFTS]
+
+    @functools.cached_property
+    def stretched(self) -> list[np.ndarray]:
+        """Copies as high, `_STRETCHES` times as wide."""
+        return [self.model.read(_stretched(self.image, f)) for f in _STRETCHES]
+
+    def wider(self, factor: float) -> np.ndarray:
+        return self.model.read(_stretched(self.image, factor))
+
+
+def _likelihoods(views: list[np.ndarray], readings: list[tuple[int, ...]]) -> np.ndarray:
+    """float64 `[len(readings)]`: each reading's log-likelihood over all the views together
+    (their mean probability of it, by CTC's forward algorithm)."""
+    return np.logaddexp.reduce(ctc_log_likelihoods(views, readings), axis=0)
+
+
+def _read_views(views: _LineViews) -> list[DecodedDigit]:
+    """`read_digits` before its last steps: the line's reading, from its other views when
+    unsure."""
+    digits = ctc_greedy_decode(views.scores)
     if all(digit.confidence >= _SURE for digit in digits):
         return digits
-    same_width = [scores] + [model.read(_shifted(image, dy)) for dy in _SHIFTS]
+    same_width = [views.scores, *views.shifted]
     averaged = np.mean(same_width, axis=0, dtype=np.float32)
     greedy = ctc_greedy_decode(averaged)
     greedy_read = tuple(d.digit for d in greedy)
     readings = {greedy_read} | {ctc_greedy_labels(view) for view in same_width}
     if len(readings) == 1 and all(d.confidence >= _AGREED for d in greedy):
         return greedy
-    stretched = [model.read(_stretched(image, factor)) for factor in _STRETCHES]
-    readings |= {ctc_greedy_labels(view) for view in stretched}
+    readings |= {ctc_greedy_labels(view) for view in views.stretched}
     candidates = sorted(readings)  # a fixed order: ties go one way
-    views = same_width + stretched
+    taken = same_width + views.stretched
     best = candidates[0]
     if len(candidates) > 1:
-        likelihoods = np.logaddexp.reduce(ctc_log_likelihoods(views, candidates), axis=0)
-        best = candidates[int(np.argmax(likelihoods))]
-    placed, *on_views = ctc_align_views([averaged, *views], best)
+        best = candidates[int(np.argmax(_likelihoods(taken, candidates)))]
+    placed, *on_views = ctc_align_views([averaged, *taken], best)
     if placed is None:
         return greedy
     return _confident_over(greedy if best == greedy_read else placed, on_views)
 
 
-def _a_1_left_out(
-    model: LineModel, image: np.ndarray, scores: np.ndarray, digits: list[DecodedDigit]
-) -> list[DecodedDigit]:
-    """`digits` (read from `image`, whose scores are `scores`), or the same with one 1 more,
-    read from the line `_ONES_STRETCH` times as wide.
+def _a_1_left_out(views: _LineViews, digits: list[DecodedDigit]) -> list[DecodedDigit]:
+    """`digits` (read from the line of `views`), or the same with one 1 more, read from the
+    line `_ONES_STRETCH` times as wide.
 
     CTC reads two equal digits only with a blank step between them (Graves et al. 2006), and
     the reader's steps are 4 px of the line: two 1s written closer than about a third of
@@ -215,7 +241,7 @@ def _a_1_left_out(
     if not digits:
         return digits
     read = tuple(d.digit for d in digits)
-    wide_scores = model.read(_stretched(image, _ONES_STRETCH))
+    wide_scores = views.wider(_ONES_STRETCH)
     wide = ctc_greedy_decode(wide_scores)
     more = tuple(d.digit for d in wide)
     if len(more) != len(read) + 1 or not _all_sure(wide):
@@ -223,16 +249,14 @@ def _a_1_left_out(
     at = next((i for i, digit in enumerate(read) if more[i] != digit), len(read))
     if more[at] != 1 or more[:at] + more[at + 1 :] != read:
         return digits
-    best = scores.argmax(axis=1)
+    best = views.scores.argmax(axis=1)
     ones_close = np.any((best[1:] == 1) & (best[:-1] == 1)) and 1 in read[max(0, at - 1) : at + 1]
     if not ones_close:
-        views = [scores] + [model.read(_shifted(image, dy)) for dy in _SHIFTS]
-        views += [model.read(_stretched(image, f)) for f in _STRETCHES] + [wide_scores]
-        views.append(model.read(_stretched(image, _WIDER)))
-        likelihoods = np.logaddexp.reduce(ctc_log_likelihoods(views, [read, more]), axis=0)
+        taken = [views.scores, *views.shifted, *views.stretched, wide_scores, views.wider(_WIDER)]
+        likelihoods = _likelihoods(taken, [read, more])
         if likelihoods[1] <= likelihoods[0]:
             return digits
-    return _on_own_steps(wide, _ONES_STRETCH, len(scores) - 1)
+    return _on_own_steps(wide, _ONES_STRETCH, len(views.scores) - 1)
 
 
 def _pieces_read_apart(
