@@ -1263,21 +1263,13 @@ def mp4_damage(path: Path) -> str | None:
         )
     # A handler box ('hdlr': size, type, version and flags, 4 bytes unused) names its track's
     # kind: 'vide', 'soun'. (The index's metadata has one too, 'mdir': no track's.)
-    kinds = {tracks[at + 12 : at + 16] for at in _all_at(tracks, b"hdlr")}
+    kinds = {tracks[at.start() + 12 : at.start() + 16] for at in re.finditer(b"hdlr", tracks)}
     if tracks and b"vide" not in kinds:
         return (
             "the MP4 file holds no video track, only sound or other data: name the video "
             "itself, or save the recording with its picture."
         )
     return None
-
-
-def _all_at(data: bytes, part: bytes) -> Iterator[int]:
-    """Where `part` starts in `data`, each place."""
-    at = data.find(part)
-    while at >= 0:
-        yield at
-        at = data.find(part, at + 1)
 
 
 # --- the Pi camera ----------------------------------------------------------------------------
