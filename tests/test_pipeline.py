@@ -478,11 +478,18 @@ def test_a_still_image_source_makes_one_reading_per_image_naming_it(reader, scen
     assert [r.path for r in camera.readings] == [""]
 
 
+def photos_of(scene: Scene, folder: Path, *names: str) -> list[Path]:
+    """The scene saved as a photo under each name in `folder`."""
+    paths = [folder / name for name in names]
+    for path in paths:
+        cv2.imwrite(str(path), scene.frame)
+    return paths
+
+
 def test_one_photo_looped_says_its_reading_once_while_every_pass_is_shown(reader, scene, tmp_path):
     """--loop over one photo is a view that never changes: one reading, not one per pass; the
     live page still gets every frame."""
-    photo = tmp_path / "photo.png"
-    cv2.imwrite(str(photo), scene.frame)
+    (photo,) = photos_of(scene, tmp_path, "photo.png")
     recorder = Recorder()
     source = ImageFiles([photo], pace_fps=None, loop=True)
     stats = run(source, reader, recorder, stable_frames=2, max_frames=8)
@@ -562,9 +569,7 @@ def test_a_looped_photo_that_cannot_be_read_is_said_once(reader, scene, tmp_path
 def test_a_looped_photo_removed_after_it_was_read_is_said_to_fail_once(reader, scene, tmp_path):
     """The report: a photo removed during a --loop replay failed on every pass with no word
     (not at -v, not in --json), only counted in the closing summary."""
-    first, second = tmp_path / "first.png", tmp_path / "second.png"
-    for photo in (first, second):
-        cv2.imwrite(str(photo), scene.frame)
+    first, second = photos_of(scene, tmp_path, "first.png", "second.png")
 
     class RemovesTheSecond(Recorder):
         def on_reading(self, reading: Reading, stats: Stats) -> None:
@@ -601,9 +606,7 @@ def test_a_looped_folders_photo_removed_leaves_and_put_back_says_its_reading_aga
     """The report: a photo removed from a looped folder while it ran failed ("cannot be read",
     a failed frame) when its turn came in the pass listed before; and put back, it said
     nothing. It leaves without a failure, and joins again as a picture of its own."""
-    first, second = tmp_path / "a.png", tmp_path / "b.png"
-    for photo in (first, second):
-        cv2.imwrite(str(photo), scene.frame)
+    _, second = photos_of(scene, tmp_path, "a.png", "b.png")
 
     class RemovesAndPutsBack(Recorder):
         def on_frame(self, result: FrameResult, stats: Stats) -> None:
@@ -629,8 +632,7 @@ def test_a_looped_folder_emptied_waits_for_a_photo_without_failing_frames(
     frame ("cannot be read", counted as failed frames) until another was dropped in, and the
     closing figures still counted the files there at the start."""
     monkeypatch.setattr(sources, "RELIST_S", 0.01)
-    photo = tmp_path / "a.png"
-    cv2.imwrite(str(photo), scene.frame)
+    (photo,) = photos_of(scene, tmp_path, "a.png")
     idle = []
 
     class EmptiesTheFolder(Recorder):
