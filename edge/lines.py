@@ -80,6 +80,9 @@ _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, 
 _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
 _PIECE_GAP = 0.2
+# A piece under this (of a bigger one's height) within this (of it) of its box joins it.
+_SMALL_PIECE = 0.6
+_REACH = 0.3
 _FLAT_END = 0.35  # of the taller's height: a printed line's end beside a piece is this flat
 _TOUCHING = 2  # px (detection size) between a line and the halves of a stroke it cuts, at most
 # A line's piece taller than this many times its tallest piece is a digit cut apart; it is
@@ -88,6 +91,7 @@ _CUT_APART = 1.2
 _AS_TALL = 1.5
 _TWO_ROWS = 1.5  # of the writing's height: a piece this tall may link two rows (`_rows_linked`)
 _WHOLE = 0.7  # of the writing's height: a part this tall in each row is a digit
+_SEVERAL_DIGITS = 1.5  # of its height: a part this wide is digits written touching, not a loop
 _WIDE_LINE = 1.0  # of its height: a piece as wide as tall and as tall as a digit is a line
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
 TOO_SMALL = "writing too small to read (a few pixels tall)"
@@ -888,16 +892,30 @@ def group_lines(
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height;
     # pieces of two lines one above the other do not make one digit, whatever their gap.
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
-    if (stacked & ~near).any():  # (most frames have no piece above another: not looked for)
+    # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
+    reach = _REACH * heights[:, column]
+    within = (
+        (heights < _SMALL_PIECE * heights[:, column])
+        & (x0 >= x0[:, column] - reach)
+        & (x1 <= x1[:, column] + reach)
+        & (y0 >= y0[:, column] - reach)
+        & (y1 <= y1[:, column] + reach)
+    )
+    if ((stacked | within) & ~near).any():  # (most frames have no piece above another)
         unprinted = printed is None or not printed.any()
+        off_print = np.ones(len(boxes), bool) if unprinted else _off_print(boxes, printed)
         if not unprinted:
             # A flat piece at a printed line's end is what of it the line's test left (a
             # sum's bar drawn thicker or hooked there), not a stroke of a digit above or below.
             ends = _ends_of_print(boxes, printed, (stacked & ~near).any(axis=1))
             flat = heights[:, column] <= _FLAT_END * taller
             stacked &= ~((ends[:, column] & flat) | (ends & flat.T))
-        apart = _lines_one_above_the_other(near, boxes, unprinted)
+        apart = _lines_one_above_the_other(near, boxes, off_print)
         stacked &= ~apart
+        # A speck at one line's foot is within reach of a digit of a list's next line, written
+        # close under it: it stays with its own line. (Not beside print: a rule taken through a
+        # line's digits leaves their halves two lines apart, which such pieces join again.)
+        within &= ~(apart & off_print[:, column] & off_print)
         # A piece stacked on two such lines at once (a sum's bar between its rows, what of
         # it a printed line's test left) joins neither: it would join them all.
         for piece in np.flatnonzero(np.count_nonzero(stacked, axis=1) >= 2):
@@ -909,15 +927,7 @@ def group_lines(
         near |= _cut_by_a_printed_line(
             labels, ids, boxes, printed, gap, -overlap, _PIECE_GAP * taller
         )
-    # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
-    reach = 0.3 * heights[:, column]
-    near |= (
-        (heights < 0.6 * heights[:, column])
-        & (x0 >= x0[:, column] - reach)
-        & (x1 <= x1[:, column] + reach)
-        & (y0 >= y0[:, column] - reach)
-        & (y1 <= y1[:, column] + reach)
-    )
+    near |= within
     groups = joined_groups(near | near.T)
     if printed is not None and printed.any():
         # (Again while lines grow: a digit beside a line joined so is judged by its height.)
@@ -961,41 +971,57 @@ def _rows_linked(
     cut apart, or None when none does.
 
     Two lines of numbers written a pixel or two apart at the finder's size are one piece, one
-    line: a list written cramped. Such a piece is `_TWO_ROWS` times the writing's height (the
-    pieces' median) or more, and its parts linked side by side only (`joined` dilated 1x3)
-    stand in two bands, no part across the row between them, each band holding a part
-    `_WHOLE` of the writing's height or more (a digit, not a digit's or a pencil stroke's
-    fragments). Cut, its parts are judged as all pieces are: a digit's pieces one above the
-    other join again (`stacked`) unless they are two lines' (`_lines_one_above_the_other`)."""
+    line: a list written cramped. Such a piece is `_TWO_ROWS` times the writing's height or
+    more, and its parts linked side by side only (`joined` dilated 1x3) stand in two bands, no
+    part across the row between them, each band holding a part `_WHOLE` of the writing's
+    height or more (a digit, not a digit's or a pencil stroke's fragments). Cut, its parts are
+    judged as all pieces are: a digit's pieces one above the other join again (`stacked`)
+    unless they are two lines' (`_lines_one_above_the_other`).
+
+    The writing's height is the pieces' median, or with fewer than three pieces (the whole
+    list one piece or two), the parts'. A band then holds two such parts, or one
+    `_SEVERAL_DIGITS` times as wide as tall: digits written touching. An 8 whose loops meet
+    only at a corner is one piece of two parts one above the other, each the parts' height.
+    """
     heights = stats[:, cv2.CC_STAT_HEIGHT]
     writing = np.maximum(stats[:, cv2.CC_STAT_WIDTH], heights) >= smallest  # (not specks)
     writing[0] = False
-    if np.count_nonzero(writing) < 3:
+    if not writing.any():
         return None
-    digit = float(np.median(heights[writing]))  # the writing's height
+    side = cv2.dilate(joined, np.ones((1, 3), np.uint8)) if np.count_nonzero(writing) < 3 else None
+    digit, least = float(np.median(heights[writing])), 1  # the writing's height
+    if side is not None:
+        _, _, part_stats = pieces_with_boxes(side)
+        sizes = part_stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+        seen = sizes.max(axis=1) >= smallest
+        if seen.any():
+            digit, least = float(np.median(sizes[seen, 1])), 2
     tall = writing & (heights >= _TWO_ROWS * digit)
     if not tall.any():
         return None
-    side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
+    if side is None:
+        side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
     count, parts, part_stats = pieces_with_boxes(side)
     # Each part's piece, read at its pixels (a part lies within one piece).
     of = np.zeros(count, int)
     inked = parts > 0
     of[parts[inked]] = labels[inked]
     tops = part_stats[:, cv2.CC_STAT_TOP]
-    bottoms = tops + part_stats[:, cv2.CC_STAT_HEIGHT]
-    whole = bottoms - tops >= _WHOLE * digit
+    part_heights = part_stats[:, cv2.CC_STAT_HEIGHT]
+    bottoms = tops + part_heights
+    whole = part_heights >= _WHOLE * digit
+    wide = whole & (part_stats[:, cv2.CC_STAT_WIDTH] >= _SEVERAL_DIGITS * part_heights)
+
+    def a_line(band: np.ndarray) -> bool:
+        return bool(np.count_nonzero(whole & band) >= least or (wide & band).any())
+
     cut = []
     for piece in np.flatnonzero(tall):
-        members = np.flatnonzero(of == piece)
-        top, bottom = tops[members], bottoms[members]
-        for row in np.unique(bottom):  # a row between bands: under some parts, across none
-            above, below = bottom <= row, top >= row
-            if (
-                (above | below).all()
-                and (whole[members] & above).any()
-                and (whole[members] & below).any()
-            ):
+        members = of == piece
+        # A row between bands: under some parts, across none.
+        for row in np.unique(bottoms[members]):
+            above, below = members & (bottoms <= row), members & (tops >= row)
+            if np.array_equal(above | below, members) and a_line(above) and a_line(below):
                 cut.append(piece)
                 break
     if not cut:
@@ -1028,16 +1054,30 @@ def _neighbours(
     return near, overlap, gap, taller
 
 
-def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray, unprinted: bool) -> np.ndarray:
+def _off_print(boxes: np.ndarray, printed: np.ndarray) -> np.ndarray:
+    """bool [n]: which pieces (`boxes` [n, 4], x, y, w, h) have no printed line's pixel
+    (`printed`, uint8 0/1) within `_TOUCHING` px of their box."""
+    grown = boxes.astype(int) + np.array([-_TOUCHING, -_TOUCHING, 2 * _TOUCHING, 2 * _TOUCHING])
+    return np.array(
+        [not printed[max(0, y) : y + h, max(0, x) : x + w].any() for x, y, w, h in grown], bool
+    )
+
+
+def _lines_one_above_the_other(
+    near: np.ndarray, boxes: np.ndarray, off_print: np.ndarray
+) -> np.ndarray:
     """bool [n, n]: pairs of pieces (`boxes` [n, 4], x, y, w, h) on two lines of writing one
     above the other: lines of two pieces or more (`near` [n, n], bool: neighbours on a line)
-    or, where no printed line parts them (`unprinted`), of one piece `_WIDE_LINE` times as wide
-    as tall and `_WHOLE` of the pieces' median height (a number's digits written close,
-    linked: a list written cramped, `_rows_linked`; two digit-tall pieces one above the
-    other are no one digit), as tall as each other within `_AS_TALL`,
-    and not on one line. Numbers on neighbouring rules,
-    staggered, nearly touch at the detection size, and a digit's pieces one above the other
-    were joined across them into one slanted line."""
+    or of one piece away from printed lines (`off_print`, bool [n]: a piece a printed line
+    cuts may be half a digit), either `_WIDE_LINE` times as wide as tall and `_WHOLE` of the
+    pieces' median height (a number's digits written close, linked: a list written cramped,
+    `_rows_linked`) or `_WHOLE` of the tallest pieces' height (their 90th percentile: a digit,
+    or two written touching and narrow; a digit's pieces one above the other are each a part
+    of its height); as tall as each other within `_AS_TALL`, and not on one line. Numbers on
+    neighbouring rules, staggered, nearly touch at the detection size, and a digit's pieces
+    one above the other were joined across them into one slanted line; a list's lines written
+    0.3 heights apart, into one block read as nothing (real-dev's writers' pages of three lines
+    1.3 heights apart, `bench --real-lines --rows 3 --row-pitch 1.3`)."""
     groups = joined_groups(near)
     line = np.empty(len(boxes), int)
     for index, members in enumerate(groups):
@@ -1048,8 +1088,9 @@ def _lines_one_above_the_other(near: np.ndarray, boxes: np.ndarray, unprinted: b
     shorter = np.minimum(heights[:, np.newaxis], heights)
     widths = right - left
     lines = np.array([len(g) >= 2 for g in groups])
-    if unprinted:
-        lines |= (widths >= _WIDE_LINE * heights) & (heights >= _WHOLE * np.median(boxes[:, 3]))
+    alone = np.array([len(g) == 1 and off_print[g[0]] for g in groups])
+    wide = (widths >= _WIDE_LINE * heights) & (heights >= _WHOLE * np.median(boxes[:, 3]))
+    lines |= alone & (wide | (heights >= _WHOLE * np.percentile(boxes[:, 3], 90)))
     apart = (
         lines[:, np.newaxis]
         & lines
