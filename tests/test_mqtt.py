@@ -278,8 +278,37 @@ def test_a_broker_outage_counts_dropped_readings_and_publishing_resumes(
     lost = f"lost the connection to the broker at 127.0.0.1:{broker.port} (it closed the"
     assert any(lost in w for w in said), said
     assert not any("Unspecified error" in w for w in said), said
-    meanwhile = "(2 readings made: the latest sent now, 1 dropped meanwhile)"
+    meanwhile = "(2 readings made meanwhile: the latest sent now, 1 dropped)"
     assert any("again after" in w and meanwhile in w for w in said), said
+
+
+@pytest.mark.parametrize(
+    ("made", "said"),
+    [
+        (0, "(no readings made meanwhile)"),
+        (1, "(1 reading made meanwhile, sent now)"),
+        (3, "(3 readings made meanwhile: the latest sent now, 2 dropped)"),
+    ],
+)
+def test_the_end_of_an_outage_says_what_became_of_the_readings_made_meanwhile(
+    broker: Mosquitto, caplog: pytest.LogCaptureFixture, made: int, said: str
+) -> None:
+    # The report: one reading made during an outage read "(1 reading made, sent now
+    # meanwhile)".
+    sink = MqttSink(settings(broker.url))
+    sink.on_start(stats())
+    try:
+        wait_until(lambda: sink.connected, "connected")
+        broker.stop()
+        wait_until(lambda: not sink.connected, "disconnected")
+        for index in range(made):
+            sink.on_reading(reading(str(index), index), stats())
+        broker.start()
+        wait_until(lambda: any("again after" in w for w in warnings(caplog)), "back")
+        [back] = [w for w in warnings(caplog) if "again after" in w]
+        assert back.endswith(f" s {said}"), back
+    finally:
+        sink.on_stop(stats())
 
 
 @pytest.mark.slow  # seconds of reconnect backoff / megabytes of stream
@@ -301,7 +330,7 @@ def test_an_unreachable_broker_is_reported_and_retried(
         broker.start()
         wait_until(lambda: sink.connected, "connected once the broker is up")
         assert caplog.text.count(refused) == 1  # once, not per retry
-        made = "(2 readings made: the latest sent now, 1 dropped meanwhile)"
+        made = "(2 readings made meanwhile: the latest sent now, 1 dropped)"
         first = f"MQTT: connected to 127.0.0.1:{broker.port} after"  # not "again": a first
         assert any(w.startswith(first) and made in w for w in warnings(caplog)), warnings(caplog)
         sink.on_stop(stats())

@@ -58,6 +58,16 @@ def _readings(count: int) -> str:
     return f"{count} reading{'' if count == 1 else 's'}"
 
 
+def _made_while_down(made: int, when: str) -> str:
+    """What became of the readings `made` while not connected (`when`: "meanwhile"), for the
+    message that the connection is up: the latest is sent, the older dropped."""
+    if not made:
+        return f"no readings made {when}"
+    if made == 1:
+        return f"1 reading made {when}, sent now"
+    return f"{made} readings made {when}: the latest sent now, {made - 1} dropped"
+
+
 def device_id(configured: str) -> str:
     """The configured id, else the hostname, made safe as one MQTT topic level."""
     return re.sub(r"[/+#\s]", "-", configured.strip() or socket.gethostname())
@@ -284,25 +294,22 @@ class MqttSink(Sink):
             self._connected = True
         self._connected_since = time.monotonic()
         self._answer.set()  # (once connected: a reading made next is published)
-        dropped = made - unsent
-        if not unsent:
-            told = f"{_readings(made)} dropped"
-        elif made == 1:
-            told = "1 reading made, sent now"
-        else:
-            told = f"{made} readings made: the latest sent now, {dropped} dropped"
         if self._down_reason:
             # At the outage's level, so whoever saw it start sees it end.
             log.log(
                 self._down_level,
-                "MQTT: connected to %s%s after %.0f s (%s meanwhile)",
+                "MQTT: connected to %s%s after %.0f s (%s)",
                 self.address,
                 " again" if self._was_connected else "",
                 time.monotonic() - self._down_since,
-                told,
+                _made_while_down(made, "meanwhile"),
             )
         else:
-            log.info("MQTT: connected to %s (%s while connecting)", self.address, told)
+            log.info(
+                "MQTT: connected to %s (%s)",
+                self.address,
+                _made_while_down(made, "while connecting"),
+            )
         self._down_reason = ""
         self._was_connected = True
 
