@@ -181,16 +181,30 @@ def redact_url(text: str) -> str:
     return _URL_SECRET_VALUE.sub(r"\1***", _URL_USERINFO.sub("***@", text))
 
 
+def broker_url_as_meant(value: str) -> str:
+    """An [mqtt] url as the program uses it: without the spaces around it, which no one sees in
+    a config file, and with its scheme in lower case, as URL schemes are case-insensitive
+    (MQTT://broker is mqtt://broker)."""
+    value = value.strip()
+    scheme, separator, rest = value.partition("://")
+    return f"{scheme.lower()}{separator}{rest}"
+
+
 def broker_url(value: str) -> str | None:
     """What is wrong with `value` as an [mqtt] url: mqtt://host[:port] or mqtts://host[:port]."""
     problem = starts_with(*MQTT_SCHEMES)(value)
     if problem:
         return problem
+    if any(character.isspace() for character in value):
+        return "must not contain spaces"
     expected = "expected mqtt://host:port or mqtts://host:port"
     try:
         parts = urlsplit(value)
     except ValueError:  # an unclosed [IPv6 address
         return expected
+    if parts.netloc.count(":") > 1 and "[" not in parts.netloc:
+        # Read as host "" (or "fe80") and a port that is no number: say how it is written.
+        return f"{expected}; an IPv6 address is written in brackets, as in mqtt://[::1]:1883"
     if not parts.hostname:
         return expected
     if parts.username is not None or parts.password is not None:
@@ -219,7 +233,7 @@ def topic_prefix(value: str) -> str | None:
 @dataclass(frozen=True)
 class MqttSettings:
     enabled: bool = setting(False)
-    url: str = setting("mqtt://localhost:1883", broker_url)
+    url: str = setting("mqtt://localhost:1883", broker_url, broker_url_as_meant)
     device: str = setting("")  # "" = hostname
     username: str = setting("")
     password: str = setting("")

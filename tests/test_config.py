@@ -114,6 +114,9 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[web]\nusername = 'pi'\n", ["[web] username and password_hash go together"]),
         ("[mqtt]\nurl = 'mqtt://broker:99999'\n", ["[mqtt] url", "from 1 to 65535"]),
         ("[mqtt]\nurl = 'mqtt://:1883'\n", ["[mqtt] url", "expected mqtt://host:port"]),
+        ("[mqtt]\nurl = 'mqtt://::1:1883'\n", ["[mqtt] url", "in brackets, as in mqtt://[::1]"]),
+        ("[mqtt]\nurl = 'mqtt://fe80::1:1883'\n", ["[mqtt] url", "in brackets"]),
+        ("[mqtt]\nurl = 'mqtt://broker lan:1883'\n", ["[mqtt] url", "must not contain spaces"]),
         ("[mqtt]\npassword = 'pw'\n", ["[mqtt] password is set without username"]),
         (
             "[mqtt]\nurl = 'mqtt://pi:pw@broker'\n",
@@ -368,3 +371,13 @@ def test_a_ca_file_is_read_from_the_configs_folder_too(tmp_path, monkeypatch):
     path = write(tmp_path, '[mqtt]\nurl = "mqtts://broker"\nca_file = "ca.pem"\n')
     with pytest.raises(ConfigError, match=f"{tmp_path}/ca.pem: No such file"):
         load_settings(path)
+
+
+def test_an_mqtt_url_is_read_whatever_the_case_of_its_scheme_and_the_spaces_around_it(tmp_path):
+    # A trailing space was refused as "the port must be a number from 1 to 65535", and
+    # MQTT:// as no mqtt:// (URL schemes are case-insensitive).
+    path = write(tmp_path, "[mqtt]\nurl = ' MQTTS://broker.lan:8884 '\nca_file = 'config.toml'\n")
+    with pytest.raises(ConfigError, match=r"ca_file = 'config.toml': .* is not a PEM CA"):
+        load_settings(path)  # the url is TLS: the ca_file is read
+    path = write(tmp_path, "[mqtt]\nurl = 'MQTT://localhost:18830 '\n")
+    assert load_settings(path).mqtt.url == "mqtt://localhost:18830"
