@@ -17,7 +17,7 @@ from mosquitto_broker import WAIT, Mosquitto, Subscriber, retained_messages, sel
 
 from edge.config import ConfigError, MqttSettings, Settings, apply_overrides
 from edge.events import DigitPrediction, FrameResult, Reading, Stats
-from edge.outputs.home_assistant import discovery_configs
+from edge.outputs.home_assistant import HA_STATE_LENGTH, discovery_configs
 from edge.outputs.mqtt import MqttSink, device_id, parse_broker_url, why_connecting_failed
 
 DEVICE = "shelf 1/a"  # not a valid topic level as it is
@@ -492,12 +492,44 @@ def rendered(config: dict, payload: dict) -> str:
     return template.render(value_json=payload)
 
 
-def test_home_assistant_shows_lines_of_writing_apart() -> None:
+def attributes(config: dict, payload: dict) -> dict:
+    """A discovery config's attributes rendered on a payload, as Home Assistant renders them
+    (Jinja2, sandboxed), and reads them (a JSON object)."""
+    template = SandboxedEnvironment().from_string(config["json_attributes_template"])
+    return json.loads(template.render(value_json=payload))
+
+
+def reading_sensor_config() -> dict:
     configs = discovery_configs("homeassistant", "shelf-1-a", "edge-digits/shelf-1-a")
-    sensor = json.loads(configs["homeassistant/sensor/shelf-1-a/reading/config"])
+    return json.loads(configs["homeassistant/sensor/shelf-1-a/reading/config"])
+
+
+def test_home_assistant_shows_lines_of_writing_apart() -> None:
+    sensor = reading_sensor_config()
     two = {"text": "123456", "lines": ["123", "456"], "confidence": 0.99}
     assert rendered(sensor, two) == "123 456"
     assert rendered(sensor, {"text": "", "lines": [], "confidence": 0.0}) == ""
+
+
+def test_a_long_reading_is_cut_to_what_home_assistant_takes_and_its_attributes_hold_it_all():
+    # The report: a log page of 30 rows gave a state of 329 characters, which Home Assistant
+    # refuses ("exceeds the maximum allowed length (255). Fall back to unknown").
+    sensor = reading_sensor_config()
+    rows = [f"{row:02d}34567890" for row in range(30)]
+    page = {"text": "".join(rows), "lines": rows, "confidence": 0.9, "timestamp": 1.5}
+    shown = rendered(sensor, page)
+    assert len(" ".join(rows)) == 329 and len(shown) <= HA_STATE_LENGTH
+    assert shown.endswith(" …")  # a sign that there is more
+    kept = shown.removesuffix(" …").split(" ")
+    assert kept == rows[: len(kept)] and len(kept) == 23  # whole rows, as many as fit
+    assert attributes(sensor, page) == {**page, "empty_reason": None}  # all of it
+    empty = {"text": "", "lines": [], "confidence": 0.0, "timestamp": 2.0, "empty_reason": "x"}
+    assert attributes(sensor, empty) == empty
+
+    line = "7" * 300  # one line longer than a state: cut inside it
+    assert rendered(sensor, {"text": line, "lines": [line]}) == "7" * 253 + " …"
+    fits = ["8" * 127, "9" * 127]  # 255 characters with the space: not cut
+    assert rendered(sensor, {"text": "".join(fits), "lines": fits}) == " ".join(fits)
 
 
 def test_the_discovery_prefix_is_set_and_turning_discovery_off_takes_the_device_back(

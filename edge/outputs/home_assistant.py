@@ -3,8 +3,10 @@
 One retained config message per entity at `<prefix>/<component>/<node_id>/<object_id>/config`
 (HA's per-component form, which older HA releases read too), each naming the same `device`,
 so HA shows one device with:
-    Reading       the digits read, as text ("0042" keeps its zeros, "52?" its doubt); the
-                  reading's JSON (digits with confidences and boxes, frame, latency) as attributes
+    Reading       the digits read, as text ("0042" keeps its zeros, "52?" its doubt), cut to
+                  the 255 characters HA takes for a state (a page of many lines can be longer);
+                  the whole text and its lines, the confidence, the time and why a view is empty
+                  as attributes
     Confidence    the reading's confidence in %
     Connectivity  connected or not, from the status topic and its Last Will
 The first two are unavailable while the device is offline, so HA never shows a stale reading as
@@ -18,6 +20,22 @@ from typing import Any
 from edge import __version__
 
 ORIGIN = {"name": "edge-digits", "sw_version": __version__}  # which software sent the config
+# The longest state HA takes: a longer one is refused, and the entity shows "unknown" instead.
+HA_STATE_LENGTH = 255
+CUT = " …"  # how a Reading cut to HA_STATE_LENGTH ends
+# The lines of writing apart, as the console and the live page show them ("123 456"), cut at the
+# end of a line where one fits (jinja's truncate, with no leeway past the length).
+READING_STATE = (
+    "{{ (value_json.lines | join(' ') if value_json.lines else value_json.text)"
+    f" | truncate({HA_STATE_LENGTH}, false, '{CUT}', 0) }}}}"
+)
+# The reading in full for HA's attributes, but not its digits' boxes and confidences: a page of
+# many lines would pass the 16 KB above which HA's recorder stores no attribute at all.
+READING_ATTRIBUTES = (
+    "{{ {'text': value_json.text, 'lines': value_json.lines, "
+    "'confidence': value_json.confidence, 'timestamp': value_json.timestamp, "
+    "'empty_reason': value_json.get('empty_reason')} | tojson }}"
+)
 
 
 def node_id(device: str) -> str:
@@ -38,10 +56,9 @@ def discovery_configs(prefix: str, device: str, topic: str) -> dict[str, str]:
         ("sensor", "reading"): {
             "name": "Reading",
             "state_topic": reading,
-            # Lines of writing apart, as the console and the live page show them ("123 456").
-            "value_template": "{{ value_json.lines | join(' ') if value_json.lines "
-            "else value_json.text }}",
+            "value_template": READING_STATE,
             "json_attributes_topic": reading,
+            "json_attributes_template": READING_ATTRIBUTES,
             "icon": "mdi:numeric",
             **availability,
         },
