@@ -239,6 +239,10 @@ class MqttSettings:
     password: str = setting("")
     ca_file: str = setting("")
     stats_interval: float = setting(10.0, above(0, 86400))
+    # Readings of an empty view (nothing legible: the lens covered, the lights off, someone in
+    # the way) are readings, with empty_reason saying why; false keeps them off MQTT, so the
+    # retained reading, and Home Assistant, keeps the last one with digits (a meter's).
+    publish_empty: bool = setting(True)
     # Home Assistant MQTT discovery; the prefix is HA's `discovery_prefix`.
     discovery: bool = setting(True)
     discovery_prefix: str = setting("homeassistant", topic_prefix)

@@ -118,6 +118,7 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[mqtt]\nurl = 'mqtt://fe80::1:1883'\n", ["[mqtt] url", "in brackets"]),
         ("[mqtt]\nurl = 'mqtt://broker lan:1883'\n", ["[mqtt] url", "must not contain spaces"]),
         ("[mqtt]\npassword = 'pw'\n", ["[mqtt] password is set without username"]),
+        ("[mqtt]\npublish_empty = 'no'\n", ["[mqtt] publish_empty", "true or false"]),
         (
             "[mqtt]\nurl = 'mqtt://pi:pw@broker'\n",
             ["[mqtt] url = 'mqtt://***@broker'", "in [mqtt] username and password"],

@@ -35,6 +35,11 @@ def reading(text: str, index: int) -> Reading:
     return Reading(text, 0.95, 1_700_000_000.0 + index, index, digits, latency_ms=20.0)
 
 
+def empty_reading(index: int) -> Reading:
+    """What a covered lens (or the lights off, or someone in the way) reads."""
+    return Reading("", 0.0, 1_700_000_000.0 + index, index, (), 20.0, empty_reason="too dark")
+
+
 def stats(**changes: object) -> Stats:
     return Stats(model="digits_int8.tflite", source="test", **changes)
 
@@ -548,6 +553,30 @@ def test_the_discovery_prefix_is_set_and_turning_discovery_off_takes_the_device_
     assert subscriber.next(f"{TOPIC}/status", where="online") == "online"
     assert retained_messages(broker, prefix) == {}  # HA removes entities whose config empties
     quiet.on_stop(stats())
+
+
+@pytest.mark.parametrize("publish_empty", [True, False])
+def test_an_empty_view_is_published_unless_told_to_keep_the_last_reading_with_digits(
+    broker: Mosquitto, subscriber: Subscriber, publish_empty: bool
+) -> None:
+    # The report: someone walking past a meter made Home Assistant's Reading go blank and its
+    # Confidence (in its statistics) drop to 0 %, with no way to keep the meter's value.
+    sink = MqttSink(settings(broker.url, publish_empty=publish_empty))
+    sink.on_start(stats())
+    try:
+        sink.on_reading(reading("42", 1), stats())
+        assert subscriber.next_json(f"{TOPIC}/reading")["text"] == "42"
+        sink.on_reading(empty_reading(2), stats())
+        sink.on_reading(reading("43", 3), stats())
+        if publish_empty:  # a reading like any other: why it is empty is worth knowing
+            assert subscriber.next_json(f"{TOPIC}/reading")["empty_reason"] == "too dark"
+        assert subscriber.next_json(f"{TOPIC}/reading")["text"] == "43"
+        sink.on_reading(empty_reading(4), stats())
+        retained = json.loads(retained_messages(broker, TOPIC)[f"{TOPIC}/reading"])
+        assert retained["text"] == ("" if publish_empty else "43")
+    finally:
+        sink.on_stop(stats())
+    assert (sink.published_readings, sink.dropped_readings) == (4 if publish_empty else 2, 0)
 
 
 @pytest.mark.parametrize("prefix", ["", "/homeassistant", "homeassistant/", "home/+", "a//b"])

@@ -1,7 +1,8 @@
 """MQTT output: readings, periodic stats and availability for other systems (Home Assistant...).
 
 Topics under `edge-digits/<device>/`:
-    reading   each new reading as JSON (retained: a new subscriber sees the current one)
+    reading   each new reading as JSON (retained: a new subscriber sees the current one); an
+              empty view's too, unless `publish_empty` is off
     stats     operator figures every `stats_interval` seconds, with the MQTT delivery counts
               (sent with the pipeline's stats event, so at most once a second)
     status    "online" / "offline", retained; "offline" is also the Last Will, so the broker
@@ -125,6 +126,7 @@ class MqttSink(Sink):
         self.device = device_id(settings.device)
         self.topic = f"{TOPIC_ROOT}/{self.device}"
         self.stats_interval = settings.stats_interval
+        self.publish_empty = settings.publish_empty
         self.discovery = settings.discovery
         self.discovery_prefix = settings.discovery_prefix
         configs = discovery_configs(settings.discovery_prefix, self.device, self.topic)
@@ -203,6 +205,8 @@ class MqttSink(Sink):
             self._publish_stats(stats)
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
+        if not (reading.text or self.publish_empty):
+            return  # neither published nor dropped: not for MQTT
         payload = json_text({**reading_payload(reading), "device": self.device})
         with self._counting:
             self._present = payload
