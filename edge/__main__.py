@@ -601,12 +601,15 @@ def _announce_broker(sinks: list[Sink]) -> None:
 
 
 def _stop_on_signals(pipeline: Pipeline) -> list[int]:
-    """SIGTERM (systemd), SIGHUP (a closed terminal) and Ctrl-C end the loop cleanly; a second
-    Ctrl-C stops at once. The signals that came, in the order they came (a list the handler
-    fills)."""
+    """SIGTERM (systemd), SIGHUP (a closed terminal) and Ctrl-C end the loop cleanly once it has
+    started; a second Ctrl-C stops at once, and so does a signal while the outputs start (as
+    everywhere before the loop: MQTT's start waits up to 3 s for the broker's first answer).
+    The signals that came, in the order they came (a list the handler fills)."""
     caught: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
+        if not pipeline.started:
+            stop_now(signum, frame)  # out of the outputs' start, which is no loop to end
         if signum == signal.SIGINT and pipeline.stopping:
             stop_now(signum, frame)  # the sinks still get on_stop as it unwinds
         caught.append(signum)

@@ -340,6 +340,7 @@ class Pipeline:
         self.max_frames = max_frames
         self.hold_at_end = hold_at_end
         self._stopping = False
+        self._started = False
         self._source_ended = False
         self._window = _Window()
         self._last_warning: dict[str, float] = {}
@@ -363,6 +364,11 @@ class Pipeline:
         return self._stopping
 
     @property
+    def started(self) -> bool:
+        """Whether every sink has started and the loop has begun (taking frames)."""
+        return self._started
+
+    @property
     def source_ended(self) -> bool:
         """Whether the source ran out of frames (a replay's end), so the run was whole."""
         return self._source_ended
@@ -380,6 +386,7 @@ class Pipeline:
         index = 0
         next_update = time.monotonic() + STATS_INTERVAL_S
         self._notify(lambda sink: sink.on_start(self.stats))
+        self._started = True
         try:
             while not self._stopping and (self.max_frames is None or index < self.max_frames):
                 missed = self.source.skip(pacer.wait()) if pacer else 0

@@ -8,6 +8,7 @@ and that it ended at all within STOP_WITHIN_S of being asked.
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -157,6 +158,30 @@ def test_a_signal_while_litert_loads_is_no_missing_interpreter(tmp_path, signum)
     wait_until(loading.exists, "loaded LiteRT")
     out, err, took = stop(process, signum)
     assert (process.returncode, err, out) == (128 + signum, MESSAGES[signum], "")
+    assert took < STOP_WITHIN_S
+
+
+@BOTH_SIGNALS
+def test_a_signal_while_the_start_waits_for_the_broker_stops_at_once(tmp_path, signum):
+    """The start waits up to 3 s for the MQTT broker's first answer: a broker that accepts the
+    connection and never answers held a Ctrl-C or SIGTERM until the wait ended, then said
+    "stopped after 0 frames", with status 0."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    config = tmp_path / "mqtt.toml"
+    port = listener.getsockname()[1]
+    config.write_text(f'[mqtt]\nenabled = true\nurl = "mqtt://127.0.0.1:{port}"\n')
+    try:
+        process = start("--source", "demo", "--config", str(config))
+        wait_until(lambda: bool(accepted), "connected to the broker")  # and waits for its answer
+        out, err, took = stop(process, signum)
+    finally:
+        for connection in accepted:
+            connection.close()
+        listener.close()
+    assert (process.returncode, out) == (128 + signum, "")
+    assert err.splitlines(keepends=True)[-1] == MESSAGES[signum], err
     assert took < STOP_WITHIN_S
 
 

@@ -49,6 +49,9 @@ MAX_QUEUED = 100  # paho's in-flight queue; bounds memory if the broker stalls w
 # seconds the start waits for the broker's first answer (connected, refused, unreachable): a
 # run over a few photos makes its readings within a second, before a TLS handshake is done.
 FIRST_ANSWER_WAIT = 3.0
+# seconds the wait for that answer sleeps at a time: a signal (Ctrl-C, systemd's SIGTERM) is
+# handled between two, even one the kernel delivered to another thread, which wakes no wait.
+SIGNAL_CHECK = 0.1
 # seconds: a connection lost sooner than this after it was made, again and again, is most
 # often another client with the same id taking it over (two devices with one `device`).
 SHORT_LIVED = 10.0
@@ -195,7 +198,9 @@ class MqttSink(Sink):
     def on_start(self, stats: Stats) -> None:
         self._client.connect_async(self.host, self.port, keepalive=KEEPALIVE)
         self._client.loop_start()
-        self._answer.wait(FIRST_ANSWER_WAIT)
+        waited_enough = time.monotonic() + FIRST_ANSWER_WAIT
+        while not self._answer.wait(SIGNAL_CHECK) and time.monotonic() < waited_enough:
+            pass
         self._next_stats = time.monotonic()
 
     def on_stats(self, stats: Stats) -> None:
