@@ -239,6 +239,9 @@ class MqttSettings:
     password: str = setting("")
     ca_file: str = setting("")
     stats_interval: float = setting(10.0, above(0, 86400))
+    # Seconds without a packet after which the connection is checked (an MQTT ping): a link
+    # that stops passing data without closing (Wi-Fi gone) is noticed within 1 to 2 times this.
+    keepalive: int = setting(15, between(1, 65535))
     # Readings of an empty view (nothing legible: the lens covered, the lights off, someone in
     # the way) are readings, with empty_reason saying why; false keeps them off MQTT, so the
     # retained reading, and Home Assistant, keeps the last one with digits (a meter's).

@@ -119,6 +119,7 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[mqtt]\nurl = 'mqtt://broker lan:1883'\n", ["[mqtt] url", "must not contain spaces"]),
         ("[mqtt]\npassword = 'pw'\n", ["[mqtt] password is set without username"]),
         ("[mqtt]\npublish_empty = 'no'\n", ["[mqtt] publish_empty", "true or false"]),
+        ("[mqtt]\nkeepalive = 0\n", ["[mqtt] keepalive = 0", "between 1 and 65535"]),
         (
             "[mqtt]\nurl = 'mqtt://pi:pw@broker'\n",
             ["[mqtt] url = 'mqtt://***@broker'", "in [mqtt] username and password"],

@@ -383,18 +383,17 @@ def test_plain_mqtt_at_a_tls_port_says_to_use_mqtts(
 
 
 def test_a_port_that_accepts_and_never_answers_is_called_silent_not_closed(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Something that is not a broker (or a hung one) took the connection and said nothing:
     # paho gave up after the keepalive, and the warning said the broker "closed the
     # connection", pointing at TLS.
-    monkeypatch.setattr("edge.outputs.mqtt.KEEPALIVE", 1)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     held = []
     accepting = threading.Thread(target=lambda: held.append(listener.accept()), daemon=True)
     accepting.start()
-    sink = MqttSink(settings(f"mqtt://127.0.0.1:{port}"))
+    sink = MqttSink(settings(f"mqtt://127.0.0.1:{port}", keepalive=1))
     sink.on_start(stats())
     try:
         silent = f"127.0.0.1:{port} accepted the connection but sent no MQTT answer within 1 s"

@@ -41,7 +41,6 @@ from edge.outputs.payloads import json_text, reading_payload, stats_payload
 log = logging.getLogger(__name__)
 
 TOPIC_ROOT = "edge-digits"
-KEEPALIVE = 30  # seconds; a silent broker is noticed within 1.5x this
 RECONNECT_DELAY = (1, 60)  # seconds: first retry, then doubling up to the cap
 OFFLINE_TIMEOUT = 2.0  # seconds to wait for "offline" to reach the broker when stopping
 _KEEPALIVE_TIMEOUT = 0x8D  # paho's reason when nothing came back within the keepalive
@@ -129,6 +128,7 @@ class MqttSink(Sink):
         self.device = device_id(settings.device)
         self.topic = f"{TOPIC_ROOT}/{self.device}"
         self.stats_interval = settings.stats_interval
+        self.keepalive = settings.keepalive
         self.publish_empty = settings.publish_empty
         self.discovery = settings.discovery
         self.discovery_prefix = settings.discovery_prefix
@@ -196,7 +196,7 @@ class MqttSink(Sink):
 
     # -- Sink: called from the pipeline thread --
     def on_start(self, stats: Stats) -> None:
-        self._client.connect_async(self.host, self.port, keepalive=KEEPALIVE)
+        self._client.connect_async(self.host, self.port, keepalive=self.keepalive)
         self._client.loop_start()
         waited_enough = time.monotonic() + FIRST_ANSWER_WAIT
         while not self._answer.wait(SIGNAL_CHECK) and time.monotonic() < waited_enough:
@@ -359,7 +359,7 @@ class MqttSink(Sink):
             tls = "" if self.tls else "if that port expects TLS (usually 8883), use mqtts://"
             if reason.value == _KEEPALIVE_TIMEOUT:
                 why = (
-                    f"accepted the connection but sent no MQTT answer within {KEEPALIVE} s: "
+                    f"accepted the connection but sent no MQTT answer within {self.keepalive} s: "
                     f"check that {self.port} is its MQTT port" + (f" ({tls})" if tls else "")
                 )
             else:
