@@ -99,14 +99,21 @@ class Subscriber:
 
     def next(self, topic_suffix: str, where: str = "") -> str:
         """The next payload on a topic ending in `topic_suffix` (and containing `where`)."""
+        return self.until(topic_suffix, where)[-1][1]
+
+    def until(self, topic_suffix: str, where: str = "") -> list[tuple[str, str]]:
+        """Every (topic, payload) that comes up to and with the next payload on a topic ending
+        in `topic_suffix` (and containing `where`)."""
+        came = []
         deadline = time.monotonic() + WAIT
         while (left := deadline - time.monotonic()) > 0:
             try:
                 topic, payload, _ = self.messages.get(timeout=left)
             except queue.Empty:
                 break
+            came.append((topic, payload))
             if topic.endswith(topic_suffix) and where in payload:
-                return payload
+                return came
         raise AssertionError(f"no message on */{topic_suffix} containing {where!r} in {WAIT} s")
 
     def next_json(self, topic_suffix: str) -> dict:

@@ -515,7 +515,7 @@ def test_photos_whose_mqtt_readings_were_all_dropped_end_in_failure_saying_why(
 ):
     """A batch of photos is read once: readings an MQTT broker never got are answers lost,
     as a full disk's are (exit 1), and the last line says why, even when the broker accepted
-    the connection and said nothing, which MQTT's keepalive notices only after 45 s."""
+    the connection and said nothing, which MQTT's keepalive notices only after 15 s or more."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         if broker == "silent":

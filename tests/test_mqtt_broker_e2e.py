@@ -2,10 +2,12 @@
 an outage, and the Last Will."""
 
 import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+from freezing_relay import FreezingRelay
 from mosquitto_broker import WAIT, Mosquitto, Subscriber, retained_messages
 from recognizer_process import Recognizer, write_replay
 
@@ -101,4 +103,54 @@ def test_a_still_views_reading_is_retained_again_after_a_broker_restart(mnist_te
         assert json.loads(retained[f"{TOPIC}/reading"]) == made, recognizer.output()
     finally:
         recognizer.kill()
+        broker.stop()
+
+
+def test_after_a_silent_network_drop_the_retained_reading_is_the_present_one(mnist_test, tmp_path):
+    """The report: a link that stopped passing data without closing (a relay that froze) was
+    noticed after the keepalive; the readings made before that were held, and sent after the
+    present one once connected again, so the broker kept a stale reading, which Home Assistant
+    showed for hours; the run counted them as published."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    relay = FreezingRelay(broker.port)
+    replay = write_replay(mnist_test, tmp_path / "replay", scenes=1)  # one view, held still
+    photo = next(replay.iterdir())
+    config = (
+        f'[mqtt]\nenabled = true\nurl = "mqtt://127.0.0.1:{relay.port}"\n'
+        'device = "e2e-device"\nkeepalive = 5\n'  # noticed within 5 to 10 s
+    )
+    recognizer = Recognizer(replay, config, tmp_path)
+    subscriber = Subscriber(broker)
+    try:
+        wait_for_output(recognizer, "the image files are read again")
+        relay.freeze()
+        for name in ("late-1.jpg", "late-2.jpg", "late-3.jpg"):  # new photos: new readings,
+            shutil.copy(photo, replay / name)  # sent into the silent link
+        for name in ("late-1.jpg", "late-2.jpg", "late-3.jpg"):
+            wait_for_output(recognizer, name)
+        wait_for_output(recognizer, "MQTT: lost the connection")
+        shutil.copy(photo, replay / "present.jpg")  # made while down: the present reading
+        wait_for_output(recognizer, "present.jpg")
+        # The broker gives up on the silent connection too (the Last Will): the link comes back
+        # to two ends that have both closed it.
+        assert subscriber.next(f"{TOPIC}/status", where="offline") == "offline"
+        relay.thaw()
+        wait_for_output(recognizer, f"MQTT: connected to 127.0.0.1:{relay.port} again")
+        assert recognizer.stop() == 0  # SIGTERM: "offline" is sent after all the rest
+        came = subscriber.until(f"{TOPIC}/status", where="offline")
+        paths = [Path(json.loads(p)["path"]).name for t, p in came if t.endswith("/reading")]
+        assert paths == ["present.jpg"], recognizer.output()
+        retained = json.loads(retained_messages(broker, "edge-digits")[f"{TOPIC}/reading"])
+        assert Path(retained["path"]).name == "present.jpg"
+        said = recognizer.output()
+        assert (
+            "(1 reading made meanwhile, sent now; 3 readings sent before the loss was noticed "
+            "never acknowledged, dropped)" in said
+        )
+        assert "readings published, 3 readings dropped" in said  # the run's MQTT summary
+    finally:
+        recognizer.kill()
+        subscriber.close()
+        relay.close()
         broker.stop()

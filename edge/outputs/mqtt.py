@@ -12,12 +12,17 @@ and, with `discovery` on, Home Assistant's retained config messages under `disco
 
 paho-mqtt's network thread connects and reconnects with backoff, so an unreachable broker never
 stops the recognizer; the start waits a moment (FIRST_ANSWER_WAIT) for the broker's first answer,
-so the first readings of a run over a few photos are not lost to the handshake. Readings that
-arrive while disconnected are counted as dropped (and logged on reconnect, and at the end of a run
-that dropped any) rather than queued: the reading topic carries the present, not a backlog, so
-only the last of them is sent once connected again (retained, it is what Home Assistant shows). An
-outage is a warning that says why (refused, unreachable, TLS, plain MQTT at a TLS port, or another
-client with the same id), and so is its end, so a journal filtered to warnings shows both.
+so the first readings of a run over a few photos are not lost to the handshake.
+
+The reading topic carries the present, not a backlog: on every connect the present reading (the
+last made) is sent again, and nothing older. Readings made while disconnected are dropped, but
+the last of them, which is sent once connected (retained, it is what Home Assistant shows); so
+are readings sent into a link that went silent without closing (noticed within 1 to 2 times the
+keepalive), which paho would otherwise send after the present one, late. A reading counts as
+published once the broker acknowledged it (QoS 1), as dropped once it never will be; the end of
+an outage says what became of those it touched, and so does the end of a run that dropped any.
+An outage is a warning that says why (refused, unreachable, TLS, plain MQTT at a TLS port, or
+another client with the same id), and so is its end, so a journal filtered to warnings shows both.
 """
 
 import logging
@@ -61,14 +66,25 @@ def _readings(count: int) -> str:
     return f"{count} reading{'' if count == 1 else 's'}"
 
 
-def _made_while_down(made: int, when: str) -> str:
-    """What became of the readings `made` while not connected (`when`: "meanwhile"), for the
-    message that the connection is up: the latest is sent, the older dropped."""
-    if not made:
-        return f"no readings made {when}"
+def _what_became_of(made: int, unacknowledged: int, latest_again: bool, when: str) -> str:
+    """For the message that the connection is up: what became of the readings `made` while
+    not connected (`when`: "meanwhile") and of those sent before a loss was noticed that the
+    broker never acknowledged (`latest_again`: the present one among them). Of each, the latest
+    is sent (again) now, the older dropped."""
+    told = []
     if made == 1:
-        return f"1 reading made {when}, sent now"
-    return f"{made} readings made {when}: the latest sent now, {made - 1} dropped"
+        told.append(f"1 reading made {when}, sent now")
+    elif made:
+        told.append(f"{made} readings made {when}: the latest sent now, {made - 1} dropped")
+    if unacknowledged:
+        lost = f"{_readings(unacknowledged)} sent before the loss was noticed never acknowledged"
+        if not latest_again:
+            told.append(f"{lost}, dropped")
+        elif unacknowledged == 1:
+            told.append(f"{lost}, sent again now")
+        else:
+            told.append(f"{lost}: the latest sent again now, {unacknowledged - 1} dropped")
+    return "; ".join(told) or f"no readings made {when}"
 
 
 def device_id(configured: str) -> str:
@@ -136,15 +152,20 @@ class MqttSink(Sink):
         # An empty retained config removes the entity from HA: turning discovery off takes back
         # what an earlier run announced.
         self._discovery = configs if settings.discovery else dict.fromkeys(configs, "")
-        self.published_readings = 0
-        self.dropped_readings = 0
-        self._dropped_while_down = 0
+        self._counting = threading.Lock()  # what follows, up to _connected: both threads'
+        self._published = 0  # readings the broker acknowledged
+        self._dropped = 0  # readings it never will
+        self._made_while_down = 0  # readings made since the connection was lost
         # The last reading made (its JSON payload), sent again on every connect: the retained
-        # reading topic is what a subscriber (Home Assistant) shows as the value. And whether
-        # it was made while disconnected (dropped until then).
+        # reading topic is what a subscriber (Home Assistant) shows as the value. Whether it
+        # waits for a connection to be sent on (made while disconnected, or sent into one that
+        # was lost), and its sending's message id while the broker's acknowledgement is due.
         self._present: str | None = None
-        self._unsent = False
-        self._counting = threading.Lock()  # readings counted from both threads
+        self._present_waits = False
+        self._present_mid: int | None = None
+        # Readings sent on the present connection that the broker has yet to acknowledge, by
+        # paho's message id: those a lost connection leaves are dropped, not sent late.
+        self._unacknowledged: dict[int, mqtt.MQTTMessageInfo] = {}
         self._connected = False
         self._answered = False  # the broker sent a CONNACK on this connection
         self._down_reason = ""  # the outage's last warning; "" while connected
@@ -178,6 +199,21 @@ class MqttSink(Sink):
     @property
     def connected(self) -> bool:
         return self._connected
+
+    @property
+    def published_readings(self) -> int:
+        """Readings the broker acknowledged (QoS 1): one sent is not counted until then."""
+        with self._counting:
+            self._count_acknowledged()
+            return self._published
+
+    @property
+    def dropped_readings(self) -> int:
+        """Readings that will never reach the broker: superseded while disconnected, or sent
+        into a connection lost before the broker acknowledged them (the present one excepted,
+        which is sent again), or unacknowledged when the run stopped."""
+        with self._counting:
+            return self._dropped
 
     @property
     def address(self) -> str:
@@ -214,19 +250,25 @@ class MqttSink(Sink):
             return  # neither published nor dropped: not for MQTT
         payload = json_text({**reading_payload(reading), "device": self.device})
         with self._counting:
-            self._present = payload
-            self._unsent = not self._connected
-            if not self._connected:
-                self.dropped_readings += 1
-                self._dropped_while_down += 1
+            self._count_acknowledged()
+            if self._present_waits:  # superseded before a connection could take it
+                self._dropped += 1
+            self._present, self._present_mid = payload, None
+            self._present_waits = not self._connected
+            if self._present_waits:
+                self._made_while_down += 1
                 return
+        # (Not under the lock: paho calls _on_disconnect holding its own, which publish takes.)
         info = self._client.publish(f"{self.topic}/reading", payload, qos=1, retain=True)
         with self._counting:
-            # NO_CONN (lost a moment ago): paho keeps a QoS 1 message, sent on reconnect.
-            if info.rc in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
-                self.published_readings += 1
-            else:
-                self.dropped_readings += 1
+            if info.rc == mqtt.MQTT_ERR_SUCCESS:
+                self._unacknowledged[info.mid] = info
+                self._present_mid = info.mid
+            elif info.rc == mqtt.MQTT_ERR_NO_CONN:  # lost a moment ago: sent on the connect
+                self._present_waits = True
+                self._made_while_down += 1
+            else:  # paho's queue is full (MAX_QUEUED): the broker has stalled
+                self._dropped += 1
 
     def on_stop(self, stats: Stats) -> None:
         if self._connected:
@@ -238,6 +280,12 @@ class MqttSink(Sink):
                 log.warning("MQTT: could not announce offline (%s)", exc)
         self._client.disconnect()
         self._client.loop_stop()
+        with self._counting:
+            self._count_acknowledged()
+            # What the broker has not acknowledged by now, it never will.
+            self._dropped += len(self._unacknowledged) + self._present_waits
+            self._unacknowledged.clear()
+            self._present_waits, self._present_mid = False, None
         log.log(
             logging.WARNING if self.dropped_readings else logging.INFO,
             "MQTT: stopped; %s published, %s",
@@ -261,6 +309,15 @@ class MqttSink(Sink):
             )
         return f"{dropped} while disconnected from {self.address}"
 
+    def _count_acknowledged(self) -> None:
+        """Count the readings the broker has acknowledged since last asked (under _counting)."""
+        for mid, info in list(self._unacknowledged.items()):
+            if info.is_published():
+                del self._unacknowledged[mid]
+                self._published += 1
+                if mid == self._present_mid:
+                    self._present_mid = None
+
     def _publish_stats(self, stats: Stats) -> None:
         if self._connected:
             payload = {**stats_payload(stats), **self._delivery_counts(), "device": self.device}
@@ -283,23 +340,33 @@ class MqttSink(Sink):
                 "username, password and device"
             )
             return
-        # Sent on every connect: a broker without persistence forgets retained messages when it
-        # restarts, and HA would lose the device until this one's next restart.
-        for topic, config in self._discovery.items():
-            client.publish(topic, config, qos=1, retain=True)
-        client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
         with self._counting:
-            # The present reading, sent on every connect as the discovery is, before any newer
-            # one: one sent before, which a broker without persistence forgot as it restarted
-            # (a view that holds still, a meter's, makes no new one for hours), or the one made
-            # last while down: then one reading published, not dropped; the older stay dropped.
+            self._count_acknowledged()
+            # What the lost connection left unacknowledged, paho would send again after what
+            # is sent here: readings the broker would then keep, retained, over the present
+            # one. So none is: of the readings, only the present one is sent again (below).
+            client.drop_out_messages()
+            unacknowledged = len(self._unacknowledged)
+            latest_again = self._present_mid is not None
+            self._dropped += unacknowledged - latest_again
+            self._unacknowledged.clear()
+            # Sent on every connect: a broker without persistence forgets retained messages
+            # when it restarts, and HA would lose the device until this one's next restart.
+            for topic, config in self._discovery.items():
+                client.publish(topic, config, qos=1, retain=True)
+            client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
+            # And the present reading, for the same reason (a view that holds still, a
+            # meter's, makes no new one for hours), before any newer one; counted once the
+            # broker acknowledges it, if it had not yet.
+            uncounted, self._present_waits = self._present_waits or latest_again, False
             if self._present is not None:
-                client.publish(f"{self.topic}/reading", self._present, qos=1, retain=True)
-            unsent, self._unsent = self._unsent, False
-            if unsent:
-                self.published_readings += 1
-                self.dropped_readings -= 1
-            made, self._dropped_while_down = self._dropped_while_down, 0
+                info = client.publish(f"{self.topic}/reading", self._present, qos=1, retain=True)
+                if uncounted and info.rc == mqtt.MQTT_ERR_SUCCESS:
+                    self._unacknowledged[info.mid] = info
+                    self._present_mid = info.mid
+                elif uncounted:  # the connection went again at once: sent on the next
+                    self._present_waits = True
+            made, self._made_while_down = self._made_while_down, 0
             self._connected = True
         self._connected_since = time.monotonic()
         self._answer.set()  # (once connected: a reading made next is published)
@@ -311,13 +378,13 @@ class MqttSink(Sink):
                 self.address,
                 " again" if self._was_connected else "",
                 time.monotonic() - self._down_since,
-                _made_while_down(made, "meanwhile"),
+                _what_became_of(made, unacknowledged, latest_again, "meanwhile"),
             )
         else:
             log.info(
                 "MQTT: connected to %s (%s)",
                 self.address,
-                _made_while_down(made, "while connecting"),
+                _what_became_of(made, unacknowledged, latest_again, "while connecting"),
             )
         self._down_reason = ""
         self._was_connected = True
@@ -337,8 +404,13 @@ class MqttSink(Sink):
             return
         if was_connected:
             # A broker that stops or goes away gives no reason: paho calls that "Unspecified
-            # error", which tells the user nothing.
-            why = "it closed the connection or went away" if reason.value == 128 else str(reason)
+            # error", and a link gone silent "Keep alive timeout", which tell the user nothing.
+            if reason.value == _KEEPALIVE_TIMEOUT:
+                why = f"no answer within the keepalive, {self.keepalive} s: the network went silent"
+            elif reason.value == 128:
+                why = "it closed the connection or went away"
+            else:
+                why = str(reason)
             lasted = time.monotonic() - self._connected_since
             self._short_lived = self._short_lived + 1 if lasted < SHORT_LIVED else 0
             knocked_off = self._short_lived >= 2
@@ -387,6 +459,6 @@ class MqttSink(Sink):
         log.log(
             level,
             "MQTT: %s; the recognizer keeps running, retrying with backoff "
-            "(readings are counted as dropped until connected)",
+            "(of the readings made meanwhile, the latest is sent once connected, the rest dropped)",
             why,
         )
