@@ -528,7 +528,9 @@ def _wrong_value(where: str, value: Any, origin: str, flag: bool) -> str:
     """How a wrong value's message starts: a file's `path: [section] key = value`, or the
     command-line flag as typed (`origin`), which names no key."""
     shown = redact_url(value) if isinstance(value, str) else value
-    return origin if flag else f"{where} = {shown!r}"
+    # As TOML writes it: true, not Python's True.
+    written = str(shown).lower() if isinstance(shown, bool) else repr(shown)
+    return origin if flag else f"{where} = {written}"
 
 
 def _written_as(annotation: Any) -> Any:

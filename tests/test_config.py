@@ -102,6 +102,7 @@ def test_command_line_overrides_the_file(tmp_path):
         ("[source]\nrotation = 45\n", ["[source] rotation = 45", "one of 0, 90, 180, 270"]),
         ("[source]\nrotation = 90.0\n", ["[source] rotation", "an integer"]),
         ("[source]\nrotation = '90'\n", ["[source] rotation", "an integer"]),
+        ("[mqtt]\nkeepalive = true\n", ["[mqtt] keepalive = true: expected an integer"]),
         ("[source]\nhflip = 'yes'\n", ["[source] hflip", "true or false"]),
         ("[source]\nvflip = 1\n", ["[source] vflip", "true or false"]),
         ("[reading]\nink = 'white'\n", ["[reading] ink", "one of auto, dark, light"]),

@@ -453,6 +453,27 @@ def test_a_port_that_accepts_and_never_answers_is_called_silent_not_closed(
         listener.close()
 
 
+def test_a_broker_that_answered_before_and_hangs_is_not_called_the_wrong_port(
+    broker: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The report: a broker stopped (kill -STOP) mid-run; the tries to connect again were told
+    # to check that its port was its MQTT port, and to use mqtts://, for a broker that had
+    # answered on that port seconds before.
+    caplog.set_level(logging.INFO)
+    relay = FreezingRelay(broker.port)
+    sink = MqttSink(settings(f"mqtt://127.0.0.1:{relay.port}", keepalive=1))
+    sink.on_start(stats())
+    try:
+        wait_until(lambda: sink.connected, "connected")
+        relay.freeze()  # what reaches the broker from now on is held: no answer to a connect
+        hung = "no MQTT answer within 1 s, though it answered on that port before"
+        wait_until(lambda: hung in caplog.text, "a try to connect again unanswered")
+        assert "is its MQTT port" not in caplog.text and "mqtts://" not in caplog.text
+    finally:
+        sink.on_stop(stats())
+        relay.close()
+
+
 @pytest.mark.parametrize(
     ("url", "trusted", "reason", "hint"),
     [

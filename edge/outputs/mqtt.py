@@ -429,7 +429,14 @@ class MqttSink(Sink):
             # Mostly a TLS listener, which cannot read a plain CONNECT and hangs up without a word
             # (or waits for the rest of what it takes for a TLS record: then paho gives up).
             tls = "" if self.tls else "if that port expects TLS (usually 8883), use mqtts://"
-            if reason.value == _KEEPALIVE_TIMEOUT:
+            if reason.value == _KEEPALIVE_TIMEOUT and self._was_connected:
+                # It answered on this port before: not the wrong port, a broker stopped or hung.
+                why = (
+                    f"accepted the connection but sent no MQTT answer within {self.keepalive} s, "
+                    "though it answered on that port before: the broker or the network to it "
+                    "may be hung"
+                )
+            elif reason.value == _KEEPALIVE_TIMEOUT:
                 why = (
                     f"accepted the connection but sent no MQTT answer within {self.keepalive} s: "
                     f"check that {self.port} is its MQTT port" + (f" ({tls})" if tls else "")
