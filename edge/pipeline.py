@@ -17,8 +17,9 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from edge.blocks import rows_of_a_block
 from edge.events import Box, DigitPrediction, FrameResult, Reading, Sink, Stats
-from edge.ink import FrameError, Ink
+from edge.ink import FrameError, Ink, to_grey
 from edge.line_reader import LineReader
 from edge.lines import FindSettings, FoundLines, Line, find_lines
 from edge.model import LineModel
@@ -70,6 +71,9 @@ _NO_SECOND_LOOK = 0.99
 _SURELY_READ = 0.99
 _STRAY = 0.9
 _SAME_ROW = 0.5  # of the shorter line's height: lines overlapping this much upright share a row
+# A line left out this many times as tall as the tallest line read may be a list's rows found as
+# one block (`_blocks`).
+_A_BLOCK = 1.6
 
 
 class _Look(NamedTuple):
@@ -79,7 +83,13 @@ class _Look(NamedTuple):
     digits: tuple[DigitPrediction, ...]
     find_ms: float
     read_ms: float
-    lines: tuple[str, ...]  # each line's read-out that read something, in reading order
+    # Each line that read something, in reading order: its box in the frame and its digits.
+    read: tuple[tuple[Box, tuple[DigitPrediction, ...]], ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Each line's read-out that read something, in reading order."""
+        return tuple(text_of(digits) for _, digits in self.read)
 
 
 class DigitReader:
@@ -120,17 +130,55 @@ class DigitReader:
             look.digits, reason, find_ms, read_ms, look.lines, look.found.ink, len(look.found.lines)
         )
 
-    def _look(self, image: np.ndarray, find: FindSettings) -> _Look:
-        """The frame's lines found with `find`, their digits in reading order, and the times."""
+    def _look(self, image: np.ndarray, find: FindSettings, blocks: bool = True) -> _Look:
+        """The frame's lines found with `find`, their digits in reading order, and the times;
+        with `blocks`, a line left out that is a list's rows found as one block
+        (`_blocks`) read again row by row (`_rows_of`)."""
         started = time.perf_counter()
         found = find_lines(image, find)
-        found_at = time.perf_counter()
+        find_ms = (time.perf_counter() - started) * 1000
         per_line = self._read_lines(found.lines)
-        order = reading_order([line.box for line in found.lines])
+        boxes = [line.box for line in found.lines]
+        read = [box for box, digits in zip(boxes, per_line, strict=True) if digits]
+        for index in _blocks(found.lines, per_line) if blocks else []:
+            rows = self._rows_of(image, found.lines[index].box, replace(find, ink=found.ink))
+            if rows:
+                said = ", ".join(repr(text) for look in rows for text in look.lines)
+                log.debug("line %d of %d read again row by row: %s", index + 1, len(boxes), said)
+            for look in rows:
+                find_ms += look.find_ms
+                for box, digits in look.read:
+                    if not any(_mostly_over(box, other) for other in read):  # (read already)
+                        boxes.append(box)
+                        per_line.append(list(digits))
+        # Ordered by the lines that read: a line left out (a block, a stray mark) is no row, and
+        # a tall one chained rows above and below it into one, slanting the rest.
+        shown = [index for index, digits in enumerate(per_line) if digits]
+        order = [shown[i] for i in reading_order([boxes[index] for index in shown])]
         digits = tuple(digit for index in order for digit in per_line[index])
-        lines = tuple(text_of(per_line[index]) for index in order if per_line[index])
-        read_at = time.perf_counter()
-        return _Look(found, digits, (found_at - started) * 1000, (read_at - found_at) * 1000, lines)
+        lines = tuple((boxes[index], tuple(per_line[index])) for index in order)
+        read_ms = (time.perf_counter() - started) * 1000 - find_ms
+        return _Look(found, digits, find_ms, read_ms, lines)
+
+    def _rows_of(self, image: np.ndarray, box: Box, find: FindSettings) -> list[_Look]:
+        """The rows of a block in `image` (its `box`, px), each cut out and looked at as a frame
+        of its own (`edge.blocks.rows_of_a_block`), in its lines' boxes and digits' boxes in
+        `image`: a look for each row that read a digit surely."""
+        x, y, width, height = box
+        block = image[y : y + height, x : x + width]
+        try:
+            rows = rows_of_a_block(to_grey(block, find.ink))
+        except FrameError:  # a block too small to be a frame: no rows in it
+            return []
+        looks = []
+        for top, bottom in rows:
+            try:
+                look = self._look(block[top:bottom], find, blocks=False)
+            except FrameError:  # a row too small to be a frame
+                continue
+            if _sure(look.digits):
+                looks.append(_moved(look, x, y + top))
+        return looks
 
     def _read_lines(self, lines: Sequence[Line]) -> list[list[DigitPrediction]]:
         """Each line's digits, in the order of `lines` ([] for a line left out), read tallest
@@ -237,6 +285,42 @@ def _same_row(a: Box, b: Box) -> bool:
 
 def _sure(digits: Sequence[DigitPrediction]) -> bool:
     return any(d.digit is not None for d in digits)
+
+
+def _blocks(lines: Sequence[Line], per_line: list[list[DigitPrediction]]) -> list[int]:
+    """Indices of the `lines` left out (nothing in `per_line`) that may be a list's rows
+    found as one block: `_A_BLOCK` times as tall as the tallest line read, or any, when none
+    read. Read row by row, a block that is not a list reads nothing surely."""
+    kept = [line.geometry.height for line, digits in zip(lines, per_line, strict=True) if digits]
+    least = _A_BLOCK * max(kept, default=0.0)
+    return [
+        index
+        for index, (line, digits) in enumerate(zip(lines, per_line, strict=True))
+        if not digits and line.geometry.height >= least
+    ]
+
+
+def _mostly_over(box: Box, other: Box) -> bool:
+    """Whether `box` and `other` (x, y, w, h) share over half the smaller's area."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    shared = max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
+    return shared > 0.5 * min(w * h, ow * oh)
+
+
+def _moved(look: _Look, dx: int, dy: int) -> _Look:
+    """`look` (at a part of a frame whose top left corner is at `dx`, `dy`) in the frame's
+    pixels."""
+
+    def moved(box: Box) -> Box:
+        x, y, w, h = box
+        return (x + dx, y + dy, w, h)
+
+    def digits_moved(digits: Sequence[DigitPrediction]) -> tuple[DigitPrediction, ...]:
+        return tuple(replace(d, box=moved(d.box)) for d in digits)
+
+    read = tuple((moved(box), digits_moved(digits)) for box, digits in look.read)
+    return look._replace(digits=digits_moved(look.digits), read=read)
 
 
 def _surer(digits: Sequence[DigitPrediction], than: Sequence[DigitPrediction]) -> bool:
