@@ -23,8 +23,8 @@ _MARGIN = 0.25  # of a band's height: paper kept above and below it, within the 
 
 def rows_of_a_block(grey: np.ndarray) -> list[tuple[int, int]]:
     """The rows of writing in `grey` (uint8 `(H, W)`, ink dark: a block's box, cut from the
-    frame), as (top, bottom) pixel rows to cut it at, bottom exclusive, top to bottom; one
-    row or none ([]) when it holds no rows apart.
+    frame), as (top, bottom) pixel rows to cut it at, bottom exclusive, top to bottom; []
+    when it holds fewer than two rows apart.
 
     Ink is what Otsu's threshold (Otsu 1979) parts from the paper; a pixel row holding under
     `_GAP_INK` of the inked rows' median ink is a gap. Bands of ink apart by gaps at least
