@@ -91,7 +91,6 @@ _CUT_APART = 1.2
 _AS_TALL = 1.5
 _TWO_ROWS = 1.5  # of the writing's height: a piece this tall may link two rows (`_rows_linked`)
 _WHOLE = 0.7  # of the writing's height: a part this tall in each row is a digit
-_SEVERAL_DIGITS = 1.5  # of its height: a part this wide is digits written touching, not a loop
 _WIDE_LINE = 1.0  # of its height: a piece as wide as tall and as tall as a digit is a line
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
 TOO_SMALL = "writing too small to read (a few pixels tall)"
@@ -971,57 +970,41 @@ def _rows_linked(
     cut apart, or None when none does.
 
     Two lines of numbers written a pixel or two apart at the finder's size are one piece, one
-    line: a list written cramped. Such a piece is `_TWO_ROWS` times the writing's height or
-    more, and its parts linked side by side only (`joined` dilated 1x3) stand in two bands, no
-    part across the row between them, each band holding a part `_WHOLE` of the writing's
-    height or more (a digit, not a digit's or a pencil stroke's fragments). Cut, its parts are
-    judged as all pieces are: a digit's pieces one above the other join again (`stacked`)
-    unless they are two lines' (`_lines_one_above_the_other`).
-
-    The writing's height is the pieces' median, or with fewer than three pieces (the whole
-    list one piece or two), the parts'. A band then holds two such parts, or one
-    `_SEVERAL_DIGITS` times as wide as tall: digits written touching. An 8 whose loops meet
-    only at a corner is one piece of two parts one above the other, each the parts' height.
-    """
+    line: a list written cramped. Such a piece is `_TWO_ROWS` times the writing's height (the
+    pieces' median) or more, and its parts linked side by side only (`joined` dilated 1x3)
+    stand in two bands, no part across the row between them, each band holding a part
+    `_WHOLE` of the writing's height or more (a digit, not a digit's or a pencil stroke's
+    fragments). Cut, its parts are judged as all pieces are: a digit's pieces one above the
+    other join again (`stacked`) unless they are two lines' (`_lines_one_above_the_other`)."""
     heights = stats[:, cv2.CC_STAT_HEIGHT]
     writing = np.maximum(stats[:, cv2.CC_STAT_WIDTH], heights) >= smallest  # (not specks)
     writing[0] = False
-    if not writing.any():
+    if np.count_nonzero(writing) < 3:
         return None
-    side = cv2.dilate(joined, np.ones((1, 3), np.uint8)) if np.count_nonzero(writing) < 3 else None
-    digit, least = float(np.median(heights[writing])), 1  # the writing's height
-    if side is not None:
-        _, _, part_stats = pieces_with_boxes(side)
-        sizes = part_stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
-        seen = sizes.max(axis=1) >= smallest
-        if seen.any():
-            digit, least = float(np.median(sizes[seen, 1])), 2
+    digit = float(np.median(heights[writing]))  # the writing's height
     tall = writing & (heights >= _TWO_ROWS * digit)
     if not tall.any():
         return None
-    if side is None:
-        side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
+    side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
     count, parts, part_stats = pieces_with_boxes(side)
     # Each part's piece, read at its pixels (a part lies within one piece).
     of = np.zeros(count, int)
     inked = parts > 0
     of[parts[inked]] = labels[inked]
     tops = part_stats[:, cv2.CC_STAT_TOP]
-    part_heights = part_stats[:, cv2.CC_STAT_HEIGHT]
-    bottoms = tops + part_heights
-    whole = part_heights >= _WHOLE * digit
-    wide = whole & (part_stats[:, cv2.CC_STAT_WIDTH] >= _SEVERAL_DIGITS * part_heights)
-
-    def a_line(band: np.ndarray) -> bool:
-        return bool(np.count_nonzero(whole & band) >= least or (wide & band).any())
-
+    bottoms = tops + part_stats[:, cv2.CC_STAT_HEIGHT]
+    whole = bottoms - tops >= _WHOLE * digit
     cut = []
     for piece in np.flatnonzero(tall):
-        members = of == piece
-        # A row between bands: under some parts, across none.
-        for row in np.unique(bottoms[members]):
-            above, below = members & (bottoms <= row), members & (tops >= row)
-            if np.array_equal(above | below, members) and a_line(above) and a_line(below):
+        members = np.flatnonzero(of == piece)
+        top, bottom = tops[members], bottoms[members]
+        for row in np.unique(bottom):  # a row between bands: under some parts, across none
+            above, below = bottom <= row, top >= row
+            if (
+                (above | below).all()
+                and (whole[members] & above).any()
+                and (whole[members] & below).any()
+            ):
                 cut.append(piece)
                 break
     if not cut:

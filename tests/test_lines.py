@@ -316,18 +316,10 @@ def test_a_lists_narrow_numbers_written_close_under_each_other_are_a_line_each(t
     pencil's gaps), and so did these rows: one block, read as nothing. Two pieces each as tall
     as the writing, one above the other, are two lines. Real-dev's writers' pages of three
     lines 1.3 heights apart: 1,017 of 1,400 read right before (`bench --real-lines DIR --rows 3
-    --row-pitch 1.3 --seed 5`), 1,046 with this, 1,111 with the two tests below."""
+    --row-pitch 1.3 --seed 5`), 1,046 with this, 1,130 with the rest of session 52's (the test
+    below, print judged piece by piece, and a block read row by row: `edge.blocks`)."""
     lines = find_lines(page(rows_of(texts, 40, -0.1, apart, narrow=0.6), at=(280, 150))).lines
     assert len(lines) == len(texts), [line.box for line in lines]
-    assert all(line.geometry.height < 1.4 * 40 for line in lines)
-
-
-def test_two_rows_of_digits_written_touching_and_touching_each_other_are_two_lines():
-    """ "00" over "5994", each row's digits touching and the rows 2 px apart: the whole list is
-    one piece, too few pieces to tell the writing's height from, which the pieces' parts side
-    by side tell (`edge.lines._rows_linked`)."""
-    lines = find_lines(page(rows_of(("00", "5994"), 40, -0.05, 0.05), at=(200, 180))).lines
-    assert len(lines) == 2, [line.box for line in lines]
     assert all(line.geometry.height < 1.4 * 40 for line in lines)
 
 
@@ -348,18 +340,6 @@ def test_a_speck_at_a_lines_foot_stays_off_the_line_written_under_it():
     mask[38:41, 95:101] = 1
     groups = group_lines(mask, 5.0)
     assert sorted((g.ys.min(), g.ys.max()) for g in groups) == [(19, 40), (44, 69)]
-
-
-def test_a_digit_whose_loops_meet_only_at_a_corner_is_one_line():
-    """An 8 whose loops are a pixel apart is one piece linked (3x3) and two parts side by side
-    (1x3), each half its height: no list's two lines, too few pieces as it is to tell the
-    writing's height but by its parts."""
-    mask = np.zeros((80, 80), np.uint8)
-    cv2.ellipse(mask, (40, 26), (6, 6), 0, 0, 360, 1, 1)
-    cv2.ellipse(mask, (40, 40), (7, 6), 0, 0, 360, 1, 1)
-    mask[33, :] = 0
-    [line] = group_lines(mask, 5.0)
-    assert (line.ys.min(), line.ys.max()) == (20, 46)
 
 
 def note_on_a_wooden_desk(seed: int, grain: float) -> np.ndarray:
