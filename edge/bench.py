@@ -58,7 +58,7 @@ from edge.misread_sheet import MAX_TILES, Misread, enclosing, write_sheet
 from edge.model import LineModel, model_file
 from edge.outputs.console import plural
 from edge.pipeline import STAGES, DigitReader, Pipeline
-from edge.reading import Stabilizer, text_of
+from edge.reading import Stabilizer, overlap, text_of
 from edge.real_lines import LINE_GAPS, real_lines, writers_digits
 from edge.recognize import Orient, recognize_file
 from edge.scenes import (
@@ -675,15 +675,6 @@ def _readout(result: FrameResult | None) -> Readout | None:
         return None
     digits = result.source_digits()  # a large scene is decoded reduced; its truth is not
     return Readout(result.text, [(d.box, d.digit) for d in digits], result.empty_reason)
-
-
-def overlap(a: Box, b: Box) -> float:
-    """The area two (x, y, w, h) boxes share, as a fraction of the smaller one."""
-    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    return width * height / min(a[2] * a[3], b[2] * b[3])
 
 
 def _peak_rss_mb(

@@ -24,7 +24,7 @@ from edge.line_reader import LineReader
 from edge.lines import FindSettings, FoundLines, Line, find_lines
 from edge.model import LineModel
 from edge.outputs import unwritable
-from edge.reading import Stabilizer, reading_of, reading_order, text_of
+from edge.reading import Stabilizer, overlap, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, NoFrameYet, UnreadableFrame
 
 log = logging.getLogger(__name__)
@@ -74,17 +74,22 @@ _SAME_ROW = 0.5  # of the shorter line's height: lines overlapping this much upr
 # A line left out this many times as tall as the tallest line read may be a list's rows found as
 # one block (`_blocks`).
 _A_BLOCK = 1.6
+_READ_ALREADY = 0.5  # of the smaller box: a block's row this much over a line read is that line
 
 
 class _Look(NamedTuple):
     """One look at a frame: the lines found, their digits in reading order, and the times."""
 
     found: FoundLines
-    digits: tuple[DigitPrediction, ...]
     find_ms: float
     read_ms: float
     # Each line that read something, in reading order: its box in the frame and its digits.
     read: tuple[tuple[Box, tuple[DigitPrediction, ...]], ...]
+
+    @property
+    def digits(self) -> tuple[DigitPrediction, ...]:
+        """The frame's digits, in reading order."""
+        return tuple(digit for _, digits in self.read for digit in digits)
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -139,7 +144,7 @@ class DigitReader:
         find_ms = (time.perf_counter() - started) * 1000
         per_line = self._read_lines(found.lines)
         boxes = [line.box for line in found.lines]
-        read = [box for box, digits in zip(boxes, per_line, strict=True) if digits]
+        read_already = [box for box, digits in zip(boxes, per_line, strict=True) if digits]
         for index in _blocks(found.lines, per_line) if blocks else []:
             rows = self._rows_of(image, found.lines[index].box, replace(find, ink=found.ink))
             if rows:
@@ -148,17 +153,16 @@ class DigitReader:
             for look in rows:
                 find_ms += look.find_ms
                 for box, digits in look.read:
-                    if not any(_mostly_over(box, other) for other in read):  # (read already)
+                    if all(overlap(box, other) <= _READ_ALREADY for other in read_already):
                         boxes.append(box)
                         per_line.append(list(digits))
         # Ordered by the lines that read: a line left out (a block, a stray mark) is no row, and
         # a tall one chained rows above and below it into one, slanting the rest.
         shown = [index for index, digits in enumerate(per_line) if digits]
         order = [shown[i] for i in reading_order([boxes[index] for index in shown])]
-        digits = tuple(digit for index in order for digit in per_line[index])
         lines = tuple((boxes[index], tuple(per_line[index])) for index in order)
         read_ms = (time.perf_counter() - started) * 1000 - find_ms
-        return _Look(found, digits, find_ms, read_ms, lines)
+        return _Look(found, find_ms, read_ms, lines)
 
     def _rows_of(self, image: np.ndarray, box: Box, find: FindSettings) -> list[_Look]:
         """The rows of a block in `image` (its `box`, px), each cut out and looked at as a frame
@@ -300,14 +304,6 @@ def _blocks(lines: Sequence[Line], per_line: list[list[DigitPrediction]]) -> lis
     ]
 
 
-def _mostly_over(box: Box, other: Box) -> bool:
-    """Whether `box` and `other` (x, y, w, h) share over half the smaller's area."""
-    x, y, w, h = box
-    ox, oy, ow, oh = other
-    shared = max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
-    return shared > 0.5 * min(w * h, ow * oh)
-
-
 def _moved(look: _Look, dx: int, dy: int) -> _Look:
     """`look` (at a part of a frame whose top left corner is at `dx`, `dy`) in the frame's
     pixels."""
@@ -319,8 +315,7 @@ def _moved(look: _Look, dx: int, dy: int) -> _Look:
     def digits_moved(digits: Sequence[DigitPrediction]) -> tuple[DigitPrediction, ...]:
         return tuple(replace(d, box=moved(d.box)) for d in digits)
 
-    read = tuple((moved(box), digits_moved(digits)) for box, digits in look.read)
-    return look._replace(digits=digits_moved(look.digits), read=read)
+    return look._replace(read=tuple((moved(box), digits_moved(d)) for box, d in look.read))
 
 
 def _surer(digits: Sequence[DigitPrediction], than: Sequence[DigitPrediction]) -> bool:

@@ -47,6 +47,15 @@ def reading_order(boxes: Sequence[Box]) -> list[int]:
     return [index for row in rows for index in row]
 
 
+def overlap(a: Box, b: Box) -> float:
+    """The area two (x, y, w, h) boxes share, as a fraction of the smaller one."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    return width * height / min(a[2] * a[3], b[2] * b[3])
+
+
 def _common_slope(rows: list[list[int]], centres: list[tuple[float, float, float]]) -> float:
     """Median dy/dx between neighbours on a row: how much the writing slants in the frame."""
     slopes = [

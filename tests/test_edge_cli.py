@@ -26,10 +26,11 @@ from exif import with_exif_orientation
 
 from edge import __version__
 from edge.__main__ import FLAG_SETTINGS, build_parser, parse_args, settings_from
-from edge.bench import accuracy, overlap
+from edge.bench import accuracy
 from edge.config import ConfigError, Settings
 from edge.model import BUNDLED_MODEL, CARD_FILE
 from edge.pipeline import FLAT
+from edge.reading import overlap
 from edge.scenes import CONDITIONS, Scene, random_scene, render_scene
 
 NO_TENSORFLOW = ("tensorflow", "keras", "train", "quantize")

@@ -16,7 +16,6 @@ from test_lines import ink_of, on_turned_grid, page, ruled_page_turned
 
 from edge import pipeline as pipeline_module
 from edge import sources
-from edge.bench import overlap
 from edge.config import SourceSettings
 from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError
@@ -34,7 +33,7 @@ from edge.pipeline import (
     Pipeline,
     is_single_colour,
 )
-from edge.reading import Stabilizer, text_of
+from edge.reading import Stabilizer, overlap, text_of
 from edge.scenes import (
     Scene,
     SceneSettings,
