@@ -27,6 +27,17 @@ class DigitPrediction:
         return DigitPrediction(self.digit, self.confidence, tuple(v * scale for v in self.box))
 
 
+# Why a reading is empty when its frame holds no writing (a camera's view emptied).
+NO_INK = "no ink found"
+FLAT = "nothing written: the image is one flat colour"  # a blank sheet: read, as nothing
+# A camera's or a video's flat frame: read, as nothing, but more often a blind camera than a
+# blank page in view, so it says so.
+CAMERA_BLANK = (
+    "the image is one flat colour: nothing is written on it, the lens is covered, or the camera "
+    "is not exposing"
+)
+
+
 @dataclass(frozen=True)
 class FrameResult:
     """Everything known about one processed frame. `frame` is shared: sinks must not modify it."""

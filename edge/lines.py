@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from edge.events import Box
+from edge.events import NO_INK, Box
 from edge.ink import (
     Ink,
     LineGeometry,
@@ -341,7 +341,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         small = cv2.countNonZero(grouping) > 0 and any(
             g.ys.max() > g.ys.min() for g in lines_of(min_height / 2)
         )
-        reason = TOO_SMALL if small else "no ink found"
+        reason = TOO_SMALL if small else NO_INK
         return FoundLines([], ink, reason, ink_in_doubt=in_doubt)
     # The writing in one view is written with one pen: far fainter than the boldest line is a
     # shadow's rim, texture, print from the other side of the sheet, not a line to read. (Far
@@ -357,7 +357,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
             and not _print_cut_by_the_frame(g, grouping.shape, thickest)
         ]
     if not groups:
-        return FoundLines([], ink, "no ink found", ink_in_doubt=in_doubt)
+        return FoundLines([], ink, NO_INK, ink_in_doubt=in_doubt)
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
     grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance)

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from edge.blocks import rows_of_a_block
-from edge.events import Box, DigitPrediction, FrameResult, Reading, Sink, Stats
+from edge.events import CAMERA_BLANK, FLAT, Box, DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError, Ink, to_grey
 from edge.line_reader import LineReader
 from edge.lines import FindSettings, FoundLines, Line, find_lines
@@ -35,13 +35,6 @@ STATS_INTERVAL_S = 1.0  # how often medians and rates are recomputed (and sinks 
 WARN_INTERVAL_S = 10.0  # a problem that repeats every frame is logged once in this long
 HOLD_POLL_S = 0.1  # how soon a held run (`hold_at_end`) sees stop()
 NO_DIGITS = "ink found, no digits read"
-FLAT = "nothing written: the image is one flat colour"  # a blank sheet: read, as nothing
-# A camera's or a video's flat frame: read, as nothing, but more often a blind camera than a
-# blank page in view, so it says so.
-CAMERA_BLANK = (
-    "the image is one flat colour: nothing is written on it, the lens is covered, or the camera "
-    "is not exposing"
-)
 
 
 @dataclass(frozen=True)

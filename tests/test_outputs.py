@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from edge.config import Settings, apply_overrides
-from edge.events import DigitPrediction, FrameResult, Reading, Stats
+from edge.events import CAMERA_BLANK, NO_INK, DigitPrediction, FrameResult, Reading, Stats
 from edge.outputs import OutputError, build_sinks
 from edge.outputs.console import ConsoleSink, printable
 from edge.outputs.jsonlines import JsonLinesSink
+from edge.pipeline import NO_DIGITS
 from edge.systemd import SystemdNotifySink
 
 READING = Reading(
@@ -36,16 +37,28 @@ def test_console_prints_a_line_per_reading_and_notes_elsewhere():
     sink.on_start(STATS)
     sink.on_reading(READING, STATS)
     sink.on_reading(Reading("", 0.0, 0.0, 13, (), 3.0), STATS)
+    sink.on_reading(Reading("", 0.0, 0.0, 14, (), 3.0, empty_reason=NO_INK), STATS)
+    # Writing in view that read nothing is not an empty view: it says why.
+    sink.on_reading(Reading("", 0.0, 0.0, 15, (), 3.0, empty_reason=NO_DIGITS), STATS)
+    sink.on_reading(Reading("", 0.0, 0.0, 16, (), 3.0, empty_reason="too dark"), STATS)
+    sink.on_reading(Reading("", 0.0, 0.0, 17, (), 3.0, empty_reason=CAMERA_BLANK), STATS)
     sink.on_stop(STATS)
     assert out.getvalue().splitlines() == [
         "4?7               confidence 0.41  latency   12.3 ms",
         "(nothing in view)                  latency    3.0 ms",  # no digit to be sure of
+        "(nothing in view)                  latency    3.0 ms",
+        "(nothing read)                     latency    3.0 ms  ink found, no digits read",
+        "(nothing read)                     latency    3.0 ms  too dark",
+        f"(nothing in view)                  latency    3.0 ms  {CAMERA_BLANK}",
     ]
     told = notes.getvalue()
     assert "demo scenes 640x480" in told
     assert "with the bundled model digits_int8.tflite (int8)" in told
     assert "stopped after 30 frames: 0 read something, 30 read nothing, 0 failed; " in told
-    assert "; 1 reading of digits, 1 of nothing in view; median ms: none" in told
+    assert (
+        "; 1 reading of digits, 3 of nothing in view, 2 of writing not read; median ms: none"
+        in told
+    )
 
 
 def test_console_rounds_confidence_down_so_under_1_never_reads_as_certain():

@@ -19,7 +19,9 @@ from mosquitto_broker import free_port
 from playwright.sync_api import Page, Route, expect, sync_playwright
 from recognizer_process import Recognizer, write_replay
 
+from edge.events import CAMERA_BLANK, NO_INK
 from edge.model import INT8_FILE
+from edge.pipeline import NO_DIGITS
 from edge.web.password import hash_password
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a Playwright download
@@ -242,17 +244,24 @@ def test_a_confidence_under_1_never_shows_as_100_percent(page: Page) -> None:
 def test_an_empty_reading_says_why_and_shows_no_confidence(page: Page) -> None:
     """Nothing read is no guess at 0%: the history shows no percentage, and the reading says
     why it is empty where a confidence would be; a photo "read nothing", a camera's view
-    holds nothing."""
+    holds nothing, or its writing read nothing."""
     readings = [
         {"text": "", "confidence": 0.0, "timestamp": 1.7e9, "digits": [], "path": "a.jpg",
          "empty_reason": "ink found, no digits read"},
         {"text": "", "confidence": 0.0, "timestamp": 1.7e9, "digits": [],
-         "empty_reason": "no ink found"},
+         "empty_reason": NO_DIGITS},
+        {"text": "", "confidence": 0.0, "timestamp": 1.7e9, "digits": [],
+         "empty_reason": CAMERA_BLANK},
+        {"text": "", "confidence": 0.0, "timestamp": 1.7e9, "digits": [],
+         "empty_reason": NO_INK},
     ]  # fmt: skip
     open_stand_in(page, readings)
     expect(page.locator("#reading")).to_have_text("(nothing in view)")
-    expect(page.locator("#confidence")).to_have_text("no ink found")
-    expect(page.locator("#history li span")).to_have_text(["(nothing in view)", "(nothing read)"])
+    expect(page.locator("#confidence")).to_have_text(NO_INK)
+    # A camera's writing that read nothing is no empty view (the newest first).
+    expect(page.locator("#history li span")).to_have_text(
+        ["(nothing in view)", "(nothing in view)", "(nothing read)", "(nothing read)"]
+    )
 
 
 def test_lines_of_writing_show_apart_and_a_narrow_page_breaks_only_between_them(

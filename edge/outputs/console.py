@@ -3,7 +3,7 @@
 import re
 from typing import TextIO
 
-from edge.events import FrameResult, Reading, Sink, Stats
+from edge.events import CAMERA_BLANK, NO_INK, FrameResult, Reading, Sink, Stats
 from edge.interrupts import check_reader, write_line
 from edge.reading import confidence_text
 
@@ -41,6 +41,7 @@ class ConsoleSink(Sink):
         self._frames_read = 0  # frames that read something (a digit, sure or not)
         self._digit_readings = 0
         self._view_emptied = 0  # a camera's "(nothing in view)" readings
+        self._unread = 0  # a camera's "(nothing read)" readings: writing in view, not read
 
     def on_start(self, stats: Stats) -> None:
         kind = "int8" if stats.quantized else "float"
@@ -56,7 +57,11 @@ class ConsoleSink(Sink):
 
     def on_reading(self, reading: Reading, stats: Stats) -> None:
         self._digit_readings += bool(reading.text)
-        self._view_emptied += not reading.text and not reading.path
+        if not reading.text and not reading.path:
+            if _view_emptied(reading):
+                self._view_emptied += 1
+            else:
+                self._unread += 1
         write_line(self.out, printable(_reading_line(reading)))
 
     def on_file_error(self, path: str, error: str, stats: Stats) -> None:
@@ -67,14 +72,19 @@ class ConsoleSink(Sink):
         check_reader(self.out)
 
     def on_stop(self, stats: Stats) -> None:
-        said = closing_line(stats, self._frames_read, self._digit_readings, self._view_emptied)
+        said = closing_line(
+            stats, self._frames_read, self._digit_readings, self._view_emptied, self._unread
+        )
         write_line(self.notes, said)
 
 
-def closing_line(stats: Stats, frames_read: int, digit_readings: int, view_emptied: int) -> str:
+def closing_line(
+    stats: Stats, frames_read: int, digit_readings: int, view_emptied: int, unread: int = 0
+) -> str:
     """What a run did, said when it stops: every frame taken (read something, read nothing,
-    failed), the readings of digits apart from a camera's "(nothing in view)", and the rate
-    (frames a second) only when enough frames were taken for it to mean something."""
+    failed), the readings of digits apart from a camera's "(nothing in view)" and "(nothing
+    read)", and the rate (frames a second) only when enough frames were taken for it to mean
+    something."""
     taken = stats.frames + stats.failed_frames
     frames = (
         f"{plural(taken, 'frame')}: {frames_read} read something, "
@@ -85,6 +95,8 @@ def closing_line(stats: Stats, frames_read: int, digit_readings: int, view_empti
     readings = f"{plural(digit_readings, 'reading')} of digits"
     if view_emptied:
         readings += f", {view_emptied} of nothing in view"
+    if unread:
+        readings += f", {unread} of writing not read"
     rate = ""
     if taken >= RATE_FROM_FRAMES and stats.processed_fps:
         rate = f"{stats.processed_fps:.1f} fps; "
@@ -99,13 +111,22 @@ def _reading_line(reading: Reading) -> str:
         text = " ".join(reading.lines) if len(reading.lines) > 1 else reading.text
         confidence = f"confidence {confidence_text(reading.confidence)}"
     else:  # a picture with nothing read on it, or a view that emptied: no digit to be sure of
-        text, confidence = "(nothing read)" if reading.path else "(nothing in view)", ""
+        in_view = reading.path or not _view_emptied(reading)
+        text, confidence = "(nothing read)" if in_view else "(nothing in view)", ""
     written = "" if reading.truth is None else f"written {reading.truth:<8} "
     latency = f"latency {reading.latency_ms:6.1f} ms"
     line = f"{text:<{TEXT_W}} {written}{confidence:<{CONFIDENCE_W}}  {latency:<{LATENCY_W}}"
     if reading.path:
         line += f"  {reading.path}" + (f": {reading.empty_reason}" if reading.empty_reason else "")
+    elif not reading.text and reading.empty_reason not in (None, NO_INK):
+        line += f"  {reading.empty_reason}"  # why writing in view read nothing; a blind camera
     return line
+
+
+def _view_emptied(reading: Reading) -> bool:
+    """Whether an empty camera reading's frame held no writing (no ink found, one flat colour),
+    rather than writing that did not read (too dark, too small, no digits read)."""
+    return reading.empty_reason in (None, NO_INK, CAMERA_BLANK)
 
 
 def plural(count: int, noun: str) -> str:
