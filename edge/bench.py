@@ -20,7 +20,8 @@ digits (`edge.real_lines`), at gaps from 0.4 digit heights down to none, and sco
 read-outs per gap, and how the misread lines were misread (`miss_kinds`): real strokes,
 written close. With `--uneven-sizes SPREAD` each digit is set in a size of its own, their feet
 on one line, as people write; with `--rows N`, pages of N such lines one under another, a list
-written `--row-pitch` digit heights apart.
+written `--row-pitch` digit heights apart; with `--on-notes`, each line on a sticky note filling
+the view, in a pen of any colour, photographed (scored per note colour and per pen too).
 
 What the model under test misread, scenes and photos, is drawn on a contact sheet (`--misreads`).
 Long steps show progress bars on a terminal. SIGINT or SIGTERM stops the bench at once, its
@@ -39,7 +40,7 @@ import sys
 import tempfile
 import threading
 import zipfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,6 +306,14 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         "1 is lines touching)",
     )
     parser.add_argument(
+        "--on-notes",
+        action="store_true",
+        default=None,
+        help="--real-lines: write each line on a sticky note filling the view (yellow, pink, "
+        "blue, green or orange), in a black, blue, red or green pen or a pencil, photographed "
+        "as the scenes are, and score it per note colour and per pen too",
+    )
+    parser.add_argument(
         "--lines-per-writer",
         type=int,
         metavar="N",
@@ -366,7 +375,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
             f"out {' and '.join(mounted)}"
         )
     truths = [real_truths(folder) for folder in folders]  # a bad folder stops it before work
-    for option in ("lines_per_writer", "uneven_sizes", "rows"):
+    for option in ("lines_per_writer", "uneven_sizes", "rows", "on_notes"):
         if getattr(args, option) is not None and not line_folders:
             flag = "--" + option.replace("_", "-")
             raise BenchError(f"{flag} is for --real-lines DIR: give a folder too")
@@ -402,7 +411,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         misreads += photo_misreads
     if line_folders:
         report["real_lines"], line_misreads = real_lines_bench(
-            line_folders, settings, per_writer, args.seed, uneven, rows, pitch
+            line_folders, settings, per_writer, args.seed, uneven, rows, pitch, bool(args.on_notes)
         )
         misreads += line_misreads
     report["misread_sheet"] = draw_misreads(misreads, report, args.misreads)
@@ -845,6 +854,8 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
         sizes = f", each digit {1 - spread:g}-{1 + spread:g} times the line's size"
     if real_lines.get("rows", 1) > 1:
         sizes += f", pages of {real_lines['rows']} lines {real_lines['row_pitch']:g} heights apart"
+    if real_lines.get("on_notes"):
+        sizes += ", on sticky notes filling the view, photographed"
     rows = [
         f"lines set from single-digit photos (edge.real_lines, seed {real_lines['seed']}{sizes}), "
         f"read as frames: {real_lines['model']}"
@@ -854,13 +865,19 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
             f"{folder['folder']}: {plural(folder['writers'], 'writer')}, "
             f"{plural(folder['lines'], 'line')}, exact read-out {folder['exact']:.1%}"
         )
-        rows.append(
-            "  by gap (digit heights): "
-            + ", ".join(
-                f"{gap}: {f['right']}/{f['of']} = {f['exact']:.1%}"
-                for gap, f in folder["per_gap"].items()
-            )
-        )
+        for key, by in (
+            ("per_gap", "gap (digit heights)"),
+            ("per_note", "note"),
+            ("per_pen", "pen"),
+        ):
+            if key in folder:
+                rows.append(
+                    f"  by {by}: "
+                    + ", ".join(
+                        f"{name}: {f['right']}/{f['of']} = {f['exact']:.1%}"
+                        for name, f in folder[key].items()
+                    )
+                )
         if folder["misses"]:
             rows.append(f"  how: {format_miss_kinds(folder['miss_kinds'])}")
         shown = folder["misses"][:_LISTED_MISSES]
@@ -868,7 +885,10 @@ def format_real_lines(real_lines: dict[str, Any]) -> str:
             rows.append(
                 f"  misses ({len(folder['misses'])}, the first {len(shown)}): "
                 + ", ".join(
-                    f"{m['truth']} read {m['reading']!r} ({m['writer']}, {m['gap']})" for m in shown
+                    f"{m['truth']} read {m['reading']!r} ({m['writer']}, {m['gap']}"
+                    + ("".join(f", {what}" for what in m["note"]) if "note" in m else "")
+                    + ")"
+                    for m in shown
                 )
             )
         for name, why in folder["left_out"].items():
@@ -1040,11 +1060,13 @@ def real_lines_bench(
     uneven: float = 0.0,
     rows: int = 1,
     pitch: float = DEFAULT_PITCH,
+    on_notes: bool = False,
 ) -> tuple[dict[str, Any], list[Misread]]:
     """Lines set together from each writer's single-digit photos (`edge.real_lines`), `seed`
     drawing them, in sizes as `uneven` as `edge.real_lines.set_on_page` makes them (or pages
-    of `rows` lines, `pitch` heights apart), read as frames are: exact read-outs per gap, and
-    the lines (pages) misread."""
+    of `rows` lines, `pitch` heights apart; or, `on_notes`, on sticky notes filling the view),
+    read as frames are: exact read-outs per gap (and per note colour and pen), and the lines
+    (pages) misread."""
     path, model, reader = _settings_reader(settings)
     scored, misreads = [], []
     for folder in folders:
@@ -1057,8 +1079,10 @@ def real_lines_bench(
                 f"each (e.g. 4_me_1.jpg and 7_me_1.jpg){unread}"
             )
         count = per_writer * len(cuts) * len(LINE_GAPS)
-        lines = real_lines(cuts, per_writer, LINE_GAPS, seed, uneven, rows, pitch)  # as read
+        lines = real_lines(cuts, per_writer, LINE_GAPS, seed, uneven, rows, pitch, on_notes)
         tallies: dict[float, list[int]] = {gap: [0, 0] for gap in LINE_GAPS}
+        by_note: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # on notes: per colour
+        by_pen: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         misses = []
         reading_lines = tqdm(
             lines, f"reading lines from {folder}", count, unit=" lines", disable=None
@@ -1066,15 +1090,23 @@ def real_lines_bench(
         for line in reading_lines:
             read = reader.read(line.frame)
             reading = text_of(read.digits)
-            tallies[line.gap][0] += reading == line.text
-            tallies[line.gap][1] += 1
+            counted = [tallies[line.gap]]
+            if line.note is not None:
+                colour, pen = line.note
+                counted += [by_note[colour], by_pen[pen]]
+            for tally in counted:
+                tally[0] += reading == line.text
+                tally[1] += 1
             if reading == line.text:
                 continue
-            misses.append(
-                {"writer": line.writer, "gap": line.gap, "truth": line.text, "reading": reading}
-            )
+            miss = {"writer": line.writer, "gap": line.gap, "truth": line.text, "reading": reading}
+            if line.note is not None:
+                miss["note"] = list(line.note)
+            misses.append(miss)
             if len(misreads) < MAX_TILES:
                 name = f"{folder.name}: {line.writer}'s digits, {line.gap} apart"
+                if line.note is not None:
+                    name += ", on a {} note in a {}".format(*line.note)
                 found = tuple(digit.box for digit in read.digits)
                 why = read.empty_reason
                 misreads.append(Misread(name, line.text, reading, line.frame, found, None, why))
@@ -1085,10 +1117,15 @@ def real_lines_bench(
                 "writers": len(cuts),
                 "lines": read,
                 "exact": round(right / max(1, read), 4),
-                "per_gap": {
-                    str(gap): {"right": r, "of": of, "exact": round(r / max(1, of), 4)}
-                    for gap, (r, of) in tallies.items()
-                },
+                "per_gap": _per_key({str(gap): tally for gap, tally in tallies.items()}),
+                **(
+                    {
+                        "per_note": _per_key(dict(sorted(by_note.items()))),
+                        "per_pen": _per_key(dict(sorted(by_pen.items()))),
+                    }
+                    if on_notes
+                    else {}
+                ),
                 "misses": misses,
                 "miss_kinds": miss_kinds((m["truth"], m["reading"]) for m in misses),
                 "left_out": left_out,
@@ -1101,9 +1138,18 @@ def real_lines_bench(
         "uneven_sizes": uneven,
         "rows": rows,
         "row_pitch": pitch,
+        "on_notes": on_notes,
         "folders": scored,
     }
     return report, misreads
+
+
+def _per_key(tallies: dict[str, list[int]]) -> dict[str, dict[str, Any]]:
+    """Key -> its [right, of] tally as {"right", "of", "exact"}."""
+    return {
+        key: {"right": right, "of": of, "exact": round(right / max(1, of), 4)}
+        for key, (right, of) in tallies.items()
+    }
 
 
 def _settings_reader(settings: Settings) -> tuple[Path, LineModel, DigitReader]:

@@ -97,12 +97,16 @@ TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
 _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)
+_BOARD_SHARE = 0.5  # of the view: dark this wide and this much of it is a board on a wall
 _COLOURED = 0.25  # of paper's brightest channel: its darkest this much less is coloured paper
 _WRITING_SEEN = 8  # px at about 80 rows: less paper than this round writing is none to judge
 _AS_BRIGHT = 0.8  # of the brightest paper in view: lit as paper is, not in a shadow
 _COLOURED_SHARE = 0.05  # of a frame coloured, and lit as paper: coloured paper may be in view
+_FILLS_VIEW = 0.9  # of a frame of the paper's colour, or coloured: that paper fills the view
+_SAME_COLOUR = 1.2  # most over least of a pixel's channels, each over the paper's: its colour
 _OUTSHONE = 0.8  # of the brightest in view (darkest channels): coloured paper under it is balanced
 _MOST_GAIN = 4.0  # a channel is raised at most this much: deeper colour is mostly noise there
+_HIDDEN = 0.5  # of ink's darkness on balanced paper: less in the darkest channel hides it
 _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
 _DOUBT = 2.0  # within this factor of the bias either way, the polarity chosen is in doubt
 # Grey level of the ground (the median of each pixel's brightest channel) from which ink can
@@ -485,8 +489,9 @@ def paper_balance(
 ) -> tuple[float, float, float] | None:
     """Gains (B, G, R) that make the paper the writing is on grey, when it is coloured (a
     yellow, pink, blue, green or orange sticky note, a yellow pad); None when it is white or
-    grey, or already the brightest in view, or nothing in view looks like writing. `image`:
-    BGR, detection size; `dark` and `light` its greys (`ink_greys`).
+    grey, or already the brightest in view with its ink showing in the darkest channel, or
+    nothing in view looks like writing. `image`: BGR, detection size; `dark` and `light` its
+    greys (`ink_greys`).
 
     Dark ink is looked for in each pixel's darkest channel, where a red or blue pen is as dark
     as a black one; but so is a yellow note in its blue channel, half as bright there as a
@@ -503,11 +508,14 @@ def paper_balance(
     closed over strokes (`_STROKE`), where that closing is paper. The paper it is on is what
     is round it and lit as paper is (`_AS_BRIGHT`), or failing that round it in a shadow, its
     colour their median: coloured when its darkest channel is under
-    `1 - _COLOURED` of its brightest, and in need of balance when that is also under
-    `_OUTSHONE` of the brightest in view there (a yellow card on a dark table is left alone).
-    Only the paper the writing is on counts: a white card on a pale wooden desk is not
-    balanced, which would make the desk as bright as the card and its edge no longer a
-    table's."""
+    `1 - _COLOURED` of its brightest. A note filling the view (`_fills_view`) is balanced
+    whatever its ink, as a camera's white balance would; so is coloured paper under
+    `_OUTSHONE` of the brightest in view there. A yellow card on a dark table, already the
+    brightest, is left alone unless its pen is one its darkest channel hides (a blue pen on
+    it: `_darkest_channel_hides_ink`). With no writing seen at this size (a fine pen), only
+    a note filling the view is balanced. Only the paper the writing is on counts: a white
+    card on a pale wooden desk is not balanced, which would make the desk as bright as the
+    card and its edge no longer a table's."""
     glance = (max(1, dark.shape[1] // 6), max(1, dark.shape[0] // 6))
     darkest, inverted = (
         cv2.resize(grey, glance, interpolation=cv2.INTER_NEAREST) for grey in (dark, light)
@@ -515,7 +523,8 @@ def paper_balance(
     brightest = cv2.bitwise_not(inverted)
     coloured = cv2.compare(darkest, cv2.multiply(brightest, 1.0 - _COLOURED), cv2.CMP_LT)
     paper_like = cv2.compare(brightest, _DARKEST_PAPER * percentile_u8(brightest, 95), cv2.CMP_GE)
-    if np.count_nonzero(cv2.bitwise_and(coloured, paper_like)) < _COLOURED_SHARE * coloured.size:
+    share = np.count_nonzero(cv2.bitwise_and(coloured, paper_like)) / coloured.size
+    if share < _COLOURED_SHARE:
         return None
     factor = max(1, round(min(image.shape[:2]) / 80))
     size = (max(1, image.shape[1] // factor), max(1, image.shape[0] // factor))
@@ -548,12 +557,53 @@ def paper_balance(
         if colour.min() < (1.0 - _COLOURED) * colour.max():
             break
     else:
-        return None
-    # A coloured card on a darker table is the brightest in view as it is: left alone.
-    if colour.min() >= _OUTSHONE * percentile_u8(functools.reduce(cv2.min, cv2.split(small)), 95):
-        return None
-    blue, green, red = (min(_MOST_GAIN, colour.max() / max(1.0, level)) for level in colour)
+        if share < _FILLS_VIEW:
+            return None
+        # No writing seen at this size (a fine pen's strokes are a third of a pixel wide
+        # here), on coloured paper filling the view: the writing is on that paper, and a pen
+        # of another colour may be hidden in its darkest channel (`_darkest_channel_hides_ink`).
+        colour = np.median(small.reshape(-1, 3), axis=0).astype(np.float64)
+        writing[:] = False
+    gains = np.array([min(_MOST_GAIN, colour.max() / max(1.0, level)) for level in colour])
+    # Paper filling the view is balanced as a camera would, whatever its ink. A coloured card
+    # on a darker table is the brightest in view as it is: left alone, unless its ink is
+    # hidden in the darkest channel.
+    if not _fills_view(small, colour):
+        outshines = colour.min() >= _OUTSHONE * percentile_u8(
+            functools.reduce(cv2.min, cv2.split(small)), 95
+        )
+        if not writing.any() or (
+            outshines and not _darkest_channel_hides_ink(small[writing], colour, gains)
+        ):
+            return None
+    blue, green, red = (float(gain) for gain in gains)
     return blue, green, red
+
+
+def _fills_view(image: np.ndarray, colour: np.ndarray) -> bool:
+    """Whether `_FILLS_VIEW` of `image` (uint8 BGR) is of the hue and saturation of `colour`
+    (BGR), in light or in shadow: its channels within `_SAME_COLOUR` of the colour's ratios."""
+    ratios = image.astype(np.float32) / np.maximum(colour, 1.0).astype(np.float32)
+    spread = ratios.max(axis=2) / np.maximum(ratios.min(axis=2), 1e-3)
+    return np.count_nonzero(spread < _SAME_COLOUR) >= _FILLS_VIEW * spread.size
+
+
+def _darkest_channel_hides_ink(ink: np.ndarray, paper: np.ndarray, gains: np.ndarray) -> bool:
+    """Whether writing on coloured paper is under `_HIDDEN` as dark in each pixel's darkest
+    channel as it is once the paper is balanced (`paper_balance`). `ink`: float or uint8
+    `[n, 3]` BGR, the writing's pixels; `paper`: its paper's colour, `[3]` BGR; `gains`: `[3]`,
+    the balance's. A pen sharing the paper's weakest channel hides there: a blue ballpoint on
+    a yellow note is as dark as the note in its darkest channel (red, against the note's
+    blue), a red pen on a blue note too; a black pen is not hidden (half as dark, as on grey
+    paper as dark as the note's blue). Darkness is summed over the pixels, relative to the
+    paper's darkest channel."""
+    ink = ink.astype(np.float64)
+
+    def darkness(scale: np.ndarray) -> float:
+        level = float((paper * scale).min())
+        return float(np.clip(level - (ink * scale).min(axis=1), 0, None).sum()) / max(level, 1.0)
+
+    return darkness(np.ones(3)) < _HIDDEN * darkness(gains)
 
 
 def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
@@ -581,15 +631,31 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     rounding = int(percentile_u8(dark, 90) >= _BRIGHT_PAPER)
     darker = cv2.subtract(cv2.medianBlur(dark, size), cv2.add(dark, rounding))
     lighter = cv2.subtract(cv2.medianBlur(light, size), cv2.add(light, rounding))
-    darker = float(darker.sum(dtype=np.float64))
     # A card or sheet on a dark table is light against it at the corners of its outline, as
     # chalk is; but it is wider than any stroke. Light that wide is not ink.
     # (In the light grey, the sheet is the darker half; a board's uneven light is no sheet.)
     size = 2 * round(_WIDEST_CHALK * min(light.shape)) + 1
+    wider = np.ones((size, size), np.uint8)
     sheets = wide_dark(light, _SHEET_CONTRAST, size)
     if sheets is not None:
-        lighter = cv2.subtract(lighter, cv2.dilate(sheets[0], np.ones((size, size), np.uint8)))
-    return float(lighter.sum(dtype=np.float64)) / max(darker, 1.0)
+        lighter = cv2.subtract(lighter, cv2.dilate(sheets[0], wider))
+    # So a board with its frame and the wall round it in view is dark against them at the
+    # corners of its outline, as a pen is. It is most of the view, the wall round it most of
+    # the view's edge (a table round a card is the other way about): dark ink there would be
+    # on a dark ground.
+    boards = wide_dark(dark, _SHEET_CONTRAST, size)
+    if boards is not None and _a_board_on_a_wall(boards[0]):
+        darker = cv2.subtract(darker, cv2.dilate(boards[0], wider))
+    return float(lighter.sum(dtype=np.float64)) / max(float(darker.sum(dtype=np.float64)), 1.0)
+
+
+def _a_board_on_a_wall(wide: np.ndarray) -> bool:
+    """Whether the wide dark of a view (uint8 0/255, `edge.table.wide_dark`) is
+    `_BOARD_SHARE` of it or more, and of its edge (rows and columns at the border) under
+    that: a board with a wall round it, not a table round a card."""
+    edge = np.concatenate((wide[0], wide[-1], wide[1:-1, 0], wide[1:-1, -1]))
+    share = _BOARD_SHARE * 255
+    return bool(wide.mean() >= share and edge.mean() < share)
 
 
 def _smoothed(

@@ -7,7 +7,8 @@ relative to its own paper, scaled to one height (50-90 px) and set on one white 
 digits' ink a chosen gap apart (in digit heights: 0 is ink boxes touching), each digit a little
 above or below the last; or each digit scaled to a size of its own about that height, their
 feet on one line, as people write (`uneven`). Or several such lines one under another on the
-page, as a list is written (`rows`, 30-55 px tall then, a chosen pitch apart). The strokes are
+page, as a list is written (`rows`, 30-55 px tall then, a chosen pitch apart). Or each on a
+sticky note filling the view, in a pen of any colour, photographed (`on_notes`). The strokes are
 a real pen's, the spacing is chosen: how the reader copes with real writing set close is
 measured, which neither the photos alone nor generated scenes measure. A line made from the
 photos a reader is developed on measures it; tuning on it would only fit those photos.
@@ -24,6 +25,7 @@ import numpy as np
 
 from edge.ink import FrameError, ink_darkness, paper_brightness, to_grey
 from edge.lines import find_lines
+from edge.scenes import on_a_note
 from edge.sources import UnreadableFrame, decode_image
 
 LINE_GAPS = (0.4, 0.2, 0.1, 0.05, 0.0)  # digit heights between neighbours' ink
@@ -46,6 +48,7 @@ class RealLine:
     gap: float  # between neighbouring digits' ink, in digit heights
     text: str  # the digits in reading order (a page of several lines: line after line)
     frame: np.ndarray  # uint8 [480, 640, 3] BGR
+    note: tuple[str, str] | None = None  # on a note (`on_notes`): its colour, and the pen
 
 
 def ink_cut(image: np.ndarray) -> np.ndarray | None:
@@ -173,14 +176,18 @@ def real_lines(
     uneven: float = 0.0,
     rows: int = 1,
     pitch: float = 1.5,
+    on_notes: bool = False,
 ) -> Iterator[RealLine]:
     """For each gap, `per_writer` lines of each writer's digits (`writers_digits`): 2-5 of
     them, drawn at random (repeats allowed) with `seed`, in sizes as `uneven` as
     `set_on_page` makes them; a line too long for the page is drawn again, up to ten times.
     With `rows` over 1, pages of that many such lines (30-55 px tall), one under another
-    `pitch` heights apart (`set_rows_on_page`). Made one at a time, as they are asked for: a
-    page is 0.9 MB."""
+    `pitch` heights apart (`set_rows_on_page`). With `on_notes`, the same lines each written
+    on a sticky note filling the view, in a pen of any colour, and photographed
+    (`edge.scenes.on_a_note`). Made one at a time, as they are asked for: a page is 0.9 MB."""
     rng = np.random.default_rng(seed)
+    # (A stream of its own: the lines are the same with notes or without.)
+    notes = np.random.default_rng([seed, 1])
     for gap in gaps:
         for writer, digits in sorted(cuts.items()):
             known = sorted(digits)
@@ -194,7 +201,13 @@ def real_lines(
                     height = int(rng.integers(low, high + 1))
                     ink = [[digits[d] for d in text] for text in texts]
                     frame = set_rows_on_page(ink, gap, height, rng, uneven, pitch)
-                    if frame is not None:
-                        read_out = "".join(str(d) for text in texts for d in text)
-                        yield RealLine(writer, gap, read_out, frame)
-                        break
+                    if frame is None:
+                        continue
+                    read_out = "".join(str(d) for text in texts for d in text)
+                    note = None
+                    if on_notes:
+                        ink = 1.0 - frame[..., 0].astype(np.float32) / _PAPER
+                        frame, colour, pen = on_a_note(ink, notes)
+                        note = (colour, pen)
+                    yield RealLine(writer, gap, read_out, frame, note)
+                    break

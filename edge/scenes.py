@@ -46,27 +46,31 @@ CONDITIONS = {
 SAMPLE_DIGITS = Path(__file__).parent / "data" / "mnist_sample.npz"
 
 # BGR colours. Ink and paper are what a phone photo of a school notebook shows.
-_INKS = (
-    (35.0, 30.0, 30.0),  # black gel pen
-    (125.0, 55.0, 25.0),  # blue ballpoint
-    (95.0, 95.0, 95.0),  # pencil: about half the contrast of a pen
-)
+_INKS = {
+    "black gel pen": (35.0, 30.0, 30.0),
+    "blue ballpoint": (125.0, 55.0, 25.0),
+    "pencil": (95.0, 95.0, 95.0),  # about half the contrast of a pen
+}
 # Saturated pens: a red pen is dark only in its blue and green channels, so a plain grey
 # conversion loses much of it (the finder reads each pixel's darkest channel).
-_COLOURED_INKS = ((40.0, 40.0, 200.0), (170.0, 75.0, 25.0), (55.0, 130.0, 30.0))  # red, blue, green
+_COLOURED_INKS = {
+    "red pen": (40.0, 40.0, 200.0),
+    "blue pen": (170.0, 75.0, 25.0),
+    "green pen": (55.0, 130.0, 30.0),
+}
 _PAPER = (226.0, 236.0, 242.0)
 _CARD_TINTS = ((0.72, 0.95, 1.0), (1.0, 0.93, 0.86))  # a yellow note, a light blue index card
 _TABLES = ((40.0, 55.0, 75.0), (95.0, 90.0, 88.0), (20.0, 20.0, 20.0))
 _CARD_TABLES = (*_TABLES, (120.0, 118.0, 115.0))  # and a mid-grey desk
 # Sticky notes' colours (times the paper's, BGR): yellow, pink, blue, green, orange; in their
 # darkest channel they are as dark as a grey table, and darker than the desk they lie on.
-_NOTE_TINTS = (
-    (0.5, 0.95, 1.0),
-    (0.8, 0.6, 1.0),
-    (1.0, 0.85, 0.6),
-    (0.6, 1.0, 0.7),
-    (0.35, 0.72, 1.0),
-)
+_NOTE_TINTS = {
+    "yellow": (0.5, 0.95, 1.0),
+    "pink": (0.8, 0.6, 1.0),
+    "blue": (1.0, 0.85, 0.6),
+    "green": (0.6, 1.0, 0.7),
+    "orange": (0.35, 0.72, 1.0),
+}
 _LIGHT_DESKS = (
     (238.0, 238.0, 236.0),
     (205.0, 205.0, 205.0),
@@ -289,7 +293,7 @@ def render_scene(
     if condition == "sheet-on-table" and rng.random() < 0.4:
         reflectance *= np.float32(_CARD_TINTS[rng.integers(len(_CARD_TINTS))])
     if condition == "sticky-note":
-        reflectance *= np.float32(_NOTE_TINTS[rng.integers(len(_NOTE_TINTS))])
+        reflectance *= np.float32(list(_NOTE_TINTS.values())[rng.integers(len(_NOTE_TINTS))])
     if layout.printed is not None:
         _print(reflectance, layout.printed, written, rng, settings)
     elif not board and rng.random() < settings.rules_prob:
@@ -822,8 +826,28 @@ def _ink(condition: str, rng: np.random.Generator) -> np.ndarray:
         chalk = _CHALKS[0] if rng.random() < 0.8 else _CHALKS[1]
         return np.array(chalk) * rng.uniform(0.85, 1.05)
     if condition == "coloured-ink":
-        return np.array(_COLOURED_INKS[rng.integers(len(_COLOURED_INKS))]) * rng.uniform(0.85, 1.1)
-    return np.array(_INKS[rng.integers(len(_INKS))]) * rng.uniform(0.8, 1.2)
+        pens = list(_COLOURED_INKS.values())
+        return np.array(pens[rng.integers(len(pens))]) * rng.uniform(0.85, 1.1)
+    pens = list(_INKS.values())
+    return np.array(pens[rng.integers(len(pens))]) * rng.uniform(0.8, 1.2)
+
+
+def on_a_note(ink: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str, str]:
+    """Writing of opacity `ink` (float32 `[h, w]`, 0-1; h and w at least SMALLEST_SCENE) on a
+    sticky note filling the view, photographed: uint8 `[h, w, 3]` BGR, the note's colour (one
+    of the sticky-note scenes': yellow, pink, blue, green, orange) and the pen (one of the
+    plain and coloured-ink scenes': a black gel pen, a blue ballpoint, a pencil, a red, blue
+    or green pen), drawn from `rng`. The light, defocus, noise and JPEG are the scenes'
+    (`SceneSettings` defaults)."""
+    height, width = ink.shape
+    settings = SceneSettings(width=width, height=height)
+    note = list(_NOTE_TINTS)[rng.integers(len(_NOTE_TINTS))]
+    pens = {**_INKS, **_COLOURED_INKS}
+    pen = list(pens)[rng.integers(len(pens))]
+    reflectance = _paper(rng, settings) * np.float32(_NOTE_TINTS[note])
+    reflectance += ink[..., None] * (np.float32(pens[pen]) - reflectance)
+    frame = reflectance * _illumination(rng, settings)[..., None]
+    return _photograph(frame, rng, settings), note, pen
 
 
 def _show_table(page: np.ndarray, sheet: _Sheet, rng: np.random.Generator) -> None:

@@ -449,23 +449,59 @@ def test_a_note_ruled_in_a_paler_colour_gives_only_its_writing(note, last_rule):
     assert line.geometry.height < 1.5 * 44
 
 
-def test_only_the_coloured_paper_the_writing_is_on_is_balanced():
-    def balance(frame):
-        return paper_balance(frame, *ink_greys(frame))
+def balance(frame: np.ndarray) -> tuple[float, float, float] | None:
+    """`paper_balance`'s gains for a frame, looked at at detection size (320 x 240)."""
+    small = cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA)
+    return paper_balance(small, *ink_greys(small))
 
+
+def test_only_the_coloured_paper_the_writing_is_on_is_balanced():
     # A yellow note on a white desk: its blue channel is raised to its red's.
-    gains = balance(cv2.resize(note_on_a_desk(NOTES["yellow"], BLACK), (320, 240)))
+    gains = balance(note_on_a_desk(NOTES["yellow"], BLACK))
     assert gains is not None and gains[0] == pytest.approx(245 / 110, rel=0.1)
     assert gains[1] == pytest.approx(245 / 225, rel=0.1) and gains[2] == pytest.approx(1.0)
     # A white card on a pale wooden desk, which is as coloured as a pastel note: the writing
     # is on the card, and the desk keeps the contrast that makes it a table.
     wood = (150, 190, 215)
-    assert balance(cv2.resize(note_on_a_desk(PAPER, BLACK, desk=wood), (320, 240))) is None
+    assert balance(note_on_a_desk(PAPER, BLACK, desk=wood)) is None
     # A yellow card on a dark table is the brightest thing in view as it is.
     card = note_on_a_desk((150, 225, 235), BLACK, desk=(45, 45, 45))
-    assert balance(cv2.resize(card, (320, 240))) is None
+    assert balance(card) is None
     # White paper with a red pen: the pen's colour is no paper's.
-    assert balance(cv2.resize(page(ink_of("4071", 44), colour=PENS["red"]), (320, 240))) is None
+    assert balance(page(ink_of("4071", 44), colour=PENS["red"])) is None
+
+
+@pytest.mark.parametrize("note", NOTES)
+def test_a_note_filling_the_view_is_balanced_whatever_its_pen(note):
+    # The note is the brightest in view, so it was left unbalanced: a blue pen on a yellow or
+    # orange note, or a red pen on a blue one, is then as dark as the note in each pixel's
+    # darkest channel where a stroke is thin, and real writers' lines on notes lost digits.
+    # (A camera balances the light on what fills its view.)
+    colour = np.array(NOTES[note], np.float64)
+    for pen in (BLACK, PENS["blue"], PENS["red"]):
+        gains = balance(page(ink_of("4071", 44), paper=NOTES[note], colour=pen))
+        assert gains == pytest.approx(colour.max() / colour, rel=0.05)
+    # A fine pen's strokes, too thin to be seen at the size the paper is judged at: the paper
+    # is still what fills the view.
+    fine = np.zeros((480, 640), np.uint8)
+    cv2.putText(fine, "4071", (220, 260), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 1, cv2.LINE_AA)
+    ink = fine.astype(np.float32) / 255
+    gains = balance(page(ink, at=(0, 0), paper=NOTES[note], colour=PENS["blue"]))
+    assert gains == pytest.approx(colour.max() / colour, rel=0.05)
+
+
+def test_a_card_on_a_dark_table_is_balanced_when_its_darkest_channel_hides_the_pen():
+    # A yellow card is brighter than a dark table in every channel: left as it is, its black,
+    # dark blue or red writing is dark in the darkest channel. A light blue ballpoint's thin
+    # strokes are not: mixed with the card, they are no darker than its blue channel.
+    on_the_table = {
+        pen: note_on_a_desk(NOTES["yellow"], PENS[pen], desk=(45, 45, 45)) for pen in PENS
+    }
+    for pen, frame in on_the_table.items():
+        assert balance(frame) is None, pen
+    light_blue = (170, 110, 80)
+    gains = balance(note_on_a_desk(NOTES["yellow"], light_blue, desk=(45, 45, 45)))
+    assert gains == pytest.approx((245 / 110, 245 / 225, 1.0), rel=0.05)
 
 
 @pytest.mark.parametrize("shade", [0.5, 0.6])
@@ -534,6 +570,22 @@ def test_chalk_on_a_board_is_light_ink():
     assert find_lines(page(ink_of("2024", 50))).ink == "dark"
     assert not find_lines(page(ink_of("2024", 50))).ink_in_doubt
     assert find_lines(board, FindSettings(ink="dark")).ink == "dark"  # the setting wins
+
+
+@pytest.mark.parametrize("board", [(60, 80, 45), (40, 40, 42)])
+def test_a_board_with_its_frame_and_the_wall_in_view_is_light_ink(board):
+    # A board seen from across a room: its wooden frame and the pale wall round it in view.
+    # The board is dark against them at the corners of its outline, as a pen is, and was
+    # taken for dark ink: its chalk read nothing, or a corner read as a digit.
+    chalk = page(ink_of("580866", 40), at=(330, 200), paper=board, colour=(225, 228, 228))
+    frame = np.full((480, 640, 3), (205, 210, 212), np.uint8)  # the wall
+    cv2.rectangle(frame, (12, 10), (628, 470), (60, 110, 150), -1)  # the frame
+    frame[26:454, 28:612] = chalk[26:454, 28:612]
+    dark, light = to_grey(frame, "dark"), to_grey(frame, "light")
+    assert choose_ink(dark, light) == ("light", False)
+    [line] = find_lines(frame).lines
+    x, y, w, h = line.box
+    assert x >= 310 and x + w <= 600 and y >= 180 and y + h <= 260
 
 
 def test_a_dim_frame_is_read_while_legible_and_a_dark_one_says_so():
