@@ -60,6 +60,9 @@ _SYMBOL_INK = 48  # line-image level (0-255) a symbol's and a digit's height are
 _SYMBOL_REACH = 0.15  # of the line image's height, each way from a digit's middle
 _CROSS_SHAPE = 0.5  # a cross's height is at least this much of its width, and its width of it
 _DENSE = 0.5  # of the most ink in a row (a column): a symbol's bar (stem)
+_X_STROKE = 0.5  # of a times sign's half-size: its ink lies this near its box's diagonals...
+_ON_THE_X = 0.85  # ...this much of it...
+_OUTER_X = 0.5  # ...and some of it this far out toward each corner, each way
 _ON_THE_BARS = 0.8  # of an equals sign's ink on its bars
 _ON_THE_CROSS = 0.9  # of a plus sign's ink on its bar and stem (a small 4's first stroke is near)
 _BAR = 0.4  # of its width (height): a sign's bars (stem) are at most this thick
@@ -802,13 +805,13 @@ def written_symbols(
         spans.append((rows[0], rows[-1] + 1) if len(rows) else (0, 0))
     heights = np.array([bottom - top for top, bottom in spans], np.float64)
     middles = np.array([(top + bottom) / 2 for top, bottom in spans])
-    usual = float(np.median(heights))
-    middle = float(np.median(middles))
 
     def ruled_through(height: float, top: int, left: int, right: int) -> bool:
         return bool(ruled[max(0, top - 2) : top + round(height) + 2, left:right].any())
 
-    def is_sign(height: float, mid: float, top: int, left: int, right: int) -> bool:
+    def is_sign(
+        height: float, mid: float, top: int, left: int, right: int, usual: float, middle: float
+    ) -> bool:
         if height == 0 or abs(mid - middle) > _OFF_MIDDLE * usual:
             return False  # (no ink there at this level: a faint digit, not judged)
         if ruled_through(height, top, left, right):
@@ -816,17 +819,29 @@ def written_symbols(
         if height < _FLAT * usual:
             return True
         if height < _SYMBOL_HEIGHT * usual:
-            return _a_symbol(unruled[:, left:right])
+            region = unruled[:, left:right]
+            return _a_symbol(region) or _a_times_sign(region)
         return height < _TALL_SYMBOL * usual and a_plus(left, right)
 
+    if len(columns) == 2:  # a sign beside one digit ("7 =" in a times table): measured by it
+        digit = int(np.argmax(heights))
+        mark = 1 - digit
+        signs = [False, False]
+        signs[mark] = is_sign(
+            heights[mark], middles[mark], spans[mark][0], *ranges[mark],
+            usual=float(heights[digit]), middle=float(middles[digit]),
+        )  # fmt: skip
+        return signs
     if len(columns) < 3:  # no line to measure a mark against: only a plus is a sign
         # (Where no rule was found through it: a 5's top stroke runs on into a 7's as one.)
         return [
             height > 0 and not ruled_through(height, top, *span) and a_plus(*span)
             for height, (top, _), span in zip(heights, spans, ranges, strict=True)
         ]
+    usual = float(np.median(heights))
+    middle = float(np.median(middles))
     return [
-        is_sign(height, mid, top, *span)
+        is_sign(height, mid, top, *span, usual=usual, middle=middle)
         for height, mid, (top, _), span in zip(heights, middles, spans, ranges, strict=True)
     ]
 
@@ -905,6 +920,28 @@ def _a_symbol(region: np.ndarray, tall: bool = False, bold: bool = False) -> boo
     off_the_bar = xs[~near_bars]
     stem_alone = len(off_the_bar) == 0 or np.ptp(off_the_bar) < _BAR * height
     return stem_alone and np.count_nonzero(~on_the_cross) <= _OFF_A_TALL_CROSS * len(ys)
+
+
+def _a_times_sign(region: np.ndarray) -> bool:
+    """Whether the ink in a `region` of a line image (uint8 `[32, w]`), at its own level as
+    `_a_symbol` takes it, is a times sign: about as wide as tall (`_CROSS_SHAPE`), `_ON_THE_X`
+    of it within `_X_STROKE` of its box's diagonals (of half its size), with ink out toward all
+    four corners (a times table's "5 x 7" read "577"). A digit's strokes run off its diagonals:
+    an 8's loops, a 4's upright, a 7's bar."""
+    ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
+    if len(ys) == 0:
+        return False
+    height, width = np.ptp(ys) + 1, np.ptp(xs) + 1
+    if width < _CROSS_SHAPE * height or height < _CROSS_SHAPE * width:
+        return False
+    # Each pixel's place in its box, -1 to 1 each way.
+    across = (xs - (xs.min() + xs.max()) / 2) / max(1.0, (width - 1) / 2)
+    down = (ys - (ys.min() + ys.max()) / 2) / max(1.0, (height - 1) / 2)
+    on_the_x = (np.abs(across - down) <= _X_STROKE) | (np.abs(across + down) <= _X_STROKE)
+    if np.count_nonzero(on_the_x) < _ON_THE_X * len(ys):
+        return False
+    corners = [(across * x > _OUTER_X) & (down * y > _OUTER_X) for x in (-1, 1) for y in (-1, 1)]
+    return all(corner.any() for corner in corners)
 
 
 def _a_stem_on_top(ys: np.ndarray, xs: np.ndarray) -> bool:

@@ -556,13 +556,19 @@ def test_digits_written_in_uneven_sizes_are_no_printed_word():
 
 def written(parts: str, small: float = 0.8, thickness: int = 2) -> tuple[np.ndarray, list]:
     """A line image of `parts`: digits in cv2's font (17 px tall; a digit after a "," at
-    `small` of that scale, about the line's middle) and hand-drawn +, - and = signs 10 px
-    wide; and each part's columns (start, end)."""
+    `small` of that scale, about the line's middle) and hand-drawn +, -, = and x (times) signs
+    10 px wide; and each part's columns (start, end)."""
     image = np.zeros((LINE_HEIGHT, 200), np.uint8)
     columns, x, scale = [], 4, 0.8
     for part in parts:
         if part == ",":
             scale = small
+            continue
+        if part == "x":
+            cv2.line(image, (x, 11), (x + 10, 21), 255, thickness)
+            cv2.line(image, (x, 21), (x + 10, 11), 255, thickness)
+            columns.append((x, x + 11))
+            x += 16
             continue
         if part in "+-=":
             bars = {"+": (16,), "-": (16,), "=": (13, 19)}[part]
@@ -591,6 +597,28 @@ def test_plus_minus_and_equals_signs_written_between_digits_are_told_from_them(s
     image, columns = written(sum_, thickness=thickness)
     no_rules = np.zeros_like(image)
     assert written_symbols(image, columns, no_rules) == [part in "+-=" for part in sum_]
+
+
+@pytest.mark.parametrize("thickness", [1, 2])
+@pytest.mark.parametrize("sum_", ["5x7=35", "12x3", "7=", "x7", "5x"])
+def test_times_signs_and_a_sign_beside_one_digit_are_told_from_digits(sum_, thickness):
+    """A times table on squared paper: "5 x 7 = 35" read "5 77 35" (the x read as a 7, the = a
+    7 too in a line of its own with the 7 before it: with one digit beside it, a mark had no
+    line to be measured against)."""
+    image, columns = written(sum_, thickness=thickness)
+    no_rules = np.zeros_like(image)
+    assert written_symbols(image, columns, no_rules) == [part in "x=" for part in sum_]
+
+
+@pytest.mark.parametrize("thickness", [1, 2, 3])
+@pytest.mark.parametrize("small", [0.45, 0.55, 0.65])
+@pytest.mark.parametrize("digit", "0123456789")
+def test_a_small_digit_beside_one_other_is_no_sign(digit, small, thickness):
+    """Two digits, the second written smaller: it is measured against the first, and its
+    strokes are no sign's (a small 4's bar and stem cross as a plus's do, an 8's waist as a
+    times sign's strokes)."""
+    image, columns = written(f"3,{digit}", small, thickness)
+    assert written_symbols(image, columns, np.zeros_like(image)) == [False, False]
 
 
 @pytest.mark.parametrize("thickness", [1, 2])
