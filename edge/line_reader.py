@@ -5,7 +5,7 @@ halfway between neighbouring digits' steps, the ink in each part that reaches th
 (less rows a printed rule runs along; not a word printed beside the number) is boxed, and that
 box is mapped back into the frame through the line's own transform (tilt and scale included).
 The reader knows digits only: what it reads on a printed word (`without_letters`) or on a
-written +, - or = sign (`written_symbols`) is left out.
+written +, -, = or x sign (`written_symbols`) is left out.
 """
 
 import functools
@@ -748,12 +748,13 @@ def written_symbols(
     image: np.ndarray, columns: list[tuple[float, float]], rules: np.ndarray
 ) -> list[bool]:
     """Which of a line's digits, read about `columns` (start, end, line-image px) of a line
-    image (uint8 `[32, W]`), are a written +, - or = (the reader knows digits only: a child's
-    sum "46 + 7 = 53" read "4647537"). Its ink, in its columns and `_SYMBOL_REACH` each way
+    image (uint8 `[32, W]`), are a written +, -, = or x (the reader knows digits only: a
+    child's sum "46 + 7 = 53" read "4647537"). Its ink, in its columns and `_SYMBOL_REACH` each way
     from their middle, lies about the middle of the line's digits' ink (`_OFF_MIDDLE` of
     their usual height, the median) and is flat (under `_FLAT` of that height: a minus, an
     equals sign), or is a plus or an equals sign's shape (`_a_symbol`) under
-    `_SYMBOL_HEIGHT` of it, or an upright plus up to `_TALL_SYMBOL` of it (a child's plus is
+    `_SYMBOL_HEIGHT` of it (or a times sign's, `_a_times_sign`), or an upright plus up to
+    `_TALL_SYMBOL` of it (a child's plus is
     often as tall as the digits: "47 + 32" read "47432"), judged without a faint rule
     running under it (`_faint_rows_across`). Height alone is no sign: MNIST's
     wide digits, scaled to fit its box, stand lower than the rest; of 1,561 digits in
@@ -761,9 +762,10 @@ def written_symbols(
     under 0.8. Heights are measured at `_SYMBOL_INK`, fainter than a digit is boxed at (a
     faint digit beside bold ones breaks into specks there), less `rules` (uint8 0/1, the
     printed rules and underlines along the line, as `digit_inks` finds them; their fainter
-    rims too). A line of one or two marks has no line to measure them against: there only
-    such a plus is a sign (a column sum's plus, written left of its number, is a line of its
-    own, and read "4": homework sums, session 48)."""
+    rims too). A line of one mark has no line to measure it against: there only such a plus
+    is a sign (a column sum's plus, written left of its number, is a line of its own, and read
+    "4": homework sums, session 48). Of two marks, the shorter is measured against the
+    taller ("7 =" in a times table)."""
     ruled = cv2.dilate(rules, np.ones((3, 1), np.uint8)) > 0
     unruled = np.where(ruled, 0, image)
     inked = unruled >= _SYMBOL_INK
