@@ -765,7 +765,7 @@ def written_symbols(
     rims too). A line of one mark has no line to measure it against: there only such a plus
     is a sign (a column sum's plus, written left of its number, is a line of its own, and read
     "4": homework sums, session 48). Of two marks, the shorter is measured against the
-    taller ("7 =" in a times table)."""
+    taller ("7 =" in a times table), and is a sign only when flat or a times sign."""
     ruled = cv2.dilate(rules, np.ones((3, 1), np.uint8)) > 0
     unruled = np.where(ruled, 0, image)
     inked = unruled >= _SYMBOL_INK
@@ -812,7 +812,14 @@ def written_symbols(
         return bool(ruled[max(0, top - 2) : top + round(height) + 2, left:right].any())
 
     def is_sign(
-        height: float, mid: float, top: int, left: int, right: int, usual: float, middle: float
+        height: float,
+        mid: float,
+        top: int,
+        left: int,
+        right: int,
+        usual: float,
+        middle: float,
+        beside_one: bool = False,
     ) -> bool:
         if height == 0 or abs(mid - middle) > _OFF_MIDDLE * usual:
             return False  # (no ink there at this level: a faint digit, not judged)
@@ -822,8 +829,10 @@ def written_symbols(
             return True
         if height < _SYMBOL_HEIGHT * usual:
             region = unruled[:, left:right]
-            return _a_symbol(region) or _a_times_sign(region)
-        return height < _TALL_SYMBOL * usual and a_plus(left, right)
+            # (Beside one digit, a small blurred 2 in a dim frame was a plus or an equals sign
+            # to `_a_symbol`: its curve and foot are its bars.)
+            return _a_times_sign(region) or (not beside_one and _a_symbol(region))
+        return not beside_one and height < _TALL_SYMBOL * usual and a_plus(left, right)
 
     if len(columns) == 2:  # a sign beside one digit ("7 =" in a times table): measured by it
         digit = int(np.argmax(heights))
@@ -831,7 +840,7 @@ def written_symbols(
         signs = [False, False]
         signs[mark] = is_sign(
             heights[mark], middles[mark], spans[mark][0], *ranges[mark],
-            usual=float(heights[digit]), middle=float(middles[digit]),
+            usual=float(heights[digit]), middle=float(middles[digit]), beside_one=True,
         )  # fmt: skip
         return signs
     if len(columns) < 3:  # no line to measure a mark against: only a plus is a sign
