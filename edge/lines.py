@@ -97,7 +97,10 @@ TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
 _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)
-_BOARD_SHARE = 0.5  # of the view: dark this wide and this much of it is a board on a wall
+_BOARD_SHARE = 0.2  # of the view: dark this wide and this much of it is a board on a wall...
+_BOARD_EDGE = 0.5  # ...when under this of the view's edge: the wall is round it...
+_BOARD_BRIGHTEST = 0.75  # ...and its brightest channel under this of the wall's...
+_BOARD_DARK = 0.85  # ...over this much of it: no coloured note
 _COLOURED = 0.25  # of paper's brightest channel: its darkest this much less is coloured paper
 _WRITING_SEEN = 8  # px at about 80 rows: less paper than this round writing is none to judge
 _AS_BRIGHT = 0.8  # of the brightest paper in view: lit as paper is, not in a shadow
@@ -477,7 +480,9 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
     # Chalk is several times as bright as its board: on a ground this bright, light ink could
     # stand out by little more than the noise and texture that made a blank page look like a
     # board (a sheet lit unevenly read a 7 in light ink).
-    if 255 - percentile_u8(light, 50) >= _LIGHT_GROUND:
+    # (A board with a pale wall round it in view is on a bright ground too: its wall.)
+    bright_ground = 255 - percentile_u8(light, 50) >= _LIGHT_GROUND
+    if bright_ground and _a_board_on_a_wall(_glance(dark), _glance(light)) is None:
         return "dark", False
     ratio = light_over_dark(dark, light)
     in_doubt = _POLARITY_BIAS / _DOUBT < ratio < _POLARITY_BIAS * _DOUBT
@@ -616,11 +621,7 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     """
     # Looked at small (about 40 rows): the ground is the bulk of the picture, and a median's
     # cost grows with its window.
-    factor = max(1, round(min(dark.shape) / 40))
-    # (Cut to whole blocks of `factor`: OpenCV's area averaging by a whole factor is several
-    # times faster than by a fractional one.)
-    rows, columns = (side - side % factor for side in dark.shape)
-    dark, light = (_shrink(grey[:rows, :columns], factor) for grey in (dark, light))
+    dark, light = _glance(dark), _glance(light)
     size = 2 * round(0.075 * min(dark.shape)) + 1
     # Each polarity against its own ground: the light case's grey is the inverted brightest
     # channel, so its ink is dark too, and on paper it stands out as little as noise does.
@@ -643,19 +644,41 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     # corners of its outline, as a pen is. It is most of the view, the wall round it most of
     # the view's edge (a table round a card is the other way about): dark ink there would be
     # on a dark ground.
-    boards = wide_dark(dark, _SHEET_CONTRAST, size)
-    if boards is not None and _a_board_on_a_wall(boards[0]):
-        darker = cv2.subtract(darker, cv2.dilate(boards[0], wider))
+    board = _a_board_on_a_wall(dark, light)
+    if board is not None:
+        darker = cv2.subtract(darker, cv2.dilate(board, wider))
     return float(lighter.sum(dtype=np.float64)) / max(float(darker.sum(dtype=np.float64)), 1.0)
 
 
-def _a_board_on_a_wall(wide: np.ndarray) -> bool:
-    """Whether the wide dark of a view (uint8 0/255, `edge.table.wide_dark`) is
-    `_BOARD_SHARE` of it or more, and of its edge (rows and columns at the border) under
-    that: a board with a wall round it, not a table round a card."""
+def _glance(grey: np.ndarray) -> np.ndarray:
+    """`grey` shrunk to about 40 rows (area averaging by a whole factor, cut to whole blocks
+    of it: several times faster than by a fractional one)."""
+    factor = max(1, round(min(grey.shape) / 40))
+    rows, columns = (side - side % factor for side in grey.shape)
+    return _shrink(grey[:rows, :columns], factor)
+
+
+def _a_board_on_a_wall(dark: np.ndarray, light: np.ndarray) -> np.ndarray | None:
+    """The board in a view (`dark`, `light`: its greys in which dark or light ink is dark,
+    `to_grey`, at about 40 rows), as uint8 0/255, when one is there with a wall round it: dark
+    wider than chalk both ways (`edge.table.wide_dark`), `_BOARD_SHARE` of the view or more,
+    under `_BOARD_EDGE` of the view's edge (rows and columns at the border: not a table round
+    a card), and dark in every channel: `_BOARD_DARK` of it with its brightest channel under
+    `_BOARD_BRIGHTEST` of the wall's median (not a yellow note on a white desk, dark only in
+    its blue, nor a green note with a shadow beside it). Else None."""
+    size = 2 * round(_WIDEST_CHALK * min(dark.shape)) + 1
+    found = wide_dark(dark, _SHEET_CONTRAST, size)
+    if found is None:
+        return None
+    wide = found[0]
     edge = np.concatenate((wide[0], wide[-1], wide[1:-1, 0], wide[1:-1, -1]))
-    share = _BOARD_SHARE * 255
-    return bool(wide.mean() >= share and edge.mean() < share)
+    if wide.mean() < _BOARD_SHARE * 255 or edge.mean() >= _BOARD_EDGE * 255:
+        return None
+    brightest = cv2.bitwise_not(light)
+    on_board = wide > 0
+    wall = float(np.median(brightest[~on_board]))
+    dark = np.count_nonzero(brightest[on_board] < _BOARD_BRIGHTEST * wall)
+    return wide if dark >= _BOARD_DARK * np.count_nonzero(on_board) else None
 
 
 def _smoothed(
