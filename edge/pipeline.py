@@ -137,18 +137,23 @@ class DigitReader:
         find_ms = (time.perf_counter() - started) * 1000
         per_line = self._read_lines(found.lines)
         boxes = [line.box for line in found.lines]
-        read_already = [box for box, digits in zip(boxes, per_line, strict=True) if digits]
-        for index in _blocks(found.lines, per_line) if blocks else []:
+        read = [index for index, digits in enumerate(per_line) if digits]
+        # (A block read unsure in a frame of doubtful polarity may be the wrong polarity's
+        # texture, a board's edge read as ink: it is left to the look with the other.)
+        unsure = not found.ink_in_doubt
+        for index in _blocks(found.lines, per_line, unsure) if blocks else []:
             rows = self._rows_of(image, found.lines[index].box, replace(find, ink=found.ink))
             if rows:
                 said = ", ".join(repr(text) for look in rows for text in look.lines)
                 log.debug("line %d of %d read again row by row: %s", index + 1, len(boxes), said)
+            read_already = [boxes[other] for other in read if other != index]
             for look in rows:
                 find_ms += look.find_ms
                 for box, digits in look.read:
                     if all(overlap(box, other) <= _READ_ALREADY for other in read_already):
                         boxes.append(box)
                         per_line.append(list(digits))
+                        per_line[index] = []  # its rows read: not its unsure reading
         # Ordered by the lines that read: a line left out (a block, a stray mark) is no row, and
         # a tall one chained rows above and below it into one, slanting the rest.
         shown = [index for index, digits in enumerate(per_line) if digits]
@@ -284,16 +289,22 @@ def _sure(digits: Sequence[DigitPrediction]) -> bool:
     return any(d.digit is not None for d in digits)
 
 
-def _blocks(lines: Sequence[Line], per_line: list[list[DigitPrediction]]) -> list[int]:
-    """Indices of the `lines` left out (nothing in `per_line`) that may be a list's rows
-    found as one block: `_A_BLOCK` times as tall as the tallest line read, or any, when none
-    read. Read row by row, a block that is not a list reads nothing surely."""
-    kept = [line.geometry.height for line, digits in zip(lines, per_line, strict=True) if digits]
-    least = _A_BLOCK * max(kept, default=0.0)
+def _blocks(
+    lines: Sequence[Line], per_line: list[list[DigitPrediction]], unsure: bool = True
+) -> list[int]:
+    """Indices of the `lines` read with no sure digit (left out, or, with `unsure`, only `?`
+    in `per_line`) that may be a list's rows found as one block: `_A_BLOCK` times as tall as
+    the tallest line read surely, or any, when none read surely (a column sum on squared
+    paper, alone in view, read `?`). Read row by row, a block that is not a list reads nothing
+    surely."""
+    sure = [
+        line.geometry.height for line, digits in zip(lines, per_line, strict=True) if _sure(digits)
+    ]
+    least = _A_BLOCK * max(sure, default=0.0)
     return [
         index
         for index, (line, digits) in enumerate(zip(lines, per_line, strict=True))
-        if not digits and line.geometry.height >= least
+        if not (digits and (_sure(digits) or not unsure)) and line.geometry.height >= least
     ]
 
 

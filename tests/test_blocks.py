@@ -1,5 +1,6 @@
 """A block of writing told apart into its rows by the gaps in its ink (`edge.blocks`)."""
 
+import cv2
 import numpy as np
 
 from edge.blocks import rows_of_a_block
@@ -41,3 +42,41 @@ def test_a_sliver_of_the_row_above_is_no_row_of_its_own():
 
 def test_a_block_too_small_to_hold_rows_holds_none():
     assert rows_of_a_block(np.full((6, 50), 220, np.uint8)) == []
+
+
+def touching_rows(rows: int, reach: int = 4, height: int = 30) -> np.ndarray:
+    """uint8 grey paper with `rows` rows of five digit-like pieces (strokes 3 px wide, each a
+    box's outline `height` px tall), one right under another, and in each row but the last a
+    stroke reaching `reach` px into the row under it, so no pixel row between them is bare."""
+    grey = np.full((rows * height + 20, 200), 220, np.uint8)
+    for row in range(rows):
+        top = 10 + row * height
+        for left in range(15, 180, 35):
+            cv2.rectangle(grey, (left, top + 4), (left + 18, top + height - 5), 40, 3)
+        if row < rows - 1:
+            cv2.line(grey, (60, top + height - 5), (60, top + height + reach), 40, 3)
+    return grey
+
+
+def test_rows_written_so_close_that_strokes_reach_across_are_told_apart_by_their_pieces():
+    """A column sum on squared paper, each digit filling its square: a stroke of each row
+    reaches into the next, no pixel row between them is bare, and the block was one row."""
+    rows = rows_of_a_block(touching_rows(3))
+    assert len(rows) == 3
+    for (top, bottom), row in zip(rows, range(3), strict=True):
+        assert abs(top - (10 + 30 * row)) <= 4 and abs(bottom - (40 + 30 * row)) <= 4
+    # Two such rows are also a row cut in halves by a rule erased through it: left as one.
+    assert rows_of_a_block(touching_rows(2)) == []
+
+
+def test_lines_across_a_block_are_no_rows_and_fill_no_gap():
+    """A grid's lines across the block, between its rows and at its edges, and a sum's bar
+    drawn a degree turned: no rows of their own, and the rows apart by them are rows."""
+    grey = block([(20, 60), (80, 120), (140, 180)], height=200)
+    for y in (10, 70, 130, 190):
+        grey[y, :] = 90  # the grid's lines, fainter than the ink
+    cv2.line(grey, (5, 132), (115, 128), 40, 2)  # the bar, under the second row
+    rows = rows_of_a_block(grey)
+    assert len(rows) == 3
+    for (top, bottom), (first, last) in zip(rows, [(20, 60), (80, 120), (140, 180)], strict=True):
+        assert top <= first and last <= bottom and bottom - top < 70
