@@ -7,7 +7,9 @@ image is read once, as it is: `reading_of`).
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
@@ -98,7 +100,9 @@ class Stabilizer:
     """Emits a Reading when a read-out has held for `stable_frames` frames and is new.
 
     Nothing is emitted for an empty view at start-up; after a number was read, an empty view
-    that holds is emitted as "" (the number went away). `said`: the read-out said already, as
+    that holds is emitted as "" (the number went away), with the commonest reason the frames
+    that held it gave (a hand over the lens, read "no ink found" in 14 frames, was said to be
+    "ink found, no digits read" by the one it held on). `said`: the read-out said already, as
     an image file's first reading is (not emitted again until another one held).
     """
 
@@ -108,6 +112,7 @@ class Stabilizer:
         self.stable_frames = stable_frames
         self._candidate = ""
         self._count = 0
+        self._reasons: Counter[str | None] = Counter()  # the candidate's frames' empty reasons
         self._emitted = said
         self._frames = 0  # fed in all
         self._last: FrameResult | None = None
@@ -120,9 +125,14 @@ class Stabilizer:
             self._count += 1
         else:
             self._candidate, self._count = result.text, 1
+            self._reasons.clear()
+        self._reasons[result.empty_reason] += 1
         if self._count != self.stable_frames or self._candidate == self._emitted:
             return None
         self._emitted = self._candidate
+        if not result.text:
+            [(reason, _)] = self._reasons.most_common(1)
+            result = replace(result, empty_reason=reason)
         return reading_of(result, now)
 
     def at_end(self, now: float) -> Reading | None:

@@ -113,6 +113,20 @@ def test_an_empty_view_is_news_only_after_something_was_read():
     assert feed(Stabilizer(2), ["", "", "", "8", "8", "", ""]) == ["8", ""]
 
 
+def test_an_empty_view_says_the_reason_most_of_its_frames_gave():
+    """A hand over the lens: "no ink found" in most frames, "ink found, no digits read" in the
+    one the empty view held on; it was said for the whole."""
+    stabilizer = Stabilizer(3)
+    feed(stabilizer, ["8", "8", "8"])
+    reasons = ["no ink found", "no ink found", "ink found, no digits read"]
+    said = [
+        stabilizer.update(dataclasses.replace(frame(3 + i, ""), empty_reason=why), now=101.0)
+        for i, why in enumerate(reasons)
+    ]
+    assert said[:2] == [None, None] and said[2].text == ""
+    assert said[2].empty_reason == "no ink found" and said[2].frame_index == 5
+
+
 @pytest.mark.parametrize(
     ("texts", "at_end"),
     [

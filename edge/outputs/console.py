@@ -41,7 +41,8 @@ class ConsoleSink(Sink):
         self._frames_read = 0  # frames that read something (a digit, sure or not)
         self._digit_readings = 0
         self._view_emptied = 0  # a camera's "(nothing in view)" readings
-        self._unread = 0  # a camera's "(nothing read)" readings: writing in view, not read
+        # A camera's "(nothing read)" readings: too dark, too small, no digits read.
+        self._unread = 0
 
     def on_start(self, stats: Stats) -> None:
         kind = "int8" if stats.quantized else "float"
@@ -96,7 +97,7 @@ def closing_line(
     if view_emptied:
         readings += f", {view_emptied} of nothing in view"
     if unread:
-        readings += f", {unread} of writing not read"
+        readings += f", {unread} of nothing read"
     rate = ""
     if taken >= RATE_FROM_FRAMES and stats.processed_fps:
         rate = f"{stats.processed_fps:.1f} fps; "
