@@ -4,8 +4,10 @@ told apart by the gaps in its ink, row by row.
 The finder joins pieces into lines by how near they are; rows of a list written close (0.2-0.4
 digit heights apart), or linked by noise round the ink (a JPEG of blue ink on a yellow note),
 can become one tall line, which the reader reads as nothing or as a stray mark. Across such a
-block, the ink stops between its rows: bands of ink with bare paper between them
-(`rows_of_a_block`), each to be read as a frame of its own (`edge.pipeline`).
+block, the ink stops between its rows: bands of ink with bare paper between them; or, rows
+written so close that a stroke of one reaches into the next (a column sum on squared paper),
+rows of its pieces (`rows_of_a_block`), each to be read as a frame of its own
+(`edge.pipeline`).
 """
 
 import itertools
@@ -34,10 +36,13 @@ def rows_of_a_block(grey: np.ndarray) -> list[tuple[int, int]]:
     frame), as (top, bottom) pixel rows to cut it at, bottom exclusive, top to bottom; []
     when it holds fewer than two rows apart.
 
-    Ink is what Otsu's threshold (Otsu 1979) parts from the paper; a pixel row holding under
-    `_GAP_INK` of the inked rows' median ink is a gap. Bands of ink apart by gaps at least
-    `_LEAST_GAP` of their median height, each at least `_LEAST_BAND` of it, are rows; each is
-    cut with up to `_MARGIN` of its height of the gaps round it."""
+    Ink is what Otsu's threshold (Otsu 1979) parts from the paper (over `_MOST_INK` of the
+    block, it is a texture's, and there are no rows), less lines across the block and specks
+    (`_writing`); a pixel row holding under `_GAP_INK` of the inked rows' median ink is a gap.
+    Bands of ink apart by gaps at least `_LEAST_GAP` of their median height, each at least
+    `_LEAST_BAND` of it, are rows; with fewer than three, rows told apart by the block's
+    pieces (`_rows_of_pieces`), when those are 3-6 rows of about one height (`_EVEN_ROWS`).
+    Each row is cut with up to `_MARGIN` of its height of the gaps round it."""
     if grey.shape[0] < 8 or grey.shape[1] < 2:
         return []
     _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
