@@ -475,7 +475,8 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
     """ "dark" (pen on paper) or "light" (chalk on a board) for a frame's grey images in which
     dark or light ink would be dark (`to_grey`): light when `light_over_dark` is over
     `_POLARITY_BIAS`, a tie going to dark ink, the common case, and dark ink always on a ground
-    as bright as `_LIGHT_GROUND`. And whether the choice is in doubt: the ratio within a factor
+    as bright as `_LIGHT_GROUND` (unless that ground is the wall round a board in view,
+    `_a_board_on_a_wall`). And whether the choice is in doubt: the ratio within a factor
     `_DOUBT` of the bias."""
     # Chalk is several times as bright as its board: on a ground this bright, light ink could
     # stand out by little more than the noise and texture that made a blank page look like a
@@ -641,9 +642,9 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     if sheets is not None:
         lighter = cv2.subtract(lighter, cv2.dilate(sheets[0], wider))
     # So a board with its frame and the wall round it in view is dark against them at the
-    # corners of its outline, as a pen is. It is most of the view, the wall round it most of
-    # the view's edge (a table round a card is the other way about): dark ink there would be
-    # on a dark ground.
+    # corners of its outline, as a pen is. It is much of the view, the wall round it most of
+    # the view's edge (a table round a card is the other way about), and dark in every
+    # channel (`_a_board_on_a_wall`): dark ink there would be on a dark ground.
     board = _a_board_on_a_wall(dark, light)
     if board is not None:
         darker = cv2.subtract(darker, cv2.dilate(board, wider))
