@@ -820,13 +820,16 @@ def written_symbols(
         usual: float,
         middle: float,
         beside_one: bool = False,
+        width: float = 0.0,
     ) -> bool:
         if height == 0 or abs(mid - middle) > _OFF_MIDDLE * usual:
             return False  # (no ink there at this level: a faint digit, not judged)
         if ruled_through(height, top, left, right):
             return False  # a rule through it: a small digit cut by it is as flat as a sign
         if height < _FLAT * usual:
-            return True
+            # (Beside one digit, a flat sign is wider than tall: a 0 written small beside a
+            # table's edge, taken for a tall 7, is not.)
+            return not beside_one or width >= height or _a_times_sign(unruled[:, left:right])
         if height < _SYMBOL_HEIGHT * usual:
             region = unruled[:, left:right]
             # (Beside one digit, a small blurred 2 in a dim frame was a plus or an equals sign
@@ -841,6 +844,7 @@ def written_symbols(
         signs[mark] = is_sign(
             heights[mark], middles[mark], spans[mark][0], *ranges[mark],
             usual=float(heights[digit]), middle=float(middles[digit]), beside_one=True,
+            width=columns[mark][1] - columns[mark][0],
         )  # fmt: skip
         return signs
     if len(columns) < 3:  # no line to measure a mark against: only a plus is a sign

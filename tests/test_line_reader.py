@@ -623,6 +623,17 @@ def test_a_small_digit_beside_one_other_is_no_sign(digit, small, thickness):
 
 
 @pytest.mark.parametrize("thickness", [1, 2])
+def test_a_small_round_mark_beside_one_digit_is_no_flat_sign(thickness):
+    """Under half the height of the one mark beside it, a small 0 is as flat as a minus; but a
+    flat sign is wider than tall, and a 0 is not (a bench scene's lone 0 beside a table's
+    edge, read as a 7, was left out as a sign)."""
+    image, columns = written("7", thickness=thickness)
+    cv2.ellipse(image, (40, 17), (2, 3), 0, 0, 360, 255, thickness)  # 5 px wide, 7 tall
+    columns.append((37, 43))
+    assert written_symbols(image, columns, np.zeros_like(image)) == [False, False]
+
+
+@pytest.mark.parametrize("thickness", [1, 2])
 @pytest.mark.parametrize("stem", [(10, 25), (11, 26), (12, 24)])
 def test_a_plus_as_tall_as_the_digits_is_a_sign_and_a_crossed_7_is_not(stem, thickness):
     """Homework's plus signs are often as tall as the digits beside them, and only marks
