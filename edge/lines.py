@@ -483,9 +483,13 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
     # board (a sheet lit unevenly read a 7 in light ink).
     # (A board with a pale wall round it in view is on a bright ground too: its wall.)
     bright_ground = 255 - percentile_u8(light, 50) >= _LIGHT_GROUND
-    if bright_ground and _a_board_on_a_wall(_glance(dark), _glance(light)) is None:
+    # Looked at small (about 40 rows): the ground is the bulk of the picture, and a median's
+    # cost grows with its window.
+    dark, light = _glance(dark), _glance(light)
+    board = _a_board_on_a_wall(dark, light)
+    if bright_ground and board is None:
         return "dark", False
-    ratio = light_over_dark(dark, light)
+    ratio = light_over_dark(dark, light, board)
     in_doubt = _POLARITY_BIAS / _DOUBT < ratio < _POLARITY_BIAS * _DOUBT
     return ("light" if ratio > _POLARITY_BIAS else "dark"), in_doubt
 
@@ -612,17 +616,15 @@ def _darkest_channel_hides_ink(ink: np.ndarray, paper: np.ndarray, gains: np.nda
     return darkness(np.ones(3)) < _HIDDEN * darkness(gains)
 
 
-def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
+def light_over_dark(dark: np.ndarray, light: np.ndarray, board: np.ndarray | None) -> float:
     """How much a frame's light ink stands out, over how much its dark ink does, from the
-    frame's grey images in which dark or light ink would be dark (`to_grey`). The ground is
+    frame's grey images in which dark or light ink would be dark (`to_grey`), at about 40 rows
+    (`_glance`), and the board with a wall round it in view (`_a_board_on_a_wall`). The ground is
     what most of each neighbourhood is (a median over ~15 % of the short side): ink is what
     stands out from it, darker for a pen, brighter for chalk. A sheet's edge on a table stands
     out both ways and cancels out. Measured on the bench's generated scenes (500, seed 5):
     paper 0.0-1.4, boards 1.5-8.0, the boards under 1.6 thin chalk with a shadow across them.
     """
-    # Looked at small (about 40 rows): the ground is the bulk of the picture, and a median's
-    # cost grows with its window.
-    dark, light = _glance(dark), _glance(light)
     size = 2 * round(0.075 * min(dark.shape)) + 1
     # Each polarity against its own ground: the light case's grey is the inverted brightest
     # channel, so its ink is dark too, and on paper it stands out as little as noise does.
@@ -645,7 +647,6 @@ def light_over_dark(dark: np.ndarray, light: np.ndarray) -> float:
     # corners of its outline, as a pen is. It is much of the view, the wall round it most of
     # the view's edge (a table round a card is the other way about), and dark in every
     # channel (`_a_board_on_a_wall`): dark ink there would be on a dark ground.
-    board = _a_board_on_a_wall(dark, light)
     if board is not None:
         darker = cv2.subtract(darker, cv2.dilate(board, wider))
     return float(lighter.sum(dtype=np.float64)) / max(float(darker.sum(dtype=np.float64)), 1.0)

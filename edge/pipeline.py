@@ -147,13 +147,15 @@ class DigitReader:
                 said = ", ".join(repr(text) for look in rows for text in look.lines)
                 log.debug("line %d of %d read again row by row: %s", index + 1, len(boxes), said)
             read_already = [boxes[other] for other in read if other != index]
+            taken = len(per_line)
             for look in rows:
                 find_ms += look.find_ms
                 for box, digits in look.read:
                     if all(overlap(box, other) <= _READ_ALREADY for other in read_already):
                         boxes.append(box)
                         per_line.append(list(digits))
-                        per_line[index] = []  # its rows read: not its unsure reading
+            if len(per_line) > taken:  # its rows read: not its unsure reading
+                per_line[index] = []
         # Ordered by the lines that read: a line left out (a block, a stray mark) is no row, and
         # a tall one chained rows above and below it into one, slanting the rest.
         shown = [index for index, digits in enumerate(per_line) if digits]
@@ -304,7 +306,7 @@ def _blocks(
     return [
         index
         for index, (line, digits) in enumerate(zip(lines, per_line, strict=True))
-        if not (digits and (_sure(digits) or not unsure)) and line.geometry.height >= least
+        if (not digits or (unsure and not _sure(digits))) and line.geometry.height >= least
     ]
 
 
