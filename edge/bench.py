@@ -55,11 +55,11 @@ from edge.events import Box, FrameResult, Sink, Stats
 from edge.ink import MIN_FRAME
 from edge.interrupts import signals_held, write_line
 from edge.lines import FindSettings
-from edge.misread_sheet import MAX_TILES, Misread, enclosing, write_sheet
+from edge.misread_sheet import MAX_TILES, Misread, write_sheet
 from edge.model import LineModel, model_file
 from edge.outputs.console import plural
 from edge.pipeline import STAGES, DigitReader, Pipeline
-from edge.reading import Stabilizer, overlap, text_of
+from edge.reading import Stabilizer, enclosing, overlap, text_of
 from edge.real_lines import LINE_GAPS, real_lines, writers_digits
 from edge.recognize import Orient, recognize_file
 from edge.scenes import (

@@ -54,7 +54,8 @@ class FrameResult:
     path: str = ""  # the image file the frame is, for a still-image source; else ""
     truth: str | None = None  # what is really written, when the source knows (the demo)
     # Each line of writing's read-out, in reading order, the lines that read nothing left out:
-    # "123" above "456" is text "123456", lines ("123", "456").
+    # "123" above "456" is text "123456", lines ("123", "456"); a sum's signs part its numbers,
+    # "5 x 3 = 15" is lines ("5", "3", "15").
     lines: tuple[str, ...] = ()
     # The source's pixels per frame pixel: 2, 4 or 8 for a large photo decoded reduced, else 1.
     scale: int = 1

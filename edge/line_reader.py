@@ -27,7 +27,7 @@ from edge.ctc import (
     ctc_log_likelihoods,
 )
 from edge.events import DigitPrediction
-from edge.ink import MIN_WIDTH, WIDTH_STEP, widen_thin_strokes
+from edge.ink import LINE_HEIGHT, MIN_WIDTH, WIDTH_STEP, widen_thin_strokes
 from edge.lines import Line, joined_groups
 from edge.model import LineModel
 
@@ -58,6 +58,13 @@ _FLAT = 0.5
 _OFF_MIDDLE = 0.2
 _SYMBOL_INK = 48  # line-image level (0-255) a symbol's and a digit's height are measured at
 _SYMBOL_REACH = 0.15  # of the line image's height, each way from a digit's middle
+# Of the line image's height: a sign the reader passed over (`_marks_passed_over`) stands in a
+# gap this wide between two digits, is this wide, under this tall, and centred this near the
+# middle.
+_SIGN_ROOM = 0.5
+_A_MARK = 0.2
+_MARK_HEIGHT = 0.75
+_MARK_OFF_MIDDLE = 0.15
 _CROSS_SHAPE = 0.5  # a cross's height is at least this much of its width, and its width of it
 _DENSE = 0.5  # of the most ink in a row (a column): a symbol's bar (stem)
 _X_STROKE = 0.5  # of a times sign's half-size: its ink lies this near its box's diagonals...
@@ -409,8 +416,11 @@ class LineReader:
         self.model = model
         self.confidence = confidence
 
-    def read(self, line: Line) -> list[DigitPrediction]:
-        """The digits of `line`, left to right along it, with frame boxes.
+    def read(self, line: Line) -> list[list[DigitPrediction]]:
+        """The numbers of `line`, left to right along it: its digits, with frame boxes, in the
+        runs its written signs part (`written_symbols`, left out): "5 x 3 = 15" is three
+        numbers, 5, 3 and 15, not "5315", and "9 - 4" two. A line of no sign is one number,
+        and one that reads nothing none.
 
         A line of one piece of writing far wider than a digit is (`_one_wide_piece`) that
         reads one digit unsurely, or nothing, may be a digit seen from the side (a camera
@@ -458,15 +468,16 @@ class LineReader:
                 line.box,
                 sum(ink.symbol for ink in inks),
             )
-        return [
-            DigitPrediction(
-                d.digit if d.confidence >= self.confidence else None,
-                round(d.confidence, 4),
-                line.frame_box(*ink.box),
-            )
-            for d, ink in zip(read, inks, strict=True)
-            if not ink.symbol
-        ]
+        numbers: list[list[DigitPrediction]] = [[]]
+        for d, ink in zip(read, inks, strict=True):
+            if (ink.symbol or ink.after_a_mark) and numbers[-1]:  # a sign ends a number
+                numbers.append([])
+            if ink.symbol:
+                continue
+            digit = d.digit if d.confidence >= self.confidence else None
+            box = line.frame_box(*ink.box)
+            numbers[-1].append(DigitPrediction(digit, round(d.confidence, 4), box))
+        return [number for number in numbers if number]
 
     def _surest_turn(
         self, line: Line, decoded: list[DecodedDigit], turned: Callable[[float], Line]
@@ -693,11 +704,13 @@ def run_centre(digit: DecodedDigit) -> float:
 
 class DigitInk(NamedTuple):
     """Where a decoded digit's ink lies in its line image: `box` (x0, y0, x1, y1, px), its
-    own ink's or, with none found, its whole share of the line; and whether that ink is a
-    written symbol's, not a digit's (`written_symbols`)."""
+    own ink's or, with none found, its whole share of the line; whether that ink is a
+    written symbol's, not a digit's (`written_symbols`); and whether a mark the reader read
+    nothing in stands between it and the digit before (`_marks_passed_over`)."""
 
     box: tuple[float, float, float, float]
     symbol: bool
+    after_a_mark: bool = False
 
 
 def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]:
@@ -723,7 +736,7 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
         return labels, stats
 
     reach = _DIGIT_REACH * image.shape[0]
-    found = []
+    found, read = [], []
     for (left, right), centre, digit in zip(
         itertools.pairwise(bounds), centres, decoded, strict=True
     ):
@@ -731,17 +744,59 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
         near = (max(share[0], round(centre - reach)), min(share[1], round(centre + reach) + 1))
         steps = (digit.first_step * WIDTH_STEP, (digit.last_step + 1) * WIDTH_STEP)
         found.append(_digit_ink(image, pieces, share, near, steps))
+        read.append(steps)
     # About its own ink, or the steps that read it where it has no stroke as tall as a digit's.
     columns = [
         (c, c) if ink is None else (ink[0], ink[2]) for ink, c in zip(found, centres, strict=True)
     ]
     symbols = written_symbols(image, columns, rules)
+    marks = _marks_passed_over(pieces(_SYMBOL_INK)[1], rules, found, read)
     return [
-        DigitInk(ink if ink is not None else (left, 0, right, image.shape[0]), symbol)
-        for ink, symbol, (left, right) in zip(
-            found, symbols, itertools.pairwise(bounds), strict=True
+        DigitInk(ink if ink is not None else (left, 0, right, image.shape[0]), symbol, mark)
+        for ink, symbol, mark, (left, right) in zip(
+            found, symbols, marks, itertools.pairwise(bounds), strict=True
         )
     ]
+
+
+def _marks_passed_over(
+    stats: np.ndarray,
+    rules: np.ndarray,
+    inks: list[tuple[int, int, int, int] | None],
+    steps: list[tuple[int, int]],
+) -> list[bool]:
+    """For each digit of a line, whether a sign the reader read as blank stands between its
+    ink and the ink of the digit before (`inks`: each digit's box, x0, y0, x1, y1, line-image
+    px, or None), and between the columns of the steps that read them (`steps`, start and
+    end: where a digit's ink was not all boxed): a widely spaced "6   x   3   =   18" is
+    read "6318". Such a sign stands in a gap at least `_SIGN_ROOM` of the line's height
+    wide, as a piece of ink (`stats`: the line's pieces less its rules, as
+    `cv2.connectedComponentsWithStats` gives them) wholly inside it and `_PIECE_GAP` of the
+    line's height clear of both digits (nearer, it is a broken stroke's): at least `_A_MARK` of
+    the line's height wide, under `_MARK_HEIGHT` of it tall, centred within
+    `_MARK_OFF_MIDDLE` of its middle, where signs stand, and clear of the rows of the line's
+    printed rules (`rules`, uint8 0/1; a rule's faint stretch between two digits is as flat
+    as a minus). Not a box's or a grid's upright lines, nor the specks, dots and broken
+    strokes of a gap between digits written close."""
+    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    right, bottom = left + width, top + height
+    ruled = np.flatnonzero(cv2.dilate(rules, np.ones((5, 1), np.uint8)).any(axis=1))
+    marks = (width >= _A_MARK * LINE_HEIGHT) & (height < _MARK_HEIGHT * LINE_HEIGHT)
+    marks &= np.abs((top + bottom) / 2 - LINE_HEIGHT / 2) <= _MARK_OFF_MIDDLE * LINE_HEIGHT
+    for row in ruled:
+        marks &= (row < top) | (row >= bottom)
+    clear = _PIECE_GAP * LINE_HEIGHT  # nearer a digit, a piece is its broken stroke's
+    after = [False]
+    for (before, read_before), (ink, read) in itertools.pairwise(zip(inks, steps, strict=True)):
+        if before is None or ink is None:
+            after.append(False)
+            continue
+        start, end = max(before[2], read_before[1]), min(ink[0], read[0])
+        room = end - start >= _SIGN_ROOM * LINE_HEIGHT
+        start, end = start + clear, end - clear
+        after.append(room and bool((marks & (left >= start) & (right <= end)).any()))
+    return after
 
 
 def written_symbols(

@@ -124,14 +124,5 @@ def _view(focus: Box | None, width: int, height: int) -> tuple[int, int, int, in
     return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else (0, 0, width, height)
 
 
-def enclosing(boxes: Sequence[Box]) -> Box | None:
-    """The smallest box holding all of `boxes`; None for none."""
-    if not boxes:
-        return None
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    return x0, y0, x1 - x0, y1 - y0
-
-
 def _text(sheet: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, ...]) -> None:
     cv2.putText(sheet, text, origin, _FONT, _SCALE, colour, 1, cv2.LINE_AA)

@@ -24,7 +24,7 @@ from edge.line_reader import LineReader
 from edge.lines import FindSettings, FoundLines, Line, find_lines
 from edge.model import LineModel
 from edge.outputs import unwritable
-from edge.reading import Stabilizer, overlap, reading_of, reading_order, text_of
+from edge.reading import Stabilizer, enclosing, overlap, reading_of, reading_order, text_of
 from edge.sources import Frame, FrameSource, NoFrameYet, UnreadableFrame
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class DigitReader:
         started = time.perf_counter()
         found = find_lines(image, find)
         find_ms = (time.perf_counter() - started) * 1000
-        per_line = self._read_lines(found.lines)
+        per_line, numbers = self._read_lines(found.lines)
         boxes = [line.box for line in found.lines]
         read = [index for index, digits in enumerate(per_line) if digits]
         # (A block read unsure in a frame of doubtful polarity may be the wrong polarity's
@@ -154,13 +154,21 @@ class DigitReader:
                     if all(overlap(box, other) <= _READ_ALREADY for other in read_already):
                         boxes.append(box)
                         per_line.append(list(digits))
+                        numbers.append([list(digits)])
             if len(per_line) > taken:  # its rows read: not its unsure reading
                 per_line[index] = []
         # Ordered by the lines that read: a line left out (a block, a stray mark) is no row, and
         # a tall one chained rows above and below it into one, slanting the rest.
         shown = [index for index, digits in enumerate(per_line) if digits]
         order = [shown[i] for i in reading_order([boxes[index] for index in shown])]
-        lines = tuple((boxes[index], tuple(per_line[index])) for index in order)
+        # A line its written signs part into numbers gives each its own entry, boxed about its
+        # digits, in the line's place ("5 x 3 = 15" reads as 5, 3 and 15).
+        lines = tuple(
+            (boxes[index] if len(numbers[index]) == 1 else enclosing([d.box for d in number]),
+             tuple(number))
+            for index in order
+            for number in numbers[index]
+        )  # fmt: skip
         read_ms = (time.perf_counter() - started) * 1000 - find_ms
         return _Look(found, find_ms, read_ms, lines)
 
@@ -184,9 +192,11 @@ class DigitReader:
                 looks.append(_moved(look, x, y + top))
         return looks
 
-    def _read_lines(self, lines: Sequence[Line]) -> list[list[DigitPrediction]]:
+    def _read_lines(
+        self, lines: Sequence[Line]
+    ) -> tuple[list[list[DigitPrediction]], list[list[list[DigitPrediction]]]]:
         """Each line's digits, in the order of `lines` ([] for a line left out), read tallest
-        first.
+        first; and the numbers each line's digits make (`LineReader.read`).
 
         The writing in one view is about one size: a line far smaller (`_SMALLEST_LINE`) than
         the tallest line that reads is a speck or a fleck of texture, and is not read at all.
@@ -196,13 +206,15 @@ class DigitReader:
         is one read only a little surely beside writing read surely (`_without_stray_lines`);
         with none read with confidence, lines far smaller than the tallest found are left out.
         """
+        numbers: list[list[list[DigitPrediction]]] = [[] for _ in lines]
         per_line: list[list[DigitPrediction]] = [[] for _ in lines]
         heights = [line.geometry.height for line in lines]
         tallest_sure = 0.0
         for index in sorted(range(len(lines)), key=lambda i: -heights[i]):
             if heights[index] < _SMALLEST_LINE * tallest_sure:
                 break  # and so is every line after it
-            per_line[index] = self.lines.read(lines[index])
+            numbers[index] = self.lines.read(lines[index])
+            per_line[index] = [digit for number in numbers[index] for digit in number]
             if not tallest_sure and _sure(per_line[index]):
                 tallest_sure = heights[index]
         if tallest_sure:
@@ -216,7 +228,7 @@ class DigitReader:
             ]
         if log.isEnabledFor(logging.DEBUG):
             _account_for(lines, per_line, kept, tallest_sure)
-        return kept
+        return kept, numbers
 
 
 def _account_for(

@@ -58,6 +58,15 @@ def overlap(a: Box, b: Box) -> float:
     return width * height / min(a[2] * a[3], b[2] * b[3])
 
 
+def enclosing(boxes: Sequence[Box]) -> Box | None:
+    """The smallest box holding all of `boxes`; None for none."""
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
 def _common_slope(rows: list[list[int]], centres: list[tuple[float, float, float]]) -> float:
     """Median dy/dx between neighbours on a row: how much the writing slants in the frame."""
     slopes = [

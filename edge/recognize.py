@@ -2,10 +2,11 @@
 
 A read image gives `{"path", "text", "lines", "digits": [{"digit", "confidence", "box": [x, y,
 w, h]}]}` with digits in reading order ("digit" null where unsure), each line of writing's
-read-out apart in "lines" ("123" above "456": text "123456", lines ["123", "456"]), boxes in the
-image's own pixels (once turned by --rotation, --hflip, --vflip), and "empty_reason" when nothing
-is read on it (a blank sheet too: that is an answer); an unreadable one gives `{"path", "error"}`
-saying what is wrong. A file name that is not UTF-8 has each byte that is not written `\\xff`, as
+read-out apart in "lines" ("123" above "456": text "123456", lines ["123", "456"]; the numbers
+a sum's signs part too: "5 x 3 = 15" is lines ["5", "3", "15"]), boxes in the image's own
+pixels (once turned by --rotation, --hflip, --vflip), and "empty_reason" when nothing is read on
+it (a blank sheet too: that is an answer); an unreadable one gives `{"path", "error"}` saying what
+is wrong. A file name that is not UTF-8 has each byte that is not written `\\xff`, as
 strict JSON parsers need. A closed stdout (`| head -1`) ends it quietly; one that cannot be written
 (a full disk) ends it with `WriteFailed`.
 """

@@ -1,6 +1,7 @@
 """Reading a line: once when the reader is sure, else the reading most likely over several views."""
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import cv2
@@ -341,8 +342,8 @@ def test_an_unsure_line_of_no_known_direction_takes_a_side_whose_turned_cuts_rea
     model = ReaderByLevel({10: unsure, 20: nothing, 30: nothing, 40: nothing, 50: nothing})
     model.scores.update(turned_scores)
     line = cut_at(10, turned=lambda angle: cut_at(LEVELS[angle], angle))
-    digits = LineReader(model, confidence=0.3).read(line)
-    assert [d.digit for d in digits] == read
+    numbers = LineReader(model, confidence=0.3).read(line)
+    assert [d.digit for number in numbers for d in number] == read
 
 
 def test_a_line_read_surely_or_as_nothing_across_its_whole_cut_is_not_cut_turned():
@@ -388,7 +389,7 @@ def test_a_line_read_as_nothing_is_cut_turned_when_it_is_one_piece_of_writing_no
     four = steps(*[BLANK] * 4, 4, *[BLANK] * 4, sure=0.97)
     model = ReaderByLevel({200: nothing, 201: four, 202: four, 203: nothing, 204: nothing})
     line = cut(200, turned=lambda angle: cut(levels[angle], angle))
-    digits = LineReader(model, confidence=0.6).read(line)
+    digits = [d for number in LineReader(model, confidence=0.6).read(line) for d in number]
     assert [d.digit for d in digits] == ([4] if turned else [])
     assert (set(model.levels) != {200}) == turned
 
@@ -433,7 +434,7 @@ def test_a_wide_piece_read_unsurely_is_read_again_squeezed(level, narrow, wider,
         return steps(*middle, sure=0.97)
 
     model = ReaderByWidth({64: level, 40: digits(narrow, 40), 52: digits(wider, 52)})
-    got = LineReader(model, confidence=0.3).read(a_wide_piece())
+    got = [d for number in LineReader(model, confidence=0.3).read(a_wide_piece()) for d in number]
     assert [d.digit for d in got] == (read or [d.digit for d in ctc_greedy_decode(level)])
 
 
@@ -810,6 +811,55 @@ def test_a_small_digit_on_a_slanting_rule_is_no_sign(digit):
         for a, b in columns
     ]
     assert [ink.symbol for ink in digit_inks(image, decoded)] == [False] * 4
+
+
+def digits_and_a_mark(mark: Callable[[np.ndarray], None]) -> tuple[np.ndarray, list]:
+    """A line image of a 6 and a 3 written 40 px apart (cv2's font, 17 px tall), with `mark`
+    drawn in it, and the two digits as the reader decodes them: the mark read as blank."""
+    image = np.zeros((LINE_HEIGHT, 120), np.uint8)
+    decoded = []
+    for x, digit in ((10, "6"), (64, "3")):
+        cv2.putText(image, digit, (x, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+        decoded.append(DecodedDigit(int(digit), 0.99, (x + 7) // 4, (x + 7) // 4))
+    mark(image)
+    return image, decoded
+
+
+def a_stroke(start: tuple[int, int], end: tuple[int, int]) -> Callable[[np.ndarray], None]:
+    """A mark: a 2 px stroke from `start` to `end` (x, y)."""
+    return lambda image: cv2.line(image, start, end, 255, 2)
+
+
+def a_faint_stretch_of_a_rule(image: np.ndarray) -> None:
+    """A rule along row 16, faint where it runs between the digits (under the level rules are
+    looked for at, `_BOX_INK`): as flat as a minus sign there."""
+    cv2.line(image, (0, 16), (119, 16), 200, 1)
+    image[16, 34:56] = 60
+
+
+@pytest.mark.parametrize(
+    ("mark", "a_sign"),
+    [
+        (a_stroke((40, 16), (50, 16)), True),  # a minus
+        (lambda image: [a_stroke((40, y), (50, y))(image) for y in (13, 19)], True),  # equals
+        (lambda image: [a_stroke((40, 11 + d), (50, 21 - d))(image) for d in (0, 10)], True),  # x
+        (a_stroke((45, 0), (45, 31)), False),  # a grid's upright line
+        (lambda image: cv2.rectangle(image, (40, 1), (50, 30), 255, 2), False),  # a box
+        (a_stroke((44, 16), (46, 16)), False),  # a dot, a speck
+        (a_stroke((30, 16), (40, 16)), False),  # a stroke broken off the 6, beside it
+        (a_stroke((40, 25), (50, 25)), False),  # low: an underline's end, a letter's foot
+        (a_faint_stretch_of_a_rule, False),
+    ],
+)
+def test_a_sign_the_reader_passed_over_parts_the_digits_either_side(mark, a_sign):
+    """A sign written with room round it is often read as blank: a times table's widely
+    spaced "6  x  3  =  18" read "6318", one number. A mark between two digits' ink is such
+    a sign when it is clear of both, wide enough and about the digits' middle, off the line's
+    rules."""
+    image, decoded = digits_and_a_mark(mark)
+    inks = digit_inks(image, decoded)
+    assert [ink.symbol for ink in inks] == [False, False]
+    assert [ink.after_a_mark for ink in inks] == [False, a_sign]
 
 
 @pytest.mark.parametrize("on", ["first", "last"])
