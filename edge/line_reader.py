@@ -71,6 +71,14 @@ _X_STROKE = 0.5  # of a times sign's half-size: its ink lies this near its box's
 _ON_THE_X = 0.85  # ...this much of it...
 _OUTER_X = 0.5  # ...and some of it this far out toward each corner, each way
 _ON_THE_BARS = 0.8  # of an equals sign's ink on its bars
+# A tick (`_a_tick`), of its height (width): each column's stroke at most `_TICK_STROKE` tall;
+# its lowest point `_TICK_LOW` along it; its right end within `_TICK_TOP` of the top, its left
+# end `_TICK_LEFT_ARM` down; at least `_TICK_WIDE` as wide as tall.
+_TICK_STROKE = 0.7
+_TICK_LOW = (0.15, 0.55)
+_TICK_TOP = 0.25
+_TICK_LEFT_ARM = (0.2, 0.75)
+_TICK_WIDE = 0.6
 _ON_THE_CROSS = 0.9  # of a plus sign's ink on its bar and stem (a small 4's first stroke is near)
 _BAR = 0.4  # of its width (height): a sign's bars (stem) are at most this thick
 _SOLID = 0.8  # of a bar's length inked along its densest row
@@ -750,6 +758,8 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
         (c, c) if ink is None else (ink[0], ink[2]) for ink, c in zip(found, centres, strict=True)
     ]
     symbols = written_symbols(image, columns, rules)
+    ticks = _ticks(image, rules, decoded, found)
+    symbols = [symbol or tick for symbol, tick in zip(symbols, ticks, strict=True)]
     marks = _marks_passed_over(pieces(_SYMBOL_INK)[1], rules, found, read)
     return [
         DigitInk(ink if ink is not None else (left, 0, right, image.shape[0]), symbol, mark)
@@ -990,6 +1000,71 @@ def _a_symbol(region: np.ndarray, tall: bool = False, bold: bool = False) -> boo
     off_the_bar = xs[~near_bars]
     stem_alone = len(off_the_bar) == 0 or np.ptp(off_the_bar) < _BAR * height
     return stem_alone and np.count_nonzero(~on_the_cross) <= _OFF_A_TALL_CROSS * len(ys)
+
+
+def _ticks(
+    image: np.ndarray,
+    rules: np.ndarray,
+    decoded: list[DecodedDigit],
+    inks: list[tuple[int, int, int, int] | None],
+) -> list[bool]:
+    """Which of a line's `decoded` digits, their ink in `inks` (boxes x0, y0, x1, y1 in the
+    line image, uint8 `[32, W]`, or None), are a tick (`_a_tick`) read as a 1, or as two 1s
+    (an arm each, their ink boxed apart). Only 1s: an MNIST 5 whose bar stands off its body
+    has a tick's shape, and reads as a 5."""
+    ones = [d.digit == 1 and ink is not None for d, ink in zip(decoded, inks, strict=True)]
+    ticks = [
+        one and _a_tick(_mark_of(image, rules, ink)) for one, ink in zip(ones, inks, strict=True)
+    ]
+    for first in range(len(decoded) - 1):
+        if ones[first] and ones[first + 1] and not (ticks[first] or ticks[first + 1]):
+            (x0, y0, x1, y1), (u0, v0, u1, v1) = inks[first], inks[first + 1]
+            both = (min(x0, u0), min(y0, v0), max(x1, u1), max(y1, v1))
+            ticks[first] = ticks[first + 1] = _a_tick(_mark_of(image, rules, both))
+    return ticks
+
+
+def _mark_of(image: np.ndarray, rules: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """bool: the ink of a mark in a line image (uint8 `[32, W]`) in its `box` (x0, y0, x1,
+    y1), at a third of its brightest (at least `_SYMBOL_INK`), less the line's `rules` (uint8
+    0/1)."""
+    x0, y0, x1, y1 = box
+    region = np.where(rules[y0:y1, x0:x1] > 0, 0, image[y0:y1, x0:x1])
+    return region >= max(_SYMBOL_INK, int(region.max()) // 3)
+
+
+def _a_tick(mark: np.ndarray) -> bool:
+    """Whether a mark (bool `[h, w]`, its ink in its box) is a tick, a teacher's check mark
+    beside an answer, which the reader reads as a 1 ("61" ticked read "611"; `_ticks`): a V
+    leaning right, one stroke across each column (a run under `_TICK_STROKE` of its height,
+    its arms slanting; a 7's, a 4's and a flagged 1's columns cross two strokes, a 1's stem
+    stands upright), falling from its
+    left end to its lowest point in the left part (`_TICK_LOW`, of its width), then rising to
+    its right end at the top (within `_TICK_TOP` of its height): the left arm the shorter,
+    ending `_TICK_LEFT_ARM` of its height below the top. At least `_TICK_WIDE` as wide as
+    tall: a slanting 1 is narrower."""
+    height, width = mark.shape
+    if width < _TICK_WIDE * height or height < _TALL_PIECE:
+        return False
+    middles = np.empty(width)
+    for x in range(width):
+        rows = np.flatnonzero(mark[:, x])
+        if len(rows) == 0:
+            return False
+        if len(_runs(rows)) > 1 or len(rows) > _TICK_STROKE * height:
+            return False
+        middles[x] = rows.mean()
+    lowest = int(np.argmax(middles))
+    low, high = _TICK_LOW
+    if not low * width <= lowest <= high * width:
+        return False
+    falling, rising = middles[: lowest + 1], middles[lowest:]
+    return bool(
+        middles[-1] <= _TICK_TOP * height
+        and _TICK_LEFT_ARM[0] * height <= middles[0] <= _TICK_LEFT_ARM[1] * height
+        and np.all(np.diff(falling) >= -1)
+        and np.all(np.diff(rising) <= 1)
+    )
 
 
 def _a_times_sign(region: np.ndarray) -> bool:

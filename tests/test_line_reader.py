@@ -862,6 +862,49 @@ def test_a_sign_the_reader_passed_over_parts_the_digits_either_side(mark, a_sign
     assert [ink.after_a_mark for ink in inks] == [False, a_sign]
 
 
+def strokes(*paths: list[tuple[int, int]]) -> Callable[[np.ndarray, int], None]:
+    """A mark drawn as polylines through `paths` (x, y), shifted `x` px along the line."""
+
+    def draw(image: np.ndarray, x: int) -> None:
+        for path in paths:
+            points = np.array([(px + x, py) for px, py in path], np.int32)
+            cv2.polylines(image, [points], False, 255, 2, cv2.LINE_AA)
+
+    return draw
+
+
+TICK = strokes([(0, 14), (6, 26), (18, 4)])  # a teacher's check mark
+
+
+@pytest.mark.parametrize(
+    ("mark", "read_as", "a_tick"),
+    [
+        (TICK, [1], True),
+        (strokes([(0, 12), (5, 25), (14, 6)]), [1], True),  # narrower, its short arm higher
+        (TICK, [1, 1], True),  # read as two 1s, an arm each
+        (TICK, [5], False),  # read as another digit: an MNIST 5 can have its shape
+        (strokes([(12, 5), (3, 26)]), [1], False),  # a 1 slanting
+        (strokes([(2, 10), (9, 5), (9, 26)]), [1], False),  # a 1 with a flag
+        (strokes([(1, 5), (14, 5), (5, 26)]), [1], False),  # a 7
+        (strokes([(3, 5), (3, 18), (14, 18)], [(11, 8), (11, 26)]), [1], False),  # a 4
+        (strokes([(2, 6), (2, 26)], [(10, 6), (10, 26)]), [1, 1], False),  # two 1s
+        (strokes([(0, 6), (8, 26), (16, 6)]), [1], False),  # a V: its arms alike
+    ],
+)
+def test_a_tick_after_an_answer_is_no_digit(mark, read_as, a_tick):
+    """Marked homework: a teacher's tick beside an answer read as a 1 ("61" read "611"). A
+    mark read as a 1 (or two) after a 6 is a tick when it is a V leaning right, its left arm
+    the shorter; 1s, 7s and 4s are not, nor a tick's shape read as another digit."""
+    image = np.zeros((LINE_HEIGHT, 80), np.uint8)
+    cv2.putText(image, "6", (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    mark(image, 40)
+    decoded = [DecodedDigit(6, 0.99, 3, 3)]
+    steps = [11] if len(read_as) == 1 else [10, 13]
+    decoded += [DecodedDigit(d, 0.97, step, step) for d, step in zip(read_as, steps, strict=True)]
+    symbols = [ink.symbol for ink in digit_inks(image, decoded)]
+    assert symbols == [False] + [a_tick] * len(read_as)
+
+
 @pytest.mark.parametrize("on", ["first", "last"])
 def test_a_digit_read_on_a_small_printed_labels_letter_is_left_out(on):
     """A meter log's label "Bill" printed smaller than the number written after it: a digit
