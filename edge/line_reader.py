@@ -874,7 +874,15 @@ def written_symbols(
     middles = np.array([(top + bottom) / 2 for top, bottom in spans])
 
     def ruled_through(height: float, top: int, left: int, right: int) -> bool:
-        return bool(ruled[max(0, top - 2) : top + round(height) + 2, left:right].any())
+        """A rule through the mark, or one its ink runs into (a small digit's foot, cut off
+        by it, leaves a flat mark); not one clear under it (a column sum's bar under its
+        plus)."""
+        bottom = top + round(height)
+        if not ruled[max(0, top - 2) : bottom + 2, left:right].any():
+            return False
+        edges = [row for row in (top - 1, bottom) if 0 <= row < image.shape[0]]
+        touching = (image[edges, left:right] >= _SYMBOL_INK).any()
+        return bool(ruled[top:bottom, left:right].any() or touching)
 
     def is_sign(
         height: float,

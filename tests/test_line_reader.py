@@ -797,6 +797,19 @@ def test_a_digit_written_smaller_than_its_neighbours_is_no_sign(digit, small, th
     assert written_symbols(image, columns, np.zeros_like(image)) == [False] * 4
 
 
+@pytest.mark.parametrize("thickness", [1, 2])
+def test_a_plus_clear_above_a_sums_bar_is_a_sign(thickness):
+    """A column sum's second row, "+ 7477", with the sum's bar under it, the digits resting
+    on it: the plus was taken for a small digit cut by a rule, since the bar ran within 2 px
+    of its foot, and read as a 4 ("47477"). Only a rule through a mark, or one its ink runs
+    into, makes it no sign."""
+    image, columns = written("+358", thickness=thickness)
+    bar = np.zeros_like(image)
+    bar[23 + thickness : 25 + thickness] = 1  # a px clear of the plus's foot
+    image[bar > 0] = 255
+    assert written_symbols(image, columns, bar) == [True, False, False, False]
+
+
 @pytest.mark.parametrize("digit", "0123456789")
 def test_a_small_digit_on_a_slanting_rule_is_no_sign(digit):
     """Rules slanting through a small digit's top and foot (small digits on a ruled page, 0.6
