@@ -753,9 +753,12 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
         steps = (digit.first_step * WIDTH_STEP, (digit.last_step + 1) * WIDTH_STEP)
         found.append(_digit_ink(image, pieces, share, near, steps))
         read.append(steps)
-    # About its own ink, or the steps that read it where it has no stroke as tall as a digit's.
+    # About its own ink, or the steps that read it where it has no stroke as tall as a digit's,
+    # or only a sliver of one (a sign whose strokes run into a neighbour it touches, "4=28",
+    # boxed as the neighbour's).
     columns = [
-        (c, c) if ink is None else (ink[0], ink[2]) for ink, c in zip(found, centres, strict=True)
+        (ink[0], ink[2]) if ink is not None and ink[2] - ink[0] >= WIDTH_STEP else (c, c)
+        for ink, c in zip(found, centres, strict=True)
     ]
     symbols = written_symbols(image, columns, rules)
     ticks = _ticks(image, rules, decoded, found)

@@ -810,6 +810,24 @@ def test_a_plus_clear_above_a_sums_bar_is_a_sign(thickness):
     assert written_symbols(image, columns, bar) == [True, False, False, False]
 
 
+@pytest.mark.parametrize("thickness", [1, 2])
+@pytest.mark.parametrize("length", [6, 7, 8])
+@pytest.mark.parametrize("step", [5, 6])
+def test_an_equals_sign_close_after_a_digit_is_a_sign(step, length, thickness):
+    """A board's "4 + 24 = 28" read "24728": the equals sign, written close after the 4, had
+    only a sliver of the 4's stroke in its share of the line, and was measured about that
+    sliver, with the 4 beside it, as tall as a digit. A mark with no more ink of its own than
+    that is measured about the steps that read it."""
+    image = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    cv2.putText(image, "4", (4, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, thickness)
+    for y in (13, 19):
+        cv2.line(image, (21, y), (21 + length, y), 255, thickness)
+    cv2.putText(image, "28", (34, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, thickness)
+    decoded = [DecodedDigit(4, 0.99, 2, 2), DecodedDigit(7, 0.9, step, step)]
+    decoded += [DecodedDigit(2, 0.99, 10, 10), DecodedDigit(8, 0.99, 14, 14)]
+    assert [ink.symbol for ink in digit_inks(image, decoded)] == [False, True, False, False]
+
+
 @pytest.mark.parametrize("digit", "0123456789")
 def test_a_small_digit_on_a_slanting_rule_is_no_sign(digit):
     """Rules slanting through a small digit's top and foot (small digits on a ruled page, 0.6
