@@ -79,6 +79,15 @@ _TICK_LOW = (0.15, 0.55)
 _TICK_TOP = 0.25
 _TICK_LEFT_ARM = (0.2, 0.75)
 _TICK_WIDE = 0.6
+# A slash (`_slashes`), of the digits' usual height: this much taller than they are, reaching
+# within `_SLASH_BELOW` of their top and as far below their foot; a straight stroke (its
+# rows' middles within `_SLASH_STRAIGHT` of its height of a line, `_SLASH_INKED` of its rows
+# inked) leaning right this many degrees or more.
+_SLASH_TALLER = 0.1
+_SLASH_BELOW = 0.1
+_SLASH_STRAIGHT = 0.1
+_SLASH_LEAN = 15.0
+_SLASH_INKED = 0.8
 _ON_THE_CROSS = 0.9  # of a plus sign's ink on its bar and stem (a small 4's first stroke is near)
 _BAR = 0.4  # of its width (height): a sign's bars (stem) are at most this thick
 _SOLID = 0.8  # of a bar's length inked along its densest row
@@ -762,7 +771,10 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
     ]
     symbols = written_symbols(image, columns, rules)
     ticks = _ticks(image, rules, decoded, found)
-    symbols = [symbol or tick for symbol, tick in zip(symbols, ticks, strict=True)]
+    slashes = _slashes(image, rules, decoded, found, read)
+    symbols = [
+        symbol or tick or slash for symbol, tick, slash in zip(symbols, ticks, slashes, strict=True)
+    ]
     marks = _marks_passed_over(pieces(_SYMBOL_INK)[1], rules, found, read)
     return [
         DigitInk(ink if ink is not None else (left, 0, right, image.shape[0]), symbol, mark)
@@ -1033,6 +1045,70 @@ def _ticks(
             both = (min(x0, u0), min(y0, v0), max(x1, u1), max(y1, v1))
             ticks[first] = ticks[first + 1] = _a_tick(_mark_of(image, rules, both))
     return ticks
+
+
+def _slashes(
+    image: np.ndarray,
+    rules: np.ndarray,
+    decoded: list[DecodedDigit],
+    inks: list[tuple[int, int, int, int] | None],
+    steps: list[tuple[int, int]],
+) -> list[bool]:
+    """Which of a line's `decoded` digits are a date's or a fraction's slash read as a 1
+    ("07/03/2019" read "0710312019", "3/4" "314"): a mark read as a 1 between two digits,
+    the tallest piece of ink across the steps that read it (`steps`, columns start and end;
+    a slash's ink, leaning across its neighbours' shares of the line, is not boxed as its
+    own) in the line image (uint8 `[32, W]`) at `_SYMBOL_INK` less its `rules` (uint8 0/1),
+    its gaps of a pixel closed (a fine pen's thin stroke breaks up), `_SLASH_TALLER` taller
+    than the other digits' usual height (their ink's at that level in the columns of their
+    ink boxes, `inks`: x0, y0, x1, y1 or None; median top to median foot), reaching within
+    `_SLASH_BELOW` of it of their top and as far below their foot, and a straight stroke
+    leaning right (`_a_slash`). A 1 stands on the line with the digits; an MNIST 1 beside
+    wide digits (scaled to fit MNIST's box, they stand lower) only stands taller."""
+    slashes = [False] * len(decoded)
+    inked = cv2.subtract((image >= _SYMBOL_INK).view(np.uint8), rules)
+    closed = cv2.morphologyEx(inked, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    for index in range(1, len(decoded) - 1):
+        others = [ink for other, ink in enumerate(inks) if other != index and ink is not None]
+        start, end = steps[index]
+        touched = np.unique(labels[:, start:end])
+        touched = touched[touched > 0]
+        if decoded[index].digit != 1 or len(others) < 2 or len(touched) == 0:
+            continue
+        piece = touched[np.argmax(stats[touched, cv2.CC_STAT_HEIGHT])]
+        x, y, width, height = (int(v) for v in stats[piece, :4])
+        # The other digits' top and foot, at the same level, without the piece leaning into
+        # their columns.
+        rest = (labels > 0) & (labels != piece)
+        spans = [np.flatnonzero(rest[:, x0:x1].any(axis=1)) for x0, _, x1, _ in others]
+        spans = [rows for rows in spans if len(rows)]
+        if len(spans) < 2:
+            continue
+        top = float(np.median([rows[0] for rows in spans]))
+        foot = float(np.median([rows[-1] + 1 for rows in spans]))
+        beyond = _SLASH_BELOW * (foot - top)
+        long = height >= (1 + _SLASH_TALLER) * (foot - top)
+        if long and y <= top + beyond and y + height >= foot + beyond:
+            slashes[index] = _a_slash(labels[y : y + height, x : x + width] == piece)
+    return slashes
+
+
+def _a_slash(mark: np.ndarray) -> bool:
+    """Whether a mark (bool `[h, w]`, its ink in its box) is one straight stroke leaning right:
+    one run of ink across each row (a fine pen's stroke may break off in a few:
+    `_SLASH_INKED` of them hold ink), their middles within `_SLASH_STRAIGHT` of its height of
+    a straight line leaning `_SLASH_LEAN` degrees or more from upright, top to the right."""
+    height = len(mark)
+    rows = [np.flatnonzero(row) for row in mark]
+    inked = [y for y, row in enumerate(rows) if len(row)]
+    if len(inked) < _SLASH_INKED * height or any(len(_runs(rows[y])) > 1 for y in inked):
+        return False
+    ys = np.array(inked, np.float64)
+    middles = np.array([rows[y].mean() for y in inked])
+    slope, offset = np.polyfit(ys, middles, 1)
+    straight = np.abs(middles - (slope * ys + offset)).max() <= _SLASH_STRAIGHT * height
+    return bool(straight and -slope >= math.tan(math.radians(_SLASH_LEAN)))
 
 
 def _mark_of(image: np.ndarray, rules: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:

@@ -936,6 +936,33 @@ def test_a_tick_after_an_answer_is_no_digit(mark, read_as, a_tick):
     assert symbols == [False] + [a_tick] * len(read_as)
 
 
+@pytest.mark.parametrize(
+    ("stroke", "a_slash"),
+    [
+        (strokes([(0, 30), (10, 5)]), True),  # beyond the digits both ways, leaning right
+        (strokes([(0, 29), (9, 8)]), True),  # shorter, lower
+        (strokes([(2, 26), (10, 5)]), False),  # a tall 1, standing on the line
+        (strokes([(2, 26), (9, 9)]), False),  # a 1 leaning, as tall as the digits
+        (strokes([(5, 30), (5, 5)]), False),  # upright: a table's line, a long 1
+        (strokes([(0, 30), (5, 17), (6, 5)]), False),  # bent
+    ],
+)
+def test_a_slash_between_digits_is_no_1(stroke, a_slash):
+    """A date's or a fraction's slash read as a 1 ("3/4" read "314"): a straight stroke
+    leaning right, taller than the digits beside it and reaching below their foot. A 1
+    stands on the line, however tall and however it leans."""
+    image = np.zeros((LINE_HEIGHT, 80), np.uint8)
+    cv2.putText(image, "3", (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    stroke(image, 28)
+    cv2.putText(image, "4", (46, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    decoded = [
+        DecodedDigit(3, 0.99, 3, 3),
+        DecodedDigit(1, 0.97, 8, 8),
+        DecodedDigit(4, 0.99, 13, 13),
+    ]
+    assert [ink.symbol for ink in digit_inks(image, decoded)] == [False, a_slash, False]
+
+
 @pytest.mark.parametrize("on", ["first", "last"])
 def test_a_digit_read_on_a_small_printed_labels_letter_is_left_out(on):
     """A meter log's label "Bill" printed smaller than the number written after it: a digit
