@@ -59,9 +59,10 @@ _OFF_MIDDLE = 0.2
 _SYMBOL_INK = 48  # line-image level (0-255) a symbol's and a digit's height are measured at
 _SYMBOL_REACH = 0.15  # of the line image's height, each way from a digit's middle
 # Of the line image's height: a sign the reader passed over (`_marks_passed_over`) stands in a
-# gap this wide between two digits, is this wide, under this tall, and centred this near the
-# middle.
+# gap this wide between two digits, this far clear of each, is this wide, under this tall, and
+# centred this near the middle.
 _SIGN_ROOM = 0.5
+_MARK_CLEAR = 0.1
 _A_MARK = 0.2
 _MARK_HEIGHT = 0.75
 _MARK_OFF_MIDDLE = 0.15
@@ -796,7 +797,7 @@ def _marks_passed_over(
     end: where a digit's ink was not all boxed): a widely spaced "6   x   3   =   18" is
     read "6318". Such a sign stands in a gap at least `_SIGN_ROOM` of the line's height
     wide, as a piece of ink (`stats`: the line's pieces less its rules, as
-    `cv2.connectedComponentsWithStats` gives them) wholly inside it and `_PIECE_GAP` of the
+    `cv2.connectedComponentsWithStats` gives them) wholly inside it and `_MARK_CLEAR` of the
     line's height clear of both digits (nearer, it is a broken stroke's): at least `_A_MARK` of
     the line's height wide, under `_MARK_HEIGHT` of it tall, centred within
     `_MARK_OFF_MIDDLE` of its middle, where signs stand, and clear of the rows of the line's
@@ -811,7 +812,7 @@ def _marks_passed_over(
     marks &= np.abs((top + bottom) / 2 - LINE_HEIGHT / 2) <= _MARK_OFF_MIDDLE * LINE_HEIGHT
     for row in ruled:
         marks &= (row < top) | (row >= bottom)
-    clear = _PIECE_GAP * LINE_HEIGHT  # nearer a digit, a piece is its broken stroke's
+    clear = _MARK_CLEAR * LINE_HEIGHT  # nearer a digit, a piece is its broken stroke's
     after = [False]
     for (before, read_before), (ink, read) in itertools.pairwise(zip(inks, steps, strict=True)):
         if before is None or ink is None:

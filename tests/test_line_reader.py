@@ -877,7 +877,8 @@ def a_faint_stretch_of_a_rule(image: np.ndarray) -> None:
         (a_stroke((45, 0), (45, 31)), False),  # a grid's upright line
         (lambda image: cv2.rectangle(image, (40, 1), (50, 30), 255, 2), False),  # a box
         (a_stroke((44, 16), (46, 16)), False),  # a dot, a speck
-        (a_stroke((30, 16), (40, 16)), False),  # a stroke broken off the 6, beside it
+        (a_stroke((30, 16), (40, 16)), True),  # a dash written close after the 6
+        (a_stroke((27, 16), (37, 16)), False),  # a stroke broken off the 6, beside it
         (a_stroke((40, 25), (50, 25)), False),  # low: an underline's end, a letter's foot
         (a_faint_stretch_of_a_rule, False),
     ],
