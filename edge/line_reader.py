@@ -878,14 +878,21 @@ def written_symbols(
         )
 
     reach = _SYMBOL_REACH * image.shape[0]
-    ranges, spans = [], []
+    ranges, spans, widths = [], [], []
     for start, end in columns:
         middle = (start + end) / 2
         left = max(0, round(min(start, middle - reach)))
         right = round(max(end, middle + reach)) + 1
-        rows = np.flatnonzero(inked[:, left:right].any(axis=1))
+        # A mark whose ink was not boxed (a sign's flat bars are no digit's strokes) is taken
+        # at a third of its brightest, where that is above `_SYMBOL_INK`: a faint grid's lines
+        # above and below a bold equals sign made it as tall as the line.
+        region = unruled[:, left:right]
+        level = _SYMBOL_INK if end > start else max(_SYMBOL_INK, int(region.max()) // 3)
+        rows = np.flatnonzero((region >= level).any(axis=1))
         ranges.append((left, right))
         spans.append((rows[0], rows[-1] + 1) if len(rows) else (0, 0))
+        across = np.flatnonzero((region >= level).any(axis=0))
+        widths.append(end - start if end > start or len(across) == 0 else np.ptp(across) + 1)
     heights = np.array([bottom - top for top, bottom in spans], np.float64)
     middles = np.array([(top + bottom) / 2 for top, bottom in spans])
 
@@ -933,7 +940,7 @@ def written_symbols(
         signs[mark] = is_sign(
             heights[mark], middles[mark], spans[mark][0], *ranges[mark],
             usual=float(heights[digit]), middle=float(middles[digit]), beside_one=True,
-            width=columns[mark][1] - columns[mark][0],
+            width=widths[mark],
         )  # fmt: skip
         return signs
     if len(columns) < 3:  # no line to measure a mark against: only a plus is a sign

@@ -828,6 +828,21 @@ def test_an_equals_sign_close_after_a_digit_is_a_sign(step, length, thickness):
     assert [ink.symbol for ink in digit_inks(image, decoded)] == [False, True, False, False]
 
 
+@pytest.mark.parametrize("grid", [50, 70])
+def test_an_equals_sign_between_a_faint_grids_lines_is_a_sign(grid):
+    """A times table on squared paper, "7 = 49" written wide, "7 =" a line of its own: the
+    equals sign's bars, flat, are no digit's strokes and were not boxed as its ink; measured
+    across the columns about them, the grid's faint lines above and below made it as tall
+    as the line, and it read as a 7. Taken at a third of its own brightest, it is flat."""
+    image = np.zeros((LINE_HEIGHT, 64), np.uint8)
+    image[[2, 29]] = grid  # the grid's lines, fainter than rules are looked for at
+    cv2.putText(image, "7", (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    for y in (13, 19):
+        cv2.line(image, (40, y), (52, y), 255, 2)
+    decoded = [DecodedDigit(7, 0.99, 3, 3), DecodedDigit(7, 0.99, 11, 11)]
+    assert [ink.symbol for ink in digit_inks(image, decoded)] == [False, True]
+
+
 @pytest.mark.parametrize("digit", "0123456789")
 def test_a_small_digit_on_a_slanting_rule_is_no_sign(digit):
     """Rules slanting through a small digit's top and foot (small digits on a ruled page, 0.6
