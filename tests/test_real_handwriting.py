@@ -9,6 +9,7 @@ a file (decode, orient, find lines, read).
 
 import math
 import re
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -333,27 +334,40 @@ def a_sum(
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
 
+def a_number(known: list[int], rng: np.random.Generator, length: int) -> str:
+    """`length` digits drawn at random from `known`."""
+    return "".join(str(known[i]) for i in rng.integers(0, len(known), length))
+
+
+def writers_sums(
+    rng: np.random.Generator, sign: Callable[[], str]
+) -> Iterator[tuple[dict[int, np.ndarray], str, tuple[str, str, str]]]:
+    """Three sums "a?b=c" by each of real-dev's 14 writers (a and c of two digits, b of one,
+    drawn from the digits they wrote, ? a `sign()`): their digits' ink
+    (`edge.real_lines.writers_digits`), the sum and its numbers."""
+    cuts, _ = writers_digits(REAL)
+    assert len(cuts) == 14
+    for digits in (cuts[writer] for writer in sorted(cuts)):
+        number = partial(a_number, sorted(digits), rng)
+        for _ in range(3):
+            a, b, c = number(2), number(1), number(2)
+            yield digits, f"{a}{sign()}{b}={c}", (a, b, c)
+
+
 @pytest.mark.slow
 def test_real_writers_sums_read_their_digits_and_not_their_signs(reader):
     """A child's homework: "46 + 7 = 53" read "4647537", the reader knowing digits only. Three
     sums by each of real-dev's writers, their own digits with drawn + - = signs: before signs
     were told from digits (`edge.line_reader.written_symbols`), 1 of 42 read right, with 66
     signs read as digits; since, 38, with none (the misses are unsure or misread digits)."""
-    cuts, _ = writers_digits(REAL)
     rng = np.random.default_rng(45)
     right, signs_read = 0, []
-    for digits in (cuts[writer] for writer in sorted(cuts)):
-        known = sorted(digits)
-        for _ in range(3):
-            a, b, c = (
-                "".join(str(known[i]) for i in rng.integers(0, len(known), n)) for n in (2, 1, 2)
-            )
-            text = f"{a}{'+' if rng.random() < 0.7 else '-'}{b}={c}"
-            read = text_of(reader.read(a_sum(digits, text)).digits)
-            right += read == a + b + c
-            if len(read) > len(a + b + c):
-                signs_read.append((text, read))
-    assert len(cuts) == 14 and right >= 36 and not signs_read, signs_read
+    for digits, text, numbers in writers_sums(rng, lambda: "+" if rng.random() < 0.7 else "-"):
+        read = text_of(reader.read(a_sum(digits, text)).digits)
+        right += read == "".join(numbers)
+        if len(read) > len("".join(numbers)):
+            signs_read.append((text, read))
+    assert right >= 36 and not signs_read, signs_read
 
 
 @pytest.mark.slow
@@ -366,21 +380,14 @@ def test_real_writers_sums_read_as_the_numbers_their_signs_part(reader, room, le
     was parted into its numbers; now each is (`edge.line_reader.LineReader.read`): half of
     them by signs read as digits and left out, the rest by signs the reader read as blank
     (`edge.line_reader._marks_passed_over`)."""
-    cuts, _ = writers_digits(REAL)
     rng = np.random.default_rng(54)
     right, unparted = 0, []
-    for digits in (cuts[writer] for writer in sorted(cuts)):
-        known = sorted(digits)
-        for _ in range(3):
-            a, b, c = (
-                "".join(str(known[i]) for i in rng.integers(0, len(known), n)) for n in (2, 1, 2)
-            )
-            text = f"{a}{'+-x'[rng.integers(3)]}{b}={c}"
-            read = reader.read(a_sum(digits, text, room=room))
-            if text_of(read.digits) == a + b + c:
-                right += 1
-                if read.lines != (a, b, c):
-                    unparted.append((text, read.lines))
+    for digits, text, numbers in writers_sums(rng, lambda: "+-x"[rng.integers(3)]):
+        read = reader.read(a_sum(digits, text, room=room))
+        if text_of(read.digits) == "".join(numbers):
+            right += 1
+            if read.lines != numbers:
+                unparted.append((text, read.lines))
     assert right >= least and not unparted, unparted
 
 
@@ -438,11 +445,6 @@ def test_a_teachers_tick_beside_an_answer_is_no_digit(reader):
             if read != text:
                 wrong.append((text, read))
     assert len(cuts) == 14 and right >= 39, wrong
-
-
-def a_number(known: list[int], rng: np.random.Generator, length: int) -> str:
-    """`length` digits drawn at random from `known`."""
-    return "".join(str(known[i]) for i in rng.integers(0, len(known), length))
 
 
 def with_slashes(
