@@ -67,6 +67,11 @@ _A_MARK = 0.2
 _MARK_HEIGHT = 0.75
 _MARK_OFF_MIDDLE = 0.15
 _CROSS_SHAPE = 0.5  # a cross's height is at least this much of its width, and its width of it
+# A sign's stem leaning this many px across per row, or more, is stood upright (`_upright`); one
+# leaning more than `_MOST_LEAN` (24 degrees) is no stem: stood upright, a 4 leaning 35 degrees
+# is a cross.
+_LEAN = 0.15
+_MOST_LEAN = 0.45
 _DENSE = 0.5  # of the most ink in a row (a column): a symbol's bar (stem)
 _X_STROKE = 0.5  # of a times sign's half-size: its ink lies this near its box's diagonals...
 _ON_THE_X = 0.85  # ...this much of it...
@@ -957,7 +962,42 @@ def written_symbols(
     ]
 
 
-def _a_symbol(region: np.ndarray, tall: bool = False, bold: bool = False) -> bool:
+def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
+    """`_a_symbol_as_written`, or, once its stem is stood upright (`_upright`), only a plus as
+    a tall one is (all its ink on its bar and stem): a hand's plus leans, its stem 10-30
+    degrees off upright, and a leaning stem is no column of ink ("11 + 7 = 18" on a ruled page
+    read "114718"); a leaning 4 stood upright is a cross with its first stroke beside it."""
+    if _a_symbol_as_written(region, tall):
+        return True
+    upright = _upright(region)
+    return upright is not None and _a_symbol_as_written(upright, tall=True)
+
+
+def _upright(region: np.ndarray) -> np.ndarray | None:
+    """The ink in a `region` of a line image (uint8 `[h, w]`) sheared so that its stem, the
+    middles of the rows it crosses alone (rows inked across under a third of its width, at
+    least half of its rows), stands upright; None when it leans under `_LEAN` (already
+    upright) or more than `_MOST_LEAN` (dx per row), or has no such stem."""
+    ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
+    if len(ys) == 0:
+        return None
+    width = np.ptp(xs) + 1
+    rows = np.unique(ys)
+    spans = {y: (xs[ys == y].min(), xs[ys == y].max()) for y in rows}
+    stem = [y for y in rows if spans[y][1] - spans[y][0] + 1 < width / 3]
+    if len(stem) < max(3, len(rows) / 2):
+        return None
+    slope = np.polyfit(stem, [sum(spans[y]) / 2 for y in stem], 1)[0]
+    if not _LEAN <= abs(slope) <= _MOST_LEAN:
+        return None
+    pad = int(np.ceil(abs(slope) * region.shape[0] / 2)) + 1
+    padded = cv2.copyMakeBorder(region, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    middle = (ys.min() + ys.max()) / 2
+    shear = np.array([[1.0, -slope, slope * middle], [0.0, 1.0, 0.0]])
+    return cv2.warpAffine(padded, shear, padded.shape[::-1], flags=cv2.INTER_LINEAR)
+
+
+def _a_symbol_as_written(region: np.ndarray, tall: bool = False, bold: bool = False) -> bool:
     """Whether the ink in a `region` of a line image (uint8 `[32, w]`) is a plus, an equals or a
     minus sign: on bars (the rows with at least `_DENSE` of the most ink in a row) and stems
     (such columns), as one bar crossing one stem with arms at least `_ARM` of its size each way
@@ -991,7 +1031,7 @@ def _a_symbol(region: np.ndarray, tall: bool = False, bold: bool = False) -> boo
         if tall:
             return False
         if len(runs) == 1 and len(runs[0]) > _BAR * width and not bold:
-            return _a_symbol(region, bold=True)
+            return _a_symbol_as_written(region, bold=True)
         return len(runs) <= 2 and all(
             _a_bar(run, rows, xs[np.isin(ys - top, run)], width) for run in runs
         )

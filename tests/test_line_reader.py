@@ -797,6 +797,22 @@ def test_a_digit_written_smaller_than_its_neighbours_is_no_sign(digit, small, th
     assert written_symbols(image, columns, np.zeros_like(image)) == [False] * 4
 
 
+@pytest.mark.parametrize("lean", [6, 7])
+def test_a_plus_whose_stem_leans_is_a_sign(lean):
+    """A hand's plus leans: "11 + 7 = 18" read "114718", its stem 15-25 degrees off upright
+    and so no column of ink. Stood upright it is a plus, all its ink on its bar and stem."""
+    image = np.zeros((LINE_HEIGHT, 120), np.uint8)
+    columns = []
+    for x, digit in ((4, "3"), (20, "5"), (62, "8")):
+        cv2.putText(image, digit, (x, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 1)
+        columns.append((x, x + 14))
+    cv2.line(image, (43 + lean // 2, 8), (43 - (lean - lean // 2), 25), 255, 1, cv2.LINE_AA)
+    cv2.line(image, (36, 18), (50, 17), 255, 1, cv2.LINE_AA)  # the bar
+    columns.insert(2, (36, 51))
+    no_rules = np.zeros_like(image)
+    assert written_symbols(image, columns, no_rules) == [False, False, True, False]
+
+
 @pytest.mark.parametrize("thickness", [1, 2])
 def test_a_plus_clear_above_a_sums_bar_is_a_sign(thickness):
     """A column sum's second row, "+ 7477", with the sum's bar under it, the digits resting
