@@ -781,7 +781,7 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
     symbols = [
         symbol or tick or slash for symbol, tick, slash in zip(symbols, ticks, slashes, strict=True)
     ]
-    marks = _marks_passed_over(pieces(_SYMBOL_INK)[1], rules, found, read)
+    marks = _marks_passed_over(pieces, rules, found, read)
     return [
         DigitInk(ink if ink is not None else (left, 0, right, image.shape[0]), symbol, mark)
         for ink, symbol, mark, (left, right) in zip(
@@ -791,7 +791,7 @@ def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]
 
 
 def _marks_passed_over(
-    stats: np.ndarray,
+    pieces: Callable[[int], tuple[np.ndarray, np.ndarray]],
     rules: np.ndarray,
     inks: list[tuple[int, int, int, int] | None],
     steps: list[tuple[int, int]],
@@ -801,14 +801,28 @@ def _marks_passed_over(
     px, or None), and between the columns of the steps that read them (`steps`, start and
     end: where a digit's ink was not all boxed): a widely spaced "6   x   3   =   18" is
     read "6318". Such a sign stands in a gap at least `_SIGN_ROOM` of the line's height
-    wide, as a piece of ink (`stats`: the line's pieces less its rules, as
-    `cv2.connectedComponentsWithStats` gives them) wholly inside it and `_MARK_CLEAR` of the
-    line's height clear of both digits (nearer, it is a broken stroke's): at least `_A_MARK` of
-    the line's height wide, under `_MARK_HEIGHT` of it tall, centred within
-    `_MARK_OFF_MIDDLE` of its middle, where signs stand, and clear of the rows of the line's
-    printed rules (`rules`, uint8 0/1; a rule's faint stretch between two digits is as flat
-    as a minus). Not a box's or a grid's upright lines, nor the specks, dots and broken
-    strokes of a gap between digits written close."""
+    wide, as a piece of ink (`pieces(level)`: the line's pieces at a level, less its rules,
+    as `cv2.connectedComponentsWithStats` gives them, labels and stats) wholly inside it and
+    `_MARK_CLEAR` of the line's height clear of both digits (nearer, it is a broken
+    stroke's): at least `_A_MARK` of the line's height wide, under `_MARK_HEIGHT` of it tall,
+    centred within `_MARK_OFF_MIDDLE` of its middle, where signs stand, and clear of the rows
+    of the line's printed rules (`rules`, uint8 0/1; a rule's faint stretch between two
+    digits is as flat as a minus). Not a box's or a grid's upright lines, nor the specks,
+    dots and broken strokes of a gap between digits written close."""
+    clear = _MARK_CLEAR * LINE_HEIGHT  # nearer a digit, a piece is its broken stroke's
+    gaps: list[tuple[float, float] | None] = [None]
+    for (before, read_before), (ink, read) in itertools.pairwise(zip(inks, steps, strict=True)):
+        start, end = (
+            (max(before[2], read_before[1]), min(ink[0], read[0]))
+            if before is not None and ink is not None
+            else (0, 0)
+        )
+        gaps.append(
+            (start + clear, end - clear) if end - start >= _SIGN_ROOM * LINE_HEIGHT else None
+        )
+    if not any(gaps):
+        return [False] * len(gaps)
+    stats = pieces(_SYMBOL_INK)[1]
     left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
     width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     right, bottom = left + width, top + height
@@ -817,17 +831,10 @@ def _marks_passed_over(
     marks &= np.abs((top + bottom) / 2 - LINE_HEIGHT / 2) <= _MARK_OFF_MIDDLE * LINE_HEIGHT
     for row in ruled:
         marks &= (row < top) | (row >= bottom)
-    clear = _MARK_CLEAR * LINE_HEIGHT  # nearer a digit, a piece is its broken stroke's
-    after = [False]
-    for (before, read_before), (ink, read) in itertools.pairwise(zip(inks, steps, strict=True)):
-        if before is None or ink is None:
-            after.append(False)
-            continue
-        start, end = max(before[2], read_before[1]), min(ink[0], read[0])
-        room = end - start >= _SIGN_ROOM * LINE_HEIGHT
-        start, end = start + clear, end - clear
-        after.append(room and bool((marks & (left >= start) & (right <= end)).any()))
-    return after
+    return [
+        gap is not None and bool((marks & (left >= gap[0]) & (right <= gap[1])).any())
+        for gap in gaps
+    ]
 
 
 def written_symbols(
@@ -896,8 +903,11 @@ def written_symbols(
         rows = np.flatnonzero((region >= level).any(axis=1))
         ranges.append((left, right))
         spans.append((rows[0], rows[-1] + 1) if len(rows) else (0, 0))
-        across = np.flatnonzero((region >= level).any(axis=0))
-        widths.append(end - start if end > start or len(across) == 0 else np.ptp(across) + 1)
+        if end > start:
+            widths.append(end - start)
+        else:
+            across = np.flatnonzero((region >= level).any(axis=0))
+            widths.append(np.ptp(across) + 1 if len(across) else 0)
     heights = np.array([bottom - top for top, bottom in spans], np.float64)
     middles = np.array([(top + bottom) / 2 for top, bottom in spans])
 
@@ -978,21 +988,22 @@ def _upright(region: np.ndarray) -> np.ndarray | None:
     middles of the rows it crosses alone (rows inked across under a third of its width, at
     least half of its rows), stands upright; None when it leans under `_LEAN` (already
     upright) or more than `_MOST_LEAN` (dx per row), or has no such stem."""
-    ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
-    if len(ys) == 0:
+    ink = region >= max(_SYMBOL_INK, int(region.max()) // 3)
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) == 0:
         return None
-    width = np.ptp(xs) + 1
-    rows = np.unique(ys)
-    spans = {y: (xs[ys == y].min(), xs[ys == y].max()) for y in rows}
-    stem = [y for y in rows if spans[y][1] - spans[y][0] + 1 < width / 3]
-    if len(stem) < max(3, len(rows) / 2):
+    first = ink[rows].argmax(axis=1)
+    last = ink.shape[1] - 1 - ink[rows, ::-1].argmax(axis=1)
+    across = last - first + 1
+    stem = across < (last.max() - first.min() + 1) / 3
+    if np.count_nonzero(stem) < max(3, len(rows) / 2):
         return None
-    slope = np.polyfit(stem, [sum(spans[y]) / 2 for y in stem], 1)[0]
+    slope = np.polyfit(rows[stem], (first[stem] + last[stem]) / 2, 1)[0]
     if not _LEAN <= abs(slope) <= _MOST_LEAN:
         return None
     pad = int(np.ceil(abs(slope) * region.shape[0] / 2)) + 1
     padded = cv2.copyMakeBorder(region, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=0)
-    middle = (ys.min() + ys.max()) / 2
+    middle = (rows[0] + rows[-1]) / 2
     shear = np.array([[1.0, -slope, slope * middle], [0.0, 1.0, 0.0]])
     return cv2.warpAffine(padded, shear, padded.shape[::-1], flags=cv2.INTER_LINEAR)
 
@@ -1114,6 +1125,8 @@ def _slashes(
     leaning right (`_a_slash`). A 1 stands on the line with the digits; an MNIST 1 beside
     wide digits (scaled to fit MNIST's box, they stand lower) only stands taller."""
     slashes = [False] * len(decoded)
+    if all(digit.digit != 1 for digit in decoded[1:-1]):
+        return slashes  # (the common line, looked at no further)
     inked = cv2.subtract((image >= _SYMBOL_INK).view(np.uint8), rules)
     closed = cv2.morphologyEx(inked, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     _, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
@@ -1173,22 +1186,20 @@ def _a_tick(mark: np.ndarray) -> bool:
     beside an answer, which the reader reads as a 1 ("61" ticked read "611"; `_ticks`): a V
     leaning right, one stroke across each column (a run under `_TICK_STROKE` of its height,
     its arms slanting; a 7's, a 4's and a flagged 1's columns cross two strokes, a 1's stem
-    stands upright), falling from its
-    left end to its lowest point in the left part (`_TICK_LOW`, of its width), then rising to
-    its right end at the top (within `_TICK_TOP` of its height): the left arm the shorter,
-    ending `_TICK_LEFT_ARM` of its height below the top. At least `_TICK_WIDE` as wide as
-    tall: a slanting 1 is narrower."""
+    stands upright), falling from its left end to its lowest point in the left part
+    (`_TICK_LOW`, of its width), then rising to its right end at the top (within `_TICK_TOP`
+    of its height): the left arm the shorter, ending `_TICK_LEFT_ARM` of its height below the
+    top. At least `_TICK_WIDE` as wide as tall: a slanting 1 is narrower."""
     height, width = mark.shape
     if width < _TICK_WIDE * height or height < _TALL_PIECE:
         return False
-    middles = np.empty(width)
-    for x in range(width):
-        rows = np.flatnonzero(mark[:, x])
-        if len(rows) == 0:
-            return False
-        if len(_runs(rows)) > 1 or len(rows) > _TICK_STROKE * height:
-            return False
-        middles[x] = rows.mean()
+    inked = mark.sum(axis=0)
+    first = mark.argmax(axis=0)
+    last = height - 1 - mark[::-1].argmax(axis=0)
+    # One run in each column: as many inked pixels as its span holds.
+    if not inked.all() or (inked != last - first + 1).any() or inked.max() > _TICK_STROKE * height:
+        return False
+    middles = (first + last) / 2
     lowest = int(np.argmax(middles))
     low, high = _TICK_LOW
     if not low * width <= lowest <= high * width:
