@@ -733,7 +733,7 @@ class DigitInk(NamedTuple):
 
     box: tuple[float, float, float, float]
     symbol: bool
-    after_a_mark: bool = False
+    after_a_mark: bool
 
 
 def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]:
@@ -974,7 +974,7 @@ def written_symbols(
 
 def _a_symbol(region: np.ndarray, tall: bool = False) -> bool:
     """`_a_symbol_as_written`, or, once its stem is stood upright (`_upright`), only a plus as
-    a tall one is (all its ink on its bar and stem): a hand's plus leans, its stem 10-30
+    a tall one is (all its ink on its bar and stem): a hand's plus leans, its stem 10-25
     degrees off upright, and a leaning stem is no column of ink ("11 + 7 = 18" on a ruled page
     read "114718"); a leaning 4 stood upright is a cross with its first stroke beside it."""
     if _a_symbol_as_written(region, tall):
@@ -1132,10 +1132,12 @@ def _slashes(
     _, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     for index in range(1, len(decoded) - 1):
         others = [ink for other, ink in enumerate(inks) if other != index and ink is not None]
+        if decoded[index].digit != 1 or len(others) < 2:
+            continue
         start, end = steps[index]
         touched = np.unique(labels[:, start:end])
         touched = touched[touched > 0]
-        if decoded[index].digit != 1 or len(others) < 2 or len(touched) == 0:
+        if len(touched) == 0:
             continue
         piece = touched[np.argmax(stats[touched, cv2.CC_STAT_HEIGHT])]
         x, y, width, height = (int(v) for v in stats[piece, :4])
