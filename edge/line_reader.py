@@ -62,7 +62,7 @@ _SYMBOL_REACH = 0.15  # of the line image's height, each way from a digit's midd
 # gap this wide between two digits, this far clear of each, is this wide, under this tall, and
 # centred this near the middle.
 _SIGN_ROOM = 0.5
-_MARK_CLEAR = 0.1
+_MARK_CLEAR = 0.07
 _A_MARK = 0.2
 _MARK_HEIGHT = 0.75
 _MARK_OFF_MIDDLE = 0.15
