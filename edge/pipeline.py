@@ -135,31 +135,31 @@ class DigitReader:
         started = time.perf_counter()
         found = find_lines(image, find)
         find_ms = (time.perf_counter() - started) * 1000
-        per_line, numbers = self._read_lines(found.lines)
+        numbers = self._read_lines(found.lines)  # each line's numbers, [] for one left out
         boxes = [line.box for line in found.lines]
-        read = [index for index, digits in enumerate(per_line) if digits]
+        read = [index for index, line in enumerate(numbers) if line]
         # (A block read unsure in a frame of doubtful polarity may be the wrong polarity's
         # texture, a board's edge read as ink: it is left to the look with the other.)
         unsure = not found.ink_in_doubt
+        per_line = [_digits_of(line) for line in numbers]
         for index in _blocks(found.lines, per_line, unsure) if blocks else []:
             rows = self._rows_of(image, found.lines[index].box, replace(find, ink=found.ink))
             if rows:
                 said = ", ".join(repr(text) for look in rows for text in look.lines)
                 log.debug("line %d of %d read again row by row: %s", index + 1, len(boxes), said)
             read_already = [boxes[other] for other in read if other != index]
-            taken = len(per_line)
+            taken = len(numbers)
             for look in rows:
                 find_ms += look.find_ms
                 for box, digits in look.read:
                     if all(overlap(box, other) <= _READ_ALREADY for other in read_already):
                         boxes.append(box)
-                        per_line.append(list(digits))
                         numbers.append([list(digits)])
-            if len(per_line) > taken:  # its rows read: not its unsure reading
-                per_line[index] = []
+            if len(numbers) > taken:  # its rows read: not its unsure reading
+                numbers[index] = []
         # Ordered by the lines that read: a line left out (a block, a stray mark) is no row, and
         # a tall one chained rows above and below it into one, slanting the rest.
-        shown = [index for index, digits in enumerate(per_line) if digits]
+        shown = [index for index, line in enumerate(numbers) if line]
         order = [shown[i] for i in reading_order([boxes[index] for index in shown])]
         # A line its written signs part into numbers gives each its own entry, boxed about its
         # digits, in the line's place ("5 x 3 = 15" reads as 5, 3 and 15).
@@ -192,11 +192,9 @@ class DigitReader:
                 looks.append(_moved(look, x, y + top))
         return looks
 
-    def _read_lines(
-        self, lines: Sequence[Line]
-    ) -> tuple[list[list[DigitPrediction]], list[list[list[DigitPrediction]]]]:
-        """Each line's digits, in the order of `lines` ([] for a line left out), read tallest
-        first; and the numbers each line's digits make (`LineReader.read`).
+    def _read_lines(self, lines: Sequence[Line]) -> list[list[list[DigitPrediction]]]:
+        """Each line's numbers (`LineReader.read`), in the order of `lines` ([] for a line left
+        out), read tallest first.
 
         The writing in one view is about one size: a line far smaller (`_SMALLEST_LINE`) than
         the tallest line that reads is a speck or a fleck of texture, and is not read at all.
@@ -214,7 +212,7 @@ class DigitReader:
             if heights[index] < _SMALLEST_LINE * tallest_sure:
                 break  # and so is every line after it
             numbers[index] = self.lines.read(lines[index])
-            per_line[index] = [digit for number in numbers[index] for digit in number]
+            per_line[index] = _digits_of(numbers[index])
             if not tallest_sure and _sure(per_line[index]):
                 tallest_sure = heights[index]
         if tallest_sure:
@@ -228,7 +226,12 @@ class DigitReader:
             ]
         if log.isEnabledFor(logging.DEBUG):
             _account_for(lines, per_line, kept, tallest_sure)
-        return kept, numbers
+        return [line if digits else [] for line, digits in zip(numbers, kept, strict=True)]
+
+
+def _digits_of(numbers: Sequence[Sequence[DigitPrediction]]) -> list[DigitPrediction]:
+    """A line's digits, its numbers one after the other."""
+    return [digit for number in numbers for digit in number]
 
 
 def _account_for(
