@@ -866,7 +866,7 @@ def written_symbols(
     def a_plus(left: int, right: int) -> bool:
         """Whether the mark in columns `[left, right)` is a plus as tall as the digits."""
         region = unruled[:, left:right]
-        ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
+        ys, xs = np.nonzero(_own_ink(region))
         # (Judged first as it is, at once: a rule under a plus leaves it at least half as wide
         # as tall, and its top quarter a stem's.)
         if len(ys) == 0 or np.ptp(xs) + 1 < _CROSS_SHAPE * (np.ptp(ys) + 1):
@@ -899,14 +899,14 @@ def written_symbols(
         # at a third of its brightest, where that is above `_SYMBOL_INK`: a faint grid's lines
         # above and below a bold equals sign made it as tall as the line.
         region = unruled[:, left:right]
-        level = _SYMBOL_INK if end > start else max(_SYMBOL_INK, int(region.max()) // 3)
-        rows = np.flatnonzero((region >= level).any(axis=1))
+        ink = region >= _SYMBOL_INK if end > start else _own_ink(region)
+        rows = np.flatnonzero(ink.any(axis=1))
         ranges.append((left, right))
         spans.append((rows[0], rows[-1] + 1) if len(rows) else (0, 0))
         if end > start:
             widths.append(end - start)
         else:
-            across = np.flatnonzero((region >= level).any(axis=0))
+            across = np.flatnonzero(ink.any(axis=0))
             widths.append(np.ptp(across) + 1 if len(across) else 0)
     heights = np.array([bottom - top for top, bottom in spans], np.float64)
     middles = np.array([(top + bottom) / 2 for top, bottom in spans])
@@ -988,7 +988,7 @@ def _upright(region: np.ndarray) -> np.ndarray | None:
     middles of the rows it crosses alone (rows inked across under a third of its width, at
     least half of its rows), stands upright; None when it leans under `_LEAN` (already
     upright) or more than `_MOST_LEAN` (dx per row), or has no such stem."""
-    ink = region >= max(_SYMBOL_INK, int(region.max()) // 3)
+    ink = _own_ink(region)
     rows = np.flatnonzero(ink.any(axis=1))
     if len(rows) == 0:
         return None
@@ -1174,13 +1174,20 @@ def _a_slash(mark: np.ndarray) -> bool:
     return bool(straight and -slope >= math.tan(math.radians(_SLASH_LEAN)))
 
 
+def _own_ink(region: np.ndarray) -> np.ndarray:
+    """bool: the ink of a mark in a `region` of a line image (uint8) at its own level, a third
+    of its brightest, at least `_SYMBOL_INK` (as a digit is boxed, `_digit_ink`: a faint
+    grid's lines or a rule's fringe beside a bold sign are not its ink)."""
+    return region >= max(_SYMBOL_INK, int(region.max()) // 3)
+
+
 def _mark_of(image: np.ndarray, rules: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """bool: the ink of a mark in a line image (uint8 `[32, W]`) in its `box` (x0, y0, x1,
     y1), at a third of its brightest (at least `_SYMBOL_INK`), less the line's `rules` (uint8
     0/1)."""
     x0, y0, x1, y1 = box
     region = np.where(rules[y0:y1, x0:x1] > 0, 0, image[y0:y1, x0:x1])
-    return region >= max(_SYMBOL_INK, int(region.max()) // 3)
+    return _own_ink(region)
 
 
 def _a_tick(mark: np.ndarray) -> bool:
@@ -1221,7 +1228,7 @@ def _a_times_sign(region: np.ndarray) -> bool:
     of it within `_X_STROKE` of its box's diagonals (of half its size), with ink out toward all
     four corners (a times table's "5 x 7" read "577"). A digit's strokes run off its diagonals:
     an 8's loops, a 4's upright, a 7's bar."""
-    ys, xs = np.nonzero(region >= max(_SYMBOL_INK, int(region.max()) // 3))
+    ys, xs = np.nonzero(_own_ink(region))
     if len(ys) == 0:
         return False
     height, width = np.ptp(ys) + 1, np.ptp(xs) + 1
@@ -1250,7 +1257,7 @@ def _faint_strokes_beside(mark: np.ndarray) -> bool:
     to `_SYMBOL_INK`) more than a pixel from its strokes (at `_a_symbol`'s level), over
     `_OFF_A_TALL_CROSS` of theirs: a thin pen's open 4, its first stroke fainter than its bar
     and stem, is a plus at that level (a plus's blur lies by its strokes)."""
-    strokes = (mark >= max(_SYMBOL_INK, int(mark.max()) // 3)).view(np.uint8)
+    strokes = _own_ink(mark).view(np.uint8)
     ys, xs = np.nonzero(strokes)
     box = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
     near = cv2.dilate(strokes, np.ones((3, 3), np.uint8)) > 0
