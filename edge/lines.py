@@ -108,6 +108,12 @@ _COLOURED_SHARE = 0.05  # of a frame coloured, and lit as paper: coloured paper 
 _FILLS_VIEW = 0.9  # of a frame of the paper's colour, or coloured: that paper fills the view
 _SAME_COLOUR = 1.2  # most over least of a pixel's channels, each over the paper's: its colour
 _OUTSHONE = 0.8  # of the brightest in view (darkest channels): coloured paper under it is balanced
+# Paper taken round writing is the pen's own ink (`_its_own_ink`) seen from white within these
+# degrees of the pen's colour, and at least this far (of the way) towards it; the pen's colour
+# is that of the darkest share of its pixels.
+_MIXED_TURN = 5.0
+_MIXED_INK = 0.3
+_PEN_SHARE = 0.1
 _MOST_GAIN = 4.0  # a channel is raised at most this much: deeper colour is mostly noise there
 _HIDDEN = 0.5  # of ink's darkness on balanced paper: less in the darkest channel hides it
 _POLARITY_BIAS = 1.6  # light ink is chosen only when clearly more ink-like than dark ink
@@ -518,7 +524,8 @@ def paper_balance(
     closed over strokes (`_STROKE`), where that closing is paper. The paper it is on is what
     is round it and lit as paper is (`_AS_BRIGHT`), or failing that round it in a shadow, its
     colour their median: coloured when its darkest channel is under
-    `1 - _COLOURED` of its brightest. A note filling the view (`_fills_view`) is balanced
+    `1 - _COLOURED` of its brightest, and not the pen's own ink (`_its_own_ink`: a thick
+    marker's stroke). A note filling the view (`_fills_view`) is balanced
     whatever its ink, as a camera's white balance would; so is coloured paper under
     `_OUTSHONE` of the brightest in view there. A yellow card on a dark table, already the
     brightest, is left alone unless its pen is one its darkest channel hides (a blue pen on
@@ -560,11 +567,14 @@ def paper_balance(
     ring = cv2.subtract(cv2.dilate(writing.view(np.uint8), kernel), writing.view(np.uint8))
     in_light = lit >= _AS_BRIGHT * brightest_paper
     in_shadow = ~in_light & (lit >= _DARKEST_PAPER * brightest_paper)
+    white = np.array([percentile_u8(small[..., c], 95) for c in range(3)], np.float64)
     for around in (ring.view(bool) & in_light, ring.view(bool) & in_shadow):
         if np.count_nonzero(around) < _WRITING_SEEN:
             continue
         colour = np.median(small[around], axis=0).astype(np.float64)
-        if colour.min() < (1.0 - _COLOURED) * colour.max():
+        if colour.min() < (1.0 - _COLOURED) * colour.max() and not _its_own_ink(
+            colour, _pen_colour(small[writing]), white
+        ):
             break
     else:
         if share < _FILLS_VIEW:
@@ -588,6 +598,34 @@ def paper_balance(
             return None
     blue, green, red = (float(gain) for gain in gains)
     return blue, green, red
+
+
+def _pen_colour(ink: np.ndarray) -> np.ndarray:
+    """`[3]` BGR: the colour of a pen, the median of the darkest `_PEN_SHARE` of its writing's
+    pixels (`ink`, `[n, 3]` BGR, n >= 1): the rest are its strokes' edges, mixed with the paper."""
+    darkest = np.argsort(ink.astype(np.int32).sum(axis=1))[: max(1, round(_PEN_SHARE * len(ink)))]
+    return np.median(ink[darkest], axis=0).astype(np.float64)
+
+
+def _its_own_ink(colour: np.ndarray, ink: np.ndarray, white: np.ndarray) -> bool:
+    """Whether paper of `colour` taken round writing is that writing's own ink, pure or mixed
+    with the white paper it is on: seen from `white`, `colour` lies within `_MIXED_TURN`
+    degrees of the way to `ink`, and at least `_MIXED_INK` of the way along. All `[3]` BGR;
+    `ink` the pen's colour (`_pen_colour`), `white` the brightest in view.
+
+    A thick marker's stroke, wider than the closing that finds the paper round writing, is
+    itself taken for paper (lit as paper is, as a red marker's red channel is; or dimmer, as
+    paper in a shadow is), the "writing" round it its own narrow parts: a blue marker's digit
+    filling a photo was balanced as a blue note, its ink made grey, and read nothing. A
+    note's colour is no mixture of its pen's and white, in a shadow or not: a pink note is
+    redder than a red pen's diluted ink, a blue note bluer than a blue pen's."""
+    way, towards = ink - white, colour - white
+    length, distance = float(np.linalg.norm(way)), float(np.linalg.norm(towards))
+    if min(length, distance) < 1.0:
+        return False
+    cosine = float(np.dot(towards, way)) / (length * distance)
+    along = distance * cosine >= _MIXED_INK * length
+    return along and cosine >= math.cos(math.radians(_MIXED_TURN))
 
 
 def _fills_view(image: np.ndarray, colour: np.ndarray) -> bool:
