@@ -41,6 +41,12 @@ _PEN_STROKE = 0.15
 _JOINED_INK = 0.5
 _FAMILY_TURN = 10.0
 _PAPER_BESIDE = 5
+# A bare 1 (`pen_strokes`): a stroke this near upright (degrees), joined to no more ink than
+# this (of its own pixels), its grey at most this (of the paper's beside it), with paper beyond
+# both its ends.
+_UPRIGHT_ONE = 30.0
+_BARE = 0.5
+_BARE_INK = 0.6
 # Writing over printed lines, told from the print by colour (`written_over_print`): how much
 # greyer it is (0-1: its palest channel's darkness over its darkest's), or darker in its palest
 # channel, than the print; how dark it must be at all (its darkest channel); and how long a
@@ -783,7 +789,11 @@ def pen_strokes(
       two `thickest` apart): a card's rules, a grid's lines come in families;
     - is joined in `mask` (0/1, ink) to a piece of ink off the print holding at least
       `_JOINED_INK` of its own pixels (the rest of the digit; a comb's ticks are many small
-      pieces);
+      pieces), or is a bare 1: within `_UPRIGHT_ONE` of upright, joined to under `_BARE` of
+      its own pixels more ink, as dark as ink (`_BARE_INK`: a note's edge on a desk is a
+      faint line once the note is balanced), and paper beyond both its ends as beside it (a
+      margin's line ends at its sheet's edge). A 1 in a fine pen, 2-3 % as wide as it is
+      long, filling a close-up, was found as print and the frame read nothing;
     - has paper on both sides: the greys (`grey`, uint8, dark ink dark) round it, off the
       ink, at their 20th percentile at least `_EDGE_RATIO` of their 80th (a sheet's edge
       has a table on one side).
@@ -834,14 +844,40 @@ def pen_strokes(
         x1, y1 = min(w, x[piece] + width[piece] + reach), min(h, y[piece] + height[piece] + reach)
         own = (labels[y0:y1, x0:x1] == piece).view(np.uint8)
         joined = np.isin(in_ink, ink_labels[y0:y1, x0:x1][own > 0])
-        if not np.any(joined & (off_area >= _JOINED_INK * area[piece])):
+        bare = (
+            abs(abs(directions[piece]) - math.pi / 2) <= math.radians(_UPRIGHT_ONE)
+            and off_area[joined].sum() <= _BARE * area[piece]
+        )
+        if not bare and not np.any(joined & (off_area >= _JOINED_INK * area[piece])):
             continue
         beside = cv2.subtract(cv2.dilate(own, round_it), ink_wide[y0:y1, x0:x1])
         sides = grey[y0:y1, x0:x1][beside > 0]
-        if len(sides):
-            darker, brighter = np.percentile(sides, (20, 80))
-            strokes[piece] = darker >= _EDGE_RATIO * brighter
+        if not len(sides):
+            continue
+        darker, brighter = np.percentile(sides, (20, 80))
+        strokes[piece] = darker >= _EDGE_RATIO * brighter
+        if bare and strokes[piece]:
+            along = (math.cos(directions[piece]), math.sin(directions[piece]))
+            dark = np.median(grey[y0:y1, x0:x1][own > 0]) <= _BARE_INK * brighter
+            strokes[piece] = dark and _paper_beyond_ends(grey, labels == piece, along, brighter)
     return np.take(strokes.view(np.uint8), labels)
+
+
+def _paper_beyond_ends(
+    grey: np.ndarray, piece: np.ndarray, along: tuple[float, float], paper: float
+) -> bool:
+    """Whether `grey` (uint8, dark ink dark) is paper, at least `_EDGE_RATIO` of `paper`,
+    `_PAPER_BESIDE` px beyond both ends of `piece` (bool, a straight stroke) along its direction
+    (`along`, a unit (dx, dy)), inside the frame."""
+    ys, xs = np.nonzero(piece)
+    cx, cy = xs.mean(), ys.mean()
+    reach = (xs - cx) * along[0] + (ys - cy) * along[1]
+    h, w = grey.shape
+    for end in (reach.min() - _PAPER_BESIDE, reach.max() + _PAPER_BESIDE):
+        x, y = round(cx + end * along[0]), round(cy + end * along[1])
+        if not (0 <= x < w and 0 <= y < h) or grey[y, x] < _EDGE_RATIO * paper:
+            return False
+    return True
 
 
 def pieces_with_boxes(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
