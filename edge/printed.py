@@ -41,11 +41,13 @@ _PEN_STROKE = 0.15
 _JOINED_INK = 0.5
 _FAMILY_TURN = 10.0
 _PAPER_BESIDE = 5
-# A bare 1 (`pen_strokes`): a stroke this near upright (degrees), joined to no more ink than
-# this (of its own pixels), its grey at most this (of the paper's beside it), with paper beyond
-# both its ends.
+# A bare 1 (`bare_ones`): a piece of ink this near upright (degrees), at most this wide (of its
+# length, the ink mask's fringe and all: a fine pen's stroke is 2-3 %, but only what was taken
+# for print is looked at), filling at least this much of its turned box (one straight stroke),
+# its grey at most this (of the paper's beside it).
 _UPRIGHT_ONE = 30.0
-_BARE = 0.5
+_THIN_ONE = 0.25
+_STRAIGHT = 0.6
 _BARE_INK = 0.6
 # Writing over printed lines, told from the print by colour (`written_over_print`): how much
 # greyer it is (0-1: its palest channel's darkness over its darkest's), or darker in its palest
@@ -789,26 +791,25 @@ def pen_strokes(
       two `thickest` apart): a card's rules, a grid's lines come in families;
     - is joined in `mask` (0/1, ink) to a piece of ink off the print holding at least
       `_JOINED_INK` of its own pixels (the rest of the digit; a comb's ticks are many small
-      pieces), or is a bare 1: within `_UPRIGHT_ONE` of upright, joined to under `_BARE` of
-      its own pixels more ink, as dark as ink (`_BARE_INK`: a note's edge on a desk is a
-      faint line once the note is balanced), and paper beyond both its ends as beside it (a
-      margin's line ends at its sheet's edge). A 1 in a fine pen, 2-3 % as wide as it is
-      long, filling a close-up, was found as print and the frame read nothing;
+      pieces);
     - has paper on both sides: the greys (`grey`, uint8, dark ink dark) round it, off the
       ink, at their 20th percentile at least `_EDGE_RATIO` of their 80th (a sheet's edge
       has a table on one side).
-    Measured (session 40): real-dev's photos with a quarter of one side foreshortened 127 ->
-    130 of 140 (`tests/test_real_handwriting.py`; at random, 130 -> 132), squeezed to 0.6 133
-    -> 135, a shadow's edge across them 137 -> 138; held-out scenes (4,400) one more read
-    right, none fewer."""
+    And the print on a bare 1 (`bare_ones`). Measured (session 40): real-dev's photos with a
+    quarter of one side foreshortened 127 -> 130 of 140 (`tests/test_real_handwriting.py`; at
+    random, 130 -> 132), squeezed to 0.6 133 -> 135, a shadow's edge across them 137 -> 138;
+    held-out scenes (4,400) one more read right, none fewer."""
     count, labels, stats = pieces_with_boxes(printed)
     x, y, width, height, area = (stats[:, column] for column in range(5))
     h, w = printed.shape
+    # (A bare 1 is looked for only where print stands upright: most frames' print is level.)
+    upright = (height[1:] >= width[1:]) & (height[1:] >= 2 * thickest)
+    bare = bare_ones(printed, mask, grey, thickest) if upright.any() else np.zeros_like(printed)
     inside = (x > thickest) & (y > thickest) & (x + width < w - thickest)
     inside &= (y + height < h - thickest) & (np.maximum(width, height) >= _PEN_STROKE * min(h, w))
     inside[0] = False
     if not inside.any():
-        return np.zeros_like(printed)
+        return bare
     # Each piece's direction and centre, from its pixels' moments.
     ys, xs = np.nonzero(labels)
     of = labels[ys, xs]
@@ -844,40 +845,77 @@ def pen_strokes(
         x1, y1 = min(w, x[piece] + width[piece] + reach), min(h, y[piece] + height[piece] + reach)
         own = (labels[y0:y1, x0:x1] == piece).view(np.uint8)
         joined = np.isin(in_ink, ink_labels[y0:y1, x0:x1][own > 0])
-        bare = (
-            abs(abs(directions[piece]) - math.pi / 2) <= math.radians(_UPRIGHT_ONE)
-            and off_area[joined].sum() <= _BARE * area[piece]
-        )
-        if not bare and not np.any(joined & (off_area >= _JOINED_INK * area[piece])):
+        if not np.any(joined & (off_area >= _JOINED_INK * area[piece])):
             continue
         beside = cv2.subtract(cv2.dilate(own, round_it), ink_wide[y0:y1, x0:x1])
         sides = grey[y0:y1, x0:x1][beside > 0]
-        if not len(sides):
+        if len(sides):
+            darker, brighter = np.percentile(sides, (20, 80))
+            strokes[piece] = darker >= _EDGE_RATIO * brighter
+    return cv2.bitwise_or(np.take(strokes.view(np.uint8), labels), bare)
+
+
+def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray, thickest: int) -> np.ndarray:
+    """uint8 0/1: the pixels of `printed` (0/1) on a bare 1 in `mask` (0/1, ink): a piece of
+    ink that is one straight stroke (filling `_STRAIGHT` of its turned box, at most
+    `_THIN_ONE` as wide as long, at least `_PEN_STROKE` of the short side long), within
+    `_UPRIGHT_ONE` degrees of upright, ending over `thickest` px inside the frame, as dark as
+    ink (its median grey at most `_BARE_INK` of the paper's beside it, `grey` uint8 dark ink
+    dark: a note's edge on a desk is a faint line once the note is balanced), with paper on
+    both sides (as `pen_strokes` asks) and `_PAPER_BESIDE` px beyond both ends (a margin's
+    line ends at its sheet's edge, the table beyond it).
+
+    A 1 in a fine pen, 2-3 % as wide as it is long, filling a close-up, is found as a printed
+    line, whole or in pieces (leaning, in steps), and with nothing else joined to it the
+    frame read nothing ("no ink found"): 6 of 46 handwriting fonts' photos of a 1."""
+    found = np.zeros_like(printed)
+    count, labels, stats = pieces_with_boxes(mask)
+    x, y, width, height, area = (stats[:, column] for column in range(5))
+    h, w = mask.shape
+    on_print = np.bincount(labels[printed > 0], minlength=count)
+    candidates = (on_print > 0) & (height >= _PEN_STROKE * min(h, w)) & (height >= width)
+    candidates &= (x > thickest) & (y > thickest)
+    candidates &= (x + width < w - thickest) & (y + height < h - thickest)
+    candidates[0] = False
+    reach = _PAPER_BESIDE
+    round_it = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+    for piece in np.flatnonzero(candidates):
+        x0, y0 = max(0, x[piece] - reach), max(0, y[piece] - reach)
+        x1, y1 = min(w, x[piece] + width[piece] + reach), min(h, y[piece] + height[piece] + reach)
+        own = labels[y0:y1, x0:x1] == piece
+        ys, xs = np.nonzero(own)
+        _, sides, _ = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+        long, short = max(sides), max(1.0, min(sides))
+        if short > _THIN_ONE * long or area[piece] < _STRAIGHT * long * short:
             continue
-        darker, brighter = np.percentile(sides, (20, 80))
-        strokes[piece] = darker >= _EDGE_RATIO * brighter
-        if bare and strokes[piece]:
-            along = (math.cos(directions[piece]), math.sin(directions[piece]))
-            dark = np.median(grey[y0:y1, x0:x1][own > 0]) <= _BARE_INK * brighter
-            strokes[piece] = dark and _paper_beyond_ends(grey, labels == piece, along, brighter)
-    return np.take(strokes.view(np.uint8), labels)
-
-
-def _paper_beyond_ends(
-    grey: np.ndarray, piece: np.ndarray, along: tuple[float, float], paper: float
-) -> bool:
-    """Whether `grey` (uint8, dark ink dark) is paper, at least `_EDGE_RATIO` of `paper`,
-    `_PAPER_BESIDE` px beyond both ends of `piece` (bool, a straight stroke) along its direction
-    (`along`, a unit (dx, dy)), inside the frame."""
-    ys, xs = np.nonzero(piece)
-    cx, cy = xs.mean(), ys.mean()
-    reach = (xs - cx) * along[0] + (ys - cy) * along[1]
-    h, w = grey.shape
-    for end in (reach.min() - _PAPER_BESIDE, reach.max() + _PAPER_BESIDE):
-        x, y = round(cx + end * along[0]), round(cy + end * along[1])
-        if not (0 <= x < w and 0 <= y < h) or grey[y, x] < _EDGE_RATIO * paper:
-            return False
-    return True
+        cx, cy = xs.mean(), ys.mean()
+        sxx, syy = np.mean((xs - cx) ** 2), np.mean((ys - cy) ** 2)
+        direction = 0.5 * math.atan2(2 * np.mean((xs - cx) * (ys - cy)), sxx - syy)
+        if abs(abs(direction) - math.pi / 2) > math.radians(_UPRIGHT_ONE):
+            continue
+        ink_wide = cv2.dilate(mask[y0:y1, x0:x1], np.ones((3, 3), np.uint8))
+        beside = cv2.subtract(cv2.dilate(own.view(np.uint8), round_it), ink_wide) > 0
+        if not beside.any():
+            continue
+        darker, brighter = np.percentile(grey[y0:y1, x0:x1][beside], (20, 80))
+        if darker < _EDGE_RATIO * brighter:
+            continue
+        if np.median(grey[y0:y1, x0:x1][own]) > _BARE_INK * brighter:
+            continue
+        along = (math.cos(direction), math.sin(direction))
+        spans = (xs - cx) * along[0] + (ys - cy) * along[1]
+        ends = [
+            (cx + (end * along[0]), cy + (end * along[1]))
+            for end in (spans.min() - reach, spans.max() + reach)
+        ]
+        if all(
+            0 <= round(ex) < x1 - x0
+            and 0 <= round(ey) < y1 - y0
+            and grey[y0 + round(ey), x0 + round(ex)] >= _EDGE_RATIO * brighter
+            for ex, ey in ends
+        ):
+            found[y0:y1, x0:x1][own & (printed[y0:y1, x0:x1] > 0)] = 1
+    return found
 
 
 def pieces_with_boxes(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
