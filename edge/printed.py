@@ -804,7 +804,7 @@ def pen_strokes(
     h, w = printed.shape
     # (A bare 1 is looked for only where print stands upright: most frames' print is level.)
     upright = (height[1:] >= width[1:]) & (height[1:] >= 2 * thickest)
-    bare = bare_ones(printed, mask, grey, thickest) if upright.any() else np.zeros_like(printed)
+    bare = bare_ones(printed, mask, grey) if upright.any() else np.zeros_like(printed)
     inside = (x > thickest) & (y > thickest) & (x + width < w - thickest)
     inside &= (y + height < h - thickest) & (np.maximum(width, height) >= _PEN_STROKE * min(h, w))
     inside[0] = False
@@ -855,15 +855,15 @@ def pen_strokes(
     return cv2.bitwise_or(np.take(strokes.view(np.uint8), labels), bare)
 
 
-def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray, thickest: int) -> np.ndarray:
+def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray) -> np.ndarray:
     """uint8 0/1: the pixels of `printed` (0/1) on a bare 1 in `mask` (0/1, ink): a piece of
     ink that is one straight stroke (filling `_STRAIGHT` of its turned box, at most
     `_THIN_ONE` as wide as long, at least `_PEN_STROKE` of the short side long), within
-    `_UPRIGHT_ONE` degrees of upright, ending over `thickest` px inside the frame, as dark as
-    ink (its median grey at most `_BARE_INK` of the paper's beside it, `grey` uint8 dark ink
-    dark: a note's edge on a desk is a faint line once the note is balanced), with paper on
-    both sides (as `pen_strokes` asks) and `_PAPER_BESIDE` px beyond both ends (a margin's
-    line ends at its sheet's edge, the table beyond it).
+    `_UPRIGHT_ONE` degrees of upright, as dark as ink (its median grey at most `_BARE_INK` of
+    the paper's beside it, `grey` uint8 dark ink dark: a note's edge on a desk is a faint line
+    once the note is balanced), with paper on both sides (as `pen_strokes` asks) and
+    `_PAPER_BESIDE` px beyond both ends, inside the frame (a rule runs off it; a margin's line
+    ends at its sheet's edge, the table beyond it).
 
     A 1 in a fine pen, 2-3 % as wide as it is long, filling a close-up, is found as a printed
     line, whole or in pieces (leaning, in steps), and with nothing else joined to it the
@@ -874,10 +874,9 @@ def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray, thickest:
     h, w = mask.shape
     on_print = np.bincount(labels[printed > 0], minlength=count)
     candidates = (on_print > 0) & (height >= _PEN_STROKE * min(h, w)) & (height >= width)
-    candidates &= (x > thickest) & (y > thickest)
-    candidates &= (x + width < w - thickest) & (y + height < h - thickest)
+    reach = _PAPER_BESIDE  # (its ends inside the frame by as much: paper beyond is looked for)
+    candidates &= (x > reach) & (y > reach) & (x + width < w - reach) & (y + height < h - reach)
     candidates[0] = False
-    reach = _PAPER_BESIDE
     round_it = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
     for piece in np.flatnonzero(candidates):
         x0, y0 = max(0, x[piece] - reach), max(0, y[piece] - reach)

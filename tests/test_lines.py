@@ -1408,6 +1408,14 @@ def test_a_bare_1_in_a_fine_pen_taken_for_print_is_a_pen_stroke(turn):
     assert np.array_equal(pen_strokes(printed, mask, grey, 7), printed)
 
 
+def test_a_bare_1_ending_near_the_photos_edge_is_a_pen_stroke():
+    # Its foot 6 px from the photo's bottom at detection size: a printed line runs off the
+    # frame, and what is beyond the 1's foot, paper, says it does not.
+    mask, printed, grey = (np.roll(image, 36, axis=0) for image in a_bare_one(0))
+    grey[mask == 0] = 220
+    assert np.array_equal(pen_strokes(printed, mask, grey, 7), printed)
+
+
 def test_a_leaning_bare_1_found_as_print_in_pieces_is_a_pen_stroke():
     # A leaning stroke is taken for print in steps (the openings find upright runs of it);
     # each step alone is short and joined to the rest of the 1: the 1 is judged whole.
