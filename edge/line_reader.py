@@ -26,7 +26,7 @@ from edge.ctc import (
     ctc_greedy_labels,
     ctc_log_likelihoods,
 )
-from edge.events import DigitPrediction
+from edge.events import Box, DigitPrediction
 from edge.ink import LINE_HEIGHT, MIN_WIDTH, WIDTH_STEP, widen_thin_strokes
 from edge.lines import Line, joined_groups
 from edge.model import LineModel
@@ -498,7 +498,7 @@ class LineReader:
             if ink.symbol:
                 continue
             digit = d.digit if d.confidence >= self.confidence else None
-            box = line.frame_box(*ink.box)
+            box = _frame_box(line, ink.box)
             numbers[-1].append(DigitPrediction(digit, round(d.confidence, 4), box))
         return [number for number in numbers if number]
 
@@ -734,6 +734,25 @@ class DigitInk(NamedTuple):
     box: tuple[float, float, float, float]
     symbol: bool
     after_a_mark: bool
+
+
+def _frame_box(line: Line, box: tuple[float, float, float, float]) -> Box:
+    """The frame box of a digit whose ink lies in `box` (x0, y0, x1, y1) of `line`'s image.
+
+    In a line cut turned, about its ink pixels (at the digit's own level, as `_digit_ink`
+    finds it) mapped back, not the box's corners: a box turned back is wider than what it
+    holds, and a 1 read in a cut turned 30 degrees was boxed half its height wide."""
+    turned = line.to_frame[0, 1] != 0 or line.to_frame[1, 0] != 0
+    x0, y0, x1, y1 = (round(value) for value in box)
+    region = line.image[y0:y1, x0:x1]
+    if not turned or not region.size:
+        return line.frame_box(*box)
+    ys, xs = np.nonzero(region >= max(1, min(_BOX_INK, int(region.max()) // 3)))
+    xs, ys = xs + x0, ys + y0
+    # (Each pixel's four corners: a pixel turned back spans more than its centre.)
+    return line.frame_box_around(
+        np.concatenate([xs, xs + 1, xs, xs + 1]), np.concatenate([ys, ys, ys + 1, ys + 1])
+    )
 
 
 def digit_inks(image: np.ndarray, decoded: list[DecodedDigit]) -> list[DigitInk]:

@@ -92,6 +92,7 @@ _AS_TALL = 1.5
 _TWO_ROWS = 1.5  # of the writing's height: a piece this tall may link two rows (`_rows_linked`)
 _WHOLE = 0.7  # of the writing's height: a part this tall in each row is a digit
 _WIDE_LINE = 1.0  # of its height: a piece as wide as tall and as tall as a digit is a line
+_ROW_ON_PRINT = 2.0  # of its height: so on a printed line (no digit's half is so wide)
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
 TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
@@ -177,8 +178,12 @@ class Line:
         the line's own box and so within the frame: a digit at the frame's edge, or a line
         cut turned, would reach past it (a box at y -4, which a crop would take from the
         other end)."""
-        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64)
-        points = corners @ self.to_frame.T
+        return self.frame_box_around(np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1]))
+
+    def frame_box_around(self, xs: np.ndarray, ys: np.ndarray) -> Box:
+        """The frame box around points of the line image (`xs`, `ys`, px, at least one),
+        mapped back, within the line's own box (as `frame_box`)."""
+        points = np.column_stack([xs, ys, np.ones(len(xs))]).astype(np.float64) @ self.to_frame.T
         left, top = np.floor(points.min(axis=0))
         right, bottom = np.ceil(points.max(axis=0))
         x, y, w, h = self.box
@@ -1185,7 +1190,10 @@ def _lines_one_above_the_other(
     pieces' median height (a number's digits written close, linked: a list written cramped,
     `_rows_linked`) or `_WHOLE` of the tallest pieces' height (their 90th percentile: a digit,
     or two written touching and narrow; a digit's pieces one above the other are each a part
-    of its height); as tall as each other within `_AS_TALL`, and not on one line. Numbers on
+    of its height), or of one piece on a printed line `_ROW_ON_PRINT` times as wide as tall
+    and `_WHOLE` of the median height (a number's digits linked by the rule they rest on: a
+    ruled notebook's list, five lines read as one block); as tall as each other within
+    `_AS_TALL`, and not on one line. Numbers on
     neighbouring rules, staggered, nearly touch at the detection size, and a digit's pieces
     one above the other were joined across them into one slanted line; a list's lines written
     0.3 heights apart, into one block read as nothing (real-dev's writers' pages of three lines
@@ -1200,9 +1208,14 @@ def _lines_one_above_the_other(
     shorter = np.minimum(heights[:, np.newaxis], heights)
     widths = right - left
     lines = np.array([len(g) >= 2 for g in groups])
-    alone = np.array([len(g) == 1 and off_print[g[0]] for g in groups])
-    wide = (widths >= _WIDE_LINE * heights) & (heights >= _WHOLE * np.median(boxes[:, 3]))
+    one = np.array([len(g) == 1 for g in groups])
+    alone = one & np.array([off_print[g[0]] for g in groups])
+    whole = heights >= _WHOLE * np.median(boxes[:, 3])
+    wide = (widths >= _WIDE_LINE * heights) & whole
     lines |= alone & (wide | (heights >= _WHOLE * np.percentile(boxes[:, 3], 90)))
+    # On a printed line, a piece twice as wide as tall is a number's digits linked by the rule
+    # they rest on, not half a digit the rule cuts.
+    lines |= one & (widths >= _ROW_ON_PRINT * heights) & whole
     apart = (
         lines[:, np.newaxis]
         & lines

@@ -394,6 +394,23 @@ def test_a_line_read_as_nothing_is_cut_turned_when_it_is_one_piece_of_writing_no
     assert (set(model.levels) != {200}) == turned
 
 
+def test_a_digit_read_in_a_cut_turned_back_is_boxed_about_its_ink():
+    # An upright 1, 8 px wide and 120 tall in the frame, read in a cut turned 30 degrees (a
+    # line whose direction the finder could not tell): the box about its ink box's corners,
+    # turned back, was over half its height wide.
+    to_frame = cv2.getRotationMatrix2D((16.0, 16.0), -30.0, 4.0)
+    to_frame[:, 2] += (100.0 - 16.0, 100.0 - 16.0)  # the cut's centre on the 1's
+    frame = np.zeros((200, 200), np.uint8)
+    frame[40:160, 96:104] = 255
+    image = cv2.warpAffine(frame, cv2.invertAffineTransform(to_frame), (36, LINE_HEIGHT))
+    line = Line(LineGeometry(100.0, 100.0, -30.0, 144.0, 128.0), image, to_frame, (0, 0, 200, 200))
+    one = steps(*[BLANK] * 4, 1, *[BLANK] * 4, sure=0.99)
+    [[digit]] = LineReader(ScriptedReader(one, one, one), confidence=0.6).read(line)
+    x, y, w, h = digit.box
+    assert 88 <= x <= 96 and 104 <= x + w <= 112 and w < 0.2 * h
+    assert y <= 45 and y + h >= 155
+
+
 class ReaderByWidth:
     """Stands in for a LineModel: the scores for a line image are chosen by its width (no
     digit at widths not given)."""

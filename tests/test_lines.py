@@ -636,6 +636,32 @@ def ruled_page_turned(text: str, degrees: float, rules: bool = True) -> np.ndarr
     return page(turned, at=(0, 0))
 
 
+@pytest.mark.parametrize(("pitch", "gap"), [(1.3, 0.15), (1.4, 0.05), (1.4, 0.15)])
+def test_a_ruled_notebooks_list_is_found_line_by_line(pitch, gap):
+    # Five numbers 30 px tall, their feet on a pale blue rule a pixel wide, the rules `pitch`
+    # digit heights apart, each number starting further left or right, the photo a little
+    # soft. The rule under a number is given back as writing (`strokes_across`) and links its
+    # digits into one wide piece; taken for half a digit a rule cuts, each row was stacked on
+    # the next into blocks of two or three rows (a handwriting font's lists in a notebook:
+    # one block that read nothing).
+    texts = ["83502", "9456", "1312", "99500", "84836"]
+    spacing = round(30 * pitch)
+    rules = np.zeros((480, 640), np.float32)
+    for row in range(40, 480, spacing):
+        cv2.line(rules, (0, row), (640, row), 1.0, 1, cv2.LINE_AA)
+    frame = np.full((480, 640, 3), PAPER, np.float32)
+    frame += 0.5 * rules[..., None] * (np.array((215, 175, 135)) - frame)
+    for index, (text, left) in enumerate(zip(texts, [200, 250, 190, 140, 160], strict=True)):
+        ink = ink_of(text, 30, gap=gap)[..., None]
+        top = 40 + (index + 1) * spacing - 29  # the feet on the rule's row
+        region = frame[top : top + 30, left : left + ink.shape[1]]
+        region += ink * (np.array((120, 50, 30)) - region)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.2).astype(np.uint8)
+    lines = [line for line in find_lines(frame).lines if line.geometry.height > 15]
+    assert len(lines) == len(texts)
+    assert all(line.geometry.height < 45 for line in lines)
+
+
 @pytest.mark.parametrize("text", ["7", "29"])
 @pytest.mark.parametrize("degrees", [-25, 15])
 def test_a_short_line_on_a_turned_ruled_page_is_cut_along_the_rules(text, degrees):
