@@ -739,9 +739,10 @@ class DigitInk(NamedTuple):
 def _frame_box(line: Line, box: tuple[float, float, float, float]) -> Box:
     """The frame box of a digit whose ink lies in `box` (x0, y0, x1, y1) of `line`'s image.
 
-    In a line cut turned, about its ink pixels (at the digit's own level, as `_digit_ink`
-    finds it) mapped back, not the box's corners: a box turned back is wider than what it
-    holds, and a 1 read in a cut turned 30 degrees was boxed half its height wide."""
+    In a line cut along a slant (a turned page's line, or a cut turned for the reader to try),
+    about its ink pixels (at the digit's own level, as `_digit_ink` finds it) mapped back,
+    not the box's corners: a box turned back is wider than what it holds, and an upright 1
+    read in a cut turned 30 degrees was boxed half its height wide."""
     turned = line.to_frame[0, 1] != 0 or line.to_frame[1, 0] != 0
     x0, y0, x1, y1 = (round(value) for value in box)
     region = line.image[y0:y1, x0:x1]

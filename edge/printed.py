@@ -904,13 +904,13 @@ def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray) -> np.nda
         along = (math.cos(direction), math.sin(direction))
         spans = (xs - cx) * along[0] + (ys - cy) * along[1]
         ends = [
-            (cx + (end * along[0]), cy + (end * along[1]))
+            (round(cx + end * along[0]), round(cy + end * along[1]))
             for end in (spans.min() - reach, spans.max() + reach)
         ]
         if all(
-            0 <= round(ex) < x1 - x0
-            and 0 <= round(ey) < y1 - y0
-            and grey[y0 + round(ey), x0 + round(ex)] >= _EDGE_RATIO * brighter
+            0 <= ex < x1 - x0
+            and 0 <= ey < y1 - y0
+            and grey[y0 + ey, x0 + ex] >= _EDGE_RATIO * brighter
             for ex, ey in ends
         ):
             found[y0:y1, x0:x1][own & (printed[y0:y1, x0:x1] > 0)] = 1
