@@ -34,6 +34,7 @@ from edge.model import LineModel
 log = logging.getLogger(__name__)
 
 _BOX_INK = 96  # line-image level (0-255) that counts as the digit's ink when boxing it
+_SLIGHT_TURN = 0.1  # tan of the slant under which a digit's box is turned back by its corners
 _RULE_LENGTH = 26  # line-image px: a straight run along the line this long is a rule
 _TALL_PIECE = 6  # line-image px: ink pieces shorter than this are not a digit's strokes
 # Of the line image's height, each way from the middle of a digit's steps: its own ink reaches
@@ -743,10 +744,11 @@ def _frame_box(line: Line, box: tuple[float, float, float, float]) -> Box:
     about its ink pixels (at the digit's own level, as `_digit_ink` finds it) mapped back,
     not the box's corners: a box turned back is wider than what it holds, and an upright 1
     read in a cut turned 30 degrees was boxed half its height wide."""
-    turned = line.to_frame[0, 1] != 0 or line.to_frame[1, 0] != 0
+    # (Turned a few degrees, a box's corners widen it by little: those are boxed as before.)
+    (along, across), _ = np.abs(line.to_frame[:, :2])
     x0, y0, x1, y1 = (round(value) for value in box)
     region = line.image[y0:y1, x0:x1]
-    if not turned or not region.size:
+    if across <= _SLIGHT_TURN * along or not region.size:
         return line.frame_box(*box)
     ys, xs = np.nonzero(region >= max(1, min(_BOX_INK, int(region.max()) // 3)))
     xs, ys = xs + x0, ys + y0

@@ -802,8 +802,10 @@ def pen_strokes(
     count, labels, stats = pieces_with_boxes(printed)
     x, y, width, height, area = (stats[:, column] for column in range(5))
     h, w = printed.shape
-    # (A bare 1 is looked for only where print stands upright: most frames' print is level.)
-    upright = (height[1:] >= width[1:]) & (height[1:] >= 2 * thickest)
+    # (A bare 1 is looked for only where print stands upright and long: most frames' print
+    # is level, a grid's upright lines cut short by its level ones.)
+    tall = max(2 * thickest, _PEN_STROKE * min(printed.shape) / 2)
+    upright = (height[1:] >= width[1:]) & (height[1:] >= tall)
     bare = bare_ones(printed, mask, grey) if upright.any() else np.zeros_like(printed)
     inside = (x > thickest) & (y > thickest) & (x + width < w - thickest)
     inside &= (y + height < h - thickest) & (np.maximum(width, height) >= _PEN_STROKE * min(h, w))
