@@ -751,6 +751,8 @@ def _frame_box(line: Line, box: tuple[float, float, float, float]) -> Box:
     if across <= _SLIGHT_TURN * along or not region.size:
         return line.frame_box(*box)
     ys, xs = np.nonzero(region >= max(1, min(_BOX_INK, int(region.max()) // 3)))
+    if not len(xs):  # a share of the line with no ink in it (read on blank columns)
+        return line.frame_box(*box)
     xs, ys = xs + x0, ys + y0
     # (Each pixel's four corners: a pixel turned back spans more than its centre.)
     return line.frame_box_around(

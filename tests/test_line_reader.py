@@ -409,6 +409,10 @@ def test_a_digit_read_in_a_cut_turned_back_is_boxed_about_its_ink():
     x, y, w, h = digit.box
     assert 88 <= x <= 96 and 104 <= x + w <= 112 and w < 0.2 * h
     assert y <= 45 and y + h >= 155
+    # A digit read where the cut holds no ink at all is boxed on its share, as before.
+    blank = replace(line, image=np.zeros_like(image))
+    [[digit]] = LineReader(ScriptedReader(one, one, one), confidence=0.6).read(blank)
+    assert digit.box == blank.frame_box(0, 0, 36, LINE_HEIGHT)
 
 
 class ReaderByWidth:
