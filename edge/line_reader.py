@@ -741,7 +741,7 @@ def _frame_box(line: Line, box: tuple[float, float, float, float]) -> Box:
     """The frame box of a digit whose ink lies in `box` (x0, y0, x1, y1) of `line`'s image.
 
     In a line cut along a slant (a turned page's line, or a cut turned for the reader to try),
-    about its ink pixels (at the digit's own level, as `_digit_ink` finds it) mapped back,
+    about its ink pixels (at the digit's own level, `_box_level`) mapped back,
     not the box's corners: a box turned back is wider than what it holds, and an upright 1
     read in a cut turned 30 degrees was boxed half its height wide."""
     # (Turned a few degrees, a box's corners widen it by little: those are boxed as before.)
@@ -750,7 +750,7 @@ def _frame_box(line: Line, box: tuple[float, float, float, float]) -> Box:
     region = line.image[y0:y1, x0:x1]
     if across <= _SLIGHT_TURN * along or not region.size:
         return line.frame_box(*box)
-    ys, xs = np.nonzero(region >= max(1, min(_BOX_INK, int(region.max()) // 3)))
+    ys, xs = np.nonzero(region >= _box_level(region))
     if not len(xs):  # a share of the line with no ink in it (read on blank columns)
         return line.frame_box(*box)
     xs, ys = xs + x0, ys + y0
@@ -1198,6 +1198,12 @@ def _a_slash(mark: np.ndarray) -> bool:
     return bool(straight and -slope >= math.tan(math.radians(_SLASH_LEAN)))
 
 
+def _box_level(region: np.ndarray) -> int:
+    """The line-image level (0-255) of a digit's own ink in a `region` of it (uint8), as it is
+    boxed: a third of its brightest, at most `_BOX_INK`."""
+    return max(1, min(_BOX_INK, int(region.max()) // 3))
+
+
 def _own_ink(region: np.ndarray) -> np.ndarray:
     """bool: the ink of a mark in a `region` of a line image (uint8) at its own level, a third
     of its brightest, at least `_SYMBOL_INK` (as a digit is boxed, `_digit_ink`: a faint
@@ -1359,7 +1365,7 @@ def _digit_ink(
     digits, seed 5, every condition) mean IoU with the true boxes 0.767 -> 0.774, boxes
     over 1.5 times the truth's width 57 -> 50, every scene read as before.
     """
-    level = max(1, min(_BOX_INK, int(image[:, near[0] : near[1]].max()) // 3))
+    level = _box_level(image[:, near[0] : near[1]])
     # What is left of rules (a rule's fainter stretch drops below the level in places) is a
     # thin sliver; a digit's strokes stand tall. (Pieces of the whole line: a stroke that
     # crosses into the neighbour's share is as tall as it is.)

@@ -41,7 +41,7 @@ _PEN_STROKE = 0.15
 _JOINED_INK = 0.5
 _FAMILY_TURN = 10.0
 _PAPER_BESIDE = 5
-# A bare 1 (`bare_ones`): a piece of ink this near upright (degrees), at most this wide (of its
+# A bare 1 (`_bare_ones`): a piece of ink this near upright (degrees), at most this wide (of its
 # length, the ink mask's fringe and all: a fine pen's stroke is 2-3 %, but only what was taken
 # for print is looked at), filling at least this much of its turned box (one straight stroke),
 # its grey at most this (of the paper's beside it).
@@ -795,7 +795,7 @@ def pen_strokes(
     - has paper on both sides: the greys (`grey`, uint8, dark ink dark) round it, off the
       ink, at their 20th percentile at least `_EDGE_RATIO` of their 80th (a sheet's edge
       has a table on one side).
-    And the print on a bare 1 (`bare_ones`). Measured (session 40): real-dev's photos with a
+    And the print on a bare 1 (`_bare_ones`). Measured (session 40): real-dev's photos with a
     quarter of one side foreshortened 127 -> 130 of 140 (`tests/test_real_handwriting.py`; at
     random, 130 -> 132), squeezed to 0.6 133 -> 135, a shadow's edge across them 137 -> 138;
     held-out scenes (4,400) one more read right, none fewer."""
@@ -806,10 +806,15 @@ def pen_strokes(
     # is level, a grid's upright lines cut short by its level ones.)
     tall = max(2 * thickest, _PEN_STROKE * min(printed.shape) / 2)
     upright = (height[1:] >= width[1:]) & (height[1:] >= tall)
-    bare = bare_ones(printed, mask, grey) if upright.any() else np.zeros_like(printed)
     inside = (x > thickest) & (y > thickest) & (x + width < w - thickest)
     inside &= (y + height < h - thickest) & (np.maximum(width, height) >= _PEN_STROKE * min(h, w))
     inside[0] = False
+    if not inside.any() and not upright.any():
+        return np.zeros_like(printed)
+    # The pieces of ink (`mask`), and the ink grown a pixel: what is round a stroke off it.
+    ink = pieces_with_boxes(mask)
+    ink_wide = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    bare = _bare_ones(printed, ink, ink_wide, grey) if upright.any() else np.zeros_like(printed)
     if not inside.any():
         return bare
     # Each piece's direction and centre, from its pixels' moments.
@@ -824,7 +829,7 @@ def pen_strokes(
     directions[area < 3] = np.nan  # (a speck has no direction; nor has the background)
     directions[0] = np.nan
     # The pieces of ink off the print, and the piece of `mask` each belongs to.
-    _, ink_labels = cv2.connectedComponents(mask, connectivity=8)
+    ink_labels = ink[1]
     near_print = cv2.dilate(printed, np.ones((5, 5), np.uint8))
     off = cv2.subtract(mask, near_print)
     off_count, off_labels, off_stats = pieces_with_boxes(off)
@@ -832,9 +837,7 @@ def pen_strokes(
     in_ink = np.zeros(off_count, np.int64)
     in_ink[off_labels[off > 0]] = ink_labels[off > 0]
     in_ink[0] = -1
-    ink_wide = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     reach = _PAPER_BESIDE
-    round_it = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
     strokes = np.zeros(count, bool)
     for piece in np.flatnonzero(inside):
         turn = np.abs((directions - directions[piece] + np.pi / 2) % np.pi - np.pi / 2)
@@ -849,16 +852,35 @@ def pen_strokes(
         joined = np.isin(in_ink, ink_labels[y0:y1, x0:x1][own > 0])
         if not np.any(joined & (off_area >= _JOINED_INK * area[piece])):
             continue
-        beside = cv2.subtract(cv2.dilate(own, round_it), ink_wide[y0:y1, x0:x1])
-        sides = grey[y0:y1, x0:x1][beside > 0]
-        if len(sides):
-            darker, brighter = np.percentile(sides, (20, 80))
-            strokes[piece] = darker >= _EDGE_RATIO * brighter
+        paper = _paper_beside(own, ink_wide[y0:y1, x0:x1], grey[y0:y1, x0:x1])
+        strokes[piece] = paper is not None and paper[0] >= _EDGE_RATIO * paper[1]
     return cv2.bitwise_or(np.take(strokes.view(np.uint8), labels), bare)
 
 
-def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray) -> np.ndarray:
-    """uint8 0/1: the pixels of `printed` (0/1) on a bare 1 in `mask` (0/1, ink): a piece of
+def _paper_beside(
+    own: np.ndarray, ink_wide: np.ndarray, grey: np.ndarray
+) -> tuple[float, float] | None:
+    """The greys round a piece (`own`, uint8 0/1, in a window of the frame) up to
+    `_PAPER_BESIDE` px out and off the ink (`ink_wide`, the ink grown a pixel, and `grey`,
+    uint8 dark ink dark, the same window): their 20th and 80th percentiles, darker side and
+    paper; None with none there."""
+    reach = 2 * _PAPER_BESIDE + 1
+    beside = cv2.subtract(cv2.dilate(own, np.ones((reach, reach), np.uint8)), ink_wide)
+    sides = grey[beside > 0]
+    if not len(sides):
+        return None
+    darker, brighter = np.percentile(sides, (20, 80))
+    return float(darker), float(brighter)
+
+
+def _bare_ones(
+    printed: np.ndarray,
+    ink: tuple[int, np.ndarray, np.ndarray],
+    ink_wide: np.ndarray,
+    grey: np.ndarray,
+) -> np.ndarray:
+    """uint8 0/1: the pixels of `printed` (0/1) on a bare 1 among the pieces of ink (`ink`:
+    count, labels and stats, `pieces_with_boxes`; `ink_wide`, the ink grown a pixel): a piece of
     ink that is one straight stroke (filling `_STRAIGHT` of its turned box, at most
     `_THIN_ONE` as wide as long, at least `_PEN_STROKE` of the short side long), within
     `_UPRIGHT_ONE` degrees of upright, as dark as ink (its median grey at most `_BARE_INK` of
@@ -871,15 +893,14 @@ def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray) -> np.nda
     line, whole or in pieces (leaning, in steps), and with nothing else joined to it the
     frame read nothing ("no ink found"): 6 of 46 handwriting fonts' photos of a 1."""
     found = np.zeros_like(printed)
-    count, labels, stats = pieces_with_boxes(mask)
+    count, labels, stats = ink
     x, y, width, height, area = (stats[:, column] for column in range(5))
-    h, w = mask.shape
+    h, w = printed.shape
     on_print = np.bincount(labels[printed > 0], minlength=count)
     candidates = (on_print > 0) & (height >= _PEN_STROKE * min(h, w)) & (height >= width)
     reach = _PAPER_BESIDE  # (its ends inside the frame by as much: paper beyond is looked for)
     candidates &= (x > reach) & (y > reach) & (x + width < w - reach) & (y + height < h - reach)
     candidates[0] = False
-    round_it = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
     for piece in np.flatnonzero(candidates):
         x0, y0 = max(0, x[piece] - reach), max(0, y[piece] - reach)
         x1, y1 = min(w, x[piece] + width[piece] + reach), min(h, y[piece] + height[piece] + reach)
@@ -894,13 +915,10 @@ def bare_ones(printed: np.ndarray, mask: np.ndarray, grey: np.ndarray) -> np.nda
         direction = 0.5 * math.atan2(2 * np.mean((xs - cx) * (ys - cy)), sxx - syy)
         if abs(abs(direction) - math.pi / 2) > math.radians(_UPRIGHT_ONE):
             continue
-        ink_wide = cv2.dilate(mask[y0:y1, x0:x1], np.ones((3, 3), np.uint8))
-        beside = cv2.subtract(cv2.dilate(own.view(np.uint8), round_it), ink_wide) > 0
-        if not beside.any():
+        paper = _paper_beside(own.view(np.uint8), ink_wide[y0:y1, x0:x1], grey[y0:y1, x0:x1])
+        if paper is None or paper[0] < _EDGE_RATIO * paper[1]:
             continue
-        darker, brighter = np.percentile(grey[y0:y1, x0:x1][beside], (20, 80))
-        if darker < _EDGE_RATIO * brighter:
-            continue
+        brighter = paper[1]
         if np.median(grey[y0:y1, x0:x1][own]) > _BARE_INK * brighter:
             continue
         along = (math.cos(direction), math.sin(direction))
