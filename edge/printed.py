@@ -7,6 +7,7 @@ arrays in, numpy out, at detection size (`edge.lines.DETECT_ROWS`).
 """
 
 import math
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -32,6 +33,10 @@ _NARROWEST_CELL = 0.6
 _WALL_WIDEST = 4  # px: a wall's line is no wider; a stroke drawn along it is
 _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
+# Of a near-level line Hough found: the mask holds a printed line's fitted line this much of its
+# way, or this much of the way it has ink near it (a faint rule's dashes are on the line).
+_INKED_ALONG = 0.75
+_ON_THE_LINE = 0.9
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 # A close-up's pen stroke found as a straight line (`pen_strokes`): at least this long (of the
@@ -194,7 +199,9 @@ def straight_lines(
         # A faint rule in a dim or noisy frame is a dashed one: close its gaps along it first.
         closed = cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones(_kernel(along, gap), np.uint8))
         kernel = np.ones(_kernel(along, length), np.uint8)
-        found = cv2.bitwise_or(found, cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel))
+        runs = cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)
+        found = cv2.bitwise_or(found, runs)
+    upright_runs = runs
     # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
     # across at least half the frame, drawn over the mask. Voted for at half size (a quarter of
     # the pixels), on the mask thickened so a thin line stays one line there. Hough takes a found
@@ -223,6 +230,19 @@ def straight_lines(
     # followed out along its line (if not a rule).
     spans = np.abs(segments[:, 2:] - segments[:, :2])
     across = (spans[:, 0] >= _RULE_SPAN * w) | (spans[:, 1] >= _RULE_SPAN * h)
+    long_level = (np.hypot(spans[:, 0], spans[:, 1]) >= length) & (
+        spans[:, 1] <= spans[:, 0] * _LEVEL
+    )
+    # Hough votes on the thickened half-size mask: a row of writing (digits in boxes, a label
+    # beside them) holds ink most of the way along near-level lines slanting through it, which
+    # are no printed lines. (A steep line across the frame is left as it was: a note's edge
+    # that the mask holds in pieces, the note as grey as the desk, is one.) On squared paper,
+    # upright lines found too, what segments through its mesh cover is print, however crooked
+    # they find its lines (in a shadow, in perspective).
+    straight = np.ones(len(segments), bool)
+    if long_level.any() and not _squared(upright_runs):
+        straight[long_level] = _inked_straight(mask, segments[long_level])
+    across &= straight
     edges = np.zeros(len(segments), bool)
     if grey is not None and not across.all():
         edges[~across] = _are_edges(grey, segments[~across], thickest + 2)
@@ -241,7 +261,7 @@ def straight_lines(
             continue
         if across[index] or edges[index]:
             to_follow.append(segment)
-        elif math.hypot(x1 - x0, y1 - y0) >= length and abs(y1 - y0) <= abs(x1 - x0) * _LEVEL:
+        elif long_level[index] and straight[index]:
             level.append(segment)
     # (Followed all at once: what a segment's ends reach depends on the mask only.)
     for chord in _followed(thick, to_follow + _ruled_together(level, 3 * thickest), gap):
@@ -382,6 +402,27 @@ def _followed(mask: np.ndarray, segments: list[np.ndarray], gap: int) -> list[Ch
     return chords
 
 
+def _squared(upright_runs: np.ndarray) -> bool:
+    """Whether a frame's long upright straight runs (uint8 0/1) are a grid's: `_PAGE_SEGMENTS`
+    of them or more (a form's box walls are short, a ruled page has none)."""
+    return cv2.connectedComponents(upright_runs, connectivity=8)[0] - 1 >= _PAGE_SEGMENTS
+
+
+def _inked_straight(mask: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """bool [n]: whether `mask` (uint8 0/1) holds a straight line along each segment (x0, y0,
+    x1, y1; [n, 4]): the line fitted to the ink near it (`_fitted`) on the mask within 1 px
+    for at least `_INKED_ALONG` of its way, or for `_ON_THE_LINE` of the way that has ink
+    within 4 px. A printed line is inked all along, bar a faint stretch or the gap between two
+    boxes, and a faint rule's dashes lie on it; a line slanting through a row of digits crosses
+    their strokes (ink near it, off it) and the paper between them."""
+    if not len(segments):
+        return np.zeros(0, bool)
+    ends = np.asarray(segments, np.float64).reshape(-1, 4)
+    fit = _fitted(mask, ends[:, :2], ends[:, 2:])
+    on = fit.on.sum(axis=1)
+    return (on >= _INKED_ALONG * fit.count) | (on >= _ON_THE_LINE * fit.inked)
+
+
 def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray]:
     """The segments (x0, y0, x1, y1; long, near-level straight lines on the mask that do not
     cross the frame) that are rules of a card or sheet in view: each in step with another
@@ -453,31 +494,69 @@ def _rules_through(mask: np.ndarray, chords: list[Chord]) -> list[Chord | None]:
     frame's edges, if `mask` holds one there: a straight line on the mask for most of its way
     across the frame (`_RULE_SPAN`), however faint and broken, and up to the frame's edges at
     both ends (which `_ends_on_mask` looks at first); else None. A pen stroke, however long and
-    straight, ends inside the frame.
-
-    The line is fitted to the mask's pixels near it: Hough's degree steps put a long line's
-    ends pixels off the rule. All chords are looked at together, each sampled every 2 px along
-    its way (the shorter ones padded to the longest's samples, which count for nothing): a
-    busy page has dozens, and one at a time their numpy calls' overheads were most of the
-    finder's time on such a page."""
+    straight, ends inside the frame. The line is fitted to the mask's pixels near the chord
+    (`_fitted`), all chords at once."""
     if not chords:
         return []
-    h, w = mask.shape
     first = np.array([c[0] for c in chords], np.float64)
     last = np.array([c[1] for c in chords], np.float64)
+    fit = _fitted(mask, first, last)
+    count, on, offset = fit.count, fit.on, fit.offset
+    ends = np.maximum(3, np.round(_RULE_END * count).astype(np.intp))
+    so_far = np.cumsum(on, axis=1)
+    index = np.arange(len(chords))
+    at_start = so_far[index, np.minimum(ends, count) - 1] / np.minimum(ends, count)
+    before_end = np.where(count > ends, so_far[index, np.maximum(0, count - ends - 1)], 0)
+    at_end = (so_far[index, count - 1] - before_end) / np.minimum(ends, count)
+    rule = (
+        (fit.inked >= _RULE_SPAN * count)
+        & (so_far[index, count - 1] >= _RULE_SPAN * count)
+        & (at_start >= 0.5)
+        & (at_end >= 0.5)
+    )
+    start = np.round(first + offset[:, 0:1] * fit.normal).astype(int)
+    end = np.round(last + offset[index, count - 1][:, None] * fit.normal).astype(int)
+    return [
+        ((int(s[0]), int(s[1])), (int(e[0]), int(e[1]))) if found else None
+        for s, e, found in zip(start, end, rule, strict=True)
+    ]
+
+
+class _Fit(NamedTuple):
+    """Straight lines fitted to a mask's pixels near n segments, each sampled every 2 px along
+    its way (`count` [n] samples; the shorter ones padded to the longest's, which count for
+    nothing): `inked` [n], how many samples have ink within 4 px across; `on` bool [n, steps],
+    which have it within 1 px of the fitted line; `offset` [n, steps], the fitted line's
+    offset from the segment (px along `normal` [n, 2], the segments' unit normals)."""
+
+    count: np.ndarray
+    inked: np.ndarray
+    on: np.ndarray
+    offset: np.ndarray
+    normal: np.ndarray
+
+
+def _fitted(mask: np.ndarray, first: np.ndarray, last: np.ndarray) -> _Fit:
+    """The straight lines on `mask` (uint8 0/1) near the segments from `first` to `last`
+    (float [n, 2] each, x, y px): for each, the least-squares line through the centres of
+    the ink within 4 px across it, and where the mask holds that line (`_Fit`). Hough's
+    degree steps put a long line's ends pixels off the printed line it found. All the
+    segments at once: a busy page has dozens, and one at a time their numpy calls' overheads
+    were most of the finder's time on such a page."""
+    h, w = mask.shape
     along = last - first
     length = np.hypot(along[:, 0], along[:, 1])
     count = np.maximum(2, np.round(length / 2).astype(np.intp))  # every 2 px
     steps = np.arange(count.max())
-    t = steps * (1.0 / (count[:, None] - 1))  # [chord, step]
-    t[np.arange(len(chords)), count - 1] = 1.0
+    t = steps * (1.0 / (count[:, None] - 1))  # [segment, step]
+    t[np.arange(len(first)), count - 1] = 1.0
     valid = steps < count[:, None]
     normal = np.stack([-along[:, 1], along[:, 0]], axis=1) / np.maximum(1.0, length)[:, None]
     xs_on = first[:, 0:1] + t * along[:, 0:1]
     ys_on = first[:, 1:2] + t * along[:, 1:2]
 
     def on_mask(offset: np.ndarray, spread: int) -> tuple[np.ndarray, np.ndarray]:
-        """[chord, step, 2 * spread + 1]: whether each px within `spread` of each line
+        """[segment, step, 2 * spread + 1]: whether each px within `spread` of each line
         (shifted by `offset` px along its normal) is on the mask, and its offset."""
         across = offset[..., None] + np.arange(-spread, spread + 1)
         xs = xs_on[..., None] + across * normal[:, 0, None, None]
@@ -489,7 +568,7 @@ def _rules_through(mask: np.ndarray, chords: list[Chord]) -> list[Chord | None]:
     hits, across = on_mask(np.zeros_like(t), 4)
     rows = hits.any(axis=2)
     inked = np.count_nonzero(rows, axis=1)
-    # The least-squares line through each chord's hits' offsets (np.polyfit's answer).
+    # The least-squares line through each segment's hits' offsets (np.polyfit's answer).
     per_row = np.maximum(1, hits.sum(axis=2))
     centres = (hits * across).sum(axis=2) / per_row
     on_rows = np.maximum(1, inked)
@@ -501,24 +580,7 @@ def _rules_through(mask: np.ndarray, chords: list[Chord]) -> list[Chord | None]:
     )
     offset = centres_mean[:, None] + slope[:, None] * (t - t_mean[:, None])
     on = on_mask(offset, 1)[0].any(axis=2)
-    ends = np.maximum(3, np.round(_RULE_END * count).astype(np.intp))
-    so_far = np.cumsum(on, axis=1)
-    index = np.arange(len(chords))
-    at_start = so_far[index, np.minimum(ends, count) - 1] / np.minimum(ends, count)
-    before_end = np.where(count > ends, so_far[index, np.maximum(0, count - ends - 1)], 0)
-    at_end = (so_far[index, count - 1] - before_end) / np.minimum(ends, count)
-    rule = (
-        (inked >= _RULE_SPAN * count)
-        & (so_far[index, count - 1] >= _RULE_SPAN * count)
-        & (at_start >= 0.5)
-        & (at_end >= 0.5)
-    )
-    start = np.round(first + offset[:, 0:1] * normal).astype(int)
-    end = np.round(last + offset[index, count - 1][:, None] * normal).astype(int)
-    return [
-        ((int(s[0]), int(s[1])), (int(e[0]), int(e[1]))) if found else None
-        for s, e, found in zip(start, end, rule, strict=True)
-    ]
+    return _Fit(count, inked, on, offset, normal)
 
 
 def printed_boxes(mask: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_lines import ink_of, on_turned_grid, page, ruled_page_turned
+from test_lines import PENS, dates_in_boxes, ink_of, on_turned_grid, page, ruled_page_turned
 
 from edge import pipeline as pipeline_module
 from edge import sources
@@ -441,6 +441,14 @@ def test_a_bare_1_in_a_fine_pen_filling_a_photo_reads_1(reader, length, turn, pe
     photo = page(ink, at=(0, 0), size=(600, 600), colour=pen)
     read = reader.read(cv2.GaussianBlur(photo, (0, 0), 1.0))
     assert text_of(read.digits) == "1"
+
+
+@pytest.mark.parametrize("pen", ["blue", "black"])
+def test_a_forms_dates_in_boxes_read_in_full(reader, pen):
+    # Two rows of date fields, a digit to a cell: lines Hough found slanting through the rows
+    # of boxes and digits were taken for a card's rules, and most digits with them.
+    frame, _ = dates_in_boxes(["07 12 1956", "06 01 1987"], PENS[pen])
+    assert text_of(reader.read(frame).digits) == "0712195606011987"
 
 
 @pytest.mark.parametrize(
