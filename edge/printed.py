@@ -200,6 +200,11 @@ def straight_lines(
         closed = cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones(_kernel(along, gap), np.uint8))
         kernel = np.ones(_kernel(along, length), np.uint8)
         runs = cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)
+        # A printed line is thin across: a band of runs thicker than the thickest line (the
+        # mask thickened a pixel each way) is a row of writing closed into one (small digits
+        # in boxes, their walls and strokes a gap apart).
+        across = np.ones(_kernel(along[::-1], thickest + 3), np.uint8)
+        runs = cv2.subtract(runs, cv2.morphologyEx(runs, cv2.MORPH_OPEN, across))
         found = cv2.bitwise_or(found, runs)
     upright_runs = runs
     # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
