@@ -34,9 +34,13 @@ _WALL_WIDEST = 4  # px: a wall's line is no wider; a stroke drawn along it is
 _RULE_GAP = 0.02  # of the short side: gaps this long in a faint rule are closed
 _RULE_SPAN = 0.5  # a straight line on the mask for this much of its way across the frame is a rule
 # Of a near-level line Hough found: the mask holds a printed line's fitted line this much of its
-# way, or this much of the way it has ink near it (a faint rule's dashes are on the line).
+# way, or this much of the way it has ink near it (a faint rule's dashes are on the line), with
+# ink `_BESIDE` px off it too under `_CROSSED` of that (strokes crossing it are beside it too).
 _INKED_ALONG = 0.75
 _ON_THE_LINE = 0.9
+_BESIDE = 5
+_CROSSED = 0.5
+_OFF_THE_LINE = 2  # px: a segment this far off its fitted line is moved onto it
 _RULE_END = 0.05  # of a rule's way across the frame: the stretch at each end that must be on it
 _EDGE_RATIO = 0.75  # a line with one side darker than this (of the other) is a sheet's edge
 # A close-up's pen stroke found as a straight line (`pen_strokes`): at least this long (of the
@@ -246,11 +250,13 @@ def straight_lines(
     # they find its lines (in a shadow, in perspective).
     straight = np.ones(len(segments), bool)
     if long_level.any() and not _squared(upright_runs):
-        straight[long_level] = _inked_straight(mask, segments[long_level])
+        straight[long_level], segments[long_level] = _inked_straight(mask, segments[long_level])
     across &= straight
     edges = np.zeros(len(segments), bool)
     if grey is not None and not across.all():
-        edges[~across] = _are_edges(grey, segments[~across], thickest + 2)
+        # (A line beside a printed one, as far off it as the sides are looked at, is one side
+        # darker all along too: a level one must be on the mask as well.)
+        edges[~across] = _are_edges(grey, segments[~across], thickest + 2) & straight[~across]
     # (Fitted all at once: a chord's rule depends on the mask only.)
     at_edges_only = [chord for chord, at in zip(chords, reach_the_edges, strict=True) if at]
     rules = iter(_rules_through(thick, at_edges_only))
@@ -413,19 +419,31 @@ def _squared(upright_runs: np.ndarray) -> bool:
     return cv2.connectedComponents(upright_runs, connectivity=8)[0] - 1 >= _PAGE_SEGMENTS
 
 
-def _inked_straight(mask: np.ndarray, segments: np.ndarray) -> np.ndarray:
-    """bool [n]: whether `mask` (uint8 0/1) holds a straight line along each segment (x0, y0,
-    x1, y1; [n, 4]): the line fitted to the ink near it (`_fitted`) on the mask within 1 px
-    for at least `_INKED_ALONG` of its way, or for `_ON_THE_LINE` of the way that has ink
-    within 4 px. A printed line is inked all along, bar a faint stretch or the gap between two
-    boxes, and a faint rule's dashes lie on it; a line slanting through a row of digits crosses
-    their strokes (ink near it, off it) and the paper between them."""
+def _inked_straight(mask: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether `mask` (uint8 0/1) holds a straight line along each segment (x0, y0, x1, y1;
+    int [n, 4]): the line fitted to the ink near it (`_fitted`) on the mask within 1 px for at
+    least `_INKED_ALONG` of its way, or for `_ON_THE_LINE` of the way that has ink within 4 px,
+    under `_CROSSED` of it with ink `_BESIDE` px off the line too (bool [n]); and the segments
+    moved onto their fitted lines (int [n, 4], in the frame). A printed line is inked all
+    along, bar a faint stretch or the gap between two boxes, and a faint rule's dashes lie on
+    it with paper beside them; a line through a row of digits crosses their strokes (ink near
+    it and off it, or on it and beside it) and the paper between them. Hough's half-size votes
+    put a segment up to 2 px off the line it found, and give a line again 2 px either side:
+    drawn there, it cuts the tops of the digits written under a box's top line."""
     if not len(segments):
-        return np.zeros(0, bool)
+        return np.zeros(0, bool), segments
     ends = np.asarray(segments, np.float64).reshape(-1, 4)
-    fit = _fitted(mask, ends[:, :2], ends[:, 2:])
+    fit = _fitted(mask, ends[:, :2], ends[:, 2:], beside=_BESIDE)
     on = fit.on.sum(axis=1)
-    return (on >= _INKED_ALONG * fit.count) | (on >= _ON_THE_LINE * fit.inked)
+    first, last = fit.offset[:, 0], fit.offset[np.arange(len(ends)), fit.count - 1]
+    moved = ends + np.hstack([first[:, None] * fit.normal, last[:, None] * fit.normal])
+    h, w = mask.shape
+    moved = np.clip(np.round(moved), 0, [w - 1, h - 1, w - 1, h - 1]).astype(segments.dtype)
+    # (Within `_OFF_THE_LINE` px, the line drawn where Hough put it covers its line already.)
+    near = np.maximum(np.abs(first), np.abs(last)) < _OFF_THE_LINE
+    moved[near] = segments[near]
+    dashed = (on >= _ON_THE_LINE * fit.inked) & (fit.crossed.sum(axis=1) <= _CROSSED * on)
+    return (on >= _INKED_ALONG * fit.count) | dashed, moved
 
 
 def _ruled_together(segments: list[np.ndarray], apart: float) -> list[np.ndarray]:
@@ -532,19 +550,22 @@ class _Fit(NamedTuple):
     its way (`count` [n] samples; the shorter ones padded to the longest's, which count for
     nothing): `inked` [n], how many samples have ink within 4 px across; `on` bool [n, steps],
     which have it within 1 px of the fitted line; `offset` [n, steps], the fitted line's
-    offset from the segment (px along `normal` [n, 2], the segments' unit normals)."""
+    offset from the segment (px along `normal` [n, 2], the segments' unit normals); `crossed`
+    bool [n, steps] (if asked for), which of `on` have ink beside the line too (`_fitted`)."""
 
     count: np.ndarray
     inked: np.ndarray
     on: np.ndarray
     offset: np.ndarray
     normal: np.ndarray
+    crossed: np.ndarray | None = None
 
 
-def _fitted(mask: np.ndarray, first: np.ndarray, last: np.ndarray) -> _Fit:
+def _fitted(mask: np.ndarray, first: np.ndarray, last: np.ndarray, beside: int = 0) -> _Fit:
     """The straight lines on `mask` (uint8 0/1) near the segments from `first` to `last`
     (float [n, 2] each, x, y px): for each, the least-squares line through the centres of
-    the ink within 4 px across it, and where the mask holds that line (`_Fit`). Hough's
+    the ink within 4 px across it, and where the mask holds that line (`_Fit`); and, given
+    `beside` (px), where the mask holds it and a line `beside` px off it on either side too. Hough's
     degree steps put a long line's ends pixels off the printed line it found. All the
     segments at once: a busy page has dozens, and one at a time their numpy calls' overheads
     were most of the finder's time on such a page."""
@@ -585,7 +606,10 @@ def _fitted(mask: np.ndarray, first: np.ndarray, last: np.ndarray) -> _Fit:
     )
     offset = centres_mean[:, None] + slope[:, None] * (t - t_mean[:, None])
     on = on_mask(offset, 1)[0].any(axis=2)
-    return _Fit(count, inked, on, offset, normal)
+    if not beside:
+        return _Fit(count, inked, on, offset, normal)
+    off = on_mask(offset + beside, 1)[0].any(axis=2) | on_mask(offset - beside, 1)[0].any(axis=2)
+    return _Fit(count, inked, on, offset, normal, on & off)
 
 
 def printed_boxes(mask: np.ndarray) -> np.ndarray:
@@ -1046,7 +1070,11 @@ def comb_ticks(mask: np.ndarray, printed: np.ndarray, thickest: int) -> np.ndarr
         # The long side's direction, 0-180 degrees (minAreaRect's angle is its first side's).
         turn = (angle + (90.0 if sides[1] > sides[0] else 0.0)) % 180.0
         upright = abs(turn - 90.0) <= MAX_TILT
-        if upright and width <= _TICK_WIDTH * thickest and length >= _TICK_SHAPE * max(width, 1.0):
+        # A tick stands up from the comb's bottom line with nothing printed above it; a thin 1
+        # written in a box has the box's top line above it (a font's 1s are all alike).
+        boxed = printed[max(0, y - h) : y, x : x + w].any()
+        thin = width <= _TICK_WIDTH * thickest
+        if upright and thin and not boxed and length >= _TICK_SHAPE * max(width, 1.0):
             stubs.append(piece)
             lengths.append(length)
             turns.append(turn)

@@ -1058,6 +1058,12 @@ def test_comb_ticks_are_stubs_on_print_alike_and_parallel():
     for x in (20, 60, 100, 140):
         fringe[88:90, x : x + 12] = 1
     assert not comb_ticks(fringe, printed, thickest=7).any()
+    # 1s alike (a font's, a careful hand's) in boxes: the boxes' top line is above them.
+    ones, bottom = _stubs_on_a_rule([12, 12, 12, 12])
+    assert comb_ticks(ones, bottom, thickest=7).any()
+    boxed = bottom.copy()
+    boxed[70:72, 10:310] = 1
+    assert not comb_ticks(ones, boxed, thickest=7).any()
 
 
 def test_a_1_written_in_a_box_from_its_top_to_its_bottom_is_not_a_wall():
@@ -1124,12 +1130,13 @@ def test_a_1_written_down_the_middle_of_a_box_is_no_wall():
 
 
 def dates_in_boxes(
-    rows: list[str], pen=PENS["blue"], print_grey: int = 110, cell: int = 40
+    rows: list[str], pen=PENS["blue"], print_grey: int = 110, cell: int = 40, drop: int = 0
 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """A form's date fields: each of `rows` (groups split by spaces, "07 12 1956") written a
     digit to a cell of a printed comb (`print_grey` lines 2 px wide, cells `cell` px wide and
     1.2 times as tall, the groups half a cell apart, the rows 2.5 cells apart), the digits
-    three quarters of a cell tall; and each digit's centre (x, y), in order."""
+    three quarters of a cell tall, in the middle of their cells, or `drop` px lower; and each
+    digit's centre (x, y), in order."""
     tall, height = round(1.2 * cell), round(0.75 * cell)
     ink = np.zeros((480, 640), np.float32)
     centres, walls = [], []
@@ -1139,7 +1146,7 @@ def dates_in_boxes(
             walls.append((x, top, x + cell * len(group), top + tall))
             for digit in group:
                 glyph = ink_of(digit, height)
-                gx, gy = x + (cell - glyph.shape[1]) // 2, top + (tall - height) // 2
+                gx, gy = x + (cell - glyph.shape[1]) // 2, top + (tall - height) // 2 + drop
                 ink[gy : gy + height, gx : gx + glyph.shape[1]] = glyph
                 centres.append((gx + glyph.shape[1] // 2, gy + height // 2))
                 x += cell

@@ -451,6 +451,18 @@ def test_a_forms_dates_in_boxes_read_in_full(reader, pen):
     assert text_of(reader.read(frame).digits) == "0712195606011987"
 
 
+@pytest.mark.parametrize("date", ["11 11 2011", "15 12 2011"])
+@pytest.mark.parametrize("cell", [40, 48])
+@pytest.mark.parametrize("drop", [-8, 0, 8])
+def test_a_date_in_boxes_reads_wherever_in_its_cells_it_is_written(reader, date, cell, drop):
+    # Written high or low in its cells, a date in a row of boxes read "2011", "5220", "20" or
+    # nothing: its 1s, all alike, were taken for a comb's ticks (though the boxes' top line is
+    # above them); Hough's segments 2 px off the boxes' top line, or through the digits' feet
+    # and beside the bottom line (one side darker all along: "a sheet's edge"), took strokes.
+    frame, _ = dates_in_boxes([date], cell=cell, drop=drop)
+    assert text_of(reader.read(frame).digits) == date.replace(" ", "")
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
