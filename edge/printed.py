@@ -210,7 +210,7 @@ def straight_lines(
         across = np.ones(_kernel(along[::-1], thickest + 3), np.uint8)
         runs = cv2.subtract(runs, cv2.morphologyEx(runs, cv2.MORPH_OPEN, across))
         found = cv2.bitwise_or(found, runs)
-    upright_runs = runs
+    upright_runs = runs  # the vertical kernel's, the loop's last
     # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
     # across at least half the frame, drawn over the mask. Voted for at half size (a quarter of
     # the pixels), on the mask thickened so a thin line stays one line there. Hough takes a found
@@ -242,26 +242,30 @@ def straight_lines(
     long_level = (np.hypot(spans[:, 0], spans[:, 1]) >= length) & (
         spans[:, 1] <= spans[:, 0] * _LEVEL
     )
+    # (Fitted all at once: a chord's rule depends on the mask only.)
+    at_edges_only = [chord for chord, at in zip(chords, reach_the_edges, strict=True) if at]
+    rule_of: list[Chord | None] = [None] * len(segments)
+    for index, rule in zip(
+        np.flatnonzero(reach_the_edges), _rules_through(thick, at_edges_only), strict=True
+    ):
+        rule_of[index] = rule
     # Hough votes on the thickened half-size mask: a row of writing (digits in boxes, a label
     # beside them) holds ink most of the way along near-level lines slanting through it, which
-    # are no printed lines. (A steep line across the frame is left as it was: a note's edge
-    # that the mask holds in pieces, the note as grey as the desk, is one.) On squared paper,
-    # upright lines found too, what segments through its mesh cover is print, however crooked
-    # they find its lines (in a shadow, in perspective).
+    # are no printed lines. (A rule across the frame is one already; a steep line across it is
+    # left as it was: a note's edge that the mask holds in pieces, the note as grey as the
+    # desk, is one.) On squared paper, upright lines found too, what segments through its mesh
+    # cover is print, however crooked they find its lines (in a shadow, in perspective).
+    asked = long_level & np.array([rule is None for rule in rule_of], bool)
     straight = np.ones(len(segments), bool)
-    if long_level.any() and not _squared(upright_runs):
-        straight[long_level], segments[long_level] = _inked_straight(mask, segments[long_level])
+    if asked.any() and not _squared(upright_runs):
+        straight[asked], segments[asked] = _inked_straight(mask, segments[asked])
     across &= straight
     edges = np.zeros(len(segments), bool)
     if grey is not None and not across.all():
         # (A line beside a printed one, as far off it as the sides are looked at, is one side
         # darker all along too: a level one must be on the mask as well.)
         edges[~across] = _are_edges(grey, segments[~across], thickest + 2) & straight[~across]
-    # (Fitted all at once: a chord's rule depends on the mask only.)
-    at_edges_only = [chord for chord, at in zip(chords, reach_the_edges, strict=True) if at]
-    rules = iter(_rules_through(thick, at_edges_only))
-    for index, (segment, at_edges) in enumerate(zip(segments, reach_the_edges, strict=True)):
-        rule = next(rules) if at_edges else None
+    for index, (segment, rule) in enumerate(zip(segments, rule_of, strict=True)):
         x0, y0, x1, y1 = segment
         if drawn[y0, x0] and drawn[(y0 + y1) // 2, (x0 + x1) // 2] and drawn[y1, x1]:
             continue  # a piece of a rule already drawn (Hough gives a long line in pieces)
