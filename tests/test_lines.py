@@ -1139,11 +1139,11 @@ def dates_in_boxes(
     digit's centre (x, y), in order."""
     tall, height = round(1.2 * cell), round(0.75 * cell)
     ink = np.zeros((480, 640), np.float32)
-    centres, walls = [], []
+    centres, combs = [], []
     for row, text in enumerate(rows):
         top, x = 130 + round(2.5 * cell) * row, 170
         for group in text.split():
-            walls.append((x, top, x + cell * len(group), top + tall))
+            combs.append((x, top, x + cell * len(group), top + tall))
             for digit in group:
                 glyph = ink_of(digit, height)
                 gx, gy = x + (cell - glyph.shape[1]) // 2, top + (tall - height) // 2 + drop
@@ -1152,7 +1152,7 @@ def dates_in_boxes(
                 x += cell
             x += cell // 2
     frame = page(ink, at=(0, 0), colour=pen)
-    for left, top, right, bottom in walls:
+    for left, top, right, bottom in combs:
         cv2.rectangle(frame, (left, top), (right, bottom), (print_grey,) * 3, 2)
         for x in range(left + cell, right, cell):
             cv2.line(frame, (x, top), (x, bottom), (print_grey,) * 3, 2)
@@ -1183,12 +1183,11 @@ def test_small_date_boxes_in_a_row_are_no_printed_line(cell):
 def _missed(centres: list[tuple[int, int]], frame: np.ndarray) -> list[tuple[int, int]]:
     """The digits' centres (x, y) in no line found in `frame`."""
     boxes = [line.box for line in find_lines(frame).lines]
-    missed = [
+    return [
         (x, y)
         for x, y in centres
         if not any(left <= x < left + w and top <= y < top + h for left, top, w, h in boxes)
     ]
-    return missed
 
 
 @pytest.mark.parametrize(("table", "shade"), [(40, 0.5), (90, 0.4)])
