@@ -1194,10 +1194,10 @@ def _lines_one_above_the_other(
     and `_WHOLE` of the median height (a number's digits linked by the rule they rest on: a
     ruled notebook's list, five lines read as one block); as tall as each other within
     `_AS_TALL`, and not on one line. Numbers on neighbouring rules, staggered, nearly touch
-    at the detection size, and a digit's pieces
-    one above the other were joined across them into one slanted line; a list's lines written
-    0.3 heights apart, into one block read as nothing (real-dev's writers' pages of three lines
-    1.3 heights apart, `bench --real-lines --rows 3 --row-pitch 1.3`)."""
+    at the detection size, and a digit's pieces one above the other were joined across them
+    into one slanted line; a list's lines written 0.3 heights apart, into one block read as
+    nothing (real-dev's writers' pages of three lines 1.3 heights apart, `bench --real-lines
+    --rows 3 --row-pitch 1.3`)."""
     groups = joined_groups(near)
     line = np.empty(len(boxes), int)
     for index, members in enumerate(groups):

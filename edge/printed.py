@@ -196,21 +196,13 @@ def straight_lines(
     close-up's thick stroke is long too, but not thin. And the rules among them that run edge
     to edge, as end points (`_rules_through`)."""
     length = max(3, length)
-    found = np.zeros_like(mask)
     thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a line slanting by a pixel stays whole
     gap = max(3, round(_RULE_GAP * min(mask.shape)))
-    for along in ((1, 0), (0, 1)):  # (columns, rows) of a horizontal, then a vertical kernel
-        # A faint rule in a dim or noisy frame is a dashed one: close its gaps along it first.
-        closed = cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones(_kernel(along, gap), np.uint8))
-        kernel = np.ones(_kernel(along, length), np.uint8)
-        runs = cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)
-        # A printed line is thin across: a band of runs thicker than the thickest line (the
-        # mask thickened a pixel each way) is a row of writing closed into one (small digits
-        # in boxes, their walls and strokes a gap apart).
-        across = np.ones(_kernel(along[::-1], thickest + 3), np.uint8)
-        runs = cv2.subtract(runs, cv2.morphologyEx(runs, cv2.MORPH_OPEN, across))
-        found = cv2.bitwise_or(found, runs)
-    upright_runs = runs  # the vertical kernel's, the loop's last
+    # Along (dx, dy): level runs, then upright ones.
+    level_runs, upright_runs = (
+        _thin_runs(thick, along, gap, length, thickest) for along in ((1, 0), (0, 1))
+    )
+    found = cv2.bitwise_or(level_runs, upright_runs)
     # Rules seen at a slant (the page turned, the camera's perspective): Hough's segments
     # across at least half the frame, drawn over the mask. Voted for at half size (a quarter of
     # the pixels), on the mask thickened so a thin line stays one line there. Hough takes a found
@@ -290,6 +282,21 @@ def straight_lines(
         found, _border_strips(thick, length, round(_TABLE_STRIP * min(mask.shape)))
     )
     return cv2.bitwise_and(cv2.dilate(found, np.ones((3, 3), np.uint8)), mask), crossing
+
+
+def _thin_runs(
+    thick: np.ndarray, along: tuple[int, int], gap: int, length: int, thickest: int
+) -> np.ndarray:
+    """uint8 0/1: the straight runs of `thick` (the mask grown a pixel each way) at least
+    `length` px long in direction `along` (dx, dy: level or upright), gaps under `gap` px
+    closed along it first (a faint rule in a dim or noisy frame is a dashed one), and thin
+    across: a band of runs thicker than the thickest printed line (`thickest` px, and the
+    pixel each way the mask is grown) is a row of writing closed into one (small digits in
+    boxes, their walls and strokes a gap apart)."""
+    closed = cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones(_kernel(along, gap), np.uint8))
+    runs = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones(_kernel(along, length), np.uint8))
+    across = np.ones(_kernel(along[::-1], thickest + 3), np.uint8)
+    return cv2.subtract(runs, cv2.morphologyEx(runs, cv2.MORPH_OPEN, across))
 
 
 def page_axes(segments: np.ndarray) -> list[float]:
@@ -1076,9 +1083,9 @@ def comb_ticks(mask: np.ndarray, printed: np.ndarray, thickest: int) -> np.ndarr
         upright = abs(turn - 90.0) <= MAX_TILT
         # A tick stands up from the comb's bottom line with nothing printed above it; a thin 1
         # written in a box has the box's top line above it (a font's 1s are all alike).
-        boxed = printed[max(0, y - h) : y, x : x + w].any()
-        thin = width <= _TICK_WIDTH * thickest
-        if upright and thin and not boxed and length >= _TICK_SHAPE * max(width, 1.0):
+        stub = upright and width <= _TICK_WIDTH * thickest
+        stub = stub and length >= _TICK_SHAPE * max(width, 1.0)
+        if stub and not printed[max(0, y - h) : y, x : x + w].any():
             stubs.append(piece)
             lengths.append(length)
             turns.append(turn)
