@@ -61,6 +61,7 @@ from edge.table import (
     table_beside_sheet,
     unexplained_dark,
     wide_dark,
+    without_cast_shadows,
     without_shadow_tips,
     without_table,
     without_table_at_the_border,
@@ -324,6 +325,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     grouping = without_table(grouping, table, stroke)
     grouping = without_table_at_the_border(grouping)
     grouping = without_shadow_tips(grouping, detection, paper)
+    grouping = without_cast_shadows(grouping, detection, paper)
     grouping = off_rough_ground(grouping, texture, _TEXTURE_BLOCK)
     # A comb's ticks are erased from the line images (`_cut`), where the first or last reads
     # as a 1 beside the digits; not where a digit comes near one. They stay in the grouping,

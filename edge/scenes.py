@@ -29,13 +29,19 @@ CONDITIONS = {
     "close": "neighbouring digits 0.0-0.1 digit heights apart",
     "touching": "neighbouring digits' strokes touch or overlap (gaps -0.2-0.0 heights)",
     "coloured-ink": "a red, blue or green pen",
-    "sheet-on-table": "a sheet or card with its outline in view, on a darker table",
+    "sheet-on-table": (
+        "a sheet or card with its outline in view, on a darker table, its shadow on it half"
+        " the time"
+    ),
     "boxes-grid": "digits in printed boxes, in comb boxes or on squared paper",
     "chalkboard": "light chalk on a dark green or black board",
     "dim": "paper at 6-15 % brightness, with noise",
     "tilted": "the paper turned 10-30 degrees",
     # (Last: each condition's scenes come from its own stream, spawned in this order.)
-    "sticky-note": "a yellow, pink, blue, green or orange note on a white or light desk",
+    "sticky-note": (
+        "a yellow, pink, blue, green or orange note on a white or light desk, its shadow on it"
+        " half the time"
+    ),
 }
 
 # 30 MNIST test digits of each class (seed 0), so the demo runs where MNIST is not installed.
@@ -127,6 +133,12 @@ class SceneSettings:
     perspective: float = 0.07  # how far the frame corners move, as a fraction of the frame
     light: float = 0.4  # strength of the brightness gradient and vignette (0 = flat)
     shadow_prob: float = 0.5
+    # A card or note on a desk lies a little lifted (a note curls) and casts a shadow on the
+    # desk beside one or two of its edges: so far off them, of the frame's short side, and so
+    # dark (of the desk's light).
+    cast_shadow_prob: float = 0.5
+    cast_shadow: Range = (0.004, 0.02)
+    cast_shadow_dark: Range = (0.15, 0.45)
     rules_prob: float = 0.5
     paper_edge_prob: float = 0.3
     blur_sigma: Range = (0.0, 1.4)
@@ -146,6 +158,7 @@ class SceneSettings:
                 f"{SMALLEST_SCENE}x{SMALLEST_SCENE} minimum"
             )
         ranges = ("digit_height", "gap", "stroke", "fine_pen", "blur_sigma", "noise_sigma")
+        ranges += ("cast_shadow", "cast_shadow_dark")
         conditions = ("close_gap", "steep_tilt_deg", "dim_brightness", "dim_noise_sigma")
         for name in (*ranges, "jpeg_quality", *conditions):
             low, high = getattr(self, name)
@@ -866,7 +879,8 @@ def _lay_on_table(
     desks: Sequence[tuple[float, float, float]],
 ) -> None:
     """Show the frame's sheet lying on a desk (one of `desks`, BGR) with grain and blotches,
-    in place: the desk is drawn in the frame itself, the sheet's outline anti-aliased."""
+    and maybe the shadow the sheet casts on it (`SceneSettings.cast_shadow_prob`), in place:
+    the desk is drawn in the frame itself, the sheet's outline anti-aliased."""
     w, h = settings.width, settings.height
     colour = np.array(desks[rng.integers(len(desks))], np.float32)
     colour *= rng.uniform(0.85, 1.15)
@@ -875,7 +889,17 @@ def _lay_on_table(
     table = np.clip(colour + (blotches + grain)[..., None], 0, 255)
     on_paper = np.zeros((h, w), np.float32)
     on_paper[round(sheet.top) : round(sheet.bottom), round(sheet.left) : round(sheet.right)] = 1
-    seen = cv2.warpPerspective(on_paper, to_frame, (w, h), flags=cv2.INTER_LINEAR)[..., None]
+    seen = cv2.warpPerspective(on_paper, to_frame, (w, h), flags=cv2.INTER_LINEAR)
+    if rng.random() < settings.cast_shadow_prob:
+        # Lit from one side, the sheet's shadow shows past its edges on the other: soft, or
+        # sharp under a small lamp (then a dark outline along those edges).
+        offset = rng.uniform(*settings.cast_shadow) * min(w, h)
+        towards = rng.uniform(0, 2 * np.pi)
+        shift = np.float32([[1, 0, offset * np.cos(towards)], [0, 1, offset * np.sin(towards)]])
+        shadow = cv2.warpAffine(seen, shift, (w, h))
+        shadow = cv2.GaussianBlur(shadow, (0, 0), max(0.5, offset * rng.uniform(0.4, 1.0)))
+        table *= (1 - rng.uniform(*settings.cast_shadow_dark) * shadow)[..., None]
+    seen = seen[..., None]
     frame *= seen
     frame += (1 - seen) * table
 

@@ -30,6 +30,16 @@ _SHARP_EDGE = 0.25  # a sheet's edge rises by this much of the step between tabl
 _RING = 3  # px (detection size) round a piece at the border: its surroundings
 _SHADOW_SIDE = 0.3  # of those surroundings as dark as the piece: it goes on a shadow
 _AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter than this is as dark
+# A cast shadow (`without_cast_shadows`): a piece this long (of the short side), with this much
+# of its outline soft and this much sharp.
+_CAST_SHADOW = 0.15
+_BAND = 0.12  # of its length squared: a piece's area at most, a band along a sheet's side
+_SOFT_SIDE = 0.3
+_SHARP_SIDE = 0.2
+_STEP = 0.5  # of a pixel's darkness: a neighbour off the piece this much brighter is a sharp edge
+_ONE_WAY = 0.5  # a cast shadow's soft outline faces one way: its mean outward normal this long
+_SHADOW_DARK = 0.5  # of the paper's brightness: a cast shadow is no darker (its median pixel)
+_FACING = 0.25  # ...and its sharp outline the other
 # Texture (`edge.lines.surface_texture`): a block this many times rougher than the quietest in
 # view (its 10th percentile, `_QUIETEST` at least: a flat page's is 0), and by `_ROUGHER_BY`
 # grey levels at least, is rough ground.
@@ -229,6 +239,78 @@ def without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -
         if _goes_on(region[ring], level, quantile(paper[rows, columns][inked], 0.5)):
             kept[rows, columns][inked] = 0
     return kept
+
+
+def without_cast_shadows(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """The mask (uint8 0/1, detection size) less the shadows a sheet or note casts on the desk
+    it lies on. Lying a little lifted (a note curls) and lit from one side, it shows a band of
+    shadow past its edges on the other, as long as its side, darkest at its edge and fading
+    into the desk. The paper estimate closes over the band from the sheet's side, so it is as
+    dark against it as ink, and grouped with the writing beside it the band made a line as
+    tall as the sheet, read as nothing (yellow notes on a grey desk, in a new user's trial).
+
+    A band: a piece at least `_CAST_SHADOW` of the short side long, its area at most `_BAND`
+    of its length squared (along one side or two). Its outline is sharp along the sheet's edge
+    and soft where it fades, the two on opposite sides (`_one_sided`). An outline pixel is
+    sharp where a pixel off the piece beside it is brighter by `_STEP` of its own darkness under
+    the paper estimate, or more. A pen's stroke is sharp all round; a phone photo's blurred
+    marker stroke is soft here and there all round, and so is a defocused one. A shadow
+    dims the desk by less than half: a band darker than `_SHADOW_DARK` of the paper estimate
+    (its median pixel against the estimate's) is ink (a phone photo's marker stroke, lit from
+    one side, can be as one-sided)."""
+    _, labels, stats = pieces_with_boxes(mask)
+    longest = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    banded = stats[1:, cv2.CC_STAT_AREA] <= _BAND * longest.astype(np.float64) ** 2
+    bands = 1 + np.flatnonzero((longest >= _CAST_SHADOW * min(mask.shape)) & banded)
+    if not len(bands):
+        return mask
+    kept = mask.copy()
+    h, w = mask.shape
+    ring = np.ones((3, 3), np.uint8)
+    for piece in bands:
+        x, y, bw, bh = stats[piece, :4]
+        rows, columns = (
+            slice(max(0, y - 1), min(h, y + bh + 1)),
+            slice(max(0, x - 1), min(w, x + bw + 1)),
+        )
+        inked = (labels[rows, columns] == piece).view(np.uint8)
+        outline = cv2.subtract(inked, cv2.erode(inked, ring)) > 0
+        region = grey[rows, columns]
+        brightest_off = cv2.dilate(np.where(inked > 0, 0, region).astype(np.uint8), ring)
+        under = paper[rows, columns]
+        if np.median(region[inked > 0]) < (1 - _SHADOW_DARK) * np.median(under[inked > 0]):
+            continue  # as dark as ink: a stroke, lit unevenly
+        step = brightest_off[outline].astype(np.int32) - region[outline]
+        darkness = under[outline].astype(np.int32) - region[outline]
+        if _one_sided(inked, outline, step >= _STEP * darkness):
+            kept[rows, columns][inked > 0] = 0
+    return kept
+
+
+def _one_sided(inked: np.ndarray, outline: np.ndarray, sharp: np.ndarray) -> bool:
+    """Whether a piece's outline (`inked`: uint8 0/1 `[h, w]`, `outline`: bool `[h, w]` its
+    outline pixels; `sharp`: bool, one per outline pixel, whether it is a sharp edge) is sharp
+    on one side and soft on the other: `_SHARP_SIDE` of it sharp and `_SOFT_SIDE` soft, or more
+    of each, the soft pixels facing one way (the mean of their outward normals `_ONE_WAY` long,
+    or more) and the sharp ones, on the whole, the other (the two means' dot product under
+    `-_FACING`). The outward normal is the piece's slope (Sobel, on it smoothed) turned out."""
+    soft = ~sharp
+    if not (
+        np.count_nonzero(sharp) >= _SHARP_SIDE * len(sharp)
+        and np.count_nonzero(soft) >= _SOFT_SIDE * len(sharp)
+    ):
+        return False
+    smooth = cv2.GaussianBlur(inked.astype(np.float32), (3, 3), 0)
+    out = -np.stack(
+        [
+            cv2.Sobel(smooth, cv2.CV_32F, 1, 0)[outline],
+            cv2.Sobel(smooth, cv2.CV_32F, 0, 1)[outline],
+        ],
+        axis=1,
+    )
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
+    soft_way, sharp_way = out[soft].mean(axis=0), out[sharp].mean(axis=0)
+    return bool(np.linalg.norm(soft_way) >= _ONE_WAY and soft_way @ sharp_way <= -_FACING)
 
 
 def _goes_on(round_grey: np.ndarray, level: float | np.ndarray, ground: float | np.ndarray) -> bool:
