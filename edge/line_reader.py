@@ -618,7 +618,10 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     wall = (heights >= _WALL * height) & (thickness <= _WALL_WIDTH)
     # A pixel thick: what is left of a faint box's walls (a letter's strokes are thicker).
     sliver = thickness <= _SLIVER
-    keep = (heights >= _TALL_PIECE) & ~wall & ~sliver & (width < _RULE_LENGTH)
+    # What the cut's end cuts off runs on past it (a rule, a sheet's edge and the desk past
+    # it where the frame cuts a note): no letter.
+    cut_off = (left == 0) | (left + width >= image.shape[1])
+    keep = (heights >= _TALL_PIECE) & ~wall & ~sliver & (width < _RULE_LENGTH) & ~cut_off
     keep &= brightness >= _LETTER_INK
     order = np.argsort(left[keep])
     starts, ends = left[keep][order], (left + width)[keep][order]

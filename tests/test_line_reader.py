@@ -576,6 +576,24 @@ def test_digits_written_in_uneven_sizes_are_no_printed_word():
         assert without_letters(uneven, read) == read
 
 
+@pytest.mark.parametrize(("bar_at", "a_word"), [(0, False), (3, True)])
+def test_what_the_cuts_end_cuts_off_is_no_letter(bar_at, a_word):
+    """A note's edge where the frame cuts the note, with the desk past it, stands as a bar the
+    line's height at the line image's end, and the digits beside it, shorter, round and alike,
+    stood as print's small letters do after a capital: the note's "20433" read nothing (a new
+    user's trial). What the cut's end cuts off runs on past it: no letter. A bar clear of the
+    end is one (a capital I before "ooo")."""
+    image = np.zeros((LINE_HEIGHT, 80), np.uint8)
+    image[:, bar_at : bar_at + 5] = 255
+    for x in (bar_at + 15, bar_at + 36, bar_at + 57):  # 0s 18 px wide, 22 tall, 3 px apart
+        cv2.ellipse(image, (x, 20), (8, 10), 0, 0, 360, 255, 2)
+    _, _, stats, _ = cv2.connectedComponentsWithStats((image >= 128).view(np.uint8))
+    middles = sorted((x + w // 2) // 4 for x, _, w, h, _ in stats[1:] if h < LINE_HEIGHT)
+    read = [DecodedDigit(0, 0.99, step, step) for step in middles]
+    assert len(read) == 3
+    assert without_letters(image, read) == ([] if a_word else read)
+
+
 def written(parts: str, small: float = 0.8, thickness: int = 2) -> tuple[np.ndarray, list]:
     """A line image of `parts`: digits in cv2's font (17 px tall; a digit after a "," at
     `small` of that scale, about the line's middle) and hand-drawn +, -, = and x (times) signs
