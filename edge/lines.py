@@ -53,6 +53,7 @@ from edge.printed import (
     written_over_print,
 )
 from edge.table import (
+    bands,
     off_rough_ground,
     rim_of_a_darker_thing,
     sliver_of_table,
@@ -80,6 +81,7 @@ _RULE = 0.3  # a straight line this long (of the frame's short side) is a rule, 
 # gap between them is under this many heights (of the taller).
 _SAME_LINE_OVERLAP = 0.1
 _SAME_LINE_GAP = 1.0
+_FAR_LONGER = 2.0  # a band this many times as long as a piece is tall is judged by its ink
 _PIECE_GAP = 0.2
 # A piece under this (of a bigger one's height) within this (of it) of its box joins it.
 _SMALL_PIECE = 0.6
@@ -1036,6 +1038,12 @@ def group_lines(
         & (y0 >= y0[:, column] - reach)
         & (y1 <= y1[:, column] + reach)
     )
+    far_longer = _far_longer_bands(stats[ids], heights)
+    if far_longer.any():
+        judged = _near_a_bands_ink(labels, ids, boxes, far_longer, near | stacked | within)
+        near &= judged
+        stacked &= judged
+        within &= judged
     if ((stacked | within) & ~near).any():  # (most frames have no piece above another)
         unprinted = printed is None or not printed.any()
         off_print = np.ones(len(boxes), bool) if unprinted else _off_print(boxes, printed)
@@ -1083,6 +1091,43 @@ def group_lines(
         ys, xs = np.nonzero(inked)
         lines.append(Pieces(member_boxes, xs + left, ys + top))
     return lines
+
+
+def _far_longer_bands(stats: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """bool [n, n]: [i, j] where piece i is a band (`edge.table.bands`) at least `_FAR_LONGER`
+    times as long as piece j is tall. `stats`: the pieces' `cv2.connectedComponentsWithStats`
+    rows, `heights` their heights (px, [n])."""
+    longest = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    return bands(stats)[:, np.newaxis] & (longest[:, np.newaxis] >= _FAR_LONGER * heights)
+
+
+def _near_a_bands_ink(
+    labels: np.ndarray,
+    ids: np.ndarray,
+    boxes: np.ndarray,
+    far_longer: np.ndarray,
+    joined: np.ndarray,
+) -> np.ndarray:
+    """bool [n, n]: False where a piece and a band far longer than it is tall (`far_longer`,
+    [i, j]: band i, piece j; `_far_longer_bands`) would be `joined` but the piece lies further
+    from the band's ink than `_SAME_LINE_GAP` of its own height; True elsewhere. `labels`: the
+    pieces' labels, `ids` [n] each piece's label, `boxes` [n, 4] their boxes (x, y, width,
+    height, px). A sheet's outline (the sharp shadow a note casts under a lamp, a card's edge
+    in stretches) holds the writing in its box and is as tall as the sheet: judged by its box
+    and its height, it joined the writing into one line the size of the note. An underline
+    or a sum's bar lies by its digits' ink."""
+    keep = np.ones_like(joined)
+    h, w = labels.shape
+    for band, piece in zip(*np.nonzero(far_longer & (joined | joined.T)), strict=True):
+        x, y, bw, bh = boxes[piece]
+        r = math.ceil(_SAME_LINE_GAP * bh)
+        region = labels[
+            max(0, int(y) - r) : min(h, int(y + bh) + r),
+            max(0, int(x) - r) : min(w, int(x + bw) + r),
+        ]
+        if not np.any(region == ids[band]):
+            keep[band, piece] = keep[piece, band] = False
+    return keep
 
 
 def _ends_of_print(boxes: np.ndarray, printed: np.ndarray, asked: np.ndarray) -> np.ndarray:

@@ -33,7 +33,6 @@ _AS_DARK = 0.3  # of the way from a piece's grey to its paper's: no brighter tha
 # A cast shadow (`without_cast_shadows`): a piece this long (of the short side), with this much
 # of its outline soft and this much sharp.
 _CAST_SHADOW = 0.15
-_BAND = 0.12  # of its length squared: a piece's area at most, a band along a sheet's side
 _SOFT_SIDE = 0.3
 _SHARP_SIDE = 0.2
 _STEP = 0.5  # of a pixel's darkness: a neighbour off the piece this much brighter is a sharp edge
@@ -241,6 +240,17 @@ def without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -
     return kept
 
 
+BAND = 0.12  # of its length squared: a band's area at most (`bands`)
+
+
+def bands(stats: np.ndarray) -> np.ndarray:
+    """bool [n]: which pieces (rows of `cv2.connectedComponentsWithStats`' stats) are bands:
+    their area at most `BAND` of their length (their box's longer side) squared. A line along
+    a sheet's side or two (its edge, its shadow) is one; so is a thin pen's 1."""
+    longest = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    return stats[:, cv2.CC_STAT_AREA] <= BAND * longest.astype(np.float64) ** 2
+
+
 def without_cast_shadows(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """The mask (uint8 0/1, detection size) less the shadows a sheet or note casts on the desk
     it lies on. Lying a little lifted (a note curls) and lit from one side, it shows a band of
@@ -249,25 +259,24 @@ def without_cast_shadows(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) 
     dark against it as ink, and grouped with the writing beside it the band made a line as
     tall as the sheet, read as nothing (yellow notes on a grey desk, in a new user's trial).
 
-    A band: a piece at least `_CAST_SHADOW` of the short side long, its area at most `_BAND`
-    of its length squared (along one side or two). Its outline is sharp along the sheet's edge
-    and soft where it fades, the two on opposite sides (`_one_sided`). An outline pixel is
-    sharp where a pixel off the piece beside it is brighter by `_STEP` of its own darkness under
-    the paper estimate, or more. A pen's stroke is sharp all round; a phone photo's blurred
-    marker stroke is soft here and there all round, and so is a defocused one. A shadow
-    dims the desk by less than half: a band darker than `_SHADOW_DARK` of the paper estimate
-    (its median pixel against the estimate's) is ink (a phone photo's marker stroke, lit from
-    one side, can be as one-sided)."""
+    A cast shadow is a band (`bands`: along one side or two) at least `_CAST_SHADOW` of the
+    short side long. Its outline is sharp along the sheet's edge and soft where it fades, the
+    two on opposite sides (`_one_sided`). An outline pixel is sharp where a pixel off the piece
+    beside it is brighter by `_STEP` of its own darkness under the paper estimate, or more. A
+    pen's stroke is sharp all round; a phone photo's blurred marker stroke is soft here and
+    there all round, and so is a defocused one. A shadow dims the desk by less than half: a
+    band darker than `_SHADOW_DARK` of the paper estimate (its median pixel against the
+    estimate's) is ink (a phone photo's marker stroke, lit from one side, can be as
+    one-sided)."""
     _, labels, stats = pieces_with_boxes(mask)
     longest = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
-    banded = stats[1:, cv2.CC_STAT_AREA] <= _BAND * longest.astype(np.float64) ** 2
-    bands = 1 + np.flatnonzero((longest >= _CAST_SHADOW * min(mask.shape)) & banded)
-    if not len(bands):
+    long_bands = 1 + np.flatnonzero((longest >= _CAST_SHADOW * min(mask.shape)) & bands(stats[1:]))
+    if not len(long_bands):
         return mask
     kept = mask.copy()
     h, w = mask.shape
     ring = np.ones((3, 3), np.uint8)
-    for piece in bands:
+    for piece in long_bands:
         x, y, bw, bh = stats[piece, :4]
         rows, columns = (
             slice(max(0, y - 1), min(h, y + bh + 1)),
