@@ -1,8 +1,8 @@
 """What lies round the writing and is not writing: the table round a sheet or card (its
-outline, a strip of it along the frame's edge, a sliver of it beside a turned page), a
-shadow's dark tips at the border, and the rim of a darker thing in view (a thumb holding the
-page). The finder (`edge.lines`) takes these out of the ink before it groups lines. All
-functions are pure: numpy arrays in, numpy out, at detection size.
+outline, a strip of it along the frame's edge, a sliver of it beside a turned page), the
+shadow a sheet casts on it, a shadow's dark tips at the border, and the rim of a darker thing
+in view (a thumb holding the page). The finder (`edge.lines`) takes these out of the ink
+before it groups lines. All functions are pure: numpy arrays in, numpy out, at detection size.
 """
 
 import math
@@ -37,8 +37,9 @@ _SOFT_SIDE = 0.3
 _SHARP_SIDE = 0.2
 _STEP = 0.5  # of a pixel's darkness: a neighbour off the piece this much brighter is a sharp edge
 _ONE_WAY = 0.5  # a cast shadow's soft outline faces one way: its mean outward normal this long
-_SHADOW_DARK = 0.5  # of the paper's brightness: a cast shadow is no darker (its median pixel)
 _FACING = 0.25  # ...and its sharp outline the other
+_SHADOW_DARK = 0.5  # of the paper's brightness: a cast shadow is no darker (its median pixel)
+BAND = 0.12  # of its length squared: a band's area at most (`bands`)
 # Texture (`edge.lines.surface_texture`): a block this many times rougher than the quietest in
 # view (its 10th percentile, `_QUIETEST` at least: a flat page's is 0), and by `_ROUGHER_BY`
 # grey levels at least, is rough ground.
@@ -238,9 +239,6 @@ def without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -
         if _goes_on(region[ring], level, quantile(paper[rows, columns][inked], 0.5)):
             kept[rows, columns][inked] = 0
     return kept
-
-
-BAND = 0.12  # of its length squared: a band's area at most (`bands`)
 
 
 def bands(stats: np.ndarray) -> np.ndarray:
