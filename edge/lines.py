@@ -338,6 +338,12 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         ring = np.ones((3, 3), np.uint8)
         writing = cv2.dilate(cv2.subtract(grouping, ticks), ring)
         erased = cv2.subtract(cv2.dilate(ticks, ring), writing)
+    if table.any():
+        # The table round a sheet, and the sheet's edge along it, is no writing; in a line
+        # cut beside the edge it stood as a 1 at the line's end.
+        off = cv2.dilate(table // 255, np.ones((3, 3), np.uint8))
+        off = cv2.subtract(off, cv2.dilate(grouping, np.ones((3, 3), np.uint8)))
+        erased = off if erased is None else cv2.bitwise_or(erased, off)
     # A box's lines, not what is written in it, are shown fainter (`_cut`).
     box_lines = cv2.subtract(boxes, grouping) if boxes.any() else None
     glue = None

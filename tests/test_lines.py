@@ -601,6 +601,22 @@ def test_a_band_far_longer_than_the_writing_joins_it_only_by_its_ink():
     assert line.ys.max() >= 125
 
 
+@pytest.mark.parametrize("angle", [0, 3])
+@pytest.mark.parametrize("gap", [0.15, 0.3])
+def test_a_line_cut_beside_a_cards_edge_shows_no_table(gap, angle):
+    # "47" written near a card's right edge, a dark table past it: the line's cut reaches past
+    # the edge, and the edge and the table beyond stood at its end as ink (a bench scene's
+    # "47" read "471"). The table is no writing: erased from the line image.
+    rng = np.random.default_rng(5)
+    frame = np.clip(rng.normal((45, 60, 80), 5, (480, 640, 3)), 0, 255).astype(np.uint8)
+    card = np.zeros((480, 640), np.uint8)
+    cv2.fillPoly(card, [cv2.boxPoints(((300, 240), (300, 200), angle)).astype(np.int32)], 1)
+    ink = ink_of("47", 44)
+    written = page(ink, at=(round(450 - gap * 44) - ink.shape[1], 218), paper=(225, 232, 236))
+    [line] = find_lines(np.where(card[..., None] > 0, written, frame)).lines
+    assert line.image[:, -6:].max() < 96  # (`edge.line_reader._BOX_INK`: no digit's ink)
+
+
 def shadow_band(profile: list[int], length: int = 160) -> tuple[np.ndarray, np.ndarray]:
     """A detection-size grey image (240 x 320, paper at 200) with an upright band `length` px
     long whose columns from x = 200 have the greys of `profile`, and its ink mask (what is a
