@@ -54,6 +54,7 @@ from edge.printed import (
 )
 from edge.table import (
     bands,
+    lengths,
     off_rough_ground,
     rim_of_a_darker_thing,
     sliver_of_table,
@@ -332,18 +333,15 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     # A comb's ticks are erased from the line images (`_cut`), where the first or last reads
     # as a 1 beside the digits; not where a digit comes near one. They stay in the grouping,
     # so the line is fitted as before (to its digits alone, a bench scene's 9 read as a 2).
+    # So is the table round a sheet, with the sheet's edge along it: in a line cut beside the
+    # edge it stood as a 1 at the line's end.
     ticks = comb_ticks(grouping, printed, thickest)
+    no_writing = cv2.bitwise_or(ticks, table // 255)
     erased = None
-    if ticks.any():
+    if no_writing.any():
         ring = np.ones((3, 3), np.uint8)
         writing = cv2.dilate(cv2.subtract(grouping, ticks), ring)
-        erased = cv2.subtract(cv2.dilate(ticks, ring), writing)
-    if table.any():
-        # The table round a sheet, and the sheet's edge along it, is no writing; in a line
-        # cut beside the edge it stood as a 1 at the line's end.
-        off = cv2.dilate(table // 255, np.ones((3, 3), np.uint8))
-        off = cv2.subtract(off, cv2.dilate(grouping, np.ones((3, 3), np.uint8)))
-        erased = off if erased is None else cv2.bitwise_or(erased, off)
+        erased = cv2.subtract(cv2.dilate(no_writing, ring), writing)
     # A box's lines, not what is written in it, are shown fainter (`_cut`).
     box_lines = cv2.subtract(boxes, grouping) if boxes.any() else None
     glue = None
@@ -1103,8 +1101,8 @@ def _far_longer_bands(stats: np.ndarray, heights: np.ndarray) -> np.ndarray:
     """bool [n, n]: [i, j] where piece i is a band (`edge.table.bands`) at least `_FAR_LONGER`
     times as long as piece j is tall. `stats`: the pieces' `cv2.connectedComponentsWithStats`
     rows, `heights` their heights (px, [n])."""
-    longest = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    return bands(stats)[:, np.newaxis] & (longest[:, np.newaxis] >= _FAR_LONGER * heights)
+    long = lengths(stats)[:, np.newaxis] >= _FAR_LONGER * heights
+    return bands(stats)[:, np.newaxis] & long
 
 
 def _near_a_bands_ink(

@@ -241,12 +241,17 @@ def without_shadow_tips(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -
     return kept
 
 
+def lengths(stats: np.ndarray) -> np.ndarray:
+    """int [n]: each piece's length, its box's longer side (px), from rows of
+    `cv2.connectedComponentsWithStats`' stats."""
+    return np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+
+
 def bands(stats: np.ndarray) -> np.ndarray:
     """bool [n]: which pieces (rows of `cv2.connectedComponentsWithStats`' stats) are bands:
-    their area at most `BAND` of their length (their box's longer side) squared. A line along
-    a sheet's side or two (its edge, its shadow) is one; so is a thin pen's 1."""
-    longest = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    return stats[:, cv2.CC_STAT_AREA] <= BAND * longest.astype(np.float64) ** 2
+    their area at most `BAND` of their length (`lengths`) squared. A line along a sheet's side
+    or two (its edge, its shadow) is one; so is a thin pen's 1."""
+    return stats[:, cv2.CC_STAT_AREA] <= BAND * lengths(stats).astype(np.float64) ** 2
 
 
 def without_cast_shadows(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
@@ -267,8 +272,8 @@ def without_cast_shadows(mask: np.ndarray, grey: np.ndarray, paper: np.ndarray) 
     estimate's) is ink (a phone photo's marker stroke, lit from one side, can be as
     one-sided)."""
     _, labels, stats = pieces_with_boxes(mask)
-    longest = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
-    long_bands = 1 + np.flatnonzero((longest >= _CAST_SHADOW * min(mask.shape)) & bands(stats[1:]))
+    long = lengths(stats[1:]) >= _CAST_SHADOW * min(mask.shape)
+    long_bands = 1 + np.flatnonzero(long & bands(stats[1:]))
     if not len(long_bands):
         return mask
     kept = mask.copy()
