@@ -12,7 +12,7 @@ import functools
 import itertools
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -114,6 +114,9 @@ _WORD_WIDTH = 1.2  # of the line image's height per digit read: a word's pieces 
 _WALL = 0.8  # of the line's height, and `_WALL_WIDTH` px thick at most: a box's wall, no letter
 _WALL_WIDTH = 3
 _SLIVER = 1.5  # px thick on average at most: a piece of a box's wall, whatever its height
+_GREY_LEVEL = 48  # line-image level a label printed grey is found at
+_GREY_PRINT = 160  # line-image level: a grey label's every piece stays under it, the writing's
+# strokes reach full white
 _LETTER_INK = 170  # line-image level a letter's piece is as bright as on average (a faint
 # grid's fragments: 140-150)
 _SURE = 0.9  # a line whose every digit is read this surely is read once
@@ -601,18 +604,84 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     "91301" read nothing, now "9130").
     The pieces are `_BOX_INK` ink, as tall as `_TALL_PIECE` (no speck), as bright as
     `_LETTER_INK` (no fragment of a faint grid between digits) and shorter than a rule
-    (`_RULE_LENGTH`)."""
+    (`_RULE_LENGTH`).
+    A label printed grey beside the writing (a form's "Date", "Issued on" before its boxes) is
+    fainter than `_LETTER_INK` in the line image, whose ink is stretched to the writing's: its
+    word is found among the pieces of fainter ink (`_GREY_LEVEL`), every piece of it under
+    `_GREY_PRINT` where the writing reaches full white, and it is no number when it has
+    `_UNREAD_LETTERS` marks unread (its capital D read as a 0). A faint digit beside bold
+    ones is read (its marks all read), and a faint grid's pieces beside a digit make no word
+    with it. Measured (session 58) on session 55's 43 photos of forms filled in handwriting
+    fonts (a `/tmp` trial): 25 -> 26 read exactly, two more with fewer digits read on labels;
+    held-out scenes (MNIST training digits, 3,600), real-dev and the other 1,057 trial images
+    read as before."""
     if not decoded:
         return decoded
     height = image.shape[0]
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        (image >= _BOX_INK).view(np.uint8), connectivity=8
-    )
+    centres = np.array([(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded])
+    letters = np.zeros(len(decoded), bool)
     # Print is as bright as the writing in the line image; a grid's or a box's lines, which
     # break into pieces between digits, are shown fainter (`edge.lines`).
+    bright = _letter_pieces(image, _BOX_INK)
+    bright = bright.only(bright.brightness >= _LETTER_INK)
+    read = _read_pieces(bright, centres, height)
+    for word in _words(bright, height):
+        on_word = _on(bright, word, centres)
+        wide = bright.ends[word].max() - bright.starts[word].min() > _WORD_WIDTH * height * max(
+            np.count_nonzero(on_word), 1
+        )
+        stacked = _stacked(bright.starts[word], bright.ends[word])
+        marks = joined_groups(stacked)
+        unread = sum(not read[word][mark].any() for mark in marks)
+        # (A number reads a digit on each mark; print reads fewer, letters as blank.)
+        fewer = np.count_nonzero(on_word) < len(marks)
+        if (
+            unread >= _UNREAD_LETTERS
+            or (word.stop - word.start >= 2 and wide)
+            or (fewer and _lower_case(bright.only(word), stacked))
+        ):
+            letters |= on_word
+    grey = _letter_pieces(image, _GREY_LEVEL)
+    read = _read_pieces(grey, centres, height)
+    for word in _words(grey, height):
+        if (grey.peaks[word] >= _GREY_PRINT).any():
+            continue
+        marks = joined_groups(_stacked(grey.starts[word], grey.ends[word]))
+        if sum(not read[word][mark].any() for mark in marks) >= _UNREAD_LETTERS:
+            letters |= _on(grey, word, centres)
+    return [d for d, letter in zip(decoded, letters, strict=True) if not letter]
+
+
+class _Pieces(NamedTuple):
+    """A line image's pieces of ink that may be letters, left to right: their first and
+    one-past-last columns, top and bottom rows (line-image px) and mean and brightest levels
+    (0-255), `[n]` each."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    tops: np.ndarray
+    bottoms: np.ndarray
+    brightness: np.ndarray
+    peaks: np.ndarray
+
+    def only(self, kept: np.ndarray | slice) -> "_Pieces":
+        """The pieces `kept` (bool `[n]`, or a slice of them)."""
+        return _Pieces(*(values[kept] for values in self))
+
+
+def _letter_pieces(image: np.ndarray, level: int) -> _Pieces:
+    """The pieces of a line image (uint8 `[32, W]`, ink white) at `level` and over that may be
+    letters: as tall as `_TALL_PIECE` (no speck), shorter than a rule (`_RULE_LENGTH`), neither
+    a box's wall nor a sliver of one, nor cut off by the line image's ends."""
+    height = image.shape[0]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (image >= level).view(np.uint8), connectivity=8
+    )
     brightness = np.bincount(labels.ravel(), image.ravel(), count)[1:] / stats[1:, cv2.CC_STAT_AREA]
+    peaks = np.zeros(count, np.uint8)
+    np.maximum.at(peaks, labels.ravel(), image.ravel())
     left, width = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_WIDTH]
-    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    top, heights = stats[1:, cv2.CC_STAT_TOP], stats[1:, cv2.CC_STAT_HEIGHT]
     # (Its width on average across its height: a box's wall may stand tilted.)
     thickness = stats[1:, cv2.CC_STAT_AREA] / np.maximum(heights, 1)
     wall = (heights >= _WALL * height) & (thickness <= _WALL_WIDTH)
@@ -622,43 +691,46 @@ def without_letters(image: np.ndarray, decoded: list[DecodedDigit]) -> list[Deco
     # it where the frame cuts a note): no letter.
     cut_off = (left == 0) | (left + width >= image.shape[1])
     keep = (heights >= _TALL_PIECE) & ~wall & ~sliver & (width < _RULE_LENGTH) & ~cut_off
-    keep &= brightness >= _LETTER_INK
-    order = np.argsort(left[keep])
-    starts, ends = left[keep][order], (left + width)[keep][order]
-    tops = stats[1:, cv2.CC_STAT_TOP][keep][order]
-    tall = heights[keep][order]
-    bottoms = tops + tall
-    centres = np.array([(run_centre(d) + 0.5) * WIDTH_STEP for d in decoded])
+    order = np.flatnonzero(keep)[np.argsort(left[keep])]
+    return _Pieces(
+        left[order], (left + width)[order], top[order], (top + heights)[order],
+        brightness[order], peaks[1:][order],
+    )  # fmt: skip
+
+
+def _read_pieces(pieces: _Pieces, centres: np.ndarray, height: int) -> np.ndarray:
+    """bool `[n]`: which pieces a digit was read near (its steps' centre, line-image px): within
+    `_DIGIT_REACH` of the line's `height` for a piece as tall as the tallest, less in
+    proportion for a shorter one."""
+    tall = pieces.bottoms - pieces.tops
     reaches = _DIGIT_REACH * height * tall / max(1, tall.max(initial=0))  # px each piece
-    read = [
-        bool(np.any((centres >= a - reach) & (centres < b + reach)))
-        for a, b, reach in zip(starts, ends, reaches, strict=True)
-    ]
-    letters = np.zeros(len(decoded), bool)
-    first = 0
-    for index in range(1, len(starts) + 1):
-        if index < len(starts) and starts[index] - ends[first:index].max() <= _PIECE_GAP * height:
-            continue
-        word = slice(first, index)
-        on_word = (centres >= starts[word].min() - WIDTH_STEP) & (
-            centres < ends[word].max() + WIDTH_STEP
-        )
-        wide = ends[word].max() - starts[word].min() > _WORD_WIDTH * height * max(
-            np.count_nonzero(on_word), 1
-        )
-        stacked = _stacked(starts[word], ends[word])
-        marks = joined_groups(stacked)
-        unread = sum(not any(read[first + i] for i in mark) for mark in marks)
-        # (A number reads a digit on each mark; print reads fewer, letters as blank.)
-        fewer = np.count_nonzero(on_word) < len(marks)
-        if (
-            unread >= _UNREAD_LETTERS
-            or (index - first >= 2 and wide)
-            or (fewer and _lower_case(tops[word], bottoms[word], starts[word], ends[word], stacked))
+    return np.array(
+        [
+            bool(np.any((centres >= a - reach) & (centres < b + reach)))
+            for a, b, reach in zip(pieces.starts, pieces.ends, reaches, strict=True)
+        ],
+        bool,
+    )
+
+
+def _words(pieces: _Pieces, height: int) -> Iterator[slice]:
+    """The words of `pieces` (left to right): runs of them at most `_PIECE_GAP` of the line's
+    `height` apart."""
+    first, count = 0, len(pieces.starts)
+    for index in range(1, count + 1):
+        if index < count and pieces.starts[index] - pieces.ends[first:index].max() <= (
+            _PIECE_GAP * height
         ):
-            letters |= on_word
+            continue
+        yield slice(first, index)
         first = index
-    return [d for d, letter in zip(decoded, letters, strict=True) if not letter]
+
+
+def _on(pieces: _Pieces, word: slice, centres: np.ndarray) -> np.ndarray:
+    """bool: which digits (their steps' centres, line-image px) were read on a word's pieces."""
+    return (centres >= pieces.starts[word].min() - WIDTH_STEP) & (
+        centres < pieces.ends[word].max() + WIDTH_STEP
+    )
 
 
 def _stacked(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -673,28 +745,26 @@ def _stacked(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return stacked
 
 
-def _lower_case(
-    tops: np.ndarray, bottoms: np.ndarray, starts: np.ndarray, ends: np.ndarray, stacked: np.ndarray
-) -> bool:
-    """Whether a word's pieces (their top and bottom rows and first and last columns, line-image
-    px, three or more; which stand one above the other, `_stacked`) hold two small letters of
-    print or more: from `_X_HEIGHT_LEAST` to `_X_HEIGHT` of its tallest piece, their feet on
-    its baseline (the median foot) and their tops on one line below the tallest's top, as tall
-    as each other within `_AS_TALL_LETTERS`, about as wide as tall (`_ROUND_LETTER`: print's
-    a, e, n, o, s, u; a digit is narrower than tall), with no piece above them in their columns
-    (a 4 written in two strokes: its first stroke above its bar and stem; a thin pen's 6 broken
-    in two: its loop under the stroke down into it). A number's digits stand about as tall as each
-    other; a printed word's small letters, alike, lower than its capitals and tall letters
-    ("Total:" read "701", "Used" read "05"). Measured (session 45): held-out scenes (seeds 5,
-    7, 11, 9, 61, 62) and real-dev's writers' lines (seeds 5, 6, 7) read as before; without the
-    piece above, 4 of real-dev's writers' lines at seed 6 read nothing. Session 47: a piece
-    that shares its columns and rises above it counts too, not only one wholly above
-    (real-dev's writers' "6690" in a thin pen read nothing). And a small letter must be about
-    as wide as tall: digits written in uneven sizes (each 0.75-1.3 times the line's size,
-    real-dev's writers' digits on one baseline) have two smaller ones alike beside a taller
-    one often enough, and 25 of 420 such lines read nothing (seed 5); 3 with the width. Of
-    Hershey print's words (7 faces, 4 sizes, 40 words) 635 renderings were small letters, 596
+def _lower_case(word: _Pieces, stacked: np.ndarray) -> bool:
+    """Whether a word's pieces (`word`, three or more; which stand one above the other, `_stacked`)
+    hold two small letters of print or more: from `_X_HEIGHT_LEAST` to `_X_HEIGHT` of its
+    tallest piece, their feet on its baseline (the median foot) and their tops on one line below
+    the tallest's top, as tall as each other within `_AS_TALL_LETTERS`, about as wide as tall
+    (`_ROUND_LETTER`: print's a, e, n, o, s, u; a digit is narrower than tall), with no piece
+    above them in their columns (a 4 written in two strokes: its first stroke above its bar and
+    stem; a thin pen's 6 broken in two: its loop under the stroke down into it). A number's
+    digits stand about as tall as each other; a printed word's small letters, alike, lower than
+    its capitals and tall letters ("Total:" read "701", "Used" read "05"). Measured (session
+    45): held-out scenes (seeds 5, 7, 11, 9, 61, 62) and real-dev's writers' lines (seeds 5, 6,
+    7) read as before; without the piece above, 4 of real-dev's writers' lines at seed 6 read
+    nothing. Session 47: a piece that shares its columns and rises above it counts too, not only
+    one wholly above (real-dev's writers' "6690" in a thin pen read nothing). And a small letter
+    must be about as wide as tall: digits written in uneven sizes (each 0.75-1.3 times the
+    line's size, real-dev's writers' digits on one baseline) have two smaller ones alike beside
+    a taller one often enough, and 25 of 420 such lines read nothing (seed 5); 3 with the width.
+    Of Hershey print's words (7 faces, 4 sizes, 40 words) 635 renderings were small letters, 596
     with the width; the new user's pages read as before."""
+    tops, bottoms, starts, ends = word.tops, word.bottoms, word.starts, word.ends
     if len(tops) < 3:
         return False
     heights = bottoms - tops

@@ -535,6 +535,35 @@ def test_a_digit_read_on_a_printed_word_is_left_out_and_a_number_is_not():
     assert without_letters(fours, read) == read
 
 
+@pytest.mark.parametrize("grey", [100, 140])
+def test_a_label_printed_grey_beside_the_writing_is_a_word_and_a_faint_digit_is_not(grey):
+    """A form's label printed grey before its boxes ("Date", "Issued") is fainter than the
+    writing in the line image, under the level print's letters are looked for at: its D read
+    as a 0 was kept. Its letters, grey all of them and read as nothing, make a word. A digit
+    written faint beside bold ones is read on every mark of its own: it stays, and so does a
+    bold digit beside a faint grid's pieces."""
+    for label, on_the_first in (("Date", 1), ("Issued", 0)):
+        form = np.zeros((LINE_HEIGHT, 140), np.uint8)
+        cv2.putText(form, label, (2, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, grey, 2)
+        cv2.putText(form, "06", (92, 27), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+        on_the_label = DecodedDigit(on_the_first, 0.99, 1, 2)  # steps 1-2: columns 4-12
+        written = [DecodedDigit(0, 0.99, 24, 25), DecodedDigit(6, 0.99, 29, 30)]
+        assert without_letters(form, [on_the_label, *written]) == written
+    faint = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    cv2.putText(faint, "5", (2, 27), cv2.FONT_HERSHEY_SIMPLEX, 0.9, grey, 2)
+    cv2.putText(faint, "84", (24, 27), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    _, _, stats, _ = cv2.connectedComponentsWithStats((faint >= 48).view(np.uint8))
+    middles = sorted((x + w // 2) // 4 for x, _, w, _, _ in stats[1:])
+    read = [DecodedDigit(d, 0.99, step, step) for d, step in zip((5, 8, 4), middles, strict=True)]
+    assert without_letters(faint, read) == read
+    gridded = np.zeros((LINE_HEIGHT, 90), np.uint8)
+    for x in (10, 18, 26):  # a faint grid's pieces, a few px apart, the last touching it
+        cv2.rectangle(gridded, (x, 10), (x + 3, 22), grey, -1)
+    cv2.putText(gridded, "7", (30, 27), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2)
+    seven = [DecodedDigit(7, 0.99, 8, 9)]
+    assert without_letters(gridded, seven) == seven
+
+
 def test_a_thin_pens_digits_broken_in_pieces_are_no_printed_word():
     """A thin pen's strokes break where the line image's level cuts them: a 6's loop stands
     apart from the stroke down into it, lower than the 0 beside it, alike with the next 6's,

@@ -1248,13 +1248,19 @@ def test_a_1_written_down_the_middle_of_a_box_is_no_wall():
 
 
 def dates_in_boxes(
-    rows: list[str], pen=PENS["blue"], print_grey: int = 110, cell: int = 40, drop: int = 0
+    rows: list[str],
+    pen=PENS["blue"],
+    print_grey: int = 110,
+    cell: int = 40,
+    drop: int = 0,
+    labels: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """A form's date fields: each of `rows` (groups split by spaces, "07 12 1956") written a
     digit to a cell of a printed comb (`print_grey` lines 2 px wide, cells `cell` px wide and
     1.2 times as tall, the groups half a cell apart, the rows 2.5 cells apart), the digits
-    three quarters of a cell tall, in the middle of their cells, or `drop` px lower; and each
-    digit's centre (x, y), in order."""
+    three quarters of a cell tall, in the middle of their cells, or `drop` px lower, each row
+    after its printed label (`labels`, in the same grey, a third of a cell tall, ending 10 px
+    before the comb); and each digit's centre (x, y), in order."""
     tall, height = round(1.2 * cell), round(0.75 * cell)
     ink = np.zeros((480, 640), np.float32)
     centres, combs = [], []
@@ -1274,6 +1280,13 @@ def dates_in_boxes(
         cv2.rectangle(frame, (left, top), (right, bottom), (print_grey,) * 3, 2)
         for x in range(left + cell, right, cell):
             cv2.line(frame, (x, top), (x, bottom), (print_grey,) * 3, 2)
+    for row, label in enumerate(labels):
+        scale = cell / 50
+        (width, size), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+        middle = 130 + round(2.5 * cell) * row + tall // 2
+        at = (160 - width, middle + size // 2)
+        grey = (print_grey,) * 3
+        cv2.putText(frame, label, at, cv2.FONT_HERSHEY_SIMPLEX, scale, grey, 1, cv2.LINE_AA)
     return frame, centres
 
 

@@ -461,6 +461,16 @@ def test_a_forms_dates_in_boxes_read_in_full(reader, pen):
     assert text_of(reader.read(frame).digits) == "0712195606011987"
 
 
+@pytest.mark.parametrize("labels", [("Issued on", "Expires"), ("Date of birth", "Date")])
+@pytest.mark.parametrize("print_grey", [120, 150])
+def test_a_forms_labels_printed_grey_are_not_read_as_digits(reader, labels, print_grey):
+    # The label before its boxes is found with the date in one line, fainter than the writing
+    # in the line image, which print's letters were looked for at no longer: "Issued" read as
+    # 155 before the date.
+    frame, _ = dates_in_boxes(["07 12 1956", "06 01 1987"], print_grey=print_grey, labels=labels)
+    assert text_of(reader.read(frame).digits) == "0712195606011987"
+
+
 @pytest.mark.parametrize("towards", [0, 45])
 @pytest.mark.parametrize("note", ["yellow", "pink"])
 def test_a_note_casting_a_shadow_on_a_grey_desk_reads_in_full(reader, note, towards):
