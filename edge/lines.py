@@ -93,6 +93,8 @@ _TOUCHING = 2  # px (detection size) between a line and the halves of a stroke i
 # judged beside pieces as tall as itself, within this factor (`_by_whole_heights`).
 _CUT_APART = 1.2
 _AS_TALL = 1.5
+_OUTVOTING = 4  # rules agreeing closely outvote a line or two across them (`_page_slant`)...
+_CLOSE_RULES = 1.0  # degrees: ...the middle half of their slants within this
 _TWO_ROWS = 1.5  # of the writing's height: a piece this tall may link two rows (`_rows_linked`)
 _WHOLE = 0.7  # of the writing's height: a part this tall in each row is a digit
 _WIDE_LINE = 1.0  # of its height: a piece as wide as tall and as tall as a digit is a line
@@ -351,7 +353,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         printed = cv2.subtract(printed, glue)
 
     def lines_of(height: float) -> list[Pieces]:
-        groups = group_lines(grouping, height, printed, glue)
+        groups = group_lines(grouping, height, printed, glue, page_slant)
         if written is None:
             return groups
         # A line of thin ink alone holds a pencil's strokes, not specks along a faint grid
@@ -1000,13 +1002,17 @@ def group_lines(
     min_height: float,
     printed: np.ndarray | None = None,
     glue: np.ndarray | None = None,
+    page_slant: float | None = None,
 ) -> list[Pieces]:
     """The ink pieces of each line (pixels of the mask and of `glue`): pieces that overlap
     vertically and are near, along a line tilted up to MAX_TILT, and pieces of one digit,
     joined: a stroke's halves apart only by a printed line it crosses too (`printed`, uint8
     0/1, or None), or joined by `glue` (uint8 0/1, or None: writing over printed lines,
     `written_over_print`), which is part of the line's ink: a small digit's strokes along a
-    rule are much of its height, and the line is fitted to its ink."""
+    rule are much of its height, and the line is fitted to its ink. `page_slant`: the ruled
+    page's slant (degrees, `_page_slant`) or None; across its rules, not the frame's rows,
+    pieces alike in height are judged neighbours on a line, and lines one above the other
+    told apart (`_lines_one_above_the_other`, `_by_whole_heights`)."""
     # Pieces a pixel or two apart (a fine pen's broken line, a pencil's gaps) are one piece,
     # unless they are two lines' (`_rows_linked`).
     joined = mask if glue is None else cv2.bitwise_or(mask, glue)
@@ -1030,6 +1036,18 @@ def group_lines(
     heights = boxes[:, 3]
     column = np.newaxis
     near, overlap, gap, taller = _neighbours(x0, y0, x1, y1)
+    # Neighbours on a line, and lines one above the other, are judged across a ruled page's
+    # rules: on a page turned 3 degrees a list's line overlapped in the frame's rows the next
+    # one, staggered, begun where it ends ("576718" over "6486" read as one line "6486?76718").
+    # Not a small piece beside a big one (a 2's foot a grid line cut off lies level with the
+    # 2 in the frame, not along the rules), nor a digit's pieces one above the other (a piece
+    # under a wide one is under its end, not under its lowest point across the rules).
+    across = boxes
+    if page_slant is not None:
+        across = _across_rules(labels, ids, boxes, page_slant)
+        along_rules = _neighbours(x0, across[:, 1], x1, across[:, 1] + across[:, 3])[0]
+        alike = np.minimum(heights[:, column], heights) >= _SMALL_PIECE * taller
+        near = np.where(alike, along_rules, near)
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height;
     # pieces of two lines one above the other do not make one digit, whatever their gap.
     stacked = (gap <= _PIECE_GAP * taller) & (-overlap <= _PIECE_GAP * taller)
@@ -1057,7 +1075,7 @@ def group_lines(
             ends = _ends_of_print(boxes, printed, (stacked & ~near).any(axis=1))
             flat = heights[:, column] <= _FLAT_END * taller
             stacked &= ~((ends[:, column] & flat) | (ends & flat.T))
-        apart = _lines_one_above_the_other(near, boxes, off_print)
+        apart = _lines_one_above_the_other(near, across, off_print)
         stacked &= ~apart
         # A speck at one line's foot is within reach of a digit of a list's next line, written
         # close under it: it stays with its own line. (Not beside print: a rule taken through a
@@ -1078,7 +1096,7 @@ def group_lines(
     groups = joined_groups(near | near.T)
     if printed is not None and printed.any():
         # (Again while lines grow: a digit beside a line joined so is judged by its height.)
-        while len(fewer := _by_whole_heights(groups, boxes)) < len(groups):
+        while len(fewer := _by_whole_heights(groups, across)) < len(groups):
             groups = fewer
     lines = []
     for members in groups:
@@ -1277,6 +1295,24 @@ def _lines_one_above_the_other(
     return apart[np.ix_(line, line)]
 
 
+def _across_rules(
+    labels: np.ndarray, ids: np.ndarray, boxes: np.ndarray, slant: float
+) -> np.ndarray:
+    """The pieces `ids` of `labels` (their `boxes`, [n, 4], x, y, w, h) with their tops and
+    heights taken across a page's rules turned `slant` degrees (clockwise as y grows down):
+    each pixel's y less the rules' rise at its x, over the piece's pixels. (A box's corners
+    would widen a digit by its width times the rise: 2 px at 6 degrees.)"""
+    rise = math.tan(math.radians(slant))
+    ys, xs = np.nonzero(labels)
+    of = labels[ys, xs]
+    level = ys - rise * xs
+    count = int(labels.max()) + 1
+    top, bottom = np.full(count, np.inf), np.full(count, -np.inf)
+    np.minimum.at(top, of, level)
+    np.maximum.at(bottom, of, level + 1)
+    return np.stack([boxes[:, 0], top[ids], boxes[:, 2], bottom[ids] - top[ids]], axis=1)
+
+
 def _extents(
     groups: list[list[int]], boxes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1328,18 +1364,29 @@ def _by_whole_heights(groups: list[list[int]], boxes: np.ndarray) -> list[list[i
 
 def _page_slant(rules: list[Chord]) -> float | None:
     """The slant of a ruled page (degrees, clockwise as y grows down) from the rules that cross
-    the frame (`straight_lines`), or None: at least two near-level rules agreeing within
-    `RULE_AGREEMENT` of their median. Writing follows the page's rules, so this is the slant
-    of a short line whose own pieces do not spread far enough along it to say (one or two
-    digits on a turned, ruled page). A page's texture or a table's edges give "rules" at any
-    angle, which do not agree."""
+    the frame (`straight_lines`), or None: the median of the near-level rules, two or more,
+    agreeing within `RULE_AGREEMENT` of their median; or of those that agree, when some do
+    not, if `_OUTVOTING` or more agree and their middle half within `_CLOSE_RULES` degrees.
+    Writing follows the page's rules, so this is the slant of a short line whose own pieces
+    do not spread far enough along it to say (one or two digits on a turned, ruled page), and
+    the way lines one above the other are told apart (`group_lines`). A page's texture or a
+    table's edges give "rules" at any angle, which do not agree (a dark table's grain round a
+    card: 11 within 5 degrees of their median, spread over 9 degrees, 2 not); lines Hough
+    finds through a list's staggered lines of writing cross the rules (2 of 10)."""
     ends = np.array(rules, np.float64).reshape(-1, 2, 2)
     slants = slants_of(ends[:, 1] - ends[:, 0])
     level = slants[np.abs(slants) <= MAX_TILT]
     if len(level) < 2:
         return None
-    median = float(np.median(level))
-    return median if np.abs(level - median).max() <= RULE_AGREEMENT else None
+    agree = level[np.abs(level - np.median(level)) <= RULE_AGREEMENT]
+    if len(agree) == len(level):
+        return float(np.median(level))
+    # Lines across the rules (Hough's through the writing) are outvoted by rules agreeing
+    # closely; a texture's "rules" agree loosely, or not at all.
+    if len(agree) < _OUTVOTING:
+        return None
+    low, high = np.percentile(agree, [25, 75])
+    return float(np.median(agree)) if high - low <= _CLOSE_RULES else None
 
 
 def _direction(pieces: Pieces, page_slant: float | None) -> float | None:
