@@ -1036,6 +1036,8 @@ def group_lines(
     heights = boxes[:, 3]
     column = np.newaxis
     near, overlap, gap, taller = _neighbours(x0, y0, x1, y1)
+    small = heights < _SMALL_PIECE * heights[:, column]  # [i, j]: j small beside i
+    alike = ~small & ~small.T
     # Neighbours on a line, and lines one above the other, are judged across a ruled page's
     # rules: on a page turned 3 degrees a list's line overlapped in the frame's rows the next
     # one, staggered, begun where it ends ("576718" over "6486" read as one line "6486?76718").
@@ -1046,7 +1048,6 @@ def group_lines(
     if page_slant is not None:
         across = _across_rules(labels, ids, boxes, page_slant)
         along_rules = _neighbours(x0, across[:, 1], x1, across[:, 1] + across[:, 3])[0]
-        alike = np.minimum(heights[:, column], heights) >= _SMALL_PIECE * taller
         near = np.where(alike, along_rules, near)
     # Pieces of one digit (a pencil's broken strokes) lie within a fraction of its height;
     # pieces of two lines one above the other do not make one digit, whatever their gap.
@@ -1054,7 +1055,7 @@ def group_lines(
     # A small piece (a flag, a dot, a broken stroke) inside a bigger one's reach joins it.
     reach = _REACH * heights[:, column]
     within = (
-        (heights < _SMALL_PIECE * heights[:, column])
+        small
         & (x0 >= x0[:, column] - reach)
         & (x1 <= x1[:, column] + reach)
         & (y0 >= y0[:, column] - reach)
@@ -1075,6 +1076,18 @@ def group_lines(
             ends = _ends_of_print(boxes, printed, (stacked & ~near).any(axis=1))
             flat = heights[:, column] <= _FLAT_END * taller
             stacked &= ~((ends[:, column] & flat) | (ends & flat.T))
+        # A speck near or within reach of two lines of pieces alike in height, one above the
+        # other (a digit's fragment, left apart when the rows of a list written cramped are
+        # cut apart, `_rows_linked`), joins the one it lies beside most: it made them one.
+        rows = _lines_one_above_the_other(near & alike, across, off_print)
+        beside = (near | near.T | within) & small
+        for piece in np.flatnonzero(np.count_nonzero(beside, axis=0) >= 2):
+            holders = np.flatnonzero(beside[:, piece])
+            if rows[np.ix_(holders, holders)].any():
+                nearest = holders[np.argmax(overlap[holders, piece])]
+                for links in (near, within):
+                    links[holders, piece] = links[piece, holders] = False
+                within[nearest, piece] = True
         apart = _lines_one_above_the_other(near, across, off_print)
         stacked &= ~apart
         # A speck at one line's foot is within reach of a digit of a list's next line, written
@@ -1178,18 +1191,34 @@ def _rows_linked(
     stand in two bands, no part across the row between them, each band holding a part
     `_WHOLE` of the writing's height or more (a digit, not a digit's or a pencil stroke's
     fragments). Cut, its parts are judged as all pieces are: a digit's pieces one above the
-    other join again (`stacked`) unless they are two lines' (`_lines_one_above_the_other`)."""
+    other join again (`stacked`) unless they are two lines' (`_lines_one_above_the_other`).
+    Written closer still, each row's digits are linked too, and the writing is a piece or two:
+    its height is then its rows' (the median of the parts `_ROW_ON_PRINT` times as wide as
+    tall, two or more), and each band must hold such a part (a digit's loops one above the
+    other, an underline under a number, are no rows)."""
     heights = stats[:, cv2.CC_STAT_HEIGHT]
     writing = np.maximum(stats[:, cv2.CC_STAT_WIDTH], heights) >= smallest  # (not specks)
     writing[0] = False
-    if np.count_nonzero(writing) < 3:
+    if not writing.any():
         return None
-    digit = float(np.median(heights[writing]))  # the writing's height
+    linked_rows = np.count_nonzero(writing) < 3
+    if not linked_rows:
+        digit = float(np.median(heights[writing]))  # the writing's height
+        if not (heights[writing] >= _TWO_ROWS * digit).any():
+            return None
+    side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
+    count, parts, part_stats = pieces_with_boxes(side)
+    part_heights = part_stats[:, cv2.CC_STAT_HEIGHT]
+    wide = part_stats[:, cv2.CC_STAT_WIDTH] >= _ROW_ON_PRINT * part_heights
+    wide &= part_heights >= smallest
+    wide[0] = False
+    if linked_rows:
+        if np.count_nonzero(wide) < 2:
+            return None
+        digit = float(np.median(part_heights[wide]))
     tall = writing & (heights >= _TWO_ROWS * digit)
     if not tall.any():
         return None
-    side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
-    count, parts, part_stats = pieces_with_boxes(side)
     # Each part's piece, read at its pixels (a part lies within one piece).
     of = np.zeros(count, int)
     inked = parts > 0
@@ -1197,6 +1226,8 @@ def _rows_linked(
     tops = part_stats[:, cv2.CC_STAT_TOP]
     bottoms = tops + part_stats[:, cv2.CC_STAT_HEIGHT]
     whole = bottoms - tops >= _WHOLE * digit
+    if linked_rows:
+        whole &= wide
     cut = []
     for piece in np.flatnonzero(tall):
         members = np.flatnonzero(of == piece)

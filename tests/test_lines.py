@@ -317,6 +317,23 @@ def test_two_rows_of_numbers_written_a_few_pixels_apart_are_two_lines(apart):
     assert first.box[3] < 70 and second.box[3] < 70  # each a row, not both
 
 
+@pytest.mark.parametrize("apart", [2, 4])
+@pytest.mark.parametrize("indent", [0, 60, 120])
+def test_two_rows_of_digits_written_touching_a_few_pixels_apart_are_two_lines(apart, indent):
+    """A list written cramped and close: "554485" and under it "653720", 36 px tall, each
+    row's digits touching, `apart` px between the rows, the second `indent` px to the right.
+    At detection size the writing is one piece or a few, no three of them a digit, so the
+    writing's height was not known and the rows were one line (a handwriting font's notebook
+    list read "54"); cut apart, a fragment of a digit near both rows joined them again."""
+    top, bottom = ink_of("554485", 36, 0.0), ink_of("653720", 36, 0.0)
+    ink = np.zeros((72 + apart, max(top.shape[1], bottom.shape[1]) + indent), np.float32)
+    ink[:36, : top.shape[1]] = top
+    ink[36 + apart :, indent : indent + bottom.shape[1]] = bottom
+    lines = find_lines(page(ink, at=(120, 180))).lines
+    assert len(lines) == 2, [line.box for line in lines]
+    assert all(line.box[3] < 60 for line in lines)
+
+
 def rows_of(texts: tuple[str, ...], height: int, gap: float, apart: float, narrow: float = 1.0):
     """Opacity (float 0-1) of a list: each of `texts` written with MNIST sample digits
     `height` px tall, `gap` heights apart (negative: overlapping), squeezed to `narrow` times
