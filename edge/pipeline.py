@@ -9,6 +9,7 @@ delivering is.
 """
 
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -312,17 +313,28 @@ def _blocks(
     """Indices of the `lines` read with no sure digit (left out, or, with `unsure`, only `?`
     in `per_line`) that may be a list's rows found as one block: `_A_BLOCK` times as tall as
     the tallest line read surely, or any, when none read surely (a column sum on squared
-    paper, alone in view, read `?`). Read row by row, a block that is not a list reads nothing
-    surely."""
-    sure = [
-        line.geometry.height for line, digits in zip(lines, per_line, strict=True) if _sure(digits)
-    ]
+    paper, alone in view, read `?`); and, with `unsure`, of the lines read at a mean confidence
+    under `_STRAY`, those `_A_BLOCK` times as tall as the tallest whose every digit is read at
+    `_SURELY_READ` (two of a list's rows found as one block beside the third found alone read
+    "?2": real-dev's writers' pages of three lines 1.3 heights apart; a form's date read with
+    its label above it, most of its digits surely, is no such block). Read row by row, a block
+    that is not a list reads nothing surely."""
+    heights = [line.geometry.height for line in lines]
+    sure = [h for h, digits in zip(heights, per_line, strict=True) if _sure(digits)]
     least = _A_BLOCK * max(sure, default=0.0)
-    return [
-        index
-        for index, (line, digits) in enumerate(zip(lines, per_line, strict=True))
-        if (not digits or (unsure and not _sure(digits))) and line.geometry.height >= least
+    surely_read = [
+        h
+        for h, digits in zip(heights, per_line, strict=True)
+        if digits and all(d.confidence >= _SURELY_READ for d in digits)
     ]
+    unsurely = _A_BLOCK * max(surely_read, default=math.inf)
+    blocks = []
+    for index, (height, digits) in enumerate(zip(heights, per_line, strict=True)):
+        left_out = not digits or (unsure and not _sure(digits))
+        unsurely_read = unsure and bool(digits) and _mean_confidence(digits) < _STRAY
+        if (left_out and height >= least) or (unsurely_read and height >= unsurely):
+            blocks.append(index)
+    return blocks
 
 
 def _moved(look: _Look, dx: int, dy: int) -> _Look:

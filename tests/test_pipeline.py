@@ -30,7 +30,7 @@ from edge.config import SourceSettings
 from edge.events import DigitPrediction, FrameResult, Reading, Sink, Stats
 from edge.ink import FrameError
 from edge.line_reader import read_digits
-from edge.lines import FindSettings, find_lines
+from edge.lines import FindSettings, Line, LineGeometry, find_lines
 from edge.model import LineModel
 from edge.pipeline import (
     CAMERA_BLANK,
@@ -238,6 +238,34 @@ def test_a_line_read_only_unsurely_beside_writing_read_surely_is_left_out_unless
     # With no line read surely, nothing is judged a stray.
     unsure = line(0.95, 0.97)
     assert pipeline_module._without_stray_lines([unsure, stray], [row, below]) == [unsure, stray]
+
+
+def test_a_line_far_taller_than_lines_read_surely_is_a_block_to_read_row_by_row():
+    def line(height: float) -> Line:
+        geometry = LineGeometry(320.0, 240.0, 0.0, 200.0, height)
+        return Line(geometry, np.zeros((32, 64), np.uint8), np.eye(2, 3), (0, 0, 200, 0))
+
+    def read(*confidences):
+        return [DigitPrediction(None if c < 0.6 else 2, c, (0, 0, 10, 40)) for c in confidences]
+
+    two_rows, third = line(102.0), line(48.0)
+    # Two of a list's rows found as one block read "?2", beside its third row read surely:
+    # the block is read again row by row (it was kept, its 2 being read).
+    lines, per_line = [two_rows, third], [read(0.33, 0.67), read(0.996, 0.998, 0.999)]
+    assert pipeline_module._blocks(lines, per_line) == [0]
+    # Not when the block's polarity is in doubt (`unsure` False), nor when it is read surely
+    # on the whole (a form's date read with its label above it, one digit unsure: its rows
+    # read the label and the comb's ticks as digits), nor beside a line not read surely
+    # either: then a big line beside small writing.
+    assert pipeline_module._blocks(lines, per_line, unsure=False) == []
+    date = read(0.965, 0.938, 0.938, 0.997, 0.996, 0.996, 0.574, 0.996)
+    assert pipeline_module._blocks(lines, [date, per_line[1]]) == []
+    assert pipeline_module._blocks(lines, [per_line[0], read(0.9, 0.95)]) == []
+    # Nor when it is not far taller than the line read surely.
+    assert pipeline_module._blocks([line(70.0), third], per_line) == []
+    # Read as nothing, it is a block as before (with no line read surely, whatever its height).
+    assert pipeline_module._blocks(lines, [[], per_line[1]]) == [0]
+    assert pipeline_module._blocks([line(60.0), third], [[], read(0.9)]) == []
 
 
 def test_cards_on_tables_are_mostly_read_exactly(reader):
