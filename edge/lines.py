@@ -97,6 +97,7 @@ _OUTVOTING = 4  # rules agreeing closely outvote a line or two across them (`_pa
 _CLOSE_RULES = 1.0  # degrees: ...the middle half of their slants within this
 _TWO_ROWS = 1.5  # of the writing's height: a piece this tall may link two rows (`_rows_linked`)
 _WHOLE = 0.7  # of the writing's height: a part this tall in each row is a digit
+_LINKED_ROW = 3.0  # of its height: a part this wide is a row of digits linked (`_rows_linked`)
 _WIDE_LINE = 1.0  # of its height: a piece as wide as tall and as tall as a digit is a line
 _ROW_ON_PRINT = 2.0  # of its height: so on a printed line (no digit's half is so wide)
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
@@ -1193,9 +1194,10 @@ def _rows_linked(
     fragments). Cut, its parts are judged as all pieces are: a digit's pieces one above the
     other join again (`stacked`) unless they are two lines' (`_lines_one_above_the_other`).
     Written closer still, each row's digits are linked too, and the writing is a piece or two:
-    its height is then its rows' (the median of the parts `_ROW_ON_PRINT` times as wide as
-    tall, two or more), and each band must hold such a part (a digit's loops one above the
-    other, an underline under a number, are no rows)."""
+    its height is then its rows' (the median of the parts `_LINKED_ROW` times as wide as tall,
+    two or more), and each band must hold such a part (a digit's loops one above the other,
+    an underline under a number, are no rows; at twice as wide, one of real-dev's digits
+    squeezed to 0.6 of its height, as a camera sees it from the side, was cut in two)."""
     heights = stats[:, cv2.CC_STAT_HEIGHT]
     writing = np.maximum(stats[:, cv2.CC_STAT_WIDTH], heights) >= smallest  # (not specks)
     writing[0] = False
@@ -1209,7 +1211,7 @@ def _rows_linked(
     side = cv2.dilate(joined, np.ones((1, 3), np.uint8))
     count, parts, part_stats = pieces_with_boxes(side)
     part_heights = part_stats[:, cv2.CC_STAT_HEIGHT]
-    wide = part_stats[:, cv2.CC_STAT_WIDTH] >= _ROW_ON_PRINT * part_heights
+    wide = part_stats[:, cv2.CC_STAT_WIDTH] >= _LINKED_ROW * part_heights
     wide &= part_heights >= smallest
     wide[0] = False
     if linked_rows:
