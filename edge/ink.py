@@ -39,6 +39,14 @@ _THIN_SHARE = 0.5
 _STROKE_LEVEL = 96  # line-image level (0-255) that counts as a stroke when measuring its width
 _MAX_GAIN = 6.0  # a faint line is stretched at most this much: beyond it is noise
 _DARKEST_PAPER = 6  # grey level under which the ratio ink / paper is meaningless noise
+# A frame whose ground (the median of each pixel's brightest channel) is under `_DIM_GROUND`
+# is in a dim room: exposed as a camera would before light ink is looked for (`exposure`), its
+# brightest `_BRIGHTEST_SHARE` % raised to `_EXPOSED`, by at most `_MOST_EXPOSURE`. The bench's
+# boards are at 34 or more, the same dimmed to 12-30 % of their light at 4-24.
+_DIM_GROUND = 30
+_BRIGHTEST_SHARE = 0.5
+_EXPOSED = 200
+_MOST_EXPOSURE = 8.0
 
 
 class FrameError(ValueError):
@@ -94,11 +102,12 @@ def grey_of(
     ink: Ink,
     luma: bool = False,
     balance: tuple[float, float, float] | None = None,
+    gain: float = 1.0,
 ) -> np.ndarray:
     """uint8 `(H, W)`: a `checked_frame` (or a piece of one) as the grey image in which `ink`
     is dark (`ink_greys`); from its luma (Rec. 601, what a Y plane holds) if `luma`. With
     dark ink, `balance` (gains for B, G, R) first makes coloured paper grey
-    (`edge.lines.paper_balance`)."""
+    (`edge.lines.paper_balance`); the frame's light raised `gain` times first (`exposed`)."""
     if image.ndim == 2:
         grey = np.ascontiguousarray(image)
     elif luma:
@@ -110,9 +119,36 @@ def grey_of(
         # 0.46 ms for 640x480, the channel minimum and maximum included.)
         blue, green, red = (cv2.extractChannel(image, channel) for channel in range(3))
         if ink == "dark":
-            return cv2.min(cv2.min(blue, green), red)
-        return cv2.bitwise_not(cv2.max(cv2.max(blue, green), red))
-    return cv2.bitwise_not(grey) if ink == "light" else grey
+            return exposed(cv2.min(cv2.min(blue, green), red), ink, gain)
+        return exposed(cv2.bitwise_not(cv2.max(cv2.max(blue, green), red)), ink, gain)
+    return exposed(cv2.bitwise_not(grey) if ink == "light" else grey, ink, gain)
+
+
+def exposure(light: np.ndarray) -> float:
+    """The gain (1-`_MOST_EXPOSURE`) that raises a dim room's frame's brightest
+    `_BRIGHTEST_SHARE` % of pixels (chalk's strokes, a card on a table) to `_EXPOSED`, from its
+    grey in which light ink is dark (`ink_greys`); 1 for a frame whose ground is not dim
+    (`_DIM_GROUND`).
+
+    Light ink is looked for in the inverted brightest channel, where its contrast is taken
+    against white: in a dim room, chalk three times as bright as its board (40 on 14) is a
+    tenth darker than the board there, as faint as a shadow's edge, and a card twice as bright
+    as its table is no nearer white than it by half (`edge.lines.choose_ink`). A camera's
+    exposure would have raised both."""
+    if 255 - percentile_u8(light, 50) >= _DIM_GROUND:
+        return 1.0
+    brightest = 255 - percentile_u8(light, _BRIGHTEST_SHARE)
+    return float(np.clip(_EXPOSED / max(brightest, 1), 1.0, _MOST_EXPOSURE))
+
+
+def exposed(grey: np.ndarray, ink: Ink, gain: float) -> np.ndarray:
+    """uint8 `(H, W)`: a grey image in which `ink` is dark (`grey_of`) as if the frame's light
+    had been `gain` times as bright (saturating at white)."""
+    if gain == 1.0:
+        return grey
+    if ink == "dark":
+        return cv2.convertScaleAbs(grey, alpha=gain)
+    return cv2.bitwise_not(cv2.convertScaleAbs(cv2.bitwise_not(grey), alpha=gain))
 
 
 def percentile_u8(image: np.ndarray, q: float) -> int:

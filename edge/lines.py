@@ -30,6 +30,8 @@ from edge.ink import (
     Ink,
     LineGeometry,
     checked_frame,
+    exposed,
+    exposure,
     grey_of,
     ink_darkness,
     ink_greys,
@@ -268,12 +270,15 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     small = dict(zip(("dark", "light"), ink_greys(shrunk), strict=True))
     ink: Ink = "light" if settings.ink == "light" else "dark"
     in_doubt = False
+    gain = exposure(small["light"])
     if settings.ink == "auto":
-        ink, in_doubt = choose_ink(small["dark"], small["light"])
+        ink, in_doubt = choose_ink(small["dark"], small["light"], gain)
     # The brightest the frame gets (paper, or chalk) says whether there is light to read by.
     if 255 - percentile_u8(small["light"], 1) < _TOO_DARK:
         return FoundLines([], ink, "too dark")  # as dark either way: nothing to doubt
-    detection = small[ink]
+    # Dark ink's contrast is the same in any light: only light ink is looked for exposed.
+    gain = gain if ink == "light" else 1.0
+    detection = exposed(small[ink], ink, gain)
     in_colour = frame.ndim == 3
     balance = None
     if in_colour and ink == "dark":
@@ -288,7 +293,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         # colour blocks there are as dark as faint ink. Luma averages the channels. Dim, it is
         # taken whatever noise is measured: a JPEG flattens a dim frame's noise into blocks
         # whose pixels are all equal, and their steps are no noise to `noise_level`.
-        detection = grey_of(shrunk, ink, luma=True)
+        detection = grey_of(shrunk, ink, luma=True, gain=gain)
         noise = noise_level(detection)
         noisy = _noisy(noise, percentile_u8(detection, 90))
     detection, sigma, texture = _smoothed(detection, noise, noisy)
@@ -296,7 +301,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     if scale > 1 and not noisy and not luma and paper_level >= _BRIGHT_PAPER:
         # A pencil line a pixel wide keeps half its darkness once averaged with the paper
         # beside it (a dim or noisy frame's darkest pixels are its noise).
-        darkest = darkest_of_blocks(frame, ink, balance, scale)
+        darkest = darkest_of_blocks(frame, ink, balance, scale, gain)
     paper, mask, contrast, thin = _paper_and_ink(detection, sigma, darkest, scale)
     short_side = min(mask.shape)
     sensitive = ink_mask(contrast, _RULE_INK, hysteresis=False)
@@ -389,7 +394,7 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
         return FoundLines([], ink, NO_INK, ink_in_doubt=in_doubt)
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
-    grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance)
+    grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance, gain=gain)
     lines = []
     for g in groups:
         angle = _direction(g, page_slant)
@@ -453,7 +458,11 @@ def _on_printed(labels: np.ndarray, piece: int, row: int, printed: np.ndarray) -
 
 
 def darkest_of_blocks(
-    frame: np.ndarray, ink: Ink, balance: tuple[float, float, float] | None, scale: int
+    frame: np.ndarray,
+    ink: Ink,
+    balance: tuple[float, float, float] | None,
+    scale: int,
+    gain: float = 1.0,
 ) -> np.ndarray:
     """uint8 `(H // scale, W // scale)`: the `grey_of` a `checked_frame` taken at each
     `scale` x `scale` block's darkest pixel (as `ink` is dark), where `_shrink` averages.
@@ -466,7 +475,7 @@ def darkest_of_blocks(
     blocks = darkest(whole, np.ones((scale, scale), np.uint8), anchor=(0, 0))
     # (Nearest-neighbour sampling by a whole factor takes each block's first pixel.)
     corners = cv2.resize(blocks, (w, h), interpolation=cv2.INTER_NEAREST)
-    return grey_of(corners, ink, balance=balance)
+    return grey_of(corners, ink, balance=balance, gain=gain)
 
 
 def _pencil_strokes(
@@ -493,13 +502,14 @@ def _shrink(image: np.ndarray, scale: int) -> np.ndarray:
     return cv2.resize(image, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
 
 
-def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
+def choose_ink(dark: np.ndarray, light: np.ndarray, gain: float = 1.0) -> tuple[Ink, bool]:
     """ "dark" (pen on paper) or "light" (chalk on a board) for a frame's grey images in which
     dark or light ink would be dark (`to_grey`): light when `light_over_dark` is over
     `_POLARITY_BIAS`, a tie going to dark ink, the common case, and dark ink always on a ground
     as bright as `_LIGHT_GROUND` (unless that ground is the wall round a board in view,
     `_a_board_on_a_wall`). And whether the choice is in doubt: the ratio within a factor
-    `_DOUBT` of the bias."""
+    `_DOUBT` of the bias. The inks are weighed in the frame's light raised `gain` times, as
+    `edge.ink.exposure` exposes a dim room's frame."""
     # Chalk is several times as bright as its board: on a ground this bright, light ink could
     # stand out by little more than the noise and texture that made a blank page look like a
     # board (a sheet lit unevenly read a 7 in light ink).
@@ -507,7 +517,10 @@ def choose_ink(dark: np.ndarray, light: np.ndarray) -> tuple[Ink, bool]:
     bright_ground = 255 - percentile_u8(light, 50) >= _LIGHT_GROUND
     # Looked at small (about 40 rows): the ground is the bulk of the picture, and a median's
     # cost grows with its window.
-    dark, light = _glance(dark), _glance(light)
+    # Both exposed alike: each ink's contrast is weighed in the same light.
+    dark, light = (
+        _glance(exposed(grey, i, gain)) for grey, i in ((dark, "dark"), (light, "light"))
+    )
     board = _a_board_on_a_wall(dark, light)
     if bright_ground and board is None:
         return "dark", False

@@ -764,6 +764,41 @@ def test_a_board_with_its_frame_and_the_wall_in_view_is_light_ink(board, across)
     assert x >= left + 40 and x + w <= right and y >= top + 40 and y + h <= top + 110
 
 
+def dimmed(frame: np.ndarray, light: float, seed: int = 1) -> np.ndarray:
+    """`frame` (BGR uint8) in a dim room: `light` of its brightness, and a camera's noise."""
+    noise = np.random.default_rng(seed).normal(0, 1.5, frame.shape)
+    return np.clip(frame * light + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("board", [(60, 80, 45), (40, 40, 42)])
+@pytest.mark.parametrize("light", [0.15, 0.3])
+def test_chalk_on_a_board_in_a_dim_room_is_light_ink_and_found(board, light):
+    # Chalk at 35-70 on a board at 6-24: three times as bright as the board, clear to a person,
+    # but in the inverted brightest channel, where light ink is looked for, only a tenth darker
+    # than the board, as faint as a shadow's edge: nothing was found, even told the ink.
+    chalk = dimmed(page(ink_of("2024", 50), paper=board, colour=(230, 230, 230)), light)
+    for settings in (FindSettings(), FindSettings(ink="light")):
+        found = find_lines(chalk, settings)
+        assert found.ink == "light"
+        [line] = found.lines
+        assert line.geometry.height == pytest.approx(50, rel=0.3)
+
+
+@pytest.mark.parametrize("light", [0.2, 0.3])
+def test_a_card_on_a_dark_table_in_a_dim_room_is_dark_ink_on_paper(light):
+    # The card is the brightest in view, light against the table at its corners as chalk is;
+    # bright, it is told from chalk as a sheet (far nearer white than the table), but dimmed
+    # its level was no nearer white by half, and the view was taken for chalk: "no ink found".
+    frame = np.full((480, 640, 3), 60, np.uint8)  # the table
+    card = page(ink_of("0725", 30), at=(300, 300))
+    frame[150:420, 140:580] = card[150:420, 140:580]
+    found = find_lines(dimmed(frame, light))
+    assert found.ink == "dark"
+    [line] = found.lines
+    x, y, w, h = line.box
+    assert x >= 280 and x + w <= 460 and y >= 280 and y + h <= 340
+
+
 def test_a_dim_frame_is_read_while_legible_and_a_dark_one_says_so():
     frame = page(ink_of("6150", 50)).astype(np.float32)
     dim = np.clip(frame * 0.08 + np.random.default_rng(1).normal(0, 1.0, frame.shape), 0, 255)
