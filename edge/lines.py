@@ -105,6 +105,13 @@ _ROW_ON_PRINT = 2.0  # of its height: so on a printed line (no digit's half is s
 # Why a frame reads nothing when it holds lines of writing under FindSettings.min_height.
 TOO_SMALL = "writing too small to read (a few pixels tall)"
 _TOO_DARK = 12  # grey level: paper darker than this everywhere is no light to read by
+# A dim frame's faint digit beside its writing (`_faint_digits_beside`): as tall within this
+# share of the writing's piece, on its rows by this share of the shorter, this many of its
+# heights from it at most, and this many digits out.
+_FAINT_HEIGHTS = 0.4
+_FAINT_ROWS = 0.6
+_FAINT_GAP = 0.8
+_FAINT_STEPS = 3
 _WIDEST_CHALK = 0.1  # of the short side: light wider than this (both ways) is a sheet, not chalk
 _SHEET_CONTRAST = 0.5  # a sheet is this much nearer white than the table (brightest channels)
 _BOARD_SHARE = 0.2  # of the view: dark this wide and this much of it is a board on a wall...
@@ -338,6 +345,10 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     grouping = without_shadow_tips(grouping, detection, paper)
     grouping = without_cast_shadows(grouping, detection, paper)
     grouping = off_rough_ground(grouping, texture, _TEXTURE_BLOCK)
+    if percentile_u8(detection, 90) < _BRIGHT_PAPER:
+        # (Ink at `_INK` where a dim frame's mask asks for more: see `_paper_and_ink`.)
+        faint = cv2.subtract(ink_mask(contrast), cv2.bitwise_or(printed, mask))
+        grouping = cv2.bitwise_or(grouping, _faint_digits_beside(grouping, faint, min_height))
     # A comb's ticks are erased from the line images (`_cut`), where the first or last reads
     # as a 1 beside the digits; not where a digit comes near one. They stay in the grouping,
     # so the line is fitted as before (to its digits alone, a bench scene's 9 read as a 2).
@@ -476,6 +487,41 @@ def darkest_of_blocks(
     # (Nearest-neighbour sampling by a whole factor takes each block's first pixel.)
     corners = cv2.resize(blocks, (w, h), interpolation=cv2.INTER_NEAREST)
     return grey_of(corners, ink, balance=balance, gain=gain)
+
+
+def _faint_digits_beside(writing: np.ndarray, faint: np.ndarray, least: float) -> np.ndarray:
+    """uint8 0/1: the pieces of `faint` (0/1: ink at `_INK` that a dim frame's mask left out)
+    that stand beside a piece of `writing` (0/1) at least `least` px tall as its neighbouring
+    digit would: as tall as it within `_FAINT_HEIGHTS`, on its rows (`_FAINT_ROWS` of the
+    shorter's height), and at most `_FAINT_GAP` of its height from it sideways; and so beside
+    those, up to `_FAINT_STEPS` digits out.
+
+    In a dim frame ink is asked to be twice as dark as in daylight (`_paper_and_ink`), so that
+    noise and a JPEG's blocks are not taken for it; a digit written with less pressure than
+    its neighbours (or a 1's thin stroke) is then left out: "901" read "9", "4926" read
+    "492". Beside the writing and shaped as its digits, it is no noise."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
+    chosen = np.zeros(count, np.uint8)
+    if count <= 1:
+        return np.zeros_like(faint)
+    pieces = stats[1:, :4].astype(np.float64)
+    _, _, known, _ = cv2.connectedComponentsWithStats(writing, connectivity=8)
+    known = known[1:, :4][known[1:, 3] >= least].astype(np.float64)
+    for _ in range(_FAINT_STEPS):
+        x, y, w, h = (pieces[:, [i]] for i in range(4))  # [pieces, 1] against [known]
+        kx, ky, kw, kh = known.T
+        rows = np.minimum(y + h, ky + kh) - np.maximum(y, ky)
+        gap = np.maximum(kx - (x + w), x - (kx + kw))
+        beside = (
+            (np.abs(h - kh) <= _FAINT_HEIGHTS * kh)
+            & (rows >= _FAINT_ROWS * np.minimum(h, kh))
+            & (gap <= _FAINT_GAP * kh)
+        ).any(axis=1) & (chosen[1:] == 0)
+        if not beside.any():
+            break
+        chosen[1:][beside] = 1
+        known = pieces[beside]
+    return np.take(chosen, labels)
 
 
 def _pencil_strokes(

@@ -17,6 +17,7 @@ from test_lines import (
     NOTES,
     PENS,
     dates_in_boxes,
+    dimmed,
     ink_of,
     note_casting_a_shadow,
     on_turned_grid,
@@ -305,6 +306,21 @@ def test_small_digits_on_ruled_pages_are_mostly_read_exactly(reader):
     # given back to the writing (`edge.printed.strokes_across`), 130 after, 133 since a line
     # holding such strokes is writing however near the rules the rest of it lies.
     assert small_on_ruled_pages_read_exactly(reader, "plain") >= 133
+
+
+@pytest.mark.parametrize("light", [0.06, 0.08, 0.1])
+def test_digits_written_fainter_than_their_neighbour_in_a_dim_room_are_read(reader, light):
+    # In a dim frame ink is asked to be twice as dark as in daylight, and a 0 and a 1 written
+    # with less pressure than the 9 before them were left out: "901" read "9" (4 of these
+    # 18 frames were read right before).
+    canvas = np.zeros((480, 640), np.float32)
+    for faint in (0.35, 0.4):
+        for k, (digit, level) in enumerate((("9", 1.0), ("0", faint), ("1", faint))):
+            ink = ink_of(digit, 60)
+            canvas[200:260, 200 + 70 * k : 200 + 70 * k + ink.shape[1]] = ink * level
+        for seed in (1, 2, 3):
+            frame = dimmed(page(canvas, at=(0, 0)), light, seed)
+            assert text_of(reader.read(frame).digits) == "901"
 
 
 def test_small_digits_on_ruled_pages_in_dim_light_are_found_too(reader):
