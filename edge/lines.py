@@ -147,6 +147,12 @@ _DIM_PAPER = 40
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 40  # lines read per frame: the biggest, on a busy page
 _FAINTEST = 0.3  # of the boldest line's ink darkness
+# A line under `_PRINT_GREY` of the boldest line's ink darkness, within `_LABEL_NEAR` of a
+# bolder line's height of it and under `_LABEL_HEIGHT` of that height, is a form's label
+# printed grey (`_without_printed_labels`).
+_PRINT_GREY = 0.6
+_LABEL_HEIGHT = 0.7
+_LABEL_NEAR = 1.0
 # Pixels darker than this (of the paper's brightness) that are not ink, over a share of the
 # frame (`edge.table.unexplained_dark`), are a stroke too wide for the ordinary paper estimate
 # (or a dark table).
@@ -404,7 +410,9 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     if not groups:
         return FoundLines([], ink, NO_INK, ink_in_doubt=in_doubt)
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
-    groups = [g for g, level in zip(groups, inks, strict=True) if level >= _FAINTEST * max(inks)]
+    faintest = _FAINTEST * max(inks)
+    kept = [(g, level) for g, level in zip(groups, inks, strict=True) if level >= faintest]
+    groups = _without_printed_labels([g for g, _ in kept], [level for _, level in kept])
     grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance, gain=gain)
     lines = []
     for g in groups:
@@ -487,6 +495,44 @@ def darkest_of_blocks(
     # (Nearest-neighbour sampling by a whole factor takes each block's first pixel.)
     corners = cv2.resize(blocks, (w, h), interpolation=cv2.INTER_NEAREST)
     return grey_of(corners, ink, balance=balance, gain=gain)
+
+
+def _without_printed_labels(groups: list["Pieces"], inks: list[float]) -> list["Pieces"]:
+    """`groups` less the lines that are a form's labels printed grey: their ink (`inks`, each
+    line's darkness, as `_FAINTEST` weighs it) under `_PRINT_GREY` of the boldest line's, and
+    beside a bolder line (within its height, `_LABEL_NEAR` of it, either way) under
+    `_LABEL_HEIGHT` of its height. Printed beside the boxes a label is a word
+    (`edge.line_reader.without_letters`); alone on its line above them, its letters read as
+    digits ("ID" as "10", "on" as "0"). A note written small and faint away from the writing
+    (a page's number in pencil in its corner) is no label."""
+    boldest = max(inks, default=0.0)
+    boxes = np.array([_extent(g) for g in groups], np.float64).reshape(-1, 4)
+    bold = np.array(inks, np.float64) >= _PRINT_GREY * boldest
+    kept = []
+    for g, box, is_bold in zip(groups, boxes, bold, strict=True):
+        if is_bold:
+            kept.append(g)
+            continue
+        left, top, right, bottom = box
+        others = boxes[bold]
+        height = others[:, 3] - others[:, 1]
+        apart = np.maximum.reduce(
+            [others[:, 0] - right, left - others[:, 2], others[:, 1] - bottom, top - others[:, 3]]
+        )
+        label = (apart <= _LABEL_NEAR * height) & (bottom - top < _LABEL_HEIGHT * height)
+        if not label.any():
+            kept.append(g)
+    return kept
+
+
+def _extent(group: "Pieces") -> tuple[int, int, int, int]:
+    """A line's pieces' extent (px, as its pixels are): left, top, right, bottom (past its last)."""
+    return (
+        int(group.xs.min()),
+        int(group.ys.min()),
+        int(group.xs.max()) + 1,
+        int(group.ys.max()) + 1,
+    )
 
 
 def _faint_digits_beside(writing: np.ndarray, faint: np.ndarray, least: float) -> np.ndarray:

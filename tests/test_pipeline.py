@@ -241,6 +241,26 @@ def test_a_line_read_only_unsurely_beside_writing_read_surely_is_left_out_unless
     assert pipeline_module._without_stray_lines([unsure, stray], [row, below]) == [unsure, stray]
 
 
+@pytest.mark.parametrize("label", ["ID", "Issued on"])
+@pytest.mark.parametrize("grey", [120, 150])
+def test_a_forms_label_printed_grey_alone_on_its_line_is_not_read(reader, label, grey):
+    # A form's label printed above its row rather than beside it: its letters alone on their
+    # line read as digits ("ID" as "10", "on" as "0"). It is fainter than the pen and smaller
+    # than the writing. A row written in pencil beside the pen's, as tall, is writing.
+    canvas = np.zeros((480, 640), np.float32)
+    ink = ink_of("7453", 50, gap=0.5)
+    canvas[240:290, 200 : 200 + ink.shape[1]] = ink
+    frame = page(canvas, at=(0, 0), colour=PENS["blue"])
+    at, font = (200, 220), cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(frame, label, at, font, 1.1, (grey,) * 3, 2, cv2.LINE_AA)
+    assert text_of(reader.read(frame).digits) == "7453"
+    pencil = ink_of("2024", 50, gap=0.5)
+    canvas[:] = 0
+    canvas[340:390, 200 : 200 + pencil.shape[1]] = pencil
+    written = np.minimum(frame, page(canvas, at=(0, 0), colour=(grey,) * 3))
+    assert text_of(reader.read(written).digits) == "74532024"
+
+
 def test_a_line_far_taller_than_lines_read_surely_is_a_block_to_read_row_by_row():
     def line(height: float) -> Line:
         geometry = LineGeometry(320.0, 240.0, 0.0, 200.0, height)
