@@ -147,9 +147,10 @@ _DIM_PAPER = 40
 _NOISY = 0.03  # noise sigma, of the paper's brightness, above which a frame is smoothed first
 _MAX_LINES = 40  # lines read per frame: the biggest, on a busy page
 _FAINTEST = 0.3  # of the boldest line's ink darkness
-# A line under `_PRINT_GREY` of the boldest line's ink darkness, within `_LABEL_NEAR` of a
-# bolder line's height of it and under `_LABEL_HEIGHT` of that height, is a form's label
-# printed grey (`_without_printed_labels`).
+# A line under `_PRINT_GREY` of the boldest line's ink darkness and `_LABEL_HEIGHT` of the
+# tallest bolder line's height is fainter and smaller than the writing; within `_LABEL_NEAR`
+# of a bolder line's height of it and under `_LABEL_HEIGHT` of that height, it is a form's
+# label printed grey (`_fainter_and_smaller`).
 _PRINT_GREY = 0.6
 _LABEL_HEIGHT = 0.7
 _LABEL_NEAR = 1.0
@@ -194,6 +195,9 @@ class Line:
     # (degrees, as `geometry.angle`), for the reader to try a turned page's
     # (`edge.line_reader.LineReader.read`).
     turned: Callable[[float], "Line"] | None = field(default=None, repr=False, compare=False)
+    # Fainter and smaller than the writing in view (`_fainter_and_smaller`): a rim's, an
+    # edge's or a grid's stroke more often than writing (`edge.pipeline`).
+    faint: bool = False
 
     def frame_box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
         """The frame box around a rectangle of the line image (its corners mapped back), within
@@ -262,7 +266,8 @@ def _in_frame(line: Line, factor: float, shape: tuple[int, int]) -> Line:
     turned = None
     if line.turned is not None:
         turned = functools.partial(_turned_in_frame, line.turned, factor, shape)
-    return Line(geometry, line.image, to_frame, (left, top, right - left, bottom - top), turned)
+    box = (left, top, right - left, bottom - top)
+    return Line(geometry, line.image, to_frame, box, turned, line.faint)
 
 
 def _turned_in_frame(
@@ -412,12 +417,15 @@ def _found_in(frame: np.ndarray, settings: FindSettings) -> FoundLines:
     inks = [quantile(contrast.darkness[g.ys, g.xs], 0.9) for g in groups]
     faintest = _FAINTEST * max(inks)
     kept = [(g, level) for g, level in zip(groups, inks, strict=True) if level >= faintest]
-    groups = _without_printed_labels([g for g, _ in kept], [level for _, level in kept])
+    faint, labels = _fainter_and_smaller([g for g, _ in kept], [level for _, level in kept])
     grey = functools.partial(grey_of, ink=ink, luma=luma, balance=balance, gain=gain)
     lines = []
-    for g in groups:
+    for (g, _), is_faint, label in zip(kept, faint, labels, strict=True):
+        if label:
+            continue
         angle = _direction(g, page_slant)
         line = _cut(frame, grey, paper, scale, _fit(g, scale, angle or 0.0), erased, box_lines)
+        line = replace(line, faint=bool(is_faint))
         if angle is None and _one_piece(g):
             cut = functools.partial(_cut_turned, frame, grey, paper, scale, g, erased, box_lines)
             line = replace(line, turned=cut)
@@ -497,32 +505,32 @@ def darkest_of_blocks(
     return grey_of(corners, ink, balance=balance, gain=gain)
 
 
-def _without_printed_labels(groups: list["Pieces"], inks: list[float]) -> list["Pieces"]:
-    """`groups` less the lines that are a form's labels printed grey: their ink (`inks`, each
-    line's darkness, as `_FAINTEST` weighs it) under `_PRINT_GREY` of the boldest line's, and
-    beside a bolder line (within its height, `_LABEL_NEAR` of it, either way) under
-    `_LABEL_HEIGHT` of its height. Printed beside the boxes a label is a word
-    (`edge.line_reader.without_letters`); alone on its line above them, its letters read as
-    digits ("ID" as "10", "on" as "0"). A note written small and faint away from the writing
-    (a page's number in pencil in its corner) is no label."""
-    boldest = max(inks, default=0.0)
+def _fainter_and_smaller(
+    groups: list["Pieces"], inks: list[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """bool [len(groups)] each: the lines fainter and smaller than the writing, and of those
+    the labels of a form printed grey. Fainter: their ink (`inks`, each line's darkness, as
+    `_FAINTEST` weighs it) under `_PRINT_GREY` of the boldest line's; smaller: under
+    `_LABEL_HEIGHT` of the tallest bolder line's height. A label lies beside a bolder line as
+    well (within its height, `_LABEL_NEAR` of it, either way), under `_LABEL_HEIGHT` of its
+    height. Printed beside the boxes a label is a word (`edge.line_reader.without_letters`);
+    alone on its line above them, its letters read as digits ("ID" as "10", "on" as "0"). A
+    note written small and faint away from the writing (a page's number pencilled in its
+    corner) is no label."""
     boxes = np.array([_extent(g) for g in groups], np.float64).reshape(-1, 4)
-    bold = np.array(inks, np.float64) >= _PRINT_GREY * boldest
-    kept = []
-    for g, box, is_bold in zip(groups, boxes, bold, strict=True):
-        if is_bold:
-            kept.append(g)
-            continue
-        left, top, right, bottom = box
-        others = boxes[bold]
-        height = others[:, 3] - others[:, 1]
+    bold = np.array(inks, np.float64) >= _PRINT_GREY * max(inks, default=0.0)
+    others = boxes[bold]
+    heights = others[:, 3] - others[:, 1]
+    smaller, label = np.zeros(len(groups), bool), np.zeros(len(groups), bool)
+    for index in np.flatnonzero(~bold):
+        left, top, right, bottom = boxes[index]
+        smaller[index] = bottom - top < _LABEL_HEIGHT * heights.max(initial=0.0)
         apart = np.maximum.reduce(
             [others[:, 0] - right, left - others[:, 2], others[:, 1] - bottom, top - others[:, 3]]
         )
-        label = (apart <= _LABEL_NEAR * height) & (bottom - top < _LABEL_HEIGHT * height)
-        if not label.any():
-            kept.append(g)
-    return kept
+        near = (apart <= _LABEL_NEAR * heights) & (bottom - top < _LABEL_HEIGHT * heights)
+        label[index] = near.any()
+    return smaller, label
 
 
 def _extent(group: "Pieces") -> tuple[int, int, int, int]:

@@ -219,6 +219,7 @@ class DigitReader:
         if tallest_sure:
             kept = [digits if _sure(digits) else [] for digits in per_line]
             kept = _without_stray_lines(kept, [line.box for line in lines])
+            kept = _without_faint_strokes(kept, lines)
         else:
             tallest = max(heights, default=0.0)
             kept = [
@@ -228,6 +229,19 @@ class DigitReader:
         if log.isEnabledFor(logging.DEBUG):
             _account_for(lines, per_line, kept, tallest_sure)
         return [line if digits else [] for line, digits in zip(numbers, kept, strict=True)]
+
+
+def _without_faint_strokes(
+    kept: list[list[DigitPrediction]], lines: Sequence[Line]
+) -> list[list[DigitPrediction]]:
+    """`kept` (each line's digits) less the lines fainter and smaller than the writing
+    (`Line.faint`) that read only 1s: a straight faint stroke beside writing read surely is a
+    note's edge, a shadow's rim or what is left of a grid's line ("08" read "108", "1731"
+    read "17311")."""
+    return [
+        [] if line.faint and all(d.digit == 1 for d in digits) else digits
+        for digits, line in zip(kept, lines, strict=True)
+    ]
 
 
 def _digits_of(numbers: Sequence[Sequence[DigitPrediction]]) -> list[DigitPrediction]:

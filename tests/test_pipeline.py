@@ -241,6 +241,24 @@ def test_a_line_read_only_unsurely_beside_writing_read_surely_is_left_out_unless
     assert pipeline_module._without_stray_lines([unsure, stray], [row, below]) == [unsure, stray]
 
 
+@pytest.mark.parametrize("length", [24, 32])
+@pytest.mark.parametrize("apart", [140, 220])
+def test_a_faint_straight_stroke_away_from_the_writing_is_no_1(reader, length, apart):
+    # A note's edge, a shadow's rim or what is left of a grid's line: fainter and smaller
+    # than the writing, away from it, read as a 1 ("68" read "681"). A number written as
+    # small and faint there is read.
+    canvas = np.zeros((480, 640), np.float32)
+    ink = ink_of("68", 60)
+    canvas[200:260, 200 : 200 + ink.shape[1]] = ink
+    frame = page(canvas, at=(0, 0))
+    x = 200 + ink.shape[1] + apart
+    cv2.line(frame, (x, 215), (x + 3, 215 + length), (150, 150, 150), 2, cv2.LINE_AA)
+    assert text_of(reader.read(frame).digits) == "68"
+    note = ink_of("47", 30)
+    canvas[215:245, 480 : 480 + note.shape[1]] = 0.35 * note
+    assert text_of(reader.read(page(canvas, at=(0, 0))).digits) == "6847"
+
+
 @pytest.mark.parametrize("label", ["ID", "Issued on"])
 @pytest.mark.parametrize("grey", [120, 150])
 def test_a_forms_label_printed_grey_alone_on_its_line_is_not_read(reader, label, grey):
