@@ -273,6 +273,8 @@ def _account_for(
             fate = f"left out: {height:.0f} px tall, under {_SMALLEST_LINE} of the tallest found"
         elif not _sure(per_line[index]):
             fate = "left out: no digit in it read surely, beside lines that were"
+        elif line.faint and all(d.digit == 1 for d in per_line[index]):
+            fate = "left out: a faint stroke read as 1s, fainter and smaller than the writing"
         else:
             best = max(d.confidence for d in per_line[index])
             fate = (
