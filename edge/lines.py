@@ -517,7 +517,7 @@ def _fainter_and_smaller(
     alone on its line above them, its letters read as digits ("ID" as "10", "on" as "0"). A
     note written small and faint away from the writing (a page's number pencilled in its
     corner) is no label."""
-    boxes = np.array([_extent(g) for g in groups], np.float64).reshape(-1, 4)
+    boxes = np.array([g.extent for g in groups], np.float64).reshape(-1, 4)
     bold = np.array(inks, np.float64) >= _PRINT_GREY * max(inks, default=0.0)
     others = boxes[bold]
     heights = others[:, 3] - others[:, 1]
@@ -531,16 +531,6 @@ def _fainter_and_smaller(
         near = (apart <= _LABEL_NEAR * heights) & (bottom - top < _LABEL_HEIGHT * heights)
         label[index] = near.any()
     return smaller, label
-
-
-def _extent(group: "Pieces") -> tuple[int, int, int, int]:
-    """A line's pieces' extent (px, as its pixels are): left, top, right, bottom (past its last)."""
-    return (
-        int(group.xs.min()),
-        int(group.ys.min()),
-        int(group.xs.max()) + 1,
-        int(group.ys.max()) + 1,
-    )
 
 
 def _faint_digits_beside(writing: np.ndarray, faint: np.ndarray, least: float) -> np.ndarray:
@@ -1063,8 +1053,7 @@ def _left_of_print(pieces: "Pieces", printed: np.ndarray) -> bool:
     sliver along a line is left, and read, it is a 1 or a 7. Writing on a grid lies in its
     cells as much as on its lines."""
     size = 2 * _PRINT_REACH + 1
-    x0, y0 = pieces.xs.min(), pieces.ys.min()
-    x1, y1 = pieces.xs.max() + 1, pieces.ys.max() + 1
+    x0, y0, x1, y1 = pieces.extent
     h, w = printed.shape
     top, left = max(0, y0 - _PRINT_REACH), max(0, x0 - _PRINT_REACH)
     region = printed[top : min(h, y1 + _PRINT_REACH), left : min(w, x1 + _PRINT_REACH)]
@@ -1109,6 +1098,16 @@ class Pieces:
     boxes: np.ndarray
     xs: np.ndarray
     ys: np.ndarray
+
+    @property
+    def extent(self) -> tuple[int, int, int, int]:
+        """The pixels' extent (px): left, top, right, bottom (past the last)."""
+        return (
+            int(self.xs.min()),
+            int(self.ys.min()),
+            int(self.xs.max()) + 1,
+            int(self.ys.max()) + 1,
+        )
 
 
 def group_lines(
